@@ -1,0 +1,2 @@
+/** The {@code policyc} command line. */
+package dev.policyc.compiler.cli;

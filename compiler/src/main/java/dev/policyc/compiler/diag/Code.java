@@ -1,0 +1,92 @@
+package dev.policyc.compiler.diag;
+
+/**
+ * Every diagnostic policyc can report, with its stable code and severity. Codes never change
+ * meaning once published; retired codes are not reused. PC0xxx are found by the YAML reader,
+ * PC1xxx are names and references, PC2xxx values, PC3xxx placement (tables, chains, hooks),
+ * PC4xxx address families, PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings.
+ */
+public enum Code {
+  PC0001(Severity.ERROR, "YAML syntax error"),
+  PC0002(Severity.ERROR, "unknown key"),
+  PC0003(Severity.ERROR, "wrong type"),
+  PC0004(Severity.ERROR, "missing key"),
+  PC0005(Severity.ERROR, "duplicate key"),
+  PC0006(Severity.ERROR, "anchor or alias"),
+  PC0007(Severity.ERROR, "document too large or too deep"),
+  PC0008(Severity.ERROR, "bad value"),
+  PC0009(Severity.ERROR, "duplicate name"),
+  PC0010(Severity.ERROR, "cannot read file"),
+
+  PC1001(Severity.ERROR, "unknown network group"),
+  PC1002(Severity.ERROR, "unknown service group"),
+  PC1003(Severity.ERROR, "unknown interface group"),
+  PC1004(Severity.ERROR, "unknown chain"),
+  PC1005(Severity.ERROR, "unknown ipset"),
+  PC1006(Severity.ERROR, "cyclic group reference"),
+  PC1007(Severity.ERROR, "cyclic jump"),
+  PC1008(Severity.ERROR, "name declared twice"),
+  PC1009(Severity.ERROR, "jump to a built-in chain"),
+  PC1010(Severity.ERROR, "bad chain name"),
+  PC1011(Severity.ERROR, "bad object name"),
+
+  PC2001(Severity.ERROR, "invalid address"),
+  PC2002(Severity.ERROR, "invalid port"),
+  PC2003(Severity.ERROR, "invalid protocol"),
+  PC2004(Severity.ERROR, "invalid interface name"),
+  PC2005(Severity.ERROR, "invalid ICMP type"),
+  PC2006(Severity.ERROR, "invalid number"),
+  PC2007(Severity.ERROR, "invalid rate"),
+  PC2008(Severity.ERROR, "invalid NAT target"),
+  PC2009(Severity.ERROR, "invalid reject type"),
+  PC2010(Severity.ERROR, "negated list that no single match can express"),
+  PC2011(Severity.ERROR, "invalid set"),
+  PC2012(Severity.ERROR, "invalid service"),
+  PC2013(Severity.ERROR, "invalid log option"),
+  PC2014(Severity.ERROR, "empty list"),
+  PC2015(Severity.ERROR, "invalid host model"),
+
+  PC3001(Severity.ERROR, "target not valid in this table"),
+  PC3002(Severity.ERROR, "target not valid in a chain reached from this hook"),
+  PC3003(Severity.ERROR, "DROP in the nat table"),
+  PC3004(Severity.ERROR, "output interface where there is none"),
+  PC3005(Severity.ERROR, "input interface where there is none"),
+  PC3006(Severity.ERROR, "policy on a user chain"),
+  PC3007(Severity.ERROR, "chain does not belong to this table"),
+
+  PC4001(Severity.ERROR, "address of the wrong family"),
+  PC4002(Severity.ERROR, "match of the wrong family"),
+  PC4003(Severity.ERROR, "rule matches no family"),
+
+  PC5001(Severity.ERROR, "name too long"),
+  PC5002(Severity.ERROR, "comment too long"),
+  PC5003(Severity.ERROR, "control character or quote in text"),
+  PC5004(Severity.ERROR, "too many ports"),
+
+  PC6001(Severity.ERROR, "ports without a port protocol"),
+  PC6002(Severity.ERROR, "ICMP type without ICMP"),
+  PC6003(Severity.ERROR, "TCP flags without TCP"),
+  PC6004(Severity.ERROR, "TCP reset without TCP"),
+  PC6005(Severity.ERROR, "conflicting matches"),
+  PC6006(Severity.ERROR, "TCPMSS without a SYN match"),
+
+  PC7001(Severity.WARNING, "chain never used"),
+  PC7002(Severity.WARNING, "rule never reached");
+
+  private final Severity severity;
+  private final String title;
+
+  Code(Severity severity, String title) {
+    this.severity = severity;
+    this.title = title;
+  }
+
+  public Severity severity() {
+    return severity;
+  }
+
+  /** A short name for the problem, for listings. */
+  public String title() {
+    return title;
+  }
+}

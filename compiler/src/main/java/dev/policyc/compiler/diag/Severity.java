@@ -1,0 +1,7 @@
+package dev.policyc.compiler.diag;
+
+/** How bad a diagnostic is: errors stop compilation, warnings do not. */
+public enum Severity {
+  ERROR,
+  WARNING
+}

@@ -1,0 +1,2 @@
+/** Emits iptables-restore and ip6tables-restore scripts in the canonical iptables-save form. */
+package dev.policyc.compiler.emit.iptables;

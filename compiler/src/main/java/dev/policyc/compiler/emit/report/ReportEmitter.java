@@ -1,0 +1,86 @@
+package dev.policyc.compiler.emit.report;
+
+import dev.policyc.compiler.diag.Diagnostic;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes {@code report.json}: what was compiled, rule counts per family, table and chain, the
+ * sets, the files written and the warnings. No timestamps or absolute paths, so the report is as
+ * deterministic as the scripts.
+ */
+public final class ReportEmitter {
+  private ReportEmitter() {}
+
+  public static String emit(
+      IrPolicy ir, String sourceName, List<String> files, List<Diagnostic> warnings) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("policy", ir.name());
+    root.put("source", sourceName);
+    root.put("files", files);
+    Map<String, Object> fams = new LinkedHashMap<>();
+    for (Family f : Family.values()) {
+      fams.put(f.yamlName(), ruleset(ir.ruleset(f)));
+    }
+    root.put("families", fams);
+    List<Object> sets = new ArrayList<>();
+    for (IpSet s : ir.sets()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", s.name());
+      m.put("type", s.type().ipsetName());
+      m.put("family", s.type().hasAddress() ? s.family().yamlName() : "any");
+      m.put("members", s.entries().size());
+      sets.add(m);
+    }
+    root.put("sets", sets);
+    Map<String, Object> opt = new LinkedHashMap<>();
+    opt.put("level", 0);
+    opt.put("passes", List.of());
+    root.put("optimizer", opt);
+    List<Object> diags = new ArrayList<>();
+    for (Diagnostic d : warnings) {
+      diags.add(diagnostic(d));
+    }
+    root.put("warnings", diags);
+    return Json.pretty(root);
+  }
+
+  private static Map<String, Object> ruleset(Ruleset rs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rules", rs.ruleCount());
+    m.put("emitted", !rs.isTrivial());
+    Map<String, Object> tables = new LinkedHashMap<>();
+    for (RuleTable t : rs.tables()) {
+      Map<String, Object> chains = new LinkedHashMap<>();
+      for (Chain c : t.chains()) {
+        Map<String, Object> cm = new LinkedHashMap<>();
+        cm.put("policy", c.policy() == null ? "-" : c.policy().name());
+        cm.put("rules", c.rules().size());
+        chains.put(c.name(), cm);
+      }
+      tables.put(t.table().iptablesName(), chains);
+    }
+    m.put("tables", tables);
+    return m;
+  }
+
+  /** A diagnostic as a JSON object (also used by {@code policyc check --format json}). */
+  public static Map<String, Object> diagnostic(Diagnostic d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("code", d.code().name());
+    m.put("severity", d.severity().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("message", d.message());
+    m.put("file", d.pos().file());
+    m.put("line", d.pos().line());
+    m.put("column", d.pos().column());
+    return m;
+  }
+}

@@ -1,0 +1,2 @@
+/** Emits the machine-readable compile report (JSON). */
+package dev.policyc.compiler.emit.report;

@@ -1,0 +1,777 @@
+package dev.policyc.compiler.ir;
+
+import dev.policyc.compiler.ir.Decision.Nat;
+import dev.policyc.compiler.ir.Decision.Outcome;
+import dev.policyc.compiler.ir.Decision.Step;
+import dev.policyc.dsl.AddressType;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.Verdict;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The reference interpreter: what the Linux kernel does with a packet under an {@link IrPolicy}.
+ * It is the executable specification every emitter, optimizer pass and the kernel oracle are
+ * checked against. See {@code docs/semantics.md} for the model and its sources.
+ *
+ * <p>In short: hooks run in kernel order (PREROUTING raw, conntrack, mangle, nat; the routing
+ * decision; INPUT mangle, filter, nat or FORWARD mangle, filter; OUTPUT raw, conntrack, mangle,
+ * nat, reroute, filter; POSTROUTING mangle, nat). ACCEPT ends one table only. The nat chains see
+ * only the first packet of a connection (NEW, or RELATED other than ICMP errors); INVALID and
+ * UNTRACKED packets skip NAT. Stateful matches follow a documented model: a packet carries {@code
+ * seq}, the number of identical packets sent back to back before it since the rules were loaded,
+ * so {@code limit} matches while {@code seq < burst}, and {@code statistic --mode nth} matches
+ * when {@code (packet + seq + 1) % every == 0}; {@code --mode random} compares the packet's
+ * {@code random} draw with the stored probability.
+ */
+public final class Interpreter {
+  private static final int MAX_STEPS = 1_000_000;
+  private static final IpRange V4_LOOPBACK = IpRange.parse("127.0.0.0/8");
+  private static final IpRange V4_MULTICAST = IpRange.parse("224.0.0.0/4");
+  private static final IpRange V6_MULTICAST = IpRange.parse("ff00::/8");
+
+  private final IrPolicy policy;
+
+  public Interpreter(IrPolicy policy) {
+    this.policy = policy;
+  }
+
+  /** Decides one packet. */
+  public static Decision decide(IrPolicy policy, Packet packet) {
+    return new Interpreter(policy).decide(packet);
+  }
+
+  /** Decides one packet. */
+  public Decision decide(Packet packet) {
+    if (policy.host() != null && packet.out() != null) {
+      throw new IllegalArgumentException(
+          "the policy has a host model, which decides the output interface; drop 'out "
+              + packet.out() + "' from the packet");
+    }
+    if (policy.host() == null && packet.locallyGenerated() && packet.out() == null) {
+      throw new IllegalArgumentException(
+          "a packet the host sends needs 'out IF' when the policy has no host model");
+    }
+    Run r = new Run(packet);
+    return packet.locallyGenerated() ? r.outgoing() : r.incoming();
+  }
+
+  private enum Verdict3 {
+    ACCEPT,
+    DROP,
+    REJECT
+  }
+
+  /** The state of one packet's trip through the hooks. */
+  private final class Run {
+    private final Packet original;
+    private final Ruleset rules;
+    private Packet pkt;
+    private Hook hook;
+    private String inIf = "";
+    private String outIf = "";
+    private boolean ctAttached;
+    private boolean untracked;
+    private boolean dstNatDone;
+    private boolean srcNatDone;
+    private boolean forceLocal;
+    private String rejectWith;
+    private Nat dnat;
+    private Nat snat;
+    private Integer mss;
+    private final List<Step> path = new ArrayList<>();
+    private final List<String> logs = new ArrayList<>();
+    private Outcome dropOutcome;
+
+    Run(Packet packet) {
+      this.original = packet;
+      this.pkt = packet;
+      this.rules = policy.ruleset(packet.family());
+    }
+
+    // ------------------------------------------------------------ paths
+
+    Decision incoming() {
+      inIf = pkt.in();
+      outIf = "";
+      hook = Hook.PREROUTING;
+      if (!preroutingThenRoute()) {
+        return finish(null);
+      }
+      return afterRouting();
+    }
+
+    /** PREROUTING up to the routing decision; false when the packet ended. */
+    private boolean preroutingThenRoute() {
+      if (!table(Table.RAW)) {
+        return false;
+      }
+      attachConntrack();
+      if (!table(Table.MANGLE)) {
+        return false;
+      }
+      if (natEligible() && !dstNatDone) {
+        dstNatDone = true;
+        if (!table(Table.NAT)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private Decision afterRouting() {
+      Route route = routeIncoming();
+      if (route.outcome != null) {
+        return finish(route.outcome);
+      }
+      if (route.local) {
+        hook = Hook.INPUT;
+        outIf = "";
+        if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+          return finish(null);
+        }
+        if (natEligible() && !srcNatDone) {
+          srcNatDone = true;
+          if (!table(Table.NAT)) {
+            return finish(null);
+          }
+        }
+        return finish(Outcome.DELIVERED);
+      }
+      if (pkt.ttl() <= 1) {
+        return finish(Outcome.TTL_EXCEEDED);
+      }
+      // ip_forward decrements the TTL before the FORWARD hook runs.
+      pkt = pkt.withTosTtl(pkt.tos(), pkt.ttl() - 1);
+      hook = Hook.FORWARD;
+      outIf = route.dev;
+      if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+        return finish(null);
+      }
+      hook = Hook.POSTROUTING;
+      inIf = "";
+      if (!postrouting(route.dev, route.nextHop)) {
+        return finish(null);
+      }
+      return finish(Outcome.FORWARDED);
+    }
+
+    Decision outgoing() {
+      Route route = routeOutgoing();
+      if (route.outcome != null) {
+        return finish(route.outcome);
+      }
+      hook = Hook.OUTPUT;
+      inIf = "";
+      outIf = route.dev;
+      if (!table(Table.RAW)) {
+        return finish(null);
+      }
+      attachConntrack();
+      if (!table(Table.MANGLE)) {
+        return finish(null);
+      }
+      if (natEligible() && !dstNatDone) {
+        dstNatDone = true;
+        IpAddr before = pkt.dst();
+        if (!table(Table.NAT)) {
+          return finish(null);
+        }
+        if (!pkt.dst().equals(before)) {
+          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder).
+          route = routeOutgoing();
+          if (route.outcome != null) {
+            return finish(route.outcome);
+          }
+          outIf = route.dev;
+        }
+      }
+      if (!table(Table.FILTER)) {
+        return finish(null);
+      }
+      hook = Hook.POSTROUTING;
+      if (!postrouting(route.dev, route.nextHop)) {
+        return finish(null);
+      }
+      if (!route.local) {
+        return finish(Outcome.SENT);
+      }
+      // Loopback: the packet comes back in on lo with its conntrack entry. Both NAT bindings are
+      // already set up, so nat PREROUTING and nat INPUT are not traversed again.
+      hook = Hook.PREROUTING;
+      inIf = "lo";
+      outIf = "";
+      if (!table(Table.RAW) || !table(Table.MANGLE)) {
+        return finish(null);
+      }
+      hook = Hook.INPUT;
+      if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+        return finish(null);
+      }
+      return finish(Outcome.DELIVERED);
+    }
+
+    private boolean postrouting(String dev, IpAddr nextHop) {
+      if (!table(Table.MANGLE)) {
+        return false;
+      }
+      if (natEligible() && !srcNatDone) {
+        srcNatDone = true;
+        masqDev = dev;
+        masqNextHop = nextHop;
+        return table(Table.NAT);
+      }
+      return true;
+    }
+
+    private String masqDev;
+    private IpAddr masqNextHop;
+
+    // ------------------------------------------------------------ routing
+
+    private record Route(boolean local, String dev, IpAddr nextHop, Outcome outcome) {}
+
+    private Route routeIncoming() {
+      HostModel host = policy.host();
+      if (host == null) {
+        if (forceLocal || original.out() == null) {
+          return new Route(true, null, null, null);
+        }
+        return new Route(false, original.out(), pkt.dst(), null);
+      }
+      if (forceLocal || host.isLocal(pkt.dst()) || host.isBroadcast(pkt.dst())
+          || isMulticast(pkt.dst())) {
+        return new Route(true, null, null, null);
+      }
+      if (!host.forwarding()) {
+        return new Route(false, null, null, Outcome.NOT_FORWARDED);
+      }
+      Optional<HostModel.Hop> hop = host.route(pkt.dst());
+      if (hop.isEmpty()) {
+        return new Route(false, null, null, Outcome.NO_ROUTE);
+      }
+      return new Route(false, hop.get().dev(), hop.get().nextHop(), null);
+    }
+
+    private Route routeOutgoing() {
+      HostModel host = policy.host();
+      if (host == null) {
+        String out = original.out();
+        return new Route(out.equals("lo"), out, pkt.dst(), null);
+      }
+      Optional<HostModel.Hop> hop = host.route(pkt.dst());
+      if (hop.isEmpty()) {
+        return new Route(false, null, null, Outcome.NO_ROUTE);
+      }
+      return new Route(hop.get().local(), hop.get().dev(), hop.get().nextHop(), null);
+    }
+
+    // ------------------------------------------------------------ conntrack
+
+    private void attachConntrack() {
+      ctAttached = true;
+    }
+
+    /** The state a conntrack match sees now. */
+    private ConnState ctState() {
+      if (untracked) {
+        return ConnState.UNTRACKED;
+      }
+      if (!ctAttached) {
+        return ConnState.INVALID; // raw runs before conntrack: no entry yet
+      }
+      return pkt.state();
+    }
+
+    private boolean hasConnection() {
+      ConnState s = ctState();
+      return s != ConnState.INVALID && s != ConnState.UNTRACKED;
+    }
+
+    private boolean natEligible() {
+      if (!hasConnection()) {
+        return false;
+      }
+      ConnState s = pkt.state();
+      // nf_nat_inet_fn: ICMP errors of a related connection are translated from the master's
+      // binding; other related connections start like NEW ones.
+      return s == ConnState.NEW || (s == ConnState.RELATED && !pkt.isIcmp());
+    }
+
+    // ------------------------------------------------------------ tables
+
+    /** Runs one table at the current hook; false when the packet ended (dropped or rejected). */
+    private boolean table(Table t) {
+      Verdict3 v = traverse(t);
+      if (v == Verdict3.ACCEPT) {
+        return true;
+      }
+      dropOutcome = v == Verdict3.REJECT ? Outcome.REJECTED : Outcome.DROPPED;
+      return false;
+    }
+
+    private Verdict3 traverse(Table t) {
+      Optional<RuleTable> rt = rules.table(t);
+      if (rt.isEmpty()) {
+        return Verdict3.ACCEPT;
+      }
+      Optional<Chain> base = rt.get().chain(hook.name());
+      if (base.isEmpty() || !base.get().isBuiltin()) {
+        return Verdict3.ACCEPT;
+      }
+      Deque<Frame> stack = new ArrayDeque<>();
+      Frame cur = new Frame(base.get());
+      int steps = 0;
+      while (true) {
+        if (++steps > MAX_STEPS) {
+          throw new IllegalStateException("rule evaluation does not terminate (a jump loop?)");
+        }
+        if (cur.next >= cur.chain.rules().size()) {
+          if (stack.isEmpty()) {
+            return policy(t, base.get());
+          }
+          cur = stack.pop();
+          continue;
+        }
+        int index = cur.next++;
+        Rule rule = cur.chain.rules().get(index);
+        if (!matches(rule)) {
+          continue;
+        }
+        Target tg = rule.target();
+        path.add(new Step(hook, t, cur.chain.name(), index + 1, describe(tg), rule.origin()));
+        if (tg instanceof Target.Accept) {
+          return Verdict3.ACCEPT;
+        } else if (tg instanceof Target.Drop) {
+          return Verdict3.DROP;
+        } else if (tg instanceof Target.Reject rj) {
+          rejectWith = rj.with();
+          return Verdict3.REJECT;
+        } else if (tg instanceof Target.Return) {
+          if (stack.isEmpty()) {
+            return policy(t, base.get());
+          }
+          cur = stack.pop();
+        } else if (tg instanceof Target.Jump j) {
+          stack.push(cur);
+          cur = new Frame(chain(rt.get(), j.chain()));
+        } else if (tg instanceof Target.Goto g) {
+          cur = new Frame(chain(rt.get(), g.chain()));
+        } else if (tg instanceof Target.Dnat
+            || tg instanceof Target.Snat
+            || tg instanceof Target.Masquerade
+            || tg instanceof Target.Redirect) {
+          return nat(tg) ? Verdict3.ACCEPT : Verdict3.DROP;
+        } else {
+          apply(tg);
+        }
+      }
+    }
+
+    private Verdict3 policy(Table t, Chain base) {
+      Verdict p = base.policy();
+      path.add(new Step(hook, t, base.name(), 0, "policy " + p, Origin.NONE));
+      return p == Verdict.DROP ? Verdict3.DROP : Verdict3.ACCEPT;
+    }
+
+    private Chain chain(RuleTable rt, String name) {
+      return rt.chain(name)
+          .orElseThrow(() -> new IllegalStateException("jump to missing chain " + name));
+    }
+
+    // ------------------------------------------------------------ targets
+
+    private void apply(Target tg) {
+      if (tg instanceof Target.None) {
+        return;
+      } else if (tg instanceof Target.Log l) {
+        logs.add(l.prefix() == null ? "" : l.prefix());
+      } else if (tg instanceof Target.Mark m) {
+        pkt = pkt.withMarks(((pkt.mark() & ~m.mask()) ^ m.value()) & 0xffffffffL, pkt.ctmark());
+      } else if (tg instanceof Target.ConnMark c) {
+        if (!hasConnection()) {
+          return;
+        }
+        long mark = pkt.mark();
+        long ct = pkt.ctmark();
+        switch (c.mode()) {
+          case SET -> ct = (ct & ~c.mask()) ^ c.value();
+          case SAVE -> ct = (ct & ~c.ctmask()) ^ (mark & c.nfmask());
+          case RESTORE -> mark = (mark & ~c.nfmask()) ^ (ct & c.ctmask());
+          default -> throw new AssertionError(c.mode());
+        }
+        pkt = pkt.withMarks(mark & 0xffffffffL, ct & 0xffffffffL);
+      } else if (tg instanceof Target.Dscp d) {
+        pkt = pkt.withTosTtl((pkt.tos() & 0x03) | (d.value() << 2), pkt.ttl());
+      } else if (tg instanceof Target.Tos t) {
+        pkt = pkt.withTosTtl(((pkt.tos() & ~t.mask()) ^ t.value()) & 0xff, pkt.ttl());
+      } else if (tg instanceof Target.Ttl t) {
+        int ttl = switch (t.op()) {
+          case SET -> t.value();
+          case INC -> Math.min(255, pkt.ttl() + t.value());
+          case DEC -> Math.max(0, pkt.ttl() - t.value());
+        };
+        pkt = pkt.withTosTtl(pkt.tos(), ttl);
+      } else if (tg instanceof Target.TcpMss t) {
+        mss = t.mss();
+      } else if (tg instanceof Target.NoTrack) {
+        // CT --notrack does nothing to a packet that already has a conntrack entry (loopback).
+        if (!ctAttached) {
+          untracked = true;
+        }
+      } else {
+        throw new AssertionError("not a continuing target: " + tg);
+      }
+    }
+
+    /** Applies a NAT target; false when the kernel drops the packet instead. */
+    private boolean nat(Target tg) {
+      HostModel host = policy.host();
+      boolean ports = pkt.hasPorts();
+      if (tg instanceof Target.Dnat d) {
+        IpAddr to = d.addrs() == null ? pkt.dst() : NatChoice.pick(d.addrs(), pkt.src(), pkt.dst());
+        int port = dstPort(d.ports());
+        dnat = new Nat("DNAT", to, ports ? PortRange.of(port) : null);
+        pkt = pkt.withDst(to, port);
+        return true;
+      } else if (tg instanceof Target.Redirect rd) {
+        IpAddr to;
+        if (hook == Hook.OUTPUT) {
+          to = IpAddr.parse(pkt.family() == Family.IPV4 ? "127.0.0.1" : "::1");
+        } else if (host == null) {
+          to = null;
+        } else {
+          to = host.iface(inIf)
+              .flatMap(i -> i.addrs().stream()
+                  .map(HostModel.IfAddr::addr)
+                  .filter(a -> a.family() == pkt.family())
+                  .findFirst())
+              .orElse(null);
+          if (to == null) {
+            return false; // nf_nat_redirect: no address on the input device
+          }
+        }
+        int port = dstPort(rd.ports());
+        dnat = new Nat("REDIRECT", to, ports ? PortRange.of(port) : null);
+        pkt = pkt.withDst(to == null ? pkt.dst() : to, port);
+        forceLocal = true;
+        return true;
+      } else if (tg instanceof Target.Snat s) {
+        return srcNat("SNAT", s.addrs(), s.ports());
+      } else if (tg instanceof Target.Masquerade m) {
+        if (host == null) {
+          snat = new Nat("MASQUERADE", null, srcPorts(m.ports()));
+          return true;
+        }
+        Optional<IpAddr> addr = host.sourceAddress(masqDev, masqNextHop);
+        if (addr.isEmpty()) {
+          return false; // masquerade_tg: the interface has no address
+        }
+        return srcNat("MASQUERADE", IpRange.host(addr.get()), m.ports());
+      }
+      throw new AssertionError(tg);
+    }
+
+    private int dstPort(PortRange range) {
+      if (range == null || !pkt.hasPorts() || range.contains(pkt.dport())) {
+        return pkt.dport();
+      }
+      return range.lo(); // get_unique_tuple: a destination mapping starts at the range's start
+    }
+
+    private PortRange srcPorts(PortRange range) {
+      if (!pkt.hasPorts()) {
+        return null;
+      }
+      if (range == null || range.contains(pkt.sport())) {
+        return PortRange.of(pkt.sport());
+      }
+      return range; // the kernel picks a free port of the range at random
+    }
+
+    private boolean srcNat(String kind, IpRange addrs, PortRange portRange) {
+      boolean portOk = portRange == null || !pkt.hasPorts() || portRange.contains(pkt.sport());
+      IpAddr to = pkt.src();
+      if (addrs != null && !(addrs.contains(pkt.src()) && portOk)) {
+        to = NatChoice.pick(addrs, pkt.src(), pkt.dst());
+      }
+      PortRange p = srcPorts(portRange);
+      snat = new Nat(kind, to, p);
+      pkt = pkt.withSrc(to, p != null && p.isSingle() ? p.lo() : pkt.sport());
+      return true;
+    }
+
+    // ------------------------------------------------------------ matches
+
+    private boolean matches(Rule rule) {
+      for (Match m : rule.matches()) {
+        if (!matches(m)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private boolean matches(Match m) {
+      if (m instanceof Match.Addr a) {
+        return a.range().contains(a.side() == Side.SRC ? pkt.src() : pkt.dst()) ^ a.negated();
+      } else if (m instanceof Match.Proto p) {
+        return (pkt.proto() == p.number()) ^ p.negated();
+      } else if (m instanceof Match.Ports p) {
+        if (pkt.fragment()) {
+          return false; // port matches never match a non-first fragment, negated or not
+        }
+        int port = p.side() == Side.SRC ? pkt.sport() : pkt.dport();
+        boolean in = false;
+        for (PortRange r : p.ranges()) {
+          in |= r.contains(port);
+        }
+        return in ^ p.negated();
+      } else if (m instanceof Match.Iface i) {
+        return i.matches(i.out() ? outIf : inIf) ^ i.negated();
+      } else if (m instanceof Match.CtState c) {
+        return c.states().contains(ctState()) ^ c.negated();
+      } else if (m instanceof Match.Icmp ic) {
+        if (pkt.fragment()) {
+          return false;
+        }
+        boolean hit = ic.type() == 0xff
+            || (pkt.icmpType() == ic.type()
+                && pkt.icmpCode() >= ic.codeLo()
+                && pkt.icmpCode() <= ic.codeHi());
+        return hit ^ ic.negated();
+      } else if (m instanceof Match.TcpFlags f) {
+        if (pkt.fragment()) {
+          return false;
+        }
+        return ((pkt.tcpFlags() & f.mask()) == f.comp()) ^ f.negated();
+      } else if (m instanceof Match.Mark mk) {
+        return ((pkt.mark() & mk.mask()) == mk.value()) ^ mk.negated();
+      } else if (m instanceof Match.ConnMark cm) {
+        if (!hasConnection()) {
+          return false; // connmark_mt: no conntrack entry, no match (negated or not)
+        }
+        return ((pkt.ctmark() & cm.mask()) == cm.value()) ^ cm.negated();
+      } else if (m instanceof Match.Dscp d) {
+        return ((pkt.tos() >> 2) == d.value()) ^ d.negated();
+      } else if (m instanceof Match.Tos t) {
+        return ((pkt.tos() & t.mask()) == t.value()) ^ t.negated();
+      } else if (m instanceof Match.Length l) {
+        return (pkt.length() >= l.lo() && pkt.length() <= l.hi()) ^ l.negated();
+      } else if (m instanceof Match.Ttl t) {
+        return switch (t.op()) {
+          case EQ -> pkt.ttl() == t.value();
+          case NE -> pkt.ttl() != t.value();
+          case LT -> pkt.ttl() < t.value();
+          case GT -> pkt.ttl() > t.value();
+        };
+      } else if (m instanceof Match.Fragment f) {
+        return pkt.fragment() ^ f.negated();
+      } else if (m instanceof Match.AddrType at) {
+        IpAddr a = at.side() == Side.SRC ? pkt.src() : pkt.dst();
+        boolean hit = pkt.family() == Family.IPV4
+            ? at.types().contains(addressType4(a, at.side()))
+            : addrType6(a, at);
+        return hit ^ at.negated();
+      } else if (m instanceof Match.InSet s) {
+        return inSet(s) ^ s.negated();
+      } else if (m instanceof Match.Limit l) {
+        return pkt.seq() < l.burst();
+      } else if (m instanceof Match.Statistic s) {
+        boolean hit = s.nth()
+            ? (s.packet() + (long) pkt.seq() + 1) % s.every() == 0
+            : (pkt.random() & 0x7fffffffL) < s.probability();
+        return hit ^ s.negated();
+      }
+      throw new AssertionError("unknown match " + m);
+    }
+
+    /** IPv4 address type as {@code inet_addr_type} gives it. */
+    private AddressType addressType4(IpAddr a, Side side) {
+      HostModel host = policy.host();
+      if ((a.lo() >>> 24) == 0 || a.lo() == 0xffffffffL) {
+        return AddressType.BROADCAST;
+      }
+      if (V4_MULTICAST.contains(a)) {
+        return AddressType.MULTICAST;
+      }
+      if (isLocal(a, side)) {
+        return AddressType.LOCAL;
+      }
+      if (host != null && host.isBroadcast(a)) {
+        return AddressType.BROADCAST;
+      }
+      return AddressType.UNICAST;
+    }
+
+    /** IPv6 address types as {@code match_type6} tests them: every listed type must hold. */
+    private boolean addrType6(IpAddr a, Match.AddrType at) {
+      boolean multicast = V6_MULTICAST.contains(a);
+      boolean unspecified = a.isMin();
+      if (at.types().contains(AddressType.MULTICAST) && !multicast) {
+        return false;
+      }
+      if (at.types().contains(AddressType.UNICAST) && (multicast || unspecified)) {
+        return false;
+      }
+      if (at.types().contains(AddressType.UNSPEC) && !unspecified) {
+        return false;
+      }
+      if (at.types().contains(AddressType.LOCAL)) {
+        return isLocal(a, at.side());
+      }
+      return true;
+    }
+
+    /**
+     * Whether an address is the host's own. With no host model, the packet says: the destination
+     * of a packet delivered locally and the source of a packet the host sends are local.
+     */
+    private boolean isLocal(IpAddr a, Side side) {
+      HostModel host = policy.host();
+      if (host != null) {
+        return host.isLocal(a);
+      }
+      if (a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(IpAddr.parse("::1"))) {
+        return true;
+      }
+      if (original.locallyGenerated()) {
+        return a.equals(original.src()) || ("lo".equals(original.out()) && a.equals(pkt.dst()));
+      }
+      return original.out() == null && a.equals(pkt.dst()) && side == Side.DST;
+    }
+
+    private boolean isMulticast(IpAddr a) {
+      return a.family() == Family.IPV4 ? V4_MULTICAST.contains(a) : V6_MULTICAST.contains(a);
+    }
+
+    private boolean inSet(Match.InSet s) {
+      IpSet set = policy.set(s.name())
+          .orElseThrow(() -> new IllegalStateException("rule uses missing set " + s.name()));
+      if (s.dirs().size() < set.type().dimensions()) {
+        return false; // ip_set_test: fewer directions than the set's dimensions
+      }
+      if (set.type().hasAddress() && set.family() != pkt.family()) {
+        return false;
+      }
+      IpAddr addr = s.dirs().get(0) == Side.SRC ? pkt.src() : pkt.dst();
+      int portDir = set.type() == IpSet.Type.BITMAP_PORT ? 0 : 1;
+      Integer port = null;
+      if (set.type().hasPort()) {
+        port = setPort(s.dirs().get(portDir));
+        if (port == null) {
+          return false;
+        }
+      }
+      for (IpSet.Entry e : set.entries()) {
+        boolean hit = switch (set.type()) {
+          case HASH_IP, HASH_NET -> e.addr().contains(addr);
+          case HASH_IP_PORT, HASH_NET_PORT ->
+              e.addr().contains(addr) && e.proto() == pkt.proto() && e.ports().contains(port);
+          case BITMAP_PORT -> e.ports().contains(port);
+        };
+        if (hit) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The port ipset reads for a packet (ip_set_get_ip_port), or null when it gives up. */
+    private Integer setPort(Side side) {
+      if (pkt.fragment()) {
+        return null;
+      }
+      if (pkt.hasPorts()) {
+        return side == Side.SRC ? pkt.sport() : pkt.dport();
+      }
+      if (pkt.isIcmp()) {
+        return (pkt.icmpType() << 8) | pkt.icmpCode();
+      }
+      return 0;
+    }
+
+    // ------------------------------------------------------------ result
+
+    private Decision finish(Outcome outcome) {
+      Outcome o = outcome != null ? outcome : dropOutcome;
+      String out = switch (o) {
+        case FORWARDED, SENT -> outIf;
+        case DELIVERED -> original.locallyGenerated() ? "lo" : null;
+        default -> null;
+      };
+      ConnState finalState = untracked ? ConnState.UNTRACKED : pkt.state();
+      return new Decision(o, o == Outcome.REJECTED ? rejectWith : null, path, pkt, out,
+          finalState, dnat, snat, logs, mss);
+    }
+  }
+
+  /** A position in a chain during traversal. */
+  private static final class Frame {
+    final Chain chain;
+    int next;
+
+    Frame(Chain chain) {
+      this.chain = chain;
+    }
+  }
+
+  /** How a target shows in a decision's path. */
+  public static String describe(Target t) {
+    if (t instanceof Target.None) {
+      return "(count)";
+    } else if (t instanceof Target.Accept) {
+      return "ACCEPT";
+    } else if (t instanceof Target.Drop) {
+      return "DROP";
+    } else if (t instanceof Target.Reject r) {
+      return "REJECT " + r.with();
+    } else if (t instanceof Target.Return) {
+      return "RETURN";
+    } else if (t instanceof Target.Jump j) {
+      return "jump " + j.chain();
+    } else if (t instanceof Target.Goto g) {
+      return "goto " + g.chain();
+    } else if (t instanceof Target.Log l) {
+      return "LOG" + (l.prefix() == null ? "" : " \"" + l.prefix() + "\"");
+    } else if (t instanceof Target.Dnat d) {
+      return "DNAT " + natText(d.addrs(), d.ports());
+    } else if (t instanceof Target.Snat s) {
+      return "SNAT " + natText(s.addrs(), s.ports());
+    } else if (t instanceof Target.Masquerade m) {
+      return "MASQUERADE" + (m.ports() == null ? "" : " " + portText(m.ports()));
+    } else if (t instanceof Target.Redirect r) {
+      return "REDIRECT" + (r.ports() == null ? "" : " " + portText(r.ports()));
+    } else if (t instanceof Target.Mark m) {
+      return String.format("MARK 0x%x/0x%x", m.value(), m.mask());
+    } else if (t instanceof Target.ConnMark c) {
+      return "CONNMARK " + c.mode().name().toLowerCase(java.util.Locale.ROOT);
+    } else if (t instanceof Target.Dscp d) {
+      return String.format("DSCP 0x%02x", d.value());
+    } else if (t instanceof Target.Tos tos) {
+      return String.format("TOS 0x%02x/0x%02x", tos.value(), tos.mask());
+    } else if (t instanceof Target.Ttl ttl) {
+      return "TTL " + ttl.op().name().toLowerCase(java.util.Locale.ROOT) + " " + ttl.value();
+    } else if (t instanceof Target.TcpMss m) {
+      return "TCPMSS " + (m.mss() == 0 ? "clamp-to-pmtu" : Integer.toString(m.mss()));
+    } else if (t instanceof Target.NoTrack) {
+      return "NOTRACK";
+    }
+    throw new AssertionError("unknown target " + t);
+  }
+
+  private static String natText(IpRange addrs, PortRange ports) {
+    String a = addrs == null ? "" : (addrs.first().equals(addrs.last())
+        ? addrs.first().toString() : addrs.first() + "-" + addrs.last());
+    return a + (ports == null ? "" : ":" + portText(ports));
+  }
+
+  private static String portText(PortRange p) {
+    return p.isSingle() ? Integer.toString(p.lo()) : p.lo() + "-" + p.hi();
+  }
+}

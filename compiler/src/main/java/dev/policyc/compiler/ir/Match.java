@@ -1,0 +1,192 @@
+package dev.policyc.compiler.ir;
+
+import dev.policyc.dsl.AddressType;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One constraint of a rule on one packet field. Each member maps to exactly one iptables match
+ * (an option of the rule or of one {@code -m} module); a rule's matches all hold for it to match.
+ */
+public sealed interface Match
+    permits Match.Addr,
+        Match.Proto,
+        Match.Ports,
+        Match.Iface,
+        Match.CtState,
+        Match.Icmp,
+        Match.TcpFlags,
+        Match.Mark,
+        Match.ConnMark,
+        Match.Dscp,
+        Match.Tos,
+        Match.Length,
+        Match.Ttl,
+        Match.Fragment,
+        Match.AddrType,
+        Match.InSet,
+        Match.Limit,
+        Match.Statistic {
+
+  /** Address in a range: {@code -s}/{@code -d} for a prefix, else {@code -m iprange}. */
+  record Addr(Side side, IpRange range, boolean negated) implements Match {
+    public Addr {
+      Objects.requireNonNull(side);
+      Objects.requireNonNull(range);
+    }
+  }
+
+  /** Protocol number 1–255 ({@code -p}). */
+  record Proto(int number, boolean negated) implements Match {
+    public Proto {
+      if (number < 1 || number > 255) {
+        throw new IllegalArgumentException("protocol " + number);
+      }
+    }
+  }
+
+  /**
+   * Port in one of the ranges: {@code -m tcp --dport} for one range, {@code -m multiport} for
+   * several (at most 15 slots, a range taking two). Needs the rule's protocol to carry ports.
+   */
+  record Ports(Side side, List<PortRange> ranges, boolean negated) implements Match {
+    public Ports {
+      ranges = List.copyOf(ranges);
+      if (ranges.isEmpty()) {
+        throw new IllegalArgumentException("no ports");
+      }
+    }
+
+    /** Multiport slots used: one per port, two per range. */
+    public int slots() {
+      return ranges.stream().mapToInt(r -> r.isSingle() ? 1 : 2).sum();
+    }
+  }
+
+  /** Input or output interface; a name ending in {@code +} matches every name with that prefix. */
+  record Iface(boolean out, String name, boolean negated) implements Match {
+    public Iface {
+      Objects.requireNonNull(name);
+    }
+
+    public boolean matches(String iface) {
+      if (name.endsWith("+")) {
+        return iface.startsWith(name.substring(0, name.length() - 1));
+      }
+      return iface.equals(name);
+    }
+  }
+
+  /** Conntrack state ({@code -m conntrack --ctstate}). */
+  record CtState(Set<ConnState> states, boolean negated) implements Match {
+    public CtState {
+      states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
+    }
+
+    /** The states in the order iptables-save prints them. */
+    public List<ConnState> ordered() {
+      return states.isEmpty() ? List.of() : List.copyOf(EnumSet.copyOf(states));
+    }
+  }
+
+  /**
+   * ICMP (IPv4) or ICMPv6 type and code range ({@code -m icmp --icmp-type t[/c]}). Type 255 with
+   * codes 0–255 is iptables' {@code any}.
+   */
+  record Icmp(Family family, int type, int codeLo, int codeHi, boolean negated) implements Match {}
+
+  /** TCP flags: of {@code mask}, exactly {@code comp} are set ({@code --tcp-flags}). */
+  record TcpFlags(int mask, int comp, boolean negated) implements Match {}
+
+  /** Packet mark: {@code (mark & mask) == value}. */
+  record Mark(long value, long mask, boolean negated) implements Match {}
+
+  /** Connection mark: {@code (ctmark & mask) == value}; false without a connection. */
+  record ConnMark(long value, long mask, boolean negated) implements Match {}
+
+  /** DSCP value 0–63. */
+  record Dscp(int value, boolean negated) implements Match {}
+
+  /** TOS byte: {@code (tos & mask) == value}. */
+  record Tos(int value, int mask, boolean negated) implements Match {}
+
+  /** Total packet length in {@code lo..hi} (IPv6: payload plus the 40-byte header). */
+  record Length(int lo, int hi, boolean negated) implements Match {}
+
+  /** TTL (IPv6: hop limit) comparison. */
+  record Ttl(Op op, int value) implements Match {
+    /** The comparison; {@code NE} is iptables' {@code ! --ttl-eq}. */
+    public enum Op {
+      EQ,
+      NE,
+      LT,
+      GT
+    }
+  }
+
+  /** {@code -f}: second and later IPv4 fragments ({@code ! -f}: the others). */
+  record Fragment(boolean negated) implements Match {}
+
+  /** Address type of the source or destination ({@code -m addrtype}). */
+  record AddrType(Side side, Set<AddressType> types, boolean negated) implements Match {
+    public AddrType {
+      types = Set.copyOf(EnumSet.copyOf(types));
+    }
+
+    public List<AddressType> ordered() {
+      return List.copyOf(EnumSet.copyOf(types));
+    }
+  }
+
+  /** Membership in an ipset, looking up the packet fields named by {@code dirs}. */
+  record InSet(String name, List<Side> dirs, boolean negated) implements Match {
+    public InSet {
+      dirs = List.copyOf(dirs);
+    }
+  }
+
+  /**
+   * Rate limit ({@code -m limit}): {@code avg} is the kernel's period between packets in units of
+   * 1/10000 s, {@code burst} the bucket size.
+   */
+  record Limit(long avg, int burst) implements Match {
+    /** One ten-thousandth of a second: the kernel's {@code XT_LIMIT_SCALE}. */
+    public static final long SCALE = 10000;
+
+    private static final String[] NAMES = {"day", "hour", "min", "sec"};
+    private static final long[] MULTS = {SCALE * 86400, SCALE * 3600, SCALE * 60, SCALE};
+
+    public Limit {
+      if (avg < 1 || avg > 0xffffffffL || burst < 1 || burst > 10000) {
+        throw new IllegalArgumentException("bad limit " + avg + "/" + burst);
+      }
+    }
+
+    /** The limit {@code count} per {@code seconds}, as libxt_limit computes it. */
+    public static Limit of(long count, long seconds, int burst) {
+      return new Limit(SCALE * seconds / count, burst);
+    }
+
+    /** The rate as iptables-save prints it (libxt_limit {@code print_rate}). */
+    public String rate() {
+      int i;
+      for (i = 1; i < MULTS.length; i++) {
+        if (avg > MULTS[i] || MULTS[i] / avg < MULTS[i] % avg) {
+          break;
+        }
+      }
+      return MULTS[i - 1] / avg + "/" + NAMES[i - 1];
+    }
+  }
+
+  /**
+   * Sampling ({@code -m statistic}): random with the kernel's stored probability (of 2^31), or
+   * every {@code every}th packet starting at counter {@code packet}.
+   */
+  record Statistic(boolean nth, long probability, int every, int packet, boolean negated)
+      implements Match {}
+}

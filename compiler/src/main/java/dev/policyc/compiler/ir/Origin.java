@@ -1,0 +1,49 @@
+package dev.policyc.compiler.ir;
+
+import dev.policyc.dsl.SourcePos;
+
+/**
+ * Where an IR rule came from: a position in a policy file or a line of an iptables-save dump.
+ *
+ * <p>Provenance is not meaning: every origin equals every other, so rules and rule sets compare
+ * by what they do.
+ */
+public final class Origin {
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "");
+
+  private final SourcePos pos;
+  private final String what;
+
+  private Origin(SourcePos pos, String what) {
+    this.pos = pos;
+    this.what = what;
+  }
+
+  public static Origin of(SourcePos pos, String what) {
+    return new Origin(pos, what);
+  }
+
+  public SourcePos pos() {
+    return pos;
+  }
+
+  /** A short description of the source element, such as {@code filter/INPUT rule 3}. */
+  public String what() {
+    return what;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Origin;
+  }
+
+  @Override
+  public int hashCode() {
+    return 0;
+  }
+
+  @Override
+  public String toString() {
+    return pos.known() ? pos + (what.isEmpty() ? "" : " (" + what + ")") : what;
+  }
+}

@@ -1,0 +1,356 @@
+package dev.policyc.compiler.ir;
+
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A packet as the interpreter sees it when it enters the host.
+ *
+ * @param in the interface it arrives on; null for a packet the host itself sends
+ * @param out without a host model, the interface it leaves by (forwarded or sent); null when it
+ *     is delivered locally. With a host model the routing decision comes from the host and this
+ *     must be null.
+ * @param state the conntrack state it will be given: NEW, ESTABLISHED, RELATED or INVALID
+ * @param fragment true for a second or later IPv4 fragment
+ * @param seq for stateful matches: how many identical packets went before it, back to back, since
+ *     the rules were loaded (see {@link Interpreter})
+ * @param random the kernel's random draw for {@code -m statistic --mode random} (31 bits)
+ */
+public record Packet(
+    Family family,
+    IpAddr src,
+    IpAddr dst,
+    int proto,
+    int sport,
+    int dport,
+    int icmpType,
+    int icmpCode,
+    int tcpFlags,
+    String in,
+    String out,
+    ConnState state,
+    long mark,
+    long ctmark,
+    int tos,
+    int length,
+    int ttl,
+    boolean fragment,
+    int seq,
+    long random) {
+
+  public Packet {
+    Objects.requireNonNull(family, "family");
+    Objects.requireNonNull(src, "src");
+    Objects.requireNonNull(dst, "dst");
+    Objects.requireNonNull(state, "state");
+    if (src.family() != family || dst.family() != family) {
+      throw new IllegalArgumentException("addresses of the wrong family");
+    }
+    if (state == ConnState.UNTRACKED) {
+      throw new IllegalArgumentException(
+          "a packet cannot arrive untracked; only the raw table's notrack makes it so");
+    }
+  }
+
+  public boolean locallyGenerated() {
+    return in == null;
+  }
+
+  public boolean hasPorts() {
+    return Protocols.hasPorts(proto) || proto == Protocols.UDPLITE;
+  }
+
+  public boolean isIcmp() {
+    return family == Family.IPV4 ? proto == Protocols.ICMP : proto == Protocols.ICMPV6;
+  }
+
+  /** The minimal header length of a packet of this family and protocol. */
+  public static int defaultLength(Family f, int proto) {
+    int ip = f == Family.IPV4 ? 20 : 40;
+    return ip
+        + switch (proto) {
+          case Protocols.TCP -> 20;
+          case Protocols.UDP, Protocols.UDPLITE, Protocols.ICMP, Protocols.ICMPV6 -> 8;
+          case Protocols.SCTP -> 12;
+          case Protocols.DCCP -> 16;
+          default -> 0;
+        };
+  }
+
+  public Packet withSrc(IpAddr a, int port) {
+    return new Packet(family, a, dst, proto, port, dport, icmpType, icmpCode, tcpFlags, in, out,
+        state, mark, ctmark, tos, length, ttl, fragment, seq, random);
+  }
+
+  public Packet withDst(IpAddr a, int port) {
+    return new Packet(family, src, a, proto, sport, port, icmpType, icmpCode, tcpFlags, in, out,
+        state, mark, ctmark, tos, length, ttl, fragment, seq, random);
+  }
+
+  public Packet withMarks(long newMark, long newCtmark) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
+        state, newMark, newCtmark, tos, length, ttl, fragment, seq, random);
+  }
+
+  public Packet withTosTtl(int newTos, int newTtl) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
+        state, mark, ctmark, newTos, length, newTtl, fragment, seq, random);
+  }
+
+  public Packet withRoute(String newIn, String newOut) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, newIn,
+        newOut, state, mark, ctmark, tos, length, ttl, fragment, seq, random);
+  }
+
+  public Packet withSeq(int newSeq) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
+        state, mark, ctmark, tos, length, ttl, fragment, newSeq, random);
+  }
+
+  /**
+   * Parses the packet syntax of {@code policyc explain}:
+   *
+   * <pre>PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF] [state S] [flags F,…] [type T[/C]]
+   *   [mark N] [ctmark N] [tos N] [dscp N] [len N] [ttl N] [frag] [seq N] [random N]</pre>
+   *
+   * IPv6 addresses with a port are written {@code [2001:db8::1]:443}. Throws {@link
+   * IllegalArgumentException} with a reason.
+   */
+  public static Packet parse(String text) {
+    List<String> t = new ArrayList<>(List.of(text.trim().split("\\s+")));
+    if (t.size() < 4 || !t.get(2).equals("->")) {
+      throw new IllegalArgumentException(
+          "expected 'PROTO SRC[:PORT] -> DST[:PORT] …', got '" + text.trim() + "'");
+    }
+    int proto = Protocols.number(t.get(0));
+    if (proto <= 0) {
+      throw new IllegalArgumentException("unknown protocol '" + t.get(0) + "'");
+    }
+    Object[] s = endpoint(t.get(1));
+    Object[] d = endpoint(t.get(3));
+    IpAddr src = (IpAddr) s[0];
+    IpAddr dst = (IpAddr) d[0];
+    if (src.family() != dst.family()) {
+      throw new IllegalArgumentException("source and destination are of different families");
+    }
+    Family f = src.family();
+    if (proto == Protocols.ICMP && f == Family.IPV6) {
+      proto = Protocols.ICMPV6;
+    }
+    int sport = (Integer) s[1];
+    int dport = (Integer) d[1];
+    boolean ports = Protocols.hasPorts(proto) || proto == Protocols.UDPLITE;
+    if (!ports && (sport >= 0 || dport >= 0)) {
+      throw new IllegalArgumentException("protocol " + t.get(0) + " has no ports");
+    }
+    String in = null;
+    String out = null;
+    ConnState state = ConnState.NEW;
+    Integer flags = null;
+    int icmpType = -1;
+    int icmpCode = 0;
+    long mark = 0;
+    long ctmark = 0;
+    int tos = 0;
+    Integer length = null;
+    int ttl = 64;
+    boolean frag = false;
+    int seq = 0;
+    long random = 0;
+    for (int i = 4; i < t.size(); i++) {
+      String k = t.get(i).toLowerCase(Locale.ROOT);
+      if (k.equals("frag")) {
+        frag = true;
+        continue;
+      }
+      if (i + 1 >= t.size()) {
+        throw new IllegalArgumentException("'" + k + "' needs a value");
+      }
+      String v = t.get(++i);
+      switch (k) {
+        case "in" -> in = v;
+        case "out" -> out = v;
+        case "state" -> {
+          try {
+            state = ConnState.valueOf(v.toUpperCase(Locale.ROOT));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "state must be new, established, related or invalid, not '" + v + "'");
+          }
+        }
+        case "flags" -> flags = tcpFlags(v);
+        case "type" -> {
+          String[] tc = v.split("/", -1);
+          icmpType = IcmpTypes.type(f, tc[0]);
+          if (icmpType < 0) {
+            throw new IllegalArgumentException("unknown ICMP type '" + v + "'");
+          }
+          icmpCode = tc.length > 1 ? number(tc[1], 255) : IcmpTypes.code(f, tc[0]);
+        }
+        case "mark" -> mark = longNumber(v);
+        case "ctmark" -> ctmark = longNumber(v);
+        case "tos" -> tos = number(v, 255);
+        case "dscp" -> tos = number(v, 63) << 2;
+        case "len" -> length = number(v, 65535);
+        case "ttl" -> ttl = number(v, 255);
+        case "seq" -> seq = number(v, Integer.MAX_VALUE);
+        case "random" -> random = longNumber(v) & 0x7fffffffL;
+        default -> throw new IllegalArgumentException("unknown packet attribute '" + k + "'");
+      }
+    }
+    boolean isIcmp = proto == Protocols.ICMP || proto == Protocols.ICMPV6;
+    if (isIcmp && icmpType < 0) {
+      icmpType = f == Family.IPV4 ? 8 : 128; // echo request
+    }
+    if (!isIcmp && icmpType >= 0) {
+      throw new IllegalArgumentException("'type' is only for ICMP packets");
+    }
+    if (flags != null && proto != Protocols.TCP) {
+      throw new IllegalArgumentException("'flags' is only for TCP packets");
+    }
+    int tcpFlags = flags != null ? flags : proto == Protocols.TCP ? defaultFlags(state) : 0;
+    if (frag && f == Family.IPV6) {
+      throw new IllegalArgumentException("'frag' (a non-first IPv4 fragment) is IPv4 only");
+    }
+    return new Packet(f, src, dst, proto, Math.max(sport, 0), Math.max(dport, 0),
+        Math.max(icmpType, 0), icmpCode, tcpFlags, in, out, state, mark, ctmark, tos,
+        length == null ? defaultLength(f, proto) : length, ttl, frag, seq, random);
+  }
+
+  private static int defaultFlags(ConnState state) {
+    return state == ConnState.NEW ? 0x02 : 0x10; // SYN for a new connection, else ACK
+  }
+
+  static int tcpFlags(String v) {
+    int bits = 0;
+    for (String f : v.split(",", -1)) {
+      bits |= switch (f.toUpperCase(Locale.ROOT)) {
+        case "FIN" -> 0x01;
+        case "SYN" -> 0x02;
+        case "RST" -> 0x04;
+        case "PSH" -> 0x08;
+        case "ACK" -> 0x10;
+        case "URG" -> 0x20;
+        case "NONE" -> 0;
+        default -> throw new IllegalArgumentException("unknown TCP flag '" + f + "'");
+      };
+    }
+    return bits;
+  }
+
+  private static Object[] endpoint(String s) {
+    String addr = s;
+    int port = -1;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0) {
+        throw new IllegalArgumentException("missing ']' in '" + s + "'");
+      }
+      addr = s.substring(1, close);
+      String rest = s.substring(close + 1);
+      if (!rest.isEmpty()) {
+        if (!rest.startsWith(":")) {
+          throw new IllegalArgumentException("bad endpoint '" + s + "'");
+        }
+        port = number(rest.substring(1), 65535);
+      }
+    } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
+      addr = s.substring(0, s.indexOf(':'));
+      port = number(s.substring(s.indexOf(':') + 1), 65535);
+    }
+    return new Object[] {IpAddr.parse(addr), port};
+  }
+
+  private static int number(String s, int max) {
+    long v = longNumber(s);
+    if (v > max) {
+      throw new IllegalArgumentException("'" + s + "' is above " + max);
+    }
+    return (int) v;
+  }
+
+  private static long longNumber(String s) {
+    try {
+      long v = s.startsWith("0x") || s.startsWith("0X")
+          ? Long.parseLong(s.substring(2), 16)
+          : Long.parseLong(s);
+      if (v < 0 || v > 0xffffffffL) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + s + "' is not a number");
+    }
+  }
+
+  /** The packet in the syntax {@link #parse} reads. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(Protocols.name(proto)).append(' ');
+    sb.append(endpointText(src, sport)).append(" -> ").append(endpointText(dst, dport));
+    if (in != null) {
+      sb.append(" in ").append(in);
+    }
+    if (out != null) {
+      sb.append(" out ").append(out);
+    }
+    sb.append(" state ").append(state.yamlName());
+    if (proto == Protocols.TCP) {
+      sb.append(" flags ").append(flagsText(tcpFlags));
+    }
+    if (isIcmp()) {
+      sb.append(" type ").append(icmpType).append('/').append(icmpCode);
+    }
+    if (mark != 0) {
+      sb.append(" mark 0x").append(Long.toHexString(mark));
+    }
+    if (ctmark != 0) {
+      sb.append(" ctmark 0x").append(Long.toHexString(ctmark));
+    }
+    if (tos != 0) {
+      sb.append(" tos 0x").append(Integer.toHexString(tos));
+    }
+    if (length != defaultLength(family, proto)) {
+      sb.append(" len ").append(length);
+    }
+    if (ttl != 64) {
+      sb.append(" ttl ").append(ttl);
+    }
+    if (fragment) {
+      sb.append(" frag");
+    }
+    if (seq != 0) {
+      sb.append(" seq ").append(seq);
+    }
+    if (random != 0) {
+      sb.append(" random ").append(random);
+    }
+    return sb.toString();
+  }
+
+  private String endpointText(IpAddr a, int port) {
+    if (!hasPorts()) {
+      return a.toString();
+    }
+    return family == Family.IPV6 ? "[" + a + "]:" + port : a + ":" + port;
+  }
+
+  static String flagsText(int flags) {
+    if (flags == 0) {
+      return "NONE";
+    }
+    String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      if ((flags & (1 << i)) != 0) {
+        out.add(names[i]);
+      }
+    }
+    return String.join(",", out);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.policyc.compiler.ir;
+
+import java.util.List;
+import java.util.Objects;
+
+/** One rule: all of its matches must hold; then its target applies. */
+public record Rule(List<Match> matches, Target target, String comment, Origin origin) {
+  public Rule {
+    matches = List.copyOf(matches);
+    Objects.requireNonNull(target, "target");
+    origin = origin == null ? Origin.NONE : origin;
+  }
+
+  public Rule(List<Match> matches, Target target) {
+    this(matches, target, null, Origin.NONE);
+  }
+
+  public Rule withMatches(List<Match> newMatches) {
+    return new Rule(newMatches, target, comment, origin);
+  }
+
+  /** The protocol this rule requires, or 0 when it matches any (or a negated one). */
+  public int protocol() {
+    for (Match m : matches) {
+      if (m instanceof Match.Proto p && !p.negated()) {
+        return p.number();
+      }
+    }
+    return 0;
+  }
+}

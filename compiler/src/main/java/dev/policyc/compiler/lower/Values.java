@@ -1,0 +1,151 @@
+package dev.policyc.compiler.lower;
+
+import dev.policyc.compiler.ir.PortRange;
+import java.util.Locale;
+import java.util.Map;
+
+/** Parsers for the scalar values of a policy; each returns null or throws with a reason. */
+final class Values {
+  static final Map<String, Integer> DSCP_CLASSES =
+      Map.ofEntries(
+          Map.entry("BE", 0), Map.entry("CS0", 0), Map.entry("CS1", 8), Map.entry("CS2", 16),
+          Map.entry("CS3", 24), Map.entry("CS4", 32), Map.entry("CS5", 40), Map.entry("CS6", 48),
+          Map.entry("CS7", 56), Map.entry("AF11", 10), Map.entry("AF12", 12),
+          Map.entry("AF13", 14), Map.entry("AF21", 18), Map.entry("AF22", 20),
+          Map.entry("AF23", 22), Map.entry("AF31", 26), Map.entry("AF32", 28),
+          Map.entry("AF33", 30), Map.entry("AF41", 34), Map.entry("AF42", 36),
+          Map.entry("AF43", 38), Map.entry("EF", 46));
+
+  static final Map<String, Integer> LOG_LEVELS =
+      Map.ofEntries(
+          Map.entry("emerg", 0), Map.entry("alert", 1), Map.entry("crit", 2), Map.entry("err", 3),
+          Map.entry("error", 3), Map.entry("warning", 4), Map.entry("warn", 4),
+          Map.entry("notice", 5), Map.entry("info", 6), Map.entry("debug", 7));
+
+  private Values() {}
+
+  /** A port {@code 22} or range {@code 1024:65535} / {@code 1024-65535}. */
+  static PortRange portRange(String text) {
+    String t = text.trim();
+    int sep = t.indexOf(':') >= 0 ? t.indexOf(':') : t.indexOf('-');
+    if (sep < 0) {
+      int p = port(t);
+      return new PortRange(p, p);
+    }
+    int lo = port(t.substring(0, sep));
+    int hi = port(t.substring(sep + 1));
+    if (lo > hi) {
+      throw new IllegalArgumentException("port range '" + text + "' is reversed");
+    }
+    return new PortRange(lo, hi);
+  }
+
+  static int port(String t) {
+    if (t.isEmpty() || t.length() > 5 || !t.chars().allMatch(Character::isDigit)) {
+      throw new IllegalArgumentException("'" + t + "' is not a port number");
+    }
+    if (t.length() > 1 && t.charAt(0) == '0') {
+      throw new IllegalArgumentException(
+          "port '" + t + "' has a leading zero (YAML 1.1 tools read it as octal)");
+    }
+    int p = Integer.parseInt(t);
+    if (p > 65535) {
+      throw new IllegalArgumentException("port " + p + " is above 65535");
+    }
+    return p;
+  }
+
+  /** An unsigned number, decimal or {@code 0x} hex, at most {@code max}. */
+  static long number(String text, long max) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    long v;
+    try {
+      if (t.startsWith("0x") && t.length() > 2 && t.length() <= 10) {
+        v = Long.parseLong(t.substring(2), 16);
+      } else if (!t.isEmpty() && t.length() <= 10 && t.chars().allMatch(Character::isDigit)) {
+        v = Long.parseLong(t);
+      } else {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a number");
+    }
+    if (v > max) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is above " + (max > 0xffff ? "0x" + Long.toHexString(max) : max));
+    }
+    return v;
+  }
+
+  /** {@code value[/mask]} of 32 bits; the mask defaults to all ones. */
+  static long[] valueMask(String text, long max) {
+    int slash = text.indexOf('/');
+    if (slash < 0) {
+      return new long[] {number(text, max), max};
+    }
+    return new long[] {number(text.substring(0, slash), max), number(text.substring(slash + 1), max)};
+  }
+
+  /** A DSCP number 0–63 or class name. */
+  static int dscp(String text) {
+    Integer cls = DSCP_CLASSES.get(text.trim().toUpperCase(Locale.ROOT));
+    if (cls != null) {
+      return cls;
+    }
+    try {
+      return (int) number(text, 63);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a DSCP value (0-63) or class (EF, AF11…AF43, CS0…CS7)");
+    }
+  }
+
+  /** A length {@code n} or range {@code a:b}. */
+  static int[] lengthRange(String text) {
+    String t = text.trim();
+    int sep = t.indexOf(':') >= 0 ? t.indexOf(':') : t.indexOf('-');
+    if (sep < 0) {
+      int v = (int) number(t, 65535);
+      return new int[] {v, v};
+    }
+    int lo = (int) number(t.substring(0, sep), 65535);
+    int hi = (int) number(t.substring(sep + 1), 65535);
+    if (lo > hi) {
+      throw new IllegalArgumentException("length range '" + text + "' is reversed");
+    }
+    return new int[] {lo, hi};
+  }
+
+  /**
+   * A rate {@code N/unit}: unit {@code second}, {@code minute}, {@code hour}, {@code day} or a
+   * prefix of one (as libxt_limit reads it); returns {count, seconds}.
+   */
+  static long[] rate(String text) {
+    int slash = text.indexOf('/');
+    if (slash <= 0) {
+      throw new IllegalArgumentException("rate '" + text + "' must look like 10/second");
+    }
+    long count = number(text.substring(0, slash), 1_000_000);
+    if (count == 0) {
+      throw new IllegalArgumentException("rate '" + text + "' is zero");
+    }
+    String unit = text.substring(slash + 1).trim().toLowerCase(Locale.ROOT);
+    long secs;
+    if (!unit.isEmpty() && "second".startsWith(unit)) {
+      secs = 1;
+    } else if (!unit.isEmpty() && "minute".startsWith(unit)) {
+      secs = 60;
+    } else if (!unit.isEmpty() && "hour".startsWith(unit)) {
+      secs = 3600;
+    } else if (!unit.isEmpty() && "day".startsWith(unit)) {
+      secs = 86400;
+    } else {
+      throw new IllegalArgumentException(
+          "unit '" + unit + "' must be second, minute, hour or day");
+    }
+    if (10000L * secs / count == 0) {
+      throw new IllegalArgumentException("rate '" + text + "' is too fast (at most 10000/second)");
+    }
+    return new long[] {count, secs};
+  }
+}

@@ -1,0 +1,154 @@
+package dev.policyc.dsl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Builds a {@link Policy} fluently; start with {@link Policy#named(String)}. */
+public final class PolicyBuilder {
+  private final String name;
+  private String description;
+  private Host host;
+  private final Map<String, List<String>> networks = new LinkedHashMap<>();
+  private final Map<String, List<String>> services = new LinkedHashMap<>();
+  private final Map<String, List<String>> interfaces = new LinkedHashMap<>();
+  private final List<IpSetSpec> sets = new ArrayList<>();
+  private final Map<String, ChainBuilder> chains = new LinkedHashMap<>();
+
+  PolicyBuilder(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("policy name must not be blank");
+    }
+    this.name = name;
+  }
+
+  public PolicyBuilder description(String text) {
+    this.description = text;
+    return this;
+  }
+
+  /** Describes the host the rules run on (interfaces, addresses, routes). */
+  public PolicyBuilder host(Consumer<HostBuilder> spec) {
+    HostBuilder b = new HostBuilder();
+    spec.accept(b);
+    this.host = b.build();
+    return this;
+  }
+
+  /** Declares a network group: CIDRs, ranges, addresses or names of other groups. */
+  public PolicyBuilder networks(String group, String... members) {
+    put(networks, "network group", group, members);
+    return this;
+  }
+
+  /** Declares a service group: {@code tcp/443}, {@code udp/53}, {@code icmp} or group names. */
+  public PolicyBuilder services(String group, String... members) {
+    put(services, "service group", group, members);
+    return this;
+  }
+
+  /** Declares an interface group: names, {@code +} wildcards or group names. */
+  public PolicyBuilder interfaces(String group, String... members) {
+    put(interfaces, "interface group", group, members);
+    return this;
+  }
+
+  /** Declares an ipset of type {@code hash:net}, {@code hash:ip}, … with its members. */
+  public PolicyBuilder set(String setName, String type, Family family, String... entries) {
+    sets.add(new IpSetSpec(setName, type, family, List.of(entries), null, null));
+    return this;
+  }
+
+  /** Declares an ipset from a full specification. */
+  public PolicyBuilder set(IpSetSpec spec) {
+    sets.add(spec);
+    return this;
+  }
+
+  public PolicyBuilder filter(String chain, Consumer<ChainBuilder> spec) {
+    return chain(Table.FILTER, chain, spec);
+  }
+
+  public PolicyBuilder nat(String chain, Consumer<ChainBuilder> spec) {
+    return chain(Table.NAT, chain, spec);
+  }
+
+  public PolicyBuilder mangle(String chain, Consumer<ChainBuilder> spec) {
+    return chain(Table.MANGLE, chain, spec);
+  }
+
+  public PolicyBuilder raw(String chain, Consumer<ChainBuilder> spec) {
+    return chain(Table.RAW, chain, spec);
+  }
+
+  /** Adds rules to a chain; calling it again for the same chain appends. */
+  public PolicyBuilder chain(Table table, String chain, Consumer<ChainBuilder> spec) {
+    ChainBuilder b =
+        chains.computeIfAbsent(table + "/" + chain, k -> new ChainBuilder(table, chain));
+    spec.accept(b);
+    return this;
+  }
+
+  public Policy build() {
+    List<ChainSpec> built = new ArrayList<>();
+    for (ChainBuilder b : chains.values()) {
+      built.add(b.build());
+    }
+    return new Policy(
+        name,
+        description,
+        host,
+        new PolicyObjects(networks, services, interfaces, sets),
+        built,
+        SourceMap.empty());
+  }
+
+  private static void put(
+      Map<String, List<String>> map, String what, String group, String... members) {
+    if (group == null || group.isBlank()) {
+      throw new IllegalArgumentException(what + " name must not be blank");
+    }
+    if (map.containsKey(group)) {
+      throw new IllegalArgumentException(what + " '" + group + "' is declared twice");
+    }
+    map.put(group, List.of(members));
+  }
+
+  /** Builds the {@link Host} description. */
+  public static final class HostBuilder {
+    private boolean forwarding = true;
+    private final Map<String, List<String>> ifaces = new LinkedHashMap<>();
+    private final List<Host.Route> routes = new ArrayList<>();
+
+    HostBuilder() {}
+
+    public HostBuilder forwarding(boolean on) {
+      this.forwarding = on;
+      return this;
+    }
+
+    /** An interface and its addresses with prefix length ({@code 192.0.2.10/24}). */
+    public HostBuilder iface(String name, String... addresses) {
+      ifaces.put(name, List.of(addresses));
+      return this;
+    }
+
+    /** A route through a gateway. */
+    public HostBuilder route(String to, String via, String dev) {
+      routes.add(new Host.Route(to, via, dev));
+      return this;
+    }
+
+    /** A route straight out of a device. */
+    public HostBuilder route(String to, String dev) {
+      routes.add(new Host.Route(to, null, dev));
+      return this;
+    }
+
+    Host build() {
+      return new Host(forwarding, ifaces, routes);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package dev.policyc.dsl;
+
+/** The default policy of a built-in chain. */
+public enum Verdict {
+  ACCEPT,
+  DROP
+}

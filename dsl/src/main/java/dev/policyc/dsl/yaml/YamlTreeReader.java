@@ -1,0 +1,178 @@
+package dev.policyc.dsl.yaml;
+
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.yaml.YamlNode.Entry;
+import dev.policyc.dsl.yaml.YamlNode.YMap;
+import dev.policyc.dsl.yaml.YamlNode.YScalar;
+import dev.policyc.dsl.yaml.YamlNode.YSeq;
+import java.io.Reader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLParser;
+
+/**
+ * Reads one YAML document into a tree of {@link YamlNode}s that keep their positions.
+ *
+ * <p>Built on Jackson's YAML token stream. Anchors and aliases are refused: Jackson never expands
+ * an alias (it would arrive as the anchor's name and silently bind the wrong value), and refusing
+ * them also closes the "billion laughs" door. Tags, duplicate keys and non-string keys are refused
+ * too. Size and nesting are bounded.
+ */
+final class YamlTreeReader {
+  static final int MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
+  static final int MAX_DEPTH = 64;
+
+  private static final YAMLFactory FACTORY =
+      YAMLFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxDocumentLength(MAX_DOCUMENT_CHARS)
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxStringLength(1024 * 1024)
+                  .build())
+          .build();
+
+  private final String file;
+  private final List<YamlProblem> problems;
+
+  YamlTreeReader(String file, List<YamlProblem> problems) {
+    this.file = file;
+    this.problems = problems;
+  }
+
+  /** The document's root node, or null when it could not be read (problems say why). */
+  YamlNode read(Reader in) {
+    try (YAMLParser p = (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), in)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        problems.add(new YamlProblem(YamlProblem.SYNTAX, "the document is empty", pos(null)));
+        return null;
+      }
+      YamlNode root = node(p, t);
+      if (root != null && p.nextToken() != null) {
+        problems.add(
+            new YamlProblem(
+                YamlProblem.SYNTAX,
+                "only one YAML document per policy file is allowed",
+                pos(p.currentTokenLocation())));
+        return null;
+      }
+      return root;
+    } catch (Abort e) {
+      return null;
+    } catch (JacksonException e) {
+      String msg = e.getOriginalMessage();
+      String code = YamlProblem.SYNTAX;
+      if (msg != null && (msg.contains("exceeds the maximum") || msg.contains("Document length"))) {
+        code = YamlProblem.TOO_LARGE;
+      }
+      problems.add(new YamlProblem(code, clean(msg), pos(e.getLocation())));
+      return null;
+    }
+  }
+
+  private YamlNode node(YAMLParser p, JsonToken t) {
+    SourcePos here = pos(p.currentTokenLocation());
+    if (p.getObjectId() != null) {
+      fail(YamlProblem.ALIAS, "anchors (&" + p.getObjectId() + ") are not allowed", here);
+    }
+    if (p.getRawTag() != null) {
+      fail(YamlProblem.SYNTAX, "YAML tags (" + p.getRawTag() + ") are not allowed", here);
+    }
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        JsonToken k;
+        while ((k = p.nextToken()) == JsonToken.PROPERTY_NAME) {
+          SourcePos keyPos = pos(p.currentTokenLocation());
+          String key = p.currentName();
+          if (p.isCurrentAlias()) {
+            fail(YamlProblem.ALIAS, "aliases (*" + key + ") are not allowed", keyPos);
+          }
+          YamlNode value = node(p, p.nextToken());
+          if (entries.containsKey(key)) {
+            problems.add(
+                new YamlProblem(YamlProblem.DUPLICATE_KEY, "duplicate key '" + key + "'", keyPos));
+          } else {
+            entries.put(key, new Entry(key, keyPos, value));
+          }
+        }
+        if (k != JsonToken.END_OBJECT) {
+          fail(YamlProblem.SYNTAX, "unexpected " + k, pos(p.currentTokenLocation()));
+        }
+        return new YMap(entries, here);
+      }
+      case START_ARRAY -> {
+        List<YamlNode> items = new ArrayList<>();
+        JsonToken i;
+        while ((i = p.nextToken()) != JsonToken.END_ARRAY) {
+          if (i == null) {
+            fail(YamlProblem.SYNTAX, "unterminated list", here);
+          }
+          items.add(node(p, i));
+        }
+        return new YSeq(items, here);
+      }
+      case VALUE_STRING -> {
+        if (p.isCurrentAlias()) {
+          fail(YamlProblem.ALIAS, "aliases (*" + p.getString() + ") are not allowed", here);
+        }
+        return new YScalar(p.getString(), YScalar.Kind.STRING, here);
+      }
+      case VALUE_NUMBER_INT -> {
+        return new YScalar(p.getString(), YScalar.Kind.INT, here);
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return new YScalar(p.getString(), YScalar.Kind.FLOAT, here);
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return new YScalar(p.getString(), YScalar.Kind.BOOL, here);
+      }
+      case VALUE_NULL -> {
+        return new YScalar("", YScalar.Kind.NULL, here);
+      }
+      default -> {
+        fail(YamlProblem.SYNTAX, "unexpected YAML content (" + t + ")", here);
+        return null;
+      }
+    }
+  }
+
+  private void fail(String code, String message, SourcePos pos) {
+    problems.add(new YamlProblem(code, message, pos));
+    throw new Abort();
+  }
+
+  private SourcePos pos(TokenStreamLocation loc) {
+    if (loc == null || loc.getLineNr() < 1) {
+      return new SourcePos(file, 0, 0);
+    }
+    return new SourcePos(file, loc.getLineNr(), Math.max(1, loc.getColumnNr()));
+  }
+
+  private static String clean(String msg) {
+    if (msg == null) {
+      return "invalid YAML";
+    }
+    // SnakeYAML messages carry a multi-line excerpt with a caret; the first line says it all.
+    String first = msg.strip().lines().findFirst().orElse("invalid YAML");
+    return first.isEmpty() ? "invalid YAML" : first;
+  }
+
+  /** Stops reading after the first structural problem; nothing after it can be trusted. */
+  private static final class Abort extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Abort() {
+      super(null, null, false, false);
+    }
+  }
+}
