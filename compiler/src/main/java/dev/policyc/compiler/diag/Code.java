@@ -71,7 +71,7 @@ public enum Code {
   PC6006(Severity.ERROR, "TCPMSS without a SYN match"),
 
   PC7001(Severity.WARNING, "chain never used"),
-  PC7002(Severity.WARNING, "rule never reached");
+  PC7003(Severity.WARNING, "interface match with no interface on some paths");
 
   private final Severity severity;
   private final String title;

@@ -377,7 +377,7 @@ public final class Lowering {
       rep.report(Code.PC1010, pos, "chain name '" + name
           + "' must start with a letter, digit or '_' and hold only letters, digits, '_', '.'"
           + " and '-'");
-    } else if (RESERVED_CHAIN_NAMES.contains(name.toUpperCase(Locale.ROOT))) {
+    } else if (RESERVED_CHAIN_NAMES.contains(name)) {
       rep.report(Code.PC1010, pos, "chain name '" + name + "' is the name of a target");
     }
   }
@@ -417,16 +417,41 @@ public final class Lowering {
         rep.report(Code.PC3002, p.actionPos(), targetName(p.action()) + " is only valid in "
             + hookList(allowed) + "; chain " + p.chain() + " is reached from " + hookList(bad));
       }
-      if (p.inPos() != null && (hooks.contains(Hook.OUTPUT) || hooks.contains(Hook.POSTROUTING))) {
-        rep.report(Code.PC3005, p.inPos(), "'in' cannot match in chain " + p.chain()
-            + (p.chain().equals(hookOf(hooks)) ? "" : " (reached from " + hookList(hooks) + ")")
-            + ": packets there have no input interface");
-      }
-      if (p.outPos() != null && (hooks.contains(Hook.PREROUTING) || hooks.contains(Hook.INPUT))) {
-        rep.report(Code.PC3004, p.outPos(), "'out' cannot match in chain " + p.chain()
-            + (p.chain().equals(hookOf(hooks)) ? "" : " (reached from " + hookList(hooks) + ")")
-            + ": packets there have no output interface yet");
-      }
+      ifaceCheck(p, hooks, p.inPos(), false);
+      ifaceCheck(p, hooks, p.outPos(), true);
+    }
+  }
+
+  /**
+   * 'in' has nothing to match in OUTPUT and POSTROUTING, 'out' nothing in PREROUTING and INPUT.
+   * iptables refuses them in those built-in chains; in a user chain reached only from them the
+   * match is constant, which is a mistake; reached also from elsewhere it is a warning.
+   */
+  private void ifaceCheck(Placed p, Set<Hook> hooks, SourcePos pos, boolean out) {
+    if (pos == null) {
+      return;
+    }
+    Set<Hook> none = out ? EnumSet.of(Hook.PREROUTING, Hook.INPUT)
+        : EnumSet.of(Hook.OUTPUT, Hook.POSTROUTING);
+    Set<Hook> bad = EnumSet.noneOf(Hook.class);
+    bad.addAll(hooks);
+    bad.retainAll(none);
+    if (bad.isEmpty()) {
+      return;
+    }
+    String what = out ? "'out'" : "'in'";
+    String why = out ? "packets there have no output interface yet"
+        : "packets there have no input interface";
+    Code code = out ? Code.PC3004 : Code.PC3005;
+    if (p.table().isBuiltin(p.chain())) {
+      rep.report(code, pos, what + " cannot match in " + p.chain() + ": " + why);
+    } else if (bad.size() == hooks.size()) {
+      rep.report(code, pos, what + " never changes the outcome in chain " + p.chain()
+          + ", reached only from " + hookList(hooks) + ": " + why);
+    } else {
+      rep.report(Code.PC7003, pos, what + " in chain " + p.chain() + " sees no interface for"
+          + " packets from " + hookList(bad) + " (" + why + "); it only tells apart packets"
+          + " from the other hooks");
     }
   }
 
