@@ -1,0 +1,193 @@
+package dev.policyc.compiler.parse;
+
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.SourcePos;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@code ipset save} output or an {@code ipset restore} script (create, add, flush, swap,
+ * destroy) and returns the sets that exist when it has run, in creation order. Only the set types
+ * policyc models are accepted.
+ */
+public final class IpsetReader {
+  private final String file;
+  private final Map<String, Builder> sets = new LinkedHashMap<>();
+
+  private IpsetReader(String file) {
+    this.file = file;
+  }
+
+  private static final class Builder {
+    String name;
+    IpSet.Type type;
+    Family family = Family.IPV4;
+    PortRange range;
+    int maxelem = 65536;
+    List<IpSet.Entry> entries = new ArrayList<>();
+
+    IpSet build() {
+      return new IpSet(name, type, family, entries, range, maxelem);
+    }
+  }
+
+  public static List<IpSet> read(String file, String text) throws ParseException {
+    IpsetReader r = new IpsetReader(file);
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      r.line(line.split("\\s+"), i + 1);
+    }
+    List<IpSet> out = new ArrayList<>();
+    for (Builder b : r.sets.values()) {
+      out.add(b.build());
+    }
+    return out;
+  }
+
+  private void line(String[] w, int ln) throws ParseException {
+    switch (w[0]) {
+      case "create" -> create(w, ln);
+      case "add" -> {
+        need(w, 3, ln);
+        Builder b = set(w[1], ln);
+        b.entries.add(entry(b, w[2], ln));
+      }
+      case "flush" -> {
+        need(w, 2, ln);
+        set(w[1], ln).entries = new ArrayList<>();
+      }
+      case "swap" -> {
+        need(w, 3, ln);
+        Builder a = set(w[1], ln);
+        Builder b = set(w[2], ln);
+        if (a.type != b.type || a.family != b.family) {
+          throw error(ln, "swap of sets with different types or families");
+        }
+        List<IpSet.Entry> tmp = a.entries;
+        a.entries = b.entries;
+        b.entries = tmp;
+      }
+      case "destroy" -> {
+        need(w, 2, ln);
+        if (sets.remove(w[1]) == null) {
+          throw error(ln, "destroy of unknown set " + w[1]);
+        }
+      }
+      default -> throw error(ln, "unsupported ipset command '" + w[0] + "'");
+    }
+  }
+
+  private void create(String[] w, int ln) throws ParseException {
+    need(w, 3, ln);
+    IpSet.Type type = IpSet.Type.byName(w[2]);
+    if (type == null) {
+      throw error(ln, "unsupported set type '" + w[2] + "'");
+    }
+    Builder b = new Builder();
+    b.name = w[1];
+    b.type = type;
+    boolean exist = false;
+    for (int i = 3; i < w.length; i++) {
+      switch (w[i]) {
+        case "-exist", "-!" -> exist = true;
+        case "family" -> b.family = switch (w[++i]) {
+          case "inet" -> Family.IPV4;
+          case "inet6" -> Family.IPV6;
+          default -> throw error(ln, "unknown family " + w[i]);
+        };
+        case "range" -> {
+          try {
+            b.range = range(w[++i]);
+          } catch (IllegalArgumentException e) {
+            throw error(ln, e.getMessage());
+          }
+        }
+        case "maxelem" -> b.maxelem = Integer.parseInt(w[++i]);
+        case "hashsize", "bucketsize", "initval", "timeout", "netmask", "size" -> i++;
+        case "counters", "comment", "skbinfo", "forceadd" -> {
+          // flags without a value that do not change membership
+        }
+        default -> throw error(ln, "unsupported create option '" + w[i] + "'");
+      }
+    }
+    Builder old = sets.get(b.name);
+    if (old != null) {
+      if (!exist || old.type != b.type || old.family != b.family) {
+        throw error(ln, "set " + b.name + " already exists");
+      }
+      return;
+    }
+    sets.put(b.name, b);
+  }
+
+  private IpSet.Entry entry(Builder b, String text, int ln) throws ParseException {
+    try {
+      if (b.type == IpSet.Type.BITMAP_PORT) {
+        String t = text.indexOf(':') >= 0 ? text.substring(text.indexOf(':') + 1) : text;
+        return new IpSet.Entry(null, 0, range(t));
+      }
+      String addr = text;
+      int proto = 0;
+      PortRange ports = null;
+      if (b.type.hasPort()) {
+        int comma = text.indexOf(',');
+        if (comma < 0) {
+          throw new IllegalArgumentException("missing ',port'");
+        }
+        addr = text.substring(0, comma);
+        String pp = text.substring(comma + 1);
+        int colon = pp.indexOf(':');
+        proto = colon < 0 ? Protocols.TCP : Protocols.number(pp.substring(0, colon));
+        if (proto <= 0) {
+          throw new IllegalArgumentException("unknown protocol in '" + pp + "'");
+        }
+        ports = range(colon < 0 ? pp : pp.substring(colon + 1));
+      }
+      IpRange r = IpRange.parse(addr);
+      if (r.family() != b.family) {
+        throw new IllegalArgumentException(addr + " is not of the set's family");
+      }
+      return new IpSet.Entry(r, proto, ports);
+    } catch (IllegalArgumentException e) {
+      throw error(ln, "bad member '" + text + "': " + e.getMessage());
+    }
+  }
+
+  private static PortRange range(String t) {
+    int dash = t.indexOf('-');
+    if (dash < 0) {
+      int p = Integer.parseInt(t);
+      return new PortRange(p, p);
+    }
+    return new PortRange(Integer.parseInt(t.substring(0, dash)),
+        Integer.parseInt(t.substring(dash + 1)));
+  }
+
+  private Builder set(String name, int ln) throws ParseException {
+    Builder b = sets.get(name);
+    if (b == null) {
+      throw error(ln, "unknown set " + name);
+    }
+    return b;
+  }
+
+  private void need(String[] w, int n, int ln) throws ParseException {
+    if (w.length < n) {
+      throw error(ln, "'" + w[0] + "' needs " + (n - 1) + " argument(s)");
+    }
+  }
+
+  private ParseException error(int ln, String msg) {
+    return new ParseException(new SourcePos(file, ln, 1), msg);
+  }
+}
