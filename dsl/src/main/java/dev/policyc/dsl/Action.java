@@ -175,4 +175,54 @@ public sealed interface Action
   static Action notrack() {
     return new NoTrack();
   }
+
+  /** Changes the mark: {@code op} with a value ({@code value/mask} for SET). */
+  static Action mark(Mark.Op op, String value) {
+    return new Mark(op, value);
+  }
+
+  /** Sets the connection mark: {@code value[/mask]}. */
+  static Action setConnmark(String value) {
+    return new ConnMark(ConnMark.Op.SET, value, null, null);
+  }
+
+  /** Copies the packet mark into the connection mark (all bits). */
+  static Action saveConnmark() {
+    return new ConnMark(ConnMark.Op.SAVE, null, null, null);
+  }
+
+  /** Copies the packet-mark bits {@code nfmask} into the connection-mark bits {@code ctmask}. */
+  static Action saveConnmark(String nfmask, String ctmask) {
+    return new ConnMark(ConnMark.Op.SAVE, null, nfmask, ctmask);
+  }
+
+  /** Copies the connection mark into the packet mark (all bits). */
+  static Action restoreConnmark() {
+    return new ConnMark(ConnMark.Op.RESTORE, null, null, null);
+  }
+
+  static Action restoreConnmark(String nfmask, String ctmask) {
+    return new ConnMark(ConnMark.Op.RESTORE, null, nfmask, ctmask);
+  }
+
+  static Action dscp(String valueOrClass) {
+    return new Dscp(valueOrClass);
+  }
+
+  static Action tos(String valueMask) {
+    return new Tos(valueMask);
+  }
+
+  static Action ttl(Ttl.Op op, int value) {
+    return new Ttl(op, value);
+  }
+
+  /** {@code clamp-to-pmtu} or an MSS value. */
+  static Action tcpmss(String mss) {
+    return new TcpMss(mss);
+  }
+
+  static Action masquerade(String ports) {
+    return new Masquerade(ports);
+  }
 }

@@ -87,11 +87,14 @@ public record MatchSpec(
     return equals(ANY);
   }
 
-  /** TCP flags: the flags examined ({@code mask}) and those of them that must be set. */
+  /**
+   * TCP flags: the flags examined ({@code mask}) and those of them that must be set. Both lists
+   * are kept in flag order without repeats, so equal flag sets compare equal.
+   */
   public record TcpFlags(List<TcpFlag> mask, List<TcpFlag> set) {
     public TcpFlags {
-      mask = List.copyOf(mask);
-      set = List.copyOf(set);
+      mask = mask.stream().distinct().sorted().toList();
+      set = set.stream().distinct().sorted().toList();
     }
   }
 
