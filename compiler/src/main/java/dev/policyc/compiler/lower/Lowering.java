@@ -967,6 +967,9 @@ public final class Lowering {
       }
     }
     List<PortRange> u = unionPorts(ranges);
+    if (n.negated() && u.size() == 1 && u.get(0).equals(PortRange.ALL)) {
+      rep.report(Code.PC2002, src.at(path), "'not' every port matches no packet");
+    }
     if (n.negated() && slots(u) > MULTIPORT_SLOTS) {
       rep.report(Code.PC5004, src.at(path), "a negated port list fits one multiport match: at"
           + " most " + MULTIPORT_SLOTS + " ports (a range counts twice); this one needs "
@@ -1098,6 +1101,10 @@ public final class Lowering {
     }
     for (TcpFlag x : f.set()) {
       comp |= x.bit();
+    }
+    if (mask == 0) {
+      rep.report(Code.PC6005, src.at(where), "tcp-flags must examine at least one flag ('mask')");
+      return null;
     }
     if ((comp & ~mask) != 0) {
       rep.report(Code.PC6005, src.at(where), "tcp-flags 'set' names flags that 'mask' does not"

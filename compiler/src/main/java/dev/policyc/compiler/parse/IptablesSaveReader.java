@@ -235,6 +235,7 @@ public final class IptablesSaveReader {
     Target target = new Target.None();
     String comment = null;
     String module = null;
+    int optionsSeen = 0;
     int proto = 0;
     boolean negate = false;
     Token negTok = null;
@@ -281,6 +282,8 @@ public final class IptablesSaveReader {
           matches.add(new Match.Fragment(neg));
         }
         case "-m", "--match" -> {
+          bareModule(module, optionsSeen, proto, matches);
+          optionsSeen = 0;
           module = l.value(o);
           if (neg) {
             throw l.fail(negTok, "'!' before -m");
@@ -290,6 +293,8 @@ public final class IptablesSaveReader {
           }
         }
         case "-j", "--jump" -> {
+          bareModule(module, optionsSeen, proto, matches);
+          module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
           }
@@ -297,6 +302,8 @@ public final class IptablesSaveReader {
           target = target(l, t, proto);
         }
         case "-g", "--goto" -> {
+          bareModule(module, optionsSeen, proto, matches);
+          module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
           }
@@ -316,6 +323,9 @@ public final class IptablesSaveReader {
                   + (module == null ? "any loaded match" : "match '" + module + "'"));
             }
           }
+          if (mod.equals(module)) {
+            optionsSeen++;
+          }
           if (mod.equals("comment")) {
             comment = l.value(o);
           } else {
@@ -327,8 +337,20 @@ public final class IptablesSaveReader {
     if (negate) {
       throw l.fail(negTok, "'!' at end of rule");
     }
+    bareModule(module, optionsSeen, proto, matches);
     Origin origin = Origin.of(new SourcePos(file, ln, 1), "line " + ln);
     return new Parsed(chain, new Rule(matches, target, comment, origin));
+  }
+
+  /**
+   * A port module with no options ({@code -p tcp -m tcp}) still refuses non-first fragments;
+   * it reads as a match of every destination port, which the emitter prints the same way.
+   */
+  private static void bareModule(String module, int optionsSeen, int proto, List<Match> out) {
+    if (module != null && optionsSeen == 0 && Protocols.hasPorts(proto)
+        && Protocols.portModule(proto).equals(module)) {
+      out.add(new Match.Ports(Side.DST, List.of(PortRange.ALL), false));
+    }
   }
 
   private static final Set<String> KNOWN_MODULES =

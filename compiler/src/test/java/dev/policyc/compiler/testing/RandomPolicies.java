@@ -189,7 +189,7 @@ public final class RandomPolicies {
       if (target instanceof Target.TcpMss) {
         ms.add(new Match.TcpFlags(0x06, 0x02, false));
       } else {
-        int mask = rnd.nextInt(0x40);
+        int mask = 1 + rnd.nextInt(0x3f); // a mask of no flags is degenerate (lowering refuses it)
         ms.add(new Match.TcpFlags(mask, mask & rnd.nextInt(0x40), rnd.nextInt(4) == 0));
       }
     }

@@ -76,12 +76,14 @@ public final class IptablesEmitter {
     StringBuilder sb = new StringBuilder("-A ").append(chain);
     // iptables-save prints these options first, in this order, wherever they were given.
     for (Match m : r.matches()) {
-      if (m instanceof Match.Addr a && a.side() == Side.SRC && a.range().isPrefix()) {
+      if (m instanceof Match.Addr a && a.side() == Side.SRC && a.range().isPrefix()
+          && !(a.range().isAll() && !a.negated())) {
         neg(sb, a.negated()).append(" -s ").append(a.range());
       }
     }
     for (Match m : r.matches()) {
-      if (m instanceof Match.Addr a && a.side() == Side.DST && a.range().isPrefix()) {
+      if (m instanceof Match.Addr a && a.side() == Side.DST && a.range().isPrefix()
+          && !(a.range().isAll() && !a.negated())) {
         neg(sb, a.negated()).append(" -d ").append(a.range());
       }
     }
@@ -145,9 +147,18 @@ public final class IptablesEmitter {
           }
           done[j] = true;
           Match x = ms.get(j);
+          if (isDefault(x)) {
+            continue; // iptables-save omits it; "-m tcp" alone still refuses non-first fragments
+          }
           if (x instanceof Match.Ports p) {
-            neg(sb, p.negated()).append(p.side() == Side.SRC ? " --sport " : " --dport ")
-                .append(p.ranges().get(0));
+            PortRange r = p.ranges().get(0);
+            boolean negated = p.negated();
+            if (negated && r.lo() == 0 && r.hi() > 0 && r.hi() < 65535) {
+              // iptables-nft saves "! --sport 0:N" as the positive "--sport N+1:65535"
+              r = new PortRange(r.hi() + 1, 65535);
+              negated = false;
+            }
+            neg(sb, negated).append(p.side() == Side.SRC ? " --sport " : " --dport ").append(r);
           } else {
             Match.TcpFlags t = (Match.TcpFlags) x;
             neg(sb, t.negated()).append(" --tcp-flags ").append(flags(t.mask())).append(' ')
@@ -188,6 +199,12 @@ public final class IptablesEmitter {
       return 2;
     }
     return -1;
+  }
+
+  /** An all-ports range or a TCP flags test of no flags, which iptables-save does not print. */
+  private static boolean isDefault(Match m) {
+    return (m instanceof Match.Ports p && !p.negated() && p.ranges().get(0).equals(PortRange.ALL))
+        || (m instanceof Match.TcpFlags t && !t.negated() && t.mask() == 0);
   }
 
   private static boolean isPortModule(Match m) {

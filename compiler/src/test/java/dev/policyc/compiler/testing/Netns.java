@@ -1,0 +1,117 @@
+package dev.policyc.compiler.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A network namespace that a test creates for itself and removes when closed, even when the test
+ * fails. Only namespaces named with this class's prefix are ever touched, so the host's own
+ * network and other namespaces never see the test's traffic or rules.
+ */
+public final class Netns implements AutoCloseable {
+  public static final String PREFIX = "policyc-t-";
+
+  private final String name;
+
+  private Netns(String name) {
+    this.name = name;
+  }
+
+  /** Why kernel tests cannot run here, or null when they can (root, ip netns, iptables). */
+  public static String unavailableReason() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "kernel tests need root (run as root, as .ci/run does)";
+    }
+    for (String tool : List.of("ip", "iptables-restore", "ip6tables-restore", "iptables-save",
+        "ipset")) {
+      if (which(tool) == null) {
+        return "kernel tests need '" + tool + "' (apt-get install iproute2 iptables ipset)";
+      }
+    }
+    try (Netns probe = create("probe")) {
+      probe.run("iptables-save");
+    } catch (IOException | RuntimeException e) {
+      return "cannot create a network namespace here: " + e.getMessage();
+    }
+    return null;
+  }
+
+  static String which(String tool) {
+    for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return dir + "/" + tool;
+      }
+    }
+    return null;
+  }
+
+  /** Creates a fresh namespace; a stale one of the same name (from a crashed run) is removed. */
+  public static Netns create(String suffix) throws IOException {
+    String name = PREFIX + ProcessHandle.current().pid() + "-" + suffix;
+    exec(List.of("ip", "netns", "del", name), true);
+    exec(List.of("ip", "netns", "add", name), false);
+    Netns ns = new Netns(name);
+    ns.run("ip", "link", "set", "lo", "up");
+    return ns;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Runs a command inside the namespace; returns stdout, throws on a non-zero exit. */
+  public String run(String... cmd) throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+    full.addAll(List.of(cmd));
+    return exec(full, false).out();
+  }
+
+  /** Runs a command inside the namespace and returns its result whatever the exit status. */
+  public Result tryRun(String... cmd) throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+    full.addAll(List.of(cmd));
+    return exec(full, true);
+  }
+
+  /** Exit status and outputs of a command. */
+  public record Result(int code, String out, String err) {}
+
+  static Result exec(List<String> cmd, boolean allowFailure) throws IOException {
+    Path outFile = Files.createTempFile("policyc-ns", ".out");
+    Path errFile = Files.createTempFile("policyc-ns", ".err");
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .redirectOutput(outFile.toFile())
+          .redirectError(errFile.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Process p = pb.start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("timed out: " + String.join(" ", cmd));
+      }
+      Result r = new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8),
+          Files.readString(errFile, StandardCharsets.UTF_8));
+      if (r.code() != 0 && !allowFailure) {
+        throw new IOException(String.join(" ", cmd) + " failed (" + r.code() + "): "
+            + r.err().strip());
+      }
+      return r;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } finally {
+      Files.deleteIfExists(outFile);
+      Files.deleteIfExists(errFile);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    exec(List.of("ip", "netns", "del", name), true);
+  }
+}
