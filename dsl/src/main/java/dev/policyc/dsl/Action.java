@@ -86,6 +86,15 @@ public sealed interface Action
    * @param ctmask for save/restore: the connection-mark bits taken or replaced (default all)
    */
   record ConnMark(Op op, String value, String nfmask, String ctmask) implements Action {
+    public ConnMark {
+      if (op == Op.SET && (nfmask != null || ctmask != null)) {
+        throw new IllegalArgumentException("connmark set takes value[/mask], not nfmask/ctmask");
+      }
+      if (op != Op.SET && value != null) {
+        throw new IllegalArgumentException("connmark " + op + " takes masks, not a value");
+      }
+    }
+
     /** The operation on the connection mark. */
     public enum Op {
       SET,

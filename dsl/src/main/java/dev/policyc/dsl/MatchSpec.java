@@ -72,10 +72,15 @@ public record MatchSpec(
     services = services == null ? null : List.copyOf(services);
     sport = copyList(sport);
     dport = copyList(dport);
-    state = copyList(state);
-    srcType = copyList(srcType);
-    dstType = copyList(dstType);
+    state = distinct(copyList(state));
+    srcType = distinct(copyList(srcType));
+    dstType = distinct(copyList(dstType));
     sets = sets == null ? null : List.copyOf(sets);
+  }
+
+  /** Sets written as lists: repeats carry no meaning, so they are dropped (first one kept). */
+  private static <T> Negatable<List<T>> distinct(Negatable<List<T>> n) {
+    return n == null ? null : new Negatable<>(n.value().stream().distinct().toList(), n.negated());
   }
 
   private static <T> Negatable<List<T>> copyList(Negatable<List<T>> n) {
@@ -111,8 +116,10 @@ public record MatchSpec(
 
   /** A test of membership in a declared ipset, with the packet fields to look up. */
   public record SetRef(String name, List<String> dirs) {
+    /** Directions may be given as one {@code "src,dst"} word or as a list; both read the same. */
     public SetRef {
-      dirs = List.copyOf(dirs);
+      dirs = dirs.stream().flatMap(d -> java.util.Arrays.stream(d.split(",", -1)))
+          .map(String::trim).toList();
     }
   }
 

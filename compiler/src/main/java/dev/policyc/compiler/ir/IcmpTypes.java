@@ -129,7 +129,7 @@ public final class IcmpTypes {
   }
 
   private static boolean isByte(String s) {
-    return !s.isEmpty() && s.length() <= 3 && s.chars().allMatch(Character::isDigit)
+    return !s.isEmpty() && s.length() <= 3 && s.chars().allMatch(c -> c >= '0' && c <= '9')
         && Integer.parseInt(s) <= 255;
   }
 }

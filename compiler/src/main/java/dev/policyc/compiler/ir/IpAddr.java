@@ -124,7 +124,7 @@ public record IpAddr(Family family, long hi, long lo) implements Comparable<IpAd
       }
       int w = 0;
       for (char c : g.toCharArray()) {
-        int d = Character.digit(c, 16);
+        int d = c < 128 ? Character.digit(c, 16) : -1;
         if (d < 0) {
           throw bad6(text);
         }

@@ -45,7 +45,7 @@ public record IpRange(IpAddr first, IpAddr last) implements Comparable<IpRange> 
       IpAddr a = IpAddr.parse(text.substring(0, slash));
       String len = text.substring(slash + 1);
       int bits = IpAddr.bits(a.family());
-      if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(Character::isDigit)
+      if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')
           || Integer.parseInt(len) > bits) {
         throw new IllegalArgumentException(
             "'" + text + "' has a bad prefix length (0-" + bits + ")");

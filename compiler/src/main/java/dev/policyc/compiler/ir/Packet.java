@@ -275,6 +275,9 @@ public record Packet(
 
   private static long longNumber(String s) {
     try {
+      if (!s.matches("(0[xX][0-9a-fA-F]{1,8})|[0-9]{1,10}")) {
+        throw new NumberFormatException();
+      }
       long v = s.startsWith("0x") || s.startsWith("0X")
           ? Long.parseLong(s.substring(2), 16)
           : Long.parseLong(s);

@@ -96,7 +96,7 @@ public final class Protocols {
     if (t.equals("all")) {
       return 0;
     }
-    if (!t.isEmpty() && t.length() <= 3 && t.chars().allMatch(Character::isDigit)) {
+    if (!t.isEmpty() && t.length() <= 3 && t.chars().allMatch(c -> c >= '0' && c <= '9')) {
       int n = Integer.parseInt(t);
       return n <= 255 ? n : -1;
     }

@@ -41,7 +41,7 @@ final class Values {
   }
 
   static int port(String t) {
-    if (t.isEmpty() || t.length() > 5 || !t.chars().allMatch(Character::isDigit)) {
+    if (t.isEmpty() || t.length() > 5 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException("'" + t + "' is not a port number");
     }
     if (t.length() > 1 && t.charAt(0) == '0') {
@@ -60,9 +60,10 @@ final class Values {
     String t = text.trim().toLowerCase(Locale.ROOT);
     long v;
     try {
-      if (t.startsWith("0x") && t.length() > 2 && t.length() <= 10) {
+      if (t.startsWith("0x") && t.length() > 2 && t.length() <= 10
+          && t.substring(2).matches("[0-9a-f]+")) {
         v = Long.parseLong(t.substring(2), 16);
-      } else if (!t.isEmpty() && t.length() <= 10 && t.chars().allMatch(Character::isDigit)) {
+      } else if (!t.isEmpty() && t.length() <= 10 && t.chars().allMatch(c -> c >= '0' && c <= '9')) {
         v = Long.parseLong(t);
       } else {
         throw new NumberFormatException();

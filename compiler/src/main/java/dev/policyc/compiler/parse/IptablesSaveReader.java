@@ -949,6 +949,9 @@ public final class IptablesSaveReader {
 
   private static long number(String v, long max, Line l, Token t) throws ParseException {
     try {
+      if (!v.matches("(0[xX][0-9a-fA-F]{1,8})|[0-9]{1,10}")) {
+        throw new NumberFormatException();
+      }
       long n = v.startsWith("0x") || v.startsWith("0X") ? Long.parseLong(v.substring(2), 16)
           : Long.parseLong(v);
       if (n < 0 || n > max) {

@@ -395,7 +395,7 @@ public final class PolicyYamlReader {
     List<String> words = stringList(e.value(), path + "." + key);
     List<TcpFlag> out = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
-      String w = words.get(i).toUpperCase(Locale.ROOT);
+      String w = ascii(words.get(i)).toUpperCase(Locale.ROOT);
       if (w.equals("ALL")) {
         out.addAll(Arrays.asList(TcpFlag.values()));
       } else if (!w.equals("NONE")) {
@@ -424,6 +424,9 @@ public final class PolicyYamlReader {
       return null;
     }
     Entry e = m.entries().values().iterator().next();
+    if (!Set.of("eq", "ne", "lt", "gt").contains(e.key())) {
+      return null; // reported as an unknown key
+    }
     Integer v = integer(e.value(), path + "." + e.key());
     return v == null ? null : new MatchSpec.Ttl(MatchSpec.Ttl.Op.valueOf(e.key().toUpperCase(Locale.ROOT)), v);
   }
@@ -499,7 +502,7 @@ public final class PolicyYamlReader {
   private Action action(YamlNode n, String path) {
     record(path, n);
     if (n instanceof YScalar s && s.kind() == YScalar.Kind.STRING) {
-      String w = s.text().toLowerCase(Locale.ROOT);
+      String w = ascii(s.text()).toLowerCase(Locale.ROOT);
       switch (w) {
         case "accept":
           return new Action.Accept();
@@ -590,6 +593,9 @@ public final class PolicyYamlReader {
             return null;
           }
           Entry op = mm.entries().values().iterator().next();
+          if (!Set.of("set", "or", "and", "xor").contains(op.key())) {
+            return null; // reported as an unknown key
+          }
           String val = string(op.value(), p + "." + op.key());
           return val == null
               ? null
@@ -619,6 +625,9 @@ public final class PolicyYamlReader {
             return null;
           }
           Entry op = tm.entries().values().iterator().next();
+          if (!Set.of("set", "inc", "dec").contains(op.key())) {
+            return null; // reported as an unknown key
+          }
           Integer val = integer(op.value(), p + "." + op.key());
           return val == null
               ? null
@@ -656,6 +665,9 @@ public final class PolicyYamlReader {
       return null;
     }
     Entry op = cm.entries().values().iterator().next();
+    if (!Set.of("set", "save", "restore").contains(op.key())) {
+      return null; // reported as an unknown key
+    }
     String op2 = p + "." + op.key();
     if (op.key().equals("set")) {
       String val = string(op.value(), op2);
@@ -722,7 +734,7 @@ public final class PolicyYamlReader {
       return null;
     }
     for (Family f : Family.values()) {
-      if (f.yamlName().equalsIgnoreCase(s)) {
+      if (f.yamlName().equalsIgnoreCase(ascii(s))) {
         return f;
       }
     }
@@ -736,7 +748,7 @@ public final class PolicyYamlReader {
       return null;
     }
     try {
-      return Enum.valueOf(type, s.toUpperCase(Locale.ROOT));
+      return Enum.valueOf(type, ascii(s).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException ex) {
       problem(YamlProblem.BAD_VALUE, "'" + s + "' is not one of " + allowed, n.pos());
       return null;
@@ -901,6 +913,14 @@ public final class PolicyYamlReader {
 
   private void problem(String code, String message, SourcePos pos) {
     problems.add(new YamlProblem(code, message, pos));
+  }
+
+  /**
+   * The word itself when it is ASCII, else a string no keyword equals: case folding must not turn
+   * 'ı' (dotless i) or 'ſ' (long s) into a keyword's letters.
+   */
+  private static String ascii(String word) {
+    return word.chars().allMatch(c -> c < 128) ? word : "\u0000" + word;
   }
 
   private static String join(String path, String key) {

@@ -15,10 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLWriteFeature;
+import tools.jackson.dataformat.yaml.util.StringQuotingChecker;
 
 /**
  * Writes a {@link Policy} as YAML in the form {@link PolicyYamlReader} reads. The output is
@@ -33,10 +35,29 @@ public final class PolicyYamlWriter {
                   .enable(YAMLWriteFeature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                   .enable(YAMLWriteFeature.INDENT_ARRAYS_WITH_INDICATOR)
                   .disable(YAMLWriteFeature.SPLIT_LINES)
+                  .stringQuotingChecker(new Yaml11Safe())
                   .build())
           .build();
 
   private PolicyYamlWriter() {}
+
+  /**
+   * Quotes every value a YAML 1.1 tool could read as something other than a string: anything
+   * starting like a number ({@code 20:21} is the integer 1221 there, {@code 0777} octal) and the
+   * 1.1 booleans. policyc reads both forms, but other tools in a GitOps pipeline may not.
+   */
+  private static final class Yaml11Safe extends StringQuotingChecker.Default {
+    private static final long serialVersionUID = 1L;
+    private static final Set<String> YAML11_WORDS =
+        Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null", "~");
+
+    @Override
+    public boolean needToQuoteValue(String v) {
+      return super.needToQuoteValue(v)
+          || (!v.isEmpty() && "0123456789+-.".indexOf(v.charAt(0)) >= 0)
+          || YAML11_WORDS.contains(v.toLowerCase(Locale.ROOT));
+    }
+  }
 
   /** The policy as YAML text. */
   public static String write(Policy policy) {

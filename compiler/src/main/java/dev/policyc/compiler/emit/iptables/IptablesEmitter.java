@@ -151,14 +151,14 @@ public final class IptablesEmitter {
             continue; // iptables-save omits it; "-m tcp" alone still refuses non-first fragments
           }
           if (x instanceof Match.Ports p) {
-            PortRange r = p.ranges().get(0);
+            PortRange pr = p.ranges().get(0);
             boolean negated = p.negated();
-            if (negated && r.lo() == 0 && r.hi() > 0 && r.hi() < 65535) {
+            if (negated && pr.lo() == 0 && pr.hi() > 0 && pr.hi() < 65535) {
               // iptables-nft saves "! --sport 0:N" as the positive "--sport N+1:65535"
-              r = new PortRange(r.hi() + 1, 65535);
+              pr = new PortRange(pr.hi() + 1, 65535);
               negated = false;
             }
-            neg(sb, negated).append(p.side() == Side.SRC ? " --sport " : " --dport ").append(r);
+            neg(sb, negated).append(p.side() == Side.SRC ? " --sport " : " --dport ").append(pr);
           } else {
             Match.TcpFlags t = (Match.TcpFlags) x;
             neg(sb, t.negated()).append(" --tcp-flags ").append(flags(t.mask())).append(' ')
