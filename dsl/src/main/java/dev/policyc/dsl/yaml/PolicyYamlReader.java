@@ -136,6 +136,8 @@ public final class PolicyYamlReader {
       if (im != null) {
         for (Entry e : im.entries().values()) {
           String path = "host.interfaces." + e.key();
+          // Diagnostics about an interface's name point at the name, not at its addresses.
+          positions.put(path, e.keyPos());
           YamlNode v = e.value();
           if (v instanceof YMap vm) {
             record(path, v);
@@ -189,6 +191,8 @@ public final class PolicyYamlReader {
       YMap sm = map(se.value(), "objects.sets");
       if (sm != null) {
         for (Entry e : sm.entries().values()) {
+          // Diagnostics about a set as a whole (its name, its size) point at its name.
+          positions.put("objects.sets." + e.key(), e.keyPos());
           IpSetSpec s = set(e.key(), e.value(), "objects.sets." + e.key());
           if (s != null) {
             sets.add(s);
@@ -208,6 +212,8 @@ public final class PolicyYamlReader {
     YMap m = map(e.value(), "objects." + kind);
     if (m != null) {
       for (Entry g : m.entries().values()) {
+        // Diagnostics about a group's name point at the name, not at its first member.
+        positions.put("objects." + kind + "." + g.key(), g.keyPos());
         out.put(g.key(), stringList(g.value(), "objects." + kind + "." + g.key()));
       }
     }
