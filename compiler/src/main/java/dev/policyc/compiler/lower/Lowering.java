@@ -399,7 +399,8 @@ public final class Lowering {
       }
       g.propagate();
       for (String c : chains.get(t).keySet()) {
-        if (!t.isBuiltin(c) && g.hooksOf(c).isEmpty()) {
+        // A user chain named like another table's hook chain already has PC3007.
+        if (!t.isBuiltin(c) && !HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
           rep.report(Code.PC7001, src.at(t.iptablesName() + "." + c),
               "chain " + c + " is never jumped to from a built-in chain");
         }
@@ -410,12 +411,14 @@ public final class Lowering {
       if (hooks.isEmpty()) {
         continue;
       }
-      Set<Hook> allowed = allowedHooks(p.action());
+      Set<Hook> allowed = allowedHooks(p.table(), p.action());
       if (allowed != null && !allowed.containsAll(hooks)) {
         Set<Hook> bad = EnumSet.copyOf(hooks);
         bad.removeAll(allowed);
         rep.report(Code.PC3002, p.actionPos(), targetName(p.action()) + " is only valid in "
-            + hookList(allowed) + "; chain " + p.chain() + " is reached from " + hookList(bad));
+            + hookList(allowed) + (p.table().isBuiltin(p.chain())
+                ? ", not in " + p.chain()
+                : "; chain " + p.chain() + " is reached from " + hookList(bad)));
       }
       ifaceCheck(p, hooks, p.inPos(), false);
       ifaceCheck(p, hooks, p.outPos(), true);
@@ -464,8 +467,13 @@ public final class Lowering {
     return String.join(" and ", names);
   }
 
-  private static Set<Hook> allowedHooks(Action a) {
-    if (a instanceof Action.Dnat || a instanceof Action.Redirect) {
+  /** The hooks a target may run in; null when any (or when PC3001 already refused the table). */
+  private static Set<Hook> allowedHooks(Table t, Action a) {
+    boolean nat = a instanceof Action.Dnat || a instanceof Action.Redirect
+        || a instanceof Action.Snat || a instanceof Action.Masquerade;
+    if (nat && t != Table.NAT) {
+      return null;
+    } else if (a instanceof Action.Dnat || a instanceof Action.Redirect) {
       return EnumSet.of(Hook.PREROUTING, Hook.OUTPUT);
     } else if (a instanceof Action.Snat) {
       return EnumSet.of(Hook.POSTROUTING, Hook.INPUT);
