@@ -1267,7 +1267,8 @@ public final class Lowering {
         }
       }
       if (l.prefix() != null) {
-        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", MAX_LOG_PREFIX, false);
+        // The kernel's limit is in bytes (char prefix[30] with its NUL), as for comments.
+        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", MAX_LOG_PREFIX, true);
       }
       same = new Target.Log(l.prefix(), level);
     } else if (a instanceof Action.Dnat d) {
