@@ -88,6 +88,11 @@ public final class Lowering {
   /** table → chain → family → rules. */
   private final Map<Table, Map<String, Map<Family, List<Rule>>>> lowered =
       new EnumMap<>(Table.class);
+  /**
+   * Set while lowering a rule that uses a group whose own errors are already reported: the rule
+   * is then not judged further, so one mistake does not also read as an empty rule (PC4003).
+   */
+  private boolean ruleUsesBrokenGroup;
 
   private Lowering(Policy policy) {
     this.policy = policy;
@@ -535,6 +540,7 @@ public final class Lowering {
     MatchSpec m = r.match();
     String mp = path + ".match";
     int errorsBefore = rep.errorCount();
+    ruleUsesBrokenGroup = false;
     Set<Family> fams = EnumSet.allOf(Family.class);
     if (m.family() != null) {
       fams = EnumSet.of(m.family());
@@ -684,7 +690,7 @@ public final class Lowering {
         m.in() == null ? null : src.at(mp + ".in"),
         m.out() == null ? null : src.at(mp + ".out")));
 
-    if (rep.errorCount() > errorsBefore) {
+    if (rep.errorCount() > errorsBefore || ruleUsesBrokenGroup) {
       return out;
     }
     if (fams.isEmpty()) {
@@ -762,11 +768,17 @@ public final class Lowering {
       return null;
     }
     List<IpRange> ranges = new ArrayList<>();
+    String emptyGroup = null;
     for (int i = 0; i < n.value().size(); i++) {
       String ref = n.value().get(i);
       SourcePos pos = src.at(path + "[" + i + "]");
       if (groups.isNetworkGroup(ref)) {
         List<IpRange> g = groups.network(ref);
+        if (groups.isBroken("network", ref)) {
+          ruleUsesBrokenGroup = true;
+        } else if (g.isEmpty() && emptyGroup == null) {
+          emptyGroup = ref;
+        }
         if (explicit != null && g.stream().noneMatch(r -> explicit.contains(r.family()))
             && !g.isEmpty()) {
           rep.report(Code.PC4001, pos, "network group '" + ref + "' has no "
@@ -786,6 +798,10 @@ public final class Lowering {
         }
         ranges.add(r);
       }
+    }
+    if (ranges.isEmpty() && emptyGroup != null && !n.negated()) {
+      rep.report(Code.PC2014, src.at(path), "network group '" + emptyGroup + "' is empty, so"
+          + " the rule matches no packet");
     }
     return new AddrSpec(n.negated(), ranges, src.at(path));
   }
@@ -860,17 +876,27 @@ public final class Lowering {
         rep.report(Code.PC2014, src.at(mp + ".service"), "the service list is empty");
       }
       List<Groups.Service> svcs = new ArrayList<>();
+      String emptyGroup = null;
       for (int i = 0; i < m.services().size(); i++) {
         String s = m.services().get(i);
         SourcePos pos = src.at(mp + ".service[" + i + "]");
         if (groups.isServiceGroup(s)) {
           svcs.addAll(groups.service(s));
+          if (groups.isBroken("service", s)) {
+            ruleUsesBrokenGroup = true;
+          } else if (groups.service(s).isEmpty() && emptyGroup == null) {
+            emptyGroup = s;
+          }
         } else {
           Groups.Service lit = groups.literalService(s, pos);
           if (lit != null) {
             svcs.add(lit);
           }
         }
+      }
+      if (svcs.isEmpty() && emptyGroup != null) {
+        rep.report(Code.PC2014, src.at(mp + ".service"), "service group '" + emptyGroup
+            + "' is empty, so the rule matches no packet");
       }
       // Group by protocol; ports of one protocol become one (disjoint) port list.
       Map<Integer, List<PortRange>> ports = new TreeMap<>();
@@ -910,7 +936,7 @@ public final class Lowering {
     if (n < 0) {
       rep.report(Code.PC2003, src.at(mp + ".proto"), "unknown protocol '" + m.proto().value()
           + "'");
-      alts.add(new ProtoAlt(0, false, null, null, null));
+      // No alternative: checks that depend on the protocol (ports, flags, …) stay quiet.
       return alts;
     }
     if (n == 0 && m.proto().negated()) {
@@ -1064,7 +1090,11 @@ public final class Lowering {
       }
     }
     if (kept.isEmpty()) {
-      rep.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
+      if (groups.isBroken("interface", n.value())) {
+        ruleUsesBrokenGroup = true;
+      } else {
+        rep.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
+      }
       res.add(null);
       return res;
     }
