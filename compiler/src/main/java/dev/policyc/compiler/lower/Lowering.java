@@ -400,9 +400,13 @@ public final class Lowering {
         String path = t.iptablesName() + "." + cycle[0].to() + ".rules[" + cycle[0].rule() + "]";
         rep.report(Code.PC1007, src.at(path + ".action"), "jumping from " + cycle[0].to()
             + " to " + cycle[1].to() + " makes a loop; the kernel refuses chain loops");
-        continue;
       }
+      // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
+      // and interface checks below then still see every hook a chain is reached from.
       g.propagate();
+      if (cycle != null) {
+        continue; // chains on a loop are not also "never used"
+      }
       for (String c : chains.get(t).keySet()) {
         // A user chain named like another table's hook chain already has PC3007.
         if (!t.isBuiltin(c) && !HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
