@@ -832,7 +832,9 @@ public final class PolicyYamlReader {
       try {
         return Double.parseDouble(s.text());
       } catch (NumberFormatException ex) {
-        // falls through to the problem below
+        // YAML's .nan and .inf are numbers Java does not parse: a bad value, not a wrong type.
+        problem(YamlProblem.BAD_VALUE, "'" + s.text() + "' is not a usable number", n.pos());
+        return null;
       }
     }
     problem(YamlProblem.WRONG_TYPE, "expected a number, found " + YamlNode.describe(n), n.pos());
