@@ -11,6 +11,7 @@ import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,8 @@ final class Groups {
   private final Map<String, List<IpRange>> networks = new HashMap<>();
   private final Map<String, List<Service>> services = new HashMap<>();
   private final Map<String, List<String>> interfaces = new HashMap<>();
+  /** Groups with an error in themselves or in a group they include (any kind). */
+  private final Set<String> broken = new HashSet<>();
 
   Groups(PolicyObjects objects, SourceMap src, Reporter rep) {
     this.objects = objects;
@@ -90,12 +93,21 @@ final class Groups {
     return interfaces.getOrDefault(name, List.of());
   }
 
+  /**
+   * True when resolving the group reported an error, in itself or in a group it includes; what
+   * it resolved to is then incomplete, and a rule using it should not be judged by it.
+   */
+  boolean isBroken(String kind, String name) {
+    return broken.contains(kind + ":" + name);
+  }
+
   private List<IpRange> network(String name, Set<String> visiting) {
     List<IpRange> done = networks.get(name);
     if (done != null) {
       return done;
     }
     visiting.add(name);
+    int errors = rep.errorCount();
     List<IpRange> out = new ArrayList<>();
     List<String> members = objects.networks().get(name);
     for (int i = 0; i < members.size(); i++) {
@@ -108,6 +120,9 @@ final class Groups {
           continue;
         }
         out.addAll(network(m, visiting));
+        if (isBroken("network", m)) {
+          broken.add("network:" + name);
+        }
       } else {
         IpRange r = address(m, pos, "network group");
         if (r != null) {
@@ -116,6 +131,9 @@ final class Groups {
       }
     }
     visiting.remove(name);
+    if (rep.errorCount() > errors) {
+      broken.add("network:" + name);
+    }
     networks.put(name, List.copyOf(out));
     return out;
   }
@@ -141,6 +159,7 @@ final class Groups {
       return done;
     }
     visiting.add(name);
+    int errors = rep.errorCount();
     List<Service> out = new ArrayList<>();
     List<String> members = objects.services().get(name);
     for (int i = 0; i < members.size(); i++) {
@@ -153,6 +172,9 @@ final class Groups {
           continue;
         }
         out.addAll(service(m, visiting));
+        if (isBroken("service", m)) {
+          broken.add("service:" + name);
+        }
       } else {
         Service s = literalService(m, pos);
         if (s != null) {
@@ -161,6 +183,9 @@ final class Groups {
       }
     }
     visiting.remove(name);
+    if (rep.errorCount() > errors) {
+      broken.add("service:" + name);
+    }
     services.put(name, List.copyOf(out));
     return out;
   }
@@ -213,6 +238,7 @@ final class Groups {
       return done;
     }
     visiting.add(name);
+    int errors = rep.errorCount();
     List<String> out = new ArrayList<>();
     List<String> members = objects.interfaces().get(name);
     for (int i = 0; i < members.size(); i++) {
@@ -225,11 +251,17 @@ final class Groups {
           continue;
         }
         out.addAll(iface(m, visiting));
+        if (isBroken("interface", m)) {
+          broken.add("interface:" + name);
+        }
       } else if (checkIfaceName(m, pos)) {
         out.add(m);
       }
     }
     visiting.remove(name);
+    if (rep.errorCount() > errors) {
+      broken.add("interface:" + name);
+    }
     interfaces.put(name, List.copyOf(out));
     return out;
   }

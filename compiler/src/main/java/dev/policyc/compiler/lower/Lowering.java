@@ -88,6 +88,11 @@ public final class Lowering {
   /** table → chain → family → rules. */
   private final Map<Table, Map<String, Map<Family, List<Rule>>>> lowered =
       new EnumMap<>(Table.class);
+  /**
+   * Set while lowering a rule that uses a group whose own errors are already reported: the rule
+   * is then not judged further, so one mistake does not also read as an empty rule (PC4003).
+   */
+  private boolean ruleUsesBrokenGroup;
 
   private Lowering(Policy policy) {
     this.policy = policy;
@@ -395,11 +400,16 @@ public final class Lowering {
         String path = t.iptablesName() + "." + cycle[0].to() + ".rules[" + cycle[0].rule() + "]";
         rep.report(Code.PC1007, src.at(path + ".action"), "jumping from " + cycle[0].to()
             + " to " + cycle[1].to() + " makes a loop; the kernel refuses chain loops");
-        continue;
       }
+      // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
+      // and interface checks below then still see every hook a chain is reached from.
       g.propagate();
+      if (cycle != null) {
+        continue; // chains on a loop are not also "never used"
+      }
       for (String c : chains.get(t).keySet()) {
-        if (!t.isBuiltin(c) && g.hooksOf(c).isEmpty()) {
+        // A user chain named like another table's hook chain already has PC3007.
+        if (!t.isBuiltin(c) && !HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
           rep.report(Code.PC7001, src.at(t.iptablesName() + "." + c),
               "chain " + c + " is never jumped to from a built-in chain");
         }
@@ -410,12 +420,14 @@ public final class Lowering {
       if (hooks.isEmpty()) {
         continue;
       }
-      Set<Hook> allowed = allowedHooks(p.action());
+      Set<Hook> allowed = allowedHooks(p.table(), p.action());
       if (allowed != null && !allowed.containsAll(hooks)) {
         Set<Hook> bad = EnumSet.copyOf(hooks);
         bad.removeAll(allowed);
         rep.report(Code.PC3002, p.actionPos(), targetName(p.action()) + " is only valid in "
-            + hookList(allowed) + "; chain " + p.chain() + " is reached from " + hookList(bad));
+            + hookList(allowed) + (p.table().isBuiltin(p.chain())
+                ? ", not in " + p.chain()
+                : "; chain " + p.chain() + " is reached from " + hookList(bad)));
       }
       ifaceCheck(p, hooks, p.inPos(), false);
       ifaceCheck(p, hooks, p.outPos(), true);
@@ -464,8 +476,13 @@ public final class Lowering {
     return String.join(" and ", names);
   }
 
-  private static Set<Hook> allowedHooks(Action a) {
-    if (a instanceof Action.Dnat || a instanceof Action.Redirect) {
+  /** The hooks a target may run in; null when any (or when PC3001 already refused the table). */
+  private static Set<Hook> allowedHooks(Table t, Action a) {
+    boolean nat = a instanceof Action.Dnat || a instanceof Action.Redirect
+        || a instanceof Action.Snat || a instanceof Action.Masquerade;
+    if (nat && t != Table.NAT) {
+      return null;
+    } else if (a instanceof Action.Dnat || a instanceof Action.Redirect) {
       return EnumSet.of(Hook.PREROUTING, Hook.OUTPUT);
     } else if (a instanceof Action.Snat) {
       return EnumSet.of(Hook.POSTROUTING, Hook.INPUT);
@@ -527,6 +544,7 @@ public final class Lowering {
     MatchSpec m = r.match();
     String mp = path + ".match";
     int errorsBefore = rep.errorCount();
+    ruleUsesBrokenGroup = false;
     Set<Family> fams = EnumSet.allOf(Family.class);
     if (m.family() != null) {
       fams = EnumSet.of(m.family());
@@ -676,7 +694,7 @@ public final class Lowering {
         m.in() == null ? null : src.at(mp + ".in"),
         m.out() == null ? null : src.at(mp + ".out")));
 
-    if (rep.errorCount() > errorsBefore) {
+    if (rep.errorCount() > errorsBefore || ruleUsesBrokenGroup) {
       return out;
     }
     if (fams.isEmpty()) {
@@ -754,11 +772,17 @@ public final class Lowering {
       return null;
     }
     List<IpRange> ranges = new ArrayList<>();
+    String emptyGroup = null;
     for (int i = 0; i < n.value().size(); i++) {
       String ref = n.value().get(i);
       SourcePos pos = src.at(path + "[" + i + "]");
       if (groups.isNetworkGroup(ref)) {
         List<IpRange> g = groups.network(ref);
+        if (groups.isBroken("network", ref)) {
+          ruleUsesBrokenGroup = true;
+        } else if (g.isEmpty() && emptyGroup == null) {
+          emptyGroup = ref;
+        }
         if (explicit != null && g.stream().noneMatch(r -> explicit.contains(r.family()))
             && !g.isEmpty()) {
           rep.report(Code.PC4001, pos, "network group '" + ref + "' has no "
@@ -778,6 +802,10 @@ public final class Lowering {
         }
         ranges.add(r);
       }
+    }
+    if (ranges.isEmpty() && emptyGroup != null && !n.negated()) {
+      rep.report(Code.PC2014, src.at(path), "network group '" + emptyGroup + "' is empty, so"
+          + " the rule matches no packet");
     }
     return new AddrSpec(n.negated(), ranges, src.at(path));
   }
@@ -852,17 +880,27 @@ public final class Lowering {
         rep.report(Code.PC2014, src.at(mp + ".service"), "the service list is empty");
       }
       List<Groups.Service> svcs = new ArrayList<>();
+      String emptyGroup = null;
       for (int i = 0; i < m.services().size(); i++) {
         String s = m.services().get(i);
         SourcePos pos = src.at(mp + ".service[" + i + "]");
         if (groups.isServiceGroup(s)) {
           svcs.addAll(groups.service(s));
+          if (groups.isBroken("service", s)) {
+            ruleUsesBrokenGroup = true;
+          } else if (groups.service(s).isEmpty() && emptyGroup == null) {
+            emptyGroup = s;
+          }
         } else {
           Groups.Service lit = groups.literalService(s, pos);
           if (lit != null) {
             svcs.add(lit);
           }
         }
+      }
+      if (svcs.isEmpty() && emptyGroup != null) {
+        rep.report(Code.PC2014, src.at(mp + ".service"), "service group '" + emptyGroup
+            + "' is empty, so the rule matches no packet");
       }
       // Group by protocol; ports of one protocol become one (disjoint) port list.
       Map<Integer, List<PortRange>> ports = new TreeMap<>();
@@ -902,7 +940,7 @@ public final class Lowering {
     if (n < 0) {
       rep.report(Code.PC2003, src.at(mp + ".proto"), "unknown protocol '" + m.proto().value()
           + "'");
-      alts.add(new ProtoAlt(0, false, null, null, null));
+      // No alternative: checks that depend on the protocol (ports, flags, …) stay quiet.
       return alts;
     }
     if (n == 0 && m.proto().negated()) {
@@ -1059,7 +1097,11 @@ public final class Lowering {
       }
     }
     if (kept.isEmpty()) {
-      rep.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
+      if (groups.isBroken("interface", n.value())) {
+        ruleUsesBrokenGroup = true;
+      } else {
+        rep.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
+      }
       res.add(null);
       return res;
     }
@@ -1266,7 +1308,8 @@ public final class Lowering {
         }
       }
       if (l.prefix() != null) {
-        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", MAX_LOG_PREFIX, false);
+        // The kernel's limit is in bytes (char prefix[30] with its NUL), as for comments.
+        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", MAX_LOG_PREFIX, true);
       }
       same = new Target.Log(l.prefix(), level);
     } else if (a instanceof Action.Dnat d) {

@@ -24,6 +24,10 @@ import dev.policyc.dsl.yaml.YamlNode.YSeq;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +72,37 @@ public final class PolicyYamlReader {
 
   /** Reads a policy file. */
   public static Policy read(Path path) throws IOException, PolicyParseException {
-    String text = Files.readString(path, StandardCharsets.UTF_8);
-    return read(path.toString(), new StringReader(text));
+    return read(path.toString(), new StringReader(utf8(path)));
+  }
+
+  /**
+   * The file's text; a byte that is not UTF-8 is a problem at its line and column, where
+   * Files.readString would only say "Input length = 1".
+   */
+  private static String utf8(Path path) throws IOException, PolicyParseException {
+    byte[] bytes = Files.readAllBytes(path);
+    CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
+    CoderResult r = dec.decode(in, out, true);
+    if (!r.isError()) {
+      r = dec.flush(out);
+    }
+    if (r.isError()) {
+      int line = 1;
+      int lineStart = 0;
+      for (int i = 0; i < out.position(); i++) {
+        if (out.get(i) == '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      throw new PolicyParseException(List.of(new YamlProblem(YamlProblem.SYNTAX,
+          String.format("byte 0x%02X is not UTF-8; policy files are UTF-8 text",
+              bytes[in.position()] & 0xff),
+          new SourcePos(path.toString(), line, out.position() - lineStart + 1))));
+    }
+    return out.flip().toString();
   }
 
   /** Reads a policy from text; {@code file} names it in positions. */
@@ -136,6 +169,8 @@ public final class PolicyYamlReader {
       if (im != null) {
         for (Entry e : im.entries().values()) {
           String path = "host.interfaces." + e.key();
+          // Diagnostics about an interface's name point at the name, not at its addresses.
+          positions.put(path, e.keyPos());
           YamlNode v = e.value();
           if (v instanceof YMap vm) {
             record(path, v);
@@ -189,6 +224,8 @@ public final class PolicyYamlReader {
       YMap sm = map(se.value(), "objects.sets");
       if (sm != null) {
         for (Entry e : sm.entries().values()) {
+          // Diagnostics about a set as a whole (its name, its size) point at its name.
+          positions.put("objects.sets." + e.key(), e.keyPos());
           IpSetSpec s = set(e.key(), e.value(), "objects.sets." + e.key());
           if (s != null) {
             sets.add(s);
@@ -208,6 +245,8 @@ public final class PolicyYamlReader {
     YMap m = map(e.value(), "objects." + kind);
     if (m != null) {
       for (Entry g : m.entries().values()) {
+        // Diagnostics about a group's name point at the name, not at its first member.
+        positions.put("objects." + kind + "." + g.key(), g.keyPos());
         out.put(g.key(), stringList(g.value(), "objects." + kind + "." + g.key()));
       }
     }
@@ -838,7 +877,9 @@ public final class PolicyYamlReader {
       try {
         return Double.parseDouble(s.text());
       } catch (NumberFormatException ex) {
-        // falls through to the problem below
+        // YAML's .nan and .inf are numbers Java does not parse: a bad value, not a wrong type.
+        problem(YamlProblem.BAD_VALUE, "'" + s.text() + "' is not a usable number", n.pos());
+        return null;
       }
     }
     problem(YamlProblem.WRONG_TYPE, "expected a number, found " + YamlNode.describe(n), n.pos());
