@@ -33,40 +33,33 @@ final class ChainGraph {
   }
 
   /**
-   * The first cycle found, as the chain and rule whose jump closes it, or null when the graph is
-   * acyclic.
+   * Every jump that closes a loop, as pairs (the chain and rule that jump, the edge taken), in a
+   * stable order; empty when the graph is acyclic. Each back edge of a depth-first search closes
+   * one loop, so removing all of them breaks every loop.
    */
-  Edge[] findCycle() {
+  List<Edge[]> findCycles() {
     Map<String, Integer> state = new LinkedHashMap<>();
+    List<Edge[]> out = new ArrayList<>();
     for (String c : edges.keySet()) {
-      Edge[] found = dfs(c, state);
-      if (found != null) {
-        return found;
-      }
+      dfs(c, state, out);
     }
-    return null;
+    return out;
   }
 
-  private Edge[] dfs(String c, Map<String, Integer> state) {
-    Integer s = state.get(c);
-    if (s != null) {
-      return null;
+  private void dfs(String c, Map<String, Integer> state, List<Edge[]> out) {
+    if (state.containsKey(c)) {
+      return;
     }
     state.put(c, 1);
     for (Edge e : edges.getOrDefault(c, List.of())) {
       Integer t = state.get(e.to());
       if (t != null && t == 1) {
-        return new Edge[] {new Edge(c, e.rule()), e};
-      }
-      if (t == null && edges.containsKey(e.to())) {
-        Edge[] found = dfs(e.to(), state);
-        if (found != null) {
-          return found;
-        }
+        out.add(new Edge[] {new Edge(c, e.rule()), e});
+      } else if (t == null && edges.containsKey(e.to())) {
+        dfs(e.to(), state, out);
       }
     }
     state.put(c, 2);
-    return null;
   }
 
   /** Propagates hooks along edges; call once the graph is complete and acyclic. */

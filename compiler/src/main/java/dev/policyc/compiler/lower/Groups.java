@@ -65,7 +65,7 @@ final class Groups {
 
   static boolean looksLikeAddress(String s) {
     return (s.indexOf('.') >= 0 || s.indexOf(':') >= 0 || s.indexOf('/') >= 0)
-        && s.matches("[0-9A-Fa-f.:/\\[\\]-]+");
+        && s.matches("[0-9A-Fa-f.:/\\[\\]-]+(%.*)?");
   }
 
   boolean isNetworkGroup(String name) {
@@ -140,6 +140,11 @@ final class Groups {
 
   /** A literal address, prefix or range; reports and returns null when it is neither. */
   IpRange address(String text, SourcePos pos, String context) {
+    if (text.indexOf('%') >= 0 && looksLikeAddress(text)) {
+      rep.report(Code.PC2001, pos, "invalid address: '" + text + "' has a zone index (%…);"
+          + " iptables matches addresses without zones");
+      return null;
+    }
     try {
       return IpRange.parse(text);
     } catch (IllegalArgumentException e) {
@@ -197,6 +202,12 @@ final class Groups {
   Service literalService(String text, SourcePos pos) {
     int slash = text.indexOf('/');
     String protoText = slash < 0 ? text : text.substring(0, slash);
+    if (slash < 0 && !text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      // "22" reads like a port but would be IP protocol 22; make the writer say which.
+      rep.report(Code.PC2012, pos, "service '" + text + "' is a bare number: write tcp/" + text
+          + " (or udp/" + text + ") for a port, or a protocol name");
+      return null;
+    }
     int proto = Protocols.number(protoText);
     if (proto <= 0) {
       if (slash < 0) {

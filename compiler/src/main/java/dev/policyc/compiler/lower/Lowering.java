@@ -301,6 +301,10 @@ public final class Lowering {
     List<IpRange> ranges = new ArrayList<>();
     if (groups.isNetworkGroup(addrPart)) {
       ranges.addAll(groups.network(addrPart).stream().filter(r -> r.family() == fam).toList());
+      if (ranges.isEmpty() && !groups.network(addrPart).isEmpty()) {
+        rep.report(Code.PC4001, pos, "network group '" + addrPart + "' has no "
+            + familyWord(fam) + " address for this " + familyWord(fam) + " set");
+      }
     } else {
       IpRange r = groups.address(addrPart, pos, "set");
       if (r == null) {
@@ -395,8 +399,8 @@ public final class Lowering {
   private void checkGraphs() {
     for (Table t : Table.values()) {
       ChainGraph g = graphs.get(t);
-      ChainGraph.Edge[] cycle = g.findCycle();
-      if (cycle != null) {
+      List<ChainGraph.Edge[]> cycles = g.findCycles();
+      for (ChainGraph.Edge[] cycle : cycles) {
         String path = t.iptablesName() + "." + cycle[0].to() + ".rules[" + cycle[0].rule() + "]";
         rep.report(Code.PC1007, src.at(path + ".action"), "jumping from " + cycle[0].to()
             + " to " + cycle[1].to() + " makes a loop; the kernel refuses chain loops");
@@ -404,7 +408,7 @@ public final class Lowering {
       // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
       // and interface checks below then still see every hook a chain is reached from.
       g.propagate();
-      if (cycle != null) {
+      if (!cycles.isEmpty()) {
         continue; // chains on a loop are not also "never used"
       }
       for (String c : chains.get(t).keySet()) {
@@ -1465,6 +1469,10 @@ public final class Lowering {
         return null;
       }
       addrPart = text.substring(1, close);
+      if (addrPart.isEmpty()) {
+        rep.report(Code.PC2008, pos, "'[]' in '" + to + "' holds no address");
+        return null;
+      }
       String rest = text.substring(close + 1);
       if (!rest.isEmpty()) {
         if (!rest.startsWith(":")) {

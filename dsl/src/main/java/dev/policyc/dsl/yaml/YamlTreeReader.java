@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
@@ -35,7 +37,8 @@ final class YamlTreeReader {
           .streamReadConstraints(
               StreamReadConstraints.builder()
                   .maxDocumentLength(MAX_DOCUMENT_CHARS)
-                  .maxNestingDepth(MAX_DEPTH)
+                  // our own depth check below reports the position; this one is a backstop
+                  .maxNestingDepth(MAX_DEPTH + 8)
                   .maxStringLength(1024 * 1024)
                   .build())
           .build();
@@ -53,7 +56,8 @@ final class YamlTreeReader {
     try (YAMLParser p = (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), in)) {
       JsonToken t = p.nextToken();
       if (t == null) {
-        problems.add(new YamlProblem(YamlProblem.SYNTAX, "the document is empty", pos(null)));
+        problems.add(new YamlProblem(YamlProblem.SYNTAX, "the document is empty",
+            new SourcePos(file, 1, 1)));
         return null;
       }
       YamlNode root = node(p, t);
@@ -69,18 +73,53 @@ final class YamlTreeReader {
     } catch (Abort e) {
       return null;
     } catch (JacksonException e) {
-      String msg = e.getOriginalMessage();
-      String code = YamlProblem.SYNTAX;
-      if (msg != null && (msg.contains("exceeds the maximum") || msg.contains("Document length"))) {
-        code = YamlProblem.TOO_LARGE;
-      }
-      problems.add(new YamlProblem(code, clean(msg), pos(e.getLocation())));
+      problems.add(problem(e));
       return null;
     }
   }
 
+  /** A parser failure as a problem: SnakeYAML's own problem and position when it has them. */
+  private YamlProblem problem(JacksonException e) {
+    String msg = e.getOriginalMessage();
+    if (msg != null && msg.contains("Document length")) {
+      return new YamlProblem(YamlProblem.TOO_LARGE, "the document is longer than "
+          + MAX_DOCUMENT_CHARS / (1024 * 1024) + " MiB", pos(e.getLocation()));
+    }
+    if (msg != null && msg.contains("exceeds the maximum")) {
+      return new YamlProblem(YamlProblem.TOO_LARGE, "the document exceeds a size limit: "
+          + msg.replaceAll("\\s*\\(from `[^`]*`\\)", ""), pos(e.getLocation()));
+    }
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof MarkedYamlEngineException m && m.getProblemMark().isPresent()) {
+        Mark mark = m.getProblemMark().get();
+        String text = m.getProblem() == null ? "invalid YAML" : m.getProblem().strip();
+        if (m.getContext() != null && !m.getContext().isBlank()) {
+          text = text + " (" + m.getContext().strip() + ")";
+        }
+        return new YamlProblem(YamlProblem.SYNTAX, text,
+            new SourcePos(file, mark.getLine() + 1, mark.getColumn() + 1));
+      }
+    }
+    return new YamlProblem(YamlProblem.SYNTAX, clean(msg), pos(e.getLocation()));
+  }
+
+  private int depth;
+
   private YamlNode node(YAMLParser p, JsonToken t) {
     SourcePos here = pos(p.currentTokenLocation());
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth >= MAX_DEPTH) {
+      fail(YamlProblem.TOO_LARGE, "the document nests deeper than " + MAX_DEPTH + " levels",
+          here);
+    }
+    depth++;
+    try {
+      return nodeAt(p, t, here);
+    } finally {
+      depth--;
+    }
+  }
+
+  private YamlNode nodeAt(YAMLParser p, JsonToken t, SourcePos here) {
     if (p.getObjectId() != null) {
       fail(YamlProblem.ALIAS, "anchors (&" + p.getObjectId() + ") are not allowed", here);
     }
