@@ -106,6 +106,8 @@ final class ExamplePolicies {
             .accept(match().in("wan0").out("dmz0").dst("web-server").tcp().dport("80", "443")
                 .state(NEW), "published web server")
             .accept(match().in("wan0").out("dmz0").dst("mail-server").service("mail").state(NEW))
+            .accept(match().in("wan0").out("lan0").dst("10.10.0.5").tcp().dport("22").state(NEW),
+                "SSH to the build server, forwarded from port 2222")
             .accept(match().in("dmz0").out("wan0").src("dmz"))
             .reject(match(), "admin-prohibited"))
         .nat(PREROUTING, c -> c
