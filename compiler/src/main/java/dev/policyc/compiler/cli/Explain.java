@@ -71,6 +71,8 @@ final class Explain {
       case NO_ROUTE -> "DROP: no route to host";
       case NOT_FORWARDED -> "DROP: not for this host, and it does not forward";
       case TTL_EXCEEDED -> "DROP: TTL exceeded";
+      case MARTIAN -> "DROP: martian address (dropped by routing)";
+      case HELD -> "DROP: fragment held for reassembly";
     };
   }
 

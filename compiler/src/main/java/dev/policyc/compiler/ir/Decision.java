@@ -51,7 +51,11 @@ public record Decision(
     /** Not for this host, and the host does not forward. */
     NOT_FORWARDED,
     /** TTL (hop limit) ran out while forwarding. */
-    TTL_EXCEEDED;
+    TTL_EXCEEDED,
+    /** Dropped by the routing code as a martian (an impossible source or destination). */
+    MARTIAN,
+    /** A non-first IPv4 fragment held for reassembly that never completes. */
+    HELD;
 
     public boolean passes() {
       return this == DELIVERED || this == FORWARDED || this == SENT;

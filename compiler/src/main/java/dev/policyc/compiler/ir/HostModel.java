@@ -53,6 +53,38 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
         if (ia.addr().equals(a)) {
           return true;
         }
+        // A forwarding IPv6 host answers the subnet-router anycast address of each prefix
+        // (addrconf_join_anycast; not for /127 and /128, RFC 6164).
+        if (forwarding && a.family() == Family.IPV6 && ia.addr().family() == Family.IPV6
+            && ia.prefixLength() < 127 && ia.subnet().first().equals(a)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The IPv6 multicast groups the host has joined: all-nodes, all-routers when it forwards, and
+   * the solicited-node group of each address.
+   */
+  public boolean joinedV6(IpAddr group) {
+    if (group.equals(IpAddr.parse("ff02::1")) || group.equals(IpAddr.parse("ff01::1"))) {
+      return true;
+    }
+    if (forwarding && (group.equals(IpAddr.parse("ff02::2")) || group.equals(IpAddr.parse(
+        "ff01::2")) || group.equals(IpAddr.parse("ff05::2")))) {
+      return true;
+    }
+    IpRange solicited = IpRange.parse("ff02::1:ff00:0/104");
+    if (solicited.contains(group)) {
+      for (Iface i : ifaces) {
+        for (IfAddr ia : i.addrs()) {
+          if (ia.addr().family() == Family.IPV6
+              && (ia.addr().lo() & 0xffffffL) == (group.lo() & 0xffffffL)) {
+            return true;
+          }
+        }
       }
     }
     return false;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The reference interpreter: what the Linux kernel does with a packet under an {@link IrPolicy}.
@@ -34,11 +35,114 @@ public final class Interpreter {
   private static final IpRange V4_LOOPBACK = IpRange.parse("127.0.0.0/8");
   private static final IpRange V4_MULTICAST = IpRange.parse("224.0.0.0/4");
   private static final IpRange V6_MULTICAST = IpRange.parse("ff00::/8");
+  private static final IpRange V6_MAPPED = IpRange.parse("::ffff:0.0.0.0/96");
+  private static final IpAddr V6_LOOPBACK = IpAddr.parse("::1");
+  private static final IpAddr V4_ALL_HOSTS = IpAddr.parse("224.0.0.1");
+  private static final IpRange V4_LOCAL_MULTICAST = IpRange.parse("224.0.0.0/24");
+  private static final IpAddr V6_ALL_NODES = IpAddr.parse("ff02::1");
+  /** ICMPv6 types conntrack leaves untracked: MLD and neighbour discovery. */
+  private static final Set<Integer> ICMPV6_UNTRACKED = Set.of(130, 131, 132, 133, 134, 135, 136,
+      143);
 
   private final IrPolicy policy;
+  private final boolean[] conntrack = new boolean[Family.values().length];
+  private final Stateful stateful;
 
   public Interpreter(IrPolicy policy) {
+    this(policy, null);
+  }
+
+  private Interpreter(IrPolicy policy, Stateful stateful) {
     this.policy = policy;
+    this.stateful = stateful == null ? new FromSeq() : stateful;
+    for (Family f : Family.values()) {
+      conntrack[f.ordinal()] = usesConntrack(policy.ruleset(f));
+    }
+  }
+
+  /**
+   * A session: packets decided one after another against the same loaded rules, so that
+   * {@code limit} buckets drain and {@code statistic --mode nth} counters advance as the kernel's
+   * do (each evaluation of the match counts; tokens do not refill within a session). The
+   * packets' own {@code seq} is ignored.
+   */
+  public static Interpreter session(IrPolicy policy) {
+    return new Interpreter(policy, new Counting());
+  }
+
+  /**
+   * Whether the rules of a family switch connection tracking on in the kernel: a nat table, or a
+   * match or target that needs a conntrack entry. Without it every packet is untracked-by-absence
+   * (no entry), and IPv4 fragments are not reassembled before the rules.
+   */
+  static boolean usesConntrack(Ruleset rs) {
+    if (rs.table(Table.NAT).isPresent()) {
+      return true;
+    }
+    for (RuleTable t : rs.tables()) {
+      for (Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          if (r.target() instanceof Target.ConnMark || r.target() instanceof Target.NoTrack) {
+            return true;
+          }
+          for (Match m : r.matches()) {
+            if (m instanceof Match.CtState || m instanceof Match.ConnMark) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** How stateful matches see the packets before this one. */
+  private interface Stateful {
+    boolean limit(Rule rule, int index, Match.Limit l, Packet p);
+
+    boolean nth(Rule rule, int index, Match.Statistic s, Packet p);
+  }
+
+  /** The stateless model: the packet says how many identical packets went before it. */
+  private static final class FromSeq implements Stateful {
+    @Override
+    public boolean limit(Rule rule, int index, Match.Limit l, Packet p) {
+      return p.seq() < l.burst();
+    }
+
+    @Override
+    public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
+      return (s.packet() + (long) p.seq() + 1) % s.every() == 0;
+    }
+  }
+
+  /** The session model: one counter per stateful match of each rule, as the kernel keeps. */
+  private static final class Counting implements Stateful {
+    private final java.util.IdentityHashMap<Rule, long[]> state = new java.util.IdentityHashMap<>();
+
+    private long[] of(Rule rule) {
+      return state.computeIfAbsent(rule, r -> new long[r.matches().size()]);
+    }
+
+    @Override
+    public boolean limit(Rule rule, int index, Match.Limit l, Packet p) {
+      long[] used = of(rule);
+      if (used[index] < l.burst()) {
+        used[index]++; // a token spent; the bucket starts full and is not refilled
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
+      long[] st = of(rule);
+      // stored as counter+1 so that 0 means "not evaluated yet: starts at --packet"
+      long c = st[index] == 0 ? s.packet() : st[index] - 1;
+      c = c == s.every() - 1 ? 0 : c + 1;
+      st[index] = c + 1;
+      return c == 0;
+    }
   }
 
   /** Decides one packet. */
@@ -100,10 +204,26 @@ public final class Interpreter {
       inIf = pkt.in();
       outIf = "";
       hook = Hook.PREROUTING;
+      if (pkt.family() == Family.IPV6 && !inIf.equals("lo") && v6Martian()) {
+        return finish(Outcome.MARTIAN); // ip6_rcv_core drops it before any hook
+      }
+      if (pkt.fragment() && conntrackOn()) {
+        return finish(Outcome.HELD); // defragmentation (priority -400) waits for the rest
+      }
       if (!preroutingThenRoute()) {
         return finish(null);
       }
       return afterRouting();
+    }
+
+    private boolean conntrackOn() {
+      return conntrack[pkt.family().ordinal()];
+    }
+
+    /** ip6_rcv_core: multicast or loopback sources and loopback destinations off lo. */
+    private boolean v6Martian() {
+      return V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(V6_LOOPBACK)
+          || pkt.dst().equals(V6_LOOPBACK) || V6_MAPPED.contains(pkt.src());
     }
 
     /** PREROUTING up to the routing decision; false when the packet ended. */
@@ -130,6 +250,9 @@ public final class Interpreter {
         return finish(route.outcome);
       }
       if (route.local) {
+        if (pkt.fragment()) {
+          return finish(Outcome.HELD); // ip_local_deliver reassembles before the INPUT hook
+        }
         hook = Hook.INPUT;
         outIf = "";
         if (!table(Table.MANGLE) || !table(Table.FILTER)) {
@@ -165,6 +288,9 @@ public final class Interpreter {
       Route route = routeOutgoing();
       if (route.outcome != null) {
         return finish(route.outcome);
+      }
+      if (pkt.fragment() && conntrackOn()) {
+        return finish(Outcome.HELD); // defragmentation in LOCAL_OUT (priority -400)
       }
       hook = Hook.OUTPUT;
       inIf = "";
@@ -209,6 +335,9 @@ public final class Interpreter {
       if (!table(Table.RAW) || !table(Table.MANGLE)) {
         return finish(null);
       }
+      if (pkt.fragment()) {
+        return finish(Outcome.HELD); // reassembled before INPUT
+      }
       hook = Hook.INPUT;
       if (!table(Table.MANGLE) || !table(Table.FILTER)) {
         return finish(null);
@@ -244,8 +373,18 @@ public final class Interpreter {
         }
         return new Route(false, original.out(), pkt.dst(), null);
       }
-      if (forceLocal || host.isLocal(pkt.dst()) || host.isBroadcast(pkt.dst())
-          || isMulticast(pkt.dst())) {
+      if (forceLocal) {
+        return new Route(true, null, null, null);
+      }
+      if (pkt.family() == Family.IPV4) {
+        Route r = routeV4(host);
+        if (r != null) {
+          return r;
+        }
+      } else if (isMulticast(pkt.dst())) {
+        return host.joinedV6(pkt.dst()) ? new Route(true, null, null, null)
+            : new Route(false, null, null, Outcome.MARTIAN);
+      } else if (host.isLocal(pkt.dst())) {
         return new Route(true, null, null, null);
       }
       if (!host.forwarding()) {
@@ -255,7 +394,57 @@ public final class Interpreter {
       if (hop.isEmpty()) {
         return new Route(false, null, null, Outcome.NO_ROUTE);
       }
+      if (pkt.family() == Family.IPV4 && !"lo".equals(inIf) && host.isLocal(pkt.src())) {
+        return new Route(false, null, null, Outcome.MARTIAN); // __mkroute_input validates it
+      }
       return new Route(false, hop.get().dev(), hop.get().nextHop(), null);
+    }
+
+    /**
+     * IPv4 input routing up to the forwarding decision, in the order of ip_route_input_rcu and
+     * ip_route_input_slow (rp_filter and accept_local off, route_localnet off): multicast
+     * destinations (delivered only for joined groups), then martian sources and destinations,
+     * broadcast and local delivery. Returns null when the packet is to be forwarded.
+     */
+    private Route routeV4(HostModel host) {
+      IpAddr s = pkt.src();
+      IpAddr d = pkt.dst();
+      boolean lo = "lo".equals(inIf);
+      Route local = new Route(true, null, null, null);
+      Route martian = new Route(false, null, null, Outcome.MARTIAN);
+      boolean srcLocal = !lo && host.isLocal(s); // fib_validate_source refuses our own address
+      if (V4_MULTICAST.contains(d)) {
+        if (!d.equals(V4_ALL_HOSTS)) {
+          return martian; // not a group the host joined, and no multicast routing
+        }
+        if (V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL || (!lo && V4_LOOPBACK.contains(s))) {
+          return martian;
+        }
+        if (zeroNet(s)) {
+          return V4_LOCAL_MULTICAST.contains(d) || pkt.proto() == 2 ? local : martian;
+        }
+        return srcLocal ? martian : local;
+      }
+      if (V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL) {
+        return martian;
+      }
+      if (d.lo() == 0xffffffffL || (s.isMin() && d.isMin())) {
+        return !zeroNet(s) && srcLocal ? martian : local;
+      }
+      if (zeroNet(s) || zeroNet(d)) {
+        return martian;
+      }
+      if (!lo && (V4_LOOPBACK.contains(d) || V4_LOOPBACK.contains(s))) {
+        return martian;
+      }
+      if (host.isLocal(d) || host.isBroadcast(d)) {
+        return srcLocal ? martian : local;
+      }
+      return null;
+    }
+
+    private static boolean zeroNet(IpAddr a) {
+      return (a.lo() >>> 24) == 0;
     }
 
     private Route routeOutgoing() {
@@ -274,7 +463,14 @@ public final class Interpreter {
     // ------------------------------------------------------------ conntrack
 
     private void attachConntrack() {
+      if (!conntrackOn()) {
+        return; // no conntrack hooks in this namespace: packets stay without an entry
+      }
       ctAttached = true;
+      if (pkt.family() == Family.IPV6 && pkt.proto() == Protocols.ICMPV6
+          && ICMPV6_UNTRACKED.contains(pkt.icmpType())) {
+        untracked = true; // icmpv6_error: MLD and ND messages are never tracked
+      }
     }
 
     /** The state a conntrack match sees now. */
@@ -509,8 +705,18 @@ public final class Interpreter {
     // ------------------------------------------------------------ matches
 
     private boolean matches(Rule rule) {
-      for (Match m : rule.matches()) {
-        if (!matches(m)) {
+      List<Match> ms = rule.matches();
+      for (int i = 0; i < ms.size(); i++) {
+        Match m = ms.get(i);
+        boolean hit;
+        if (m instanceof Match.Limit l) {
+          hit = stateful.limit(rule, i, l, pkt);
+        } else if (m instanceof Match.Statistic st && st.nth()) {
+          hit = stateful.nth(rule, i, st, pkt) ^ st.negated();
+        } else {
+          hit = matches(m);
+        }
+        if (!hit) {
           return false;
         }
       }
@@ -581,12 +787,10 @@ public final class Interpreter {
       } else if (m instanceof Match.InSet s) {
         return inSet(s) ^ s.negated();
       } else if (m instanceof Match.Limit l) {
-        return pkt.seq() < l.burst();
+        return stateful.limit(null, 0, l, pkt);
       } else if (m instanceof Match.Statistic s) {
-        boolean hit = s.nth()
-            ? (s.packet() + (long) pkt.seq() + 1) % s.every() == 0
-            : (pkt.random() & 0x7fffffffL) < s.probability();
-        return hit ^ s.negated();
+        // nth is counted per rule in matches(Rule); random compares the packet's draw
+        return ((pkt.random() & 0x7fffffffL) < s.probability()) ^ s.negated();
       }
       throw new AssertionError("unknown match " + m);
     }
