@@ -90,12 +90,15 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     return false;
   }
 
-  /** True for 255.255.255.255 and the broadcast address of an IPv4 subnet of this host. */
+  /**
+   * True for 255.255.255.255, 0.0.0.0 and the broadcast address of an IPv4 subnet of this host
+   * (the rest of 0.0.0.0/8 is unicast since Linux 5.3).
+   */
   public boolean isBroadcast(IpAddr a) {
     if (a.family() != Family.IPV4) {
       return false;
     }
-    if (a.lo() == 0xffffffffL || (a.lo() >>> 24) == 0) {
+    if (a.lo() == 0xffffffffL || a.isMin()) {
       return true;
     }
     if (a.equals(IpAddr.parse("127.255.255.255"))) {

@@ -27,7 +27,7 @@ import java.util.Set;
  * UNTRACKED packets skip NAT. Stateful matches follow a documented model: a packet carries {@code
  * seq}, the number of identical packets sent back to back before it since the rules were loaded,
  * so {@code limit} matches while {@code seq < burst}, and {@code statistic --mode nth} matches
- * when {@code (packet + seq + 1) % every == 0}; {@code --mode random} compares the packet's
+ * when {@code seq % every == packet}; {@code --mode random} compares the packet's
  * {@code random} draw with the stored probability.
  */
 public final class Interpreter {
@@ -71,18 +71,20 @@ public final class Interpreter {
   }
 
   /**
-   * Whether the rules of a family switch connection tracking on in the kernel: a nat table, or a
-   * match or target that needs a conntrack entry. Without it every packet is untracked-by-absence
-   * (no entry), and IPv4 fragments are not reassembled before the rules.
+   * Whether the rules of a family switch connection tracking on in the kernel's namespace: a
+   * match or target whose checkentry takes a conntrack reference (nf_ct_netns_get): conntrack
+   * and connmark matches, CONNMARK, CT/NOTRACK and the NAT targets. A nat table alone does not:
+   * without conntrack no packet has an entry, so the nat chains are never traversed and IPv4
+   * fragments are not reassembled before the rules (both seen by the kernel oracle).
    */
   static boolean usesConntrack(Ruleset rs) {
-    if (rs.table(Table.NAT).isPresent()) {
-      return true;
-    }
     for (RuleTable t : rs.tables()) {
       for (Chain c : t.chains()) {
         for (Rule r : c.rules()) {
-          if (r.target() instanceof Target.ConnMark || r.target() instanceof Target.NoTrack) {
+          Target tg = r.target();
+          if (tg instanceof Target.ConnMark || tg instanceof Target.NoTrack
+              || tg instanceof Target.Dnat || tg instanceof Target.Snat
+              || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
             return true;
           }
           for (Match m : r.matches()) {
@@ -112,7 +114,7 @@ public final class Interpreter {
 
     @Override
     public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
-      return (s.packet() + (long) p.seq() + 1) % s.every() == 0;
+      return p.seq() % s.every() == s.packet();
     }
   }
 
@@ -137,8 +139,10 @@ public final class Interpreter {
     @Override
     public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
       long[] st = of(rule);
-      // stored as counter+1 so that 0 means "not evaluated yet: starts at --packet"
-      long c = st[index] == 0 ? s.packet() : st[index] - 1;
+      // xt_statistic: the counter starts at (every-1) - packet (libxt_statistic), each packet
+      // moves it on modulo every, and the packet that brings it to 0 matches: the first match
+      // is packet number 'packet'. Stored as counter+1 so that 0 means "not evaluated yet".
+      long c = st[index] == 0 ? s.every() - 1 - s.packet() : st[index] - 1;
       c = c == s.every() - 1 ? 0 : c + 1;
       st[index] = c + 1;
       return c == 0;
@@ -443,8 +447,12 @@ public final class Interpreter {
       return null;
     }
 
+    /**
+     * ipv4_is_zeronet: only 0.0.0.0 itself since Linux 5.3 made the rest of 0.0.0.0/8 ordinary
+     * unicast (the kernel oracle forwards such packets).
+     */
     private static boolean zeroNet(IpAddr a) {
-      return (a.lo() >>> 24) == 0;
+      return a.isMin();
     }
 
     private Route routeOutgoing() {
@@ -630,7 +638,7 @@ public final class Interpreter {
       HostModel host = policy.host();
       boolean ports = pkt.hasPorts();
       if (tg instanceof Target.Dnat d) {
-        IpAddr to = d.addrs() == null ? pkt.dst() : NatChoice.pick(d.addrs(), pkt.src(), pkt.dst());
+        IpAddr to = d.addrs() == null ? pkt.dst() : NatChoice.pick(d.addrs(), pkt.src(), pkt.dst(), true);
         int port = dstPort(d.ports());
         dnat = new Nat("DNAT", to, ports ? PortRange.of(port) : null);
         pkt = pkt.withDst(to, port);
@@ -694,7 +702,7 @@ public final class Interpreter {
       boolean portOk = portRange == null || !pkt.hasPorts() || portRange.contains(pkt.sport());
       IpAddr to = pkt.src();
       if (addrs != null && !(addrs.contains(pkt.src()) && portOk)) {
-        to = NatChoice.pick(addrs, pkt.src(), pkt.dst());
+        to = NatChoice.pick(addrs, pkt.src(), pkt.dst(), false);
       }
       PortRange p = srcPorts(portRange);
       snat = new Nat(kind, to, p);
@@ -798,7 +806,7 @@ public final class Interpreter {
     /** IPv4 address type as {@code inet_addr_type} gives it. */
     private AddressType addressType4(IpAddr a, Side side) {
       HostModel host = policy.host();
-      if ((a.lo() >>> 24) == 0 || a.lo() == 0xffffffffL) {
+      if (a.isMin() || a.lo() == 0xffffffffL) {
         return AddressType.BROADCAST;
       }
       if (V4_MULTICAST.contains(a)) {
@@ -870,6 +878,10 @@ public final class Interpreter {
         port = setPort(s.dirs().get(portDir));
         if (port == null) {
           return false;
+        }
+        if (set.type() == IpSet.Type.BITMAP_PORT && pkt.proto() != Protocols.TCP
+            && pkt.proto() != Protocols.UDP) {
+          return false; // ip_set_get_ip_port: bitmap:port looks up TCP and UDP ports only
         }
       }
       for (IpSet.Entry e : set.entries()) {

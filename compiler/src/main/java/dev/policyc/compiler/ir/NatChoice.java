@@ -13,8 +13,13 @@ final class NatChoice {
 
   private NatChoice() {}
 
-  /** The address chosen in {@code range} for the connection {@code src → dst}. */
-  static IpAddr pick(IpRange range, IpAddr src, IpAddr dst) {
+  /**
+   * The address chosen in {@code range} for the connection {@code src → dst}; {@code dnat} when
+   * the destination is being rewritten. In that case the kernel's loop writes each chosen word
+   * into the very tuple whose destination words it then mixes into the hash, so the later words
+   * depend on the chosen ones, not the original destination (seen by the kernel oracle).
+   */
+  static IpAddr pick(IpRange range, IpAddr src, IpAddr dst, boolean dnat) {
     if (range.first().equals(range.last())) {
       return range.first();
     }
@@ -47,7 +52,7 @@ final class NatChoice {
       if (out[i] != range.last().word32(i)) {
         fullRange = true;
       }
-      j ^= dstWords[i];
+      j ^= dnat ? Integer.reverseBytes(out[i]) : dstWords[i];
     }
     return IpAddr.ofWords32(f, out);
   }

@@ -676,7 +676,14 @@ public final class Lowering {
         if (burst < 1 || burst > 10000) {
           throw new IllegalArgumentException("burst must be 1-10000");
         }
-        common.add(Match.Limit.of(rate[0], rate[1], burst));
+        Match.Limit lim = Match.Limit.of(rate[0], rate[1], burst);
+        if (lim.avg() * burst > 0xffffffffL) {
+          // xt_limit multiplies the period by the burst in 32 bits and refuses an overflow
+          throw new IllegalArgumentException("a rate of " + m.limit().rate() + " with burst "
+              + burst + " overflows the kernel's 32-bit bucket (legacy iptables refuses it);"
+              + " use a faster rate or a smaller burst");
+        }
+        common.add(lim);
       } catch (IllegalArgumentException e) {
         rep.report(Code.PC2007, src.at(mp + ".limit"), "invalid limit: " + e.getMessage());
       }

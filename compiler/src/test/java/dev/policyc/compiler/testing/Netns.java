@@ -81,7 +81,7 @@ public final class Netns implements AutoCloseable {
   /** Exit status and outputs of a command. */
   public record Result(int code, String out, String err) {}
 
-  static Result exec(List<String> cmd, boolean allowFailure) throws IOException {
+  public static Result exec(List<String> cmd, boolean allowFailure) throws IOException {
     Path outFile = Files.createTempFile("policyc-ns", ".out");
     Path errFile = Files.createTempFile("policyc-ns", ".err");
     try {

@@ -52,9 +52,14 @@ public final class RandomPolicies {
     this.rnd = rnd;
   }
 
-  /** Knobs for what a generated policy may use. */
-  public record Options(boolean sets, boolean stateful, int maxRulesPerChain) {
-    public static final Options ALL = new Options(true, true, 8);
+  /**
+   * Knobs for what a generated policy may use. {@code repeatable}: only stateful matches whose
+   * outcome a real kernel repeats (limits slow enough not to refill during a test, random
+   * sampling with probability 0 or 1), for the kernel oracle.
+   */
+  public record Options(boolean sets, boolean stateful, int maxRulesPerChain, boolean repeatable) {
+    public static final Options ALL = new Options(true, true, 8, false);
+    public static final Options KERNEL = new Options(true, true, 8, true);
   }
 
   public IrPolicy policy(Options o) {
@@ -241,7 +246,8 @@ public final class RandomPolicies {
       }
     }
     if (o.stateful() && rnd.nextInt(12) == 0) {
-      ms.add(Match.Limit.of(pick(new int[] {1, 3, 10}), pick(new int[] {1, 60, 3600}),
+      ms.add(Match.Limit.of(pick(new int[] {1, 3, 10}),
+          o.repeatable() ? 3600 : pick(new int[] {1, 60, 3600}),
           pick(new int[] {1, 2, 5})));
     }
     if (o.stateful() && rnd.nextInt(12) == 0) {
@@ -249,8 +255,9 @@ public final class RandomPolicies {
         int every = 1 + rnd.nextInt(4);
         ms.add(new Match.Statistic(true, 0, every, rnd.nextInt(every), rnd.nextInt(4) == 0));
       } else {
-        ms.add(new Match.Statistic(false, pick(new long[] {0, 0x80000000L, 0x40000000L}), 0, 0,
-            rnd.nextInt(4) == 0));
+        long[] probabilities = o.repeatable() ? new long[] {0, 0x80000000L}
+            : new long[] {0, 0x80000000L, 0x40000000L};
+        ms.add(new Match.Statistic(false, pick(probabilities), 0, 0, rnd.nextInt(4) == 0));
       }
     }
     String comment = rnd.nextInt(8) == 0 ? pick(new String[] {"c1", "a comment", "it's x"})

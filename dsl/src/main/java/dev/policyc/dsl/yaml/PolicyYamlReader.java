@@ -56,7 +56,7 @@ public final class PolicyYamlReader {
           "icmp-type", "tcp-flags", "syn", "mark", "connmark", "dscp", "tos", "length", "ttl",
           "fragment", "src-type", "dst-type", "set", "limit", "statistic");
   private static final Set<String> ACTION_WORDS =
-      Set.of("accept", "drop", "reject", "return", "masquerade", "notrack");
+      Set.of("accept", "drop", "reject", "return", "masquerade", "redirect", "notrack");
   private static final Set<String> ACTION_KEYS =
       Set.of(
           "reject", "jump", "goto", "log", "dnat", "snat", "masquerade", "redirect", "mark",
@@ -553,6 +553,8 @@ public final class PolicyYamlReader {
           return new Action.Return();
         case "masquerade":
           return new Action.Masquerade(null);
+        case "redirect":
+          return new Action.Redirect(null);
         case "notrack":
           return new Action.NoTrack();
         default:

@@ -273,9 +273,7 @@ public final class PolicyYamlWriter {
     } else if (a instanceof Action.Masquerade mq) {
       return mq.ports() == null ? "masquerade" : Map.of("masquerade", Map.of("ports", mq.ports()));
     } else if (a instanceof Action.Redirect rd) {
-      return rd.ports() == null
-          ? Map.of("redirect", Map.of())
-          : Map.of("redirect", Map.of("ports", rd.ports()));
+      return rd.ports() == null ? "redirect" : Map.of("redirect", Map.of("ports", rd.ports()));
     } else if (a instanceof Action.Mark mk) {
       return Map.of("mark", Map.of(mk.op().name().toLowerCase(Locale.ROOT), mk.value()));
     } else if (a instanceof Action.ConnMark cm) {

@@ -1,0 +1,169 @@
+package dev.policyc.compiler.oracle;
+
+import dev.policyc.compiler.ir.Decision;
+import dev.policyc.compiler.ir.Decision.Outcome;
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Packet;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Compares the interpreter's decision for a packet with what the kernel did with it. */
+final class Compare {
+  private Compare() {}
+
+  /** The rule and policy counters a decision says the packet moves. */
+  static Map<String, Long> expectedPath(Decision d) {
+    Map<String, Long> m = new TreeMap<>();
+    for (Decision.Step s : d.path()) {
+      String key = s.table().iptablesName() + "/" + s.chain() + "/"
+          + (s.isPolicy() ? "policy" : "#" + s.rule());
+      m.merge(key, 1L, Long::sum);
+    }
+    return m;
+  }
+
+  /** Null when the kernel agrees with the decision, else what differs. */
+  static String check(Packet p, Decision d, KernelProbe.Observation o,
+      List<List<Agent.Frame>> late) {
+    List<String> diffs = new ArrayList<>();
+    Map<String, Long> want = expectedPath(d);
+    if (!want.equals(o.path())) {
+      diffs.add("path: interpreter " + want + ", kernel " + o.path());
+    }
+    if (o.sentBytes() != p.length()) {
+      diffs.add("the agent sent " + o.sentBytes() + " bytes, the packet says " + p.length());
+    }
+    List<Agent.Frame> cl = new ArrayList<>(o.atClient());
+    List<Agent.Frame> sv = new ArrayList<>(o.atServer());
+    boolean passes = d.outcome() == Outcome.FORWARDED || d.outcome() == Outcome.SENT;
+    if (passes && cl.isEmpty() && sv.isEmpty() && late != null) {
+      cl.addAll(late.get(0));
+      sv.addAll(late.get(1));
+    }
+    if (passes) {
+      List<Agent.Frame> side = "eth0".equals(d.outIface()) ? cl : sv;
+      List<Agent.Frame> other = "eth0".equals(d.outIface()) ? sv : cl;
+      if (side.size() != 1 || !other.isEmpty()) {
+        diffs.add("interpreter: " + d.outcome() + " out " + d.outIface() + "; kernel: "
+            + cl.size() + " frame(s) at the client, " + sv.size() + " at the server"
+            + (o.delivered() ? ", delivered locally" : ""));
+      } else {
+        String f = frame(d, side.get(0));
+        if (f != null) {
+          diffs.add(f);
+        }
+      }
+      if (o.delivered()) {
+        diffs.add("interpreter: " + d.outcome() + "; kernel also delivered it locally");
+      }
+    } else {
+      if (!cl.isEmpty() || !sv.isEmpty()) {
+        diffs.add("interpreter: " + d.outcome() + "; kernel sent " + cl.size()
+            + " frame(s) to the client and " + sv.size() + " to the server: " + cl + sv);
+      }
+      boolean delivered = d.outcome() == Outcome.DELIVERED;
+      if (delivered != o.delivered()) {
+        diffs.add("interpreter: " + d.outcome() + "; kernel "
+            + (o.delivered() ? "delivered it locally" : "did not deliver it"));
+      }
+    }
+    String answer = expectedAnswer(p, d);
+    Set<String> seen = new java.util.TreeSet<>();
+    o.answers().forEach((k, v) -> {
+      if (!k.equals("other") && v > 0) {
+        seen.add(k);
+      }
+    });
+    if (d.outcome() != Outcome.DELIVERED) {
+      Set<String> want2 = answer == null ? Set.of() : Set.of(answer);
+      boolean noRouteAnswer = d.outcome() == Outcome.NO_ROUTE;
+      if (!noRouteAnswer && !seen.equals(want2)) {
+        diffs.add("answers: interpreter expects " + want2 + ", the firewall sent " + seen);
+      }
+    }
+    return diffs.isEmpty() ? null : String.join("\n    ", diffs);
+  }
+
+  /** The answer the firewall's kernel must send for a rejected or expired packet, if any. */
+  static String expectedAnswer(Packet p, Decision d) {
+    if (p.fragment()) {
+      return null; // REJECT and ICMP never answer a non-first fragment
+    }
+    if (d.outcome() == Outcome.REJECTED) {
+      if (d.rejectWith().equals("tcp-reset")) {
+        return (p.tcpFlags() & 0x04) != 0 ? null : "tcp-reset";
+      }
+      return icmpAnswerable(p, d) ? d.rejectWith() : null;
+    }
+    if (d.outcome() == Outcome.TTL_EXCEEDED) {
+      if (!icmpAnswerable(p, d)) {
+        return null;
+      }
+      return p.family() == Family.IPV4 ? "icmp-time-exceeded" : "icmp6-time-exceeded";
+    }
+    return null;
+  }
+
+  /** icmp_send / icmp6_send refuse to answer ICMP errors and non-unicast packets. */
+  private static boolean icmpAnswerable(Packet p, Decision d) {
+    Packet a = d.after();
+    if (p.family() == Family.IPV4) {
+      if (p.proto() == Protocols.ICMP && Set.of(3, 4, 5, 11, 12).contains(p.icmpType())) {
+        return false;
+      }
+      long dst = a.dst().lo();
+      return !(dst == 0xffffffffL || (dst >>> 28) == 0xe);
+    }
+    if (p.proto() == Protocols.ICMPV6 && p.icmpType() < 128) {
+      return false;
+    }
+    return (a.dst().hi() >>> 56) != 0xff;
+  }
+
+  private static String frame(Decision d, Agent.Frame f) {
+    Packet a = d.after();
+    List<String> diffs = new ArrayList<>();
+    int fam = a.family() == Family.IPV4 ? 4 : 6;
+    if (f.num("family") != fam) {
+      return "forwarded frame is not IPv" + fam + ": " + f.fields();
+    }
+    eq(diffs, "src", a.src(), f.str("src"));
+    eq(diffs, "dst", a.dst(), f.str("dst"));
+    eq(diffs, "proto", a.proto(), f.num("proto"));
+    eq(diffs, "ttl", a.ttl(), f.num("ttl"));
+    eq(diffs, "tos", a.tos(), f.num("tos"));
+    boolean ports = Protocols.hasPorts(a.proto()) && !a.fragment();
+    if (ports) {
+      PortRange sp = d.snat() != null && d.snat().ports() != null ? d.snat().ports()
+          : PortRange.of(a.sport());
+      if (!sp.contains(f.num("sport"))) {
+        diffs.add("sport: interpreter " + sp + ", kernel " + f.num("sport"));
+      }
+      eq(diffs, "dport", a.dport(), f.num("dport"));
+    }
+    return diffs.isEmpty() ? null : "forwarded frame differs: " + String.join(", ", diffs)
+        + " (" + f.fields() + ")";
+  }
+
+  private static void eq(List<String> diffs, String what, Object want, Object got) {
+    String w = want instanceof IpAddr ? want.toString() : String.valueOf(want);
+    String g = String.valueOf(got);
+    if (want instanceof IpAddr ia && got != null) {
+      try {
+        g = IpAddr.parse(got.toString()).toString();
+      } catch (IllegalArgumentException e) {
+        // leave it as text
+      }
+      w = ia.toString();
+    }
+    if (!w.equals(g)) {
+      diffs.add(what + ": interpreter " + w + ", kernel " + g);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.policyc.compiler.oracle;
+
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.Packet;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Turns a generated packet into one the oracle can put on the wire: it enters on the firewall's
+ * eth0 or eth1 or is sent by the firewall itself, carries the marks a fresh packet has, is at
+ * least as long as its headers, and declares the conntrack state the kernel will give it as the
+ * first packet of a connection.
+ */
+final class OraclePackets {
+  private static final IpRange V4_MULTICAST = IpRange.parse("224.0.0.0/4");
+  private static final IpRange V6_SPECIAL_1 = IpRange.parse("ff00::/8");
+  private static final IpRange V6_SPECIAL_2 = IpRange.parse("fe80::/10");
+  private static final IpRange V6_SPECIAL_3 = IpRange.parse("::/96");
+  private static final IpRange V6_SPECIAL_4 = IpRange.parse("::ffff:0.0.0.0/96");
+
+  private OraclePackets() {}
+
+  static Packet realize(Random rnd, Packet p) {
+    Family f = p.family();
+    IpAddr src = ordinaryV6(rnd, p.src());
+    IpAddr dst = ordinaryV6(rnd, p.dst());
+    int where = rnd.nextInt(10);
+    String in = where < 6 ? "eth0" : where < 8 ? "eth1" : null;
+    if (in == null && src.isMin()) {
+      // a raw socket fills in an unspecified source itself; probes name a real one
+      src = f == Family.IPV4 ? IpAddr.parse("10.77.0.1") : IpAddr.parse("2001:db8:77::1");
+    }
+    if (in == null && f == Family.IPV4) {
+      // A raw socket cannot send to broadcast or multicast without SO_BROADCAST, and 0.0.0.0
+      // means "this host" to sendto.
+      long d = dst.lo();
+      if (V4_MULTICAST.contains(dst) || d == 0xffffffffL || (d >>> 24) == 0
+          || dst.toString().endsWith(".3") || dst.toString().endsWith(".255")) {
+        dst = IpAddr.v4(0x0a000000L | (rnd.nextInt() & 0xffffffL) | 1);
+      }
+    }
+    int length = Math.max(p.length(), minLength(f, p.proto(), p.fragment()));
+    if (p.proto() == Protocols.SCTP && !p.fragment()) {
+      // conntrack refuses an INIT chunk bundled with anything, padding included
+      length = minLength(f, p.proto(), false);
+    }
+    return new Packet(f, src, dst, p.proto(), p.sport(), p.dport(), p.icmpType(), p.icmpCode(),
+        p.tcpFlags(), in, null, state(p), 0, 0, p.tos(), length, p.ttl(), p.fragment(), 0, 0);
+  }
+
+  /** IPv6 special addresses (multicast, link-local, loopback, v4-mapped) are out of scope. */
+  private static IpAddr ordinaryV6(Random rnd, IpAddr a) {
+    if (a.family() != Family.IPV6) {
+      return a;
+    }
+    if (V6_SPECIAL_1.contains(a) || V6_SPECIAL_2.contains(a) || V6_SPECIAL_3.contains(a)
+        || V6_SPECIAL_4.contains(a)) {
+      return IpAddr.v6(0x20010db800090000L | (rnd.nextInt() & 0xffffL), rnd.nextLong() | 1);
+    }
+    return a;
+  }
+
+  /** The smallest packet agent.py builds for a protocol. */
+  static int minLength(Family f, int proto, boolean fragment) {
+    int ip = f == Family.IPV4 ? 20 : 40;
+    if (fragment) {
+      return ip + 8;
+    }
+    return ip + switch (proto) {
+      case Protocols.TCP -> 20;
+      case Protocols.UDP -> 8;
+      case Protocols.SCTP -> 32; // common header and an INIT chunk
+      case Protocols.ICMP, Protocols.ICMPV6 -> 8;
+      default -> 4;
+    };
+  }
+
+  /**
+   * The state conntrack gives the first packet of a flow: TCP SYN or ACK (loose pickup) are NEW,
+   * other flag combinations INVALID; ICMP echo/timestamp/info/mask requests NEW, other ICMP
+   * INVALID (errors without the packet they quote, replies without a request); ICMPv6 echo and
+   * node information requests NEW, MLD and ND left untracked by conntrack itself (the interpreter
+   * applies that), other ICMPv6 INVALID; everything else NEW.
+   */
+  static ConnState state(Packet p) {
+    if (p.fragment()) {
+      return ConnState.NEW;
+    }
+    switch (p.proto()) {
+      case Protocols.TCP: {
+        int f = p.tcpFlags() & 0x3f & ~0x08; // PSH does not count (ECE, CWR are not set)
+        return Set.of(0x02, 0x22, 0x10, 0x30).contains(f) ? ConnState.NEW : ConnState.INVALID;
+      }
+      case Protocols.ICMP:
+        return p.family() == Family.IPV4 && Set.of(8, 13, 15, 17).contains(p.icmpType())
+            ? ConnState.NEW : ConnState.INVALID;
+      case Protocols.ICMPV6:
+        return Set.of(128, 139, 130, 131, 132, 133, 134, 135, 136, 143).contains(p.icmpType())
+            ? ConnState.NEW : ConnState.INVALID;
+      default:
+        return ConnState.NEW;
+    }
+  }
+}
