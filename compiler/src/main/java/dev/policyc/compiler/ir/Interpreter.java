@@ -26,8 +26,8 @@ import java.util.Optional;
  * UNTRACKED packets skip NAT. Stateful matches follow a documented model: a packet carries {@code
  * seq}, the number of identical packets sent back to back before it since the rules were loaded,
  * so {@code limit} matches while {@code seq < burst}, and {@code statistic --mode nth} matches
- * when {@code (packet + seq + 1) % every == 0}; {@code --mode random} compares the packet's
- * {@code random} draw with the stored probability.
+ * when {@code seq % every == packet}; {@code --mode random} compares the packet's {@code random}
+ * draw with the stored probability.
  */
 public final class Interpreter {
   private static final int MAX_STEPS = 1_000_000;
@@ -583,8 +583,10 @@ public final class Interpreter {
       } else if (m instanceof Match.Limit l) {
         return pkt.seq() < l.burst();
       } else if (m instanceof Match.Statistic s) {
+        // nth: libxt_statistic loads the counter with (every - 1) - packet and statistic_mt
+        // matches when it wraps to 0, so packets packet, packet + every, … (from 0) match.
         boolean hit = s.nth()
-            ? (s.packet() + (long) pkt.seq() + 1) % s.every() == 0
+            ? pkt.seq() % s.every() == s.packet()
             : (pkt.random() & 0x7fffffffL) < s.probability();
         return hit ^ s.negated();
       }
