@@ -664,6 +664,10 @@ public final class Interpreter {
       IpAddr addr = s.dirs().get(0) == Side.SRC ? pkt.src() : pkt.dst();
       int portDir = set.type() == IpSet.Type.BITMAP_PORT ? 0 : 1;
       Integer port = null;
+      if (set.type() == IpSet.Type.BITMAP_PORT
+          && pkt.proto() != Protocols.TCP && pkt.proto() != Protocols.UDP) {
+        return false; // ip_set_get_ip_port (ip_set_bitmap_port.c) accepts TCP and UDP only
+      }
       if (set.type().hasPort()) {
         port = setPort(s.dirs().get(portDir));
         if (port == null) {
