@@ -183,18 +183,20 @@ public final class Interpreter {
           return finish(null);
         }
         if (!pkt.dst().equals(before)) {
-          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder).
+          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
+          // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
+          // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
           route = routeOutgoing();
           if (route.outcome != null) {
             return finish(route.outcome);
           }
-          outIf = route.dev;
         }
       }
       if (!table(Table.FILTER)) {
         return finish(null);
       }
       hook = Hook.POSTROUTING;
+      outIf = route.dev;
       if (!postrouting(route.dev, route.nextHop)) {
         return finish(null);
       }
