@@ -34,6 +34,7 @@ public final class Interpreter {
   private static final IpRange V4_LOOPBACK = IpRange.parse("127.0.0.0/8");
   private static final IpRange V4_MULTICAST = IpRange.parse("224.0.0.0/4");
   private static final IpRange V6_MULTICAST = IpRange.parse("ff00::/8");
+  private static final IpAddr V6_LOOPBACK = IpAddr.parse("::1");
 
   private final IrPolicy policy;
 
@@ -263,8 +264,10 @@ public final class Interpreter {
     private Route routeOutgoing() {
       HostModel host = policy.host();
       if (host == null) {
-        String out = original.out();
-        return new Route(out.equals("lo"), out, pkt.dst(), null);
+        // The packet names its interface, but a REDIRECT (or DNAT to a loopback address) in nat
+        // OUTPUT reroutes it to the host itself, whatever that interface was.
+        boolean local = original.out().equals("lo") || forceLocal || isLoopback(pkt.dst());
+        return new Route(local, local ? "lo" : original.out(), pkt.dst(), null);
       }
       Optional<HostModel.Hop> hop = host.route(pkt.dst());
       if (hop.isEmpty()) {
@@ -641,13 +644,17 @@ public final class Interpreter {
       if (host != null) {
         return host.isLocal(a);
       }
-      if (a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(IpAddr.parse("::1"))) {
+      if (isLoopback(a)) {
         return true;
       }
       if (original.locallyGenerated()) {
         return a.equals(original.src()) || ("lo".equals(original.out()) && a.equals(pkt.dst()));
       }
       return original.out() == null && a.equals(pkt.dst()) && side == Side.DST;
+    }
+
+    private boolean isLoopback(IpAddr a) {
+      return a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(V6_LOOPBACK);
     }
 
     private boolean isMulticast(IpAddr a) {
