@@ -183,6 +183,10 @@ public final class Cli {
       help(out, "check", opts, synopsis);
       return OK;
     }
+    if (cl.hasOption("version")) {
+      out.println("policyc " + version());
+      return OK;
+    }
     String fmt = format(cl, "check");
     if (fmt == null) {
       return USAGE;
@@ -257,6 +261,10 @@ public final class Cli {
       help(out, "compile", opts, synopsis);
       return OK;
     }
+    if (cl.hasOption("version")) {
+      out.println("policyc " + version());
+      return OK;
+    }
     if (cl.getArgList().isEmpty()) {
       err.println("policyc compile: no policy files given");
       return USAGE;
@@ -269,6 +277,7 @@ public final class Cli {
     List<PolicyCompiler.Result> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    int duplicates = 0;
     boolean failed = false;
     for (String file : cl.getArgList()) {
       PolicyCompiler.ReadResult read =
@@ -287,6 +296,7 @@ public final class Cli {
       if (!names.add(r.ir().name())) {
         err.println(file + ": error: two policies are named '" + r.ir().name()
             + "'; each needs its own output folder");
+        duplicates++;
         failed = true;
       }
       results.add(r);
@@ -295,9 +305,9 @@ public final class Cli {
       err.println(d);
     }
     if (failed) {
-      long errors = all.stream().filter(Diagnostic::isError).count();
-      err.println("policyc compile: " + Math.max(errors, 1) + " " + plural((int) errors, "error",
-          "errors") + "; nothing written");
+      int errors = (int) all.stream().filter(Diagnostic::isError).count() + duplicates;
+      err.println("policyc compile: " + errors + " " + plural(errors, "error", "errors")
+          + "; nothing written");
       return POLICY_ERRORS;
     }
     boolean several = results.size() > 1;
@@ -394,6 +404,10 @@ public final class Cli {
     }
     if (cl.hasOption("help")) {
       help(out, "explain", opts, synopsis);
+      return OK;
+    }
+    if (cl.hasOption("version")) {
+      out.println("policyc " + version());
       return OK;
     }
     String fmt = format(cl, "explain");

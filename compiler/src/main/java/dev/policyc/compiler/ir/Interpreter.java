@@ -313,18 +313,20 @@ public final class Interpreter {
           return finish(null);
         }
         if (!pkt.dst().equals(before)) {
-          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder).
+          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
+          // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
+          // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
           route = routeOutgoing();
           if (route.outcome != null) {
             return finish(route.outcome);
           }
-          outIf = route.dev;
         }
       }
       if (!table(Table.FILTER)) {
         return finish(null);
       }
       hook = Hook.POSTROUTING;
+      outIf = route.dev;
       if (!postrouting(route.dev, route.nextHop)) {
         return finish(null);
       }
@@ -458,8 +460,10 @@ public final class Interpreter {
     private Route routeOutgoing() {
       HostModel host = policy.host();
       if (host == null) {
-        String out = original.out();
-        return new Route(out.equals("lo"), out, pkt.dst(), null);
+        // The packet names its interface, but a REDIRECT (or DNAT to a loopback address) in nat
+        // OUTPUT reroutes it to the host itself, whatever that interface was.
+        boolean local = original.out().equals("lo") || forceLocal || isLoopback(pkt.dst());
+        return new Route(local, local ? "lo" : original.out(), pkt.dst(), null);
       }
       Optional<HostModel.Hop> hop = host.route(pkt.dst());
       if (hop.isEmpty()) {
@@ -849,13 +853,17 @@ public final class Interpreter {
       if (host != null) {
         return host.isLocal(a);
       }
-      if (a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(IpAddr.parse("::1"))) {
+      if (isLoopback(a)) {
         return true;
       }
       if (original.locallyGenerated()) {
         return a.equals(original.src()) || ("lo".equals(original.out()) && a.equals(pkt.dst()));
       }
       return original.out() == null && a.equals(pkt.dst()) && side == Side.DST;
+    }
+
+    private boolean isLoopback(IpAddr a) {
+      return a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(V6_LOOPBACK);
     }
 
     private boolean isMulticast(IpAddr a) {
@@ -874,14 +882,14 @@ public final class Interpreter {
       IpAddr addr = s.dirs().get(0) == Side.SRC ? pkt.src() : pkt.dst();
       int portDir = set.type() == IpSet.Type.BITMAP_PORT ? 0 : 1;
       Integer port = null;
+      if (set.type() == IpSet.Type.BITMAP_PORT
+          && pkt.proto() != Protocols.TCP && pkt.proto() != Protocols.UDP) {
+        return false; // ip_set_get_ip_port (ip_set_bitmap_port.c) accepts TCP and UDP only
+      }
       if (set.type().hasPort()) {
         port = setPort(s.dirs().get(portDir));
         if (port == null) {
           return false;
-        }
-        if (set.type() == IpSet.Type.BITMAP_PORT && pkt.proto() != Protocols.TCP
-            && pkt.proto() != Protocols.UDP) {
-          return false; // ip_set_get_ip_port: bitmap:port looks up TCP and UDP ports only
         }
       }
       for (IpSet.Entry e : set.entries()) {
