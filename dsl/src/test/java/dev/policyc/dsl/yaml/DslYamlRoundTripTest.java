@@ -196,7 +196,8 @@ class DslYamlRoundTripTest {
             .rule(match().icmpv6().notIcmpType("echo-reply"), Action.drop(), "yes")
             .rule(match().tcp().tcpFlags(List.of(TcpFlag.SYN, TcpFlag.ACK), List.of(TcpFlag.SYN)),
                 Action.reject())
-            .rule(match().tcp().notTcpFlags(List.of(TcpFlag.FIN), List.of()), Action.reject("tcp-reset"))
+            .rule(match().tcp().notTcpFlags(List.of(TcpFlag.FIN), List.of()),
+                Action.reject("tcp-reset"))
             .rule(match().tcp().syn().sport(1024, 1025).notDport("22"), Action.returns())
             .rule(match().tcp().notSyn().sport("1024:65535").dport(22, 80), Action.jump("services"))
             .rule(match().ipv4().fragment(), Action.goTo("admin"))

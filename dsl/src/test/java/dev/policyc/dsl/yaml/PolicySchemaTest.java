@@ -194,8 +194,9 @@ class PolicySchemaTest {
             Map.entry("32-bit integer bounds", rule("""
                 match: { ttl: { gt: -2147483648 }, statistic: { every: 2147483647, packet: 0 } }
                         action: { ttl: { set: "2147483647" } }
-                      - match: { ttl: { lt: "-2147483648" }, limit: { rate: 1/s, burst: "0999999999" } }
-                        action: accept""")),
+                      - match: { ttl: { lt: "-2147483648" }, limit: { rate: 1/s, burst: "0999" } }
+                        action: accept
+                      - { match: { ttl: { eq: "0999999999" } }, action: accept }""")),
             Map.entry("set forms", """
                 policy: p
                 objects:
