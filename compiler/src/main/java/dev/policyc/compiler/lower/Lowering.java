@@ -3,7 +3,6 @@ package dev.policyc.compiler.lower;
 import dev.policyc.compiler.diag.Code;
 import dev.policyc.compiler.diag.Diagnostic;
 import dev.policyc.compiler.diag.Reporter;
-import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.HostModel;
@@ -206,7 +205,7 @@ public final class Lowering {
     String p = "objects.sets." + s.name();
     SourcePos pos = src.at(p);
     boolean ok = true;
-    int maxName = IpsetEmitter.MAX_NAME - IpsetEmitter.TEMP_SUFFIX.length();
+    int maxName = IpSet.MAX_NAME - IpSet.TEMP_SUFFIX.length();
     if (!s.name().matches("[A-Za-z0-9_][A-Za-z0-9_-]*")) {
       rep.report(Code.PC1011, pos, "ipset name '" + s.name()
           + "' must be letters, digits, '_' and '-'");
@@ -214,7 +213,7 @@ public final class Lowering {
     } else if (s.name().length() > maxName) {
       rep.report(Code.PC5001, pos, "ipset name '" + s.name() + "' is longer than " + maxName
           + " characters (ipset allows 31, and policyc swaps in a twin named NAME"
-          + IpsetEmitter.TEMP_SUFFIX + ")");
+          + IpSet.TEMP_SUFFIX + ")");
       ok = false;
     }
     IpSet.Type type = IpSet.Type.byName(s.type());

@@ -865,8 +865,21 @@ public final class PolicyYamlReader {
     record(path, n);
     if (n instanceof YScalar s
         && (s.kind() == YScalar.Kind.INT || s.kind() == YScalar.Kind.STRING)
-        && s.text().matches("-?[0-9]{1,9}")) {
-      return Integer.parseInt(s.text());
+        && s.text().matches("-?[0-9]+")) {
+      // Every int of the model reads back (the writer prints up to 10 digits); the schema's
+      // "integer" says the same.
+      if (s.text().matches("-?[0-9]{1,10}")) {
+        long v = Long.parseLong(s.text());
+        if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+          return (int) v;
+        }
+      }
+      problem(
+          YamlProblem.BAD_VALUE,
+          "'" + s.text() + "' is not a 32-bit integer (" + Integer.MIN_VALUE + " to "
+              + Integer.MAX_VALUE + ")",
+          n.pos());
+      return null;
     }
     problem(YamlProblem.WRONG_TYPE, "expected an integer, found " + YamlNode.describe(n), n.pos());
     return null;

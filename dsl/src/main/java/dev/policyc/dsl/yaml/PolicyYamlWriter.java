@@ -42,19 +42,28 @@ public final class PolicyYamlWriter {
   private PolicyYamlWriter() {}
 
   /**
-   * Quotes every value a YAML 1.1 tool could read as something other than a string: anything
-   * starting like a number ({@code 20:21} is the integer 1221 there, {@code 0777} octal) and the
-   * 1.1 booleans. policyc reads both forms, but other tools in a GitOps pipeline may not.
+   * Quotes every value and key a YAML 1.1 tool could read as something other than a string:
+   * anything starting like a number ({@code 20:21} is the integer 1221 there, {@code 0777}
+   * octal), the 1.1 booleans, and the 1.1 value and merge keys {@code =} and {@code <<}. policyc
+   * reads both forms, but other tools in a GitOps pipeline may not.
    */
   private static final class Yaml11Safe extends StringQuotingChecker.Default {
     private static final long serialVersionUID = 1L;
     private static final Set<String> YAML11_WORDS =
-        Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null", "~");
+        Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "=", "<<");
 
     @Override
     public boolean needToQuoteValue(String v) {
-      return super.needToQuoteValue(v)
-          || (!v.isEmpty() && "0123456789+-.".indexOf(v.charAt(0)) >= 0)
+      return super.needToQuoteValue(v) || yaml11Special(v);
+    }
+
+    @Override
+    public boolean needToQuoteName(String name) {
+      return super.needToQuoteName(name) || yaml11Special(name);
+    }
+
+    private static boolean yaml11Special(String v) {
+      return (!v.isEmpty() && "0123456789+-.".indexOf(v.charAt(0)) >= 0)
           || YAML11_WORDS.contains(v.toLowerCase(Locale.ROOT));
     }
   }

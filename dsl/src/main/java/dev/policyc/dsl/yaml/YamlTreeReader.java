@@ -5,6 +5,7 @@ import dev.policyc.dsl.yaml.YamlNode.Entry;
 import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YScalar;
 import dev.policyc.dsl.yaml.YamlNode.YSeq;
+import java.io.IOException;
 import java.io.Reader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,7 +54,8 @@ final class YamlTreeReader {
 
   /** The document's root node, or null when it could not be read (problems say why). */
   YamlNode read(Reader in) {
-    try (YAMLParser p = (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), in)) {
+    try (YAMLParser p =
+        (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), new WholePairs(in))) {
       JsonToken t = p.nextToken();
       if (t == null) {
         problems.add(new YamlProblem(YamlProblem.SYNTAX, "the document is empty",
@@ -204,6 +206,52 @@ final class YamlTreeReader {
     // SnakeYAML messages carry a multi-line excerpt with a caret; the first line says it all.
     String first = msg.strip().lines().findFirst().orElse("invalid YAML");
     return first.isEmpty() ? "invalid YAML" : first;
+  }
+
+  /**
+   * A reader that never ends a read of two or more characters on the high half of a surrogate
+   * pair; it keeps that half for the next read. snakeyaml-engine 3.0.1 fills its whole buffer and
+   * then reads the missing low half one past its end, so a character outside the BMP (an emoji
+   * in a comment) straddling offset 1025 threw IndexOutOfBoundsException (jackson-dataformats-text
+   * #508, networknt/json-schema-validator #1231).
+   */
+  private static final class WholePairs extends Reader {
+    private final Reader in;
+    private int held = -1;
+
+    WholePairs(Reader in) {
+      this.in = in;
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      int n = 0;
+      if (held >= 0) {
+        buf[off] = (char) held;
+        held = -1;
+        n = 1;
+      }
+      if (n < len) {
+        int r = in.read(buf, off + n, len - n);
+        if (r < 0) {
+          return n == 0 ? -1 : n;
+        }
+        n += r;
+      }
+      if (n > 1 && Character.isHighSurrogate(buf[off + n - 1])) {
+        held = buf[off + n - 1];
+        n--;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 
   /** Stops reading after the first structural problem; nothing after it can be trusted. */

@@ -191,6 +191,12 @@ class PolicySchemaTest {
                         action: { ttl: { dec: "1" } }
                       - match: { limit: { rate: 1/s, burst: "7" }, statistic: { probability: 1 } }
                         action: accept""")),
+            Map.entry("32-bit integer bounds", rule("""
+                match: { ttl: { gt: -2147483648 }, statistic: { every: 2147483647, packet: 0 } }
+                        action: { ttl: { set: "2147483647" } }
+                      - match: { ttl: { lt: "-2147483648" }, limit: { rate: 1/s, burst: "0999" } }
+                        action: accept
+                      - { match: { ttl: { eq: "0999999999" } }, action: accept }""")),
             Map.entry("set forms", """
                 policy: p
                 objects:
@@ -266,6 +272,15 @@ class PolicySchemaTest {
             Map.entry("dnat without destination", rule("{ action: { dnat: {} } }")),
             Map.entry("jump to nothing", rule("{ action: { jump: } }")),
             Map.entry("boolean as text", rule("{ match: { dport: true }, action: accept }")),
+            Map.entry(
+                "integer beyond 32 bits",
+                rule("{ match: { statistic: { every: 2147483648 } }, action: accept }")),
+            Map.entry(
+                "quoted integer beyond 32 bits",
+                rule("{ match: { ttl: { eq: \"-2147483649\" } }, action: accept }")),
+            Map.entry(
+                "quoted integer of 11 digits",
+                rule("{ match: { ttl: { eq: \"00000000001\" } }, action: accept }")),
             Map.entry(
                 "list where one value goes",
                 rule("{ match: { proto: [tcp, udp] }, action: accept }")),

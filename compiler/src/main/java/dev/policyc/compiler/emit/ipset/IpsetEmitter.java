@@ -14,12 +14,6 @@ import java.util.List;
  * Re-running the script is safe.
  */
 public final class IpsetEmitter {
-  /** Appended to a set's name for its temporary twin; set names leave room for it. */
-  public static final String TEMP_SUFFIX = ".new";
-
-  /** ipset's limit on set names. */
-  public static final int MAX_NAME = 31;
-
   private IpsetEmitter() {}
 
   public static String emit(List<IpSet> sets, String policyName) {
@@ -28,7 +22,7 @@ public final class IpsetEmitter {
         .append(policyName.replaceAll("[^A-Za-z0-9_.:/@+-]", "_"))
         .append('\n');
     for (IpSet s : sets) {
-      String tmp = s.name() + TEMP_SUFFIX;
+      String tmp = s.name() + IpSet.TEMP_SUFFIX;
       String header = header(s);
       sb.append("create ").append(s.name()).append(' ').append(header).append(" -exist\n");
       sb.append("create ").append(tmp).append(' ').append(header).append(" -exist\n");
