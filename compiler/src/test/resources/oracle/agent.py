@@ -57,7 +57,8 @@ def craft(p):
             ip.proto = proto
         else:
             ip.nh = proto
-        l4 = Raw(b"\x00" * 4)
+        # 8 bytes: a GRE header and more; NAT refuses to rewrite a shorter one (gre_manip_pkt)
+        l4 = Raw(b"\x00" * 8)
     return pad(ip / l4, p["length"])
 
 

@@ -40,8 +40,16 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     return ifaces.stream().filter(i -> i.name().equals(name)).findFirst();
   }
 
-  /** True when the address belongs to this host (any interface, or loopback). */
+  /**
+   * True when packets to the address are delivered to this host: its addresses, loopback, and
+   * (IPv6, forwarding) the subnet-router anycast addresses.
+   */
   public boolean isLocal(IpAddr a) {
+    return hasAddress(a) || isAnycast(a);
+  }
+
+  /** True for an address of this host or loopback: what addrtype calls LOCAL. */
+  public boolean hasAddress(IpAddr a) {
     if (a.family() == Family.IPV4 && IpRange.parse("127.0.0.0/8").contains(a)) {
       return true;
     }
@@ -53,10 +61,24 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
         if (ia.addr().equals(a)) {
           return true;
         }
-        // A forwarding IPv6 host answers the subnet-router anycast address of each prefix
-        // (addrconf_join_anycast; not for /127 and /128, RFC 6164).
-        if (forwarding && a.family() == Family.IPV6 && ia.addr().family() == Family.IPV6
-            && ia.prefixLength() < 127 && ia.subnet().first().equals(a)) {
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A forwarding IPv6 host answers the subnet-router anycast address of each prefix
+   * (addrconf_join_anycast; not for /127 and /128, RFC 6164). Its route is RTF_ANYCAST, not
+   * RTF_LOCAL, so addrtype does not call it LOCAL.
+   */
+  public boolean isAnycast(IpAddr a) {
+    if (!forwarding || a.family() != Family.IPV6) {
+      return false;
+    }
+    for (Iface i : ifaces) {
+      for (IfAddr ia : i.addrs()) {
+        if (ia.addr().family() == Family.IPV6 && ia.prefixLength() < 127
+            && ia.subnet().first().equals(a)) {
           return true;
         }
       }

@@ -38,6 +38,7 @@ public final class Interpreter {
   private static final IpRange V6_MAPPED = IpRange.parse("::ffff:0.0.0.0/96");
   private static final IpAddr V6_LOOPBACK = IpAddr.parse("::1");
   private static final IpAddr V4_ALL_HOSTS = IpAddr.parse("224.0.0.1");
+  private static final IpAddr V4_LOOPBACK_BROADCAST = IpAddr.parse("127.255.255.255");
   private static final IpRange V4_LOCAL_MULTICAST = IpRange.parse("224.0.0.0/24");
   private static final IpAddr V6_ALL_NODES = IpAddr.parse("ff02::1");
   /** ICMPv6 types conntrack leaves untracked: MLD and neighbour discovery. */
@@ -379,14 +380,15 @@ public final class Interpreter {
         }
         return new Route(false, original.out(), pkt.dst(), null);
       }
-      if (forceLocal) {
-        return new Route(true, null, null, null);
-      }
       if (pkt.family() == Family.IPV4) {
+        // A REDIRECT made the destination one of ours; the martian checks on the source
+        // still apply (a packet claiming our own address as its source is dropped).
         Route r = routeV4(host);
         if (r != null) {
           return r;
         }
+      } else if (forceLocal) {
+        return new Route(true, null, null, null);
       } else if (isMulticast(pkt.dst())) {
         return host.joinedV6(pkt.dst()) ? new Route(true, null, null, null)
             : new Route(false, null, null, Outcome.MARTIAN);
@@ -816,11 +818,13 @@ public final class Interpreter {
       if (V4_MULTICAST.contains(a)) {
         return AddressType.MULTICAST;
       }
+      // The local table's /32 broadcast routes (subnet broadcasts, 127.255.255.255) win over the
+      // 127.0.0.0/8 local route by prefix length.
+      if ((host != null && host.isBroadcast(a)) || a.equals(V4_LOOPBACK_BROADCAST)) {
+        return AddressType.BROADCAST;
+      }
       if (isLocal(a, side)) {
         return AddressType.LOCAL;
-      }
-      if (host != null && host.isBroadcast(a)) {
-        return AddressType.BROADCAST;
       }
       return AddressType.UNICAST;
     }
@@ -851,7 +855,7 @@ public final class Interpreter {
     private boolean isLocal(IpAddr a, Side side) {
       HostModel host = policy.host();
       if (host != null) {
-        return host.isLocal(a);
+        return host.hasAddress(a);
       }
       if (isLoopback(a)) {
         return true;

@@ -95,6 +95,11 @@ final class Compare {
     if (p.fragment()) {
       return null; // REJECT and ICMP never answer a non-first fragment
     }
+    if (loopback(d.after().dst()) && !loopback(d.after().src())) {
+      // the answer would leave from a loopback address to the outside, and the route lookup
+      // for it fails (ip_route_output_key_hash refuses a loopback source off lo)
+      return null;
+    }
     if (d.outcome() == Outcome.REJECTED) {
       if (d.rejectWith().equals("tcp-reset")) {
         return (p.tcpFlags() & 0x04) != 0 ? null : "tcp-reset";
@@ -108,6 +113,10 @@ final class Compare {
       return p.family() == Family.IPV4 ? "icmp-time-exceeded" : "icmp6-time-exceeded";
     }
     return null;
+  }
+
+  private static boolean loopback(IpAddr a) {
+    return a.family() == Family.IPV4 ? (a.lo() >>> 24) == 127 : a.equals(IpAddr.parse("::1"));
   }
 
   /** icmp_send / icmp6_send refuse to answer ICMP errors and non-unicast packets. */

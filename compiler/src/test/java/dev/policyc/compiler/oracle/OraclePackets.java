@@ -30,6 +30,13 @@ final class OraclePackets {
     IpAddr dst = ordinaryV6(rnd, p.dst());
     int where = rnd.nextInt(10);
     String in = where < 6 ? "eth0" : where < 8 ? "eth1" : null;
+    if (in != null && rnd.nextInt(5) == 0) {
+      // a fifth of the arriving packets are for the firewall itself, so INPUT gets its share
+      String[] own = f == Family.IPV4
+          ? new String[] {Topology.FW_ETH0_V4, Topology.FW_ETH1_V4, "192.0.2.3", "127.0.0.1"}
+          : new String[] {Topology.FW_ETH0_V6, Topology.FW_ETH1_V6, "2001:db8:c::"};
+      dst = IpAddr.parse(own[rnd.nextInt(own.length)]);
+    }
     if (in == null && src.isMin()) {
       // a raw socket fills in an unspecified source itself; probes name a real one
       src = f == Family.IPV4 ? IpAddr.parse("10.77.0.1") : IpAddr.parse("2001:db8:77::1");
@@ -75,7 +82,7 @@ final class OraclePackets {
       case Protocols.UDP -> 8;
       case Protocols.SCTP -> 32; // common header and an INIT chunk
       case Protocols.ICMP, Protocols.ICMPV6 -> 8;
-      default -> 4;
+      default -> 8;
     };
   }
 
