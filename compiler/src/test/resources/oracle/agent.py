@@ -43,7 +43,8 @@ def craft(p):
     else:
         ip = IPv6(src=p["src"], dst=p["dst"], tc=p["tos"], hlim=p["ttl"])
     if proto == 6:
-        l4 = TCP(sport=p["sport"], dport=p["dport"], flags=p["flags"], seq=1000, window=1024)
+        l4 = TCP(sport=p["sport"], dport=p["dport"], flags=p["flags"],
+                 seq=p.get("tcp_seq", 1000), ack=p.get("tcp_ack", 0), window=1024)
     elif proto == 17:
         l4 = UDP(sport=p["sport"], dport=p["dport"])
     elif proto == 132:

@@ -99,12 +99,34 @@ public final class Interpreter {
     return false;
   }
 
-  /** How stateful matches see the packets before this one. */
+  /** How stateful matches, and connections, see the packets before this one. */
   private interface Stateful {
     boolean limit(Rule rule, int index, Match.Limit l, Packet p);
 
     boolean nth(Rule rule, int index, Match.Statistic s, Packet p);
+
+    /** The NAT binding of the connection a packet belongs to, or null. */
+    default Binding binding(Packet p) {
+      return null;
+    }
+
+    default void remember(Binding b) {}
   }
+
+  /** A connection's addresses and ports before and after NAT. */
+  private record Tuple(int proto, IpAddr src, int sport, IpAddr dst, int dport) {
+    Tuple reverse() {
+      return new Tuple(proto, dst, dport, src, sport);
+    }
+
+    static Tuple of(Packet p) {
+      boolean ports = p.hasPorts();
+      return new Tuple(p.proto(), p.src(), ports ? p.sport() : 0, p.dst(), ports ? p.dport() : 0);
+    }
+  }
+
+  /** The binding NAT set up on a connection's first packet; {@code reply} for its answers. */
+  private record Binding(Tuple original, Tuple translated, boolean reply) {}
 
   /** The stateless model: the packet says how many identical packets went before it. */
   private static final class FromSeq implements Stateful {
@@ -119,9 +141,25 @@ public final class Interpreter {
     }
   }
 
-  /** The session model: one counter per stateful match of each rule, as the kernel keeps. */
+  /**
+   * The session model: one counter per stateful match of each rule, as the kernel keeps, and the
+   * NAT bindings of the connections seen so far.
+   */
   private static final class Counting implements Stateful {
     private final java.util.IdentityHashMap<Rule, long[]> state = new java.util.IdentityHashMap<>();
+    private final java.util.Map<Tuple, Binding> connections = new java.util.HashMap<>();
+
+    @Override
+    public Binding binding(Packet p) {
+      return connections.get(Tuple.of(p));
+    }
+
+    @Override
+    public void remember(Binding b) {
+      connections.put(b.original(), b);
+      // answers come back to the translated source from the translated destination
+      connections.put(b.translated().reverse(), new Binding(b.original(), b.translated(), true));
+    }
 
     private long[] of(Rule rule) {
       return state.computeIfAbsent(rule, r -> new long[r.matches().size()]);
@@ -197,10 +235,52 @@ public final class Interpreter {
     private final List<String> logs = new ArrayList<>();
     private Outcome dropOutcome;
 
+    /** The connection's NAT binding when this packet continues a connection of the session. */
+    private final Binding binding;
+
     Run(Packet packet) {
       this.original = packet;
       this.pkt = packet;
       this.rules = policy.ruleset(packet.family());
+      this.binding = packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null;
+    }
+
+    /**
+     * Destination NAT of a packet that belongs to a known connection (nat chains are not
+     * traversed; "all future packets in this connection will also be mangled"): the original
+     * direction gets the DNAT, answers get the SNAT undone.
+     */
+    private void boundDst() {
+      if (binding == null || !hasConnection()) {
+        return;
+      }
+      Tuple o = binding.original();
+      Tuple t = binding.translated();
+      if (!binding.reply() && (!t.dst().equals(o.dst()) || t.dport() != o.dport())) {
+        dnat = new Nat("DNAT (connection)", t.dst(), pkt.hasPorts() ? PortRange.of(t.dport()) : null);
+        pkt = pkt.withDst(t.dst(), pkt.hasPorts() ? t.dport() : pkt.dport());
+      } else if (binding.reply() && (!t.src().equals(o.src()) || t.sport() != o.sport())) {
+        dnat = new Nat("un-SNAT (connection)", o.src(),
+            pkt.hasPorts() ? PortRange.of(o.sport()) : null);
+        pkt = pkt.withDst(o.src(), pkt.hasPorts() ? o.sport() : pkt.dport());
+      }
+    }
+
+    /** Source NAT of a packet of a known connection: SNAT forward, DNAT undone for answers. */
+    private void boundSrc() {
+      if (binding == null || !hasConnection()) {
+        return;
+      }
+      Tuple o = binding.original();
+      Tuple t = binding.translated();
+      if (!binding.reply() && (!t.src().equals(o.src()) || t.sport() != o.sport())) {
+        snat = new Nat("SNAT (connection)", t.src(), pkt.hasPorts() ? PortRange.of(t.sport()) : null);
+        pkt = pkt.withSrc(t.src(), pkt.hasPorts() ? t.sport() : pkt.sport());
+      } else if (binding.reply() && (!t.dst().equals(o.dst()) || t.dport() != o.dport())) {
+        snat = new Nat("un-DNAT (connection)", o.dst(),
+            pkt.hasPorts() ? PortRange.of(o.dport()) : null);
+        pkt = pkt.withSrc(o.dst(), pkt.hasPorts() ? o.dport() : pkt.sport());
+      }
     }
 
     // ------------------------------------------------------------ paths
@@ -245,6 +325,8 @@ public final class Interpreter {
         if (!table(Table.NAT)) {
           return false;
         }
+      } else {
+        boundDst();
       }
       return true;
     }
@@ -268,6 +350,8 @@ public final class Interpreter {
           if (!table(Table.NAT)) {
             return finish(null);
           }
+        } else {
+          boundSrc();
         }
         return finish(Outcome.DELIVERED);
       }
@@ -307,20 +391,22 @@ public final class Interpreter {
       if (!table(Table.MANGLE)) {
         return finish(null);
       }
+      IpAddr before = pkt.dst();
       if (natEligible() && !dstNatDone) {
         dstNatDone = true;
-        IpAddr before = pkt.dst();
         if (!table(Table.NAT)) {
           return finish(null);
         }
-        if (!pkt.dst().equals(before)) {
-          // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
-          // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
-          // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
-          route = routeOutgoing();
-          if (route.outcome != null) {
-            return finish(route.outcome);
-          }
+      } else {
+        boundDst();
+      }
+      if (!pkt.dst().equals(before)) {
+        // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
+        // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
+        // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
+        route = routeOutgoing();
+        if (route.outcome != null) {
+          return finish(route.outcome);
         }
       }
       if (!table(Table.FILTER)) {
@@ -362,6 +448,7 @@ public final class Interpreter {
         masqNextHop = nextHop;
         return table(Table.NAT);
       }
+      boundSrc();
       return true;
     }
 
@@ -928,6 +1015,10 @@ public final class Interpreter {
 
     private Decision finish(Outcome outcome) {
       Outcome o = outcome != null ? outcome : dropOutcome;
+      if (o.passes() && binding == null && (dnat != null || snat != null) && natEligible()
+          && (snat == null || snat.addr() != null)) {
+        stateful.remember(new Binding(Tuple.of(original), Tuple.of(pkt), false));
+      }
       String out = switch (o) {
         case FORWARDED, SENT -> outIf;
         case DELIVERED -> original.locallyGenerated() ? "lo" : null;

@@ -87,13 +87,25 @@ final class KernelProbe {
     return f.toString();
   }
 
-  /** Sends one packet from where it enters and observes the kernel. */
+  /** Sends one packet, as the first of a fresh connection, and observes the kernel. */
   Observation probe(Packet p) throws IOException, InterruptedException {
+    return probe(p, true, Map.of());
+  }
+
+  /**
+   * Sends one packet and observes the kernel; {@code flush} empties the conntrack table first,
+   * {@code extra} adds packet fields (TCP sequence numbers for a real handshake).
+   */
+  Observation probe(Packet p, boolean flush, Map<String, Object> extra)
+      throws IOException, InterruptedException {
     Family f = p.family();
     Map<String, Long> before = counters.computeIfAbsent(f, this::safeCounters);
     Map<String, Long> oracleBefore = oracleCounters;
-    topo.fw.tryRun("conntrack", "-F");
-    Map<String, Object> pkt = fields(p);
+    if (flush) {
+      topo.fw.tryRun("conntrack", "-F");
+    }
+    Map<String, Object> pkt = new LinkedHashMap<>(fields(p));
+    pkt.putAll(extra);
     int sent;
     if (p.in() == null) {
       sent = topo.fwAgent.send(pkt, false);

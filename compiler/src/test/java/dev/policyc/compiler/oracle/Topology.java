@@ -211,6 +211,22 @@ final class Topology implements AutoCloseable {
     ORACLE_TABLE = sb.toString();
   }
 
+  /**
+   * Lets the firewall's TCP resets out (still counted) instead of dropping them, so that a test
+   * can see them at the client. They then run through the policy's OUTPUT chains too.
+   */
+  void letResetsOut(boolean out) throws IOException {
+    String rule = "meta l4proto tcp tcp flags & rst == rst counter " + (out ? "accept" : "drop")
+        + " comment \"tcp-reset\"";
+    String handles = fw.run("nft", "-a", "list", "chain", "inet", "oracle", "guard");
+    for (String line : handles.split("\n")) {
+      if (line.contains("comment \"tcp-reset\"")) {
+        String handle = line.substring(line.lastIndexOf("handle ") + 7).trim();
+        fw.run("nft", "replace", "rule", "inet", "oracle", "guard", "handle", handle, rule);
+      }
+    }
+  }
+
   @Override
   public void close() throws IOException {
     for (Agent a : new Agent[] {clAgent, svAgent, fwAgent}) {
