@@ -250,7 +250,9 @@ class SealedFamiliesTest {
       Action.restoreConnmark("0xff", null), Action.dscp("EF"), Action.dscp("10"),
       Action.tos("0x10/0x3f"), Action.ttl(Action.Ttl.Op.SET, 64),
       Action.ttl(Action.Ttl.Op.INC, 1), Action.ttl(Action.Ttl.Op.DEC, 1),
-      Action.tcpmss("clamp-to-pmtu"), Action.tcpmss("1400"), Action.notrack());
+      Action.tcpmss("clamp-to-pmtu"), Action.tcpmss("1400"), Action.notrack(), Action.count(),
+      Action.mark(Action.Mark.Op.XSET, "0x3/0x1"),
+      new Action.ConnMark(Action.ConnMark.Op.XSET, "0x3/0x1", null, null));
 
   @Test
   void everyActionKindHasASample() {

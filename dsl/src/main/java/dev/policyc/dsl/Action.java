@@ -22,7 +22,8 @@ public sealed interface Action
         Action.Tos,
         Action.Ttl,
         Action.TcpMss,
-        Action.NoTrack {
+        Action.NoTrack,
+        Action.Count {
 
   /** Ends the current table for this packet; it goes on to the next table or hook. */
   record Accept() implements Action {}
@@ -64,13 +65,16 @@ public sealed interface Action
   /**
    * Changes the packet mark.
    *
-   * @param op how: set ({@code value[/mask]}), or, and, xor
-   * @param value a 32-bit number, with {@code /mask} for {@code set}
+   * @param op how: set ({@code value[/mask]}: clear the mask's bits, then set the value's),
+   *     xset ({@code value/mask}: clear the mask's bits, then XOR the value, as {@code
+   *     --set-xmark}), or, and, xor
+   * @param value a 32-bit number, with {@code /mask} for {@code set} and {@code xset}
    */
   record Mark(Op op, String value) implements Action {
     /** The operation on the mark. */
     public enum Op {
       SET,
+      XSET,
       OR,
       AND,
       XOR
@@ -80,17 +84,19 @@ public sealed interface Action
   /**
    * Changes the connection mark, or copies between packet and connection marks.
    *
-   * @param op set the connection mark, save the packet mark into it, or restore from it
-   * @param value for {@code SET}: {@code value[/mask]}; otherwise null
+   * @param op set the connection mark ({@code SET} as {@code --set-mark}, {@code XSET} as
+   *     {@code --set-xmark}), save the packet mark into it, or restore from it
+   * @param value for {@code SET} and {@code XSET}: {@code value[/mask]}; otherwise null
    * @param nfmask for save/restore: the packet-mark bits taken or replaced (default all)
    * @param ctmask for save/restore: the connection-mark bits taken or replaced (default all)
    */
   record ConnMark(Op op, String value, String nfmask, String ctmask) implements Action {
     public ConnMark {
-      if (op == Op.SET && (nfmask != null || ctmask != null)) {
+      boolean set = op == Op.SET || op == Op.XSET;
+      if (set && (nfmask != null || ctmask != null)) {
         throw new IllegalArgumentException("connmark set takes value[/mask], not nfmask/ctmask");
       }
-      if (op != Op.SET && value != null) {
+      if (!set && value != null) {
         throw new IllegalArgumentException("connmark " + op + " takes masks, not a value");
       }
     }
@@ -98,6 +104,7 @@ public sealed interface Action
     /** The operation on the connection mark. */
     public enum Op {
       SET,
+      XSET,
       SAVE,
       RESTORE
     }
@@ -124,6 +131,9 @@ public sealed interface Action
 
   /** Exempts the packet from connection tracking ({@code -j CT --notrack}); raw table only. */
   record NoTrack() implements Action {}
+
+  /** Only counts the packet (a rule without a target) and goes on; for accounting. */
+  record Count() implements Action {}
 
   static Action accept() {
     return new Accept();
@@ -183,6 +193,11 @@ public sealed interface Action
 
   static Action notrack() {
     return new NoTrack();
+  }
+
+  /** Counts the packet and goes on. */
+  static Action count() {
+    return new Count();
   }
 
   /** Changes the mark: {@code op} with a value ({@code value/mask} for SET). */

@@ -33,7 +33,7 @@ public final class MatchBuilder {
   private Negatable<List<AddressType>> dstType;
   private final List<Negatable<MatchSpec.SetRef>> sets = new ArrayList<>();
   private MatchSpec.Limit limit;
-  private MatchSpec.Statistic statistic;
+  private Negatable<MatchSpec.Statistic> statistic;
 
   MatchBuilder() {}
 
@@ -303,13 +303,29 @@ public final class MatchBuilder {
 
   /** A random fraction of packets. */
   public MatchBuilder random(double probability) {
-    statistic = new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM, probability, null, null);
+    statistic = Negatable.is(
+        new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM, probability, null, null));
     return this;
   }
 
   /** Every {@code every}th packet, starting with counter value {@code packet}. */
   public MatchBuilder nth(int every, int packet) {
-    statistic = new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, every, packet);
+    statistic = Negatable.is(
+        new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, every, packet));
+    return this;
+  }
+
+  /** The packets a random sampling does not pick. */
+  public MatchBuilder notRandom(double probability) {
+    statistic = Negatable.not(
+        new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM, probability, null, null));
+    return this;
+  }
+
+  /** The packets an nth sampling does not pick. */
+  public MatchBuilder notNth(int every, int packet) {
+    statistic = Negatable.not(
+        new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, every, packet));
     return this;
   }
 

@@ -31,7 +31,7 @@ import java.util.List;
  * @param dstType destination address types
  * @param sets ipset membership tests
  * @param limit rate limit
- * @param statistic sampling (nth packet or random)
+ * @param statistic sampling (nth packet or random), or its negation
  */
 public record MatchSpec(
     Family family,
@@ -58,7 +58,7 @@ public record MatchSpec(
     Negatable<List<AddressType>> dstType,
     List<Negatable<SetRef>> sets,
     Limit limit,
-    Statistic statistic) {
+    Negatable<Statistic> statistic) {
 
   /** A match on nothing: every packet. */
   public static final MatchSpec ANY =

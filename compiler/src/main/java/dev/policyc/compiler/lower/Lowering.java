@@ -1258,14 +1258,16 @@ public final class Lowering {
     return new Match.InSet(set.name(), dirs, n.negated());
   }
 
-  private Match statistic(MatchSpec.Statistic s, String path) {
+  private Match statistic(Negatable<MatchSpec.Statistic> n, String path) {
+    MatchSpec.Statistic s = n.value();
+    boolean negated = n.negated();
     if (s.mode() == MatchSpec.Statistic.Mode.RANDOM) {
       double p = s.probability();
       if (!(p >= 0 && p <= 1)) {
         rep.report(Code.PC2006, src.at(path), "probability must be between 0 and 1");
         return null;
       }
-      return new Match.Statistic(false, Math.round(0x80000000L * p), 0, 0, false);
+      return new Match.Statistic(false, Math.round(0x80000000L * p), 0, 0, negated);
     }
     if (s.every() < 1) {
       rep.report(Code.PC2006, src.at(path), "every must be at least 1");
@@ -1275,7 +1277,7 @@ public final class Lowering {
       rep.report(Code.PC2006, src.at(path), "packet must be between 0 and every-1");
       return null;
     }
-    return new Match.Statistic(true, 0, s.every(), s.packet(), false);
+    return new Match.Statistic(true, 0, s.every(), s.packet(), negated);
   }
 
   // ------------------------------------------------------------------ targets
@@ -1365,6 +1367,8 @@ public final class Lowering {
     } else if (a instanceof Action.NoTrack) {
       onlyIn(t, Table.RAW, "NOTRACK", pos);
       same = new Target.NoTrack();
+    } else if (a instanceof Action.Count) {
+      same = new Target.None();
     } else {
       throw new AssertionError("unknown action " + a);
     }
@@ -1554,6 +1558,10 @@ public final class Lowering {
           // --set-mark v/m: clear the bits of m, then set those of v (xmark v/(v|m)).
           yield new Target.Mark(vm[0], mk.value().indexOf('/') < 0 ? max : (vm[0] | vm[1]));
         }
+        case XSET -> {
+          long[] vm = Values.valueMask(mk.value(), max);
+          yield new Target.Mark(vm[0], vm[1]); // --set-xmark v/m exactly
+        }
         case OR -> {
           long v = Values.number(mk.value(), max);
           yield new Target.Mark(v, v);
@@ -1570,9 +1578,10 @@ public final class Lowering {
   private Target connmarkTarget(Action.ConnMark cm, SourcePos pos) {
     long max = 0xffffffffL;
     try {
-      if (cm.op() == Action.ConnMark.Op.SET) {
+      if (cm.op() == Action.ConnMark.Op.SET || cm.op() == Action.ConnMark.Op.XSET) {
         long[] vm = Values.valueMask(cm.value(), max);
-        long mask = cm.value().indexOf('/') < 0 ? max : (vm[0] | vm[1]);
+        long mask = cm.op() == Action.ConnMark.Op.XSET || cm.value().indexOf('/') < 0 ? vm[1]
+            : (vm[0] | vm[1]);
         return new Target.ConnMark(Target.ConnMark.Mode.SET, vm[0], mask, 0, 0);
       }
       long nf = cm.nfmask() == null ? max : Values.number(cm.nfmask(), max);

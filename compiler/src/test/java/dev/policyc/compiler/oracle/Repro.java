@@ -5,6 +5,8 @@ import dev.policyc.compiler.ir.Decision;
 import dev.policyc.compiler.ir.Interpreter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Packet;
+import dev.policyc.compiler.parse.IrToPolicy;
+import dev.policyc.dsl.yaml.PolicyYamlWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +16,8 @@ import java.util.Map;
 
 /**
  * Writes a self-contained reproduction of an oracle mismatch under
- * {@code target/oracle-mismatches/}: the emitted scripts, the packet, and both paths.
+ * {@code target/oracle-mismatches/}: the policy as YAML, the emitted scripts, the packet, and
+ * both paths.
  */
 final class Repro {
   private Repro() {}
@@ -26,6 +29,14 @@ final class Repro {
     for (Map.Entry<String, String> e : files.entrySet()) {
       Files.writeString(dir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
     }
+    String yaml;
+    try {
+      yaml = PolicyYamlWriter.write(IrToPolicy.convert(policy));
+    } catch (IllegalArgumentException e) {
+      yaml = "# this IR cannot be written as a policy: " + e.getMessage() + "\n";
+    }
+    Files.writeString(dir.resolve("policy.yaml"), "# kernel-oracle mismatch, shrunk; compile it"
+        + " with: policyc compile policy.yaml -o out\n" + yaml, StandardCharsets.UTF_8);
     Decision d = Interpreter.decide(policy, p);
     StringBuilder sb = new StringBuilder();
     sb.append("policy seed: ").append(seed).append('\n');

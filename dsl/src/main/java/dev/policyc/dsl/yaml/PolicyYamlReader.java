@@ -56,7 +56,8 @@ public final class PolicyYamlReader {
           "icmp-type", "tcp-flags", "syn", "mark", "connmark", "dscp", "tos", "length", "ttl",
           "fragment", "src-type", "dst-type", "set", "limit", "statistic");
   private static final Set<String> ACTION_WORDS =
-      Set.of("accept", "drop", "reject", "return", "masquerade", "redirect", "notrack");
+      Set.of("accept", "drop", "reject", "return", "masquerade", "redirect", "notrack",
+          "count");
   private static final Set<String> ACTION_KEYS =
       Set.of(
           "reject", "jump", "goto", "log", "dnat", "snat", "masquerade", "redirect", "mark",
@@ -405,8 +406,9 @@ public final class PolicyYamlReader {
       }
     }
     MatchSpec.Limit limit = e.containsKey("limit") ? limit(e.get("limit").value(), path + ".limit") : null;
-    MatchSpec.Statistic statistic =
-        e.containsKey("statistic") ? statistic(e.get("statistic").value(), path + ".statistic") : null;
+    Negatable<MatchSpec.Statistic> statistic = e.containsKey("statistic")
+        ? negated(e.get("statistic").value(), path + ".statistic", this::statistic)
+        : null;
     return new MatchSpec(
         family, src, dst, proto, services, sport, dport, in, out, state, icmpType, tcpFlags, syn,
         mark, connmark, dscp, tos, length, ttl, fragment, srcType, dstType, sets, limit, statistic);
@@ -443,7 +445,7 @@ public final class PolicyYamlReader {
         } catch (IllegalArgumentException ex) {
           problem(
               YamlProblem.BAD_VALUE,
-              "unknown TCP flag '" + words.get(i) + "' (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR,"
+              "unknown TCP flag '" + words.get(i) + "' (FIN, SYN, RST, PSH, ACK, URG,"
                   + " ALL or NONE)",
               positions.getOrDefault(path + "." + key + "[" + i + "]", e.value().pos()));
         }
@@ -557,6 +559,8 @@ public final class PolicyYamlReader {
           return new Action.Redirect(null);
         case "notrack":
           return new Action.NoTrack();
+        case "count":
+          return new Action.Count();
         default:
           problem(
               YamlProblem.BAD_VALUE,
@@ -628,13 +632,14 @@ public final class PolicyYamlReader {
           if (mm == null) {
             return null;
           }
-          keys(mm, Set.of("set", "or", "and", "xor"), p);
+          keys(mm, Set.of("set", "xset", "or", "and", "xor"), p);
           if (mm.entries().size() != 1) {
-            problem(YamlProblem.BAD_VALUE, "mark takes exactly one of set, or, and, xor", mm.pos());
+            problem(YamlProblem.BAD_VALUE, "mark takes exactly one of set, xset, or, and, xor",
+                mm.pos());
             return null;
           }
           Entry op = mm.entries().values().iterator().next();
-          if (!Set.of("set", "or", "and", "xor").contains(op.key())) {
+          if (!Set.of("set", "xset", "or", "and", "xor").contains(op.key())) {
             return null; // reported as an unknown key
           }
           String val = string(op.value(), p + "." + op.key());
@@ -699,20 +704,21 @@ public final class PolicyYamlReader {
     if (cm == null) {
       return null;
     }
-    keys(cm, Set.of("set", "save", "restore"), p);
+    keys(cm, Set.of("set", "xset", "save", "restore"), p);
     if (cm.entries().size() != 1) {
-      problem(
-          YamlProblem.BAD_VALUE, "connmark takes exactly one of set, save, restore", cm.pos());
+      problem(YamlProblem.BAD_VALUE, "connmark takes exactly one of set, xset, save, restore",
+          cm.pos());
       return null;
     }
     Entry op = cm.entries().values().iterator().next();
-    if (!Set.of("set", "save", "restore").contains(op.key())) {
+    if (!Set.of("set", "xset", "save", "restore").contains(op.key())) {
       return null; // reported as an unknown key
     }
     String op2 = p + "." + op.key();
-    if (op.key().equals("set")) {
+    if (op.key().equals("set") || op.key().equals("xset")) {
       String val = string(op.value(), op2);
-      return val == null ? null : new Action.ConnMark(Action.ConnMark.Op.SET, val, null, null);
+      return val == null ? null : new Action.ConnMark(op.key().equals("set")
+          ? Action.ConnMark.Op.SET : Action.ConnMark.Op.XSET, val, null, null);
     }
     Action.ConnMark.Op kind =
         op.key().equals("save") ? Action.ConnMark.Op.SAVE : Action.ConnMark.Op.RESTORE;

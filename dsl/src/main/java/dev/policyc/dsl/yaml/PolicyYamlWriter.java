@@ -240,16 +240,16 @@ public final class PolicyYamlWriter {
         m.put("limit", lm);
       }
     }
-    if (s.statistic() != null) {
-      Map<String, Object> st = new LinkedHashMap<>();
-      if (s.statistic().mode() == MatchSpec.Statistic.Mode.RANDOM) {
-        st.put("probability", s.statistic().probability());
+    neg(m, "statistic", s.statistic(), st -> {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      if (st.mode() == MatchSpec.Statistic.Mode.RANDOM) {
+        sm.put("probability", st.probability());
       } else {
-        st.put("every", s.statistic().every());
-        st.put("packet", s.statistic().packet());
+        sm.put("every", st.every());
+        sm.put("packet", st.packet());
       }
-      m.put("statistic", st);
-    }
+      return sm;
+    });
     return m;
   }
 
@@ -287,8 +287,8 @@ public final class PolicyYamlWriter {
       return Map.of("mark", Map.of(mk.op().name().toLowerCase(Locale.ROOT), mk.value()));
     } else if (a instanceof Action.ConnMark cm) {
       String op = cm.op().name().toLowerCase(Locale.ROOT);
-      if (cm.op() == Action.ConnMark.Op.SET) {
-        return Map.of("connmark", Map.of("set", cm.value()));
+      if (cm.op() == Action.ConnMark.Op.SET || cm.op() == Action.ConnMark.Op.XSET) {
+        return Map.of("connmark", Map.of(op, cm.value()));
       }
       if (cm.nfmask() == null && cm.ctmask() == null) {
         return Map.of("connmark", op);
@@ -311,6 +311,8 @@ public final class PolicyYamlWriter {
       return Map.of("tcpmss", t.mss());
     } else if (a instanceof Action.NoTrack) {
       return "notrack";
+    } else if (a instanceof Action.Count) {
+      return "count";
     }
     throw new AssertionError("unknown action " + a);
   }

@@ -196,7 +196,7 @@ public final class RandomModels {
         maybe(() -> neg(list(() -> pick(AddressType.values()), 0))),
         maybe(() -> list(() -> neg(setRef()), 0)),
         maybe(() -> new MatchSpec.Limit(value(), oneIn(2) ? null : integer())),
-        maybe(this::statistic));
+        maybe(() -> neg(statistic())));
   }
 
   private MatchSpec.SetRef setRef() {
@@ -226,7 +226,7 @@ public final class RandomModels {
 
   /** One of every action kind, chosen uniformly, with its operation and values. */
   public Action action() {
-    switch (rnd.nextInt(18)) {
+    switch (rnd.nextInt(19)) {
       case 0:
         return new Action.Accept();
       case 1:
@@ -254,7 +254,7 @@ public final class RandomModels {
       case 12:
         {
           Action.ConnMark.Op op = pick(Action.ConnMark.Op.values());
-          return op == Action.ConnMark.Op.SET
+          return op == Action.ConnMark.Op.SET || op == Action.ConnMark.Op.XSET
               ? new Action.ConnMark(op, value(), null, null)
               : new Action.ConnMark(op, null, oneIn(2) ? null : value(),
                   oneIn(2) ? null : value());
@@ -269,6 +269,8 @@ public final class RandomModels {
         return new Action.TcpMss(value());
       case 17:
         return new Action.NoTrack();
+      case 18:
+        return new Action.Count();
       default:
         throw new AssertionError();
     }

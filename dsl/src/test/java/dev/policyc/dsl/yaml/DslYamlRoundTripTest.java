@@ -137,6 +137,8 @@ class DslYamlRoundTripTest {
       "MatchBuilder.limit(String,int)",
       "MatchBuilder.random(double)",
       "MatchBuilder.nth(int,int)",
+      "MatchBuilder.notRandom(double)",
+      "MatchBuilder.notNth(int,int)",
       "MatchBuilder.build()",
       "Action.accept()",
       "Action.drop()",
@@ -154,6 +156,7 @@ class DslYamlRoundTripTest {
       "Action.redirect(String)",
       "Action.setMark(String)",
       "Action.notrack()",
+      "Action.count()",
       "Action.mark(Op,String)",
       "Action.setConnmark(String)",
       "Action.saveConnmark()",
@@ -210,6 +213,8 @@ class DslYamlRoundTripTest {
                 Action.accept())
             .rule(match().limit("3/min", 10).random(0.25), Action.accept())
             .rule(match().nth(4, 1).length("64:1500"), Action.accept())
+            .rule(match().notNth(3, 0), Action.accept())
+            .rule(match().notRandom(0.5), Action.accept())
             .rule(match().notLength("0:63").ttl(MatchSpec.Ttl.Op.LT, 5), Action.drop()))
         .filter("services", c -> c.accept(match().notIn("eth0").out("eth1")))
         .filter("admin", c -> c.accept(match().notOut("wan+")))
@@ -242,7 +247,8 @@ class DslYamlRoundTripTest {
             .rule(match().tcp().notSyn(), Action.tcpmss("1400"))
             .rule(match().ipv4(), Action.ttl(Action.Ttl.Op.DEC, 2)))
         .raw(PREROUTING, c -> c.notrack(match().udp().dport(53)))
-        .raw(OUTPUT, c -> c.rule(match().udp().sport(53), Action.notrack()))
+        .raw(OUTPUT, c -> c.rule(match().udp().sport(53), Action.notrack())
+            .rule(match().udp(), Action.count()))
         .build();
   }
 

@@ -445,7 +445,10 @@ class PolicySchemaTest {
                     .rule(match(), new Action.Ttl(Action.Ttl.Op.DEC, 2))
                     .rule(match().tcp().syn(), new Action.TcpMss("clamp-to-pmtu"))
                     .rule(match().tcp().syn(), new Action.TcpMss("1400")))
-        .raw("PREROUTING", c -> c.notrack(match().udp().dport(53)))
+        .raw("PREROUTING", c -> c.notrack(match().udp().dport(53))
+            .rule(match().udp(), Action.count())
+            .rule(match().tcp(), Action.mark(Action.Mark.Op.XSET, "0x3/0x1"))
+            .rule(match().tcp(), new Action.ConnMark(Action.ConnMark.Op.XSET, "0x3/0x1", null, null)))
         .build();
   }
 

@@ -225,7 +225,7 @@ class YamlRoundTripTest {
       seen.add("match.ttl " + m.ttl().op());
     }
     if (m.statistic() != null) {
-      seen.add("match.statistic " + m.statistic().mode());
+      seen.add("match.statistic " + m.statistic().value().mode());
     }
   }
 
@@ -254,7 +254,8 @@ class YamlRoundTripTest {
     String ok = "policy: p\nraw:\n  OUTPUT:\n    - match: { statistic: { every: 2147483647,"
         + " packet: -2147483648 } }\n      action: accept\n";
     MatchSpec.Statistic st =
-        PolicyYamlReader.read("ok.yaml", ok).chains().get(0).rules().get(0).match().statistic();
+        PolicyYamlReader.read("ok.yaml", ok).chains().get(0).rules().get(0).match().statistic()
+            .value();
     assertEquals(Integer.MAX_VALUE, st.every());
     assertEquals(Integer.MIN_VALUE, st.packet());
     PolicyParseException e = assertThrows(PolicyParseException.class,

@@ -238,6 +238,11 @@ public final class IptablesEmitter {
       } else {
         sb.append(ic.type());
         if (!(ic.codeLo() == 0 && ic.codeHi() == 0xff)) {
+          if (ic.codeLo() != ic.codeHi()) {
+            // iptables can say one code or all of them, nothing in between
+            throw new IllegalArgumentException("ICMP codes " + ic.codeLo() + "-" + ic.codeHi()
+                + " cannot be emitted");
+          }
           sb.append('/').append(ic.codeLo());
         }
       }
