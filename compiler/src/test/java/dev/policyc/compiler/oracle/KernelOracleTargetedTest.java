@@ -11,8 +11,6 @@ import dev.policyc.compiler.ir.Interpreter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Packet;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -323,12 +321,5 @@ class KernelOracleTargetedTest {
     assertEquals(Map.of("filter/FORWARD/policy", 1L),
         send(s, "sctp 192.0.2.2:1000 -> 10.9.9.10:85 in eth0 len 52").kernel().path(),
         "bitmap:port looks up TCP and UDP ports only");
-  }
-
-  /** IPVS comes with the load-balancing issue; this kernel may not even have it. */
-  @Test
-  void ipvsCasesNeedIpvs() {
-    Assumptions.assumeTrue(Files.exists(Path.of("/proc/net/ip_vs")),
-        "skipped: this kernel has no IPVS (/proc/net/ip_vs is absent)");
   }
 }

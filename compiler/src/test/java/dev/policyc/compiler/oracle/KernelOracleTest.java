@@ -94,6 +94,11 @@ class KernelOracleTest {
       this.seed = seed;
     }
 
+    String progress() {
+      return String.format("%d policies, %d packets, %d mismatches, %.0f s", policies, packets,
+          mismatches.size(), (System.nanoTime() - started) / 1e9);
+    }
+
     String summary() {
       double secs = (System.nanoTime() - started) / 1e9;
       StringBuilder sb = new StringBuilder();
@@ -124,6 +129,9 @@ class KernelOracleTest {
         list.add(OraclePackets.realize(rnd, gen.next()));
       }
       c.policies++;
+      if (policies > POLICIES && c.policies % 100 == 0) {
+        System.out.println("  ... " + c.progress());
+      }
       probe.load(policy);
       Interpreter session = Interpreter.session(policy);
       for (Packet p : list) {
