@@ -168,26 +168,147 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
   }
 
   /**
-   * The source address the host picks on {@code dev} to reach {@code nextHop}: the first address
-   * of the family whose subnet holds the next hop, else the first of the family.
+   * The source address MASQUERADE gives a packet leaving {@code dev} for {@code nextHop} (and,
+   * in the end, {@code dst}); empty when the host has none to give.
+   *
+   * <p>IPv4 ({@code inet_select_addr} with universe scope): the first primary address of the
+   * device whose subnet holds the next hop, else the device's first primary address; a device
+   * without one (loopback's 127.0.0.1 is host scope) borrows the first primary address of the
+   * first device that has one, in the order the model lists them (the kernel's device order
+   * when the interfaces were created in that order).
+   *
+   * <p>IPv6 ({@code ipv6_dev_get_saddr}, RFC 6724): the candidates are the addresses of every
+   * device, or of {@code dev} only when the destination is multicast or link-local (or loopback);
+   * the best is the destination itself, then one of a scope that fits the destination's, then one
+   * on {@code dev}, then one with the destination's label, then the one sharing the longest
+   * prefix with the destination (at most its own prefix length). The first best wins; on one
+   * device the address added last comes first, as the kernel lists it.
    */
-  public Optional<IpAddr> sourceAddress(String dev, IpAddr nextHop) {
-    Optional<Iface> i = iface(dev);
-    if (i.isEmpty()) {
-      return Optional.empty();
-    }
-    IpAddr first = null;
-    for (IfAddr ia : i.get().addrs()) {
-      if (ia.addr().family() != nextHop.family()) {
-        continue;
-      }
+  public Optional<IpAddr> masqueradeSource(String dev, IpAddr nextHop, IpAddr dst) {
+    return nextHop.family() == Family.IPV4 ? selectV4(dev, nextHop) : selectV6(dev, dst);
+  }
+
+  private Optional<IpAddr> selectV4(String dev, IpAddr nextHop) {
+    List<IfAddr> own = iface(dev).map(HostModel::primariesV4).orElse(List.of());
+    for (IfAddr ia : own) {
       if (ia.subnet().contains(nextHop)) {
         return Optional.of(ia.addr());
       }
-      if (first == null) {
-        first = ia.addr();
+    }
+    if (!own.isEmpty()) {
+      return Optional.of(own.get(0).addr());
+    }
+    for (Iface i : ifaces) {
+      List<IfAddr> p = primariesV4(i);
+      if (!p.isEmpty()) {
+        return Optional.of(p.get(0).addr());
       }
     }
-    return Optional.ofNullable(first);
+    return Optional.empty();
+  }
+
+  /**
+   * The universe-scope primary IPv4 addresses of an interface: not 127.0.0.0/8 (host scope), and
+   * not a secondary (an address in the subnet of an earlier one with the same prefix length).
+   */
+  private static List<IfAddr> primariesV4(Iface i) {
+    List<IfAddr> out = new ArrayList<>();
+    List<IfAddr> seen = new ArrayList<>();
+    IpRange loopback = IpRange.parse("127.0.0.0/8");
+    for (IfAddr ia : i.addrs()) {
+      if (ia.addr().family() != Family.IPV4) {
+        continue;
+      }
+      boolean secondary = seen.stream().anyMatch(
+          e -> e.prefixLength() == ia.prefixLength() && e.subnet().contains(ia.addr()));
+      seen.add(ia);
+      if (!secondary && !loopback.contains(ia.addr())) {
+        out.add(ia);
+      }
+    }
+    return out;
+  }
+
+  private Optional<IpAddr> selectV6(String dev, IpAddr dst) {
+    int dstScope = scopeV6(dst);
+    boolean oifOnly = dstScope <= 2 || (dst.hi() >>> 56) == 0xff;
+    List<Iface> devices = new ArrayList<>();
+    devices.add(new Iface("lo", List.of(new IfAddr(IpAddr.parse("::1"), 128))));
+    for (Iface i : ifaces) {
+      if (!i.name().equals("lo")) {
+        devices.add(i);
+      }
+    }
+    IfAddr best = null;
+    long[] bestScore = null;
+    for (Iface i : devices) {
+      if (oifOnly && !i.name().equals(dev)) {
+        continue;
+      }
+      List<IfAddr> v6 = new ArrayList<>();
+      for (IfAddr ia : i.addrs()) {
+        if (ia.addr().family() == Family.IPV6 && !ia.addr().isMin()
+            && (ia.addr().hi() >>> 56) != 0xff) {
+          v6.add(0, ia); // the kernel lists the newest first (among equal scopes)
+        }
+      }
+      v6.sort(java.util.Comparator.comparingInt(ia -> -scopeV6(ia.addr())));
+      for (IfAddr ia : v6) {
+        long[] score = scoreV6(ia, i.name().equals(dev), dst, dstScope);
+        if (bestScore == null || java.util.Arrays.compare(score, bestScore) > 0) {
+          best = ia;
+          bestScore = score;
+        }
+      }
+    }
+    return Optional.ofNullable(best).map(IfAddr::addr);
+  }
+
+  /** The RFC 6724 rules Linux applies, as a vector compared left to right, higher is better. */
+  private static long[] scoreV6(IfAddr cand, boolean onDev, IpAddr dst, int dstScope) {
+    int scope = scopeV6(cand.addr());
+    long scopeScore = scope >= dstScope ? -scope : scope - 128;
+    long label = labelV6(cand.addr()) == labelV6(dst) ? 1 : 0;
+    int common = Long.numberOfLeadingZeros(cand.addr().hi() ^ dst.hi());
+    if (common == 64) {
+      common += Long.numberOfLeadingZeros(cand.addr().lo() ^ dst.lo());
+    }
+    return new long[] {cand.addr().equals(dst) ? 1 : 0, scopeScore, onDev ? 1 : 0, label,
+        Math.min(common, cand.prefixLength())};
+  }
+
+  /** The scope Linux gives an IPv6 address as a source (ipv6_addr_src_scope). */
+  static int scopeV6(IpAddr a) {
+    if ((a.hi() >>> 56) == 0xff) {
+      return (int) ((a.hi() >>> 48) & 0xf);
+    }
+    if (a.hi() == 0 && a.lo() == 1) {
+      return 2; // loopback counts as link-local
+    }
+    if ((a.hi() >>> 54) == (0xfe80L >>> 6)) {
+      return 2;
+    }
+    if ((a.hi() >>> 54) == (0xfec0L >>> 6)) {
+      return 5;
+    }
+    return 14;
+  }
+
+  /** The label of the default policy table (ip addrlabel, RFC 6724 section 2.1). */
+  static int labelV6(IpAddr a) {
+    String[][] table = {
+        {"::1/128", "0"}, {"::ffff:0.0.0.0/96", "4"}, {"2001::/32", "6"}, {"2001:10::/28", "7"},
+        {"2001:20::/28", "7"}, {"2002::/16", "2"}, {"3ffe::/16", "12"}, {"fc00::/7", "5"},
+        {"fec0::/10", "11"}, {"::/96", "3"}};
+    int best = 1;
+    int bestLen = -1;
+    for (String[] row : table) {
+      IpRange r = IpRange.parse(row[0]);
+      if (r.contains(a) && r.prefixLength() > bestLen) {
+        best = Integer.parseInt(row[1]);
+        bestLen = r.prefixLength();
+      }
+    }
+    return best;
   }
 }

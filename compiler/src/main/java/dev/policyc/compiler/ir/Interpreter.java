@@ -74,16 +74,18 @@ public final class Interpreter {
   /**
    * Whether the rules of a family switch connection tracking on in the kernel's namespace: a
    * match or target whose checkentry takes a conntrack reference (nf_ct_netns_get): conntrack
-   * and connmark matches, CONNMARK, CT/NOTRACK and the NAT targets. A nat table alone does not:
-   * without conntrack no packet has an entry, so the nat chains are never traversed and IPv4
-   * fragments are not reassembled before the rules (both seen by the kernel oracle).
+   * and connmark matches, CONNMARK and the NAT targets. A nat table alone does not: without
+   * conntrack no packet has an entry, so the nat chains are never traversed and IPv4 fragments
+   * are not reassembled before the rules. Nor does {@code CT --notrack}: its checkentry returns
+   * before taking the reference (xt_ct_tg_check), so a raw table that only says notrack leaves
+   * fragments alone (all seen by the kernel oracle).
    */
   static boolean usesConntrack(Ruleset rs) {
     for (RuleTable t : rs.tables()) {
       for (Chain c : t.chains()) {
         for (Rule r : c.rules()) {
           Target tg = r.target();
-          if (tg instanceof Target.ConnMark || tg instanceof Target.NoTrack
+          if (tg instanceof Target.ConnMark
               || tg instanceof Target.Dnat || tg instanceof Target.Snat
               || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
             return true;
@@ -231,6 +233,7 @@ public final class Interpreter {
     private Nat dnat;
     private Nat snat;
     private Integer mss;
+    private boolean mssOption;
     private final List<Step> path = new ArrayList<>();
     private final List<String> logs = new ArrayList<>();
     private Outcome dropOutcome;
@@ -664,8 +667,8 @@ public final class Interpreter {
             || tg instanceof Target.Masquerade
             || tg instanceof Target.Redirect) {
           return nat(tg) ? Verdict3.ACCEPT : Verdict3.DROP;
-        } else {
-          apply(tg);
+        } else if (!apply(tg)) {
+          return Verdict3.DROP;
         }
       }
     }
@@ -683,16 +686,17 @@ public final class Interpreter {
 
     // ------------------------------------------------------------ targets
 
-    private void apply(Target tg) {
+    /** Applies a target that lets the packet go on; false when it drops the packet instead. */
+    private boolean apply(Target tg) {
       if (tg instanceof Target.None) {
-        return;
+        return true;
       } else if (tg instanceof Target.Log l) {
         logs.add(l.prefix() == null ? "" : l.prefix());
       } else if (tg instanceof Target.Mark m) {
         pkt = pkt.withMarks(((pkt.mark() & ~m.mask()) ^ m.value()) & 0xffffffffL, pkt.ctmark());
       } else if (tg instanceof Target.ConnMark c) {
         if (!hasConnection()) {
-          return;
+          return true;
         }
         long mark = pkt.mark();
         long ct = pkt.ctmark();
@@ -715,7 +719,7 @@ public final class Interpreter {
         };
         pkt = pkt.withTosTtl(pkt.tos(), ttl);
       } else if (tg instanceof Target.TcpMss t) {
-        mss = t.mss();
+        return tcpMss(t);
       } else if (tg instanceof Target.NoTrack) {
         // CT --notrack does nothing to a packet that already has a conntrack entry (loopback).
         if (!ctAttached) {
@@ -724,6 +728,36 @@ public final class Interpreter {
       } else {
         throw new AssertionError("not a continuing target: " + tg);
       }
+      return true;
+    }
+
+    /**
+     * TCPMSS (tcpmss_mangle_packet). Packets carry no TCP options here, so the first TCPMSS to
+     * meet a segment without payload adds an MSS option: the packet grows by 4 bytes, which
+     * later length matches see. A segment with payload is left alone (the option cannot be
+     * added without moving the data), and so is a non-first fragment; a later TCPMSS only
+     * lowers the option's value. A segment too short for its TCP header is dropped.
+     */
+    private boolean tcpMss(Target.TcpMss t) {
+      if (pkt.proto() != Protocols.TCP || pkt.fragment()) {
+        return true;
+      }
+      int headers = (pkt.family() == Family.IPV4 ? 20 : 40) + 20;
+      if (pkt.length() < headers) {
+        return false;
+      }
+      if (mssOption) {
+        if (mss != null && mss != 0 && t.mss() != 0) {
+          mss = Math.min(mss, t.mss());
+        }
+        return true;
+      }
+      if (pkt.length() == headers) {
+        pkt = pkt.withLength(headers + 4);
+        mssOption = true;
+        mss = t.mss();
+      }
+      return true;
     }
 
     /** Applies a NAT target; false when the kernel drops the packet instead. */
@@ -765,9 +799,9 @@ public final class Interpreter {
           snat = new Nat("MASQUERADE", null, srcPorts(m.ports()));
           return true;
         }
-        Optional<IpAddr> addr = host.sourceAddress(masqDev, masqNextHop);
+        Optional<IpAddr> addr = host.masqueradeSource(masqDev, masqNextHop, pkt.dst());
         if (addr.isEmpty()) {
-          return false; // masquerade_tg: the interface has no address
+          return false; // masquerade_tg: no address to give ("ate my IP address")
         }
         return srcNat("MASQUERADE", IpRange.host(addr.get()), m.ports());
       }

@@ -106,6 +106,11 @@ public record Packet(
         newOut, state, mark, ctmark, tos, length, ttl, fragment, seq, random);
   }
 
+  public Packet withLength(int newLength) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
+        state, mark, ctmark, tos, newLength, ttl, fragment, seq, random);
+  }
+
   public Packet withSeq(int newSeq) {
     return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
         state, mark, ctmark, tos, length, ttl, fragment, newSeq, random);

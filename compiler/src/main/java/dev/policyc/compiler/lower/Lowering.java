@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -144,6 +145,7 @@ public final class Lowering {
 
   private HostModel host(Host h) {
     List<HostModel.Iface> ifaces = new ArrayList<>();
+    Set<String> badAddresses = new HashSet<>();
     h.interfaces().forEach((name, addrs) -> {
       SourcePos pos = src.at("host.interfaces." + name);
       groups.checkIfaceName(name, pos);
@@ -161,6 +163,7 @@ public final class Lowering {
           out.add(new HostModel.IfAddr(addr, Integer.parseInt(a.substring(slash + 1))));
         } catch (IllegalArgumentException e) {
           rep.report(Code.PC2015, ap, "invalid interface address: " + e.getMessage());
+          badAddresses.add(name);
         }
       }
       ifaces.add(new HostModel.Iface(name, out));
@@ -169,6 +172,7 @@ public final class Lowering {
     for (int i = 0; i < h.routes().size(); i++) {
       Host.Route r = h.routes().get(i);
       String p = "host.routes[" + i + "]";
+      int before = routes.size();
       try {
         IpAddr via = r.via() == null ? null : IpAddr.parse(r.via());
         if (!h.interfaces().containsKey(r.dev())) {
@@ -195,8 +199,37 @@ public final class Lowering {
       } catch (IllegalArgumentException e) {
         rep.report(Code.PC2015, src.at(p), "invalid route: " + e.getMessage());
       }
+      for (HostModel.Route added : routes.subList(before, routes.size())) {
+        checkRoute(added, routes.subList(0, before), ifaces, badAddresses, p);
+      }
     }
     return new HostModel(h.forwarding(), ifaces, routes);
+  }
+
+  /**
+   * What the kernel would refuse: a second route to the same prefix ({@code ip route add} says
+   * "File exists"), and a gateway outside every subnet of its device ("Nexthop has invalid
+   * gateway"; an IPv6 link-local gateway is on every link).
+   */
+  private void checkRoute(HostModel.Route r, List<HostModel.Route> earlier,
+      List<HostModel.Iface> ifaces, Set<String> badAddresses, String p) {
+    if (earlier.stream().anyMatch(e -> e.dst().equals(r.dst()))) {
+      rep.report(Code.PC2015, src.at(p), "invalid route: a second route to " + r.dst()
+          + "; the kernel takes one route per prefix");
+    }
+    IpAddr via = r.via();
+    if (via == null || badAddresses.contains(r.dev())
+        || (via.family() == Family.IPV6 && IpRange.parse("fe80::/10").contains(via))) {
+      return;
+    }
+    boolean onLink = ifaces.stream().filter(i -> i.name().equals(r.dev()))
+        .flatMap(i -> i.addrs().stream())
+        .anyMatch(a -> a.addr().family() == via.family() && a.subnet().contains(via)
+            && !a.addr().equals(via));
+    if (!onLink && ifaces.stream().anyMatch(i -> i.name().equals(r.dev()))) {
+      rep.report(Code.PC2015, src.at(p + ".via"), "invalid route: gateway " + via
+          + " is not in a subnet of " + r.dev() + "; the kernel refuses it");
+    }
   }
 
   // ------------------------------------------------------------------ sets

@@ -683,9 +683,12 @@ class InterpreterTest {
       assertEquals(ip("203.0.113.2"), d.after().src());
     }
 
-    /** nf_nat_masquerade_ipv4: no address on the interface → "ate my IP address", NF_DROP. */
+    /**
+     * inet_select_addr: an interface without an IPv4 address borrows the first primary address
+     * of another device; only a host without any drops the packet ("ate my IP address").
+     */
     @Test
-    void masqueradeDropsWhenTheInterfaceHasNoAddressOfTheFamily() {
+    void masqueradeBorrowsAnotherInterfacesAddressAndDropsOnlyWhenTheHostHasNone() {
       IrPolicy p = compile("""
           host:
             interfaces:
@@ -698,10 +701,51 @@ class InterpreterTest {
               - { match: { out: wan0 }, action: masquerade }
           """);
       Decision d = decide(p, "tcp 10.0.0.5:40000 -> 198.51.100.7:443 in lan0 state new");
-      assertEquals(Outcome.DROPPED, d.outcome());
+      assertEquals(Outcome.FORWARDED, d.outcome());
+      assertEquals(ip("10.0.0.1"), d.after().src());
+      IrPolicy none = compile("""
+          host:
+            interfaces:
+              wan0: { addresses: ["2001:db8::2/64"] }
+              lan0: { addresses: ["2001:db8:1::1/64"] }
+            routes:
+              - { to: default, dev: wan0 }
+          nat:
+            POSTROUTING:
+              - { match: { out: wan0 }, action: masquerade }
+          """);
+      Decision dropped = decide(none, "tcp 10.0.0.5:40000 -> 198.51.100.7:443 in lan0 state new");
+      assertEquals(Outcome.DROPPED, dropped.outcome());
       assertEquals(List.of(
           "PREROUTING nat/PREROUTING policy ACCEPT",
-          "POSTROUTING nat/POSTROUTING #1 MASQUERADE"), path(d));
+          "POSTROUTING nat/POSTROUTING #1 MASQUERADE"), path(dropped));
+    }
+
+    /**
+     * ipv6_dev_get_saddr: the output interface's address sharing the longest prefix with the
+     * destination; to loopback, the destination itself.
+     */
+    @Test
+    void ipv6MasqueradeFollowsSourceAddressSelection() {
+      IrPolicy p = compile("""
+          host:
+            interfaces:
+              wan0: { addresses: ["2001:db8:a::2/64", "2001:db8:b::2/64"] }
+              lan0: { addresses: ["2001:db8:1::1/64"] }
+            routes:
+              - { to: default, via: "2001:db8:a::1", dev: wan0 }
+          nat:
+            OUTPUT:
+              - { match: { proto: udp, dport: "53" }, action: redirect }
+            POSTROUTING:
+              - action: masquerade
+          """);
+      Decision d = decide(p, "tcp [2001:db8:1::5]:40000 -> [2001:db8:b:1::7]:443 in lan0 state new");
+      assertEquals(Outcome.FORWARDED, d.outcome());
+      assertEquals(ip("2001:db8:b::2"), d.after().src(), "longest prefix, not the gateway's");
+      Decision local = decide(p, "udp [2001:db8:77::1]:40000 -> [2001:db8:9::9]:53 state new");
+      assertEquals(Outcome.DELIVERED, local.outcome());
+      assertEquals(ip("::1"), local.after().src());
     }
 
     @Test
@@ -1386,6 +1430,53 @@ class InterpreterTest {
       Decision d = decide(p, "tcp 203.0.113.9:1 -> 192.0.2.10:22 in eth0 out eth1 frag");
       assertEquals(Outcome.HELD, d.outcome());
       assertEquals(List.of(), path(d));
+    }
+
+    /** CT --notrack alone does not switch conntrack on, so nothing holds the fragment. */
+    @Test
+    void notrackAloneLeavesFragmentsToTheRules() {
+      IrPolicy p = compile("""
+          raw:
+            OUTPUT:
+              - action: notrack
+          """);
+      Decision d = decide(p, "tcp 10.77.0.1:1 -> 10.30.178.231:443 out eth1 frag");
+      assertEquals(Outcome.SENT, d.outcome());
+      assertEquals(List.of("OUTPUT raw/OUTPUT #1 NOTRACK", "OUTPUT raw/OUTPUT policy ACCEPT"),
+          path(d));
+    }
+  }
+
+  /**
+   * xt_TCPMSS: a segment without payload and without an MSS option gets one, 4 bytes longer; one
+   * with payload is left as it is.
+   */
+  @Nested
+  class TcpMss {
+    private final IrPolicy ir = compile("""
+        mangle:
+          FORWARD:
+            - { match: { proto: tcp, syn: true }, action: { tcpmss: 1400 } }
+            - { match: { length: "44" }, action: { log: "44" } }
+            - { match: { proto: tcp, syn: true }, action: { tcpmss: 1300 } }
+            - { match: { length: "44" }, action: { log: "still 44" } }
+        """);
+
+    @Test
+    void aSegmentWithoutPayloadGrowsByTheOption() {
+      Decision d = decide(ir, "tcp 203.0.113.9:1 -> 192.0.2.10:22 in eth0 out eth1 flags SYN");
+      assertEquals(List.of("44", "still 44"), d.logs());
+      assertEquals(44, d.after().length());
+      assertEquals(1300, d.mss());
+    }
+
+    @Test
+    void aSegmentWithPayloadIsLeftAlone() {
+      Decision d = decide(ir, "tcp 203.0.113.9:1 -> 192.0.2.10:22 in eth0 out eth1 flags SYN"
+          + " len 41");
+      assertEquals(List.of(), d.logs());
+      assertEquals(41, d.after().length());
+      assertNull(d.mss());
     }
   }
 

@@ -2,6 +2,7 @@ package dev.policyc.compiler.oracle;
 
 import dev.policyc.compiler.ir.Decision;
 import dev.policyc.compiler.ir.Decision.Outcome;
+import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.PortRange;
@@ -29,8 +30,8 @@ final class Compare {
   }
 
   /** Null when the kernel agrees with the decision, else what differs. */
-  static String check(Packet p, Decision d, KernelProbe.Observation o,
-      List<List<Agent.Frame>> late) {
+  static String check(HostModel host, Packet p, Decision d, KernelProbe.Observation o,
+      Map<String, List<Agent.Frame>> late) {
     List<String> diffs = new ArrayList<>();
     Map<String, Long> want = expectedPath(d);
     if (!want.equals(o.path())) {
@@ -39,20 +40,17 @@ final class Compare {
     if (o.sentBytes() != p.length()) {
       diffs.add("the agent sent " + o.sentBytes() + " bytes, the packet says " + p.length());
     }
-    List<Agent.Frame> cl = new ArrayList<>(o.atClient());
-    List<Agent.Frame> sv = new ArrayList<>(o.atServer());
     boolean passes = d.outcome() == Outcome.FORWARDED || d.outcome() == Outcome.SENT;
-    if (passes && cl.isEmpty() && sv.isEmpty() && late != null) {
-      cl.addAll(late.get(0));
-      sv.addAll(late.get(1));
+    Map<String, List<Agent.Frame>> frames = new TreeMap<>(o.frames());
+    if (passes && o.noFrames() && late != null) {
+      frames = new TreeMap<>(late);
     }
+    int total = frames.values().stream().mapToInt(List::size).sum();
     if (passes) {
-      List<Agent.Frame> side = "eth0".equals(d.outIface()) ? cl : sv;
-      List<Agent.Frame> other = "eth0".equals(d.outIface()) ? sv : cl;
-      if (side.size() != 1 || !other.isEmpty()) {
+      List<Agent.Frame> side = frames.getOrDefault(d.outIface(), List.of());
+      if (side.size() != 1 || total != 1) {
         diffs.add("interpreter: " + d.outcome() + " out " + d.outIface() + "; kernel: "
-            + cl.size() + " frame(s) at the client, " + sv.size() + " at the server"
-            + (o.delivered() ? ", delivered locally" : ""));
+            + counts(frames) + (o.delivered() ? ", delivered locally" : ""));
       } else {
         String f = frame(d, side.get(0));
         if (f != null) {
@@ -63,9 +61,9 @@ final class Compare {
         diffs.add("interpreter: " + d.outcome() + "; kernel also delivered it locally");
       }
     } else {
-      if (!cl.isEmpty() || !sv.isEmpty()) {
-        diffs.add("interpreter: " + d.outcome() + "; kernel sent " + cl.size()
-            + " frame(s) to the client and " + sv.size() + " to the server: " + cl + sv);
+      if (total > 0) {
+        diffs.add("interpreter: " + d.outcome() + "; kernel sent " + counts(frames) + ": "
+            + frames);
       }
       boolean delivered = d.outcome() == Outcome.DELIVERED;
       if (delivered != o.delivered()) {
@@ -73,7 +71,7 @@ final class Compare {
             + (o.delivered() ? "delivered it locally" : "did not deliver it"));
       }
     }
-    String answer = expectedAnswer(p, d);
+    String answer = expectedAnswer(host, p, d);
     Set<String> seen = new java.util.TreeSet<>();
     o.answers().forEach((k, v) -> {
       if (!k.equals("other") && v > 0) {
@@ -90,8 +88,20 @@ final class Compare {
     return diffs.isEmpty() ? null : String.join("\n    ", diffs);
   }
 
-  /** The answer the firewall's kernel must send for a rejected or expired packet, if any. */
-  static String expectedAnswer(Packet p, Decision d) {
+  private static String counts(Map<String, List<Agent.Frame>> frames) {
+    StringBuilder sb = new StringBuilder();
+    frames.forEach((iface, fs) -> sb.append(sb.length() == 0 ? "" : ", ").append(fs.size())
+        .append(" frame(s) out ").append(iface));
+    return sb.length() == 0 ? "no frames" : sb.toString();
+  }
+
+  /**
+   * The answer the firewall's kernel must send for a rejected or expired packet, if any. The
+   * kernel answers neither broadcast nor multicast packets, nor ICMP errors, nor a non-first
+   * fragment, and it needs a route back to the source; IPv6 never answers a source that is the
+   * subnet-router anycast address of a connected subnet (icmpv6_route_lookup).
+   */
+  static String expectedAnswer(HostModel host, Packet p, Decision d) {
     if (p.fragment()) {
       return null; // REJECT and ICMP never answer a non-first fragment
     }
@@ -100,14 +110,21 @@ final class Compare {
       // for it fails (ip_route_output_key_hash refuses a loopback source off lo)
       return null;
     }
+    IpAddr dst = d.after().dst();
+    if (multicast(dst) || (host != null && host.isBroadcast(dst))) {
+      return null; // the packet's own route is broadcast or multicast
+    }
+    if (host != null && host.route(p.src()).isEmpty()) {
+      return null; // no route back to the source
+    }
     if (d.outcome() == Outcome.REJECTED) {
       if (d.rejectWith().equals("tcp-reset")) {
         return (p.tcpFlags() & 0x04) != 0 ? null : "tcp-reset";
       }
-      return icmpAnswerable(p, d) ? d.rejectWith() : null;
+      return icmpAnswerable(host, p) ? d.rejectWith() : null;
     }
     if (d.outcome() == Outcome.TTL_EXCEEDED) {
-      if (!icmpAnswerable(p, d)) {
+      if (!icmpAnswerable(host, p)) {
         return null;
       }
       return p.family() == Family.IPV4 ? "icmp-time-exceeded" : "icmp6-time-exceeded";
@@ -119,20 +136,29 @@ final class Compare {
     return a.family() == Family.IPV4 ? (a.lo() >>> 24) == 127 : a.equals(IpAddr.parse("::1"));
   }
 
-  /** icmp_send / icmp6_send refuse to answer ICMP errors and non-unicast packets. */
-  private static boolean icmpAnswerable(Packet p, Decision d) {
-    Packet a = d.after();
+  private static boolean multicast(IpAddr a) {
+    return a.family() == Family.IPV4 ? (a.lo() >>> 28) == 0xe : (a.hi() >>> 56) == 0xff;
+  }
+
+  /** icmp_send / icmp6_send refuse to answer ICMP errors and (IPv6) an anycast source. */
+  private static boolean icmpAnswerable(HostModel host, Packet p) {
     if (p.family() == Family.IPV4) {
-      if (p.proto() == Protocols.ICMP && Set.of(3, 4, 5, 11, 12).contains(p.icmpType())) {
-        return false;
-      }
-      long dst = a.dst().lo();
-      return !(dst == 0xffffffffL || (dst >>> 28) == 0xe);
+      return !(p.proto() == Protocols.ICMP && Set.of(3, 4, 5, 11, 12).contains(p.icmpType()));
     }
     if (p.proto() == Protocols.ICMPV6 && p.icmpType() < 128) {
       return false;
     }
-    return (a.dst().hi() >>> 56) != 0xff;
+    if (host != null) {
+      for (HostModel.Iface i : host.ifaces()) {
+        for (HostModel.IfAddr a : i.addrs()) {
+          if (a.addr().family() == Family.IPV6 && a.prefixLength() < 127
+              && a.subnet().first().equals(p.src())) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   private static String frame(Decision d, Agent.Frame f) {

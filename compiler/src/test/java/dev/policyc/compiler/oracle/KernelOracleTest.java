@@ -2,17 +2,16 @@ package dev.policyc.compiler.oracle;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.ir.Decision;
+import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.Interpreter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.testing.IrShrinker;
-import dev.policyc.compiler.testing.Netns;
 import dev.policyc.compiler.testing.Property;
+import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,22 +36,14 @@ class KernelOracleTest {
   static final int POLICIES = 100;
   static final int PACKETS = 50;
 
+  /** How many policies run in one topology before the next host model gets its own. */
+  static final int POLICIES_PER_HOST = 20;
+
   private static String unavailable;
-  private static Topology topo;
 
   @BeforeAll
-  static void setUp() throws IOException {
+  static void setUp() {
     unavailable = OracleEnvironment.unavailableReason();
-    if (unavailable == null) {
-      topo = Topology.create();
-    }
-  }
-
-  @AfterAll
-  static void tearDown() throws IOException {
-    if (topo != null) {
-      topo.close();
-    }
   }
 
   /** A mismatch found, shrunk, and written to disk. */
@@ -64,8 +54,9 @@ class KernelOracleTest {
     Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
     int policies = Integer.getInteger("policyc.oracle.policies", POLICIES);
     int packets = Integer.getInteger("policyc.oracle.packets", PACKETS);
+    int perHost = Integer.getInteger("policyc.oracle.policiesPerHost", POLICIES_PER_HOST);
     long seed = Property.seed(20261128L);
-    Campaign c = run(seed, policies, packets);
+    Campaign c = run(seed, policies, packets, perHost);
     String summary = c.summary();
     System.out.println(summary);
     Path out = Path.of("target", "oracle-campaign.txt");
@@ -85,6 +76,7 @@ class KernelOracleTest {
     long policies;
     long packets;
     long pathsCompared;
+    long hosts;
     long steps;
     final List<Mismatch> mismatches = new ArrayList<>();
     long started = System.nanoTime();
@@ -102,9 +94,9 @@ class KernelOracleTest {
     String summary() {
       double secs = (System.nanoTime() - started) / 1e9;
       StringBuilder sb = new StringBuilder();
-      sb.append(String.format("kernel oracle: seed %d, %d policies, %d packets, %d paths compared"
-          + " (%d rule and policy steps), %d mismatches, %.1f s%n", seed, policies, packets,
-          pathsCompared, steps, mismatches.size(), secs));
+      sb.append(String.format("kernel oracle: seed %d, %d policies in %d topologies, %d packets,"
+          + " %d paths compared (%d rule and policy steps), %d mismatches, %.1f s%n", seed,
+          policies, hosts, packets, pathsCompared, steps, mismatches.size(), secs));
       sb.append("  outcomes:");
       outcomes.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v[0]));
       sb.append(String.format("%n  kernel %s, %s", OracleEnvironment.kernel(),
@@ -113,71 +105,96 @@ class KernelOracleTest {
     }
   }
 
-  static Campaign run(long seed, int policies, int packets) throws Exception {
+  /**
+   * Runs a campaign: the first {@code perHost} policies in the standard topology, each following
+   * group in the topology of a new random host model.
+   */
+  static Campaign run(long seed, int policies, int packets, int perHost) throws Exception {
     Campaign c = new Campaign(seed);
     Random master = new Random(seed);
-    KernelProbe probe = new KernelProbe(topo);
-    for (int i = 0; i < policies; i++) {
-      long pseed = master.nextLong();
-      Random rnd = new Random(pseed);
-      IrPolicy generated = new RandomPolicies(rnd).policy(RandomPolicies.Options.KERNEL);
-      IrPolicy policy = new IrPolicy("oracle-" + i, Topology.hostModel(), generated.sets(),
-          generated.ipv4(), generated.ipv6());
-      RandomPackets gen = new RandomPackets(rnd, policy);
-      List<Packet> list = new ArrayList<>();
-      for (int k = 0; k < packets; k++) {
-        list.add(OraclePackets.realize(rnd, gen.next()));
-      }
-      c.policies++;
-      if (policies > POLICIES && c.policies % 100 == 0) {
-        System.out.println("  ... " + c.progress());
-      }
-      probe.load(policy);
-      Interpreter session = Interpreter.session(policy);
-      for (Packet p : list) {
-        Decision d = session.decide(p);
-        KernelProbe.Observation o = probe.probe(p);
-        c.packets++;
-        c.pathsCompared++;
-        c.steps += d.path().size();
-        c.outcomes.computeIfAbsent(d.outcome(), k -> new long[1])[0]++;
-        String diff = Compare.check(p, d, o, null);
-        if (diff != null && needsLateFrames(d, o)) {
-          diff = Compare.check(p, d, o, probe.lateFrames());
-        }
-        if (diff != null) {
-          c.mismatches.add(shrinkAndWrite(probe, pseed, policy, p, diff));
-          if (c.mismatches.size() >= 3) {
-            return c;
+    Topology topo = null;
+    try {
+      KernelProbe probe = null;
+      for (int i = 0; i < policies; i++) {
+        if (i % perHost == 0) {
+          HostModel host = i == 0 ? Topology.standardHost()
+              : new RandomHostModels(new Random(master.nextLong())).next();
+          if (topo != null) {
+            topo.close();
+            topo = null; // not closed twice should the next one fail to come up
           }
-          break; // the rest of this policy's packets would repeat the story
+          topo = Topology.create(host);
+          probe = new KernelProbe(topo);
+          c.hosts++;
         }
+        long pseed = master.nextLong();
+        Random rnd = new Random(pseed);
+        IrPolicy generated = new RandomPolicies(rnd).policy(RandomPolicies.Options.KERNEL);
+        IrPolicy policy = new IrPolicy("oracle-" + i, topo.host, generated.sets(),
+            generated.ipv4(), generated.ipv6());
+        RandomPackets gen = new RandomPackets(rnd, policy);
+        List<Packet> list = new ArrayList<>();
+        for (int k = 0; k < packets; k++) {
+          list.add(OraclePackets.realize(rnd, gen.next(), topo.host));
+        }
+        c.policies++;
+        if (policies > POLICIES && c.policies % 100 == 0) {
+          System.out.println("  ... " + c.progress());
+        }
+        probe.load(policy);
+        Interpreter session = Interpreter.session(policy);
+        for (Packet p : list) {
+          Decision d = session.decide(p);
+          topo.neighbourFor(d);
+          KernelProbe.Observation o = probe.probe(p);
+          c.packets++;
+          c.pathsCompared++;
+          c.steps += d.path().size();
+          c.outcomes.computeIfAbsent(d.outcome(), k -> new long[1])[0]++;
+          String diff = Compare.check(topo.host, p, d, o, null);
+          if (diff != null && needsLateFrames(d, o)) {
+            diff = Compare.check(topo.host, p, d, o, probe.lateFrames());
+          }
+          if (diff != null) {
+            c.mismatches.add(shrinkAndWrite(topo, probe, pseed, policy, p, diff));
+            if (c.mismatches.size() >= 3) {
+              return c;
+            }
+            break; // the rest of this policy's packets would repeat the story
+          }
+        }
+      }
+      return c;
+    } finally {
+      if (topo != null) {
+        topo.close();
       }
     }
-    return c;
   }
 
   private static boolean needsLateFrames(Decision d, KernelProbe.Observation o) {
     return (d.outcome() == Decision.Outcome.FORWARDED || d.outcome() == Decision.Outcome.SENT)
-        && o.atClient().isEmpty() && o.atServer().isEmpty();
+        && o.noFrames();
   }
 
   /** Whether one packet still shows a mismatch on a (fresh) load of the policy. */
-  private static String mismatch(KernelProbe probe, IrPolicy policy, Packet p) throws Exception {
+  private static String mismatch(Topology topo, KernelProbe probe, IrPolicy policy, Packet p)
+      throws Exception {
     probe.load(policy);
     Decision d = Interpreter.session(policy).decide(p);
+    topo.neighbourFor(d);
     KernelProbe.Observation o = probe.probe(p);
-    String diff = Compare.check(p, d, o, null);
+    String diff = Compare.check(topo.host, p, d, o, null);
     if (diff != null && needsLateFrames(d, o)) {
-      diff = Compare.check(p, d, o, probe.lateFrames());
+      diff = Compare.check(topo.host, p, d, o, probe.lateFrames());
     }
     return diff;
   }
 
-  private static Mismatch shrinkAndWrite(KernelProbe probe, long seed, IrPolicy policy, Packet p,
+  private static Mismatch shrinkAndWrite(Topology topo, KernelProbe probe, long seed, IrPolicy policy, Packet p,
       String diff) throws Exception {
     IrPolicy small = policy;
-    String smallDiff = mismatch(probe, policy, p);
+    String smallDiff = mismatch(topo, probe, policy, p);
     if (smallDiff == null) {
       // depends on earlier packets of the session (a stateful match); keep it unshrunk
       smallDiff = diff + "\n    (not reproduced on a fresh load: depends on earlier packets)";
@@ -190,7 +207,7 @@ class KernelOracleTest {
           if (--budget <= 0) {
             break;
           }
-          String d = mismatch(probe, cand, p);
+          String d = mismatch(topo, probe, cand, p);
           if (d != null) {
             small = cand;
             smallDiff = d;
@@ -202,17 +219,5 @@ class KernelOracleTest {
     }
     Path dir = Repro.write(seed, small, p, smallDiff);
     return new Mismatch(seed, small, p, smallDiff, dir);
-  }
-
-  static void requireAvailable() {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
-  }
-
-  static Map<String, String> files(IrPolicy p) {
-    return PolicyCompiler.emit(p, p.name(), List.of());
-  }
-
-  static Netns fw() {
-    return topo.fw;
   }
 }

@@ -37,8 +37,18 @@ final class KernelProbe {
   }
 
   /** What the kernel did with one packet. */
-  record Observation(Map<String, Long> path, boolean delivered, List<Agent.Frame> atClient,
-      List<Agent.Frame> atServer, Map<String, Long> answers, int sentBytes) {}
+  record Observation(Map<String, Long> path, boolean delivered,
+      Map<String, List<Agent.Frame>> frames, Map<String, Long> answers, int sentBytes) {
+
+    /** The frames that reached the peer behind one of the firewall's interfaces. */
+    List<Agent.Frame> at(String iface) {
+      return frames.getOrDefault(iface, List.of());
+    }
+
+    boolean noFrames() {
+      return frames.values().stream().allMatch(List::isEmpty);
+    }
+  }
 
   /** Replaces whatever the namespace held with the policy's sets and rules. */
   void load(IrPolicy p) throws IOException {
@@ -109,16 +119,11 @@ final class KernelProbe {
     int sent;
     if (p.in() == null) {
       sent = topo.fwAgent.send(pkt, false);
-    } else if (p.in().equals("eth0")) {
-      sent = topo.clAgent.send(pkt, true);
-    } else if (p.in().equals("eth1")) {
-      sent = topo.svAgent.send(pkt, true);
     } else {
-      throw new IllegalArgumentException("the oracle sends packets in on eth0 or eth1 only");
+      sent = topo.peer(p.in()).send(pkt, true);
     }
     Thread.sleep(SETTLE_MS);
-    List<Agent.Frame> cl = topo.clAgent.drain();
-    List<Agent.Frame> sv = topo.svAgent.drain();
+    Map<String, List<Agent.Frame>> frames = drainAll();
     Map<String, Long> after = counters(f);
     counters.put(f, after);
     oracleCounters = oracleCounters();
@@ -128,13 +133,21 @@ final class KernelProbe {
     Map<String, Long> answers = new LinkedHashMap<>(oracle);
     answers.remove("delivered");
     answers.remove("probe");
-    return new Observation(path, delivered, cl, sv, answers, sent);
+    return new Observation(path, delivered, frames, answers, sent);
+  }
+
+  private Map<String, List<Agent.Frame>> drainAll() throws IOException {
+    Map<String, List<Agent.Frame>> frames = new LinkedHashMap<>();
+    for (Topology.Link l : topo.links.values()) {
+      frames.put(l.iface(), l.agent().drain());
+    }
+    return frames;
   }
 
   /** More frames that arrived late (used before declaring a forwarded packet lost). */
-  List<List<Agent.Frame>> lateFrames() throws IOException, InterruptedException {
+  Map<String, List<Agent.Frame>> lateFrames() throws IOException, InterruptedException {
     Thread.sleep(150);
-    return List.of(topo.clAgent.drain(), topo.svAgent.drain());
+    return drainAll();
   }
 
   static Map<String, Object> fields(Packet p) {

@@ -1,11 +1,14 @@
 package dev.policyc.compiler.oracle;
 
+import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
@@ -24,18 +27,31 @@ final class OraclePackets {
 
   private OraclePackets() {}
 
-  static Packet realize(Random rnd, Packet p) {
+  /**
+   * A packet for the topology of {@code host}: it arrives on one of the host's interfaces (eight
+   * in ten; a fifth of those are for the host itself) or is sent by the host.
+   */
+  static Packet realize(Random rnd, Packet p, HostModel host) {
     Family f = p.family();
     IpAddr src = ordinaryV6(rnd, p.src());
     IpAddr dst = ordinaryV6(rnd, p.dst());
-    int where = rnd.nextInt(10);
-    String in = where < 6 ? "eth0" : where < 8 ? "eth1" : null;
+    List<HostModel.Iface> links = Topology.linked(host);
+    String in = rnd.nextInt(10) < 8 && !links.isEmpty()
+        ? links.get(rnd.nextInt(links.size())).name() : null;
     if (in != null && rnd.nextInt(5) == 0) {
       // a fifth of the arriving packets are for the firewall itself, so INPUT gets its share
-      String[] own = f == Family.IPV4
-          ? new String[] {Topology.FW_ETH0_V4, Topology.FW_ETH1_V4, "192.0.2.3", "127.0.0.1"}
-          : new String[] {Topology.FW_ETH0_V6, Topology.FW_ETH1_V6, "2001:db8:c::"};
-      dst = IpAddr.parse(own[rnd.nextInt(own.length)]);
+      List<IpAddr> own = new ArrayList<>();
+      for (HostModel.Iface i : host.ifaces()) {
+        for (HostModel.IfAddr a : i.addrs()) {
+          if (a.addr().family() == f) {
+            own.add(a.addr());
+            own.add(a.subnet().first()); // IPv4 network address, IPv6 subnet-router anycast
+            own.add(a.subnet().last()); // IPv4 broadcast
+          }
+        }
+      }
+      own.add(IpAddr.parse(f == Family.IPV4 ? "127.0.0.1" : "::1"));
+      dst = ordinaryV6(rnd, own.get(rnd.nextInt(own.size())));
     }
     if (in == null && src.isMin()) {
       // a raw socket fills in an unspecified source itself; probes name a real one
@@ -44,9 +60,7 @@ final class OraclePackets {
     if (in == null && f == Family.IPV4) {
       // A raw socket cannot send to broadcast or multicast without SO_BROADCAST, and 0.0.0.0
       // means "this host" to sendto.
-      long d = dst.lo();
-      if (V4_MULTICAST.contains(dst) || d == 0xffffffffL || (d >>> 24) == 0
-          || dst.toString().endsWith(".3") || dst.toString().endsWith(".255")) {
+      if (V4_MULTICAST.contains(dst) || host.isBroadcast(dst) || (dst.lo() >>> 24) == 0) {
         dst = IpAddr.v4(0x0a000000L | (rnd.nextInt() & 0xffffffL) | 1);
       }
     }

@@ -1,5 +1,6 @@
 package dev.policyc.compiler.oracle;
 
+import dev.policyc.compiler.ir.Decision;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
@@ -7,31 +8,46 @@ import dev.policyc.compiler.testing.Netns;
 import dev.policyc.dsl.Family;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The oracle's test network: a firewall namespace between a client and a server namespace, all
- * created by the test and removed by {@link #close()} even when a test fails.
+ * The oracle's test network, built from a policy's host model: a firewall namespace with the
+ * model's interfaces, addresses and routes, and for every interface a peer namespace at the other
+ * end of a veth link named as in the model. All of it is created by the test and removed by
+ * {@link #close()}, also when a test fails.
+ *
+ * <p>The standard model, {@link #standardHost()}:
  *
  * <pre>
- *   client (c0) ---- eth0 [firewall] eth1 ---- (s0) server
- *   192.0.2.2/30      192.0.2.1/30   198.51.100.1/30  198.51.100.2/30
- *   2001:db8:c::2/126 2001:db8:c::1  2001:db8:e::1    2001:db8:e::2/126
+ *   client ---- eth0 [firewall] eth1 ---- server
+ *               192.0.2.1/30    198.51.100.1/30
+ *               2001:db8:c::1/126  2001:db8:e::1/126
  *   firewall default routes: via 198.51.100.2 and 2001:db8:e::2 (the server side)
  * </pre>
  *
- * The firewall forwards, with rp_filter off. Static neighbour entries cover every address the
- * firewall can send to, so no ARP or neighbour discovery runs. IPv6 link-local addresses, DAD and
- * router solicitation are off. The client and server drop every packet their own kernels would
- * send (the agents send through packet sockets, which bypass netfilter), and the firewall runs an
- * nftables table {@code inet oracle} beside the policy's iptables tables: an output chain at
- * priority -500, before iptables' raw table, that lets the agent's probes through and counts and
- * drops everything the firewall's kernel generates itself (answers such as RSTs and ICMP errors,
- * which would otherwise run through the policy's OUTPUT chains and its counters), and an input
- * chain at priority 500, after every iptables table, that counts packets delivered locally.
+ * The firewall forwards when the model says so, with rp_filter off. The peers hold no addresses:
+ * their agents send and capture whole frames. Static neighbour entries, pointing at the peer,
+ * cover the gateways of the model's routes and every address of small connected subnets, and
+ * {@link #neighbourFor} adds the next hop of a packet the interpreter expects to leave, so that no
+ * ARP or neighbour discovery runs (neighbour solicitations would pass through the policy's OUTPUT
+ * chains). IPv6 link-local addresses, DAD and router solicitation are off. The peers drop every
+ * packet their own kernels would send, and the firewall runs an nftables table {@code inet
+ * oracle} beside the policy's iptables tables: an output chain at priority -500, before iptables'
+ * raw table, that lets the agent's probes through and counts and drops everything the firewall's
+ * kernel generates itself (answers such as RSTs and ICMP errors, which would otherwise run through
+ * the policy's OUTPUT chains and its counters), and an input chain at priority 500, after every
+ * iptables table, that counts packets delivered locally.
  */
 final class Topology implements AutoCloseable {
   static final String FW_ETH0_V4 = "192.0.2.1";
@@ -43,27 +59,34 @@ final class Topology implements AutoCloseable {
   static final String FW_ETH1_V6 = "2001:db8:e::1";
   static final String SV_V6 = "2001:db8:e::2";
 
+  /** Subnets up to this many addresses get a static neighbour entry for every address. */
+  private static final int STATIC_NEIGHBOURS = 256;
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  /** One interface of the firewall, the veth link behind it and the peer at its other end. */
+  record Link(String iface, Netns peer, String peerMac, Agent agent) {}
+
+  final HostModel host;
   final Netns fw;
-  final Netns cl;
-  final Netns sv;
-  final Agent clAgent;
-  final Agent svAgent;
   final Agent fwAgent;
+  /** The links by the firewall's interface name, in the host model's order. */
+  final Map<String, Link> links;
+  private final Set<String> neighbours;
   private final Path script;
 
-  private Topology(Netns fw, Netns cl, Netns sv, Path script, Agent clAgent, Agent svAgent,
-      Agent fwAgent) {
+  private Topology(HostModel host, Netns fw, Agent fwAgent, Map<String, Link> links,
+      Set<String> neighbours, Path script) {
+    this.host = host;
     this.fw = fw;
-    this.cl = cl;
-    this.sv = sv;
-    this.script = script;
-    this.clAgent = clAgent;
-    this.svAgent = svAgent;
     this.fwAgent = fwAgent;
+    this.links = links;
+    this.neighbours = neighbours;
+    this.script = script;
   }
 
-  /** The host model the interpreter uses for the firewall namespace. */
-  static HostModel hostModel() {
+  /** The host model of the targeted tests: a client on eth0, a server (and the default) on eth1. */
+  static HostModel standardHost() {
     return new HostModel(true,
         List.of(
             new HostModel.Iface("eth0", List.of(
@@ -77,66 +100,181 @@ final class Topology implements AutoCloseable {
             new HostModel.Route(IpRange.all(Family.IPV6), IpAddr.parse(SV_V6), "eth1")));
   }
 
-  static Topology create() throws IOException {
-    Netns fw = null;
-    Netns cl = null;
-    Netns sv = null;
+  /** The interfaces of a model that get a link: all but loopback. */
+  static List<HostModel.Iface> linked(HostModel host) {
+    return host.ifaces().stream().filter(i -> !i.name().equals("lo")).toList();
+  }
+
+  /** Builds the namespaces, links, addresses and routes of {@code host}. */
+  static Topology create(HostModel host) throws IOException {
+    List<Netns> made = new ArrayList<>();
+    List<Agent> agents = new ArrayList<>();
     Path script = null;
     try {
-      fw = Netns.create("fw");
-      cl = Netns.create("cl");
-      sv = Netns.create("sv");
-      for (Netns ns : List.of(fw, cl, sv)) {
-        quietIpv6(ns);
-      }
-      Netns.exec(List.of("ip", "link", "add", "eth0", "netns", fw.name(), "type", "veth", "peer",
-          "name", "c0", "netns", cl.name()), false);
-      Netns.exec(List.of("ip", "link", "add", "eth1", "netns", fw.name(), "type", "veth", "peer",
-          "name", "s0", "netns", sv.name()), false);
-      fw.run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
+      int seq = SEQ.incrementAndGet();
+      Netns fw = Netns.create("fw" + seq);
+      made.add(fw);
+      quietIpv6(fw);
+      String forward = host.forwarding() ? "1" : "0";
+      fw.run("sysctl", "-qw", "net.ipv4.ip_forward=" + forward,
+          "net.ipv6.conf.all.forwarding=" + forward,
           "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
-          "net.ipv4.conf.eth0.rp_filter=0", "net.ipv4.conf.eth1.rp_filter=0",
           // answers are counted by the guard; rate limits would make them come and go
           "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0",
           "net.ipv4.icmp_msgs_per_sec=1000000", "net.ipv4.icmp_msgs_burst=1000000");
-      addr(fw, "eth0", FW_ETH0_V4 + "/30", FW_ETH0_V6 + "/126");
-      addr(fw, "eth1", FW_ETH1_V4 + "/30", FW_ETH1_V6 + "/126");
-      addr(cl, "c0", CL_V4 + "/30", CL_V6 + "/126");
-      addr(sv, "s0", SV_V4 + "/30", SV_V6 + "/126");
-      fw.run("ip", "route", "add", "default", "via", SV_V4, "dev", "eth1");
-      fw.run("ip", "-6", "route", "add", "default", "via", SV_V6, "dev", "eth1");
-      String clMac = mac(cl, "c0");
-      String svMac = mac(sv, "s0");
-      for (String a : List.of("192.0.2.0", CL_V4, "2001:db8:c::2", "2001:db8:c::3")) {
-        fw.run("ip", "neigh", "replace", a, "lladdr", clMac, "dev", "eth0", "nud", "permanent");
-      }
-      for (String a : List.of("198.51.100.0", SV_V4, "2001:db8:e::2", "2001:db8:e::3")) {
-        fw.run("ip", "neigh", "replace", a, "lladdr", svMac, "dev", "eth1", "nud", "permanent");
-      }
-      for (Netns peer : List.of(cl, sv)) {
-        nft(peer, "table inet quiet {\n  chain out {\n    type filter hook output priority 0;"
-            + " policy drop;\n  }\n}\n");
-      }
-      nft(fw, ORACLE_TABLE);
       script = Files.createTempFile("policyc-agent", ".py");
       try (InputStream in = Topology.class.getResourceAsStream("/oracle/agent.py")) {
         Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
       }
-      Agent clA = new Agent("client", cl.name(), script, "c0", mac(fw, "eth0"));
-      Agent svA = new Agent("server", sv.name(), script, "s0", mac(fw, "eth1"));
-      Agent fwA = new Agent("firewall", fw.name(), script, null, null);
-      return new Topology(fw, cl, sv, script, clA, svA, fwA);
-    } catch (IOException | RuntimeException e) {
-      for (Netns ns : new Netns[] {fw, cl, sv}) {
-        if (ns != null) {
-          ns.close();
+      Map<String, Netns> peers = new LinkedHashMap<>();
+      int n = 0;
+      for (HostModel.Iface i : linked(host)) {
+        if (i.name().length() > 15 || !i.name().matches("[A-Za-z0-9_-]+")) {
+          throw new IllegalArgumentException("the oracle cannot name a veth '" + i.name() + "'");
         }
+        Netns peer = Netns.create("p" + seq + "-" + n++);
+        made.add(peer);
+        quietIpv6(peer);
+        Netns.exec(List.of("ip", "link", "add", i.name(), "netns", fw.name(), "type", "veth",
+            "peer", "name", "peer", "netns", peer.name()), false);
+        peer.run("ip", "link", "set", "peer", "up");
+        nft(peer, "table inet quiet {\n  chain out {\n    type filter hook output priority 0;"
+            + " policy drop;\n  }\n}\n");
+        StringBuilder batch = new StringBuilder();
+        for (HostModel.IfAddr a : i.addrs()) {
+          batch.append("addr add ")
+              .append(a.addr()).append('/').append(a.prefixLength()).append(" dev ")
+              .append(i.name()).append(a.addr().family() == Family.IPV6 ? " nodad" : "")
+              .append('\n');
+        }
+        batch.append("link set ").append(i.name()).append(" up\n");
+        batch(fw, batch.toString());
+        peers.put(i.name(), peer);
+      }
+      StringBuilder routes = new StringBuilder();
+      for (HostModel.Route r : host.routes()) {
+        // ip -batch takes no -6: the family comes from the prefix, written out in full
+        IpRange d = r.dst();
+        routes.append("route add ").append(d.first()).append('/').append(d.prefixLength());
+        if (r.via() != null) {
+          routes.append(" via ").append(r.via());
+        }
+        routes.append(" dev ").append(r.dev()).append('\n');
+      }
+      if (routes.length() > 0) {
+        batch(fw, routes.toString());
+      }
+      nft(fw, ORACLE_TABLE);
+      Map<String, Link> links = new LinkedHashMap<>();
+      Set<String> neighbours = new HashSet<>();
+      StringBuilder neigh = new StringBuilder();
+      for (Map.Entry<String, Netns> e : peers.entrySet()) {
+        String iface = e.getKey();
+        Netns peer = e.getValue();
+        String peerMac = mac(peer, "peer");
+        Agent agent = new Agent(iface, peer.name(), script, "peer", mac(fw, iface));
+        agents.add(agent);
+        links.put(iface, new Link(iface, peer, peerMac, agent));
+        for (IpAddr a : staticNeighbours(host, iface)) {
+          if (neighbours.add(a + "%" + iface)) {
+            neigh.append(neighbour(a, iface, peerMac));
+          }
+        }
+      }
+      if (neigh.length() > 0) {
+        batch(fw, neigh.toString());
+      }
+      Agent fwAgent = new Agent("firewall", fw.name(), script, null, null);
+      agents.add(fwAgent);
+      return new Topology(host, fw, fwAgent, links, neighbours, script);
+    } catch (IOException | RuntimeException e) {
+      for (Agent a : agents) {
+        a.close();
+      }
+      for (Netns ns : made) {
+        ns.close();
       }
       if (script != null) {
         Files.deleteIfExists(script);
       }
       throw e;
     }
+  }
+
+  /** The gateways of the routes out of {@code iface}, and every address of its small subnets. */
+  private static List<IpAddr> staticNeighbours(HostModel host, String iface) {
+    List<IpAddr> out = new ArrayList<>();
+    for (HostModel.Route r : host.routes()) {
+      if (r.dev().equals(iface) && r.via() != null) {
+        out.add(r.via());
+      }
+    }
+    for (HostModel.Iface i : host.ifaces()) {
+      if (!i.name().equals(iface)) {
+        continue;
+      }
+      for (HostModel.IfAddr a : i.addrs()) {
+        IpRange net = a.subnet();
+        BigInteger size = size(net);
+        if (size.compareTo(BigInteger.valueOf(STATIC_NEIGHBOURS)) > 0) {
+          continue;
+        }
+        for (long k = 0; k < size.longValue(); k++) {
+          IpAddr x = net.first().plus(k);
+          if (!host.hasAddress(x) && !host.isBroadcast(x)) {
+            out.add(x);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static BigInteger size(IpRange r) {
+    return toBig(r.last()).subtract(toBig(r.first())).add(BigInteger.ONE);
+  }
+
+  private static BigInteger toBig(IpAddr a) {
+    return new BigInteger(1, new byte[] {
+        (byte) (a.hi() >>> 56), (byte) (a.hi() >>> 48), (byte) (a.hi() >>> 40),
+        (byte) (a.hi() >>> 32), (byte) (a.hi() >>> 24), (byte) (a.hi() >>> 16),
+        (byte) (a.hi() >>> 8), (byte) a.hi(),
+        (byte) (a.lo() >>> 56), (byte) (a.lo() >>> 48), (byte) (a.lo() >>> 40),
+        (byte) (a.lo() >>> 32), (byte) (a.lo() >>> 24), (byte) (a.lo() >>> 16),
+        (byte) (a.lo() >>> 8), (byte) a.lo()});
+  }
+
+  private static String neighbour(IpAddr a, String iface, String mac) {
+    return "neigh replace " + a + " lladdr " + mac
+        + " dev " + iface + " nud permanent\n";
+  }
+
+  /**
+   * Makes sure the next hop of a packet the interpreter expects to leave has a neighbour entry,
+   * so the kernel sends it without resolving the address first. When the interpreter is wrong
+   * about the route, the kernel still has to resolve, and the frame it sends instead shows the
+   * difference.
+   */
+  void neighbourFor(Decision d) throws IOException {
+    if (!d.outcome().passes() || d.outIface() == null) {
+      return;
+    }
+    Link link = links.get(d.outIface());
+    if (link == null) {
+      return;
+    }
+    IpAddr dst = d.after().dst();
+    if (host.isBroadcast(dst) || multicast(dst)) {
+      return;
+    }
+    IpAddr next = host.route(dst).map(h -> h.local() ? null : h.nextHop()).orElse(null);
+    if (next != null && neighbours.add(next + "%" + link.iface())) {
+      batch(fw, neighbour(next, link.iface(), link.peerMac()));
+    }
+  }
+
+  private static boolean multicast(IpAddr a) {
+    return a.family() == Family.IPV4 ? (a.lo() >>> 28) == 0xe : (a.hi() >>> 56) == 0xff;
   }
 
   /** No link-local addresses, DAD or router solicitations: the links stay silent. */
@@ -150,14 +288,21 @@ final class Topology implements AutoCloseable {
     }
   }
 
-  private static void addr(Netns ns, String dev, String v4, String v6) throws IOException {
-    ns.run("ip", "addr", "add", v4, "dev", dev);
-    ns.run("ip", "-6", "addr", "add", v6, "dev", dev, "nodad");
-    ns.run("ip", "link", "set", dev, "up");
-  }
-
   private static String mac(Netns ns, String dev) throws IOException {
     return ns.run("cat", "/sys/class/net/" + dev + "/address").strip();
+  }
+
+  /** Runs {@code ip -batch} in a namespace: one process for many commands. */
+  private static void batch(Netns ns, String commands) throws IOException {
+    Path f = Files.createTempFile("policyc-ip", ".batch");
+    try {
+      Files.writeString(f, commands, StandardCharsets.UTF_8);
+      ns.run("ip", "-batch", f.toString());
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + "\n  running:\n" + commands, e);
+    } finally {
+      Files.deleteIfExists(f);
+    }
   }
 
   static void nft(Netns ns, String script) throws IOException {
@@ -227,16 +372,39 @@ final class Topology implements AutoCloseable {
     }
   }
 
+  /** The agent at the far end of one of the firewall's interfaces. */
+  Agent peer(String iface) {
+    Link l = links.get(iface);
+    if (l == null) {
+      throw new IllegalArgumentException("the topology has no link " + iface);
+    }
+    return l.agent();
+  }
+
   @Override
   public void close() throws IOException {
-    for (Agent a : new Agent[] {clAgent, svAgent, fwAgent}) {
-      if (a != null) {
-        a.close();
+    IOException first = null;
+    fwAgent.close();
+    for (Link l : links.values()) {
+      l.agent().close();
+    }
+    for (Netns ns : allNamespaces()) {
+      try {
+        ns.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
       }
     }
-    for (Netns ns : new Netns[] {fw, cl, sv}) {
-      ns.close();
-    }
     Files.deleteIfExists(script);
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private List<Netns> allNamespaces() {
+    List<Netns> all = new ArrayList<>();
+    all.add(fw);
+    links.values().forEach(l -> all.add(l.peer()));
+    return all;
   }
 }

@@ -1,6 +1,7 @@
 package dev.policyc.compiler.testing;
 
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
@@ -71,6 +72,26 @@ public final class RandomPackets {
         }
         if (e.ports() != null) {
           edges(e.ports(), ps);
+        }
+      }
+    }
+    if (policy.host() != null) {
+      // the host's own addresses, the edges of its subnets, its gateways and routed prefixes
+      for (HostModel.Iface i : policy.host().ifaces()) {
+        ifs.add(i.name());
+        for (HostModel.IfAddr a : i.addrs()) {
+          Set<IpAddr> pool = a.addr().family() == Family.IPV4 ? a4 : a6;
+          pool.add(a.addr());
+          edges(a.subnet(), pool);
+        }
+      }
+      for (HostModel.Route r : policy.host().routes()) {
+        Set<IpAddr> pool = r.dst().family() == Family.IPV4 ? a4 : a6;
+        if (r.via() != null) {
+          pool.add(r.via());
+        }
+        if (!r.dst().isAll()) {
+          edges(r.dst(), pool);
         }
       }
     }
