@@ -492,8 +492,16 @@ public final class Interpreter {
       if (hop.isEmpty()) {
         return new Route(false, null, null, Outcome.NO_ROUTE);
       }
-      if (pkt.family() == Family.IPV4 && !"lo".equals(inIf) && host.isLocal(pkt.src())) {
-        return new Route(false, null, null, Outcome.MARTIAN); // __mkroute_input validates it
+      if (pkt.family() == Family.IPV4 && !"lo".equals(inIf)) {
+        if (host.isLocal(pkt.src())) {
+          return new Route(false, null, null, Outcome.MARTIAN); // __mkroute_input validates it
+        }
+        // Back out of the interface it came in on, fib_validate_source makes the full reverse
+        // lookup (to decide on a redirect; send_redirects is on by default), and a source that
+        // routes as broadcast is a martian.
+        if (hop.get().dev().equals(inIf) && host.isBroadcast(pkt.src())) {
+          return new Route(false, null, null, Outcome.MARTIAN);
+        }
       }
       return new Route(false, hop.get().dev(), hop.get().nextHop(), null);
     }

@@ -294,6 +294,28 @@ class InterpreterTest {
             - { to: 198.51.100.0/24, via: 10.0.0.254, dev: eth1 }
         """);
 
+    /**
+     * A packet forwarded back out of the interface it came in on gets fib_validate_source's full
+     * reverse lookup: a subnet broadcast source is a martian there, and only there.
+     */
+    @Test
+    void aBroadcastSourceIsAMartianOnlyWhenForwardedBackOutOfItsInterface() {
+      IrPolicy p = compile("""
+          host:
+            interfaces:
+              eth0: { addresses: [192.0.2.1/30] }
+              eth1: { addresses: [198.51.100.1/30] }
+            routes:
+              - { to: default, via: 198.51.100.2, dev: eth1 }
+          """);
+      assertEquals(Outcome.MARTIAN,
+          decide(p, "udp 198.51.100.3:81 -> 10.9.9.20:79 in eth1").outcome());
+      assertEquals(Outcome.MARTIAN,
+          decide(p, "udp 192.0.2.3:81 -> 10.9.9.20:79 in eth1").outcome());
+      assertEquals(Outcome.FORWARDED,
+          decide(p, "udp 198.51.100.3:81 -> 10.9.9.20:79 in eth0").outcome());
+    }
+
     @Test
     void aLocalAddressIsDelivered() {
       Decision d = decide(ir, "tcp 203.0.113.9:51515 -> 10.0.0.1:22 in eth0");

@@ -13,10 +13,14 @@ import dev.policyc.compiler.ir.Packet;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One kernel experiment per semantic rule of DESIGN §3 that the kernel can show: each policy is
@@ -365,5 +369,52 @@ class KernelOracleTargetedTest {
           true, Map.of());
       assertEquals("2001:db8:b::2", v6.kernel().at("wan0").get(0).str("src"));
     }
+  }
+
+  /** Mismatches random campaigns found, each fixed in the interpreter and kept here. */
+  static Stream<Arguments> campaignFindings() {
+    return Stream.of(
+        Arguments.of("TCPMSS adds an MSS option to a SYN without payload: 4 bytes longer",
+            """
+            mangle:
+              OUTPUT:
+                - { match: { proto: tcp, syn: true }, action: { tcpmss: clamp-to-pmtu } }
+                - { match: { length: "44" }, action: accept }
+            """, "tcp 10.77.0.1:1000 -> 10.9.9.9:80 flags SYN", Outcome.SENT),
+        Arguments.of("MASQUERADE out of loopback after REDIRECT: IPv6 picks ::1",
+            """
+            nat:
+              OUTPUT:
+                - { match: { family: ipv6 }, action: redirect }
+              POSTROUTING:
+                - { match: { family: ipv6 }, action: masquerade }
+            """, "udp [2001:db8:77::1]:1000 -> [2001:db8:9::9]:53", Outcome.DELIVERED),
+        Arguments.of("CT --notrack alone does not switch conntrack on: no defragmentation",
+            """
+            raw:
+              OUTPUT:
+                - action: notrack
+            """, "tcp 10.77.0.1:1 -> 10.30.178.231:443 frag", Outcome.SENT),
+        Arguments.of("a broadcast source forwarded back out of its interface is a martian",
+            """
+            filter:
+              FORWARD:
+                - action: accept
+            """, "udp 198.51.100.3:81 -> 10.9.9.20:79 in eth1", Outcome.MARTIAN),
+        Arguments.of("REJECT does not answer a packet to a subnet broadcast address",
+            """
+            filter:
+              INPUT:
+                - action: reject
+            """, "tcp 203.0.113.9:10458 -> 192.0.2.3:21 in eth0 flags SYN", Outcome.REJECTED));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("campaignFindings")
+  void campaignFinding(String what, String yaml, String packet, Outcome outcome)
+      throws Exception {
+    Interpreter s = load(yaml);
+    Result r = send(s, packet);
+    assertEquals(outcome, r.decision().outcome(), what);
   }
 }
