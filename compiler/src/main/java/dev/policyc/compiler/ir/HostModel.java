@@ -264,6 +264,57 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     return Optional.ofNullable(best).map(IfAddr::addr);
   }
 
+  /**
+   * The address REDIRECT gives a packet arriving on {@code iface} for {@code dst}: IPv4, the
+   * interface's first address (nf_nat_redirect_ipv4); IPv6, the first address in the kernel's
+   * list for the interface (by scope, newest first) whose scope is the destination's
+   * (nf_nat_redirect_ipv6 since Linux 6.6). Empty when there is none: the kernel drops the
+   * packet.
+   */
+  public Optional<IpAddr> redirectTarget(String iface, IpAddr dst) {
+    Optional<Iface> i = iface(iface);
+    if (i.isEmpty()) {
+      return Optional.empty();
+    }
+    if (dst.family() == Family.IPV4) {
+      return i.get().addrs().stream().map(IfAddr::addr)
+          .filter(a -> a.family() == Family.IPV4).findFirst();
+    }
+    List<IfAddr> v6 = new ArrayList<>();
+    for (IfAddr ia : i.get().addrs()) {
+      if (ia.addr().family() == Family.IPV6) {
+        v6.add(0, ia);
+      }
+    }
+    v6.sort(java.util.Comparator.comparingInt(ia -> -scopeV6(ia.addr())));
+    int want = addrScope(dst);
+    return v6.stream().map(IfAddr::addr).filter(a -> addrScope(a) == want).findFirst();
+  }
+
+  /**
+   * ipv6_addr_scope: the scope bits of __ipv6_addr_type, by which an address is host
+   * (loopback), link-local, site-local or global; multicast by its scope field, where only
+   * interface-, link- and site-local scopes are told apart.
+   */
+  static int addrScope(IpAddr a) {
+    int s;
+    if ((a.hi() >>> 56) == 0xff) {
+      s = (int) ((a.hi() >>> 48) & 0xf);
+    } else if (a.hi() == 0 && a.lo() == 1) {
+      s = 1;
+    } else if ((a.hi() >>> 54) == (0xfe80L >>> 6)) {
+      s = 2;
+    } else if ((a.hi() >>> 54) == (0xfec0L >>> 6)) {
+      s = 5;
+    } else {
+      s = 14;
+    }
+    return switch (s) {
+      case 1, 2, 5 -> s;
+      default -> 14;
+    };
+  }
+
   /** The RFC 6724 rules Linux applies, as a vector compared left to right, higher is better. */
   private static long[] scoreV6(IfAddr cand, boolean onDev, IpAddr dst, int dstScope) {
     int scope = scopeV6(cand.addr());

@@ -785,14 +785,9 @@ public final class Interpreter {
         } else if (host == null) {
           to = null;
         } else {
-          to = host.iface(inIf)
-              .flatMap(i -> i.addrs().stream()
-                  .map(HostModel.IfAddr::addr)
-                  .filter(a -> a.family() == pkt.family())
-                  .findFirst())
-              .orElse(null);
+          to = host.redirectTarget(inIf, pkt.dst()).orElse(null);
           if (to == null) {
-            return false; // nf_nat_redirect: no address on the input device
+            return false; // nf_nat_redirect: no (fitting) address on the input device
           }
         }
         int port = dstPort(rd.ports());

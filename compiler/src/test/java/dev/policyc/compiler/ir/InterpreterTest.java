@@ -804,6 +804,29 @@ class InterpreterTest {
       assertTrue(path(d).contains("PREROUTING nat/PREROUTING #1 REDIRECT 3128"), path(d)::toString);
     }
 
+    /**
+     * nf_nat_redirect_ipv6 takes the input interface's address of the destination's scope, the
+     * newest first; a site-local destination with no site-local address there is dropped.
+     */
+    @Test
+    void ipv6RedirectTakesAnAddressOfTheDestinationsScope() {
+      IrPolicy p = compile("""
+          host:
+            interfaces:
+              eth0: { addresses: ["2001:db8:1::1/64", "fe80::1/64", "2001:db8:2::1/64"] }
+          nat:
+            PREROUTING:
+              - { action: redirect }
+          """);
+      Decision global = decide(p, "udp [2001:db8:9::5]:1000 -> [2001:db8:7::7]:53 in eth0");
+      assertEquals(Outcome.DELIVERED, global.outcome());
+      assertEquals(ip("2001:db8:2::1"), global.after().dst());
+      Decision link = decide(p, "udp [2001:db8:9::5]:1000 -> [fe80::9]:53 in eth0");
+      assertEquals(ip("fe80::1"), link.after().dst());
+      Decision site = decide(p, "udp [2001:db8:9::5]:1000 -> [fec0::1]:53 in eth0");
+      assertEquals(Outcome.DROPPED, site.outcome());
+    }
+
     @Test
     void redirectInOutputGoesToLoopback() {
       IrPolicy p = compile(ROUTER, """

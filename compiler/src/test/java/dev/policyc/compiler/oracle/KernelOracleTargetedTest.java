@@ -406,7 +406,14 @@ class KernelOracleTargetedTest {
             filter:
               INPUT:
                 - action: reject
-            """, "tcp 203.0.113.9:10458 -> 192.0.2.3:21 in eth0 flags SYN", Outcome.REJECTED));
+            """, "tcp 203.0.113.9:10458 -> 192.0.2.3:21 in eth0 flags SYN", Outcome.REJECTED),
+        Arguments.of("IPv6 REDIRECT needs an address of the destination's scope",
+            """
+            nat:
+              PREROUTING:
+                - { match: { family: ipv6 }, action: redirect }
+            """, "tcp [2001:db8:1:2::9]:1023 -> [feff:1b0::781]:8707 in eth0 flags SYN",
+            Outcome.DROPPED));
   }
 
   @ParameterizedTest(name = "{0}")
