@@ -48,6 +48,25 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     return hasAddress(a) || isAnycast(a);
   }
 
+  /**
+   * True for an address assigned to an interface: the model's addresses, and loopback's
+   * 127.0.0.1 and ::1 (not the rest of 127.0.0.0/8). The routing code refuses these as the
+   * source of an arriving packet (inet_lookup_ifaddr_rcu in fib_validate_source).
+   */
+  public boolean isAssigned(IpAddr a) {
+    if (a.equals(IpAddr.parse("127.0.0.1")) || a.equals(IpAddr.parse("::1"))) {
+      return true;
+    }
+    for (Iface i : ifaces) {
+      for (IfAddr ia : i.addrs()) {
+        if (ia.addr().equals(a)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** True for an address of this host or loopback: what addrtype calls LOCAL. */
   public boolean hasAddress(IpAddr a) {
     if (a.family() == Family.IPV4 && IpRange.parse("127.0.0.0/8").contains(a)) {

@@ -391,8 +391,13 @@ public final class Interpreter {
         return finish(null);
       }
       attachConntrack();
+      long markBefore = pkt.mark();
+      int tosBefore = pkt.tos();
       if (!table(Table.MANGLE)) {
         return finish(null);
+      }
+      if ((pkt.mark() != markBefore || pkt.tos() != tosBefore) && reroutingFails(route)) {
+        return finish(Outcome.DROPPED);
       }
       IpAddr before = pkt.dst();
       if (natEligible() && !dstNatDone) {
@@ -410,6 +415,9 @@ public final class Interpreter {
         route = routeOutgoing();
         if (route.outcome != null) {
           return finish(route.outcome);
+        }
+        if (reroutingFails(route)) {
+          return finish(Outcome.DROPPED);
         }
       }
       if (!table(Table.FILTER)) {
@@ -439,6 +447,16 @@ public final class Interpreter {
         return finish(null);
       }
       return finish(Outcome.DELIVERED);
+    }
+
+    /**
+     * Whether ip_route_me_harder fails for a packet the host sends: mangle OUTPUT changed its
+     * mark or TOS, or nat OUTPUT its destination, and the new route lookup keeps the packet's
+     * own source; an IPv4 loopback source off a loopback device is refused (__mkroute_output),
+     * and the hook drops the packet.
+     */
+    private boolean reroutingFails(Route route) {
+      return pkt.family() == Family.IPV4 && isLoopback(pkt.src()) && !route.local;
     }
 
     private boolean postrouting(String dev, IpAddr nextHop) {
@@ -493,7 +511,7 @@ public final class Interpreter {
         return new Route(false, null, null, Outcome.NO_ROUTE);
       }
       if (pkt.family() == Family.IPV4 && !"lo".equals(inIf)) {
-        if (host.isLocal(pkt.src())) {
+        if (host.isAssigned(pkt.src())) {
           return new Route(false, null, null, Outcome.MARTIAN); // __mkroute_input validates it
         }
         // Back out of the interface it came in on, fib_validate_source makes the full reverse
@@ -518,7 +536,7 @@ public final class Interpreter {
       boolean lo = "lo".equals(inIf);
       Route local = new Route(true, null, null, null);
       Route martian = new Route(false, null, null, Outcome.MARTIAN);
-      boolean srcLocal = !lo && host.isLocal(s); // fib_validate_source refuses our own address
+      boolean srcLocal = !lo && host.isAssigned(s); // fib_validate_source refuses our own address
       if (V4_MULTICAST.contains(d)) {
         if (!d.equals(V4_ALL_HOSTS)) {
           return martian; // not a group the host joined, and no multicast routing

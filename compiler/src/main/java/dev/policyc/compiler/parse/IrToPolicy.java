@@ -85,7 +85,8 @@ public final class IrToPolicy {
     }
     List<Host.Route> routes = new ArrayList<>();
     for (HostModel.Route r : h.routes()) {
-      String to = r.dst().isAll() ? "default" : r.dst().toString();
+      // "default" without a gateway means both families; only a gateway says which one
+      String to = r.dst().isAll() && r.via() != null ? "default" : r.dst().toString();
       routes.add(new Host.Route(to, r.via() == null ? null : r.via().toString(), r.dev()));
     }
     return new Host(h.forwarding(), ifaces, routes);

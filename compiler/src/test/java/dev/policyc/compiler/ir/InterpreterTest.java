@@ -295,6 +295,52 @@ class InterpreterTest {
         """);
 
     /**
+     * fib_validate_source refuses the addresses assigned to interfaces as sources, and of
+     * 127.0.0.0/8 only lo's 127.0.0.1; the rest of it is a martian off lo, but the limited
+     * broadcast check comes first.
+     */
+    @Test
+    void onlyAssignedAddressesCountAsOwnSources() {
+      IrPolicy p = compile("""
+          host:
+            interfaces:
+              eth0: { addresses: [192.0.2.1/30] }
+          """);
+      assertEquals(Outcome.DELIVERED,
+          decide(p, "gre 127.77.58.184 -> 255.255.255.255 in eth0").outcome());
+      assertEquals(Outcome.MARTIAN,
+          decide(p, "gre 127.0.0.1 -> 255.255.255.255 in eth0").outcome());
+      assertEquals(Outcome.MARTIAN,
+          decide(p, "gre 192.0.2.1 -> 255.255.255.255 in eth0").outcome());
+    }
+
+    /**
+     * A mark or TOS changed in mangle OUTPUT makes the kernel route the packet again with its
+     * own source (ip_route_me_harder), and an IPv4 loopback source may not leave by eth0.
+     */
+    @Test
+    void reroutingAfterMangleOutputRefusesALoopbackSourceOffLo() {
+      IrPolicy p = compile("""
+          host:
+            interfaces:
+              eth0: { addresses: [192.0.2.1/30] }
+            routes:
+              - { to: default, via: 192.0.2.2, dev: eth0 }
+          mangle:
+            OUTPUT:
+              - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
+          """);
+      Decision d = decide(p, "udp 127.0.0.1:442 -> 10.9.9.9:8080");
+      assertEquals(Outcome.DROPPED, d.outcome());
+      assertEquals(List.of("OUTPUT mangle/OUTPUT #1 MARK 0x1/0xffffffff",
+          "OUTPUT mangle/OUTPUT policy ACCEPT"),
+          path(d));
+      assertEquals(Outcome.SENT, decide(p, "tcp 127.0.0.1:442 -> 10.9.9.9:8080").outcome(),
+          "no change, no new route");
+      assertEquals(Outcome.SENT, decide(p, "udp 192.0.2.1:442 -> 10.9.9.9:8080").outcome());
+    }
+
+    /**
      * A packet forwarded back out of the interface it came in on gets fib_validate_source's full
      * reverse lookup: a subnet broadcast source is a martian there, and only there.
      */

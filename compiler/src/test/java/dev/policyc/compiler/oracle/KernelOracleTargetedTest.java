@@ -284,8 +284,8 @@ class KernelOracleTargetedTest {
 
   /**
    * A real non-first fragment: without conntrack it reaches the rules and only {@code -f}
-   * matches it (not the port match); with conntrack, defragmentation holds it before every
-   * table.
+   * matches it (not the port match), but one for the host itself waits for reassembly before
+   * INPUT; with conntrack, defragmentation holds it before every table.
    */
   @Test
   void fragmentsReachTheRulesOnlyWithoutConntrack() throws Exception {
@@ -298,6 +298,8 @@ class KernelOracleTargetedTest {
     Result r = send(s, "udp 192.0.2.2:1000 -> 10.9.9.9:53 in eth0 frag len 60");
     assertEquals(Map.of("filter/FORWARD/#2", 1L), r.kernel().path());
     assertEquals(Outcome.FORWARDED, r.decision().outcome());
+    Result forHost = send(s, "udp 192.0.2.2:1000 -> 192.0.2.1:53 in eth0 frag len 60");
+    assertEquals(Outcome.HELD, forHost.decision().outcome(), "reassembled before INPUT");
 
     Interpreter tracked = load("""
         filter:
@@ -407,6 +409,26 @@ class KernelOracleTargetedTest {
               INPUT:
                 - action: reject
             """, "tcp 203.0.113.9:10458 -> 192.0.2.3:21 in eth0 flags SYN", Outcome.REJECTED),
+        Arguments.of("! --sport P ! --dport Q: iptables-nft 1.8.9 would compare both at once",
+            """
+            mangle:
+              PREROUTING:
+                - match: { proto: tcp, sport: { not: "443" }, dport: { not: "53" } }
+                  action: accept
+            """, "tcp 10.1.2.3:443 -> 10.9.9.9:80 in eth0 flags SYN", Outcome.FORWARDED),
+        Arguments.of("of 127.0.0.0/8 only 127.0.0.1 is an own source; broadcast comes first",
+            """
+            filter:
+              INPUT:
+                - action: accept
+            """, "gre 127.77.58.184 -> 255.255.255.255 in eth0 len 28",
+            Outcome.DELIVERED),
+        Arguments.of("a mark set in mangle OUTPUT reroutes; a loopback source may not leave",
+            """
+            mangle:
+              OUTPUT:
+                - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
+            """, "udp 127.0.0.1:442 -> 10.9.9.9:8080", Outcome.DROPPED),
         Arguments.of("IPv6 REDIRECT needs an address of the destination's scope",
             """
             nat:

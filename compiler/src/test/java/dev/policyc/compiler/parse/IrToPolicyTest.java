@@ -9,6 +9,7 @@ import dev.policyc.compiler.ir.Interpreter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.testing.Property;
+import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
 import dev.policyc.dsl.Family;
@@ -36,6 +37,10 @@ class IrToPolicyTest {
     int trials = Property.trials(500);
     Property.forAll("lower(yaml(IrToPolicy(IR))) = IR", Property.seed(4242L), trials, rnd -> {
       IrPolicy p = new RandomPolicies(rnd).policy(RandomPolicies.Options.KERNEL);
+      if (rnd.nextBoolean()) {
+        p = new IrPolicy(p.name(), new RandomHostModels(rnd).next(), p.sets(), p.ipv4(),
+            p.ipv6());
+      }
       RandomPackets gen = new RandomPackets(rnd, p);
       List<Packet> packets = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
@@ -66,6 +71,10 @@ class IrToPolicyTest {
     PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
     if (!r.ok()) {
       return "the YAML does not compile: " + r.diagnostics() + "\n" + yaml;
+    }
+    if (!java.util.Objects.equals(c.policy().host(), r.ir().host())) {
+      return "the host model changed: " + c.policy().host() + "\n  became " + r.ir().host()
+          + "\n" + yaml;
     }
     for (Packet p : c.packets()) {
       Decision a = Interpreter.decide(c.policy(), p);

@@ -139,31 +139,38 @@ public final class IptablesEmitter {
         }
       } else if (isPortModule(m)) {
         sb.append(" -m ").append(Protocols.portModule(proto));
+        Match.Ports apart = bothPortsNegatedSingly(ms, proto);
         for (int kind = 0; kind < 3; kind++) {
           final int k = kind;
           int j = find(ms, done, i, x -> portKind(x) == k);
           if (j < 0) {
             continue;
           }
-          done[j] = true;
           Match x = ms.get(j);
+          if (x == apart) {
+            continue; // printed by its own multiport module below
+          }
+          done[j] = true;
           if (isDefault(x)) {
             continue; // iptables-save omits it; "-m tcp" alone still refuses non-first fragments
           }
           if (x instanceof Match.Ports p) {
-            PortRange pr = p.ranges().get(0);
-            boolean negated = p.negated();
-            if (negated && pr.lo() == 0 && pr.hi() > 0 && pr.hi() < 65535) {
-              // iptables-nft saves "! --sport 0:N" as the positive "--sport N+1:65535"
-              pr = new PortRange(pr.hi() + 1, 65535);
-              negated = false;
-            }
-            neg(sb, negated).append(p.side() == Side.SRC ? " --sport " : " --dport ").append(pr);
+            PortRange pr = saved(p);
+            neg(sb, negatedAsSaved(p)).append(p.side() == Side.SRC ? " --sport " : " --dport ")
+                .append(pr);
           } else {
             Match.TcpFlags t = (Match.TcpFlags) x;
             neg(sb, t.negated()).append(" --tcp-flags ").append(flags(t.mask())).append(' ')
                 .append(flags(t.comp()));
           }
+        }
+        if (apart != null) {
+          for (int j = 0; j < ms.size(); j++) {
+            if (ms.get(j) == apart) {
+              done[j] = true;
+            }
+          }
+          sb.append(" -m multiport ! --sports ").append(apart.ranges().get(0).lo());
         }
       } else if (m instanceof Match.Ports p) {
         done[i] = true;
@@ -188,6 +195,48 @@ public final class IptablesEmitter {
         single(sb, m, f);
       }
     }
+  }
+
+  /** The range iptables-nft saves: "! --sport 0:N" becomes the positive "--sport N+1:65535". */
+  private static PortRange saved(Match.Ports p) {
+    PortRange pr = p.ranges().get(0);
+    return rewrittenWhenSaved(p) ? new PortRange(pr.hi() + 1, 65535) : pr;
+  }
+
+  private static boolean negatedAsSaved(Match.Ports p) {
+    return p.negated() && !rewrittenWhenSaved(p);
+  }
+
+  private static boolean rewrittenWhenSaved(Match.Ports p) {
+    PortRange pr = p.ranges().get(0);
+    return p.negated() && pr.lo() == 0 && pr.hi() > 0 && pr.hi() < 65535;
+  }
+
+  /**
+   * The source port match of a TCP or UDP rule that says {@code ! --sport P ! --dport Q} with
+   * single non-zero ports, else null. iptables-nft 1.8.9 compiles that pair into one 32-bit
+   * compare, {@code (sport, dport) != (P, Q)}, which matches unless both ports are equal
+   * (add_nft_tcpudp; the kernel oracle caught it). policyc prints the source port through
+   * {@code -m multiport ! --sports P} instead, which the kernel evaluates as written and
+   * iptables-save prints back unchanged.
+   */
+  private static Match.Ports bothPortsNegatedSingly(List<Match> ms, int proto) {
+    if (proto != Protocols.TCP && proto != Protocols.UDP) {
+      return null;
+    }
+    Match.Ports src = null;
+    boolean dst = false;
+    for (Match m : ms) {
+      if (m instanceof Match.Ports p && p.ranges().size() == 1 && negatedAsSaved(p)
+          && p.ranges().get(0).isSingle() && p.ranges().get(0).lo() != 0) {
+        if (p.side() == Side.SRC) {
+          src = p;
+        } else {
+          dst = true;
+        }
+      }
+    }
+    return dst ? src : null;
   }
 
   /** 0 sport, 1 dport, 2 tcp flags for matches one {@code -m tcp}-style module holds; else -1. */
