@@ -162,6 +162,15 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     if (isLocal(dst)) {
       return Optional.of(new Hop("lo", dst, true));
     }
+    return lookup(dst).map(r -> new Hop(r.dev(), r.via() == null ? dst : r.via(), false));
+  }
+
+  /**
+   * The route the longest-prefix lookup picks for {@code dst} among the connected subnets and the
+   * declared routes (connected first among equal prefixes), local addresses aside; empty if
+   * none.
+   */
+  public Optional<Route> lookup(IpAddr dst) {
     List<Route> table = new ArrayList<>();
     for (Iface i : ifaces) {
       for (IfAddr ia : i.addrs()) {
@@ -180,10 +189,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
         }
       }
     }
-    if (best == null) {
-      return Optional.empty();
-    }
-    return Optional.of(new Hop(best.dev(), best.via() == null ? dst : best.via(), false));
+    return Optional.ofNullable(best);
   }
 
   /**

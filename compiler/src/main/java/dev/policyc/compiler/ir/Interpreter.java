@@ -452,11 +452,13 @@ public final class Interpreter {
     /**
      * Whether ip_route_me_harder fails for a packet the host sends: mangle OUTPUT changed its
      * mark or TOS, or nat OUTPUT its destination, and the new route lookup keeps the packet's
-     * own source; an IPv4 loopback source off a loopback device is refused (__mkroute_output),
-     * and the hook drops the packet.
+     * own source when it is a local or unicast one; an IPv4 loopback source off a loopback device
+     * is refused (__mkroute_output), and the hook drops the packet.
      */
     private boolean reroutingFails(Route route) {
-      return pkt.family() == Family.IPV4 && isLoopback(pkt.src()) && !route.local;
+      // 127.255.255.255 is a broadcast address: the lookup goes without a source and succeeds
+      return pkt.family() == Family.IPV4 && isLoopback(pkt.src()) && !route.local
+          && pkt.src().lo() != 0x7fffffffL;
     }
 
     private boolean postrouting(String dev, IpAddr nextHop) {

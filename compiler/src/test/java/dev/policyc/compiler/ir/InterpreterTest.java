@@ -338,6 +338,8 @@ class InterpreterTest {
       assertEquals(Outcome.SENT, decide(p, "tcp 127.0.0.1:442 -> 10.9.9.9:8080").outcome(),
           "no change, no new route");
       assertEquals(Outcome.SENT, decide(p, "udp 192.0.2.1:442 -> 10.9.9.9:8080").outcome());
+      assertEquals(Outcome.SENT, decide(p, "udp 127.255.255.255:442 -> 10.9.9.9:8080").outcome(),
+          "a broadcast source is left out of the new lookup");
     }
 
     /**

@@ -99,7 +99,7 @@ final class Compare {
    * The answer the firewall's kernel must send for a rejected or expired packet, if any. The
    * kernel answers neither broadcast nor multicast packets, nor ICMP errors, nor a non-first
    * fragment, and it needs a route back to the source; IPv6 never answers a source that is the
-   * subnet-router anycast address of a connected subnet (icmpv6_route_lookup).
+   * first address of the on-link prefix it routes by (icmpv6_route_lookup).
    */
   static String expectedAnswer(HostModel host, Packet p, Decision d) {
     if (p.fragment()) {
@@ -149,14 +149,10 @@ final class Compare {
       return false;
     }
     if (host != null) {
-      for (HostModel.Iface i : host.ifaces()) {
-        for (HostModel.IfAddr a : i.addrs()) {
-          if (a.addr().family() == Family.IPV6 && a.prefixLength() < 127
-              && a.subnet().first().equals(p.src())) {
-            return false;
-          }
-        }
-      }
+      // ipv6_anycast_destination: the source is the first address of the on-link prefix (a
+      // connected subnet or a route without gateway) the answer would be routed by
+      return host.lookup(p.src()).filter(r -> r.via() == null && r.dst().prefixLength() < 127
+          && r.dst().first().equals(p.src())).isEmpty();
     }
     return true;
   }

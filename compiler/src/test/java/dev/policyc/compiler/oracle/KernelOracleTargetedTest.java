@@ -373,6 +373,42 @@ class KernelOracleTargetedTest {
     }
   }
 
+  /**
+   * The firewall answers an expired packet only with a route back to its source, and IPv6 not
+   * to a source that is the first address of the on-link prefix it routes by (the kernel takes
+   * it for an anycast address).
+   */
+  @Test
+  void answersNeedARouteBackAndNoAnycastSource() throws Exception {
+    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    IrPolicy ir = compile("""
+        host:
+          interfaces:
+            eth0: { addresses: [10.0.0.1/24, "2001:db8:a::1/64"] }
+            eth1: { addresses: [10.1.0.1/24, "2001:db8:b::1/64"] }
+          routes:
+            - { to: "2001:db8:ff60::/43", dev: eth0 }
+        filter:
+          FORWARD:
+            - action: accept
+        """);
+    try (Topology t = Topology.create(ir.host())) {
+      KernelProbe kp = new KernelProbe(t);
+      Interpreter s = load(t, kp, ir);
+      Map<String, Long> timeExceeded = Map.of("icmp-time-exceeded", 1L);
+      assertEquals(timeExceeded, send(t, kp, s, "udp 10.0.0.9:1 -> 10.1.0.9:53 in eth0 ttl 1",
+          true, Map.of()).kernel().answers());
+      assertEquals(Map.of(), send(t, kp, s, "udp 192.0.2.9:1 -> 10.1.0.9:53 in eth0 ttl 1",
+          true, Map.of()).kernel().answers(), "no route back to 192.0.2.9");
+      assertEquals(Map.of("icmp6-time-exceeded", 1L), send(t, kp, s,
+          "udp [2001:db8:ff60::1]:1 -> [2001:db8:b::9]:53 in eth0 ttl 1", true, Map.of())
+          .kernel().answers());
+      assertEquals(Map.of(), send(t, kp, s,
+          "udp [2001:db8:ff60::]:1 -> [2001:db8:b::9]:53 in eth0 ttl 1", true, Map.of())
+          .kernel().answers(), "the first address of an on-link route counts as anycast");
+    }
+  }
+
   /** Mismatches random campaigns found, each fixed in the interpreter and kept here. */
   static Stream<Arguments> campaignFindings() {
     return Stream.of(
@@ -429,6 +465,12 @@ class KernelOracleTargetedTest {
               OUTPUT:
                 - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
             """, "udp 127.0.0.1:442 -> 10.9.9.9:8080", Outcome.DROPPED),
+        Arguments.of("127.255.255.255 is a broadcast source: rerouting leaves it out",
+            """
+            mangle:
+              OUTPUT:
+                - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
+            """, "udp 127.255.255.255:442 -> 10.9.9.9:8080", Outcome.SENT),
         Arguments.of("IPv6 REDIRECT needs an address of the destination's scope",
             """
             nat:
