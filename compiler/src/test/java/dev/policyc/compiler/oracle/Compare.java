@@ -72,12 +72,7 @@ final class Compare {
       }
     }
     String answer = expectedAnswer(host, p, d);
-    Set<String> seen = new java.util.TreeSet<>();
-    o.answers().forEach((k, v) -> {
-      if (!k.equals("other") && v > 0) {
-        seen.add(k);
-      }
-    });
+    Set<String> seen = new java.util.TreeSet<>(o.answers().keySet());
     if (d.outcome() != Outcome.DELIVERED) {
       Set<String> want2 = answer == null ? Set.of() : Set.of(answer);
       boolean noRouteAnswer = d.outcome() == Outcome.NO_ROUTE;
@@ -114,17 +109,20 @@ final class Compare {
     if (multicast(dst) || (host != null && host.isBroadcast(dst))) {
       return null; // the packet's own route is broadcast or multicast
     }
-    if (host != null && host.route(p.src()).isEmpty()) {
+    // the answer goes to the source the packet has when it is rejected or expires: after a
+    // MASQUERADE or SNAT of a looped-back packet, that one
+    IpAddr back = d.after().src();
+    if (host != null && host.route(back).isEmpty()) {
       return null; // no route back to the source
     }
     if (d.outcome() == Outcome.REJECTED) {
       if (d.rejectWith().equals("tcp-reset")) {
         return (p.tcpFlags() & 0x04) != 0 ? null : "tcp-reset";
       }
-      return icmpAnswerable(host, p) ? d.rejectWith() : null;
+      return icmpAnswerable(host, p, back) ? d.rejectWith() : null;
     }
     if (d.outcome() == Outcome.TTL_EXCEEDED) {
-      if (!icmpAnswerable(host, p)) {
+      if (!icmpAnswerable(host, p, back)) {
         return null;
       }
       return p.family() == Family.IPV4 ? "icmp-time-exceeded" : "icmp6-time-exceeded";
@@ -141,7 +139,7 @@ final class Compare {
   }
 
   /** icmp_send / icmp6_send refuse to answer ICMP errors and (IPv6) an anycast source. */
-  private static boolean icmpAnswerable(HostModel host, Packet p) {
+  private static boolean icmpAnswerable(HostModel host, Packet p, IpAddr back) {
     if (p.family() == Family.IPV4) {
       return !(p.proto() == Protocols.ICMP && Set.of(3, 4, 5, 11, 12).contains(p.icmpType()));
     }
@@ -151,8 +149,8 @@ final class Compare {
     if (host != null) {
       // ipv6_anycast_destination: the source is the first address of the on-link prefix (a
       // connected subnet or a route without gateway) the answer would be routed by
-      return host.lookup(p.src()).filter(r -> r.via() == null && r.dst().prefixLength() < 127
-          && r.dst().first().equals(p.src())).isEmpty();
+      return host.hasAddress(back) || host.lookup(back).filter(r -> r.via() == null && r.dst().prefixLength() < 127
+          && r.dst().first().equals(back)).isEmpty();
     }
     return true;
   }

@@ -406,6 +406,20 @@ class KernelOracleTargetedTest {
       assertEquals(Map.of(), send(t, kp, s,
           "udp [2001:db8:ff60::]:1 -> [2001:db8:b::9]:53 in eth0 ttl 1", true, Map.of())
           .kernel().answers(), "the first address of an on-link route counts as anycast");
+      // the answer goes to the source the packet has when rejected: MASQUERADE on the way out
+      // to the host's own address made it that address, which routes (locally)
+      Interpreter masq = load(t, kp, compile("""
+          nat:
+            POSTROUTING:
+              - action: masquerade
+          filter:
+            INPUT:
+              - action: reject
+          """));
+      Result r = send(t, kp, masq, "udp [2001:db8:9::1]:719 -> [2001:db8:a::1]:53", true,
+          Map.of());
+      assertEquals(Outcome.REJECTED, r.decision().outcome());
+      assertEquals(Map.of("icmp6-port-unreachable", 1L), r.kernel().answers());
     }
   }
 

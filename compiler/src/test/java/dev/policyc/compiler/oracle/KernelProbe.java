@@ -133,6 +133,8 @@ final class KernelProbe {
     Map<String, Long> answers = new LinkedHashMap<>(oracle);
     answers.remove("delivered");
     answers.remove("probe");
+    // what the firewall's kernel sends on its own (neighbour discovery, MLD reports) is noise
+    answers.remove("other");
     return new Observation(path, delivered, frames, answers, sent);
   }
 
