@@ -100,9 +100,13 @@ final class Compare {
     if (p.fragment()) {
       return null; // REJECT and ICMP never answer a non-first fragment
     }
-    if (loopback(d.after().dst()) && !loopback(d.after().src())) {
+    IpAddr from = d.after().src();
+    if (p.family() == Family.IPV4 && loopback(d.after().dst()) && !loopback(from)
+        && (host == null || !host.hasAddress(from))) {
       // the answer would leave from a loopback address to the outside, and the route lookup
-      // for it fails (ip_route_output_key_hash refuses a loopback source off lo)
+      // for it fails (ip_route_output_key_hash refuses a loopback source off lo); to one of the
+      // host's own addresses it stays on lo and is sent. IPv6 answers all the same (icmp6_send
+      // takes ::1, of host scope, as the source only on lo and otherwise selects one)
       return null;
     }
     IpAddr dst = d.after().dst();

@@ -485,6 +485,33 @@ class KernelOracleTargetedTest {
               OUTPUT:
                 - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
             """, "udp 127.255.255.255:442 -> 10.9.9.9:8080", Outcome.SENT),
+        Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv4 cannot answer outside from 127.0.0.1",
+            """
+            nat:
+              OUTPUT:
+                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
+            filter:
+              OUTPUT:
+                - { match: { family: ipv4 }, action: { reject: icmp-port-unreachable } }
+            """, "udp 10.77.0.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
+        Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv4 answers an own source on lo",
+            """
+            nat:
+              OUTPUT:
+                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
+            filter:
+              OUTPUT:
+                - { match: { family: ipv4 }, action: { reject: icmp-port-unreachable } }
+            """, "udp 198.51.100.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
+        Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv6 answers all the same",
+            """
+            nat:
+              OUTPUT:
+                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
+            filter:
+              OUTPUT:
+                - { match: { family: ipv6 }, action: { reject: icmp6-port-unreachable } }
+            """, "udp [2001:db8:77::1]:5000 -> [2001:db8:9::9]:53", Outcome.REJECTED),
         Arguments.of("IPv6 REDIRECT needs an address of the destination's scope",
             """
             nat:
