@@ -505,10 +505,13 @@ public final class Interpreter {
       } else if (host.isLocal(pkt.dst())) {
         return new Route(true, null, null, null);
       }
-      if (!host.forwarding()) {
-        return new Route(false, null, null, Outcome.NOT_FORWARDED);
-      }
       Optional<HostModel.Hop> hop = host.route(pkt.dst());
+      if (!host.forwarding()) {
+        // IPv6 looks the route up first and discards a packet without one (ip6_pkt_discard);
+        // IPv4 refuses to forward before the lookup matters (ip_route_input_slow)
+        boolean noRoute = pkt.family() == Family.IPV6 && hop.isEmpty();
+        return new Route(false, null, null, noRoute ? Outcome.NO_ROUTE : Outcome.NOT_FORWARDED);
+      }
       if (hop.isEmpty()) {
         return new Route(false, null, null, Outcome.NO_ROUTE);
       }

@@ -436,6 +436,29 @@ class InterpreterTest {
           decide(p, "tcp 192.0.2.7:40000 -> 10.0.0.1:22 in eth0").outcome());
     }
 
+    /**
+     * IPv6 looks the route up before it asks whether to forward (ip6_route_input, then
+     * ip6_forward): without a route the packet is discarded as NO_ROUTE, answered with an
+     * ICMPv6 no-route, even by a host that does not forward. IPv4 refuses to forward first.
+     */
+    @Test
+    void ipv6LooksTheRouteUpBeforeRefusingToForward() {
+      IrPolicy p = compile("""
+          host:
+            forwarding: false
+            interfaces:
+              eth0: { addresses: [192.0.2.10/24, "2001:db8:a::1/64"] }
+            routes:
+              - { to: "2001:db8:ff::/48", dev: eth0 }
+          """);
+      assertEquals(Outcome.NO_ROUTE,
+          decide(p, "tcp [2001:db8:a::7]:40000 -> [2001:db8:9::5]:22 in eth0").outcome());
+      assertEquals(Outcome.NOT_FORWARDED,
+          decide(p, "tcp [2001:db8:a::7]:40000 -> [2001:db8:ff::5]:22 in eth0").outcome());
+      assertEquals(Outcome.NOT_FORWARDED,
+          decide(p, "tcp 192.0.2.7:40000 -> 10.0.0.5:22 in eth0").outcome());
+    }
+
     @Test
     void aHostModelDecidesTheOutputInterfaceItself() {
       assertThrows(IllegalArgumentException.class,

@@ -423,6 +423,40 @@ class KernelOracleTargetedTest {
     }
   }
 
+  /**
+   * A host that does not forward: IPv6 still looks the route up first and answers a packet
+   * without one with a no-route error; with a route it drops the packet silently, as IPv4 does
+   * either way.
+   */
+  @Test
+  void ipv6WithoutForwardingLooksTheRouteUpFirst() throws Exception {
+    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    IrPolicy ir = compile("""
+        host:
+          forwarding: false
+          interfaces:
+            eth0: { addresses: [10.0.0.1/24, "2001:db8:a::1/64"] }
+            eth1: { addresses: [10.1.0.1/24, "2001:db8:b::1/64"] }
+          routes:
+            - { to: "2001:db8:ff::/48", dev: eth1 }
+        """);
+    try (Topology t = Topology.create(ir.host())) {
+      KernelProbe kp = new KernelProbe(t);
+      Interpreter s = load(t, kp, ir);
+      Result none = send(t, kp, s, "udp [2001:db8:a::7]:1 -> [2001:db8:9::5]:53 in eth0", true,
+          Map.of());
+      assertEquals(Outcome.NO_ROUTE, none.decision().outcome());
+      assertEquals(Map.of("icmp6-no-route", 1L), none.kernel().answers());
+      Result routed = send(t, kp, s, "udp [2001:db8:a::7]:1 -> [2001:db8:ff::5]:53 in eth0",
+          true, Map.of());
+      assertEquals(Outcome.NOT_FORWARDED, routed.decision().outcome());
+      assertEquals(Map.of(), routed.kernel().answers());
+      Result v4 = send(t, kp, s, "udp 10.0.0.7:1 -> 192.0.2.5:53 in eth0", true, Map.of());
+      assertEquals(Outcome.NOT_FORWARDED, v4.decision().outcome());
+      assertEquals(Map.of(), v4.kernel().answers());
+    }
+  }
+
   /** Mismatches random campaigns found, each fixed in the interpreter and kept here. */
   static Stream<Arguments> campaignFindings() {
     return Stream.of(
