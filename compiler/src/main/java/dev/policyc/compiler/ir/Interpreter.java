@@ -458,7 +458,7 @@ public final class Interpreter {
     private boolean reroutingFails(Route route) {
       // 127.255.255.255 is a broadcast address: the lookup goes without a source and succeeds
       return pkt.family() == Family.IPV4 && isLoopback(pkt.src()) && !route.local
-          && pkt.src().lo() != 0x7fffffffL;
+          && !pkt.src().equals(V4_LOOPBACK_BROADCAST);
     }
 
     private boolean postrouting(String dev, IpAddr nextHop) {

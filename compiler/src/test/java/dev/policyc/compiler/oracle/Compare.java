@@ -100,9 +100,11 @@ final class Compare {
     if (p.fragment()) {
       return null; // REJECT and ICMP never answer a non-first fragment
     }
-    IpAddr from = d.after().src();
-    if (p.family() == Family.IPV4 && loopback(d.after().dst()) && !loopback(from)
-        && (host == null || !host.hasAddress(from))) {
+    // the answer goes to the source the packet has when it is rejected or expires: after a
+    // MASQUERADE or SNAT of a looped-back packet, that one
+    IpAddr back = d.after().src();
+    if (p.family() == Family.IPV4 && loopback(d.after().dst()) && !loopback(back)
+        && (host == null || !host.hasAddress(back))) {
       // the answer would leave from a loopback address to the outside, and the route lookup
       // for it fails (ip_route_output_key_hash refuses a loopback source off lo); to one of the
       // host's own addresses it stays on lo and is sent. IPv6 answers all the same (icmp6_send
@@ -113,9 +115,6 @@ final class Compare {
     if (multicast(dst) || (host != null && host.isBroadcast(dst))) {
       return null; // the packet's own route is broadcast or multicast
     }
-    // the answer goes to the source the packet has when it is rejected or expires: after a
-    // MASQUERADE or SNAT of a looped-back packet, that one
-    IpAddr back = d.after().src();
     if (host != null && host.route(back).isEmpty()) {
       return null; // no route back to the source
     }
@@ -153,8 +152,8 @@ final class Compare {
     if (host != null) {
       // ipv6_anycast_destination: the source is the first address of the on-link prefix (a
       // connected subnet or a route without gateway) the answer would be routed by
-      return host.hasAddress(back) || host.lookup(back).filter(r -> r.via() == null && r.dst().prefixLength() < 127
-          && r.dst().first().equals(back)).isEmpty();
+      return host.hasAddress(back) || host.lookup(back).filter(r -> r.via() == null
+          && r.dst().prefixLength() < 127 && r.dst().first().equals(back)).isEmpty();
     }
     return true;
   }

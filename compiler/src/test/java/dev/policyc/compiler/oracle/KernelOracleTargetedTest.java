@@ -457,6 +457,20 @@ class KernelOracleTargetedTest {
     }
   }
 
+  /** A packet the host sends is REDIRECTed to a loopback address, then rejected. */
+  private static final String REDIRECT_THEN_REJECT = """
+      nat:
+        OUTPUT:
+          - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
+      filter:
+        OUTPUT:
+          - { match: { family: %s }, action: { reject: %s } }
+      """;
+  private static final String REDIRECT_THEN_REJECT_V4 =
+      REDIRECT_THEN_REJECT.formatted("ipv4", "icmp-port-unreachable");
+  private static final String REDIRECT_THEN_REJECT_V6 =
+      REDIRECT_THEN_REJECT.formatted("ipv6", "icmp6-port-unreachable");
+
   /** Mismatches random campaigns found, each fixed in the interpreter and kept here. */
   static Stream<Arguments> campaignFindings() {
     return Stream.of(
@@ -519,33 +533,13 @@ class KernelOracleTargetedTest {
               OUTPUT:
                 - { match: { proto: udp }, action: { mark: { set: "0x1" } } }
             """, "udp 127.255.255.255:442 -> 10.9.9.9:8080", Outcome.SENT),
-        Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv4 cannot answer outside from 127.0.0.1",
-            """
-            nat:
-              OUTPUT:
-                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
-            filter:
-              OUTPUT:
-                - { match: { family: ipv4 }, action: { reject: icmp-port-unreachable } }
-            """, "udp 10.77.0.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
+        Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv4 cannot answer from 127.0.0.1",
+            REDIRECT_THEN_REJECT_V4, "udp 10.77.0.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
         Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv4 answers an own source on lo",
-            """
-            nat:
-              OUTPUT:
-                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
-            filter:
-              OUTPUT:
-                - { match: { family: ipv4 }, action: { reject: icmp-port-unreachable } }
-            """, "udp 198.51.100.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
+            REDIRECT_THEN_REJECT_V4, "udp 198.51.100.1:5000 -> 10.9.9.9:53", Outcome.REJECTED),
         Arguments.of("REDIRECT in nat OUTPUT, then REJECT: IPv6 answers all the same",
-            """
-            nat:
-              OUTPUT:
-                - { match: { proto: udp }, action: { redirect: { ports: "80" } } }
-            filter:
-              OUTPUT:
-                - { match: { family: ipv6 }, action: { reject: icmp6-port-unreachable } }
-            """, "udp [2001:db8:77::1]:5000 -> [2001:db8:9::9]:53", Outcome.REJECTED),
+            REDIRECT_THEN_REJECT_V6, "udp [2001:db8:77::1]:5000 -> [2001:db8:9::9]:53",
+            Outcome.REJECTED),
         Arguments.of("IPv6 REDIRECT needs an address of the destination's scope",
             """
             nat:
