@@ -2,12 +2,12 @@ package dev.policyc.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.emit.iptables.IptablesEmitter;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;

@@ -4,10 +4,10 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.diag.Diagnostic;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.emit.report.ReportEmitter;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.dsl.Policy;
 import java.io.IOException;
@@ -472,11 +472,11 @@ public final class Cli {
         return USAGE;
       }
       if (fmt.equals("json")) {
-        json.add(Explain.json(packets.get(i), d));
+        json.add(DecisionText.json(packets.get(i), d));
       } else if (cl.hasOption("packets")) {
-        out.println(Explain.oneLine(packets.get(i), d));
+        out.println(DecisionText.oneLine(packets.get(i), d));
       } else {
-        out.print(Explain.text(packets.get(i), d));
+        out.print(DecisionText.text(packets.get(i), d));
       }
     }
     if (fmt.equals("json")) {

@@ -117,13 +117,13 @@ public final class IcmpTypes {
   }
 
   /** The type a name or number stands for, or -1. */
-  static int type(Family f, String text) {
+  public static int type(Family f, String text) {
     TypeCode tc = resolve(f, text);
     return tc == null ? -1 : tc.type();
   }
 
   /** The code a name stands for; 0 when it stands for every code. */
-  static int code(Family f, String text) {
+  public static int code(Family f, String text) {
     TypeCode tc = resolve(f, text);
     return tc == null || tc.codeLo() != tc.codeHi() ? 0 : tc.codeLo();
   }

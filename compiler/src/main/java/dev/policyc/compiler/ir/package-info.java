@@ -1,2 +1,2 @@
-/** The IR (flat, normalized rules) and the reference interpreter that defines its meaning. */
+/** The IR: flat, normalized rules with their invariants, and the netfilter vocabulary. */
 package dev.policyc.compiler.ir;

@@ -1,10 +1,10 @@
 package dev.policyc.compiler.oracle;
 
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.Family;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.Repo;
 import java.io.IOException;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Decision.Outcome;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

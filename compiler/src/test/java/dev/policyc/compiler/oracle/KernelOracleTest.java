@@ -2,11 +2,11 @@ package dev.policyc.compiler.oracle;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.policyc.compiler.ir.Decision;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
-import dev.policyc.compiler.ir.Interpreter;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.testing.IrShrinker;
 import dev.policyc.compiler.testing.Property;
 import dev.policyc.compiler.testing.RandomHostModels;

@@ -1,8 +1,8 @@
 package dev.policyc.compiler.oracle;
 
 import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.testing.Netns;
 import dev.policyc.dsl.Family;

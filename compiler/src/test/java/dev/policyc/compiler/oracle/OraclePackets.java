@@ -1,9 +1,9 @@
 package dev.policyc.compiler.oracle;
 
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;

@@ -1,10 +1,10 @@
 package dev.policyc.compiler.oracle;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.parse.IrToPolicy;
 import dev.policyc.dsl.yaml.PolicyYamlWriter;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.policyc.compiler.oracle;
 
-import dev.policyc.compiler.ir.Decision;
+import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
-import dev.policyc.compiler.ir.Decision;
-import dev.policyc.compiler.ir.Interpreter;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.testing.Property;
 import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;

@@ -1,5 +1,6 @@
 package dev.policyc.compiler.testing;
 
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
@@ -7,7 +8,6 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
-import dev.policyc.compiler.ir.Packet;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;

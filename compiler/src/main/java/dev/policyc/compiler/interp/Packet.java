@@ -1,5 +1,8 @@
-package dev.policyc.compiler.ir;
+package dev.policyc.compiler.interp;
 
+import dev.policyc.compiler.ir.IcmpTypes;
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;

@@ -1,8 +1,23 @@
-package dev.policyc.compiler.ir;
+package dev.policyc.compiler.interp;
 
-import dev.policyc.compiler.ir.Decision.Nat;
-import dev.policyc.compiler.ir.Decision.Outcome;
-import dev.policyc.compiler.ir.Decision.Step;
+import dev.policyc.compiler.interp.Decision.Nat;
+import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision.Step;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.HostModel;
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.AddressType;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
@@ -260,10 +275,10 @@ public final class Interpreter {
       Tuple o = binding.original();
       Tuple t = binding.translated();
       if (!binding.reply() && (!t.dst().equals(o.dst()) || t.dport() != o.dport())) {
-        dnat = new Nat("DNAT (connection)", t.dst(), pkt.hasPorts() ? PortRange.of(t.dport()) : null);
+        dnat = new Nat(Nat.Kind.CONNECTION_DNAT, t.dst(), pkt.hasPorts() ? PortRange.of(t.dport()) : null);
         pkt = pkt.withDst(t.dst(), pkt.hasPorts() ? t.dport() : pkt.dport());
       } else if (binding.reply() && (!t.src().equals(o.src()) || t.sport() != o.sport())) {
-        dnat = new Nat("un-SNAT (connection)", o.src(),
+        dnat = new Nat(Nat.Kind.CONNECTION_UNSNAT, o.src(),
             pkt.hasPorts() ? PortRange.of(o.sport()) : null);
         pkt = pkt.withDst(o.src(), pkt.hasPorts() ? o.sport() : pkt.dport());
       }
@@ -277,10 +292,10 @@ public final class Interpreter {
       Tuple o = binding.original();
       Tuple t = binding.translated();
       if (!binding.reply() && (!t.src().equals(o.src()) || t.sport() != o.sport())) {
-        snat = new Nat("SNAT (connection)", t.src(), pkt.hasPorts() ? PortRange.of(t.sport()) : null);
+        snat = new Nat(Nat.Kind.CONNECTION_SNAT, t.src(), pkt.hasPorts() ? PortRange.of(t.sport()) : null);
         pkt = pkt.withSrc(t.src(), pkt.hasPorts() ? t.sport() : pkt.sport());
       } else if (binding.reply() && (!t.dst().equals(o.dst()) || t.dport() != o.dport())) {
-        snat = new Nat("un-DNAT (connection)", o.dst(),
+        snat = new Nat(Nat.Kind.CONNECTION_UNDNAT, o.dst(),
             pkt.hasPorts() ? PortRange.of(o.dport()) : null);
         pkt = pkt.withSrc(o.dst(), pkt.hasPorts() ? o.dport() : pkt.sport());
       }
@@ -675,7 +690,7 @@ public final class Interpreter {
           continue;
         }
         Target tg = rule.target();
-        path.add(new Step(hook, t, cur.chain.name(), index + 1, describe(tg), rule.origin()));
+        path.add(Step.rule(hook, t, cur.chain.name(), index + 1, tg, rule.origin()));
         if (tg instanceof Target.Accept) {
           return Verdict3.ACCEPT;
         } else if (tg instanceof Target.Drop) {
@@ -706,7 +721,7 @@ public final class Interpreter {
 
     private Verdict3 policy(Table t, Chain base) {
       Verdict p = base.policy();
-      path.add(new Step(hook, t, base.name(), 0, "policy " + p, Origin.NONE));
+      path.add(Step.policy(hook, t, base.name(), p));
       return p == Verdict.DROP ? Verdict3.DROP : Verdict3.ACCEPT;
     }
 
@@ -798,7 +813,7 @@ public final class Interpreter {
       if (tg instanceof Target.Dnat d) {
         IpAddr to = d.addrs() == null ? pkt.dst() : NatChoice.pick(d.addrs(), pkt.src(), pkt.dst(), true);
         int port = dstPort(d.ports());
-        dnat = new Nat("DNAT", to, ports ? PortRange.of(port) : null);
+        dnat = new Nat(Nat.Kind.DNAT, to, ports ? PortRange.of(port) : null);
         pkt = pkt.withDst(to, port);
         return true;
       } else if (tg instanceof Target.Redirect rd) {
@@ -814,22 +829,22 @@ public final class Interpreter {
           }
         }
         int port = dstPort(rd.ports());
-        dnat = new Nat("REDIRECT", to, ports ? PortRange.of(port) : null);
+        dnat = new Nat(Nat.Kind.REDIRECT, to, ports ? PortRange.of(port) : null);
         pkt = pkt.withDst(to == null ? pkt.dst() : to, port);
         forceLocal = true;
         return true;
       } else if (tg instanceof Target.Snat s) {
-        return srcNat("SNAT", s.addrs(), s.ports());
+        return srcNat(Nat.Kind.SNAT, s.addrs(), s.ports());
       } else if (tg instanceof Target.Masquerade m) {
         if (host == null) {
-          snat = new Nat("MASQUERADE", null, srcPorts(m.ports()));
+          snat = new Nat(Nat.Kind.MASQUERADE, null, srcPorts(m.ports()));
           return true;
         }
         Optional<IpAddr> addr = host.masqueradeSource(masqDev, masqNextHop, pkt.dst());
         if (addr.isEmpty()) {
           return false; // masquerade_tg: no address to give ("ate my IP address")
         }
-        return srcNat("MASQUERADE", IpRange.host(addr.get()), m.ports());
+        return srcNat(Nat.Kind.MASQUERADE, IpRange.host(addr.get()), m.ports());
       }
       throw new AssertionError(tg);
     }
@@ -851,7 +866,7 @@ public final class Interpreter {
       return range; // the kernel picks a free port of the range at random
     }
 
-    private boolean srcNat(String kind, IpRange addrs, PortRange portRange) {
+    private boolean srcNat(Nat.Kind kind, IpRange addrs, PortRange portRange) {
       boolean portOk = portRange == null || !pkt.hasPorts() || portRange.contains(pkt.sport());
       IpAddr to = pkt.src();
       if (addrs != null && !(addrs.contains(pkt.src()) && portOk)) {
@@ -1098,59 +1113,5 @@ public final class Interpreter {
     Frame(Chain chain) {
       this.chain = chain;
     }
-  }
-
-  /** How a target shows in a decision's path. */
-  public static String describe(Target t) {
-    if (t instanceof Target.None) {
-      return "(count)";
-    } else if (t instanceof Target.Accept) {
-      return "ACCEPT";
-    } else if (t instanceof Target.Drop) {
-      return "DROP";
-    } else if (t instanceof Target.Reject r) {
-      return "REJECT " + r.with();
-    } else if (t instanceof Target.Return) {
-      return "RETURN";
-    } else if (t instanceof Target.Jump j) {
-      return "jump " + j.chain();
-    } else if (t instanceof Target.Goto g) {
-      return "goto " + g.chain();
-    } else if (t instanceof Target.Log l) {
-      return "LOG" + (l.prefix() == null ? "" : " \"" + l.prefix() + "\"");
-    } else if (t instanceof Target.Dnat d) {
-      return "DNAT " + natText(d.addrs(), d.ports());
-    } else if (t instanceof Target.Snat s) {
-      return "SNAT " + natText(s.addrs(), s.ports());
-    } else if (t instanceof Target.Masquerade m) {
-      return "MASQUERADE" + (m.ports() == null ? "" : " " + portText(m.ports()));
-    } else if (t instanceof Target.Redirect r) {
-      return "REDIRECT" + (r.ports() == null ? "" : " " + portText(r.ports()));
-    } else if (t instanceof Target.Mark m) {
-      return String.format("MARK 0x%x/0x%x", m.value(), m.mask());
-    } else if (t instanceof Target.ConnMark c) {
-      return "CONNMARK " + c.mode().name().toLowerCase(java.util.Locale.ROOT);
-    } else if (t instanceof Target.Dscp d) {
-      return String.format("DSCP 0x%02x", d.value());
-    } else if (t instanceof Target.Tos tos) {
-      return String.format("TOS 0x%02x/0x%02x", tos.value(), tos.mask());
-    } else if (t instanceof Target.Ttl ttl) {
-      return "TTL " + ttl.op().name().toLowerCase(java.util.Locale.ROOT) + " " + ttl.value();
-    } else if (t instanceof Target.TcpMss m) {
-      return "TCPMSS " + (m.mss() == 0 ? "clamp-to-pmtu" : Integer.toString(m.mss()));
-    } else if (t instanceof Target.NoTrack) {
-      return "NOTRACK";
-    }
-    throw new AssertionError("unknown target " + t);
-  }
-
-  private static String natText(IpRange addrs, PortRange ports) {
-    String a = addrs == null ? "" : (addrs.first().equals(addrs.last())
-        ? addrs.first().toString() : addrs.first() + "-" + addrs.last());
-    return a + (ports == null ? "" : ":" + portText(ports));
-  }
-
-  private static String portText(PortRange p) {
-    return p.isSingle() ? Integer.toString(p.lo()) : p.lo() + "-" + p.hi();
   }
 }

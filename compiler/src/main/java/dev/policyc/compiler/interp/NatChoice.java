@@ -1,5 +1,7 @@
-package dev.policyc.compiler.ir;
+package dev.policyc.compiler.interp;
 
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.dsl.Family;
 
 /**

@@ -1,4 +1,4 @@
-package dev.policyc.compiler.ir;
+package dev.policyc.compiler.interp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.ir.Decision.Nat;
-import dev.policyc.compiler.ir.Decision.Outcome;
-import dev.policyc.compiler.ir.Decision.Step;
+import dev.policyc.compiler.cli.DecisionText;
+import dev.policyc.compiler.interp.Decision.Nat;
+import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision.Step;
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.dsl.ConnState;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -82,7 +86,7 @@ class InterpreterTest {
 
   private static String step(Step s) {
     return s.hook() + " " + s.table().iptablesName() + "/" + s.chain()
-        + (s.isPolicy() ? " " : " #" + s.rule() + " ") + s.action();
+        + (s.isPolicy() ? " " : " #" + s.rule() + " ") + DecisionText.action(s);
   }
 
   private static IpAddr ip(String s) {
@@ -536,7 +540,7 @@ class InterpreterTest {
     @Test
     void aNewPacketIsTranslated() {
       Decision d = decide(ir, "tcp 203.0.113.9:51515 -> 192.0.2.10:8080 in eth0 state new");
-      assertEquals(new Nat("DNAT", ip("10.0.0.5"), PortRange.of(80)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.5"), PortRange.of(80)), d.dnat());
       assertEquals(ip("10.0.0.5"), d.after().dst());
       assertEquals(80, d.after().dport());
       assertEquals(Outcome.FORWARDED, d.outcome());
@@ -564,13 +568,13 @@ class InterpreterTest {
     @Test
     void aRelatedNonIcmpPacketIsTranslatedLikeANewOne() {
       Decision d = decide(ir, "tcp 203.0.113.9:51515 -> 192.0.2.10:8080 in eth0 state related");
-      assertEquals(new Nat("DNAT", ip("10.0.0.5"), PortRange.of(80)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.5"), PortRange.of(80)), d.dnat());
     }
 
     @Test
     void aNewIcmpPacketIsTranslated() {
       Decision d = decide(ir, "icmp 203.0.113.9 -> 192.0.2.10 in eth0 state new");
-      assertEquals(new Nat("DNAT", ip("10.0.0.6"), null), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.6"), null), d.dnat());
       assertEquals(ip("10.0.0.6"), d.after().dst());
     }
 
@@ -619,7 +623,7 @@ class InterpreterTest {
       assertEquals(ip("10.0.0.5"), d.after().dst());
       assertEquals(80, d.after().dport());
       assertEquals(ip("198.51.100.7"), d.after().src());
-      assertEquals(new Nat("DNAT", ip("10.0.0.5"), PortRange.of(80)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.5"), PortRange.of(80)), d.dnat());
       assertNull(d.snat());
     }
 
@@ -730,7 +734,7 @@ class InterpreterTest {
       assertEquals("wan0", d.outIface());
       assertTrue(path(d).contains("POSTROUTING nat/POSTROUTING #1 SNAT 203.0.113.2"),
           path(d)::toString);
-      assertEquals(new Nat("SNAT", ip("203.0.113.2"), PortRange.of(40000)), d.snat());
+      assertEquals(new Nat(Nat.Kind.SNAT, ip("203.0.113.2"), PortRange.of(40000)), d.snat());
       assertEquals(ip("203.0.113.2"), d.after().src());
       assertEquals(40000, d.after().sport());
 
@@ -749,7 +753,7 @@ class InterpreterTest {
           """);
       Decision d = decide(p, "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 state new");
       assertEquals(Outcome.DELIVERED, d.outcome());
-      assertEquals(new Nat("SNAT", ip("10.0.0.1"), PortRange.of(40000)), d.snat());
+      assertEquals(new Nat(Nat.Kind.SNAT, ip("10.0.0.1"), PortRange.of(40000)), d.snat());
       assertEquals(ip("10.0.0.1"), d.after().src());
     }
 
@@ -772,7 +776,7 @@ class InterpreterTest {
           """);
       Decision d = decide(p, "tcp 10.0.0.5:40000 -> 198.51.100.7:443 in lan0 state new");
       assertEquals(Outcome.FORWARDED, d.outcome());
-      assertEquals(new Nat("MASQUERADE", ip("203.0.113.2"), PortRange.of(40000)), d.snat());
+      assertEquals(new Nat(Nat.Kind.MASQUERADE, ip("203.0.113.2"), PortRange.of(40000)), d.snat());
       assertEquals(ip("203.0.113.2"), d.after().src());
     }
 
@@ -849,7 +853,7 @@ class InterpreterTest {
               - { match: { out: eth0 }, action: masquerade }
           """);
       Decision d = decide(p, "tcp 10.0.0.5:40000 -> 198.51.100.7:443 in eth1 out eth0 state new");
-      assertEquals(new Nat("MASQUERADE", null, PortRange.of(40000)), d.snat());
+      assertEquals(new Nat(Nat.Kind.MASQUERADE, null, PortRange.of(40000)), d.snat());
       assertEquals(Outcome.FORWARDED, d.outcome());
     }
   }
@@ -869,7 +873,7 @@ class InterpreterTest {
           """);
       Decision d = decide(p, "tcp 10.0.0.5:40000 -> 198.51.100.7:80 in eth1 state new");
       assertEquals(Outcome.DELIVERED, d.outcome());
-      assertEquals(new Nat("REDIRECT", ip("10.0.0.1"), PortRange.of(3128)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.REDIRECT, ip("10.0.0.1"), PortRange.of(3128)), d.dnat());
       assertEquals(ip("10.0.0.1"), d.after().dst());
       assertEquals(3128, d.after().dport());
       assertTrue(path(d).contains("PREROUTING nat/PREROUTING #1 REDIRECT 3128"), path(d)::toString);
@@ -935,7 +939,7 @@ class InterpreterTest {
           """);
       Decision d = decide(p, "tcp 10.0.0.5:40000 -> 198.51.100.7:80 in eth1 out eth0");
       assertEquals(Outcome.DELIVERED, d.outcome());
-      assertEquals(new Nat("REDIRECT", null, PortRange.of(3128)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.REDIRECT, null, PortRange.of(3128)), d.dnat());
     }
 
     /** nf_nat_redirect_ipv4: {@code if (!newdst.ip) return NF_DROP;} */
@@ -975,36 +979,36 @@ class InterpreterTest {
     @Test
     void aDestinationPortInsideTheRangeIsKept() {
       Decision d = decide(ir, "tcp 198.51.100.7:40000 -> 203.0.113.2:8005 in wan0");
-      assertEquals(new Nat("DNAT", ip("10.0.0.5"), PortRange.of(8005)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.5"), PortRange.of(8005)), d.dnat());
       assertEquals(8005, d.after().dport());
     }
 
     @Test
     void aDestinationPortOutsideTheRangeMapsToItsStart() {
       Decision d = decide(ir, "tcp 198.51.100.7:40000 -> 203.0.113.2:7000 in wan0");
-      assertEquals(new Nat("DNAT", ip("10.0.0.5"), PortRange.of(8000)), d.dnat());
+      assertEquals(new Nat(Nat.Kind.DNAT, ip("10.0.0.5"), PortRange.of(8000)), d.dnat());
       assertEquals(8000, d.after().dport());
     }
 
     @Test
     void aSourcePortInsideTheRangeIsKept() {
       Decision d = decide(ir, "tcp 10.0.0.5:1500 -> 198.51.100.7:443 in lan0");
-      assertEquals(new Nat("SNAT", ip("203.0.113.2"), PortRange.of(1500)), d.snat());
+      assertEquals(new Nat(Nat.Kind.SNAT, ip("203.0.113.2"), PortRange.of(1500)), d.snat());
       assertEquals(1500, d.after().sport());
     }
 
     @Test
     void aSourcePortOutsideTheRangeBecomesSomePortOfTheRange() {
       Decision d = decide(ir, "tcp 10.0.0.5:40000 -> 198.51.100.7:443 in lan0");
-      assertEquals(new Nat("SNAT", ip("203.0.113.2"), new PortRange(1024, 2048)), d.snat());
+      assertEquals(new Nat(Nat.Kind.SNAT, ip("203.0.113.2"), new PortRange(1024, 2048)), d.snat());
     }
 
     @Test
     void masqueradeKeepsASourcePortInsideItsRange() {
       Decision d = decide(ir, "udp 10.0.0.5:2000 -> 198.51.100.7:53 in lan0");
-      assertEquals(new Nat("MASQUERADE", ip("203.0.113.2"), PortRange.of(2000)), d.snat());
+      assertEquals(new Nat(Nat.Kind.MASQUERADE, ip("203.0.113.2"), PortRange.of(2000)), d.snat());
       Decision out = decide(ir, "udp 10.0.0.5:5353 -> 198.51.100.7:53 in lan0");
-      assertEquals(new Nat("MASQUERADE", ip("203.0.113.2"), new PortRange(1024, 2048)),
+      assertEquals(new Nat(Nat.Kind.MASQUERADE, ip("203.0.113.2"), new PortRange(1024, 2048)),
           out.snat());
     }
   }

@@ -1,0 +1,231 @@
+package dev.policyc.compiler.cli;
+
+import dev.policyc.compiler.interp.Decision.Nat;
+import dev.policyc.compiler.interp.Decision.Step;
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Target;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders a {@link Decision} for people and tools: the {@code policyc explain} text, one line
+ * per packet, or JSON; and the words for the targets, policies and NAT rewrites on its path.
+ */
+public final class DecisionText {
+  private DecisionText() {}
+
+  static String text(Packet p, Decision d) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("packet: ").append(p).append('\n');
+    Hook last = null;
+    for (Step s : d.path()) {
+      String hook = s.hook() == last ? "" : s.hook().name();
+      last = s.hook();
+      String rule = s.table().iptablesName() + "/" + s.chain()
+          + (s.isPolicy() ? " policy" : " #" + s.rule());
+      sb.append(String.format("  %-12s %-26s %s", hook, rule, action(s)));
+      if (!s.isPolicy() && s.origin().pos().known()) {
+        sb.append("   (").append(s.origin().pos()).append(')');
+      }
+      sb.append('\n');
+    }
+    if (d.path().isEmpty()) {
+      sb.append("  (no rule matched and every policy accepted)\n");
+    }
+    sb.append("verdict: ").append(verdict(d)).append('\n');
+    if (d.dnat() != null) {
+      sb.append("  ").append(nat(d.dnat())).append('\n');
+    }
+    if (d.snat() != null) {
+      sb.append("  ").append(nat(d.snat())).append('\n');
+    }
+    Packet a = d.after();
+    if (a.mark() != p.mark()) {
+      sb.append(String.format("  mark: 0x%x%n", a.mark()));
+    }
+    if (a.ctmark() != p.ctmark()) {
+      sb.append(String.format("  connmark: 0x%x%n", a.ctmark()));
+    }
+    if (a.tos() != p.tos()) {
+      sb.append(String.format("  tos: 0x%02x (dscp %d)%n", a.tos(), a.tos() >> 2));
+    }
+    if (d.state() != p.state()) {
+      sb.append("  conntrack: ").append(d.state().yamlName()).append('\n');
+    }
+    for (String log : d.logs()) {
+      sb.append("  logged: \"").append(log).append("\"\n");
+    }
+    if (d.mss() != null) {
+      sb.append("  tcp mss: ").append(d.mss() == 0 ? "clamped to path MTU" : d.mss())
+          .append('\n');
+    }
+    return sb.toString();
+  }
+
+  public static String verdict(Decision d) {
+    return switch (d.outcome()) {
+      case DELIVERED -> "ACCEPT: delivered locally";
+      case FORWARDED -> "ACCEPT: forwarded out " + d.outIface();
+      case SENT -> "ACCEPT: sent out " + d.outIface();
+      case DROPPED -> "DROP";
+      case REJECTED -> "REJECT with " + d.rejectWith();
+      case NO_ROUTE -> "DROP: no route to host";
+      case NOT_FORWARDED -> "DROP: not for this host, and it does not forward";
+      case TTL_EXCEEDED -> "DROP: TTL exceeded";
+      case MARTIAN -> "DROP: martian address (dropped by routing)";
+      case HELD -> "DROP: fragment held for reassembly";
+    };
+  }
+
+  static String oneLine(Packet p, Decision d) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(p).append(" => ").append(verdict(d));
+    if (d.dnat() != null) {
+      sb.append("; ").append(nat(d.dnat()));
+    }
+    if (d.snat() != null) {
+      sb.append("; ").append(nat(d.snat()));
+    }
+    List<String> steps = new ArrayList<>();
+    for (Step s : d.path()) {
+      steps.add(s.table().iptablesName() + "/" + s.chain()
+          + (s.isPolicy() ? ":policy" : "#" + s.rule()));
+    }
+    sb.append(" [").append(String.join(" ", steps)).append(']');
+    return sb.toString();
+  }
+
+  static Map<String, Object> json(Packet p, Decision d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("packet", p.toString());
+    m.put("outcome", d.outcome().name().toLowerCase(Locale.ROOT));
+    m.put("verdict", verdict(d));
+    if (d.rejectWith() != null) {
+      m.put("rejectWith", d.rejectWith());
+    }
+    if (d.outIface() != null) {
+      m.put("outInterface", d.outIface());
+    }
+    List<Object> path = new ArrayList<>();
+    for (Step s : d.path()) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("hook", s.hook().name());
+      sm.put("table", s.table().iptablesName());
+      sm.put("chain", s.chain());
+      sm.put("rule", s.rule());
+      sm.put("action", action(s));
+      if (s.origin().pos().known()) {
+        sm.put("source", s.origin().pos().toString());
+      }
+      path.add(sm);
+    }
+    m.put("path", path);
+    if (d.dnat() != null) {
+      m.put("dnat", nat(d.dnat()));
+    }
+    if (d.snat() != null) {
+      m.put("snat", nat(d.snat()));
+    }
+    Packet a = d.after();
+    Map<String, Object> after = new LinkedHashMap<>();
+    after.put("src", a.src().toString());
+    after.put("dst", a.dst().toString());
+    if (a.hasPorts()) {
+      after.put("sport", a.sport());
+      after.put("dport", a.dport());
+    }
+    after.put("mark", String.format("0x%x", a.mark()));
+    after.put("connmark", String.format("0x%x", a.ctmark()));
+    after.put("tos", String.format("0x%02x", a.tos()));
+    after.put("ttl", a.ttl());
+    m.put("after", after);
+    m.put("state", d.state().yamlName());
+    m.put("logs", d.logs());
+    if (d.mss() != null) {
+      m.put("tcpmss", d.mss() == 0 ? "clamp-to-pmtu" : d.mss().toString());
+    }
+    return m;
+  }
+
+  /** What a step did: the target's words for a rule, {@code policy DROP} for a policy. */
+  public static String action(Step s) {
+    return s.isPolicy() ? "policy " + s.policy() : describe(s.target());
+  }
+
+  /** A NAT rewrite, such as {@code DNAT to 10.0.0.5:80}. */
+  public static String nat(Nat n) {
+    String kind = switch (n.kind()) {
+      case DNAT -> "DNAT";
+      case REDIRECT -> "REDIRECT";
+      case SNAT -> "SNAT";
+      case MASQUERADE -> "MASQUERADE";
+      case CONNECTION_DNAT -> "DNAT (connection)";
+      case CONNECTION_SNAT -> "SNAT (connection)";
+      case CONNECTION_UNDNAT -> "un-DNAT (connection)";
+      case CONNECTION_UNSNAT -> "un-SNAT (connection)";
+    };
+    String a = n.addr() == null ? "(an address of the interface)" : n.addr().toString();
+    return kind + " to " + a + (n.ports() == null ? "" : ":" + portText(n.ports()));
+  }
+
+  /** How a target shows in a decision's path. */
+  public static String describe(Target t) {
+    if (t instanceof Target.None) {
+      return "(count)";
+    } else if (t instanceof Target.Accept) {
+      return "ACCEPT";
+    } else if (t instanceof Target.Drop) {
+      return "DROP";
+    } else if (t instanceof Target.Reject r) {
+      return "REJECT " + r.with();
+    } else if (t instanceof Target.Return) {
+      return "RETURN";
+    } else if (t instanceof Target.Jump j) {
+      return "jump " + j.chain();
+    } else if (t instanceof Target.Goto g) {
+      return "goto " + g.chain();
+    } else if (t instanceof Target.Log l) {
+      return "LOG" + (l.prefix() == null ? "" : " \"" + l.prefix() + "\"");
+    } else if (t instanceof Target.Dnat d) {
+      return "DNAT " + natText(d.addrs(), d.ports());
+    } else if (t instanceof Target.Snat s) {
+      return "SNAT " + natText(s.addrs(), s.ports());
+    } else if (t instanceof Target.Masquerade m) {
+      return "MASQUERADE" + (m.ports() == null ? "" : " " + portText(m.ports()));
+    } else if (t instanceof Target.Redirect r) {
+      return "REDIRECT" + (r.ports() == null ? "" : " " + portText(r.ports()));
+    } else if (t instanceof Target.Mark m) {
+      return String.format("MARK 0x%x/0x%x", m.value(), m.mask());
+    } else if (t instanceof Target.ConnMark c) {
+      return "CONNMARK " + c.mode().name().toLowerCase(Locale.ROOT);
+    } else if (t instanceof Target.Dscp d) {
+      return String.format("DSCP 0x%02x", d.value());
+    } else if (t instanceof Target.Tos tos) {
+      return String.format("TOS 0x%02x/0x%02x", tos.value(), tos.mask());
+    } else if (t instanceof Target.Ttl ttl) {
+      return "TTL " + ttl.op().name().toLowerCase(Locale.ROOT) + " " + ttl.value();
+    } else if (t instanceof Target.TcpMss m) {
+      return "TCPMSS " + (m.mss() == 0 ? "clamp-to-pmtu" : Integer.toString(m.mss()));
+    } else if (t instanceof Target.NoTrack) {
+      return "NOTRACK";
+    }
+    throw new AssertionError("unknown target " + t);
+  }
+
+  private static String natText(IpRange addrs, PortRange ports) {
+    String a = addrs == null ? "" : (addrs.first().equals(addrs.last())
+        ? addrs.first().toString() : addrs.first() + "-" + addrs.last());
+    return a + (ports == null ? "" : ":" + portText(ports));
+  }
+
+  private static String portText(PortRange p) {
+    return p.isSingle() ? Integer.toString(p.lo()) : p.lo() + "-" + p.hi();
+  }
+}
