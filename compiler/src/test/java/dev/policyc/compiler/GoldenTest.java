@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
+import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.testing.Repo;
 import dev.policyc.dsl.Family;
 import java.io.IOException;

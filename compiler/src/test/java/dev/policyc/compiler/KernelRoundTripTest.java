@@ -1,6 +1,5 @@
 package dev.policyc.compiler;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.ir.IrPolicy;

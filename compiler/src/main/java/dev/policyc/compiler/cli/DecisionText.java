@@ -1,8 +1,8 @@
 package dev.policyc.compiler.cli;
 
+import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
-import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpRange;

@@ -11,6 +11,7 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;
@@ -47,15 +48,6 @@ import java.util.Set;
  */
 public final class Interpreter {
   private static final int MAX_STEPS = 1_000_000;
-  private static final IpRange V4_LOOPBACK = IpRange.parse("127.0.0.0/8");
-  private static final IpRange V4_MULTICAST = IpRange.parse("224.0.0.0/4");
-  private static final IpRange V6_MULTICAST = IpRange.parse("ff00::/8");
-  private static final IpRange V6_MAPPED = IpRange.parse("::ffff:0.0.0.0/96");
-  private static final IpAddr V6_LOOPBACK = IpAddr.parse("::1");
-  private static final IpAddr V4_ALL_HOSTS = IpAddr.parse("224.0.0.1");
-  private static final IpAddr V4_LOOPBACK_BROADCAST = IpAddr.parse("127.255.255.255");
-  private static final IpRange V4_LOCAL_MULTICAST = IpRange.parse("224.0.0.0/24");
-  private static final IpAddr V6_ALL_NODES = IpAddr.parse("ff02::1");
   /** ICMPv6 types conntrack leaves untracked: MLD and neighbour discovery. */
   private static final Set<Integer> ICMPV6_UNTRACKED = Set.of(130, 131, 132, 133, 134, 135, 136,
       143);
@@ -325,8 +317,8 @@ public final class Interpreter {
 
     /** ip6_rcv_core: multicast or loopback sources and loopback destinations off lo. */
     private boolean v6Martian() {
-      return V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(V6_LOOPBACK)
-          || pkt.dst().equals(V6_LOOPBACK) || V6_MAPPED.contains(pkt.src());
+      return Netfilter.V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(Netfilter.V6_LOOPBACK)
+          || pkt.dst().equals(Netfilter.V6_LOOPBACK) || Netfilter.V6_MAPPED.contains(pkt.src());
     }
 
     /** PREROUTING up to the routing decision; false when the packet ended. */
@@ -472,8 +464,8 @@ public final class Interpreter {
      */
     private boolean reroutingFails(Route route) {
       // 127.255.255.255 is a broadcast address: the lookup goes without a source and succeeds
-      return pkt.family() == Family.IPV4 && isLoopback(pkt.src()) && !route.local
-          && !pkt.src().equals(V4_LOOPBACK_BROADCAST);
+      return pkt.family() == Family.IPV4 && Netfilter.isLoopback(pkt.src()) && !route.local
+          && !pkt.src().equals(Netfilter.V4_LOOPBACK_BROADCAST);
     }
 
     private boolean postrouting(String dev, IpAddr nextHop) {
@@ -514,7 +506,7 @@ public final class Interpreter {
         }
       } else if (forceLocal) {
         return new Route(true, null, null, null);
-      } else if (isMulticast(pkt.dst())) {
+      } else if (Netfilter.isMulticast(pkt.dst())) {
         return host.joinedV6(pkt.dst()) ? new Route(true, null, null, null)
             : new Route(false, null, null, Outcome.MARTIAN);
       } else if (host.isLocal(pkt.dst())) {
@@ -557,19 +549,19 @@ public final class Interpreter {
       Route local = new Route(true, null, null, null);
       Route martian = new Route(false, null, null, Outcome.MARTIAN);
       boolean srcLocal = !lo && host.isAssigned(s); // fib_validate_source refuses our own address
-      if (V4_MULTICAST.contains(d)) {
-        if (!d.equals(V4_ALL_HOSTS)) {
+      if (Netfilter.V4_MULTICAST.contains(d)) {
+        if (!d.equals(Netfilter.V4_ALL_HOSTS)) {
           return martian; // not a group the host joined, and no multicast routing
         }
-        if (V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL || (!lo && V4_LOOPBACK.contains(s))) {
+        if (Netfilter.V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL || (!lo && Netfilter.V4_LOOPBACK.contains(s))) {
           return martian;
         }
         if (zeroNet(s)) {
-          return V4_LOCAL_MULTICAST.contains(d) || pkt.proto() == 2 ? local : martian;
+          return Netfilter.V4_LOCAL_MULTICAST.contains(d) || pkt.proto() == 2 ? local : martian;
         }
         return srcLocal ? martian : local;
       }
-      if (V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL) {
+      if (Netfilter.V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL) {
         return martian;
       }
       if (d.lo() == 0xffffffffL || (s.isMin() && d.isMin())) {
@@ -578,7 +570,7 @@ public final class Interpreter {
       if (zeroNet(s) || zeroNet(d)) {
         return martian;
       }
-      if (!lo && (V4_LOOPBACK.contains(d) || V4_LOOPBACK.contains(s))) {
+      if (!lo && (Netfilter.V4_LOOPBACK.contains(d) || Netfilter.V4_LOOPBACK.contains(s))) {
         return martian;
       }
       if (host.isLocal(d) || host.isBroadcast(d)) {
@@ -600,7 +592,7 @@ public final class Interpreter {
       if (host == null) {
         // The packet names its interface, but a REDIRECT (or DNAT to a loopback address) in nat
         // OUTPUT reroutes it to the host itself, whatever that interface was.
-        boolean local = original.out().equals("lo") || forceLocal || isLoopback(pkt.dst());
+        boolean local = original.out().equals("lo") || forceLocal || Netfilter.isLoopback(pkt.dst());
         return new Route(local, local ? "lo" : original.out(), pkt.dst(), null);
       }
       Optional<HostModel.Hop> hop = host.route(pkt.dst());
@@ -819,7 +811,7 @@ public final class Interpreter {
       } else if (tg instanceof Target.Redirect rd) {
         IpAddr to;
         if (hook == Hook.OUTPUT) {
-          to = IpAddr.parse(pkt.family() == Family.IPV4 ? "127.0.0.1" : "::1");
+          to = Netfilter.localhost(pkt.family());
         } else if (host == null) {
           to = null;
         } else {
@@ -977,12 +969,12 @@ public final class Interpreter {
       if (a.isMin() || a.lo() == 0xffffffffL) {
         return AddressType.BROADCAST;
       }
-      if (V4_MULTICAST.contains(a)) {
+      if (Netfilter.V4_MULTICAST.contains(a)) {
         return AddressType.MULTICAST;
       }
       // The local table's /32 broadcast routes (subnet broadcasts, 127.255.255.255) win over the
       // 127.0.0.0/8 local route by prefix length.
-      if ((host != null && host.isBroadcast(a)) || a.equals(V4_LOOPBACK_BROADCAST)) {
+      if ((host != null && host.isBroadcast(a)) || a.equals(Netfilter.V4_LOOPBACK_BROADCAST)) {
         return AddressType.BROADCAST;
       }
       if (isLocal(a, side)) {
@@ -993,7 +985,7 @@ public final class Interpreter {
 
     /** IPv6 address types as {@code match_type6} tests them: every listed type must hold. */
     private boolean addrType6(IpAddr a, Match.AddrType at) {
-      boolean multicast = V6_MULTICAST.contains(a);
+      boolean multicast = Netfilter.V6_MULTICAST.contains(a);
       boolean unspecified = a.isMin();
       if (at.types().contains(AddressType.MULTICAST) && !multicast) {
         return false;
@@ -1019,7 +1011,7 @@ public final class Interpreter {
       if (host != null) {
         return host.hasAddress(a);
       }
-      if (isLoopback(a)) {
+      if (Netfilter.isLoopback(a)) {
         return true;
       }
       if (original.locallyGenerated()) {
@@ -1028,13 +1020,7 @@ public final class Interpreter {
       return original.out() == null && a.equals(pkt.dst()) && side == Side.DST;
     }
 
-    private boolean isLoopback(IpAddr a) {
-      return a.family() == Family.IPV4 ? V4_LOOPBACK.contains(a) : a.equals(V6_LOOPBACK);
-    }
 
-    private boolean isMulticast(IpAddr a) {
-      return a.family() == Family.IPV4 ? V4_MULTICAST.contains(a) : V6_MULTICAST.contains(a);
-    }
 
     private boolean inSet(Match.InSet s) {
       IpSet set = policy.set(s.name())

@@ -2,9 +2,11 @@ package dev.policyc.compiler.interp;
 
 import dev.policyc.compiler.ir.IcmpTypes;
 import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.TcpFlag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -230,25 +232,21 @@ public record Packet(
   }
 
   private static int defaultFlags(ConnState state) {
-    return state == ConnState.NEW ? 0x02 : 0x10; // SYN for a new connection, else ACK
+    return state == ConnState.NEW ? TcpFlag.SYN.bit() : TcpFlag.ACK.bit();
   }
 
   static int tcpFlags(String v) {
     int bits = 0;
     for (String f : v.split(",", -1)) {
-      bits |= switch (f.toUpperCase(Locale.ROOT)) {
-        case "FIN" -> 0x01;
-        case "SYN" -> 0x02;
-        case "RST" -> 0x04;
-        case "PSH" -> 0x08;
-        case "ACK" -> 0x10;
-        case "URG" -> 0x20;
-        case "NONE" -> 0;
-        default -> throw new IllegalArgumentException("unknown TCP flag '" + f + "'");
-      };
+      int b = Netfilter.tcpFlag(f);
+      if (b < 0) {
+        throw new IllegalArgumentException("unknown TCP flag '" + f + "'");
+      }
+      bits |= b;
     }
     return bits;
   }
+
 
   private static Object[] endpoint(String s) {
     String addr = s;
@@ -312,7 +310,7 @@ public record Packet(
     }
     sb.append(" state ").append(state.yamlName());
     if (proto == Protocols.TCP) {
-      sb.append(" flags ").append(flagsText(tcpFlags));
+      sb.append(" flags ").append(Netfilter.tcpFlagNames(tcpFlags));
     }
     if (isIcmp()) {
       sb.append(" type ").append(icmpType).append('/').append(icmpCode);
@@ -349,19 +347,5 @@ public record Packet(
       return a.toString();
     }
     return family == Family.IPV6 ? "[" + a + "]:" + port : a + ":" + port;
-  }
-
-  static String flagsText(int flags) {
-    if (flags == 0) {
-      return "NONE";
-    }
-    String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < names.length; i++) {
-      if ((flags & (1 << i)) != 0) {
-        out.add(names[i]);
-      }
-    }
-    return String.join(",", out);
   }
 }

@@ -54,7 +54,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
    * source of an arriving packet (inet_lookup_ifaddr_rcu in fib_validate_source).
    */
   public boolean isAssigned(IpAddr a) {
-    if (a.equals(IpAddr.parse("127.0.0.1")) || a.equals(IpAddr.parse("::1"))) {
+    if (a.equals(Netfilter.V4_LOCALHOST) || a.equals(Netfilter.V6_LOOPBACK)) {
       return true;
     }
     for (Iface i : ifaces) {
@@ -69,10 +69,10 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
 
   /** True for an address of this host or loopback: what addrtype calls LOCAL. */
   public boolean hasAddress(IpAddr a) {
-    if (a.family() == Family.IPV4 && IpRange.parse("127.0.0.0/8").contains(a)) {
+    if (a.family() == Family.IPV4 && Netfilter.V4_LOOPBACK.contains(a)) {
       return true;
     }
-    if (a.family() == Family.IPV6 && a.equals(IpAddr.parse("::1"))) {
+    if (a.family() == Family.IPV6 && a.equals(Netfilter.V6_LOOPBACK)) {
       return true;
     }
     for (Iface i : ifaces) {
@@ -110,7 +110,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
    * the solicited-node group of each address.
    */
   public boolean joinedV6(IpAddr group) {
-    if (group.equals(IpAddr.parse("ff02::1")) || group.equals(IpAddr.parse("ff01::1"))) {
+    if (group.equals(Netfilter.V6_ALL_NODES) || group.equals(IpAddr.parse("ff01::1"))) {
       return true;
     }
     if (forwarding && (group.equals(IpAddr.parse("ff02::2")) || group.equals(IpAddr.parse(
@@ -142,7 +142,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     if (a.lo() == 0xffffffffL || a.isMin()) {
       return true;
     }
-    if (a.equals(IpAddr.parse("127.255.255.255"))) {
+    if (a.equals(Netfilter.V4_LOOPBACK_BROADCAST)) {
       return true;
     }
     for (Iface i : ifaces) {
@@ -239,7 +239,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
   private static List<IfAddr> primariesV4(Iface i) {
     List<IfAddr> out = new ArrayList<>();
     List<IfAddr> seen = new ArrayList<>();
-    IpRange loopback = IpRange.parse("127.0.0.0/8");
+    IpRange loopback = Netfilter.V4_LOOPBACK;
     for (IfAddr ia : i.addrs()) {
       if (ia.addr().family() != Family.IPV4) {
         continue;
@@ -258,7 +258,7 @@ public record HostModel(boolean forwarding, List<Iface> ifaces, List<Route> rout
     int dstScope = scopeV6(dst);
     boolean oifOnly = dstScope <= 2 || (dst.hi() >>> 56) == 0xff;
     List<Iface> devices = new ArrayList<>();
-    devices.add(new Iface("lo", List.of(new IfAddr(IpAddr.parse("::1"), 128))));
+    devices.add(new Iface("lo", List.of(new IfAddr(Netfilter.V6_LOOPBACK, 128))));
     for (Iface i : ifaces) {
       if (!i.name().equals("lo")) {
         devices.add(i);

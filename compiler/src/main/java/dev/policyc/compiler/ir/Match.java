@@ -155,7 +155,7 @@ public sealed interface Match
    */
   record Limit(long avg, int burst) implements Match {
     /** One ten-thousandth of a second: the kernel's {@code XT_LIMIT_SCALE}. */
-    public static final long SCALE = 10000;
+    public static final long SCALE = Netfilter.LIMIT_SCALE;
 
     private static final String[] NAMES = {"day", "hour", "min", "sec"};
     private static final long[] MULTS = {SCALE * 86400, SCALE * 3600, SCALE * 60, SCALE};

@@ -4,6 +4,7 @@ import dev.policyc.compiler.diag.Code;
 import dev.policyc.compiler.diag.Reporter;
 import dev.policyc.compiler.ir.IcmpTypes;
 import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.PolicyObjects;
@@ -279,9 +280,10 @@ final class Groups {
 
   /** Checks an interface name or {@code prefix+} wildcard as the kernel and iptables would. */
   boolean checkIfaceName(String name, SourcePos pos) {
-    if (name.length() > 15) {
+    if (name.length() > Netfilter.MAX_IFACE_NAME) {
       rep.report(Code.PC5001, pos,
-          "interface name '" + name + "' is longer than 15 characters (the kernel's limit)");
+          "interface name '" + name + "' is longer than " + Netfilter.MAX_IFACE_NAME
+              + " characters (the kernel's limit)");
       return false;
     }
     if (name.equals("+")) {

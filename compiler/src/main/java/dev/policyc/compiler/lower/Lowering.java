@@ -12,6 +12,7 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
@@ -23,7 +24,6 @@ import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.Action;
 import dev.policyc.dsl.AddressType;
 import dev.policyc.dsl.ChainSpec;
-import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Host;
 import dev.policyc.dsl.IpSetSpec;
@@ -38,6 +38,7 @@ import dev.policyc.dsl.TcpFlag;
 import dev.policyc.dsl.Verdict;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -63,19 +64,6 @@ public final class Lowering {
     }
   }
 
-  static final Set<String> RESERVED_CHAIN_NAMES =
-      Set.of("ACCEPT", "DROP", "RETURN", "QUEUE", "REJECT", "LOG", "DNAT", "SNAT", "MASQUERADE",
-          "REDIRECT", "MARK", "CONNMARK", "DSCP", "TOS", "TTL", "HL", "TCPMSS", "CT", "NOTRACK",
-          "NFLOG", "NFQUEUE", "CLASSIFY", "TRACE", "AUDIT", "CHECKSUM", "SET", "TEE", "TPROXY",
-          "ULOG", "NETMAP", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST", "SYNPROXY",
-          "CLUSTERIP", "ECN", "HMARK", "CONTINUE", "ERROR");
-  private static final Set<String> HOOK_NAMES =
-      Set.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING");
-  static final int MAX_CHAIN_NAME = 28;
-  static final int MAX_COMMENT_BYTES = 255;
-  static final int MAX_LOG_PREFIX = 29;
-  static final int MULTIPORT_SLOTS = 15;
-  private static final int TCP_SYN_MASK = 0x17; // FIN,SYN,RST,ACK as --syn examines them
 
   private final Policy policy;
   private final SourceMap src;
@@ -219,7 +207,7 @@ public final class Lowering {
     }
     IpAddr via = r.via();
     if (via == null || badAddresses.contains(r.dev())
-        || (via.family() == Family.IPV6 && IpRange.parse("fe80::/10").contains(via))) {
+        || (via.family() == Family.IPV6 && Netfilter.V6_LINK_LOCAL.contains(via))) {
       return;
     }
     boolean onLink = ifaces.stream().filter(i -> i.name().equals(r.dev()))
@@ -238,7 +226,7 @@ public final class Lowering {
     String p = "objects.sets." + s.name();
     SourcePos pos = src.at(p);
     boolean ok = true;
-    int maxName = IpSet.MAX_NAME - IpSet.TEMP_SUFFIX.length();
+    int maxName = Netfilter.MAX_SET_NAME - IpSet.TEMP_SUFFIX.length();
     if (!s.name().matches("[A-Za-z0-9_][A-Za-z0-9_-]*")) {
       rep.report(Code.PC1011, pos, "ipset name '" + s.name()
           + "' must be letters, digits, '_' and '-'");
@@ -408,17 +396,17 @@ public final class Lowering {
   }
 
   private void checkUserChainName(Table t, String name, SourcePos pos) {
-    if (HOOK_NAMES.contains(name)) {
+    if (Netfilter.HOOK_NAMES.contains(name)) {
       rep.report(Code.PC3007, pos, "table " + t.iptablesName() + " has no " + name
           + " chain (it has " + String.join(", ", t.builtinChains()) + ")");
-    } else if (name.length() > MAX_CHAIN_NAME) {
-      rep.report(Code.PC5001, pos, "chain name '" + name + "' is longer than " + MAX_CHAIN_NAME
+    } else if (name.length() > Netfilter.MAX_CHAIN_NAME) {
+      rep.report(Code.PC5001, pos, "chain name '" + name + "' is longer than " + Netfilter.MAX_CHAIN_NAME
           + " characters (the kernel's limit)");
     } else if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
       rep.report(Code.PC1010, pos, "chain name '" + name
           + "' must start with a letter, digit or '_' and hold only letters, digits, '_', '.'"
           + " and '-'");
-    } else if (RESERVED_CHAIN_NAMES.contains(name)) {
+    } else if (Netfilter.RESERVED_TARGET_NAMES.contains(name)) {
       rep.report(Code.PC1010, pos, "chain name '" + name + "' is the name of a target");
     }
   }
@@ -445,7 +433,7 @@ public final class Lowering {
       }
       for (String c : chains.get(t).keySet()) {
         // A user chain named like another table's hook chain already has PC3007.
-        if (!t.isBuiltin(c) && !HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
+        if (!t.isBuiltin(c) && !Netfilter.HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
           rep.report(Code.PC7001, src.at(t.iptablesName() + "." + c),
               "chain " + c + " is never jumped to from a built-in chain");
         }
@@ -731,7 +719,7 @@ public final class Lowering {
     String ap = path + ".action";
     Target[] targets = target(t, chain, index, r.action(), ap, alts, flags, explicit, fams);
     if (r.comment() != null) {
-      checkText(r.comment(), src.at(path + ".comment"), "comment", MAX_COMMENT_BYTES, true);
+      checkText(r.comment(), src.at(path + ".comment"), "comment", Netfilter.MAX_COMMENT_BYTES, true);
     }
     placed.add(new Placed(t, chain.name(), index, r.action(), src.at(ap),
         m.in() == null ? null : src.at(mp + ".in"),
@@ -1051,9 +1039,9 @@ public final class Lowering {
     if (n.negated() && u.size() == 1 && u.get(0).equals(PortRange.ALL)) {
       rep.report(Code.PC2002, src.at(path), "'not' every port matches no packet");
     }
-    if (n.negated() && slots(u) > MULTIPORT_SLOTS) {
+    if (n.negated() && slots(u) > Netfilter.MULTIPORT_SLOTS) {
       rep.report(Code.PC5004, src.at(path), "a negated port list fits one multiport match: at"
-          + " most " + MULTIPORT_SLOTS + " ports (a range counts twice); this one needs "
+          + " most " + Netfilter.MULTIPORT_SLOTS + " ports (a range counts twice); this one needs "
           + slots(u));
     }
     return new PortsSpec(n.negated(), u);
@@ -1097,7 +1085,7 @@ public final class Lowering {
     int used = 0;
     for (PortRange r : p.ranges()) {
       int need = r.isSingle() ? 1 : 2;
-      if (used + need > MULTIPORT_SLOTS) {
+      if (used + need > Netfilter.MULTIPORT_SLOTS) {
         out.add(new Match.Ports(side, chunk, false));
         chunk = new ArrayList<>();
         used = 0;
@@ -1176,7 +1164,7 @@ public final class Lowering {
       }
     }
     if (m.syn() != null) {
-      return new Match.TcpFlags(TCP_SYN_MASK, TcpFlag.SYN.bit(), !m.syn());
+      return new Match.TcpFlags(Netfilter.TCP_SYN_MASK, Netfilter.TCP_SYN, !m.syn());
     }
     MatchSpec.TcpFlags f = m.tcpFlags().value();
     int mask = 0;
@@ -1339,10 +1327,10 @@ public final class Lowering {
     } else if (a instanceof Action.Goto g) {
       same = jumpTarget(t, chain, index, g.chain(), src.at(ap + ".goto"), true);
     } else if (a instanceof Action.Log l) {
-      int level = 4;
+      int level = Netfilter.LOG_DEFAULT_LEVEL;
       if (l.level() != null) {
         String lv = l.level().toLowerCase(Locale.ROOT);
-        Integer named = Values.LOG_LEVELS.get(lv);
+        Integer named = Netfilter.LOG_LEVELS.get(lv);
         if (named != null) {
           level = named;
         } else if (lv.matches("[0-7]")) {
@@ -1354,7 +1342,7 @@ public final class Lowering {
       }
       if (l.prefix() != null) {
         // The kernel's limit is in bytes (char prefix[30] with its NUL), as for comments.
-        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", MAX_LOG_PREFIX, true);
+        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", Netfilter.MAX_LOG_PREFIX, true);
       }
       same = new Target.Log(l.prefix(), level);
     } else if (a instanceof Action.Dnat d) {
@@ -1439,37 +1427,16 @@ public final class Lowering {
     return isGoto ? new Target.Goto(to) : new Target.Jump(to);
   }
 
-  private static final Map<String, String[]> REJECT_TYPES = new LinkedHashMap<>();
-
-  static {
-    // neutral name → {IPv4 name, IPv6 name}; null where the family has none
-    REJECT_TYPES.put("port-unreachable",
-        new String[] {"icmp-port-unreachable", "icmp6-port-unreachable"});
-    REJECT_TYPES.put("host-unreachable",
-        new String[] {"icmp-host-unreachable", "icmp6-addr-unreachable"});
-    REJECT_TYPES.put("net-unreachable", new String[] {"icmp-net-unreachable", "icmp6-no-route"});
-    REJECT_TYPES.put("admin-prohibited",
-        new String[] {"icmp-admin-prohibited", "icmp6-adm-prohibited"});
-    REJECT_TYPES.put("tcp-reset", new String[] {"tcp-reset", "tcp-reset"});
-    REJECT_TYPES.put("proto-unreachable", new String[] {"icmp-proto-unreachable", null});
-    REJECT_TYPES.put("net-prohibited", new String[] {"icmp-net-prohibited", null});
-    REJECT_TYPES.put("host-prohibited", new String[] {"icmp-host-prohibited", null});
-    REJECT_TYPES.put("no-route", new String[] {null, "icmp6-no-route"});
-    REJECT_TYPES.put("addr-unreachable", new String[] {null, "icmp6-addr-unreachable"});
-    REJECT_TYPES.put("policy-fail", new String[] {null, "icmp6-policy-fail"});
-    REJECT_TYPES.put("reject-route", new String[] {null, "icmp6-reject-route"});
-  }
-
   private void rejectTargets(String with, SourcePos pos, List<ProtoAlt> alts,
       Set<Family> explicit, Set<Family> fams, Target[] out) {
     String w = with == null ? "port-unreachable" : with.toLowerCase(Locale.ROOT);
-    String[] names = REJECT_TYPES.get(w);
+    List<String> names = Netfilter.REJECT_TYPES.get(w);
     if (names == null) {
-      for (String[] pair : REJECT_TYPES.values()) {
-        if (w.equals(pair[0])) {
-          names = new String[] {pair[0], null};
-        } else if (w.equals(pair[1])) {
-          names = new String[] {null, pair[1]};
+      for (List<String> pair : Netfilter.REJECT_TYPES.values()) {
+        if (w.equals(pair.get(0))) {
+          names = Arrays.asList(pair.get(0), null);
+        } else if (w.equals(pair.get(1))) {
+          names = Arrays.asList(null, pair.get(1));
         }
       }
     }
@@ -1478,7 +1445,7 @@ public final class Lowering {
           + " host-unreachable, net-unreachable, admin-prohibited, tcp-reset, …)");
       return;
     }
-    if (w.equals("tcp-reset")) {
+    if (w.equals(Netfilter.TCP_RESET)) {
       for (ProtoAlt a : alts) {
         if (a.negated() || a.proto() != Protocols.TCP) {
           rep.report(Code.PC6004, pos, "reject with tcp-reset needs proto tcp");
@@ -1487,7 +1454,7 @@ public final class Lowering {
       }
     }
     for (Family f : Family.values()) {
-      String name = names[f.ordinal()];
+      String name = names.get(f.ordinal());
       if (name == null) {
         if (explicit != null && explicit.contains(f)) {
           rep.report(Code.PC4002, pos, "reject type '" + with + "' does not exist in "

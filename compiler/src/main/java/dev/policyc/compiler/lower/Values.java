@@ -1,27 +1,11 @@
 package dev.policyc.compiler.lower;
 
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import java.util.Locale;
-import java.util.Map;
 
 /** Parsers for the scalar values of a policy; each returns null or throws with a reason. */
 final class Values {
-  static final Map<String, Integer> DSCP_CLASSES =
-      Map.ofEntries(
-          Map.entry("BE", 0), Map.entry("CS0", 0), Map.entry("CS1", 8), Map.entry("CS2", 16),
-          Map.entry("CS3", 24), Map.entry("CS4", 32), Map.entry("CS5", 40), Map.entry("CS6", 48),
-          Map.entry("CS7", 56), Map.entry("AF11", 10), Map.entry("AF12", 12),
-          Map.entry("AF13", 14), Map.entry("AF21", 18), Map.entry("AF22", 20),
-          Map.entry("AF23", 22), Map.entry("AF31", 26), Map.entry("AF32", 28),
-          Map.entry("AF33", 30), Map.entry("AF41", 34), Map.entry("AF42", 36),
-          Map.entry("AF43", 38), Map.entry("EF", 46));
-
-  static final Map<String, Integer> LOG_LEVELS =
-      Map.ofEntries(
-          Map.entry("emerg", 0), Map.entry("alert", 1), Map.entry("crit", 2), Map.entry("err", 3),
-          Map.entry("error", 3), Map.entry("warning", 4), Map.entry("warn", 4),
-          Map.entry("notice", 5), Map.entry("info", 6), Map.entry("debug", 7));
-
   private Values() {}
 
   /** A port {@code 22} or range {@code 1024:65535} / {@code 1024-65535}. */
@@ -89,7 +73,7 @@ final class Values {
 
   /** A DSCP number 0–63 or class name. */
   static int dscp(String text) {
-    Integer cls = DSCP_CLASSES.get(text.trim().toUpperCase(Locale.ROOT));
+    Integer cls = Netfilter.DSCP_CLASSES.get(text.trim().toUpperCase(Locale.ROOT));
     if (cls != null) {
       return cls;
     }

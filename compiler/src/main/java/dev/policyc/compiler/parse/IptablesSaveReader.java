@@ -5,6 +5,7 @@ import dev.policyc.compiler.ir.IcmpTypes;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
@@ -417,7 +418,7 @@ public final class IptablesSaveReader {
             int comp = flags(l.value(o), l, t);
             out.add(new Match.TcpFlags(mask, comp, neg));
           }
-          case "--syn" -> out.add(new Match.TcpFlags(0x17, 0x02, neg));
+          case "--syn" -> out.add(new Match.TcpFlags(Netfilter.TCP_SYN_MASK, Netfilter.TCP_SYN, neg));
           default -> throw new AssertionError(o);
         }
       }
@@ -464,7 +465,7 @@ public final class IptablesSaveReader {
         out.add(new Match.CtState(states, neg));
       }
       case "mark", "connmark" -> {
-        long[] vm = valueMask(l.value(o), 0xffffffffL, l, t);
+        long[] vm = valueMask(l.value(o), Netfilter.MARK_MAX, l, t);
         out.add(mod.equals("mark") ? new Match.Mark(vm[0], vm[1], neg)
             : new Match.ConnMark(vm[0], vm[1], neg));
       }
@@ -472,7 +473,7 @@ public final class IptablesSaveReader {
         String v = l.value(o);
         int d;
         if (o.equals("--dscp-class")) {
-          Integer c = DSCP_CLASSES.get(v.toUpperCase(Locale.ROOT));
+          Integer c = Netfilter.DSCP_CLASSES.get(v.toUpperCase(Locale.ROOT));
           if (c == null) {
             throw l.fail(t, "unknown DSCP class '" + v + "'");
           }
@@ -619,14 +620,14 @@ public final class IptablesSaveReader {
             neg || prev.negated()));
       }
       case "--every" -> {
-        long v = number(l.value(o), 0xffffffffL, l, t);
+        long v = number(l.value(o), Netfilter.MARK_MAX, l, t);
         if (prev == null || !prev.nth() || v < 1) {
           throw l.fail(t, "--every needs --mode nth and a value of at least 1");
         }
         out.set(at, new Match.Statistic(true, 0, (int) v, prev.packet(), neg || prev.negated()));
       }
       case "--packet" -> {
-        long v = number(l.value(o), 0xffffffffL, l, t);
+        long v = number(l.value(o), Netfilter.MARK_MAX, l, t);
         if (prev == null || !prev.nth() || v >= prev.every()) {
           throw l.fail(t, "--packet needs --mode nth and a value below --every");
         }
@@ -646,7 +647,7 @@ public final class IptablesSaveReader {
       case "RETURN":
         return new Target.Return();
       case "REJECT": {
-        String with = family == Family.IPV4 ? "icmp-port-unreachable" : "icmp6-port-unreachable";
+        String with = Netfilter.defaultReject(family);
         while (l.more() && l.peek().text().equals("--reject-with")) {
           Token t = l.next();
           with = rejectName(l.value(t.text()), l, t, proto);
@@ -655,14 +656,14 @@ public final class IptablesSaveReader {
       }
       case "LOG": {
         String prefix = null;
-        int level = 4;
+        int level = Netfilter.LOG_DEFAULT_LEVEL;
         while (l.more() && l.peek().text().startsWith("--log-")) {
           Token t = l.next();
           switch (t.text()) {
             case "--log-prefix" -> prefix = l.value(t.text());
             case "--log-level" -> {
               String v = l.value(t.text()).toLowerCase(Locale.ROOT);
-              Integer named = LOG_LEVELS.get(v);
+              Integer named = Netfilter.LOG_LEVELS.get(v);
               level = named != null ? named : (int) number(v, 7, l, t);
             }
             default -> throw l.fail(t, "unsupported LOG option " + t.text());
@@ -702,7 +703,7 @@ public final class IptablesSaveReader {
           return new Target.Dscp((int) number(l.value(t.text()), 63, l, t));
         }
         if (t.text().equals("--set-dscp-class")) {
-          Integer c = DSCP_CLASSES.get(l.value(t.text()).toUpperCase(Locale.ROOT));
+          Integer c = Netfilter.DSCP_CLASSES.get(l.value(t.text()).toUpperCase(Locale.ROOT));
           if (c == null) {
             throw l.fail(t, "unknown DSCP class");
           }
@@ -759,20 +760,16 @@ public final class IptablesSaveReader {
         if (name.startsWith("-") || name.isEmpty()) {
           throw l.fail(jt, "bad target '" + name + "'");
         }
-        if (name.equals(name.toUpperCase(Locale.ROOT)) && RESERVED_TARGETS.contains(name)) {
+        if (name.equals(name.toUpperCase(Locale.ROOT)) && Netfilter.RESERVED_TARGET_NAMES.contains(name)) {
           throw l.fail(jt, "unsupported target " + name);
         }
         return new Target.Jump(name);
     }
   }
 
-  private static final Set<String> RESERVED_TARGETS =
-      Set.of("QUEUE", "NFQUEUE", "NFLOG", "CLASSIFY", "TRACE", "AUDIT", "CHECKSUM", "SET", "TEE",
-          "TPROXY", "NETMAP", "SECMARK", "CONNSECMARK", "SYNPROXY", "ECN", "HMARK", "ULOG");
-
   private Target markTarget(Line l) throws ParseException {
     Token t = l.next();
-    long max = 0xffffffffL;
+    long max = Netfilter.MARK_MAX;
     String v = l.value(t.text());
     switch (t.text()) {
       case "--set-xmark" -> {
@@ -799,7 +796,7 @@ public final class IptablesSaveReader {
 
   private Target connmarkTarget(Line l) throws ParseException {
     Token t = l.next();
-    long max = 0xffffffffL;
+    long max = Netfilter.MARK_MAX;
     switch (t.text()) {
       case "--set-xmark", "--set-mark" -> {
         String v = l.value(t.text());
@@ -832,51 +829,15 @@ public final class IptablesSaveReader {
   }
 
   private String rejectName(String v, Line l, Token t, int proto) throws ParseException {
-    Map<String, String> names = family == Family.IPV4 ? REJECT4 : REJECT6;
-    String canonical = names.get(v);
+    String canonical = Netfilter.rejectName(family, v);
     if (canonical == null) {
       throw l.fail(t, "unknown reject type '" + v + "'");
     }
-    if (canonical.equals("tcp-reset") && proto != Protocols.TCP) {
+    if (canonical.equals(Netfilter.TCP_RESET) && proto != Protocols.TCP) {
       throw l.fail(t, "tcp-reset needs -p tcp");
     }
     return canonical;
   }
-
-  private static final Map<String, String> REJECT4 = new LinkedHashMap<>();
-  private static final Map<String, String> REJECT6 = new LinkedHashMap<>();
-
-  static {
-    for (String[] p : new String[][] {
-      {"icmp-net-unreachable", "net-unreach"}, {"icmp-host-unreachable", "host-unreach"},
-      {"icmp-port-unreachable", "port-unreach"}, {"icmp-proto-unreachable", "proto-unreach"},
-      {"icmp-net-prohibited", "net-prohib"}, {"icmp-host-prohibited", "host-prohib"},
-      {"icmp-admin-prohibited", "admin-prohib"}, {"tcp-reset", "tcp-rst"}}) {
-      REJECT4.put(p[0], p[0]);
-      REJECT4.put(p[1], p[0]);
-    }
-    for (String[] p : new String[][] {
-      {"icmp6-no-route", "no-route"}, {"icmp6-adm-prohibited", "adm-prohibited"},
-      {"icmp6-addr-unreachable", "addr-unreach"}, {"icmp6-port-unreachable", "port-unreach"},
-      {"icmp6-policy-fail", "policy-fail"}, {"icmp6-reject-route", "reject-route"},
-      {"tcp-reset", "tcp-rst"}}) {
-      REJECT6.put(p[0], p[0]);
-      REJECT6.put(p[1], p[0]);
-    }
-  }
-
-  private static final Map<String, Integer> LOG_LEVELS =
-      Map.of("emerg", 0, "alert", 1, "crit", 2, "error", 3, "err", 3, "warning", 4, "warn", 4,
-          "notice", 5, "info", 6, "debug", 7);
-
-  private static final Map<String, Integer> DSCP_CLASSES =
-      Map.ofEntries(Map.entry("BE", 0), Map.entry("CS0", 0), Map.entry("CS1", 8),
-          Map.entry("CS2", 16), Map.entry("CS3", 24), Map.entry("CS4", 32), Map.entry("CS5", 40),
-          Map.entry("CS6", 48), Map.entry("CS7", 56), Map.entry("AF11", 10), Map.entry("AF12", 12),
-          Map.entry("AF13", 14), Map.entry("AF21", 18), Map.entry("AF22", 20),
-          Map.entry("AF23", 22), Map.entry("AF31", 26), Map.entry("AF32", 28),
-          Map.entry("AF33", 30), Map.entry("AF41", 34), Map.entry("AF42", 36),
-          Map.entry("AF43", 38), Map.entry("EF", 46));
 
   // ------------------------------------------------------------------ values
 
@@ -932,20 +893,15 @@ public final class IptablesSaveReader {
   private static int flags(String v, Line l, Token t) throws ParseException {
     int bits = 0;
     for (String f : v.split(",", -1)) {
-      bits |= switch (f.toUpperCase(Locale.ROOT)) {
-        case "FIN" -> 0x01;
-        case "SYN" -> 0x02;
-        case "RST" -> 0x04;
-        case "PSH" -> 0x08;
-        case "ACK" -> 0x10;
-        case "URG" -> 0x20;
-        case "ALL" -> 0x3f;
-        case "NONE" -> 0;
-        default -> throw l.fail(t, "unknown TCP flag '" + f + "'");
-      };
+      int b = Netfilter.tcpFlag(f);
+      if (b < 0) {
+        throw l.fail(t, "unknown TCP flag '" + f + "'");
+      }
+      bits |= b;
     }
     return bits;
   }
+
 
   private static long number(String v, long max, Line l, Token t) throws ParseException {
     try {

@@ -1,7 +1,7 @@
 package dev.policyc.compiler.oracle;
 
-import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;

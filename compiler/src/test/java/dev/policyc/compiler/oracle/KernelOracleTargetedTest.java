@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;

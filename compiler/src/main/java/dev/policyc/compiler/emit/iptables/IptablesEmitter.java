@@ -3,6 +3,7 @@ package dev.policyc.compiler.emit.iptables;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;
@@ -160,8 +161,8 @@ public final class IptablesEmitter {
                 .append(pr);
           } else {
             Match.TcpFlags t = (Match.TcpFlags) x;
-            neg(sb, t.negated()).append(" --tcp-flags ").append(flags(t.mask())).append(' ')
-                .append(flags(t.comp()));
+            neg(sb, t.negated()).append(" --tcp-flags ").append(Netfilter.tcpFlagNames(t.mask())).append(' ')
+                .append(Netfilter.tcpFlagNames(t.comp()));
           }
         }
         if (apart != null) {
@@ -379,7 +380,7 @@ public final class IptablesEmitter {
       if (l.prefix() != null && !l.prefix().isEmpty()) {
         sb.append(" --log-prefix").append(quote(l.prefix()));
       }
-      if (l.level() != 4) {
+      if (l.level() != Netfilter.LOG_DEFAULT_LEVEL) {
         sb.append(" --log-level ").append(l.level());
       }
     } else if (t instanceof Target.Dnat d) {
@@ -452,24 +453,12 @@ public final class IptablesEmitter {
   }
 
   private static String markText(long value, long mask) {
-    return mask == 0xffffffffL
+    return mask == Netfilter.MARK_MAX
         ? String.format("0x%x", value)
         : String.format("0x%x/0x%x", value, mask);
   }
 
-  private static String flags(int bits) {
-    if (bits == 0) {
-      return "NONE";
-    }
-    String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < names.length; i++) {
-      if ((bits & (1 << i)) != 0) {
-        out.add(names[i]);
-      }
-    }
-    return String.join(",", out);
-  }
+
 
   private static StringBuilder neg(StringBuilder sb, boolean negated) {
     if (negated) {
