@@ -1,8 +1,5 @@
 package dev.policyc.compiler;
 
-import dev.policyc.compiler.diag.Code;
-import dev.policyc.compiler.diag.Diagnostic;
-import dev.policyc.compiler.diag.Severity;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
@@ -10,9 +7,10 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
-import dev.policyc.dsl.yaml.YamlProblem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,9 +50,9 @@ public final class PolicyCompiler {
     try {
       return new ReadResult(PolicyYamlReader.read(file), List.of());
     } catch (PolicyParseException e) {
-      return new ReadResult(null, fromYaml(e.problems()));
+      return new ReadResult(null, e.diagnostics());
     } catch (IOException e) {
-      return new ReadResult(null, List.of(new Diagnostic(Code.PC0010, Severity.ERROR,
+      return new ReadResult(null, List.of(new Diagnostic(Code.PC0010,
           "cannot read policy: " + e.getMessage(), new SourcePos(file.toString(), 0, 0))));
     }
   }
@@ -64,17 +62,8 @@ public final class PolicyCompiler {
     try {
       return new ReadResult(PolicyYamlReader.read(name, text), List.of());
     } catch (PolicyParseException e) {
-      return new ReadResult(null, fromYaml(e.problems()));
+      return new ReadResult(null, e.diagnostics());
     }
-  }
-
-  static List<Diagnostic> fromYaml(List<YamlProblem> problems) {
-    List<Diagnostic> out = new ArrayList<>();
-    for (YamlProblem p : problems) {
-      Code code = Code.valueOf(p.code());
-      out.add(new Diagnostic(code, code.severity(), p.message(), p.pos()));
-    }
-    return out;
   }
 
   /** Lowers and checks a policy without emitting anything. */

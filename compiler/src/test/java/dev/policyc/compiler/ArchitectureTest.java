@@ -54,7 +54,7 @@ class ArchitectureTest {
           List.of(COMPILER + ".emit", COMPILER + ".cli", COMPILER + ".parse", "=" + COMPILER));
 
   /** {@code diag} is the bottom of the compiler: it uses no other compiler package. */
-  private static final String DIAG = COMPILER + ".diag";
+  private static final String DIAG = DSL + ".diag";
 
   private static final Pattern PACKAGE_DECL =
       Pattern.compile("^\\s*package\\s+([a-z0-9_.]+)\\s*;", Pattern.MULTILINE);

@@ -3,8 +3,8 @@ package dev.policyc.compiler;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.policyc.compiler.diag.Diagnostic;
-import dev.policyc.compiler.diag.Severity;
+import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.Severity;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;

@@ -274,7 +274,7 @@ class SealedFamiliesTest {
       try {
         back = PolicyYamlReader.read("action.yaml", yaml);
       } catch (PolicyParseException e) {
-        throw new AssertionError("the reader refuses\n" + yaml + e.problems(), e);
+        throw new AssertionError("the reader refuses\n" + yaml + e.diagnostics(), e);
       }
       assertEquals(a, back.chains().get(0).rules().get(0).action(), yaml);
       assertEquals(p, back, yaml);

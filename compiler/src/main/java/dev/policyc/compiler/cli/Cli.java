@@ -1,7 +1,6 @@
 package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.PolicyCompiler;
-import dev.policyc.compiler.diag.Diagnostic;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.interp.Decision;
@@ -10,6 +9,7 @@ import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.dsl.Policy;
+import dev.policyc.dsl.diag.Diagnostic;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

@@ -1,7 +1,5 @@
 package dev.policyc.compiler.lower;
 
-import dev.policyc.compiler.diag.Code;
-import dev.policyc.compiler.diag.Reporter;
 import dev.policyc.compiler.ir.IcmpTypes;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Netfilter;
@@ -10,6 +8,8 @@ import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.PolicyObjects;
 import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,8 +1,5 @@
 package dev.policyc.compiler.lower;
 
-import dev.policyc.compiler.diag.Code;
-import dev.policyc.compiler.diag.Diagnostic;
-import dev.policyc.compiler.diag.Reporter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.HostModel;
@@ -36,6 +33,9 @@ import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.TcpFlag;
 import dev.policyc.dsl.Verdict;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.Reporter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

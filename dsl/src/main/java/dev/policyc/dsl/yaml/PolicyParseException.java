@@ -1,19 +1,20 @@
 package dev.policyc.dsl.yaml;
 
+import dev.policyc.dsl.diag.Diagnostic;
 import java.util.List;
 
 /** A policy file could not be read; carries every problem found, in document order. */
 public final class PolicyParseException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  private final transient List<YamlProblem> problems;
+  private final transient List<Diagnostic> diagnostics;
 
-  public PolicyParseException(List<YamlProblem> problems) {
-    super(problems.isEmpty() ? "invalid policy" : problems.get(0).toString());
-    this.problems = List.copyOf(problems);
+  public PolicyParseException(List<Diagnostic> diagnostics) {
+    super(diagnostics.isEmpty() ? "invalid policy" : diagnostics.get(0).toString());
+    this.diagnostics = List.copyOf(diagnostics);
   }
 
-  public List<YamlProblem> problems() {
-    return problems;
+  public List<Diagnostic> diagnostics() {
+    return diagnostics;
   }
 }

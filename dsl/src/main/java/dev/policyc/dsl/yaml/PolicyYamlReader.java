@@ -17,6 +17,8 @@ import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.TcpFlag;
 import dev.policyc.dsl.Verdict;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.yaml.YamlNode.Entry;
 import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YScalar;
@@ -64,7 +66,7 @@ public final class PolicyYamlReader {
           "connmark", "dscp", "tos", "ttl", "tcpmss");
 
   private final String file;
-  private final List<YamlProblem> problems = new ArrayList<>();
+  private final List<Diagnostic> problems = new ArrayList<>();
   private final Map<String, SourcePos> positions = new LinkedHashMap<>();
 
   private PolicyYamlReader(String file) {
@@ -98,7 +100,7 @@ public final class PolicyYamlReader {
           lineStart = i + 1;
         }
       }
-      throw new PolicyParseException(List.of(new YamlProblem(YamlProblem.SYNTAX,
+      throw new PolicyParseException(List.of(new Diagnostic(Code.PC0001,
           String.format("byte 0x%02X is not UTF-8; policy files are UTF-8 text",
               bytes[in.position()] & 0xff),
           new SourcePos(path.toString(), line, out.position() - lineStart + 1))));
@@ -304,7 +306,7 @@ public final class PolicyYamlReader {
         rulesNode = e.value();
       } else if (!(e.value() instanceof YScalar s && s.kind() == YScalar.Kind.NULL)) {
         problem(
-            YamlProblem.WRONG_TYPE,
+            Code.PC0003,
             "chain '" + e.key() + "' must be a mapping with 'policy' and 'rules', or a list of"
                 + " rules",
             e.value().pos());
@@ -340,7 +342,7 @@ public final class PolicyYamlReader {
     Entry ae = m.entries().get("action");
     Action action = null;
     if (ae == null) {
-      problem(YamlProblem.MISSING_KEY, "rule has no 'action'", m.pos());
+      problem(Code.PC0004, "rule has no 'action'", m.pos());
     } else {
       action = action(ae.value(), path + ".action");
     }
@@ -423,7 +425,7 @@ public final class PolicyYamlReader {
     List<TcpFlag> mask = flags(m, "mask", path);
     List<TcpFlag> set = flags(m, "set", path);
     if (!m.entries().containsKey("mask")) {
-      problem(YamlProblem.MISSING_KEY, "tcp-flags needs 'mask' (the flags examined)", m.pos());
+      problem(Code.PC0004, "tcp-flags needs 'mask' (the flags examined)", m.pos());
     }
     return mask == null || set == null ? null : new MatchSpec.TcpFlags(mask, set);
   }
@@ -444,7 +446,7 @@ public final class PolicyYamlReader {
           out.add(TcpFlag.valueOf(w));
         } catch (IllegalArgumentException ex) {
           problem(
-              YamlProblem.BAD_VALUE,
+              Code.PC0008,
               "unknown TCP flag '" + words.get(i) + "' (FIN, SYN, RST, PSH, ACK, URG,"
                   + " ALL or NONE)",
               positions.getOrDefault(path + "." + key + "[" + i + "]", e.value().pos()));
@@ -461,7 +463,7 @@ public final class PolicyYamlReader {
     }
     keys(m, Set.of("eq", "ne", "lt", "gt"), path);
     if (m.entries().size() != 1) {
-      problem(YamlProblem.BAD_VALUE, "ttl takes exactly one of eq, ne, lt, gt", m.pos());
+      problem(Code.PC0008, "ttl takes exactly one of eq, ne, lt, gt", m.pos());
       return null;
     }
     Entry e = m.entries().values().iterator().next();
@@ -532,7 +534,7 @@ public final class PolicyYamlReader {
           : new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, every, packet);
     }
     problem(
-        YamlProblem.BAD_VALUE,
+        Code.PC0008,
         "statistic takes either 'probability' or 'every' (with an optional 'packet')",
         m.pos());
     return null;
@@ -563,7 +565,7 @@ public final class PolicyYamlReader {
           return new Action.Count();
         default:
           problem(
-              YamlProblem.BAD_VALUE,
+              Code.PC0008,
               "unknown action '" + s.text() + "'" + suggest(w, ACTION_WORDS)
                   + " (or a mapping such as {jump: CHAIN})",
               n.pos());
@@ -572,7 +574,7 @@ public final class PolicyYamlReader {
     }
     if (!(n instanceof YMap m)) {
       problem(
-          YamlProblem.WRONG_TYPE,
+          Code.PC0003,
           "action must be a word (accept, drop, …) or a mapping with one key, not "
               + YamlNode.describe(n),
           n.pos());
@@ -580,7 +582,7 @@ public final class PolicyYamlReader {
     }
     if (m.entries().size() != 1) {
       problem(
-          YamlProblem.BAD_VALUE,
+          Code.PC0008,
           "action must have exactly one key, found " + m.entries().size(),
           m.pos());
       return null;
@@ -634,7 +636,7 @@ public final class PolicyYamlReader {
           }
           keys(mm, Set.of("set", "xset", "or", "and", "xor"), p);
           if (mm.entries().size() != 1) {
-            problem(YamlProblem.BAD_VALUE, "mark takes exactly one of set, xset, or, and, xor",
+            problem(Code.PC0008, "mark takes exactly one of set, xset, or, and, xor",
                 mm.pos());
             return null;
           }
@@ -667,7 +669,7 @@ public final class PolicyYamlReader {
           }
           keys(tm, Set.of("set", "inc", "dec"), p);
           if (tm.entries().size() != 1) {
-            problem(YamlProblem.BAD_VALUE, "ttl takes exactly one of set, inc, dec", tm.pos());
+            problem(Code.PC0008, "ttl takes exactly one of set, inc, dec", tm.pos());
             return null;
           }
           Entry op = tm.entries().values().iterator().next();
@@ -686,7 +688,7 @@ public final class PolicyYamlReader {
         }
       default:
         problem(
-            YamlProblem.UNKNOWN_KEY,
+            Code.PC0002,
             "unknown action '" + key + "'" + suggest(key, ACTION_KEYS),
             e.keyPos());
         return null;
@@ -706,7 +708,7 @@ public final class PolicyYamlReader {
     }
     keys(cm, Set.of("set", "xset", "save", "restore"), p);
     if (cm.entries().size() != 1) {
-      problem(YamlProblem.BAD_VALUE, "connmark takes exactly one of set, xset, save, restore",
+      problem(Code.PC0008, "connmark takes exactly one of set, xset, save, restore",
           cm.pos());
       return null;
     }
@@ -735,7 +737,7 @@ public final class PolicyYamlReader {
   }
 
   private Action missing(YamlNode v, String message) {
-    problem(YamlProblem.MISSING_KEY, message, v.pos());
+    problem(Code.PC0004, message, v.pos());
     return null;
   }
 
@@ -785,7 +787,7 @@ public final class PolicyYamlReader {
         return f;
       }
     }
-    problem(YamlProblem.BAD_VALUE, "family must be ipv4 or ipv6, not '" + s + "'", n.pos());
+    problem(Code.PC0008, "family must be ipv4 or ipv6, not '" + s + "'", n.pos());
     return null;
   }
 
@@ -797,7 +799,7 @@ public final class PolicyYamlReader {
     try {
       return Enum.valueOf(type, ascii(s).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException ex) {
-      problem(YamlProblem.BAD_VALUE, "'" + s + "' is not one of " + allowed, n.pos());
+      problem(Code.PC0008, "'" + s + "' is not one of " + allowed, n.pos());
       return null;
     }
   }
@@ -846,7 +848,7 @@ public final class PolicyYamlReader {
       return s.text();
     }
     problem(
-        YamlProblem.WRONG_TYPE,
+        Code.PC0003,
         "expected a string, found " + YamlNode.describe(n)
             + (n instanceof YScalar s && s.kind() == YScalar.Kind.BOOL
                 ? " (quote it: \"" + s.text() + "\")"
@@ -861,7 +863,7 @@ public final class PolicyYamlReader {
       return Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT));
     }
     problem(
-        YamlProblem.WRONG_TYPE,
+        Code.PC0003,
         "expected true or false, found " + YamlNode.describe(n),
         n.pos());
     return null;
@@ -881,13 +883,13 @@ public final class PolicyYamlReader {
         }
       }
       problem(
-          YamlProblem.BAD_VALUE,
+          Code.PC0008,
           "'" + s.text() + "' is not a 32-bit integer (" + Integer.MIN_VALUE + " to "
               + Integer.MAX_VALUE + ")",
           n.pos());
       return null;
     }
-    problem(YamlProblem.WRONG_TYPE, "expected an integer, found " + YamlNode.describe(n), n.pos());
+    problem(Code.PC0003, "expected an integer, found " + YamlNode.describe(n), n.pos());
     return null;
   }
 
@@ -899,18 +901,18 @@ public final class PolicyYamlReader {
         return Double.parseDouble(s.text());
       } catch (NumberFormatException ex) {
         // YAML's .nan and .inf are numbers Java does not parse: a bad value, not a wrong type.
-        problem(YamlProblem.BAD_VALUE, "'" + s.text() + "' is not a usable number", n.pos());
+        problem(Code.PC0008, "'" + s.text() + "' is not a usable number", n.pos());
         return null;
       }
     }
-    problem(YamlProblem.WRONG_TYPE, "expected a number, found " + YamlNode.describe(n), n.pos());
+    problem(Code.PC0003, "expected a number, found " + YamlNode.describe(n), n.pos());
     return null;
   }
 
   private String requiredString(YMap m, String key, String path) {
     Entry e = m.entries().get(key);
     if (e == null) {
-      problem(YamlProblem.MISSING_KEY, "missing required key '" + key + "'", m.pos());
+      problem(Code.PC0004, "missing required key '" + key + "'", m.pos());
       return null;
     }
     return string(e.value(), join(path, key));
@@ -933,7 +935,7 @@ public final class PolicyYamlReader {
       return new YMap(Map.of(), n.pos());
     }
     problem(
-        YamlProblem.WRONG_TYPE,
+        Code.PC0003,
         (path.isEmpty() ? "the policy" : "'" + path + "'") + " must be a mapping, not "
             + YamlNode.describe(n),
         n.pos());
@@ -949,7 +951,7 @@ public final class PolicyYamlReader {
       return new YSeq(List.of(), n.pos());
     }
     problem(
-        YamlProblem.WRONG_TYPE,
+        Code.PC0003,
         "'" + path + "' must be a list, not " + YamlNode.describe(n),
         n.pos());
     return null;
@@ -959,7 +961,7 @@ public final class PolicyYamlReader {
     for (Entry e : m.entries().values()) {
       if (!allowed.contains(e.key())) {
         problem(
-            YamlProblem.UNKNOWN_KEY,
+            Code.PC0002,
             "unknown key '" + e.key() + "'" + (path.isEmpty() ? "" : " in " + path)
                 + suggest(e.key(), allowed),
             e.keyPos());
@@ -973,8 +975,8 @@ public final class PolicyYamlReader {
     }
   }
 
-  private void problem(String code, String message, SourcePos pos) {
-    problems.add(new YamlProblem(code, message, pos));
+  private void problem(Code code, String message, SourcePos pos) {
+    problems.add(new Diagnostic(code, message, pos));
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.policyc.dsl.yaml;
 
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.yaml.YamlNode.Entry;
 import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YScalar;
@@ -45,9 +47,9 @@ final class YamlTreeReader {
           .build();
 
   private final String file;
-  private final List<YamlProblem> problems;
+  private final List<Diagnostic> problems;
 
-  YamlTreeReader(String file, List<YamlProblem> problems) {
+  YamlTreeReader(String file, List<Diagnostic> problems) {
     this.file = file;
     this.problems = problems;
   }
@@ -58,15 +60,15 @@ final class YamlTreeReader {
         (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), new WholePairs(in))) {
       JsonToken t = p.nextToken();
       if (t == null) {
-        problems.add(new YamlProblem(YamlProblem.SYNTAX, "the document is empty",
+        problems.add(new Diagnostic(Code.PC0001, "the document is empty",
             new SourcePos(file, 1, 1)));
         return null;
       }
       YamlNode root = node(p, t);
       if (root != null && p.nextToken() != null) {
         problems.add(
-            new YamlProblem(
-                YamlProblem.SYNTAX,
+            new Diagnostic(
+                Code.PC0001,
                 "only one YAML document per policy file is allowed",
                 pos(p.currentTokenLocation())));
         return null;
@@ -81,14 +83,14 @@ final class YamlTreeReader {
   }
 
   /** A parser failure as a problem: SnakeYAML's own problem and position when it has them. */
-  private YamlProblem problem(JacksonException e) {
+  private Diagnostic problem(JacksonException e) {
     String msg = e.getOriginalMessage();
     if (msg != null && msg.contains("Document length")) {
-      return new YamlProblem(YamlProblem.TOO_LARGE, "the document is longer than "
+      return new Diagnostic(Code.PC0007, "the document is longer than "
           + MAX_DOCUMENT_CHARS / (1024 * 1024) + " MiB", pos(e.getLocation()));
     }
     if (msg != null && msg.contains("exceeds the maximum")) {
-      return new YamlProblem(YamlProblem.TOO_LARGE, "the document exceeds a size limit: "
+      return new Diagnostic(Code.PC0007, "the document exceeds a size limit: "
           + msg.replaceAll("\\s*\\(from `[^`]*`\\)", ""), pos(e.getLocation()));
     }
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
@@ -98,11 +100,11 @@ final class YamlTreeReader {
         if (m.getContext() != null && !m.getContext().isBlank()) {
           text = text + " (" + m.getContext().strip() + ")";
         }
-        return new YamlProblem(YamlProblem.SYNTAX, text,
+        return new Diagnostic(Code.PC0001, text,
             new SourcePos(file, mark.getLine() + 1, mark.getColumn() + 1));
       }
     }
-    return new YamlProblem(YamlProblem.SYNTAX, clean(msg), pos(e.getLocation()));
+    return new Diagnostic(Code.PC0001, clean(msg), pos(e.getLocation()));
   }
 
   private int depth;
@@ -110,7 +112,7 @@ final class YamlTreeReader {
   private YamlNode node(YAMLParser p, JsonToken t) {
     SourcePos here = pos(p.currentTokenLocation());
     if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth >= MAX_DEPTH) {
-      fail(YamlProblem.TOO_LARGE, "the document nests deeper than " + MAX_DEPTH + " levels",
+      fail(Code.PC0007, "the document nests deeper than " + MAX_DEPTH + " levels",
           here);
     }
     depth++;
@@ -123,10 +125,10 @@ final class YamlTreeReader {
 
   private YamlNode nodeAt(YAMLParser p, JsonToken t, SourcePos here) {
     if (p.getObjectId() != null) {
-      fail(YamlProblem.ALIAS, "anchors (&" + p.getObjectId() + ") are not allowed", here);
+      fail(Code.PC0006, "anchors (&" + p.getObjectId() + ") are not allowed", here);
     }
     if (p.getRawTag() != null) {
-      fail(YamlProblem.SYNTAX, "YAML tags (" + p.getRawTag() + ") are not allowed", here);
+      fail(Code.PC0001, "YAML tags (" + p.getRawTag() + ") are not allowed", here);
     }
     switch (t) {
       case START_OBJECT -> {
@@ -136,18 +138,18 @@ final class YamlTreeReader {
           SourcePos keyPos = pos(p.currentTokenLocation());
           String key = p.currentName();
           if (p.isCurrentAlias()) {
-            fail(YamlProblem.ALIAS, "aliases (*" + key + ") are not allowed", keyPos);
+            fail(Code.PC0006, "aliases (*" + key + ") are not allowed", keyPos);
           }
           YamlNode value = node(p, p.nextToken());
           if (entries.containsKey(key)) {
             problems.add(
-                new YamlProblem(YamlProblem.DUPLICATE_KEY, "duplicate key '" + key + "'", keyPos));
+                new Diagnostic(Code.PC0005, "duplicate key '" + key + "'", keyPos));
           } else {
             entries.put(key, new Entry(key, keyPos, value));
           }
         }
         if (k != JsonToken.END_OBJECT) {
-          fail(YamlProblem.SYNTAX, "unexpected " + k, pos(p.currentTokenLocation()));
+          fail(Code.PC0001, "unexpected " + k, pos(p.currentTokenLocation()));
         }
         return new YMap(entries, here);
       }
@@ -156,7 +158,7 @@ final class YamlTreeReader {
         JsonToken i;
         while ((i = p.nextToken()) != JsonToken.END_ARRAY) {
           if (i == null) {
-            fail(YamlProblem.SYNTAX, "unterminated list", here);
+            fail(Code.PC0001, "unterminated list", here);
           }
           items.add(node(p, i));
         }
@@ -164,7 +166,7 @@ final class YamlTreeReader {
       }
       case VALUE_STRING -> {
         if (p.isCurrentAlias()) {
-          fail(YamlProblem.ALIAS, "aliases (*" + p.getString() + ") are not allowed", here);
+          fail(Code.PC0006, "aliases (*" + p.getString() + ") are not allowed", here);
         }
         return new YScalar(p.getString(), YScalar.Kind.STRING, here);
       }
@@ -181,14 +183,14 @@ final class YamlTreeReader {
         return new YScalar("", YScalar.Kind.NULL, here);
       }
       default -> {
-        fail(YamlProblem.SYNTAX, "unexpected YAML content (" + t + ")", here);
+        fail(Code.PC0001, "unexpected YAML content (" + t + ")", here);
         return null;
       }
     }
   }
 
-  private void fail(String code, String message, SourcePos pos) {
-    problems.add(new YamlProblem(code, message, pos));
+  private void fail(Code code, String message, SourcePos pos) {
+    problems.add(new Diagnostic(code, message, pos));
     throw new Abort();
   }
 

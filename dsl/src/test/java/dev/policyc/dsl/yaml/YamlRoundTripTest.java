@@ -71,7 +71,7 @@ class YamlRoundTripTest {
     try {
       back = PolicyYamlReader.read("written.yaml", yaml);
     } catch (PolicyParseException e) {
-      return "the reader refuses the writer's output: " + e.problems();
+      return "the reader refuses the writer's output: " + e.diagnostics();
     }
     String diff = ModelDiff.first(m, back);
     if (diff != null) {
@@ -260,8 +260,8 @@ class YamlRoundTripTest {
     assertEquals(Integer.MIN_VALUE, st.packet());
     PolicyParseException e = assertThrows(PolicyParseException.class,
         () -> PolicyYamlReader.read("big.yaml", ok.replace("2147483647", "2147483648")));
-    assertEquals(List.of("big.yaml:4:36: PC0008 '2147483648' is not a 32-bit integer"
-        + " (-2147483648 to 2147483647)"), e.problems().stream().map(Object::toString).toList());
+    assertEquals(List.of("big.yaml:4:36: error PC0008: '2147483648' is not a 32-bit integer"
+        + " (-2147483648 to 2147483647)"), e.diagnostics().stream().map(Object::toString).toList());
   }
 
   /**

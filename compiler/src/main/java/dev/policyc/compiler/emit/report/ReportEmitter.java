@@ -1,12 +1,12 @@
 package dev.policyc.compiler.emit.report;
 
-import dev.policyc.compiler.diag.Diagnostic;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

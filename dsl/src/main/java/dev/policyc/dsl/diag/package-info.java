@@ -1,2 +1,2 @@
 /** Diagnostics: stable codes, severities, positions, and a reporter that collects and goes on. */
-package dev.policyc.compiler.diag;
+package dev.policyc.dsl.diag;

@@ -1,4 +1,4 @@
-package dev.policyc.compiler.diag;
+package dev.policyc.dsl.diag;
 
 /** How bad a diagnostic is: errors stop compilation, warnings do not. */
 public enum Severity {

@@ -1,4 +1,4 @@
-package dev.policyc.compiler.diag;
+package dev.policyc.dsl.diag;
 
 import dev.policyc.dsl.SourcePos;
 import java.util.ArrayList;
@@ -10,7 +10,7 @@ public final class Reporter {
   private final List<Diagnostic> diagnostics = new ArrayList<>();
 
   public void report(Code code, SourcePos pos, String message) {
-    diagnostics.add(new Diagnostic(code, code.severity(), message, pos));
+    diagnostics.add(new Diagnostic(code, message, pos));
   }
 
   public boolean hasErrors() {

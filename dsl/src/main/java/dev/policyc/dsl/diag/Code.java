@@ -1,10 +1,12 @@
-package dev.policyc.compiler.diag;
+package dev.policyc.dsl.diag;
 
 /**
- * Every diagnostic policyc can report, with its stable code and severity. Codes never change
- * meaning once published; retired codes are not reused. PC0xxx are found by the YAML reader,
- * PC1xxx are names and references, PC2xxx values, PC3xxx placement (tables, chains, hooks),
- * PC4xxx address families, PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings.
+ * The registry of every diagnostic policyc can report: its stable code, its severity and a short
+ * title. The YAML reader and the compiler report through this one registry, and a diagnostic's
+ * severity comes from its code. Codes never change meaning once published; a retired code stays
+ * here, marked, and is never reused. PC0xxx are found by the YAML reader, PC1xxx are names and
+ * references, PC2xxx values, PC3xxx placement (tables, chains, hooks), PC4xxx address families,
+ * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks).
  */
 public enum Code {
   PC0001(Severity.ERROR, "YAML syntax error"),
@@ -15,12 +17,14 @@ public enum Code {
   PC0006(Severity.ERROR, "anchor or alias"),
   PC0007(Severity.ERROR, "document too large or too deep"),
   PC0008(Severity.ERROR, "bad value"),
-  PC0009(Severity.ERROR, "duplicate name"),
+  /** Retired: names in the YAML front end are map keys, so PC0005 reports a duplicate. */
+  PC0009(Severity.ERROR, "duplicate name", true),
   PC0010(Severity.ERROR, "cannot read file"),
 
   PC1001(Severity.ERROR, "unknown network group"),
   PC1002(Severity.ERROR, "unknown service group"),
-  PC1003(Severity.ERROR, "unknown interface group"),
+  /** Retired: a name that is not an interface group is an interface name (PC2004 if bad). */
+  PC1003(Severity.ERROR, "unknown interface group", true),
   PC1004(Severity.ERROR, "unknown chain"),
   PC1005(Severity.ERROR, "unknown ipset"),
   PC1006(Severity.ERROR, "cyclic group reference"),
@@ -75,10 +79,16 @@ public enum Code {
 
   private final Severity severity;
   private final String title;
+  private final boolean retired;
 
   Code(Severity severity, String title) {
+    this(severity, title, false);
+  }
+
+  Code(Severity severity, String title, boolean retired) {
     this.severity = severity;
     this.title = title;
+    this.retired = retired;
   }
 
   public Severity severity() {
@@ -88,5 +98,10 @@ public enum Code {
   /** A short name for the problem, for listings. */
   public String title() {
     return title;
+  }
+
+  /** True for a code no longer reported; it stays so that it is never given a new meaning. */
+  public boolean retired() {
+    return retired;
   }
 }
