@@ -1,19 +1,25 @@
 package dev.policyc.compiler;
 
+import dev.policyc.compiler.checks.Checks;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
+import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.optimize.PassManager;
+import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,18 +38,6 @@ public final class PolicyCompiler {
 
   /** A policy read from a file, or the diagnostics that say why it could not be. */
   public record ReadResult(Policy policy, List<Diagnostic> diagnostics) {}
-
-  /**
-   * The outcome of compiling one policy.
-   *
-   * @param ir the IR, or null when there were errors
-   * @param files file name → content, in a fixed order; empty when there were errors
-   */
-  public record Result(IrPolicy ir, List<Diagnostic> diagnostics, Map<String, String> files) {
-    public boolean ok() {
-      return ir != null;
-    }
-  }
 
   /** Reads a YAML policy file; problems become diagnostics with positions. */
   public static ReadResult read(Path file) {
@@ -66,25 +60,62 @@ public final class PolicyCompiler {
     }
   }
 
-  /** Lowers and checks a policy without emitting anything. */
-  public static Lowering.Result check(Policy policy) {
-    return Lowering.lower(policy);
-  }
-
-  /** Compiles a policy to its files. */
-  public static Result compile(Policy policy) {
+  /**
+   * Lowers a policy and runs the lint checks, without passes or files. The checks run also when
+   * lowering found errors, on what did lower, so one run reports every problem.
+   */
+  public static CheckResult check(Policy policy) {
     Lowering.Result lowered = Lowering.lower(policy);
-    if (!lowered.ok()) {
-      return new Result(null, lowered.diagnostics(), Map.of());
-    }
-    IrPolicy ir = lowered.ir();
-    return new Result(ir, lowered.diagnostics(), emit(ir, sourceName(policy),
-        lowered.diagnostics()));
+    List<Diagnostic> all = new ArrayList<>(lowered.diagnostics());
+    all.addAll(Checks.run(policy, lowered.ir(), lowered.complete()));
+    return new CheckResult(lowered.ok() ? lowered.ir() : null, sorted(all));
   }
 
-  /** Emits the files of a compiled policy. */
+  /** Compiles a policy with the default options. */
+  public static Compilation compile(Policy policy) {
+    return compile(policy, CompileOptions.defaults());
+  }
+
+  /**
+   * Compiles a policy: lowering, the lint checks, the passes of the options' level (each
+   * validated), then the emitters. Nothing is emitted when there are errors.
+   */
+  public static Compilation compile(Policy policy, CompileOptions options) {
+    CheckResult checked = check(policy);
+    if (!checked.ok()) {
+      return Compilation.failed(checked.diagnostics());
+    }
+    Reporter passDiagnostics = new Reporter();
+    PassManager.Result passed =
+        PassManager.forLevel(options.level()).run(checked.ir(), passDiagnostics);
+    List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
+    all.addAll(passDiagnostics.diagnostics());
+    List<Diagnostic> diagnostics = sorted(all);
+    Map<String, String> files = emit(passed.ir(), sourceName(policy), diagnostics,
+        options.level(), passed.stats());
+    return new Compilation(checked.ir(), passed.ir(), diagnostics, files, passed.stats());
+  }
+
+  /** Diagnostics by file, line and column; equal positions keep their order. */
+  private static List<Diagnostic> sorted(List<Diagnostic> in) {
+    List<Diagnostic> out = new ArrayList<>(in);
+    out.sort(Comparator.comparing((Diagnostic d) -> d.pos().file())
+        .thenComparingInt(d -> d.pos().line())
+        .thenComparingInt(d -> d.pos().column()));
+    return out;
+  }
+
+  /**
+   * Emits the files of an IR that is already valid for the emitters, as is: the report says that
+   * no pass ran.
+   */
   public static Map<String, String> emit(IrPolicy ir, String sourceName,
       List<Diagnostic> warnings) {
+    return emit(ir, sourceName, warnings, OptLevel.O0, List.of());
+  }
+
+  private static Map<String, String> emit(IrPolicy ir, String sourceName,
+      List<Diagnostic> warnings, OptLevel level, List<PassStats> passes) {
     Map<String, String> files = new LinkedHashMap<>();
     files.put(IPTABLES, IptablesEmitter.emit(ir.ipv4(), ir.name()));
     // An IPv6 file whenever it changes anything: IPv6 rules or a DROP policy. A policy whose
@@ -97,7 +128,8 @@ public final class PolicyCompiler {
     }
     List<String> names = new ArrayList<>(files.keySet());
     names.add(REPORT);
-    files.put(REPORT, ReportEmitter.emit(ir, sourceName, names, warnings));
+    files.put(REPORT, ReportEmitter.emit(ir, sourceName, names, warnings, level.number(),
+        passes));
     return files;
   }
 

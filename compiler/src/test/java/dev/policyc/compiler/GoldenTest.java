@@ -51,12 +51,12 @@ class GoldenTest {
     String name = file.getFileName().toString().replace(".yaml", "");
     PolicyCompiler.ReadResult read = read(file);
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    PolicyCompiler.Result first = PolicyCompiler.compile(read.policy());
+    Compilation first = PolicyCompiler.compile(read.policy());
     assertTrue(first.ok(), first.diagnostics().toString());
     Map<String, String> files = first.files();
 
     // Deterministic and idempotent: a second compile and a second emit give the same bytes.
-    PolicyCompiler.Result second = PolicyCompiler.compile(read(file).policy());
+    Compilation second = PolicyCompiler.compile(read(file).policy());
     assertEquals(files, second.files(), "compiling twice differs");
     for (Family f : Family.values()) {
       String a = IptablesEmitter.emit(first.ir().ruleset(f), first.ir().name());

@@ -74,7 +74,7 @@ class KernelRoundTripTest {
 
   private static void roundTrip(Path file) throws IOException {
     PolicyCompiler.ReadResult read = PolicyCompiler.read(file);
-    PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy());
     assertTrue(r.ok(), r.diagnostics().toString());
     load(r.files(), file.getFileName().toString());
   }

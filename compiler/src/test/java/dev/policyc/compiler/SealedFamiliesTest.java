@@ -285,7 +285,7 @@ class SealedFamiliesTest {
   @TestFactory
   Stream<DynamicTest> everyActionLowers() {
     return ACTIONS.stream().map(a -> DynamicTest.dynamicTest(a.toString(), () -> {
-      PolicyCompiler.Result r = PolicyCompiler.compile(placed(a));
+      Compilation r = PolicyCompiler.compile(placed(a));
       if (!r.ok()) {
         fail("lowering " + a + " failed:\n" + r.diagnostics() + "\n"
             + PolicyYamlWriter.write(placed(a)));

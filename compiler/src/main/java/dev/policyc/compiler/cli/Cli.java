@@ -1,5 +1,7 @@
 package dev.policyc.compiler.cli;
 
+import dev.policyc.compiler.CheckResult;
+import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.emit.report.ReportEmitter;
@@ -7,7 +9,6 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.io.IOException;
@@ -233,7 +234,7 @@ public final class Cli {
     if (read.policy() == null) {
       return new Loaded(file, null, null, read.diagnostics());
     }
-    Lowering.Result lowered = PolicyCompiler.check(read.policy());
+    CheckResult lowered = PolicyCompiler.check(read.policy());
     return new Loaded(file, read.policy(), lowered.ir(), lowered.diagnostics());
   }
 
@@ -274,7 +275,7 @@ public final class Cli {
       return USAGE;
     }
     String outDir = cl.getOptionValue("output");
-    List<PolicyCompiler.Result> results = new ArrayList<>();
+    List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();
     Set<String> names = new HashSet<>();
     int duplicates = 0;
@@ -287,7 +288,7 @@ public final class Cli {
         failed = true;
         continue;
       }
-      PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+      Compilation r = PolicyCompiler.compile(read.policy());
       all.addAll(r.diagnostics());
       if (!r.ok()) {
         failed = true;
@@ -312,7 +313,7 @@ public final class Cli {
     }
     boolean several = results.size() > 1;
     if (outDir.equals("-")) {
-      for (PolicyCompiler.Result r : results) {
+      for (Compilation r : results) {
         for (Map.Entry<String, String> f : r.files().entrySet()) {
           out.println("# ==> " + (several ? r.ir().name() + "/" : "") + f.getKey() + " <==");
           out.print(f.getValue());
@@ -326,7 +327,7 @@ public final class Cli {
       err.println("policyc compile: cannot write " + outDir + ": " + e.getMessage());
       return POLICY_ERRORS;
     }
-    for (PolicyCompiler.Result r : results) {
+    for (Compilation r : results) {
       Path dir = several ? Path.of(outDir, r.ir().name()) : Path.of(outDir);
       out.println("compiled " + r.ir().name() + ": " + r.ir().ipv4().ruleCount() + " IPv4 rules, "
           + r.ir().ipv6().ruleCount() + " IPv6 rules, " + r.ir().sets().size() + " "
@@ -340,12 +341,12 @@ public final class Cli {
    * and removes outputs of an earlier run that this one no longer produces (a stale
    * ip6tables.rules must not outlive the IPv6 rules it held).
    */
-  private static void write(Path outDir, List<PolicyCompiler.Result> results, boolean several)
+  private static void write(Path outDir, List<Compilation> results, boolean several)
       throws IOException {
     Map<Path, Path> moves = new LinkedHashMap<>();
     List<Path> stale = new ArrayList<>();
     try {
-      for (PolicyCompiler.Result r : results) {
+      for (Compilation r : results) {
         Path dir = several ? outDir.resolve(r.ir().name()) : outDir;
         Files.createDirectories(dir);
         for (Map.Entry<String, String> f : r.files().entrySet()) {
@@ -460,7 +461,8 @@ public final class Cli {
         return USAGE;
       }
     }
-    Interpreter interp = new Interpreter(l.ir);
+    // The emitted IR, after every pass: its rule numbers are the ones the kernel counts.
+    Interpreter interp = new Interpreter(PolicyCompiler.compile(l.policy).ir());
     List<Object> json = new ArrayList<>();
     for (int i = 0; i < packets.size(); i++) {
       Decision d;

@@ -10,9 +10,6 @@ import java.util.Objects;
  */
 public record IpSet(
     String name, Type type, Family family, List<Entry> entries, PortRange range, int maxelem) {
-  /** ipset's limit on set names. */
-  public static final int MAX_NAME = 31;
-
   /**
    * Appended to a set's name for the temporary twin the ipset script fills and swaps in; set
    * names leave room for it.

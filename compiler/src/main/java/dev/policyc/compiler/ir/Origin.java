@@ -9,18 +9,33 @@ import dev.policyc.dsl.SourcePos;
  * by what they do.
  */
 public final class Origin {
-  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "");
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", "");
 
   private final SourcePos pos;
   private final String what;
+  private final String path;
 
-  private Origin(SourcePos pos, String what) {
+  private Origin(SourcePos pos, String what, String path) {
     this.pos = pos;
     this.what = what;
+    this.path = path;
   }
 
   public static Origin of(SourcePos pos, String what) {
-    return new Origin(pos, what);
+    return new Origin(pos, what, "");
+  }
+
+  /** The origin of a rule written in a policy, at {@code path} in its document. */
+  public static Origin of(SourcePos pos, String what, String path) {
+    return new Origin(pos, what, path);
+  }
+
+  /**
+   * The path of the policy element in its document, such as {@code filter.INPUT.rules[2]}, so
+   * that analyses can place a diagnostic on a part of the rule; empty when not from a policy.
+   */
+  public String path() {
+    return path;
   }
 
   public SourcePos pos() {

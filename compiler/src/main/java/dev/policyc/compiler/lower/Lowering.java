@@ -1,6 +1,7 @@
 package dev.policyc.compiler.lower;
 
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IcmpTypes;
@@ -9,6 +10,7 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.MatchOrder;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.PortRange;
@@ -57,10 +59,15 @@ import java.util.TreeMap;
  * with its position; lowering goes on after an error so one run reports them all.
  */
 public final class Lowering {
-  /** The outcome: the IR when there were no errors, and every diagnostic. */
-  public record Result(IrPolicy ir, List<Diagnostic> diagnostics) {
+  /**
+   * The outcome: the IR and every diagnostic. Without errors the IR is complete. With errors it is
+   * partial, for the lint checks only: it holds the rules that lowered, and each rule with errors
+   * that jumps or goes to a chain keeps that jump without its matches, so the chain structure
+   * (which chain is reached from where) is the one the policy wrote.
+   */
+  public record Result(IrPolicy ir, boolean complete, List<Diagnostic> diagnostics) {
     public boolean ok() {
-      return ir != null;
+      return complete;
     }
   }
 
@@ -91,7 +98,7 @@ public final class Lowering {
   public static Result lower(Policy policy) {
     Lowering l = new Lowering(policy);
     IrPolicy ir = l.run();
-    return new Result(l.rep.hasErrors() ? null : ir, l.rep.diagnostics());
+    return new Result(ir, !l.rep.hasErrors(), l.rep.diagnostics());
   }
 
   private IrPolicy run() {
@@ -122,9 +129,6 @@ public final class Lowering {
       }
     }
     checkGraphs();
-    if (rep.hasErrors()) {
-      return null;
-    }
     return new IrPolicy(policy.name(), host, List.copyOf(sets.values()),
         ruleset(Family.IPV4), ruleset(Family.IPV6));
   }
@@ -428,16 +432,6 @@ public final class Lowering {
       // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
       // and interface checks below then still see every hook a chain is reached from.
       g.propagate();
-      if (!cycles.isEmpty()) {
-        continue; // chains on a loop are not also "never used"
-      }
-      for (String c : chains.get(t).keySet()) {
-        // A user chain named like another table's hook chain already has PC3007.
-        if (!t.isBuiltin(c) && !Netfilter.HOOK_NAMES.contains(c) && g.hooksOf(c).isEmpty()) {
-          rep.report(Code.PC7001, src.at(t.iptablesName() + "." + c),
-              "chain " + c + " is never jumped to from a built-in chain");
-        }
-      }
     }
     for (Placed p : placed) {
       Set<Hook> hooks = graphs.get(p.table()).hooksOf(p.chain());
@@ -461,7 +455,7 @@ public final class Lowering {
   /**
    * 'in' has nothing to match in OUTPUT and POSTROUTING, 'out' nothing in PREROUTING and INPUT.
    * iptables refuses them in those built-in chains; in a user chain reached only from them the
-   * match is constant, which is a mistake; reached also from elsewhere it is a warning.
+   * match is constant, which is a mistake (reached also from elsewhere, a lint check warns).
    */
   private void ifaceCheck(Placed p, Set<Hook> hooks, SourcePos pos, boolean out) {
     if (pos == null) {
@@ -484,11 +478,8 @@ public final class Lowering {
     } else if (bad.size() == hooks.size()) {
       rep.report(code, pos, what + " never changes the outcome in chain " + p.chain()
           + ", reached only from " + hookList(hooks) + ": " + why);
-    } else {
-      rep.report(Code.PC7003, pos, what + " in chain " + p.chain() + " sees no interface for"
-          + " packets from " + hookList(bad) + " (" + why + "); it only tells apart packets"
-          + " from the other hooks");
     }
+    // reached also from hooks that have the interface: the lint check InterfaceOnSomePaths
   }
 
   private static String hookOf(Set<Hook> hooks) {
@@ -725,8 +716,10 @@ public final class Lowering {
         m.in() == null ? null : src.at(mp + ".in"),
         m.out() == null ? null : src.at(mp + ".out")));
 
+    Origin origin = Origin.of(src.at(path),
+        t.iptablesName() + "/" + chain.name() + " rule " + (index + 1), path);
     if (rep.errorCount() > errorsBefore || ruleUsesBrokenGroup) {
-      return out;
+      return jumpsOnly(targets, fams, r.comment(), origin);
     }
     if (fams.isEmpty()) {
       rep.report(Code.PC4003, src.at(path),
@@ -736,8 +729,6 @@ public final class Lowering {
     }
 
     // ---- expand per family
-    Origin origin = Origin.of(src.at(path),
-        t.iptablesName() + "/" + chain.name() + " rule " + (index + 1));
     for (Family f : fams) {
       List<Rule> rules = new ArrayList<>();
       List<Match.Addr> srcs = addrPieces(srcA, Side.SRC, f);
@@ -749,41 +740,41 @@ public final class Lowering {
         if (alt.only() != null && alt.only() != f) {
           continue;
         }
-        List<Match.Ports> sports = portPieces(sport, Side.SRC);
-        List<Match.Ports> dports = alt.ports() != null
-            ? portPieces(new PortsSpec(false, alt.ports()), Side.DST)
-            : portPieces(dport, Side.DST);
+        Match.Ports sp = portMatch(sport, Side.SRC);
+        Match.Ports dp = alt.ports() != null
+            ? portMatch(new PortsSpec(false, alt.ports()), Side.DST)
+            : portMatch(dport, Side.DST);
         Match icmp = icmpMatch(m, mp, alt, f);
+        Match proto = alt.proto() == 0 ? null : new Match.Proto(alt.proto(), alt.negated());
         for (Match.Addr s : srcs) {
           for (Match.Addr d : dsts) {
             for (Match.Iface in : ins) {
               for (Match.Iface o : outs) {
-                for (Match.Ports sp : sports) {
-                  for (Match.Ports dp : dports) {
-                    List<Match> ms = new ArrayList<>();
-                    addIf(ms, s);
-                    addIf(ms, d);
-                    addIf(ms, in);
-                    addIf(ms, o);
-                    if (alt.proto() != 0) {
-                      ms.add(new Match.Proto(alt.proto(), alt.negated()));
-                    }
-                    ms.addAll(common.stream().filter(x -> x instanceof Match.Fragment).toList());
-                    addIf(ms, sp);
-                    addIf(ms, dp);
-                    addIf(ms, flags);
-                    addIf(ms, icmp);
-                    ms.addAll(common.stream().filter(x -> !(x instanceof Match.Fragment))
-                        .toList());
-                    rules.add(new Rule(ms, targets[f.ordinal()], r.comment(), origin));
-                  }
+                List<Match> ms = new ArrayList<>(common);
+                for (Match x : new Match[] {s, d, in, o, proto, sp, dp, flags, icmp}) {
+                  addIf(ms, x);
                 }
+                rules.add(new Rule(MatchOrder.sorted(ms), targets[f.ordinal()], r.comment(),
+                    origin));
               }
             }
           }
         }
       }
       out.put(f, rules);
+    }
+    return out;
+  }
+
+  /** What the partial IR keeps of a rule with errors: its jump or goto, without matches. */
+  private static Map<Family, List<Rule>> jumpsOnly(Target[] targets, Set<Family> fams,
+      String comment, Origin origin) {
+    Map<Family, List<Rule>> out = new EnumMap<>(Family.class);
+    for (Family f : fams.isEmpty() ? EnumSet.allOf(Family.class) : fams) {
+      Target t = targets[f.ordinal()];
+      if (t instanceof Target.Jump || t instanceof Target.Goto) {
+        out.put(f, List.of(new Rule(List.of(), t, comment, origin)));
+      }
     }
     return out;
   }
@@ -1066,36 +1057,21 @@ public final class Lowering {
     return rs.stream().mapToInt(r -> r.isSingle() ? 1 : 2).sum();
   }
 
-  /** Port matches: one range, or multiport chunks of at most 15 slots (disjoint). */
-  private static List<Match.Ports> portPieces(PortsSpec p, Side side) {
-    List<Match.Ports> out = new ArrayList<>();
+  /**
+   * The port match of a port list: none for every port, else one match of all its ranges. A
+   * positive list may need more than the 15 slots of one multiport match: the legalization pass
+   * SplitMultiport cuts it into rules that fit (a negated one cannot be cut, see PC5004).
+   */
+  private static Match.Ports portMatch(PortsSpec p, Side side) {
     if (p == null || p.ranges().isEmpty()) {
-      out.add(null);
-      return out;
+      return null;
     }
     if (p.ranges().size() == 1 && p.ranges().get(0).equals(PortRange.ALL) && !p.negated()) {
-      out.add(null);
-      return out;
+      return null;
     }
-    if (p.negated()) {
-      out.add(new Match.Ports(side, p.ranges(), true));
-      return out;
-    }
-    List<PortRange> chunk = new ArrayList<>();
-    int used = 0;
-    for (PortRange r : p.ranges()) {
-      int need = r.isSingle() ? 1 : 2;
-      if (used + need > Netfilter.MULTIPORT_SLOTS) {
-        out.add(new Match.Ports(side, chunk, false));
-        chunk = new ArrayList<>();
-        used = 0;
-      }
-      chunk.add(r);
-      used += need;
-    }
-    out.add(new Match.Ports(side, chunk, false));
-    return out;
+    return new Match.Ports(side, p.ranges(), p.negated());
   }
+
 
   private List<Match.Iface> interfaces(Negatable<String> n, String path, boolean out) {
     List<Match.Iface> res = new ArrayList<>();

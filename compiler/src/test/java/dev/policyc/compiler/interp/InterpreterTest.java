@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.cli.DecisionText;
 import dev.policyc.compiler.interp.Decision.Nat;
@@ -71,7 +72,7 @@ class InterpreterTest {
     String yaml = "policy: test\n" + String.join("", parts);
     PolicyCompiler.ReadResult read = PolicyCompiler.read("test.yaml", yaml);
     assertTrue(read.diagnostics().isEmpty(), () -> read.diagnostics() + "\n" + yaml);
-    PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy());
     assertTrue(r.ok(), () -> r.diagnostics() + "\n" + yaml);
     return r.ir();
   }

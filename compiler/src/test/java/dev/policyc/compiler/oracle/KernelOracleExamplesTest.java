@@ -3,6 +3,7 @@ package dev.policyc.compiler.oracle;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
@@ -51,7 +52,7 @@ class KernelOracleExamplesTest {
     PolicyCompiler.ReadResult read = PolicyCompiler.read(file.getFileName().toString(),
         Files.readString(file, StandardCharsets.UTF_8));
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy());
     assertTrue(r.ok(), r.diagnostics().toString());
     IrPolicy ir = r.ir();
     IrPolicy policy = ir.host() != null ? ir

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Decision.Outcome;
@@ -59,7 +60,7 @@ class KernelOracleTargetedTest {
     PolicyCompiler.ReadResult read = PolicyCompiler.read("targeted.yaml", "policy: targeted\n"
         + yaml);
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy());
     assertTrue(r.ok(), r.diagnostics().toString());
     return r.ir();
   }

@@ -2,6 +2,7 @@ package dev.policyc.compiler.parse;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.interp.Decision;
@@ -68,7 +69,7 @@ class IrToPolicyTest {
     if (read.policy() == null) {
       return "the YAML does not read back: " + read.diagnostics() + "\n" + yaml;
     }
-    PolicyCompiler.Result r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy());
     if (!r.ok()) {
       return "the YAML does not compile: " + r.diagnostics() + "\n" + yaml;
     }

@@ -5,6 +5,8 @@ import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.optimize.Pass;
+import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
@@ -20,8 +22,12 @@ import java.util.Map;
 public final class ReportEmitter {
   private ReportEmitter() {}
 
-  public static String emit(
-      IrPolicy ir, String sourceName, List<String> files, List<Diagnostic> warnings) {
+  /**
+   * The report of a compiled policy: {@code level} and {@code passes} say which optimization
+   * passes ran and what each did (legalization passes, which every level runs, are not listed).
+   */
+  public static String emit(IrPolicy ir, String sourceName, List<String> files,
+      List<Diagnostic> warnings, int level, List<PassStats> passes) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("policy", ir.name());
     root.put("source", sourceName);
@@ -42,8 +48,19 @@ public final class ReportEmitter {
     }
     root.put("sets", sets);
     Map<String, Object> opt = new LinkedHashMap<>();
-    opt.put("level", 0);
-    opt.put("passes", List.of());
+    opt.put("level", level);
+    List<Object> ran = new ArrayList<>();
+    for (PassStats p : passes) {
+      if (p.kind() == Pass.Kind.OPTIMIZATION) {
+        Map<String, Object> pm = new LinkedHashMap<>();
+        pm.put("name", p.name());
+        pm.put("rulesBefore", p.rulesBefore());
+        pm.put("rulesAfter", p.rulesAfter());
+        pm.put("counters", p.counters());
+        ran.add(pm);
+      }
+    }
+    opt.put("passes", ran);
     root.put("optimizer", opt);
     List<Object> diags = new ArrayList<>();
     for (Diagnostic d : warnings) {

@@ -1,6 +1,5 @@
-package dev.policyc.compiler.lower;
+package dev.policyc.compiler.ir;
 
-import dev.policyc.compiler.ir.Hook;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -11,16 +10,42 @@ import java.util.Set;
 /**
  * The jump graph of one table: which chains each chain jumps or goes to, and from which hooks
  * every chain can be reached. Target and interface restrictions are checked against the hooks
- * a chain is reachable from, as the kernel does when it links the rules.
+ * a chain is reachable from, as the kernel does when it links the rules. Lowering builds one from
+ * the policy's chains before the IR exists; {@link #of(RuleTable)} builds one from the IR.
  */
-final class ChainGraph {
+public final class ChainGraph {
   /** An edge with the index of the rule that makes it. */
-  record Edge(String to, int rule) {}
+  public record Edge(String to, int rule) {}
 
   private final Map<String, List<Edge>> edges = new LinkedHashMap<>();
   private final Map<String, Set<Hook>> hooks = new LinkedHashMap<>();
 
-  void addChain(String name, boolean builtin) {
+  /** The graph of a table's chains, hooks propagated (also when the jumps loop). */
+  public static ChainGraph of(RuleTable rt) {
+    ChainGraph g = new ChainGraph();
+    for (Chain c : rt.chains()) {
+      g.addChain(c.name(), c.isBuiltin());
+    }
+    for (Chain c : rt.chains()) {
+      for (int i = 0; i < c.rules().size(); i++) {
+        Target t = c.rules().get(i).target();
+        String to = t instanceof Target.Jump j ? j.chain()
+            : t instanceof Target.Goto gt ? gt.chain() : null;
+        if (to != null && g.edges.containsKey(to)) {
+          g.addEdge(c.name(), to, i);
+        }
+      }
+    }
+    g.propagate();
+    return g;
+  }
+
+  /** The chains of the graph, in the order they were added. */
+  public Set<String> chains() {
+    return edges.keySet();
+  }
+
+  public void addChain(String name, boolean builtin) {
     edges.putIfAbsent(name, new ArrayList<>());
     hooks.putIfAbsent(name, EnumSet.noneOf(Hook.class));
     if (builtin) {
@@ -28,7 +53,7 @@ final class ChainGraph {
     }
   }
 
-  void addEdge(String from, String to, int rule) {
+  public void addEdge(String from, String to, int rule) {
     edges.get(from).add(new Edge(to, rule));
   }
 
@@ -37,7 +62,7 @@ final class ChainGraph {
    * stable order; empty when the graph is acyclic. Each back edge of a depth-first search closes
    * one loop, so removing all of them breaks every loop.
    */
-  List<Edge[]> findCycles() {
+  public List<Edge[]> findCycles() {
     Map<String, Integer> state = new LinkedHashMap<>();
     List<Edge[]> out = new ArrayList<>();
     for (String c : edges.keySet()) {
@@ -62,8 +87,11 @@ final class ChainGraph {
     state.put(c, 2);
   }
 
-  /** Propagates hooks along edges; call once the graph is complete and acyclic. */
-  void propagate() {
+  /**
+   * Propagates hooks along edges, once the graph is complete. A fixpoint over growing hook sets,
+   * so it ends on a loop too.
+   */
+  public void propagate() {
     boolean changed = true;
     while (changed) {
       changed = false;
@@ -79,7 +107,7 @@ final class ChainGraph {
     }
   }
 
-  Set<Hook> hooksOf(String chain) {
+  public Set<Hook> hooksOf(String chain) {
     return hooks.getOrDefault(chain, Set.of());
   }
 }

@@ -1,0 +1,87 @@
+package dev.policyc.compiler.optimize;
+
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.IrValidator;
+import dev.policyc.compiler.ir.NameAllocator;
+import dev.policyc.dsl.diag.Reporter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs passes in order over a policy: validates the IR before the first pass and after every
+ * pass (so a pass that builds what the kernel would refuse fails at once, named), checks each
+ * pass with the verifier when one is given, and records each pass's stats. The IR that comes out
+ * is valid for the emitters.
+ */
+public final class PassManager {
+  /** Checks that a pass kept the meaning of a policy. */
+  @FunctionalInterface
+  public interface Verifier {
+    /** Null when {@code after} means what {@code before} means, else what differs. */
+    String check(IrPolicy before, IrPolicy after);
+  }
+
+  /** The policy after every pass, and what each pass did. */
+  public record Result(IrPolicy ir, List<PassStats> stats) {
+    public Result {
+      stats = List.copyOf(stats);
+    }
+  }
+
+  private final List<Pass> passes;
+  private final Verifier verifier;
+
+  /** The manager of the passes of a level (see {@link Passes#forLevel}), without verification. */
+  public static PassManager forLevel(OptLevel level) {
+    return new PassManager(Passes.forLevel(level), null);
+  }
+
+  /** A manager of the given passes; {@code verifier} may be null. */
+  public PassManager(List<Pass> passes, Verifier verifier) {
+    this.passes = List.copyOf(passes);
+    this.verifier = verifier;
+  }
+
+  public List<Pass> passes() {
+    return passes;
+  }
+
+  /** Runs every pass; diagnostics the passes report go to {@code reporter}. */
+  public Result run(IrPolicy ir, Reporter reporter) {
+    IrValidator.validate(ir, false);
+    PassContext ctx = new PassContext(NameAllocator.of(ir), reporter);
+    List<PassStats> stats = new ArrayList<>();
+    IrPolicy cur = ir;
+    boolean legal = false;
+    for (Pass p : passes) {
+      legal |= p.kind() == Pass.Kind.LEGALIZATION;
+      int before = rules(cur);
+      long t0 = System.nanoTime();
+      IrPolicy next = p.run(cur, ctx);
+      long nanos = System.nanoTime() - t0;
+      List<String> problems = IrValidator.problems(next, false);
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("pass " + p.name() + " built invalid IR:\n  "
+            + String.join("\n  ", problems));
+      }
+      if (verifier != null) {
+        String diff = verifier.check(cur, next);
+        if (diff != null) {
+          throw new IllegalStateException("pass " + p.name() + " changed the meaning of policy "
+              + ir.name() + ": " + diff);
+        }
+      }
+      stats.add(new PassStats(p.name(), p.kind(), before, rules(next), nanos,
+          ctx.takeCounters()));
+      cur = next;
+    }
+    if (legal) {
+      IrValidator.validate(cur, true);
+    }
+    return new Result(cur, stats);
+  }
+
+  static int rules(IrPolicy p) {
+    return p.ipv4().ruleCount() + p.ipv6().ruleCount();
+  }
+}
