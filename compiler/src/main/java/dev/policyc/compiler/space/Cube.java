@@ -1,0 +1,141 @@
+package dev.policyc.compiler.space;
+
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packets of one family whose every field is in its value set: the packets a rule of plain
+ * matches accepts. A field not constrained holds every value. Cubes are immutable.
+ */
+public final class Cube implements Constraint {
+  private final Family family;
+  private final Map<Field, ValueSet> fields;
+
+  private Cube(Family family, Map<Field, ValueSet> fields) {
+    this.family = family;
+    this.fields = fields;
+  }
+
+  /** Every packet of a family. */
+  public static Cube all(Family f) {
+    return new Cube(f, new EnumMap<>(Field.class));
+  }
+
+  public Family family() {
+    return family;
+  }
+
+  /** The values of a field (every value when unconstrained). */
+  public ValueSet get(Field f) {
+    ValueSet v = fields.get(f);
+    return v != null ? v : f.full(family);
+  }
+
+  /** The fields this cube constrains. */
+  public Map<Field, ValueSet> constrained() {
+    return Collections.unmodifiableMap(fields);
+  }
+
+  /** This cube with one field narrowed to its values that are also in {@code values}. */
+  public Cube and(Field f, ValueSet values) {
+    Map<Field, ValueSet> m = new EnumMap<>(Field.class);
+    m.putAll(fields);
+    ValueSet v = get(f).intersect(values);
+    if (v.isFull()) {
+      m.remove(f);
+    } else {
+      m.put(f, v);
+    }
+    return new Cube(family, m);
+  }
+
+  public Cube intersect(Cube o) {
+    check(o);
+    Cube out = this;
+    for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
+      out = out.and(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  /** True when no packet is in the cube: some field has no value. */
+  public boolean isEmpty() {
+    for (ValueSet v : fields.values()) {
+      if (v.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when every packet of {@code o} is in this cube. */
+  public boolean contains(Cube o) {
+    check(o);
+    if (o.isEmpty()) {
+      return true;
+    }
+    for (Map.Entry<Field, ValueSet> e : fields.entrySet()) {
+      if (!e.getValue().containsAll(o.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The packets of this cube not in {@code o}, as disjoint cubes: for each field {@code o}
+   * constrains, in field order, the packets that agree with {@code o} on the fields before it
+   * and not on this one.
+   */
+  public List<Cube> minus(Cube o) {
+    check(o);
+    List<Cube> out = new ArrayList<>();
+    if (intersect(o).isEmpty()) {
+      if (!isEmpty()) {
+        out.add(this);
+      }
+      return out;
+    }
+    Cube agree = this;
+    for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
+      Cube piece = agree.and(e.getKey(), e.getValue().complement());
+      if (!piece.isEmpty()) {
+        out.add(piece);
+      }
+      agree = agree.and(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private void check(Cube o) {
+    if (o.family != family) {
+      throw new IllegalArgumentException("cubes of " + family + " and " + o.family);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Cube c && c.family == family && c.contains(this) && contains(c);
+  }
+
+  @Override
+  public int hashCode() {
+    return family.hashCode(); // equal cubes may constrain different fields (when empty)
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(family.yamlName()).append('[');
+    boolean first = true;
+    for (Map.Entry<Field, ValueSet> e : fields.entrySet()) {
+      sb.append(first ? "" : " ").append(e.getKey().name().toLowerCase(java.util.Locale.ROOT))
+          .append('=').append(e.getValue());
+      first = false;
+    }
+    return sb.append(']').toString();
+  }
+}

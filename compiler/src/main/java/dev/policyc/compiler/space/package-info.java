@@ -1,0 +1,2 @@
+/** A per-field view of rules for analyses: value sets per packet field, cubes, opaque matches. */
+package dev.policyc.compiler.space;
