@@ -7,6 +7,7 @@ import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.optimize.Pass;
 import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Policy;
@@ -128,8 +129,14 @@ public final class PolicyCompiler {
     }
     List<String> names = new ArrayList<>(files.keySet());
     names.add(REPORT);
+    // The report lists the optimization passes; legalization runs at every level.
+    List<ReportEmitter.PassSummary> optimizations = passes.stream()
+        .filter(p -> p.kind() == Pass.Kind.OPTIMIZATION)
+        .map(p -> new ReportEmitter.PassSummary(p.name(), p.rulesBefore(), p.rulesAfter(),
+            p.counters()))
+        .toList();
     files.put(REPORT, ReportEmitter.emit(ir, sourceName, names, warnings, level.number(),
-        passes));
+        optimizations));
     return files;
   }
 

@@ -5,8 +5,6 @@ import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
-import dev.policyc.compiler.optimize.Pass;
-import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
@@ -23,11 +21,19 @@ public final class ReportEmitter {
   private ReportEmitter() {}
 
   /**
+   * What one optimization pass did, for the report.
+   *
+   * @param counters the pass's own counters, in the order it counted them
+   */
+  public record PassSummary(String name, int rulesBefore, int rulesAfter,
+      Map<String, Long> counters) {}
+
+  /**
    * The report of a compiled policy: {@code level} and {@code passes} say which optimization
-   * passes ran and what each did (legalization passes, which every level runs, are not listed).
+   * passes ran and what each did.
    */
   public static String emit(IrPolicy ir, String sourceName, List<String> files,
-      List<Diagnostic> warnings, int level, List<PassStats> passes) {
+      List<Diagnostic> warnings, int level, List<PassSummary> passes) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("policy", ir.name());
     root.put("source", sourceName);
@@ -50,15 +56,13 @@ public final class ReportEmitter {
     Map<String, Object> opt = new LinkedHashMap<>();
     opt.put("level", level);
     List<Object> ran = new ArrayList<>();
-    for (PassStats p : passes) {
-      if (p.kind() == Pass.Kind.OPTIMIZATION) {
-        Map<String, Object> pm = new LinkedHashMap<>();
-        pm.put("name", p.name());
-        pm.put("rulesBefore", p.rulesBefore());
-        pm.put("rulesAfter", p.rulesAfter());
-        pm.put("counters", p.counters());
-        ran.add(pm);
-      }
+    for (PassSummary p : passes) {
+      Map<String, Object> pm = new LinkedHashMap<>();
+      pm.put("name", p.name());
+      pm.put("rulesBefore", p.rulesBefore());
+      pm.put("rulesAfter", p.rulesAfter());
+      pm.put("counters", p.counters());
+      ran.add(pm);
     }
     opt.put("passes", ran);
     root.put("optimizer", opt);
