@@ -3,6 +3,7 @@ package dev.policyc.compiler;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.testing.KernelTests;
 import dev.policyc.compiler.testing.Netns;
 import dev.policyc.compiler.testing.Property;
 import dev.policyc.compiler.testing.RandomPolicies;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class KernelRoundTripTest {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
-      Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+      KernelTests.assume(unavailable);
       roundTrip(f);
     }));
   }
@@ -56,7 +56,7 @@ class KernelRoundTripTest {
    */
   @Test
   void randomPoliciesLoadAndSaveBackUnchanged() throws IOException {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     int n = Property.trials(60);
     Random master = new Random(Property.seed(7L));
     for (int i = 0; i < n; i++) {

@@ -9,6 +9,7 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.testing.KernelTests;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.Repo;
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -48,7 +48,7 @@ class KernelOracleExamplesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void theKernelAgreesWithTheInterpreterOnTheExample(Path file) throws Exception {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     PolicyCompiler.ReadResult read = PolicyCompiler.read(file.getFileName().toString(),
         Files.readString(file, StandardCharsets.UTF_8));
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());

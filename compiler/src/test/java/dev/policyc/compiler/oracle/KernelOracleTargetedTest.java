@@ -11,12 +11,12 @@ import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.testing.KernelTests;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +52,7 @@ class KernelOracleTargetedTest {
 
   /** Compiles a YAML policy for the oracle's firewall (its host model added) and loads it. */
   private static Interpreter load(String yaml) throws IOException {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     return load(topo, probe, compile(yaml));
   }
 
@@ -350,7 +350,7 @@ class KernelOracleTargetedTest {
    */
   @Test
   void masqueradeSourceSelectionInTheTopologyOfTheHostModel() throws Exception {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     IrPolicy ir = compile("""
         host:
           interfaces:
@@ -381,7 +381,7 @@ class KernelOracleTargetedTest {
    */
   @Test
   void answersNeedARouteBackAndNoAnycastSource() throws Exception {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     IrPolicy ir = compile("""
         host:
           interfaces:
@@ -431,7 +431,7 @@ class KernelOracleTargetedTest {
    */
   @Test
   void ipv6WithoutForwardingLooksTheRouteUpFirst() throws Exception {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     IrPolicy ir = compile("""
         host:
           forwarding: false

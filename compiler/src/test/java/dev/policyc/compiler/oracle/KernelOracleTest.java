@@ -8,6 +8,7 @@ import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.testing.IrShrinker;
+import dev.policyc.compiler.testing.KernelTests;
 import dev.policyc.compiler.testing.Property;
 import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +51,7 @@ class KernelOracleTest {
 
   @Test
   void interpreterAgreesWithTheKernel() throws Exception {
-    Assumptions.assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
+    KernelTests.assume(unavailable);
     int policies = Integer.getInteger("policyc.oracle.policies", POLICIES);
     int packets = Integer.getInteger("policyc.oracle.packets", PACKETS);
     int perHost = Integer.getInteger("policyc.oracle.policiesPerHost", POLICIES_PER_HOST);
