@@ -1,6 +1,7 @@
 package dev.policyc.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.testing.Repo;
@@ -30,8 +31,14 @@ class DslTwinsTest {
           Policy yaml = PolicyYamlReader.read(file);
           Policy dsl = e.getValue();
           assertEquals(yaml, dsl, "the DSL twin differs from " + file);
-          Map<String, String> fromYaml = PolicyCompiler.compile(yaml).files();
-          Map<String, String> fromDsl = PolicyCompiler.compile(dsl).files();
+          Compilation yamlResult = PolicyCompiler.compile(yaml);
+          Compilation dslResult = PolicyCompiler.compile(dsl);
+          // two failed compilations have equal (empty) files: both must compile first
+          assertTrue(yamlResult.ok(), () -> e.getKey() + ".yaml: " + yamlResult.diagnostics());
+          assertTrue(dslResult.ok(), () -> e.getKey() + " (DSL): " + dslResult.diagnostics());
+          Map<String, String> fromYaml = yamlResult.files();
+          Map<String, String> fromDsl = dslResult.files();
+          assertFalse(fromYaml.isEmpty());
           assertEquals(fromYaml.keySet(), fromDsl.keySet());
           for (String name : fromYaml.keySet()) {
             assertEquals(withoutSource(fromYaml.get(name)), withoutSource(fromDsl.get(name)),

@@ -10,8 +10,7 @@ import java.util.function.Function;
  * candidates until none fails, and the assertion message carries the trial seed and the shrunk
  * case so that {@code -Dpolicyc.seed=SEED -Dpolicyc.trials=1} reruns exactly that case.
  *
- * <p>A copy of {@code dev.policyc.compiler.testing.Property}: {@code dsl} cannot depend on
- * {@code compiler}, even in tests. Keep the two in step.
+ * <p>Published in the {@code dsl} test-jar, so the compiler's property tests use this one too.
  */
 public final class Property {
   private Property() {}
