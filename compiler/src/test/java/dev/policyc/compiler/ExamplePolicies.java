@@ -27,11 +27,11 @@ import java.util.Map;
  * The example policies of {@code policies/}, written with the Java DSL. {@link DslTwinsTest}
  * checks that each equals its YAML twin and compiles to the same files.
  */
-final class ExamplePolicies {
+public final class ExamplePolicies {
   private ExamplePolicies() {}
 
   /** File name (without .yaml) → the policy built with the DSL. */
-  static Map<String, Policy> all() {
+  public static Map<String, Policy> all() {
     return Map.of(
         "host-firewall", hostFirewall(),
         "nat-gateway", natGateway(),

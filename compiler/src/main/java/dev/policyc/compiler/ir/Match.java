@@ -55,6 +55,7 @@ public sealed interface Match
    */
   record Ports(Side side, List<PortRange> ranges, boolean negated) implements Match {
     public Ports {
+      Objects.requireNonNull(side);
       ranges = List.copyOf(ranges);
       if (ranges.isEmpty()) {
         throw new IllegalArgumentException("no ports");
@@ -70,7 +71,9 @@ public sealed interface Match
   /** Input or output interface; a name ending in {@code +} matches every name with that prefix. */
   record Iface(boolean out, String name, boolean negated) implements Match {
     public Iface {
-      Objects.requireNonNull(name);
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("empty interface name");
+      }
     }
 
     public boolean matches(String iface) {
@@ -84,7 +87,10 @@ public sealed interface Match
   /** Conntrack state ({@code -m conntrack --ctstate}). */
   record CtState(Set<ConnState> states, boolean negated) implements Match {
     public CtState {
-      states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
+      if (states.isEmpty()) {
+        throw new IllegalArgumentException("no conntrack state");
+      }
+      states = Set.copyOf(EnumSet.copyOf(states));
     }
 
     /** The states in the order iptables-save prints them. */
@@ -97,28 +103,71 @@ public sealed interface Match
    * ICMP (IPv4) or ICMPv6 type and code range ({@code -m icmp --icmp-type t[/c]}). Type 255 with
    * codes 0–255 is iptables' {@code any}.
    */
-  record Icmp(Family family, int type, int codeLo, int codeHi, boolean negated) implements Match {}
+  record Icmp(Family family, int type, int codeLo, int codeHi, boolean negated) implements Match {
+    public Icmp {
+      Objects.requireNonNull(family);
+      if (type < 0 || type > 255 || codeLo < 0 || codeLo > codeHi || codeHi > 255) {
+        throw new IllegalArgumentException("ICMP type " + type + " codes " + codeLo + "-"
+            + codeHi);
+      }
+    }
+  }
 
   /** TCP flags: of {@code mask}, exactly {@code comp} are set ({@code --tcp-flags}). */
-  record TcpFlags(int mask, int comp, boolean negated) implements Match {}
+  record TcpFlags(int mask, int comp, boolean negated) implements Match {
+    public TcpFlags {
+      byteRange("TCP flags", mask);
+      byteRange("TCP flags", comp);
+    }
+  }
 
   /** Packet mark: {@code (mark & mask) == value}. */
-  record Mark(long value, long mask, boolean negated) implements Match {}
+  record Mark(long value, long mask, boolean negated) implements Match {
+    public Mark {
+      markRange(value, mask);
+    }
+  }
 
   /** Connection mark: {@code (ctmark & mask) == value}; false without a connection. */
-  record ConnMark(long value, long mask, boolean negated) implements Match {}
+  record ConnMark(long value, long mask, boolean negated) implements Match {
+    public ConnMark {
+      markRange(value, mask);
+    }
+  }
 
   /** DSCP value 0–63. */
-  record Dscp(int value, boolean negated) implements Match {}
+  record Dscp(int value, boolean negated) implements Match {
+    public Dscp {
+      if (value < 0 || value > 63) {
+        throw new IllegalArgumentException("DSCP " + value);
+      }
+    }
+  }
 
   /** TOS byte: {@code (tos & mask) == value}. */
-  record Tos(int value, int mask, boolean negated) implements Match {}
+  record Tos(int value, int mask, boolean negated) implements Match {
+    public Tos {
+      byteRange("TOS", value);
+      byteRange("TOS mask", mask);
+    }
+  }
 
   /** Total packet length in {@code lo..hi} (IPv6: payload plus the 40-byte header). */
-  record Length(int lo, int hi, boolean negated) implements Match {}
+  record Length(int lo, int hi, boolean negated) implements Match {
+    public Length {
+      if (lo < 0 || lo > hi || hi > 65535) {
+        throw new IllegalArgumentException("length " + lo + "-" + hi);
+      }
+    }
+  }
 
   /** TTL (IPv6: hop limit) comparison. */
   record Ttl(Op op, int value) implements Match {
+    public Ttl {
+      Objects.requireNonNull(op);
+      byteRange("TTL", value);
+    }
+
     /** The comparison; {@code NE} is iptables' {@code ! --ttl-eq}. */
     public enum Op {
       EQ,
@@ -145,6 +194,9 @@ public sealed interface Match
   /** Membership in an ipset, looking up the packet fields named by {@code dirs}. */
   record InSet(String name, List<Side> dirs, boolean negated) implements Match {
     public InSet {
+      if (name.isEmpty() || dirs.isEmpty()) {
+        throw new IllegalArgumentException("set match without a name or a direction");
+      }
       dirs = List.copyOf(dirs);
     }
   }
@@ -188,5 +240,26 @@ public sealed interface Match
    * every {@code every}th packet starting at counter {@code packet}.
    */
   record Statistic(boolean nth, long probability, int every, int packet, boolean negated)
-      implements Match {}
+      implements Match {
+    public Statistic {
+      if (nth ? every < 1 || packet < 0 || packet >= every
+          : probability < 0 || probability > 0x80000000L) {
+        throw new IllegalArgumentException(nth ? "nth every " + every + " packet " + packet
+            : "probability " + probability + " of 2^31");
+      }
+    }
+  }
+
+  private static void byteRange(String what, int v) {
+    if (v < 0 || v > 255) {
+      throw new IllegalArgumentException(what + " " + v + " is not a byte");
+    }
+  }
+
+  private static void markRange(long value, long mask) {
+    if (value < 0 || value > Netfilter.MARK_MAX || mask < 0 || mask > Netfilter.MARK_MAX) {
+      throw new IllegalArgumentException("mark 0x" + Long.toHexString(value) + "/0x"
+          + Long.toHexString(mask) + " is not 32 bits");
+    }
+  }
 }

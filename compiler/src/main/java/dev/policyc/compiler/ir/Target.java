@@ -36,7 +36,9 @@ public sealed interface Target
   /** Ends the packet and answers; {@code with} is iptables' name for the answer. */
   record Reject(String with) implements Target {
     public Reject {
-      Objects.requireNonNull(with);
+      if (with.isEmpty()) {
+        throw new IllegalArgumentException("REJECT without an answer");
+      }
     }
   }
 
@@ -44,22 +46,48 @@ public sealed interface Target
   record Return() implements Target {}
 
   /** Into a user chain and back. */
-  record Jump(String chain) implements Target {}
+  record Jump(String chain) implements Target {
+    public Jump {
+      if (chain.isEmpty()) {
+        throw new IllegalArgumentException("jump to no chain");
+      }
+    }
+  }
 
   /** Into a user chain without a way back: its end returns to the caller's caller. */
-  record Goto(String chain) implements Target {}
+  record Goto(String chain) implements Target {
+    public Goto {
+      if (chain.isEmpty()) {
+        throw new IllegalArgumentException("goto no chain");
+      }
+    }
+  }
 
   /** Logs and goes on; level is the syslog level 0–7 (4 when not given). */
-  record Log(String prefix, int level) implements Target {}
+  record Log(String prefix, int level) implements Target {
+    public Log {
+      if (level < 0 || level > 7) {
+        throw new IllegalArgumentException("log level " + level);
+      }
+    }
+  }
 
   /**
    * Destination NAT to an address range and/or port range (either may be null, not both); ends
    * the table.
    */
-  record Dnat(IpRange addrs, PortRange ports) implements Target {}
+  record Dnat(IpRange addrs, PortRange ports) implements Target {
+    public Dnat {
+      natTo("DNAT", addrs, ports);
+    }
+  }
 
   /** Source NAT to an address range and/or port range; ends the table. */
-  record Snat(IpRange addrs, PortRange ports) implements Target {}
+  record Snat(IpRange addrs, PortRange ports) implements Target {
+    public Snat {
+      natTo("SNAT", addrs, ports);
+    }
+  }
 
   /** Source NAT to the output interface's address, optionally into a port range. */
   record Masquerade(PortRange ports) implements Target {}
@@ -68,7 +96,11 @@ public sealed interface Target
   record Redirect(PortRange ports) implements Target {}
 
   /** {@code mark = (mark & ~mask) ^ value}; goes on. */
-  record Mark(long value, long mask) implements Target {}
+  record Mark(long value, long mask) implements Target {
+    public Mark {
+      bits32("MARK", value, mask);
+    }
+  }
 
   /**
    * Connection mark. SET: {@code ctmark = (ctmark & ~mask) ^ value}. SAVE: {@code ctmark =
@@ -76,6 +108,12 @@ public sealed interface Target
    * ctmask)}. Goes on; does nothing to a packet without a connection.
    */
   record ConnMark(Mode mode, long value, long mask, long nfmask, long ctmask) implements Target {
+    public ConnMark {
+      Objects.requireNonNull(mode);
+      bits32("CONNMARK", value, mask);
+      bits32("CONNMARK", nfmask, ctmask);
+    }
+
     /** What the target does. */
     public enum Mode {
       SET,
@@ -85,13 +123,32 @@ public sealed interface Target
   }
 
   /** Sets the DSCP bits, keeping ECN; goes on. */
-  record Dscp(int value) implements Target {}
+  record Dscp(int value) implements Target {
+    public Dscp {
+      if (value < 0 || value > 63) {
+        throw new IllegalArgumentException("DSCP " + value);
+      }
+    }
+  }
 
   /** {@code tos = (tos & ~mask) ^ value}; goes on. */
-  record Tos(int value, int mask) implements Target {}
+  record Tos(int value, int mask) implements Target {
+    public Tos {
+      if (value < 0 || value > 255 || mask < 0 || mask > 255) {
+        throw new IllegalArgumentException("TOS " + value + "/" + mask);
+      }
+    }
+  }
 
   /** Sets, increments or decrements the TTL (IPv6: hop limit), clamped to 0–255; goes on. */
   record Ttl(Op op, int value) implements Target {
+    public Ttl {
+      Objects.requireNonNull(op);
+      if (value < 0 || value > 255) {
+        throw new IllegalArgumentException("TTL " + value);
+      }
+    }
+
     /** The change made. */
     public enum Op {
       SET,
@@ -101,8 +158,27 @@ public sealed interface Target
   }
 
   /** Rewrites the MSS option of TCP SYNs: to a value, or to the path MTU when {@code mss} is 0. */
-  record TcpMss(int mss) implements Target {}
+  record TcpMss(int mss) implements Target {
+    public TcpMss {
+      if (mss < 0 || mss > 65535) {
+        throw new IllegalArgumentException("MSS " + mss);
+      }
+    }
+  }
 
   /** {@code CT --notrack}: the packet is not tracked (state UNTRACKED, no NAT); goes on. */
   record NoTrack() implements Target {}
+
+  private static void natTo(String what, IpRange addrs, PortRange ports) {
+    if (addrs == null && ports == null) {
+      throw new IllegalArgumentException(what + " to neither an address nor a port");
+    }
+  }
+
+  private static void bits32(String what, long a, long b) {
+    if (a < 0 || a > Netfilter.MARK_MAX || b < 0 || b > Netfilter.MARK_MAX) {
+      throw new IllegalArgumentException(what + " values 0x" + Long.toHexString(a) + "/0x"
+          + Long.toHexString(b) + " are not 32 bits");
+    }
+  }
 }

@@ -1,0 +1,109 @@
+package dev.policyc.compiler.optimize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.dsl.diag.Reporter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The pass manager validates between passes, verifies each pass and records what it did. */
+class PassManagerTest {
+  private static final String RULES = """
+      *filter
+      :INPUT DROP [0:0]
+      :FORWARD ACCEPT [0:0]
+      :OUTPUT ACCEPT [0:0]
+      -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+      -A INPUT -p udp -m udp --dport 53 -j ACCEPT
+      COMMIT
+      """;
+
+  /** A pass made for the test: applies a change to every INPUT chain. */
+  private record Edit(String name, java.util.function.UnaryOperator<List<Rule>> change)
+      implements Pass {
+    @Override
+    public Kind kind() {
+      return Kind.OPTIMIZATION;
+    }
+
+    @Override
+    public IrPolicy run(IrPolicy in, PassContext ctx) {
+      List<RuleTable> tables = new ArrayList<>();
+      for (RuleTable t : in.ipv4().tables()) {
+        List<Chain> chains = new ArrayList<>();
+        for (Chain c : t.chains()) {
+          List<Rule> rules = c.name().equals("INPUT") ? change.apply(c.rules()) : c.rules();
+          ctx.count("rules seen", c.rules().size());
+          chains.add(new Chain(c.name(), c.policy(), rules));
+        }
+        tables.add(t.withChains(chains));
+      }
+      return new IrPolicy(in.name(), in.host(), in.sets(), new Ruleset(in.ipv4().family(),
+          tables), in.ipv6());
+    }
+  }
+
+  @Test
+  void statsSayWhatEachPassDid() {
+    Pass dropFirst = new Edit("drop-first", rs -> rs.subList(1, rs.size()));
+    Pass same = new Edit("same", rs -> rs);
+    PassManager.Result r = new PassManager(List.of(same, dropFirst), null)
+        .run(PassTester.read(RULES), new Reporter());
+    assertEquals(List.of("same", "drop-first"), r.stats().stream().map(PassStats::name).toList());
+    assertEquals(2, r.stats().get(1).rulesBefore());
+    assertEquals(1, r.stats().get(1).rulesAfter());
+    assertEquals(Map.of("rules seen", 2L), r.stats().get(0).counters());
+    assertTrue(r.stats().get(0).nanos() >= 0);
+  }
+
+  @Test
+  void aPassThatBuildsInvalidIrIsNamed() {
+    Pass broken = new Edit("jump-nowhere", rs -> {
+      List<Rule> out = new ArrayList<>(rs);
+      out.add(new Rule(List.of(), new Target.Jump("missing")));
+      return out;
+    });
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> new PassManager(List.of(broken), null).run(PassTester.read(RULES),
+            new Reporter()));
+    assertTrue(e.getMessage().contains("pass jump-nowhere built invalid IR")
+        && e.getMessage().contains("missing"), e.getMessage());
+  }
+
+  @Test
+  void aPassThatChangesTheMeaningFailsVerification() {
+    Pass dropFirst = new Edit("drop-first", rs -> rs.subList(1, rs.size()));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> PassTester.run(dropFirst, PassTester.read(RULES)));
+    assertTrue(e.getMessage().contains("pass drop-first changed the meaning"), e.getMessage());
+  }
+
+  @Test
+  void everyLevelEndsWithLegalization() {
+    for (OptLevel level : OptLevel.values()) {
+      List<Pass> passes = Passes.forLevel(level);
+      assertEquals(Pass.Kind.LEGALIZATION, passes.get(passes.size() - 1).kind(), level.name());
+      assertTrue(passes.containsAll(Passes.optimizations(level).isEmpty() ? List.of()
+          : Passes.optimizations(level)));
+    }
+    assertEquals("split-multiport", Passes.legalization().get(0).name());
+  }
+
+  @Test
+  void levelsParseAsUsersWriteThem() {
+    assertEquals(OptLevel.O2, OptLevel.parse("-O2"));
+    assertEquals(OptLevel.O1, OptLevel.parse("O1"));
+    assertEquals(OptLevel.O0, OptLevel.parse("0"));
+    assertThrows(IllegalArgumentException.class, () -> OptLevel.parse("3"));
+  }
+}
