@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Every example's scripts load into a real kernel, in a network namespace the test creates:
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * the emitted rule lines, table by table (counters and comments aside). Skipped, with the
  * reason, without root or {@code ip netns}.
  */
+@ResourceLock("netns")
 class KernelRoundTripTest {
   private static String unavailable;
 

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * model (the standard one when it declares none): packets biased to each policy's boundaries
  * must get the same path and outcome from the kernel as from the interpreter.
  */
+@ResourceLock("netns")
 class KernelOracleExamplesTest {
   private static final int PACKETS = 120;
   /** The policy is reloaded this often, so that its rate limits start full again. */

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * each packet's kernel counters, delivery and forwarded frames must equal the interpreter's
  * decision; then what the rule is about is checked explicitly.
  */
+@ResourceLock("netns")
 class KernelOracleTargetedTest {
   private static String unavailable;
   private static Topology topo;

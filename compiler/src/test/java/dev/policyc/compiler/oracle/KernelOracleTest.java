@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The kernel oracle: random policies are loaded into a real firewall namespace and random
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * <p>CI runs a fixed seed with {@value #POLICIES} policies × {@value #PACKETS} packets. A longer
  * campaign: {@code -Dpolicyc.oracle.policies=1000 -Dpolicyc.seed=random}.
  */
+@ResourceLock("netns")
 class KernelOracleTest {
   static final int POLICIES = 100;
   static final int PACKETS = 50;

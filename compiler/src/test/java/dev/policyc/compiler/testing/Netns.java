@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A network namespace that a test creates for itself and removes when closed, even when the test
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Netns implements AutoCloseable {
   public static final String PREFIX = "policyc-t-";
+  private static final AtomicInteger SEQ = new AtomicInteger();
 
   private final String name;
 
@@ -52,7 +54,9 @@ public final class Netns implements AutoCloseable {
 
   /** Creates a fresh namespace; a stale one of the same name (from a crashed run) is removed. */
   public static Netns create(String suffix) throws IOException {
-    String name = PREFIX + ProcessHandle.current().pid() + "-" + suffix;
+    // the counter keeps two namespaces of one run apart even when their suffixes are equal
+    String name = PREFIX + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + "-"
+        + suffix;
     exec(List.of("ip", "netns", "del", name), true);
     exec(List.of("ip", "netns", "add", name), false);
     Netns ns = new Netns(name);
