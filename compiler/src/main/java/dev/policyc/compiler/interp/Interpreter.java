@@ -3,6 +3,8 @@ package dev.policyc.compiler.interp;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Decision.Step;
+import dev.policyc.compiler.interp.Stateful.Binding;
+import dev.policyc.compiler.interp.Stateful.Tuple;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.HostModel;
@@ -57,12 +59,12 @@ public final class Interpreter {
   private final Stateful stateful;
 
   public Interpreter(IrPolicy policy) {
-    this(policy, null);
+    this(policy, Stateful.FROM_SEQ);
   }
 
   private Interpreter(IrPolicy policy, Stateful stateful) {
     this.policy = policy;
-    this.stateful = stateful == null ? new FromSeq() : stateful;
+    this.stateful = stateful;
     for (Family f : Family.values()) {
       conntrack[f.ordinal()] = usesConntrack(policy.ruleset(f));
     }
@@ -75,7 +77,7 @@ public final class Interpreter {
    * packets' own {@code seq} is ignored.
    */
   public static Interpreter session(IrPolicy policy) {
-    return new Interpreter(policy, new Counting());
+    return new Interpreter(policy, new Stateful.Counting());
   }
 
   /**
@@ -106,95 +108,6 @@ public final class Interpreter {
       }
     }
     return false;
-  }
-
-  /** How stateful matches, and connections, see the packets before this one. */
-  private interface Stateful {
-    boolean limit(Rule rule, int index, Match.Limit l, Packet p);
-
-    boolean nth(Rule rule, int index, Match.Statistic s, Packet p);
-
-    /** The NAT binding of the connection a packet belongs to, or null. */
-    default Binding binding(Packet p) {
-      return null;
-    }
-
-    default void remember(Binding b) {}
-  }
-
-  /** A connection's addresses and ports before and after NAT. */
-  private record Tuple(int proto, IpAddr src, int sport, IpAddr dst, int dport) {
-    Tuple reverse() {
-      return new Tuple(proto, dst, dport, src, sport);
-    }
-
-    static Tuple of(Packet p) {
-      boolean ports = p.hasPorts();
-      return new Tuple(p.proto(), p.src(), ports ? p.sport() : 0, p.dst(), ports ? p.dport() : 0);
-    }
-  }
-
-  /** The binding NAT set up on a connection's first packet; {@code reply} for its answers. */
-  private record Binding(Tuple original, Tuple translated, boolean reply) {}
-
-  /** The stateless model: the packet says how many identical packets went before it. */
-  private static final class FromSeq implements Stateful {
-    @Override
-    public boolean limit(Rule rule, int index, Match.Limit l, Packet p) {
-      return p.seq() < l.burst();
-    }
-
-    @Override
-    public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
-      return p.seq() % s.every() == s.packet();
-    }
-  }
-
-  /**
-   * The session model: one counter per stateful match of each rule, as the kernel keeps, and the
-   * NAT bindings of the connections seen so far.
-   */
-  private static final class Counting implements Stateful {
-    private final java.util.IdentityHashMap<Rule, long[]> state = new java.util.IdentityHashMap<>();
-    private final java.util.Map<Tuple, Binding> connections = new java.util.HashMap<>();
-
-    @Override
-    public Binding binding(Packet p) {
-      return connections.get(Tuple.of(p));
-    }
-
-    @Override
-    public void remember(Binding b) {
-      connections.put(b.original(), b);
-      // answers come back to the translated source from the translated destination
-      connections.put(b.translated().reverse(), new Binding(b.original(), b.translated(), true));
-    }
-
-    private long[] of(Rule rule) {
-      return state.computeIfAbsent(rule, r -> new long[r.matches().size()]);
-    }
-
-    @Override
-    public boolean limit(Rule rule, int index, Match.Limit l, Packet p) {
-      long[] used = of(rule);
-      if (used[index] < l.burst()) {
-        used[index]++; // a token spent; the bucket starts full and is not refilled
-        return true;
-      }
-      return false;
-    }
-
-    @Override
-    public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
-      long[] st = of(rule);
-      // xt_statistic: the counter starts at (every-1) - packet (libxt_statistic), each packet
-      // moves it on modulo every, and the packet that brings it to 0 matches: the first match
-      // is packet number 'packet'. Stored as counter+1 so that 0 means "not evaluated yet".
-      long c = st[index] == 0 ? s.every() - 1 - s.packet() : st[index] - 1;
-      c = c == s.every() - 1 ? 0 : c + 1;
-      st[index] = c + 1;
-      return c == 0;
-    }
   }
 
   /** Decides one packet. */
