@@ -57,6 +57,7 @@ public final class Interpreter {
   private final IrPolicy policy;
   private final boolean[] conntrack = new boolean[Family.values().length];
   private final Stateful stateful;
+  private final Routing routing;
 
   public Interpreter(IrPolicy policy) {
     this(policy, Stateful.FROM_SEQ);
@@ -65,6 +66,7 @@ public final class Interpreter {
   private Interpreter(IrPolicy policy, Stateful stateful) {
     this.policy = policy;
     this.stateful = stateful;
+    this.routing = new Routing(policy.host());
     for (Family f : Family.values()) {
       conntrack[f.ordinal()] = usesConntrack(policy.ruleset(f));
     }
@@ -212,7 +214,7 @@ public final class Interpreter {
       inIf = pkt.in();
       outIf = "";
       hook = Hook.PREROUTING;
-      if (pkt.family() == Family.IPV6 && !inIf.equals("lo") && v6Martian()) {
+      if (Routing.v6Martian(pkt, inIf)) {
         return finish(Outcome.MARTIAN); // ip6_rcv_core drops it before any hook
       }
       if (pkt.fragment() && conntrackOn()) {
@@ -226,12 +228,6 @@ public final class Interpreter {
 
     private boolean conntrackOn() {
       return conntrack[pkt.family().ordinal()];
-    }
-
-    /** ip6_rcv_core: multicast or loopback sources and loopback destinations off lo. */
-    private boolean v6Martian() {
-      return Netfilter.V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(Netfilter.V6_LOOPBACK)
-          || pkt.dst().equals(Netfilter.V6_LOOPBACK) || Netfilter.V6_MAPPED.contains(pkt.src());
     }
 
     /** PREROUTING up to the routing decision; false when the packet ended. */
@@ -255,11 +251,10 @@ public final class Interpreter {
     }
 
     private Decision afterRouting() {
-      Route route = routeIncoming();
-      if (route.outcome != null) {
-        return finish(route.outcome);
-      }
-      if (route.local) {
+      Route route = routing.incoming(pkt, inIf, forceLocal);
+      if (route instanceof Route.Refused r) {
+        return finish(r.outcome());
+      } else if (route instanceof Route.Local) {
         if (pkt.fragment()) {
           return finish(Outcome.HELD); // ip_local_deliver reassembles before the INPUT hook
         }
@@ -277,36 +272,38 @@ public final class Interpreter {
           boundSrc();
         }
         return finish(Outcome.DELIVERED);
+      } else if (route instanceof Route.Forward f) {
+        if (pkt.ttl() <= 1) {
+          return finish(Outcome.TTL_EXCEEDED);
+        }
+        // ip_forward decrements the TTL before the FORWARD hook runs.
+        pkt = pkt.withTosTtl(pkt.tos(), pkt.ttl() - 1);
+        hook = Hook.FORWARD;
+        outIf = f.dev();
+        if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+          return finish(null);
+        }
+        hook = Hook.POSTROUTING;
+        inIf = "";
+        if (!postrouting(f.dev(), f.nextHop())) {
+          return finish(null);
+        }
+        return finish(Outcome.FORWARDED);
       }
-      if (pkt.ttl() <= 1) {
-        return finish(Outcome.TTL_EXCEEDED);
-      }
-      // ip_forward decrements the TTL before the FORWARD hook runs.
-      pkt = pkt.withTosTtl(pkt.tos(), pkt.ttl() - 1);
-      hook = Hook.FORWARD;
-      outIf = route.dev;
-      if (!table(Table.MANGLE) || !table(Table.FILTER)) {
-        return finish(null);
-      }
-      hook = Hook.POSTROUTING;
-      inIf = "";
-      if (!postrouting(route.dev, route.nextHop)) {
-        return finish(null);
-      }
-      return finish(Outcome.FORWARDED);
+      throw new AssertionError("unknown route " + route);
     }
 
     Decision outgoing() {
-      Route route = routeOutgoing();
-      if (route.outcome != null) {
-        return finish(route.outcome);
+      Route route = routing.outgoing(pkt, forceLocal);
+      if (route instanceof Route.Refused r) {
+        return finish(r.outcome());
       }
       if (pkt.fragment() && conntrackOn()) {
         return finish(Outcome.HELD); // defragmentation in LOCAL_OUT (priority -400)
       }
       hook = Hook.OUTPUT;
       inIf = "";
-      outIf = route.dev;
+      outIf = Routing.device(route);
       if (!table(Table.RAW)) {
         return finish(null);
       }
@@ -316,7 +313,8 @@ public final class Interpreter {
       if (!table(Table.MANGLE)) {
         return finish(null);
       }
-      if ((pkt.mark() != markBefore || pkt.tos() != tosBefore) && reroutingFails(route)) {
+      if ((pkt.mark() != markBefore || pkt.tos() != tosBefore)
+          && Routing.reroutingFails(pkt, route)) {
         return finish(Outcome.DROPPED);
       }
       IpAddr before = pkt.dst();
@@ -332,11 +330,11 @@ public final class Interpreter {
         // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
         // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
         // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
-        route = routeOutgoing();
-        if (route.outcome != null) {
-          return finish(route.outcome);
+        route = routing.outgoing(pkt, forceLocal);
+        if (route instanceof Route.Refused r) {
+          return finish(r.outcome());
         }
-        if (reroutingFails(route)) {
+        if (Routing.reroutingFails(pkt, route)) {
           return finish(Outcome.DROPPED);
         }
       }
@@ -344,12 +342,14 @@ public final class Interpreter {
         return finish(null);
       }
       hook = Hook.POSTROUTING;
-      outIf = route.dev;
-      if (!postrouting(route.dev, route.nextHop)) {
+      outIf = Routing.device(route);
+      if (!postrouting(outIf, Routing.nextHop(route, pkt.dst()))) {
         return finish(null);
       }
-      if (!route.local) {
+      if (route instanceof Route.Forward) {
         return finish(Outcome.SENT);
+      } else if (!(route instanceof Route.Local)) {
+        throw new AssertionError("unknown route " + route);
       }
       // Loopback: the packet comes back in on lo with its conntrack entry. Both NAT bindings are
       // already set up, so nat PREROUTING and nat INPUT are not traversed again.
@@ -369,18 +369,6 @@ public final class Interpreter {
       return finish(Outcome.DELIVERED);
     }
 
-    /**
-     * Whether ip_route_me_harder fails for a packet the host sends: mangle OUTPUT changed its
-     * mark or TOS, or nat OUTPUT its destination, and the new route lookup keeps the packet's
-     * own source when it is a local or unicast one; an IPv4 loopback source off a loopback device
-     * is refused (__mkroute_output), and the hook drops the packet.
-     */
-    private boolean reroutingFails(Route route) {
-      // 127.255.255.255 is a broadcast address: the lookup goes without a source and succeeds
-      return pkt.family() == Family.IPV4 && Netfilter.isLoopback(pkt.src()) && !route.local
-          && !pkt.src().equals(Netfilter.V4_LOOPBACK_BROADCAST);
-    }
-
     private boolean postrouting(String dev, IpAddr nextHop) {
       if (!table(Table.MANGLE)) {
         return false;
@@ -397,123 +385,6 @@ public final class Interpreter {
 
     private String masqDev;
     private IpAddr masqNextHop;
-
-    // ------------------------------------------------------------ routing
-
-    private record Route(boolean local, String dev, IpAddr nextHop, Outcome outcome) {}
-
-    private Route routeIncoming() {
-      HostModel host = policy.host();
-      if (host == null) {
-        if (forceLocal || original.out() == null) {
-          return new Route(true, null, null, null);
-        }
-        return new Route(false, original.out(), pkt.dst(), null);
-      }
-      if (pkt.family() == Family.IPV4) {
-        // A REDIRECT made the destination one of ours; the martian checks on the source
-        // still apply (a packet claiming our own address as its source is dropped).
-        Route r = routeV4(host);
-        if (r != null) {
-          return r;
-        }
-      } else if (forceLocal) {
-        return new Route(true, null, null, null);
-      } else if (Netfilter.isMulticast(pkt.dst())) {
-        return host.joinedV6(pkt.dst()) ? new Route(true, null, null, null)
-            : new Route(false, null, null, Outcome.MARTIAN);
-      } else if (host.isLocal(pkt.dst())) {
-        return new Route(true, null, null, null);
-      }
-      Optional<HostModel.Hop> hop = host.route(pkt.dst());
-      if (!host.forwarding()) {
-        // IPv6 looks the route up first and discards a packet without one (ip6_pkt_discard);
-        // IPv4 refuses to forward before the lookup matters (ip_route_input_slow)
-        boolean noRoute = pkt.family() == Family.IPV6 && hop.isEmpty();
-        return new Route(false, null, null, noRoute ? Outcome.NO_ROUTE : Outcome.NOT_FORWARDED);
-      }
-      if (hop.isEmpty()) {
-        return new Route(false, null, null, Outcome.NO_ROUTE);
-      }
-      if (pkt.family() == Family.IPV4 && !"lo".equals(inIf)) {
-        if (host.isAssigned(pkt.src())) {
-          return new Route(false, null, null, Outcome.MARTIAN); // __mkroute_input validates it
-        }
-        // Back out of the interface it came in on, fib_validate_source makes the full reverse
-        // lookup (to decide on a redirect; send_redirects is on by default), and a source that
-        // routes as broadcast is a martian.
-        if (hop.get().dev().equals(inIf) && host.isBroadcast(pkt.src())) {
-          return new Route(false, null, null, Outcome.MARTIAN);
-        }
-      }
-      return new Route(false, hop.get().dev(), hop.get().nextHop(), null);
-    }
-
-    /**
-     * IPv4 input routing up to the forwarding decision, in the order of ip_route_input_rcu and
-     * ip_route_input_slow (rp_filter and accept_local off, route_localnet off): multicast
-     * destinations (delivered only for joined groups), then martian sources and destinations,
-     * broadcast and local delivery. Returns null when the packet is to be forwarded.
-     */
-    private Route routeV4(HostModel host) {
-      IpAddr s = pkt.src();
-      IpAddr d = pkt.dst();
-      boolean lo = "lo".equals(inIf);
-      Route local = new Route(true, null, null, null);
-      Route martian = new Route(false, null, null, Outcome.MARTIAN);
-      boolean srcLocal = !lo && host.isAssigned(s); // fib_validate_source refuses our own address
-      if (Netfilter.V4_MULTICAST.contains(d)) {
-        if (!d.equals(Netfilter.V4_ALL_HOSTS)) {
-          return martian; // not a group the host joined, and no multicast routing
-        }
-        if (Netfilter.V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL || (!lo && Netfilter.V4_LOOPBACK.contains(s))) {
-          return martian;
-        }
-        if (zeroNet(s)) {
-          return Netfilter.V4_LOCAL_MULTICAST.contains(d) || pkt.proto() == 2 ? local : martian;
-        }
-        return srcLocal ? martian : local;
-      }
-      if (Netfilter.V4_MULTICAST.contains(s) || s.lo() == 0xffffffffL) {
-        return martian;
-      }
-      if (d.lo() == 0xffffffffL || (s.isMin() && d.isMin())) {
-        return !zeroNet(s) && srcLocal ? martian : local;
-      }
-      if (zeroNet(s) || zeroNet(d)) {
-        return martian;
-      }
-      if (!lo && (Netfilter.V4_LOOPBACK.contains(d) || Netfilter.V4_LOOPBACK.contains(s))) {
-        return martian;
-      }
-      if (host.isLocal(d) || host.isBroadcast(d)) {
-        return srcLocal ? martian : local;
-      }
-      return null;
-    }
-
-    /**
-     * ipv4_is_zeronet: only 0.0.0.0 itself since Linux 5.3 made the rest of 0.0.0.0/8 ordinary
-     * unicast (the kernel oracle forwards such packets).
-     */
-    private static boolean zeroNet(IpAddr a) {
-      return a.isMin();
-    }
-
-    private Route routeOutgoing() {
-      HostModel host = policy.host();
-      if (host == null) {
-        // The packet names its interface, but a REDIRECT (or DNAT to a loopback address) in nat
-        // OUTPUT reroutes it to the host itself, whatever that interface was.
-        boolean local = original.out().equals("lo") || forceLocal || Netfilter.isLoopback(pkt.dst());
-        return new Route(local, local ? "lo" : original.out(), pkt.dst(), null);
-      }
-      Optional<HostModel.Hop> hop = host.route(pkt.dst());
-      if (hop.isEmpty()) {
-        return new Route(false, null, null, Outcome.NO_ROUTE);
-      }
-      return new Route(hop.get().local(), hop.get().dev(), hop.get().nextHop(), null);
-    }
 
     // ------------------------------------------------------------ conntrack
 
