@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The reference interpreter: what the Linux kernel does with a packet under an {@link IrPolicy}.
@@ -50,10 +49,6 @@ import java.util.Set;
  */
 public final class Interpreter {
   private static final int MAX_STEPS = 1_000_000;
-  /** ICMPv6 types conntrack leaves untracked: MLD and neighbour discovery. */
-  private static final Set<Integer> ICMPV6_UNTRACKED = Set.of(130, 131, 132, 133, 134, 135, 136,
-      143);
-
   private final IrPolicy policy;
   private final boolean[] conntrack = new boolean[Family.values().length];
   private final Stateful stateful;
@@ -68,7 +63,7 @@ public final class Interpreter {
     this.stateful = stateful;
     this.routing = new Routing(policy.host());
     for (Family f : Family.values()) {
-      conntrack[f.ordinal()] = usesConntrack(policy.ruleset(f));
+      conntrack[f.ordinal()] = Conntrack.usedBy(policy.ruleset(f));
     }
   }
 
@@ -80,36 +75,6 @@ public final class Interpreter {
    */
   public static Interpreter session(IrPolicy policy) {
     return new Interpreter(policy, new Stateful.Counting());
-  }
-
-  /**
-   * Whether the rules of a family switch connection tracking on in the kernel's namespace: a
-   * match or target whose checkentry takes a conntrack reference (nf_ct_netns_get): conntrack
-   * and connmark matches, CONNMARK and the NAT targets. A nat table alone does not: without
-   * conntrack no packet has an entry, so the nat chains are never traversed and IPv4 fragments
-   * are not reassembled before the rules. Nor does {@code CT --notrack}: its checkentry returns
-   * before taking the reference (xt_ct_tg_check), so a raw table that only says notrack leaves
-   * fragments alone (all seen by the kernel oracle).
-   */
-  static boolean usesConntrack(Ruleset rs) {
-    for (RuleTable t : rs.tables()) {
-      for (Chain c : t.chains()) {
-        for (Rule r : c.rules()) {
-          Target tg = r.target();
-          if (tg instanceof Target.ConnMark
-              || tg instanceof Target.Dnat || tg instanceof Target.Snat
-              || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
-            return true;
-          }
-          for (Match m : r.matches()) {
-            if (m instanceof Match.CtState || m instanceof Match.ConnMark) {
-              return true;
-            }
-          }
-        }
-      }
-    }
-    return false;
   }
 
   /** Decides one packet. */
@@ -146,8 +111,7 @@ public final class Interpreter {
     private Hook hook;
     private String inIf = "";
     private String outIf = "";
-    private boolean ctAttached;
-    private boolean untracked;
+    private final Conntrack ct;
     private boolean dstNatDone;
     private boolean srcNatDone;
     private boolean forceLocal;
@@ -167,6 +131,7 @@ public final class Interpreter {
       this.original = packet;
       this.pkt = packet;
       this.rules = policy.ruleset(packet.family());
+      this.ct = new Conntrack(conntrack[packet.family().ordinal()]);
       this.binding = packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null;
     }
 
@@ -176,7 +141,7 @@ public final class Interpreter {
      * direction gets the DNAT, answers get the SNAT undone.
      */
     private void boundDst() {
-      if (binding == null || !hasConnection()) {
+      if (binding == null || !ct.hasConnection(pkt)) {
         return;
       }
       Tuple o = binding.original();
@@ -193,7 +158,7 @@ public final class Interpreter {
 
     /** Source NAT of a packet of a known connection: SNAT forward, DNAT undone for answers. */
     private void boundSrc() {
-      if (binding == null || !hasConnection()) {
+      if (binding == null || !ct.hasConnection(pkt)) {
         return;
       }
       Tuple o = binding.original();
@@ -217,7 +182,7 @@ public final class Interpreter {
       if (Routing.v6Martian(pkt, inIf)) {
         return finish(Outcome.MARTIAN); // ip6_rcv_core drops it before any hook
       }
-      if (pkt.fragment() && conntrackOn()) {
+      if (pkt.fragment() && ct.on()) {
         return finish(Outcome.HELD); // defragmentation (priority -400) waits for the rest
       }
       if (!preroutingThenRoute()) {
@@ -226,20 +191,16 @@ public final class Interpreter {
       return afterRouting();
     }
 
-    private boolean conntrackOn() {
-      return conntrack[pkt.family().ordinal()];
-    }
-
     /** PREROUTING up to the routing decision; false when the packet ended. */
     private boolean preroutingThenRoute() {
       if (!table(Table.RAW)) {
         return false;
       }
-      attachConntrack();
+      ct.attach(pkt);
       if (!table(Table.MANGLE)) {
         return false;
       }
-      if (natEligible() && !dstNatDone) {
+      if (ct.natEligible(pkt) && !dstNatDone) {
         dstNatDone = true;
         if (!table(Table.NAT)) {
           return false;
@@ -263,7 +224,7 @@ public final class Interpreter {
         if (!table(Table.MANGLE) || !table(Table.FILTER)) {
           return finish(null);
         }
-        if (natEligible() && !srcNatDone) {
+        if (ct.natEligible(pkt) && !srcNatDone) {
           srcNatDone = true;
           if (!table(Table.NAT)) {
             return finish(null);
@@ -298,7 +259,7 @@ public final class Interpreter {
       if (route instanceof Route.Refused r) {
         return finish(r.outcome());
       }
-      if (pkt.fragment() && conntrackOn()) {
+      if (pkt.fragment() && ct.on()) {
         return finish(Outcome.HELD); // defragmentation in LOCAL_OUT (priority -400)
       }
       hook = Hook.OUTPUT;
@@ -307,7 +268,7 @@ public final class Interpreter {
       if (!table(Table.RAW)) {
         return finish(null);
       }
-      attachConntrack();
+      ct.attach(pkt);
       long markBefore = pkt.mark();
       int tosBefore = pkt.tos();
       if (!table(Table.MANGLE)) {
@@ -318,7 +279,7 @@ public final class Interpreter {
         return finish(Outcome.DROPPED);
       }
       IpAddr before = pkt.dst();
-      if (natEligible() && !dstNatDone) {
+      if (ct.natEligible(pkt) && !dstNatDone) {
         dstNatDone = true;
         if (!table(Table.NAT)) {
           return finish(null);
@@ -373,7 +334,7 @@ public final class Interpreter {
       if (!table(Table.MANGLE)) {
         return false;
       }
-      if (natEligible() && !srcNatDone) {
+      if (ct.natEligible(pkt) && !srcNatDone) {
         srcNatDone = true;
         masqDev = dev;
         masqNextHop = nextHop;
@@ -385,45 +346,6 @@ public final class Interpreter {
 
     private String masqDev;
     private IpAddr masqNextHop;
-
-    // ------------------------------------------------------------ conntrack
-
-    private void attachConntrack() {
-      if (!conntrackOn()) {
-        return; // no conntrack hooks in this namespace: packets stay without an entry
-      }
-      ctAttached = true;
-      if (pkt.family() == Family.IPV6 && pkt.proto() == Protocols.ICMPV6
-          && ICMPV6_UNTRACKED.contains(pkt.icmpType())) {
-        untracked = true; // icmpv6_error: MLD and ND messages are never tracked
-      }
-    }
-
-    /** The state a conntrack match sees now. */
-    private ConnState ctState() {
-      if (untracked) {
-        return ConnState.UNTRACKED;
-      }
-      if (!ctAttached) {
-        return ConnState.INVALID; // raw runs before conntrack: no entry yet
-      }
-      return pkt.state();
-    }
-
-    private boolean hasConnection() {
-      ConnState s = ctState();
-      return s != ConnState.INVALID && s != ConnState.UNTRACKED;
-    }
-
-    private boolean natEligible() {
-      if (!hasConnection()) {
-        return false;
-      }
-      ConnState s = pkt.state();
-      // nf_nat_inet_fn: ICMP errors of a related connection are translated from the master's
-      // binding; other related connections start like NEW ones.
-      return s == ConnState.NEW || (s == ConnState.RELATED && !pkt.isIcmp());
-    }
 
     // ------------------------------------------------------------ tables
 
@@ -517,7 +439,7 @@ public final class Interpreter {
       } else if (tg instanceof Target.Mark m) {
         pkt = pkt.withMarks(((pkt.mark() & ~m.mask()) ^ m.value()) & 0xffffffffL, pkt.ctmark());
       } else if (tg instanceof Target.ConnMark c) {
-        if (!hasConnection()) {
+        if (!ct.hasConnection(pkt)) {
           return true;
         }
         long mark = pkt.mark();
@@ -543,10 +465,7 @@ public final class Interpreter {
       } else if (tg instanceof Target.TcpMss t) {
         return tcpMss(t);
       } else if (tg instanceof Target.NoTrack) {
-        // CT --notrack does nothing to a packet that already has a conntrack entry (loopback).
-        if (!ctAttached) {
-          untracked = true;
-        }
+        ct.notrack();
       } else {
         throw new AssertionError("not a continuing target: " + tg);
       }
@@ -693,7 +612,7 @@ public final class Interpreter {
       } else if (m instanceof Match.Iface i) {
         return i.matches(i.out() ? outIf : inIf) ^ i.negated();
       } else if (m instanceof Match.CtState c) {
-        return c.states().contains(ctState()) ^ c.negated();
+        return c.states().contains(ct.state(pkt)) ^ c.negated();
       } else if (m instanceof Match.Icmp ic) {
         if (pkt.fragment()) {
           return false;
@@ -711,7 +630,7 @@ public final class Interpreter {
       } else if (m instanceof Match.Mark mk) {
         return ((pkt.mark() & mk.mask()) == mk.value()) ^ mk.negated();
       } else if (m instanceof Match.ConnMark cm) {
-        if (!hasConnection()) {
+        if (!ct.hasConnection(pkt)) {
           return false; // connmark_mt: no conntrack entry, no match (negated or not)
         }
         return ((pkt.ctmark() & cm.mask()) == cm.value()) ^ cm.negated();
@@ -860,7 +779,7 @@ public final class Interpreter {
 
     private Decision finish(Outcome outcome) {
       Outcome o = outcome != null ? outcome : dropOutcome;
-      if (o.passes() && binding == null && (dnat != null || snat != null) && natEligible()
+      if (o.passes() && binding == null && (dnat != null || snat != null) && ct.natEligible(pkt)
           && (snat == null || snat.addr() != null)) {
         stateful.remember(new Binding(Tuple.of(original), Tuple.of(pkt), false));
       }
@@ -869,7 +788,7 @@ public final class Interpreter {
         case DELIVERED -> original.locallyGenerated() ? "lo" : null;
         default -> null;
       };
-      ConnState finalState = untracked ? ConnState.UNTRACKED : pkt.state();
+      ConnState finalState = ct.finalState(pkt);
       return new Decision(o, o == Outcome.REJECTED ? rejectWith : null, path, pkt, out,
           finalState, dnat, snat, logs, mss);
     }
