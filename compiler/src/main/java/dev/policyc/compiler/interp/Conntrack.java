@@ -1,0 +1,124 @@
+package dev.policyc.compiler.interp;
+
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import java.util.Set;
+
+/**
+ * What conntrack knows of one packet during its trip: whether the namespace tracks connections at
+ * all, whether the packet has met conntrack yet, and whether it is untracked; from those, the
+ * state a conntrack match sees, whether the packet has a connection, and whether the nat chains
+ * see it. See "Conntrack and NAT" in {@code docs/semantics.md}.
+ */
+final class Conntrack {
+  /** ICMPv6 types conntrack leaves untracked: MLD and neighbour discovery. */
+  private static final Set<Integer> ICMPV6_UNTRACKED = Set.of(130, 131, 132, 133, 134, 135, 136,
+      143);
+
+  private final boolean on;
+  private boolean attached;
+  private boolean untracked;
+
+  /** A packet before the conntrack hook; {@code on} when its family's rules use conntrack. */
+  Conntrack(boolean on) {
+    this.on = on;
+  }
+
+  /**
+   * Whether the rules of a family switch connection tracking on in the kernel's namespace: a
+   * match or target whose checkentry takes a conntrack reference (nf_ct_netns_get): conntrack
+   * and connmark matches, CONNMARK and the NAT targets. A nat table alone does not: without
+   * conntrack no packet has an entry, so the nat chains are never traversed and IPv4 fragments
+   * are not reassembled before the rules. Nor does {@code CT --notrack}: its checkentry returns
+   * before taking the reference (xt_ct_tg_check), so a raw table that only says notrack leaves
+   * fragments alone (all seen by the kernel oracle).
+   */
+  static boolean usedBy(Ruleset rs) {
+    for (RuleTable t : rs.tables()) {
+      for (Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          Target tg = r.target();
+          if (tg instanceof Target.ConnMark
+              || tg instanceof Target.Dnat || tg instanceof Target.Snat
+              || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
+            return true;
+          }
+          for (Match m : r.matches()) {
+            if (m instanceof Match.CtState || m instanceof Match.ConnMark) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether the namespace has conntrack hooks (and so defragments IPv4 before the rules). */
+  boolean on() {
+    return on;
+  }
+
+  /** The conntrack hook (after raw): the packet gets its entry, if the namespace tracks. */
+  void attach(Packet pkt) {
+    if (!on) {
+      return; // no conntrack hooks in this namespace: packets stay without an entry
+    }
+    attached = true;
+    if (pkt.family() == Family.IPV6 && pkt.proto() == Protocols.ICMPV6
+        && ICMPV6_UNTRACKED.contains(pkt.icmpType())) {
+      untracked = true; // icmpv6_error: MLD and ND messages are never tracked
+    }
+  }
+
+  /** {@code CT --notrack}, which does nothing to a packet that already has an entry (loopback). */
+  void notrack() {
+    if (!attached) {
+      untracked = true;
+    }
+  }
+
+  /** The state a conntrack match sees now. */
+  ConnState state(Packet pkt) {
+    if (untracked) {
+      return ConnState.UNTRACKED;
+    }
+    if (!attached) {
+      return ConnState.INVALID; // raw runs before conntrack: no entry yet
+    }
+    return pkt.state();
+  }
+
+  /** Whether a state is that of a packet with a connection (neither INVALID nor UNTRACKED). */
+  static boolean isConnection(ConnState s) {
+    return s != ConnState.INVALID && s != ConnState.UNTRACKED;
+  }
+
+  /** Whether the packet has a conntrack entry now. */
+  boolean hasConnection(Packet pkt) {
+    return isConnection(state(pkt));
+  }
+
+  /** Whether the nat chains see the packet: the first packet of its connection. */
+  boolean natEligible(Packet pkt) {
+    if (!hasConnection(pkt)) {
+      return false;
+    }
+    ConnState s = pkt.state();
+    // nf_nat_inet_fn: ICMP errors of a related connection are translated from the master's
+    // binding; other related connections start like NEW ones.
+    return s == ConnState.NEW || (s == ConnState.RELATED && !pkt.isIcmp());
+  }
+
+  /** The state the packet ends its trip with: UNTRACKED after notrack, else its own. */
+  ConnState finalState(Packet pkt) {
+    return untracked ? ConnState.UNTRACKED : pkt.state();
+  }
+}

@@ -1,0 +1,343 @@
+package dev.policyc.compiler.interp;
+
+import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.Decision.Step;
+import dev.policyc.compiler.interp.Stateful.Binding;
+import dev.policyc.compiler.interp.Stateful.Tuple;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.Verdict;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+
+/**
+ * One packet's trip through the hooks: the hook order of an arriving, forwarded, sent and
+ * looped-back packet, and the traversal of each table's chains; routing, matches and targets are
+ * asked of {@link Routing}, {@link MatchEvaluator} and {@link TargetEffects}. See "Hook order"
+ * in {@code docs/semantics.md}.
+ */
+final class Trip {
+  private static final int MAX_STEPS = 1_000_000;
+
+  /** How a table ends for the packet. */
+  private enum TableVerdict {
+    ACCEPT,
+    DROP,
+    REJECT
+  }
+
+  private final Ruleset rules;
+  private final Routing routing;
+  private final MatchEvaluator matches;
+  private final TargetEffects targets;
+  private final Stateful stateful;
+  /** The trip's state; a short name, since nearly every line reads or writes it. */
+  private final TripState s;
+
+  /** A trip of {@code packet} under its family's rules; {@code conntrack} if they use it. */
+  Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
+      TargetEffects targets, Stateful stateful, Packet packet) {
+    this.rules = rules;
+    this.routing = routing;
+    this.matches = matches;
+    this.targets = targets;
+    this.stateful = stateful;
+    Binding binding = packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null;
+    this.s = new TripState(packet, binding, new Conntrack(conntrack));
+  }
+
+  /** Decides the packet: arriving, or sent by the host. */
+  Decision run() {
+    return s.original.locallyGenerated() ? outgoing() : incoming();
+  }
+
+  // ------------------------------------------------------------ paths
+
+  private Decision incoming() {
+    s.inIf = s.packet.in();
+    s.outIf = "";
+    s.hook = Hook.PREROUTING;
+    if (Routing.v6Martian(s.packet, s.inIf)) {
+      return finish(Outcome.MARTIAN); // ip6_rcv_core drops it before any hook
+    }
+    if (s.packet.fragment() && s.conntrack.on()) {
+      return finish(Outcome.HELD); // defragmentation (priority -400) waits for the rest
+    }
+    if (!preroutingThenRoute()) {
+      return ended();
+    }
+    return afterRouting();
+  }
+
+  /** PREROUTING up to the routing decision; false when the packet ended. */
+  private boolean preroutingThenRoute() {
+    if (!table(Table.RAW)) {
+      return false;
+    }
+    s.conntrack.attach(s.packet);
+    if (!table(Table.MANGLE)) {
+      return false;
+    }
+    return dstNat();
+  }
+
+  /**
+   * nat PREROUTING or OUTPUT for a connection's first packet; the binding's destination NAT for
+   * a later one. False when the packet ended.
+   */
+  private boolean dstNat() {
+    if (s.conntrack.natEligible(s.packet)) {
+      return table(Table.NAT);
+    }
+    TargetEffects.boundDst(s.binding, s);
+    return true;
+  }
+
+  /** nat INPUT or POSTROUTING, or the binding's source NAT. False when the packet ended. */
+  private boolean srcNat() {
+    if (s.conntrack.natEligible(s.packet)) {
+      return table(Table.NAT);
+    }
+    TargetEffects.boundSrc(s.binding, s);
+    return true;
+  }
+
+  private Decision afterRouting() {
+    Route route = routing.incoming(s.packet, s.inIf, s.redirected);
+    if (route instanceof Route.Refused r) {
+      return finish(r.outcome());
+    } else if (route instanceof Route.Local) {
+      if (s.packet.fragment()) {
+        return finish(Outcome.HELD); // ip_local_deliver reassembles before the INPUT hook
+      }
+      s.hook = Hook.INPUT;
+      s.outIf = "";
+      if (!table(Table.MANGLE) || !table(Table.FILTER) || !srcNat()) {
+        return ended();
+      }
+      return finish(Outcome.DELIVERED);
+    } else if (route instanceof Route.Forward f) {
+      if (s.packet.ttl() <= 1) {
+        return finish(Outcome.TTL_EXCEEDED);
+      }
+      // ip_forward decrements the TTL before the FORWARD hook runs.
+      s.packet = s.packet.withTosTtl(s.packet.tos(), s.packet.ttl() - 1);
+      s.hook = Hook.FORWARD;
+      s.outIf = f.dev();
+      if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+        return ended();
+      }
+      s.hook = Hook.POSTROUTING;
+      s.inIf = "";
+      if (!postrouting(f)) {
+        return ended();
+      }
+      return finish(Outcome.FORWARDED);
+    }
+    throw new AssertionError("unknown route " + route);
+  }
+
+  private Decision outgoing() {
+    Route route = routing.outgoing(s.packet, s.redirected);
+    if (route instanceof Route.Refused r) {
+      return finish(r.outcome());
+    }
+    if (s.packet.fragment() && s.conntrack.on()) {
+      return finish(Outcome.HELD); // defragmentation in LOCAL_OUT (priority -400)
+    }
+    s.hook = Hook.OUTPUT;
+    s.inIf = "";
+    s.outIf = Routing.device(route);
+    if (!table(Table.RAW)) {
+      return ended();
+    }
+    s.conntrack.attach(s.packet);
+    long markBefore = s.packet.mark();
+    int tosBefore = s.packet.tos();
+    if (!table(Table.MANGLE)) {
+      return ended();
+    }
+    if ((s.packet.mark() != markBefore || s.packet.tos() != tosBefore)
+        && Routing.reroutingFails(s.packet, route)) {
+      return finish(Outcome.DROPPED);
+    }
+    IpAddr before = s.packet.dst();
+    if (!dstNat()) {
+      return ended();
+    }
+    if (!s.packet.dst().equals(before)) {
+      // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder). The rest of the OUTPUT
+      // hook keeps the hook state NF_HOOK built, so filter OUTPUT's -o still sees the first
+      // route's device (ipt_do_table reads state->out); POSTROUTING sees the new one.
+      route = routing.outgoing(s.packet, s.redirected);
+      if (route instanceof Route.Refused r) {
+        return finish(r.outcome());
+      }
+      if (Routing.reroutingFails(s.packet, route)) {
+        return finish(Outcome.DROPPED);
+      }
+    }
+    if (!table(Table.FILTER)) {
+      return ended();
+    }
+    s.hook = Hook.POSTROUTING;
+    s.outIf = Routing.device(route);
+    if (!postrouting(route)) {
+      return ended();
+    }
+    if (route instanceof Route.Forward) {
+      return finish(Outcome.SENT);
+    } else if (!(route instanceof Route.Local)) {
+      throw new AssertionError("unknown route " + route);
+    }
+    // Loopback: the packet comes back in on lo with its conntrack entry. Both NAT bindings are
+    // already set up, so nat PREROUTING and nat INPUT are not traversed again.
+    s.hook = Hook.PREROUTING;
+    s.inIf = "lo";
+    s.outIf = "";
+    if (!table(Table.RAW) || !table(Table.MANGLE)) {
+      return ended();
+    }
+    if (s.packet.fragment()) {
+      return finish(Outcome.HELD); // reassembled before INPUT
+    }
+    s.hook = Hook.INPUT;
+    if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+      return ended();
+    }
+    return finish(Outcome.DELIVERED);
+  }
+
+  /** mangle and nat POSTROUTING for a packet leaving by {@code route}; false when it ended. */
+  private boolean postrouting(Route route) {
+    if (!table(Table.MANGLE)) {
+      return false;
+    }
+    s.leaving = route;
+    return srcNat();
+  }
+
+  // ------------------------------------------------------------ tables
+
+  /** Runs one table at the current hook; false when the packet ended (dropped or rejected). */
+  private boolean table(Table t) {
+    TableVerdict v = traverse(t);
+    if (v == TableVerdict.ACCEPT) {
+      return true;
+    }
+    s.ended = v == TableVerdict.REJECT ? Outcome.REJECTED : Outcome.DROPPED;
+    return false;
+  }
+
+  private TableVerdict traverse(Table t) {
+    Optional<RuleTable> rt = rules.table(t);
+    if (rt.isEmpty()) {
+      return TableVerdict.ACCEPT;
+    }
+    Optional<Chain> base = rt.get().chain(s.hook.name());
+    if (base.isEmpty() || !base.get().isBuiltin()) {
+      return TableVerdict.ACCEPT;
+    }
+    Deque<Frame> stack = new ArrayDeque<>();
+    Frame cur = new Frame(base.get());
+    int steps = 0;
+    while (true) {
+      if (++steps > MAX_STEPS) {
+        throw new IllegalStateException("rule evaluation does not terminate (a jump loop?)");
+      }
+      if (cur.next >= cur.chain.rules().size()) {
+        if (stack.isEmpty()) {
+          return policy(t, base.get());
+        }
+        cur = stack.pop();
+        continue;
+      }
+      int index = cur.next++;
+      Rule rule = cur.chain.rules().get(index);
+      if (!matches.matches(rule, s.matchInput(), stateful)) {
+        continue;
+      }
+      Target tg = rule.target();
+      s.path.add(Step.rule(s.hook, t, cur.chain.name(), index + 1, tg, rule.origin()));
+      if (tg instanceof Target.Accept) {
+        return TableVerdict.ACCEPT;
+      } else if (tg instanceof Target.Drop) {
+        return TableVerdict.DROP;
+      } else if (tg instanceof Target.Reject rj) {
+        s.rejectWith = rj.with();
+        return TableVerdict.REJECT;
+      } else if (tg instanceof Target.Return) {
+        if (stack.isEmpty()) {
+          return policy(t, base.get());
+        }
+        cur = stack.pop();
+      } else if (tg instanceof Target.Jump j) {
+        stack.push(cur);
+        cur = new Frame(chain(rt.get(), j.chain()));
+      } else if (tg instanceof Target.Goto g) {
+        cur = new Frame(chain(rt.get(), g.chain()));
+      } else if (tg instanceof Target.Dnat
+          || tg instanceof Target.Snat
+          || tg instanceof Target.Masquerade
+          || tg instanceof Target.Redirect) {
+        // NAT targets end the table (NF_ACCEPT), or drop the packet when they cannot map it
+        return targets.nat(tg, s) ? TableVerdict.ACCEPT : TableVerdict.DROP;
+      } else if (!targets.apply(tg, s)) {
+        return TableVerdict.DROP;
+      }
+    }
+  }
+
+  /** The end of a built-in chain, or RETURN at the bottom of the call stack: its policy. */
+  private TableVerdict policy(Table t, Chain base) {
+    Verdict p = base.policy();
+    s.path.add(Step.policy(s.hook, t, base.name(), p));
+    return p == Verdict.DROP ? TableVerdict.DROP : TableVerdict.ACCEPT;
+  }
+
+  private static Chain chain(RuleTable rt, String name) {
+    return rt.chain(name)
+        .orElseThrow(() -> new IllegalStateException("jump to missing chain " + name));
+  }
+
+  /** A position in a chain during traversal. */
+  private static final class Frame {
+    final Chain chain;
+    int next;
+
+    Frame(Chain chain) {
+      this.chain = chain;
+    }
+  }
+
+  // ------------------------------------------------------------ result
+
+  /** The decision for a packet a table ended (dropped or rejected). */
+  private Decision ended() {
+    return finish(s.ended);
+  }
+
+  private Decision finish(Outcome o) {
+    // A connection's first packet that gets through sets up its NAT binding for the session
+    // (not when MASQUERADE without a host model leaves the address unknown).
+    if (o.passes() && s.binding == null && (s.dnat != null || s.snat != null)
+        && s.conntrack.natEligible(s.packet) && (s.snat == null || s.snat.addr() != null)) {
+      stateful.remember(new Binding(Tuple.of(s.original), Tuple.of(s.packet), false));
+    }
+    String out = switch (o) {
+      case FORWARDED, SENT -> s.outIf;
+      case DELIVERED -> s.original.locallyGenerated() ? "lo" : null;
+      default -> null;
+    };
+    return new Decision(o, o == Outcome.REJECTED ? s.rejectWith : null, s.path, s.packet, out,
+        s.conntrack.finalState(s.packet), s.dnat, s.snat, s.logs, s.mss);
+  }
+}
