@@ -1,14 +1,24 @@
 package dev.policyc.compiler.cli;
 
+import static dev.policyc.compiler.cli.CliFixtures.BAD_KEY;
+import static dev.policyc.compiler.cli.CliFixtures.WEB_PACKET;
+import static dev.policyc.compiler.cli.CliFixtures.golden;
 import static dev.policyc.compiler.cli.CliFixtures.policy;
 import static dev.policyc.compiler.cli.CliFixtures.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +27,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Cli#capture}; each command has its own test class besides.
  */
 class CliTest {
+  private static String policyText(String name) throws IOException {
+    return Files.readString(Path.of(policy(name)));
+  }
+
   // ------------------------------------------------------------------ program
 
   @Nested
@@ -88,4 +102,106 @@ class CliTest {
   }
 
   // ------------------------------------------------------------------ compile
+
+  // ------------------------------------------------------------------ standard input
+
+  @Nested
+  class StandardInput {
+    @Test
+    void checkReadsDashFromStandardInput() throws IOException {
+      Cli.Captured c = Cli.captureWithStdin(policyText("host-firewall"), "check", "-");
+      assertEquals(Cli.OK, c.code(), c.out());
+      assertEquals("1 policy OK", c.out().strip());
+    }
+
+    @Test
+    void diagnosticsOfStandardInputNameItAndGiveTheLine() {
+      Cli.Captured c = Cli.captureWithStdin(BAD_KEY, "check", "-");
+      assertEquals(Cli.POLICY_ERRORS, c.code());
+      assertTrue(c.out().startsWith("<stdin>:5:"), c.out());
+      assertTrue(c.out().contains("PC0002"), c.out());
+    }
+
+    @Test
+    void compileReadsDashFromStandardInput() throws IOException {
+      Cli.Captured c =
+          Cli.captureWithStdin(policyText("nat-gateway"), "compile", "-", "-o", "-");
+      assertEquals(Cli.OK, c.code(), c.err());
+      assertTrue(c.out().startsWith("# ==> iptables.rules <==\n" + golden("nat-gateway",
+          "iptables.rules")), c.out());
+    }
+
+    @Test
+    void explainReadsTheDashPolicyFromStandardInput() throws IOException {
+      Cli.Captured c = Cli.captureWithStdin(policyText("nat-gateway"), "explain", "-",
+          "--packet", WEB_PACKET);
+      assertEquals(Cli.OK, c.code(), c.err());
+      assertTrue(c.out().contains("verdict: ACCEPT: forwarded out dmz0"), c.out());
+    }
+
+    /** Standard input is read once: a second '-' is the same policy, so its name is taken. */
+    @Test
+    void dashTwiceIsTheSamePolicyTwice() throws IOException {
+      Cli.Captured c =
+          Cli.captureWithStdin(policyText("nat-gateway"), "compile", "-", "-", "-o", "-");
+      assertEquals(Cli.POLICY_ERRORS, c.code());
+      assertTrue(c.err().contains("two policies are named 'nat-gateway'"), c.err());
+      assertEquals("", c.out());
+    }
+
+    @Test
+    void standardInputThatCannotBeReadIsPc0010WithTheReason() {
+      InputStream broken = new InputStream() {
+        @Override
+        public int read() throws IOException {
+          throw new IOException("Input/output error");
+        }
+      };
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Cli.run(broken, new PrintWriter(out), new PrintWriter(err), "check", "-");
+      assertEquals(Cli.POLICY_ERRORS, code);
+      assertTrue(out.toString().startsWith(
+          "<stdin>: error PC0010: cannot read policy: input/output error\n"), out.toString());
+    }
+  }
+
+  // ------------------------------------------------------------------ unreadable policies
+
+  @Nested
+  class UnreadablePolicy {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"compile", "check", "explain"})
+    void aMissingFileIsPc0010SayingSo(String cmd) {
+      String missing = tmp.resolve("missing.yaml").toString();
+      Cli.Captured c = run(switch (cmd) {
+        case "compile" -> new String[] {cmd, missing, "-o", "-"};
+        case "explain" -> new String[] {cmd, missing, "--packet", WEB_PACKET};
+        default -> new String[] {cmd, missing};
+      });
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      // The position is the file alone: no line or column.
+      String line = missing + ": error PC0010: cannot read policy: no such file";
+      assertTrue((c.out() + c.err()).lines().anyMatch(line::equals), c.out() + c.err());
+    }
+
+    @Test
+    void aDirectoryIsPc0010SayingSo() {
+      Cli.Captured c = run("check", tmp.toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code());
+      assertTrue(c.out().startsWith(
+          tmp + ": error PC0010: cannot read policy: is a directory\n"), c.out());
+    }
+
+    @Test
+    void aPathThroughAFileIsPc0010SayingSo() throws IOException {
+      Path file = CliFixtures.write(tmp, "file", "");
+      Cli.Captured c = run("check", file.resolve("p.yaml").toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code());
+      assertTrue(c.out().contains("cannot read policy: not a directory"), c.out());
+    }
+  }
 }

@@ -16,8 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /** {@code policyc compile}, driven in-process through {@link Cli#capture}. */
@@ -167,5 +171,98 @@ class CompileCommandTest {
     assertEquals(Cli.USAGE, c.code());
     assertTrue(c.err().contains("--out"), c.err());
     assertFalse(Files.exists(out));
+  }
+
+  // ------------------------------------------------------------------ -O
+
+  @ParameterizedTest
+  @CsvSource({"-O0, 0", "-O1, 1", "-O2, 2", "--optimize=2, 2", "-O, 1"})
+  void theOptimizationLevelIsPassedOnAndReported(String option, int level) throws IOException {
+    Path out = tmp.resolve("out");
+    List<String> args = new ArrayList<>(List.of("compile", policy("nat-gateway"), "-o",
+        out.toString()));
+    args.addAll(List.of(option.equals("-O") ? new String[] {"-O", "1"} : new String[] {option}));
+    Cli.Captured c = run(args.toArray(String[]::new));
+    assertEquals(Cli.OK, c.code(), c.err());
+    JsonNode report = JSON.readTree(Files.readString(out.resolve("report.json")));
+    assertEquals(level, report.get("optimizer").get("level").asInt());
+  }
+
+  @Test
+  void withoutAnOptimizationLevelTheReportSaysLevel0() throws IOException {
+    Path out = tmp.resolve("out");
+    assertEquals(Cli.OK, run("compile", policy("nat-gateway"), "-o", out.toString()).code());
+    JsonNode report = JSON.readTree(Files.readString(out.resolve("report.json")));
+    assertEquals(0, report.get("optimizer").get("level").asInt());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-O3", "-Ofast", "--optimize=12"})
+  void aBadOptimizationLevelIsAUsageError(String option) {
+    Path out = tmp.resolve("out");
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", out.toString(), option);
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().startsWith("policyc compile: optimization level must be 0, 1 or 2"),
+        c.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void helpMentionsTheOptimizationLevel() {
+    Cli.Captured c = run("compile", "--help");
+    assertTrue(c.out().contains("-O, --optimize <LEVEL>"), c.out());
+  }
+
+  // ------------------------------------------------------------------ outputs that fail
+
+  @Test
+  void anOutputUnderAFileIsPc0011AndNothingIsWritten() throws IOException {
+    Path file = write("file", "not a folder\n");
+    Path out = file.resolve("out");
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", out.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertEquals(List.of(out + ": error PC0011: cannot write output: not a directory",
+        "policyc compile: 1 error; nothing written"), c.err().lines().toList());
+    assertEquals("", c.out());
+    assertEquals("not a folder\n", Files.readString(file));
+  }
+
+  @Test
+  void anOutputThatIsAFileIsPc0011() throws IOException {
+    Path file = write("file", "not a folder\n");
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", file.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().startsWith(file + ": error PC0011: cannot write output: not a directory"),
+        c.err());
+    assertEquals("not a folder\n", Files.readString(file));
+  }
+
+  @Test
+  void aFolderWhereAFileGoesStopsEveryWriteAndLeavesNoTemporaries() throws IOException {
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.writeString(out.resolve("iptables.rules"), "old rules\n");
+    Files.createDirectories(out.resolve("report.json").resolve("inside"));
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", out.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().startsWith(out.resolve("report.json")
+        + ": error PC0011: cannot write output: is a directory"), c.err());
+    assertEquals("old rules\n", Files.readString(out.resolve("iptables.rules")));
+    try (Stream<Path> s = Files.list(out)) {
+      assertEquals(List.of("iptables.rules", "report.json"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void aFailureInALaterPolicysFolderRemovesTheFoldersThisRunCreated() throws IOException {
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.writeString(out.resolve("nat-gateway"), "in the way\n");
+    Cli.Captured c = run("compile", policy("blocklist-sets"), policy("nat-gateway"), "-o",
+        out.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().startsWith(out.resolve("nat-gateway")
+        + ": error PC0011: cannot write output: not a directory"), c.err());
+    assertEquals(List.of("nat-gateway"), listing(out));
+    assertFalse(Files.exists(out.resolve("blocklist-sets")));
   }
 }

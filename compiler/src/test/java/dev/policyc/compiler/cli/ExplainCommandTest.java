@@ -185,6 +185,40 @@ class ExplainCommandTest {
     assertTrue(c.err().contains("--pack"), c.err());
   }
 
+  @Test
+  void aPacketsFileThatCannotBeReadIsAUsageErrorWithTheReason() {
+    Path missing = tmp.resolve("missing.txt");
+    Cli.Captured c = run("explain", gateway, "--packets", missing.toString());
+    assertEquals(Cli.USAGE, c.code());
+    assertEquals("policyc explain: cannot read " + missing + ": no such file", c.err().strip());
+    assertEquals("", c.out());
+  }
+
+  /**
+   * Twenty separate ports do not fit one multiport match (15 slots), so the emitted file holds
+   * the rule twice, split after the fifteenth port; port 39, the twentieth, is matched by the
+   * second, which is what the kernel's counters would say.
+   */
+  @Test
+  void ruleNumbersAreThoseOfTheEmittedRules() throws IOException {
+    StringBuilder ports = new StringBuilder();
+    for (int p = 1; p <= 39; p += 2) {
+      ports.append(p == 1 ? "" : ", ").append(p);
+    }
+    Path split = write("split.yaml", """
+        policy: split
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { proto: tcp, dport: [%s] }, action: accept }
+        """.formatted(ports));
+    Cli.Captured c = run("explain", split.toString(), "--packet",
+        "tcp 192.0.2.1:40000 -> 192.0.2.2:39 in eth0 state new");
+    assertEquals(Cli.OK, c.code(), c.err());
+    assertTrue(c.out().lines().anyMatch(l -> l.contains("filter/INPUT #2")), c.out());
+  }
+
   private static int indexOf(List<String> lines, String text) {
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).contains(text)) {
