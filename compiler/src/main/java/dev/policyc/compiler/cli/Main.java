@@ -8,11 +8,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
-    PrintWriter err = new PrintWriter(System.err, false, StandardCharsets.UTF_8);
-    int code = Cli.run(out, err, args);
-    out.flush();
-    err.flush();
-    System.exit(code);
+    // Cli.run flushes both writers before it returns.
+    System.exit(Cli.run(System.in, new PrintWriter(System.out, false, StandardCharsets.UTF_8),
+        new PrintWriter(System.err, false, StandardCharsets.UTF_8), args));
   }
 }

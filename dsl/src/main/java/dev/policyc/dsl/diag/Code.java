@@ -20,6 +20,8 @@ public enum Code {
   /** Retired: names in the YAML front end are map keys, so PC0005 reports a duplicate. */
   PC0009(Severity.ERROR, "duplicate name", true),
   PC0010(Severity.ERROR, "cannot read file"),
+  /** An output file or folder of {@code policyc compile}; the position names the path. */
+  PC0011(Severity.ERROR, "cannot write output"),
 
   PC1001(Severity.ERROR, "unknown network group"),
   PC1002(Severity.ERROR, "unknown service group"),

@@ -1,0 +1,148 @@
+package dev.policyc.compiler.cli;
+
+import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes the files of compiled policies into an output folder, all or nothing: every file goes
+ * to a temporary beside its destination first, and only when all are written are they renamed
+ * into place. A failure removes the temporaries and the folders this run created, and becomes a
+ * PC0011 diagnostic naming the path and the operating system's reason.
+ */
+final class OutputWriter {
+  private static final List<String> KNOWN = List.of(PolicyCompiler.IPTABLES,
+      PolicyCompiler.IP6TABLES, PolicyCompiler.IPSET, PolicyCompiler.REPORT);
+
+  /** Temporary → destination, in the order written. */
+  private final Map<Path, Path> moves = new LinkedHashMap<>();
+  /** Outputs of an earlier run that this one no longer produces. */
+  private final List<Path> stale = new ArrayList<>();
+  private final List<Path> createdDirs = new ArrayList<>();
+  /** The path being worked on, named when something fails. */
+  private Path current;
+
+  private OutputWriter() {}
+
+  /**
+   * Writes every result into {@code outDir}, or into {@code outDir/NAME} for each when there are
+   * several; returns the diagnostic of a failure, after which nothing new is left behind.
+   */
+  static Optional<Diagnostic> write(Path outDir, List<Compilation> results, boolean several) {
+    OutputWriter w = new OutputWriter();
+    try {
+      w.stage(outDir, results, several);
+      w.commit();
+      return Optional.empty();
+    } catch (IOException e) {
+      w.rollBack();
+      return Optional.of(new Diagnostic(Code.PC0011, "cannot write output: " + IoReason.of(e),
+          new SourcePos(w.current.toString(), 0, 0)));
+    }
+  }
+
+  private void stage(Path outDir, List<Compilation> results, boolean several)
+      throws IOException {
+    current = outDir;
+    for (Compilation r : results) {
+      Path dir = several ? outDir.resolve(r.ir().name()) : outDir;
+      current = dir;
+      createDirectories(dir);
+      for (Map.Entry<String, String> f : r.files().entrySet()) {
+        Path dest = dir.resolve(f.getKey());
+        current = dest;
+        // Checked now, so that the renames below cannot fail on it after others were done.
+        if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+          throw new FileSystemException(dest.toString(), null, "is a directory");
+        }
+        Path tmp = Files.createTempFile(dir, "." + f.getKey() + ".", ".tmp");
+        moves.put(tmp, dest);
+        Files.writeString(tmp, f.getValue(), StandardCharsets.UTF_8);
+        readableByAll(tmp);
+      }
+      for (String known : KNOWN) {
+        if (!r.files().containsKey(known)) {
+          // A stale ip6tables.rules must not outlive the IPv6 rules it held.
+          stale.add(dir.resolve(known));
+        }
+      }
+    }
+  }
+
+  /**
+   * Renames within one folder, onto files already checked not to be folders: once staging has
+   * succeeded, nothing here fails short of the disk going away.
+   */
+  private void commit() throws IOException {
+    for (Map.Entry<Path, Path> m : new ArrayList<>(moves.entrySet())) {
+      current = m.getValue();
+      try {
+        Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(m.getKey(), m.getValue(), StandardCopyOption.REPLACE_EXISTING);
+      }
+      moves.remove(m.getKey());
+    }
+    for (Path s : stale) {
+      current = s;
+      Files.deleteIfExists(s);
+    }
+  }
+
+  /** Creates {@code dir} and its missing parents, remembering them for {@link #rollBack}. */
+  private void createDirectories(Path dir) throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new NotDirectoryException(dir.toString());
+    }
+    for (Path p = dir.toAbsolutePath(); p != null && Files.notExists(p); p = p.getParent()) {
+      createdDirs.add(p);
+    }
+    Files.createDirectories(dir);
+  }
+
+  /** Best effort: removes what this run left; an error here would hide the first one. */
+  private void rollBack() {
+    for (Path tmp : moves.keySet()) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException e) {
+        // keep going: the failure being reported matters more
+      }
+    }
+    // Deepest first, so that a folder is empty when its turn comes.
+    createdDirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+    for (Path d : createdDirs) {
+      try {
+        Files.deleteIfExists(d);
+      } catch (IOException e) {
+        // not empty (an earlier result was renamed into it) or not ours to remove: leave it
+      }
+    }
+  }
+
+  /** Rule files are not secret; createTempFile makes them owner-only (0600), so open them up. */
+  private static void readableByAll(Path p) throws IOException {
+    if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.policyc.compiler.parse;
+
+import dev.policyc.compiler.parse.Tokenizer.Token;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.SourcePos;
+import java.util.List;
+
+/**
+ * A cursor over the arguments of one rule line, with what the readers of its parts share: the
+ * file and line it came from and the address family of the dump. Errors point at an argument's
+ * column.
+ */
+final class RuleLine {
+  private final String file;
+  private final Family family;
+  private final int ln;
+  private final List<Token> toks;
+  private int i;
+
+  private RuleLine(String file, Family family, int ln, List<Token> toks) {
+    this.file = file;
+    this.family = family;
+    this.ln = ln;
+    this.toks = toks;
+  }
+
+  /** Splits line {@code ln} of {@code file} into arguments the way iptables-restore does. */
+  static RuleLine of(String file, Family family, int ln, String text) throws ParseException {
+    try {
+      return new RuleLine(file, family, ln, Tokenizer.split(text));
+    } catch (IllegalArgumentException e) {
+      // The tokenizer's message is "column:what".
+      String[] cm = e.getMessage().split(":", 2);
+      throw error(file, ln, Integer.parseInt(cm[0]), cm[1]);
+    }
+  }
+
+  Family family() {
+    return family;
+  }
+
+  /** Where the rule is: its file and line, column 1. */
+  SourcePos pos() {
+    return new SourcePos(file, ln, 1);
+  }
+
+  int lineNumber() {
+    return ln;
+  }
+
+  boolean more() {
+    return i < toks.size();
+  }
+
+  Token peek() {
+    return toks.get(i);
+  }
+
+  Token next() throws ParseException {
+    if (i >= toks.size()) {
+      int col = toks.isEmpty() ? 1 : toks.get(toks.size() - 1).column();
+      throw error(file, ln, col, "missing value at end of rule");
+    }
+    return toks.get(i++);
+  }
+
+  /** The argument after {@code option}, which needs one. */
+  String value(String option) throws ParseException {
+    if (i >= toks.size()) {
+      throw error(file, ln, toks.get(i - 1).column(), option + " needs a value");
+    }
+    return toks.get(i++).text();
+  }
+
+  /** An error at argument {@code t} of this line. */
+  ParseException fail(Token t, String msg) {
+    return error(file, ln, t.column(), msg);
+  }
+
+  static ParseException error(String file, int line, int col, String msg) {
+    return new ParseException(new SourcePos(file, line, col), msg);
+  }
+}

@@ -1,0 +1,147 @@
+package dev.policyc.compiler.parse;
+
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.parse.Tokenizer.Token;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads one rule line, {@code -A CHAIN} and its options in order: the generic matches ({@code
+ * -s}, {@code -d}, {@code -i}, {@code -o}, {@code -p}, {@code -f}), {@code !}, the match modules
+ * ({@link MatchReader}) and the target ({@link TargetReader}).
+ */
+final class RuleReader {
+  private RuleReader() {}
+
+  /** A rule and the chain it is appended to. */
+  record Parsed(String chain, Rule rule) {}
+
+  /** Reads line {@code ln} of {@code file}, a rule of {@code family}. */
+  static Parsed read(String file, Family family, int ln, String text) throws ParseException {
+    RuleLine l = RuleLine.of(file, family, ln, text);
+    if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
+      l.next(); // packet and byte counters of iptables-save -c
+    }
+    Token a = l.next();
+    if (!a.text().equals("-A") && !a.text().equals("--append")) {
+      throw l.fail(a, "expected -A CHAIN (only appended rules are supported), got '"
+          + a.text() + "'");
+    }
+    String chain = l.value("-A");
+    List<Match> matches = new ArrayList<>();
+    Target target = new Target.None();
+    String comment = null;
+    String module = null;
+    int optionsSeen = 0;
+    int proto = 0;
+    boolean negate = false;
+    Token negTok = null;
+    boolean haveTarget = false;
+    while (l.more()) {
+      Token t = l.next();
+      String o = t.text();
+      if (o.equals("!")) {
+        if (negate) {
+          throw l.fail(t, "double '!'");
+        }
+        negate = true;
+        negTok = t;
+        continue;
+      }
+      boolean neg = negate;
+      negate = false;
+      switch (o) {
+        case "-s", "--source", "--src" -> matches.add(new Match.Addr(Side.SRC,
+            Values.cidr(l.value(o), l, t), neg));
+        case "-d", "--destination", "--dst" -> matches.add(new Match.Addr(Side.DST,
+            Values.cidr(l.value(o), l, t), neg));
+        case "-i", "--in-interface" -> matches.add(new Match.Iface(false, l.value(o), neg));
+        case "-o", "--out-interface" -> matches.add(new Match.Iface(true, l.value(o), neg));
+        case "-p", "--protocol" -> {
+          String v = l.value(o);
+          int n = Protocols.number(v);
+          if (n < 0) {
+            throw l.fail(t, "unknown protocol '" + v + "'");
+          }
+          if (n == 0) {
+            if (neg) {
+              throw l.fail(t, "'! -p all' matches nothing");
+            }
+          } else {
+            matches.add(new Match.Proto(n, neg));
+            proto = neg ? 0 : n;
+          }
+        }
+        case "-f", "--fragment" -> {
+          if (l.family() != Family.IPV4) {
+            throw l.fail(t, "-f is IPv4 only");
+          }
+          matches.add(new Match.Fragment(neg));
+        }
+        case "-m", "--match" -> {
+          MatchReader.bareModule(module, optionsSeen, proto, matches);
+          optionsSeen = 0;
+          module = l.value(o);
+          if (neg) {
+            throw l.fail(negTok, "'!' before -m");
+          }
+          if (!MatchReader.KNOWN_MODULES.contains(module)) {
+            throw l.fail(t, "unsupported match module '" + module + "'");
+          }
+        }
+        case "-j", "--jump" -> {
+          MatchReader.bareModule(module, optionsSeen, proto, matches);
+          module = null;
+          if (haveTarget) {
+            throw l.fail(t, "more than one target");
+          }
+          haveTarget = true;
+          target = TargetReader.target(l, t, proto);
+        }
+        case "-g", "--goto" -> {
+          MatchReader.bareModule(module, optionsSeen, proto, matches);
+          module = null;
+          if (haveTarget) {
+            throw l.fail(t, "more than one target");
+          }
+          haveTarget = true;
+          target = new Target.Goto(l.value(o));
+        }
+        default -> {
+          if (!o.startsWith("--")) {
+            throw l.fail(t, "unexpected '" + o + "'");
+          }
+          String mod = module;
+          if (mod == null || !MatchReader.takes(mod, o)) {
+            // iptables loads tcp/udp/icmp implicitly for their options after -p.
+            mod = MatchReader.implicitModule(proto, o);
+            if (mod == null) {
+              throw l.fail(t, "option " + o + " is not known to "
+                  + (module == null ? "any loaded match" : "match '" + module + "'"));
+            }
+          }
+          if (mod.equals(module)) {
+            optionsSeen++;
+          }
+          if (mod.equals("comment")) {
+            comment = l.value(o);
+          } else {
+            MatchReader.option(mod, o, neg, l, t, proto, matches);
+          }
+        }
+      }
+    }
+    if (negate) {
+      throw l.fail(negTok, "'!' at end of rule");
+    }
+    MatchReader.bareModule(module, optionsSeen, proto, matches);
+    Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
+    return new Parsed(chain, new Rule(matches, target, comment, origin));
+  }
+}

@@ -1,0 +1,230 @@
+package dev.policyc.compiler.cli;
+
+import static dev.policyc.compiler.cli.CliFixtures.BAD_JUMP;
+import static dev.policyc.compiler.cli.CliFixtures.JSON;
+import static dev.policyc.compiler.cli.CliFixtures.WEB_PACKET;
+import static dev.policyc.compiler.cli.CliFixtures.policy;
+import static dev.policyc.compiler.cli.CliFixtures.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** {@code policyc explain}, driven in-process through {@link Cli#capture}. */
+class ExplainCommandTest {
+  private final String gateway = policy("nat-gateway");
+
+  @TempDir
+  Path tmp;
+
+  private Path write(String name, String text) throws IOException {
+    return CliFixtures.write(tmp, name, text);
+  }
+
+  /**
+   * nat-gateway.yaml: nat PREROUTING rule 1 DNATs tcp/443 from wan0 to 10.20.0.80 (port kept);
+   * 10.20.0.80 is on dmz0's subnet, so the packet is forwarded and filter FORWARD rule 5
+   * ("published web server") accepts it; the POSTROUTING rules match out wan0 only.
+   */
+  @Test
+  void tracesADnatedPacketThroughForward() {
+    Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET);
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    int dnat = indexOf(lines, "nat/PREROUTING #1");
+    int forward = indexOf(lines, "filter/FORWARD #5");
+    assertTrue(dnat >= 0 && forward > dnat, c.out());
+    assertTrue(lines.get(dnat).contains("DNAT 10.20.0.80"), lines.get(dnat));
+    assertTrue(lines.get(forward).contains("ACCEPT"), lines.get(forward));
+    assertTrue(lines.get(forward).contains("nat-gateway.yaml:"), lines.get(forward));
+    assertTrue(lines.contains("verdict: ACCEPT: forwarded out dmz0"), c.out());
+    assertTrue(lines.contains("  DNAT to 10.20.0.80:443"), c.out());
+  }
+
+  /**
+   * The port forward 2222 → 10.10.0.5:22 is DNATed in nat PREROUTING and then accepted by the
+   * FORWARD rule that lets wan0 reach the build server (the README's tour).
+   */
+  @Test
+  void thePortForwardToTheLanIsDnatedThenAcceptedInForward() {
+    Cli.Captured c = run("explain", gateway, "--packet",
+        "tcp 198.51.100.7:40000 -> 203.0.113.2:2222 in wan0 state new");
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    int dnat = indexOf(lines, "nat/PREROUTING #3");
+    int forward = indexOf(lines, "filter/FORWARD #7");
+    assertTrue(dnat >= 0 && dnat < forward, c.out());
+    assertTrue(lines.get(forward).contains("ACCEPT"), c.out());
+    assertTrue(lines.contains("  DNAT to 10.10.0.5:22"), c.out());
+    assertTrue(lines.contains("verdict: ACCEPT: forwarded out lan0"), c.out());
+  }
+
+  @Test
+  void jsonGivesThePathTheVerdictAndTheRewrittenPacket() {
+    Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET, "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    JsonNode d = JSON.readTree(c.out());
+    assertEquals("forwarded", d.get("outcome").stringValue());
+    assertEquals("ACCEPT: forwarded out dmz0", d.get("verdict").stringValue());
+    assertEquals("dmz0", d.get("outInterface").stringValue());
+    assertEquals("DNAT to 10.20.0.80:443", d.get("dnat").stringValue());
+    List<String> steps = new ArrayList<>();
+    for (JsonNode s : d.get("path")) {
+      steps.add(s.get("hook").stringValue() + " " + s.get("table").stringValue() + "/"
+          + s.get("chain").stringValue() + " " + s.get("rule").asInt() + " "
+          + s.get("action").stringValue());
+    }
+    assertEquals(List.of(
+        "PREROUTING mangle/PREROUTING 0 policy ACCEPT",
+        "PREROUTING nat/PREROUTING 1 DNAT 10.20.0.80",
+        "FORWARD mangle/FORWARD 0 policy ACCEPT",
+        "FORWARD filter/FORWARD 5 ACCEPT",
+        "POSTROUTING mangle/POSTROUTING 0 policy ACCEPT",
+        "POSTROUTING nat/POSTROUTING 0 policy ACCEPT"), steps);
+    JsonNode after = d.get("after");
+    assertEquals("198.51.100.7", after.get("src").stringValue());
+    assertEquals("10.20.0.80", after.get("dst").stringValue());
+    assertEquals(443, after.get("dport").asInt());
+    assertEquals(63, after.get("ttl").asInt());
+    assertEquals("new", d.get("state").stringValue());
+  }
+
+  @Test
+  void packetsFileGivesOneLinePerPacketSkippingCommentsAndBlankLines() throws IOException {
+    Path file = write("packets.txt", """
+        # published web server
+        tcp 198.51.100.7:40000 -> 203.0.113.2:443 in wan0 state new
+
+          # SSH from the LAN to the gateway
+        tcp 10.10.0.5:40000 -> 10.10.0.1:22 in lan0 state new
+        tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 state new
+        """);
+    Cli.Captured c = run("explain", gateway, "--packets", file.toString());
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertEquals(3, lines.size(), c.out());
+    assertTrue(lines.get(0).startsWith("tcp 198.51.100.7:40000 -> 203.0.113.2:443 "),
+        lines.get(0));
+    assertTrue(lines.get(0).contains("=> ACCEPT: forwarded out dmz0"), lines.get(0));
+    assertTrue(lines.get(1).contains("=> ACCEPT: delivered locally"), lines.get(1));
+    assertTrue(lines.get(1).contains("filter/INPUT#3"), lines.get(1));
+    assertTrue(lines.get(2).contains("=> DROP"), lines.get(2));
+    assertTrue(lines.get(2).contains("filter/INPUT:policy"), lines.get(2));
+  }
+
+  @Test
+  void packetsFileAsJsonIsAnArray() throws IOException {
+    Path file = write("packets.txt", WEB_PACKET + "\n\n"
+        + "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 state new\n");
+    Cli.Captured c = run("explain", gateway, "--packets", file.toString(), "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    JsonNode d = JSON.readTree(c.out());
+    assertTrue(d.isArray());
+    assertEquals(2, d.size());
+    assertEquals("forwarded", d.get(0).get("outcome").stringValue());
+    assertEquals("dropped", d.get(1).get("outcome").stringValue());
+  }
+
+  @Test
+  void aMalformedPacketIsAUsageErrorWithItsLineNumber() throws IOException {
+    Path file = write("packets.txt", "# comment\n" + WEB_PACKET + "\n\n"
+        + "tcp 198.51.100.7 => 203.0.113.2\n");
+    Cli.Captured c = run("explain", gateway, "--packets", file.toString());
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().contains(file + ":4: bad packet"), c.err());
+    assertEquals("", c.out());
+  }
+
+  @Test
+  void aMalformedPacketOptionIsAUsageError() {
+    Cli.Captured c = run("explain", gateway, "--packet", "tcp 198.51.100.7 -> nowhere");
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().contains("--packet: bad packet"), c.err());
+  }
+
+  @Test
+  void aPacketTheHostModelContradictsIsAUsageError() {
+    Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET + " out dmz0");
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().contains("host model"), c.err());
+  }
+
+  @Test
+  void aPolicyWithErrorsFailsWithPolicyErrors() throws IOException {
+    Path bad = write("bad.yaml", BAD_JUMP);
+    Cli.Captured c = run("explain", bad.toString(), "--packet", WEB_PACKET);
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().contains("PC1004"), c.err());
+  }
+
+  @Test
+  void exactlyOneOfPacketAndPacketsIsNeeded() throws IOException {
+    Path file = write("packets.txt", WEB_PACKET + "\n");
+    assertEquals(Cli.USAGE, run("explain", gateway).code());
+    assertEquals(Cli.USAGE,
+        run("explain", gateway, "--packet", WEB_PACKET, "--packets", file.toString()).code());
+  }
+
+  @Test
+  void exactlyOnePolicyIsNeeded() {
+    assertEquals(Cli.USAGE, run("explain", "--packet", WEB_PACKET).code());
+    assertEquals(Cli.USAGE,
+        run("explain", gateway, policy("host-firewall"), "--packet", WEB_PACKET).code());
+  }
+
+  @Test
+  void partialOptionNamesAreNotAccepted() {
+    Cli.Captured c = run("explain", gateway, "--pack", WEB_PACKET);
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().contains("--pack"), c.err());
+  }
+
+  @Test
+  void aPacketsFileThatCannotBeReadIsAUsageErrorWithTheReason() {
+    Path missing = tmp.resolve("missing.txt");
+    Cli.Captured c = run("explain", gateway, "--packets", missing.toString());
+    assertEquals(Cli.USAGE, c.code());
+    assertEquals("policyc explain: cannot read " + missing + ": no such file", c.err().strip());
+    assertEquals("", c.out());
+  }
+
+  /**
+   * Twenty separate ports do not fit one multiport match (15 slots), so the emitted file holds
+   * the rule twice, split after the fifteenth port; port 39, the twentieth, is matched by the
+   * second, which is what the kernel's counters would say.
+   */
+  @Test
+  void ruleNumbersAreThoseOfTheEmittedRules() throws IOException {
+    StringBuilder ports = new StringBuilder();
+    for (int p = 1; p <= 39; p += 2) {
+      ports.append(p == 1 ? "" : ", ").append(p);
+    }
+    Path split = write("split.yaml", """
+        policy: split
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { proto: tcp, dport: [%s] }, action: accept }
+        """.formatted(ports));
+    Cli.Captured c = run("explain", split.toString(), "--packet",
+        "tcp 192.0.2.1:40000 -> 192.0.2.2:39 in eth0 state new");
+    assertEquals(Cli.OK, c.code(), c.err());
+    assertTrue(c.out().lines().anyMatch(l -> l.contains("filter/INPUT #2")), c.out());
+  }
+
+  private static int indexOf(List<String> lines, String text) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

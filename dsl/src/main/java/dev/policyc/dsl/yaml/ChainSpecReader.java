@@ -1,0 +1,105 @@
+package dev.policyc.dsl.yaml;
+
+import dev.policyc.dsl.Action;
+import dev.policyc.dsl.ChainSpec;
+import dev.policyc.dsl.MatchSpec;
+import dev.policyc.dsl.RuleSpec;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.Verdict;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.yaml.YamlNode.Entry;
+import dev.policyc.dsl.yaml.YamlNode.YMap;
+import dev.policyc.dsl.yaml.YamlNode.YScalar;
+import dev.policyc.dsl.yaml.YamlNode.YSeq;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the chains of a table ({@code filter:}, {@code nat:}, …) and their rules; each rule's
+ * match and action go to {@link MatchSpecReader} and {@link ActionReader}.
+ */
+final class ChainSpecReader {
+  private final NodeReader nodes;
+  private final MatchSpecReader matches;
+  private final ActionReader actions;
+
+  ChainSpecReader(NodeReader nodes) {
+    this.nodes = nodes;
+    this.matches = new MatchSpecReader(nodes);
+    this.actions = new ActionReader(nodes);
+  }
+
+  /** The chains of table {@code t}, each a mapping with policy and rules or a list of rules. */
+  List<ChainSpec> table(Table t, YamlNode n) {
+    String tpath = t.iptablesName();
+    YMap m = nodes.map(n, tpath);
+    List<ChainSpec> out = new ArrayList<>();
+    if (m == null) {
+      return out;
+    }
+    for (Entry e : m.entries().values()) {
+      String path = tpath + "." + e.key();
+      nodes.record(path, e.value());
+      nodes.pointAt(path, e.keyPos());
+      Verdict policy = null;
+      YamlNode rulesNode = null;
+      if (e.value() instanceof YMap cm) {
+        nodes.keys(cm, Set.of("policy", "rules"), path);
+        Entry pe = cm.entries().get("policy");
+        if (pe != null) {
+          policy = nodes.enumValue(pe.value(), path + ".policy", Verdict.class, "ACCEPT or DROP");
+        }
+        Entry re = cm.entries().get("rules");
+        rulesNode = re == null ? null : re.value();
+      } else if (e.value() instanceof YSeq) {
+        rulesNode = e.value();
+      } else if (!(e.value() instanceof YScalar s && s.kind() == YScalar.Kind.NULL)) {
+        nodes.problem(
+            Code.PC0003,
+            "chain '" + e.key() + "' must be a mapping with 'policy' and 'rules', or a list of"
+                + " rules",
+            e.value().pos());
+      }
+      List<RuleSpec> rules = new ArrayList<>();
+      if (rulesNode != null) {
+        YSeq seq = nodes.seq(rulesNode, path + ".rules");
+        if (seq != null) {
+          for (int i = 0; i < seq.items().size(); i++) {
+            RuleSpec r = rule(seq.items().get(i), path + ".rules[" + i + "]");
+            if (r != null) {
+              rules.add(r);
+            }
+          }
+        }
+      }
+      out.add(new ChainSpec(t, e.key(), policy, rules));
+    }
+    return out;
+  }
+
+  private RuleSpec rule(YamlNode n, String path) {
+    YMap m = nodes.map(n, path);
+    if (m == null) {
+      return null;
+    }
+    nodes.keys(m, Set.of("match", "action", "comment"), path);
+    MatchSpec match = MatchSpec.ANY;
+    Entry me = m.entries().get("match");
+    if (me != null) {
+      match = matches.match(me.value(), path + ".match");
+    }
+    Entry ae = m.entries().get("action");
+    Action action = null;
+    if (ae == null) {
+      nodes.problem(Code.PC0004, "rule has no 'action'", m.pos());
+    } else {
+      action = actions.action(ae.value(), path + ".action");
+    }
+    String comment = nodes.optString(m, "comment", path);
+    if (action == null || match == null) {
+      return null;
+    }
+    return new RuleSpec(match, action, comment);
+  }
+}
