@@ -17,9 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -30,8 +34,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * kernel's rule counters, delivery, forwarded frames and answers must equal the reference
  * interpreter's decision. See docs/kernel-oracle.md.
  *
- * <p>CI runs a fixed seed with {@value #POLICIES} policies × {@value #PACKETS} packets. A longer
- * campaign: {@code -Dpolicyc.oracle.policies=1000 -Dpolicyc.seed=random}.
+ * <p>CI runs a fixed seed with {@value #POLICIES} policies × {@value #PACKETS} packets, in
+ * {@value #WORKERS} topologies at a time. A longer campaign: {@code
+ * -Dpolicyc.oracle.policies=1000 -Dpolicyc.seed=random} ({@code -Dpolicyc.oracle.workers=N}).
  */
 @ResourceLock("netns")
 class KernelOracleTest {
@@ -40,6 +45,9 @@ class KernelOracleTest {
 
   /** How many policies run in one topology before the next host model gets its own. */
   static final int POLICIES_PER_HOST = 20;
+
+  /** Topologies probed at the same time, each by its own thread. */
+  static final int WORKERS = 2;
 
   private static String unavailable;
 
@@ -57,8 +65,9 @@ class KernelOracleTest {
     int policies = Integer.getInteger("policyc.oracle.policies", POLICIES);
     int packets = Integer.getInteger("policyc.oracle.packets", PACKETS);
     int perHost = Integer.getInteger("policyc.oracle.policiesPerHost", POLICIES_PER_HOST);
+    int workers = Integer.getInteger("policyc.oracle.workers", WORKERS);
     long seed = Property.seed(20261128L);
-    Campaign c = run(seed, policies, packets, perHost);
+    Campaign c = run(seed, policies, packets, perHost, workers);
     String summary = c.summary();
     System.out.println(summary);
     Path out = Path.of("target", "oracle-campaign.txt");
@@ -72,7 +81,7 @@ class KernelOracleTest {
     }
   }
 
-  /** Counts of one campaign. */
+  /** Counts of one campaign; workers add to it under its lock. */
   static final class Campaign {
     final long seed;
     long policies;
@@ -81,19 +90,33 @@ class KernelOracleTest {
     long hosts;
     long steps;
     final List<Mismatch> mismatches = new ArrayList<>();
-    long started = System.nanoTime();
-    final Map<Decision.Outcome, long[]> outcomes = new java.util.EnumMap<>(Decision.Outcome.class);
+    final long started = System.nanoTime();
+    final Map<Decision.Outcome, long[]> outcomes = new EnumMap<>(Decision.Outcome.class);
 
     Campaign(long seed) {
       this.seed = seed;
     }
 
-    String progress() {
+    synchronized boolean enough() {
+      return mismatches.size() >= 3;
+    }
+
+    synchronized void add(Campaign part) {
+      policies += part.policies;
+      packets += part.packets;
+      pathsCompared += part.pathsCompared;
+      hosts += part.hosts;
+      steps += part.steps;
+      mismatches.addAll(part.mismatches);
+      part.outcomes.forEach((k, v) -> outcomes.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+    }
+
+    synchronized String progress() {
       return String.format("%d policies, %d packets, %d mismatches, %.0f s", policies, packets,
           mismatches.size(), (System.nanoTime() - started) / 1e9);
     }
 
-    String summary() {
+    synchronized String summary() {
       double secs = (System.nanoTime() - started) / 1e9;
       StringBuilder sb = new StringBuilder();
       sb.append(String.format("kernel oracle: seed %d, %d policies in %d topologies, %d packets,"
@@ -108,31 +131,61 @@ class KernelOracleTest {
   }
 
   /**
-   * Runs a campaign: the first {@code perHost} policies in the standard topology, each following
-   * group in the topology of a new random host model.
+   * The policies of one topology: its host model (null for the standard one) and the seed of
+   * each policy.
    */
-  static Campaign run(long seed, int policies, int packets, int perHost) throws Exception {
-    Campaign c = new Campaign(seed);
+  private record Group(HostModel host, List<Long> policySeeds) {}
+
+  /**
+   * Runs a campaign: the first {@code perHost} policies in the standard topology, each following
+   * group in the topology of a new random host model. The groups are drawn from the seed first
+   * (so the campaign is the same whatever the number of workers) and then run by {@code
+   * workers} threads, each in topologies of its own: the packets spend most of their time
+   * waiting for the kernel and for the tools, which other topologies can use.
+   */
+  static Campaign run(long seed, int policies, int packets, int perHost, int workers)
+      throws Exception {
     Random master = new Random(seed);
-    Topology topo = null;
+    List<Group> groups = new ArrayList<>();
+    for (int i = 0; i < policies; i++) {
+      if (i % perHost == 0) {
+        HostModel host = i == 0 ? null
+            : new RandomHostModels(new Random(master.nextLong())).next();
+        groups.add(new Group(host, new ArrayList<>()));
+      }
+      groups.get(groups.size() - 1).policySeeds().add(master.nextLong());
+    }
+    Campaign c = new Campaign(seed);
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers));
     try {
-      KernelProbe probe = null;
-      for (int i = 0; i < policies; i++) {
-        if (i % perHost == 0) {
-          HostModel host = i == 0 ? Topology.standardHost()
-              : new RandomHostModels(new Random(master.nextLong())).next();
-          if (topo != null) {
-            topo.close();
-            topo = null; // not closed twice should the next one fail to come up
-          }
-          topo = Topology.create(host);
-          probe = new KernelProbe(topo);
-          c.hosts++;
-        }
-        long pseed = master.nextLong();
+      List<Future<Campaign>> parts = new ArrayList<>();
+      for (Group g : groups) {
+        parts.add(pool.submit(() -> runGroup(c, g, packets, policies > POLICIES)));
+      }
+      for (Future<Campaign> f : parts) {
+        c.add(f.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return c;
+  }
+
+  /** Runs the policies of one group in a topology of its own; its counts. */
+  private static Campaign runGroup(Campaign whole, Group g, int packets, boolean progress)
+      throws Exception {
+    Campaign c = new Campaign(whole.seed);
+    if (whole.enough()) {
+      return c;
+    }
+    try (Topology topo = Topology.create(g.host() == null ? Topology.standardHost()
+        : g.host())) {
+      KernelProbe probe = new KernelProbe(topo);
+      c.hosts++;
+      for (long pseed : g.policySeeds()) {
         Random rnd = new Random(pseed);
         IrPolicy generated = new RandomPolicies(rnd).policy(RandomPolicies.Options.KERNEL);
-        IrPolicy policy = new IrPolicy("oracle-" + i, topo.host, generated.sets(),
+        IrPolicy policy = new IrPolicy("oracle-" + pseed, topo.host, generated.sets(),
             generated.ipv4(), generated.ipv6());
         RandomPackets gen = new RandomPackets(rnd, policy);
         List<Packet> list = new ArrayList<>();
@@ -140,9 +193,6 @@ class KernelOracleTest {
           list.add(OraclePackets.realize(rnd, gen.next(), topo.host));
         }
         c.policies++;
-        if (policies > POLICIES && c.policies % 100 == 0) {
-          System.out.println("  ... " + c.progress());
-        }
         probe.load(policy);
         Interpreter session = Interpreter.session(policy);
         for (Packet p : list) {
@@ -159,19 +209,19 @@ class KernelOracleTest {
           }
           if (diff != null) {
             c.mismatches.add(shrinkAndWrite(topo, probe, pseed, policy, p, diff));
-            if (c.mismatches.size() >= 3) {
-              return c;
-            }
             break; // the rest of this policy's packets would repeat the story
           }
         }
-      }
-      return c;
-    } finally {
-      if (topo != null) {
-        topo.close();
+        if (whole.enough() || c.mismatches.size() >= 3) {
+          break;
+        }
       }
     }
+    if (progress) {
+      System.out.println("  ... a topology done: " + c.policies + " policies, " + c.packets
+          + " packets, " + c.mismatches.size() + " mismatches");
+    }
+    return c;
   }
 
   private static boolean needsLateFrames(Decision d, KernelProbe.Observation o) {
