@@ -10,6 +10,8 @@ import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Reporter;
+import dev.policyc.dsl.path.PolicyPath;
+import dev.policyc.dsl.path.SourcePath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,20 +43,20 @@ final class Groups {
     this.src = src;
     this.rep = rep;
     for (String n : objects.networks().keySet()) {
-      checkName(n, "network group", "objects.networks." + n);
+      checkName(n, "network group", PolicyPath.objects().networks(n));
       network(n, new LinkedHashSet<>());
     }
     for (String n : objects.services().keySet()) {
-      checkName(n, "service group", "objects.services." + n);
+      checkName(n, "service group", PolicyPath.objects().services(n));
       service(n, new LinkedHashSet<>());
     }
     for (String n : objects.interfaces().keySet()) {
-      checkName(n, "interface group", "objects.interfaces." + n);
+      checkName(n, "interface group", PolicyPath.objects().interfaces(n));
       iface(n, new LinkedHashSet<>());
     }
   }
 
-  private void checkName(String name, String what, String path) {
+  private void checkName(String name, String what, SourcePath path) {
     if (name.isEmpty() || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
       rep.report(Code.PC1011, src.at(path),
           what + " name '" + name + "' must be letters, digits, '_', '.' and '-'");
@@ -113,7 +115,7 @@ final class Groups {
     List<String> members = objects.networks().get(name);
     for (int i = 0; i < members.size(); i++) {
       String m = members.get(i);
-      SourcePos pos = src.at("objects.networks." + name + "[" + i + "]");
+      SourcePos pos = src.at(PolicyPath.objects().networks(name).item(i));
       if (objects.networks().containsKey(m)) {
         if (visiting.contains(m)) {
           rep.report(Code.PC1006, pos,
@@ -170,7 +172,7 @@ final class Groups {
     List<String> members = objects.services().get(name);
     for (int i = 0; i < members.size(); i++) {
       String m = members.get(i);
-      SourcePos pos = src.at("objects.services." + name + "[" + i + "]");
+      SourcePos pos = src.at(PolicyPath.objects().services(name).item(i));
       if (objects.services().containsKey(m)) {
         if (visiting.contains(m)) {
           rep.report(Code.PC1006, pos,
@@ -255,7 +257,7 @@ final class Groups {
     List<String> members = objects.interfaces().get(name);
     for (int i = 0; i < members.size(); i++) {
       String m = members.get(i);
-      SourcePos pos = src.at("objects.interfaces." + name + "[" + i + "]");
+      SourcePos pos = src.at(PolicyPath.objects().interfaces(name).item(i));
       if (objects.interfaces().containsKey(m)) {
         if (visiting.contains(m)) {
           rep.report(Code.PC1006, pos,

@@ -38,6 +38,15 @@ import dev.policyc.dsl.Verdict;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.diag.Reporter;
+import dev.policyc.dsl.path.ActionPath;
+import dev.policyc.dsl.path.ChainPath;
+import dev.policyc.dsl.path.ListPath;
+import dev.policyc.dsl.path.MatchPath;
+import dev.policyc.dsl.path.PolicyPath;
+import dev.policyc.dsl.path.RoutePath;
+import dev.policyc.dsl.path.RulePath;
+import dev.policyc.dsl.path.SetPath;
+import dev.policyc.dsl.path.SourcePath;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -117,8 +126,8 @@ public final class Lowering {
         perFamily.put(Family.IPV4, new ArrayList<>());
         perFamily.put(Family.IPV6, new ArrayList<>());
         for (int i = 0; i < c.rules().size(); i++) {
-          String path = t.iptablesName() + "." + c.name() + ".rules[" + i + "]";
-          Map<Family, List<Rule>> rules = rule(t, c, i, c.rules().get(i), path);
+          Map<Family, List<Rule>> rules =
+              rule(t, c, i, c.rules().get(i), PolicyPath.rule(t, c.name(), i));
           rules.forEach((f, rs) -> perFamily.get(f).addAll(rs));
         }
         lowered.computeIfAbsent(t, k -> new LinkedHashMap<>())
@@ -139,12 +148,12 @@ public final class Lowering {
     List<HostModel.Iface> ifaces = new ArrayList<>();
     Set<String> badAddresses = new HashSet<>();
     h.interfaces().forEach((name, addrs) -> {
-      SourcePos pos = src.at("host.interfaces." + name);
+      SourcePos pos = src.at(PolicyPath.host().interfaces(name));
       groups.checkIfaceName(name, pos);
       List<HostModel.IfAddr> out = new ArrayList<>();
       for (int i = 0; i < addrs.size(); i++) {
         String a = addrs.get(i);
-        SourcePos ap = src.at("host.interfaces." + name + "[" + i + "]");
+        SourcePos ap = src.at(PolicyPath.host().interfaces(name, i));
         int slash = a.indexOf('/');
         try {
           if (slash < 0) {
@@ -163,12 +172,12 @@ public final class Lowering {
     List<HostModel.Route> routes = new ArrayList<>();
     for (int i = 0; i < h.routes().size(); i++) {
       Host.Route r = h.routes().get(i);
-      String p = "host.routes[" + i + "]";
+      RoutePath p = PolicyPath.host().routes(i);
       int before = routes.size();
       try {
         IpAddr via = r.via() == null ? null : IpAddr.parse(r.via());
         if (!h.interfaces().containsKey(r.dev())) {
-          rep.report(Code.PC2015, src.at(p + ".dev"),
+          rep.report(Code.PC2015, src.at(p.dev()),
               "route device '" + r.dev() + "' is not an interface of the host");
         }
         if (r.to().equals("default")) {
@@ -204,7 +213,7 @@ public final class Lowering {
    * gateway"; an IPv6 link-local gateway is on every link).
    */
   private void checkRoute(HostModel.Route r, List<HostModel.Route> earlier,
-      List<HostModel.Iface> ifaces, Set<String> badAddresses, String p) {
+      List<HostModel.Iface> ifaces, Set<String> badAddresses, RoutePath p) {
     if (earlier.stream().anyMatch(e -> e.dst().equals(r.dst()))) {
       rep.report(Code.PC2015, src.at(p), "invalid route: a second route to " + r.dst()
           + "; the kernel takes one route per prefix");
@@ -219,7 +228,7 @@ public final class Lowering {
         .anyMatch(a -> a.addr().family() == via.family() && a.subnet().contains(via)
             && !a.addr().equals(via));
     if (!onLink && ifaces.stream().anyMatch(i -> i.name().equals(r.dev()))) {
-      rep.report(Code.PC2015, src.at(p + ".via"), "invalid route: gateway " + via
+      rep.report(Code.PC2015, src.at(p.via()), "invalid route: gateway " + via
           + " is not in a subnet of " + r.dev() + "; the kernel refuses it");
     }
   }
@@ -227,7 +236,7 @@ public final class Lowering {
   // ------------------------------------------------------------------ sets
 
   private IpSet set(IpSetSpec s) {
-    String p = "objects.sets." + s.name();
+    SetPath p = PolicyPath.objects().sets(s.name());
     SourcePos pos = src.at(p);
     boolean ok = true;
     int maxName = Netfilter.MAX_SET_NAME - IpSet.TEMP_SUFFIX.length();
@@ -243,7 +252,7 @@ public final class Lowering {
     }
     IpSet.Type type = IpSet.Type.byName(s.type());
     if (type == null) {
-      rep.report(Code.PC2011, src.at(p + ".type"), "unsupported set type '" + s.type()
+      rep.report(Code.PC2011, src.at(p.type()), "unsupported set type '" + s.type()
           + "' (hash:ip, hash:net, hash:ip,port, hash:net,port or bitmap:port)");
       return null;
     }
@@ -257,21 +266,21 @@ public final class Lowering {
         try {
           range = Values.portRange(s.range());
         } catch (IllegalArgumentException e) {
-          rep.report(Code.PC2002, src.at(p + ".range"), "invalid range: " + e.getMessage());
+          rep.report(Code.PC2002, src.at(p.range()), "invalid range: " + e.getMessage());
           ok = false;
         }
       }
     } else if (s.range() != null) {
-      rep.report(Code.PC2011, src.at(p + ".range"), "'range' is only for bitmap:port sets");
+      rep.report(Code.PC2011, src.at(p.range()), "'range' is only for bitmap:port sets");
     }
     int maxelem = s.maxelem() == null ? 65536 : s.maxelem();
     if (maxelem < 1) {
-      rep.report(Code.PC2011, src.at(p + ".maxelem"), "maxelem must be positive");
+      rep.report(Code.PC2011, src.at(p.maxelem()), "maxelem must be positive");
     }
     List<IpSet.Entry> entries = new ArrayList<>();
     for (int i = 0; i < s.entries().size(); i++) {
       String e = s.entries().get(i);
-      SourcePos ep = src.at(p + ".entries[" + i + "]");
+      SourcePos ep = src.at(p.entries(i));
       entries.addAll(setEntry(type, fam, range, e, ep));
     }
     if (entries.size() > maxelem) {
@@ -368,7 +377,7 @@ public final class Lowering {
       Map<String, ChainSpec> m = new LinkedHashMap<>();
       ChainGraph g = new ChainGraph();
       for (ChainSpec c : policy.chains(t)) {
-        String p = t.iptablesName() + "." + c.name();
+        ChainPath p = PolicyPath.chain(t, c.name());
         SourcePos pos = src.at(p);
         if (m.containsKey(c.name())) {
           rep.report(Code.PC1008, pos, "chain " + c.name() + " is declared twice in table "
@@ -380,12 +389,12 @@ public final class Lowering {
         if (!builtin) {
           checkUserChainName(t, c.name(), pos);
           if (c.policy() != null) {
-            rep.report(Code.PC3006, src.at(p + ".policy"), "user chain " + c.name()
+            rep.report(Code.PC3006, src.at(p.policy()), "user chain " + c.name()
                 + " cannot have a policy; only built-in chains do (a user chain returns at its"
                 + " end)");
           }
         } else if (t == Table.NAT && c.policy() == Verdict.DROP) {
-          rep.report(Code.PC3003, src.at(p + ".policy"),
+          rep.report(Code.PC3003, src.at(p.policy()),
               "the nat table refuses a DROP policy; filter in the filter table");
         }
         g.addChain(c.name(), builtin);
@@ -425,8 +434,8 @@ public final class Lowering {
       ChainGraph g = graphs.get(t);
       List<ChainGraph.Edge[]> cycles = g.findCycles();
       for (ChainGraph.Edge[] cycle : cycles) {
-        String path = t.iptablesName() + "." + cycle[0].to() + ".rules[" + cycle[0].rule() + "]";
-        rep.report(Code.PC1007, src.at(path + ".action"), "jumping from " + cycle[0].to()
+        RulePath path = PolicyPath.rule(t, cycle[0].to(), cycle[0].rule());
+        rep.report(Code.PC1007, src.at(path.action()), "jumping from " + cycle[0].to()
             + " to " + cycle[1].to() + " makes a loop; the kernel refuses chain loops");
       }
       // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
@@ -554,10 +563,10 @@ public final class Lowering {
       int proto, boolean negated, List<PortRange> ports, IcmpTypes.TypeCode icmp, Family only) {}
 
   private Map<Family, List<Rule>> rule(Table t, ChainSpec chain, int index, RuleSpec r,
-      String path) {
+      RulePath path) {
     Map<Family, List<Rule>> out = new EnumMap<>(Family.class);
     MatchSpec m = r.match();
-    String mp = path + ".match";
+    MatchPath mp = path.match();
     int errorsBefore = rep.errorCount();
     ruleUsesBrokenGroup = false;
     Set<Family> fams = EnumSet.allOf(Family.class);
@@ -567,8 +576,8 @@ public final class Lowering {
     final Set<Family> explicit = m.family() == null ? null : EnumSet.of(m.family());
 
     // ---- addresses
-    AddrSpec srcA = addresses(m.src(), mp + ".src", explicit);
-    AddrSpec dstA = addresses(m.dst(), mp + ".dst", explicit);
+    AddrSpec srcA = addresses(m.src(), mp.src(), explicit);
+    AddrSpec dstA = addresses(m.dst(), mp.dst(), explicit);
     for (AddrSpec a : new AddrSpec[] {srcA, dstA}) {
       if (a != null && !a.negated()) {
         fams.removeIf(f -> a.ranges().stream().noneMatch(x -> x.family() == f));
@@ -589,17 +598,17 @@ public final class Lowering {
     fams.retainAll(altFams);
 
     // ---- ports
-    PortsSpec sport = ports(m.sport(), mp + ".sport");
-    PortsSpec dport = ports(m.dport(), mp + ".dport");
+    PortsSpec sport = ports(m.sport(), mp.sport());
+    PortsSpec dport = ports(m.dport(), mp.dport());
     if (m.services() != null && (m.dport() != null || m.proto() != null)) {
-      rep.report(Code.PC6005, src.at(mp + ".service"),
+      rep.report(Code.PC6005, src.at(mp.service()),
           "'service' sets the protocol and destination port; do not combine it with 'proto' or"
               + " 'dport'");
     }
     if (sport != null || dport != null) {
       for (ProtoAlt a : alts) {
         if (a.negated() || !Protocols.hasPorts(a.proto())) {
-          rep.report(Code.PC6001, src.at(mp + (sport != null ? ".sport" : ".dport")),
+          rep.report(Code.PC6001, src.at(sport != null ? mp.sport() : mp.dport()),
               "ports need proto tcp, udp, sctp or dccp"
                   + (a.proto() == 0 ? "" : " (not " + Protocols.name(a.proto()) + ")"));
           break;
@@ -608,8 +617,8 @@ public final class Lowering {
     }
 
     // ---- interfaces
-    List<Match.Iface> ins = interfaces(m.in(), mp + ".in", false);
-    List<Match.Iface> outs = interfaces(m.out(), mp + ".out", true);
+    List<Match.Iface> ins = interfaces(m.in(), mp.in(), false);
+    List<Match.Iface> outs = interfaces(m.out(), mp.out(), true);
 
     // ---- other matches
     List<Match> common = new ArrayList<>();
@@ -617,7 +626,7 @@ public final class Lowering {
     if (m.icmpType() != null) {
       for (ProtoAlt a : alts) {
         if (a.negated() || (a.proto() != Protocols.ICMP && a.proto() != Protocols.ICMPV6)) {
-          rep.report(Code.PC6002, src.at(mp + ".icmp-type"),
+          rep.report(Code.PC6002, src.at(mp.icmpType()),
               "icmp-type needs proto icmp or icmpv6");
           break;
         }
@@ -625,18 +634,18 @@ public final class Lowering {
     }
     if (m.state() != null) {
       if (m.state().value().isEmpty()) {
-        rep.report(Code.PC2014, src.at(mp + ".state"), "state needs at least one state");
+        rep.report(Code.PC2014, src.at(mp.state()), "state needs at least one state");
       } else {
         common.add(new Match.CtState(EnumSet.copyOf(m.state().value()), m.state().negated()));
       }
     }
-    markMatch(m.mark(), mp + ".mark", false, common);
-    markMatch(m.connmark(), mp + ".connmark", true, common);
+    markMatch(m.mark(), mp.mark(), false, common);
+    markMatch(m.connmark(), mp.connmark(), true, common);
     if (m.dscp() != null) {
       try {
         common.add(new Match.Dscp(Values.dscp(m.dscp().value()), m.dscp().negated()));
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2006, src.at(mp + ".dscp"), e.getMessage());
+        rep.report(Code.PC2006, src.at(mp.dscp()), e.getMessage());
       }
     }
     if (m.tos() != null) {
@@ -644,7 +653,7 @@ public final class Lowering {
         long[] vm = Values.valueMask(m.tos().value(), 0xff);
         common.add(new Match.Tos((int) vm[0], (int) vm[1], m.tos().negated()));
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2006, src.at(mp + ".tos"), "invalid tos: " + e.getMessage());
+        rep.report(Code.PC2006, src.at(mp.tos()), "invalid tos: " + e.getMessage());
       }
     }
     if (m.length() != null) {
@@ -652,29 +661,29 @@ public final class Lowering {
         int[] lr = Values.lengthRange(m.length().value());
         common.add(new Match.Length(lr[0], lr[1], m.length().negated()));
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2006, src.at(mp + ".length"), "invalid length: " + e.getMessage());
+        rep.report(Code.PC2006, src.at(mp.length()), "invalid length: " + e.getMessage());
       }
     }
     if (m.ttl() != null) {
       if (m.ttl().value() < 0 || m.ttl().value() > 255) {
-        rep.report(Code.PC2006, src.at(mp + ".ttl"), "ttl must be 0-255");
+        rep.report(Code.PC2006, src.at(mp.ttl()), "ttl must be 0-255");
       } else {
         common.add(new Match.Ttl(Match.Ttl.Op.valueOf(m.ttl().op().name()), m.ttl().value()));
       }
     }
     if (m.fragment() != null) {
       if (explicit != null && explicit.contains(Family.IPV6)) {
-        rep.report(Code.PC4002, src.at(mp + ".fragment"),
+        rep.report(Code.PC4002, src.at(mp.fragment()),
             "'fragment' (-f) is IPv4 only; ip6tables has no such match");
       }
       fams.retainAll(EnumSet.of(Family.IPV4));
       common.add(new Match.Fragment(!m.fragment()));
     }
-    addrType(m.srcType(), Side.SRC, mp + ".src-type", explicit, fams, common);
-    addrType(m.dstType(), Side.DST, mp + ".dst-type", explicit, fams, common);
+    addrType(m.srcType(), Side.SRC, mp.srcType(), explicit, fams, common);
+    addrType(m.dstType(), Side.DST, mp.dstType(), explicit, fams, common);
     if (m.sets() != null) {
       for (int i = 0; i < m.sets().size(); i++) {
-        Match.InSet s = setMatch(m.sets().get(i), mp + ".set[" + i + "]", explicit, fams);
+        Match.InSet s = setMatch(m.sets().get(i), mp.set(i), explicit, fams);
         if (s != null) {
           common.add(s);
         }
@@ -696,25 +705,25 @@ public final class Lowering {
         }
         common.add(lim);
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2007, src.at(mp + ".limit"), "invalid limit: " + e.getMessage());
+        rep.report(Code.PC2007, src.at(mp.limit()), "invalid limit: " + e.getMessage());
       }
     }
     if (m.statistic() != null) {
-      Match s = statistic(m.statistic(), mp + ".statistic");
+      Match s = statistic(m.statistic(), mp.statistic());
       if (s != null) {
         common.add(s);
       }
     }
 
     // ---- target
-    String ap = path + ".action";
+    ActionPath ap = path.action();
     Target[] targets = target(t, chain, index, r.action(), ap, alts, flags, explicit, fams);
     if (r.comment() != null) {
-      checkText(r.comment(), src.at(path + ".comment"), "comment", Netfilter.MAX_COMMENT_BYTES, true);
+      checkText(r.comment(), src.at(path.comment()), "comment", Netfilter.MAX_COMMENT_BYTES, true);
     }
     placed.add(new Placed(t, chain.name(), index, r.action(), src.at(ap),
-        m.in() == null ? null : src.at(mp + ".in"),
-        m.out() == null ? null : src.at(mp + ".out")));
+        m.in() == null ? null : src.at(mp.in()),
+        m.out() == null ? null : src.at(mp.out())));
 
     Origin origin = Origin.of(src.at(path),
         t.iptablesName() + "/" + chain.name() + " rule " + (index + 1), path);
@@ -785,7 +794,7 @@ public final class Lowering {
     }
   }
 
-  private AddrSpec addresses(Negatable<List<String>> n, String path, Set<Family> explicit) {
+  private AddrSpec addresses(Negatable<List<String>> n, ListPath path, Set<Family> explicit) {
     if (n == null) {
       return null;
     }
@@ -797,7 +806,7 @@ public final class Lowering {
     String emptyGroup = null;
     for (int i = 0; i < n.value().size(); i++) {
       String ref = n.value().get(i);
-      SourcePos pos = src.at(path + "[" + i + "]");
+      SourcePos pos = src.at(path.item(i));
       if (groups.isNetworkGroup(ref)) {
         List<IpRange> g = groups.network(ref);
         if (groups.isBroken("network", ref)) {
@@ -895,17 +904,17 @@ public final class Lowering {
     return out;
   }
 
-  private List<ProtoAlt> protocols(MatchSpec m, String mp, Set<Family> explicit) {
+  private List<ProtoAlt> protocols(MatchSpec m, MatchPath mp, Set<Family> explicit) {
     List<ProtoAlt> alts = new ArrayList<>();
     if (m.services() != null) {
       if (m.services().isEmpty()) {
-        rep.report(Code.PC2014, src.at(mp + ".service"), "the service list is empty");
+        rep.report(Code.PC2014, src.at(mp.service()), "the service list is empty");
       }
       List<Groups.Service> svcs = new ArrayList<>();
       String emptyGroup = null;
       for (int i = 0; i < m.services().size(); i++) {
         String s = m.services().get(i);
-        SourcePos pos = src.at(mp + ".service[" + i + "]");
+        SourcePos pos = src.at(mp.service(i));
         if (groups.isServiceGroup(s)) {
           svcs.addAll(groups.service(s));
           if (groups.isBroken("service", s)) {
@@ -921,7 +930,7 @@ public final class Lowering {
         }
       }
       if (svcs.isEmpty() && emptyGroup != null) {
-        rep.report(Code.PC2014, src.at(mp + ".service"), "service group '" + emptyGroup
+        rep.report(Code.PC2014, src.at(mp.service()), "service group '" + emptyGroup
             + "' is empty, so the rule matches no packet");
       }
       // Group by protocol; ports of one protocol become one (disjoint) port list.
@@ -960,17 +969,17 @@ public final class Lowering {
     }
     int n = Protocols.number(m.proto().value());
     if (n < 0) {
-      rep.report(Code.PC2003, src.at(mp + ".proto"), "unknown protocol '" + m.proto().value()
+      rep.report(Code.PC2003, src.at(mp.proto()), "unknown protocol '" + m.proto().value()
           + "'");
       // No alternative: checks that depend on the protocol (ports, flags, …) stay quiet.
       return alts;
     }
     if (n == 0 && m.proto().negated()) {
-      rep.report(Code.PC2003, src.at(mp + ".proto"), "'not all' matches no packet");
+      rep.report(Code.PC2003, src.at(mp.proto()), "'not all' matches no packet");
     }
     Family only = m.proto().negated() ? null : onlyFamily(n);
     if (only != null && explicit != null && !explicit.contains(only)) {
-      rep.report(Code.PC4002, src.at(mp + ".proto"), Protocols.name(n) + " is "
+      rep.report(Code.PC4002, src.at(mp.proto()), Protocols.name(n) + " is "
           + familyWord(only) + " only, and this rule is " + familyWord(explicit.iterator().next()));
     }
     alts.add(new ProtoAlt(n, m.proto().negated(), null, null, only));
@@ -1010,7 +1019,7 @@ public final class Lowering {
 
   private record PortsSpec(boolean negated, List<PortRange> ranges) {}
 
-  private PortsSpec ports(Negatable<List<String>> n, String path) {
+  private PortsSpec ports(Negatable<List<String>> n, ListPath path) {
     if (n == null) {
       return null;
     }
@@ -1023,7 +1032,7 @@ public final class Lowering {
       try {
         ranges.add(Values.portRange(n.value().get(i)));
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2002, src.at(path + "[" + i + "]"), "invalid port: " + e.getMessage());
+        rep.report(Code.PC2002, src.at(path.item(i)), "invalid port: " + e.getMessage());
       }
     }
     List<PortRange> u = unionPorts(ranges);
@@ -1073,7 +1082,7 @@ public final class Lowering {
   }
 
 
-  private List<Match.Iface> interfaces(Negatable<String> n, String path, boolean out) {
+  private List<Match.Iface> interfaces(Negatable<String> n, SourcePath path, boolean out) {
     List<Match.Iface> res = new ArrayList<>();
     if (n == null) {
       res.add(null);
@@ -1124,13 +1133,13 @@ public final class Lowering {
     return res;
   }
 
-  private Match.TcpFlags tcpFlags(MatchSpec m, String mp, List<ProtoAlt> alts) {
+  private Match.TcpFlags tcpFlags(MatchSpec m, MatchPath mp, List<ProtoAlt> alts) {
     if (m.tcpFlags() == null && m.syn() == null) {
       return null;
     }
-    String where = m.tcpFlags() != null ? mp + ".tcp-flags" : mp + ".syn";
+    SourcePath where = m.tcpFlags() != null ? mp.tcpFlags() : mp.syn();
     if (m.tcpFlags() != null && m.syn() != null) {
-      rep.report(Code.PC6005, src.at(mp + ".syn"), "use either 'syn' or 'tcp-flags', not both");
+      rep.report(Code.PC6005, src.at(mp.syn()), "use either 'syn' or 'tcp-flags', not both");
       return null;
     }
     for (ProtoAlt a : alts) {
@@ -1163,7 +1172,7 @@ public final class Lowering {
     return new Match.TcpFlags(mask, comp, m.tcpFlags().negated());
   }
 
-  private Match icmpMatch(MatchSpec m, String mp, ProtoAlt alt, Family f) {
+  private Match icmpMatch(MatchSpec m, MatchPath mp, ProtoAlt alt, Family f) {
     if (alt.icmp() != null) {
       return new Match.Icmp(f, alt.icmp().type(), alt.icmp().codeLo(), alt.icmp().codeHi(), false);
     }
@@ -1172,14 +1181,14 @@ public final class Lowering {
     }
     IcmpTypes.TypeCode tc = IcmpTypes.resolve(f, m.icmpType().value());
     if (tc == null) {
-      rep.report(Code.PC2005, src.at(mp + ".icmp-type"), "unknown "
+      rep.report(Code.PC2005, src.at(mp.icmpType()), "unknown "
           + (f == Family.IPV4 ? "ICMP" : "ICMPv6") + " type '" + m.icmpType().value() + "'");
       return null;
     }
     return new Match.Icmp(f, tc.type(), tc.codeLo(), tc.codeHi(), m.icmpType().negated());
   }
 
-  private void markMatch(Negatable<String> n, String path, boolean conn, List<Match> out) {
+  private void markMatch(Negatable<String> n, SourcePath path, boolean conn, List<Match> out) {
     if (n == null) {
       return;
     }
@@ -1197,7 +1206,7 @@ public final class Lowering {
     }
   }
 
-  private void addrType(Negatable<List<AddressType>> n, Side side, String path,
+  private void addrType(Negatable<List<AddressType>> n, Side side, SourcePath path,
       Set<Family> explicit, Set<Family> fams, List<Match> out) {
     if (n == null) {
       return;
@@ -1216,7 +1225,7 @@ public final class Lowering {
     out.add(new Match.AddrType(side, EnumSet.copyOf(n.value()), n.negated()));
   }
 
-  private Match.InSet setMatch(Negatable<MatchSpec.SetRef> n, String path, Set<Family> explicit,
+  private Match.InSet setMatch(Negatable<MatchSpec.SetRef> n, SourcePath path, Set<Family> explicit,
       Set<Family> fams) {
     MatchSpec.SetRef ref = n.value();
     IpSet set = sets.get(ref.name());
@@ -1255,7 +1264,7 @@ public final class Lowering {
     return new Match.InSet(set.name(), dirs, n.negated());
   }
 
-  private Match statistic(Negatable<MatchSpec.Statistic> n, String path) {
+  private Match statistic(Negatable<MatchSpec.Statistic> n, SourcePath path) {
     MatchSpec.Statistic s = n.value();
     boolean negated = n.negated();
     if (s.mode() == MatchSpec.Statistic.Mode.RANDOM) {
@@ -1280,7 +1289,7 @@ public final class Lowering {
   // ------------------------------------------------------------------ targets
 
   /** The target per family (index by ordinal); restricts {@code fams} where it must. */
-  private Target[] target(Table t, ChainSpec chain, int index, Action a, String ap,
+  private Target[] target(Table t, ChainSpec chain, int index, Action a, ActionPath ap,
       List<ProtoAlt> alts, Match.TcpFlags flags, Set<Family> explicit, Set<Family> fams) {
     SourcePos pos = src.at(ap);
     Target[] out = new Target[2];
@@ -1296,12 +1305,13 @@ public final class Lowering {
       same = new Target.Return();
     } else if (a instanceof Action.Reject r) {
       onlyIn(t, Table.FILTER, "REJECT", pos);
-      rejectTargets(r.with(), src.at(ap + ".reject"), alts, explicit, fams, out);
+      // A bare 'action: reject' has no key under the action.
+      rejectTargets(r.with(), src.atOrEnclosing(ap.reject()), alts, explicit, fams, out);
       return out;
     } else if (a instanceof Action.Jump j) {
-      same = jumpTarget(t, chain, index, j.chain(), src.at(ap + ".jump"), false);
+      same = jumpTarget(t, chain, index, j.chain(), src.at(ap.jump()), false);
     } else if (a instanceof Action.Goto g) {
-      same = jumpTarget(t, chain, index, g.chain(), src.at(ap + ".goto"), true);
+      same = jumpTarget(t, chain, index, g.chain(), src.at(ap.gotoChain()), true);
     } else if (a instanceof Action.Log l) {
       int level = Netfilter.LOG_DEFAULT_LEVEL;
       if (l.level() != null) {
@@ -1312,37 +1322,39 @@ public final class Lowering {
         } else if (lv.matches("[0-7]")) {
           level = Integer.parseInt(lv);
         } else {
-          rep.report(Code.PC2013, src.at(ap + ".log.level"), "log level must be 0-7 or emerg,"
+          rep.report(Code.PC2013, src.at(ap.log().level()), "log level must be 0-7 or emerg,"
               + " alert, crit, err, warning, notice, info, debug; not '" + l.level() + "'");
         }
       }
       if (l.prefix() != null) {
         // The kernel's limit is in bytes (char prefix[30] with its NUL), as for comments.
-        checkText(l.prefix(), src.at(ap + ".log.prefix"), "log prefix", Netfilter.MAX_LOG_PREFIX, true);
+        // 'log: PREFIX' has no prefix key under the log action.
+        checkText(l.prefix(), src.atOrEnclosing(ap.log().prefix()), "log prefix",
+            Netfilter.MAX_LOG_PREFIX, true);
       }
       same = new Target.Log(l.prefix(), level);
     } else if (a instanceof Action.Dnat d) {
       onlyIn(t, Table.NAT, "DNAT", pos);
-      same = natTarget(d.to(), src.at(ap + ".dnat"), true, alts, explicit, fams);
+      same = natTarget(d.to(), ap.dnat(), true, alts, explicit, fams);
     } else if (a instanceof Action.Snat s) {
       onlyIn(t, Table.NAT, "SNAT", pos);
-      same = natTarget(s.to(), src.at(ap + ".snat"), false, alts, explicit, fams);
+      same = natTarget(s.to(), ap.snat(), false, alts, explicit, fams);
     } else if (a instanceof Action.Masquerade mq) {
       onlyIn(t, Table.NAT, "MASQUERADE", pos);
-      same = new Target.Masquerade(targetPorts(mq.ports(), src.at(ap + ".masquerade"), alts));
+      same = new Target.Masquerade(targetPorts(mq.ports(), ap.masquerade(), alts));
     } else if (a instanceof Action.Redirect rd) {
       onlyIn(t, Table.NAT, "REDIRECT", pos);
-      same = new Target.Redirect(targetPorts(rd.ports(), src.at(ap + ".redirect"), alts));
+      same = new Target.Redirect(targetPorts(rd.ports(), ap.redirect(), alts));
     } else if (a instanceof Action.Mark mk) {
-      same = markTarget(mk, src.at(ap + ".mark"));
+      same = markTarget(mk, src.at(ap.mark()));
     } else if (a instanceof Action.ConnMark cm) {
-      same = connmarkTarget(cm, src.at(ap + ".connmark"));
+      same = connmarkTarget(cm, src.at(ap.connmark()));
     } else if (a instanceof Action.Dscp d) {
       onlyIn(t, Table.MANGLE, "DSCP", pos);
       try {
         same = new Target.Dscp(Values.dscp(d.value()));
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2006, src.at(ap + ".dscp"), e.getMessage());
+        rep.report(Code.PC2006, src.at(ap.dscp()), e.getMessage());
       }
     } else if (a instanceof Action.Tos tos) {
       onlyIn(t, Table.MANGLE, "TOS", pos);
@@ -1350,7 +1362,7 @@ public final class Lowering {
         long[] vm = Values.valueMask(tos.value(), 0xff);
         same = new Target.Tos((int) vm[0], (int) vm[1]);
       } catch (IllegalArgumentException e) {
-        rep.report(Code.PC2006, src.at(ap + ".tos"), "invalid tos: " + e.getMessage());
+        rep.report(Code.PC2006, src.at(ap.tos()), "invalid tos: " + e.getMessage());
       }
     } else if (a instanceof Action.Ttl ttl) {
       onlyIn(t, Table.MANGLE, "TTL", pos);
@@ -1360,7 +1372,7 @@ public final class Lowering {
       }
       same = new Target.Ttl(Target.Ttl.Op.valueOf(ttl.op().name()), ttl.value());
     } else if (a instanceof Action.TcpMss mss) {
-      same = tcpmss(mss, src.at(ap + ".tcpmss"), alts, flags);
+      same = tcpmss(mss, src.at(ap.tcpmss()), alts, flags);
     } else if (a instanceof Action.NoTrack) {
       onlyIn(t, Table.RAW, "NOTRACK", pos);
       same = new Target.NoTrack();
@@ -1443,8 +1455,9 @@ public final class Lowering {
     }
   }
 
-  private Target natTarget(String to, SourcePos pos, boolean dnat, List<ProtoAlt> alts,
+  private Target natTarget(String to, SourcePath path, boolean dnat, List<ProtoAlt> alts,
       Set<Family> explicit, Set<Family> fams) {
+    SourcePos pos = src.at(path);
     String text = to.trim();
     String addrPart;
     String portPart = null;
@@ -1494,7 +1507,7 @@ public final class Lowering {
     }
     PortRange ports = null;
     if (portPart != null) {
-      ports = targetPorts(portPart.replace(':', '-'), pos, alts);
+      ports = targetPorts(portPart.replace(':', '-'), path, alts);
       if (ports == null) {
         return null;
       }
@@ -1506,10 +1519,12 @@ public final class Lowering {
     return dnat ? new Target.Dnat(addrs, ports) : new Target.Snat(addrs, ports);
   }
 
-  private PortRange targetPorts(String text, SourcePos pos, List<ProtoAlt> alts) {
+  /** The ports of a NAT target; {@code path} is the target's, which has no key when no ports. */
+  private PortRange targetPorts(String text, SourcePath path, List<ProtoAlt> alts) {
     if (text == null) {
       return null;
     }
+    SourcePos pos = src.at(path);
     for (ProtoAlt a : alts) {
       if (a.negated() || !Protocols.hasPorts(a.proto())) {
         rep.report(Code.PC6001, pos, "a port in a NAT target needs proto tcp, udp, sctp or"
