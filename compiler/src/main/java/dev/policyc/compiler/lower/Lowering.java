@@ -332,14 +332,14 @@ public final class Lowering {
       }
     }
     List<IpRange> ranges = new ArrayList<>();
-    if (groups.isNetworkGroup(addrPart)) {
-      ranges.addAll(groups.network(addrPart).stream().filter(r -> r.family() == fam).toList());
-      if (ranges.isEmpty() && !groups.network(addrPart).isEmpty()) {
+    if (groups.networks().has(addrPart)) {
+      ranges.addAll(groups.networks().get(addrPart).stream().filter(r -> r.family() == fam).toList());
+      if (ranges.isEmpty() && !groups.networks().get(addrPart).isEmpty()) {
         rep.report(Code.PC4001, pos, "network group '" + addrPart + "' has no "
             + familyWord(fam) + " address for this " + familyWord(fam) + " set");
       }
     } else {
-      IpRange r = groups.address(addrPart, pos, "set");
+      IpRange r = groups.address(addrPart, pos);
       if (r == null) {
         return out;
       }
@@ -807,9 +807,9 @@ public final class Lowering {
     for (int i = 0; i < n.value().size(); i++) {
       String ref = n.value().get(i);
       SourcePos pos = src.at(path.item(i));
-      if (groups.isNetworkGroup(ref)) {
-        List<IpRange> g = groups.network(ref);
-        if (groups.isBroken("network", ref)) {
+      if (groups.networks().has(ref)) {
+        List<IpRange> g = groups.networks().get(ref);
+        if (groups.networks().isBroken(ref)) {
           ruleUsesBrokenGroup = true;
         } else if (g.isEmpty() && emptyGroup == null) {
           emptyGroup = ref;
@@ -822,7 +822,7 @@ public final class Lowering {
         }
         ranges.addAll(g);
       } else {
-        IpRange r = groups.address(ref, pos, "rule");
+        IpRange r = groups.address(ref, pos);
         if (r == null) {
           continue;
         }
@@ -915,11 +915,11 @@ public final class Lowering {
       for (int i = 0; i < m.services().size(); i++) {
         String s = m.services().get(i);
         SourcePos pos = src.at(mp.service(i));
-        if (groups.isServiceGroup(s)) {
-          svcs.addAll(groups.service(s));
-          if (groups.isBroken("service", s)) {
+        if (groups.services().has(s)) {
+          svcs.addAll(groups.services().get(s));
+          if (groups.services().isBroken(s)) {
             ruleUsesBrokenGroup = true;
-          } else if (groups.service(s).isEmpty() && emptyGroup == null) {
+          } else if (groups.services().get(s).isEmpty() && emptyGroup == null) {
             emptyGroup = s;
           }
         } else {
@@ -1090,8 +1090,8 @@ public final class Lowering {
     }
     SourcePos pos = src.at(path);
     List<String> names;
-    if (groups.isInterfaceGroup(n.value())) {
-      names = groups.iface(n.value());
+    if (groups.interfaces().has(n.value())) {
+      names = groups.interfaces().get(n.value());
     } else if (groups.checkIfaceName(n.value(), pos)) {
       names = List.of(n.value());
     } else {
@@ -1113,7 +1113,7 @@ public final class Lowering {
       }
     }
     if (kept.isEmpty()) {
-      if (groups.isBroken("interface", n.value())) {
+      if (groups.interfaces().isBroken(n.value())) {
         ruleUsesBrokenGroup = true;
       } else {
         rep.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
