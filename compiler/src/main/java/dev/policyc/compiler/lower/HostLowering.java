@@ -56,38 +56,55 @@ final class HostLowering {
       Host.Route r = h.routes().get(i);
       RoutePath p = PolicyPath.host().routes(i);
       int before = routes.size();
-      try {
-        IpAddr via = r.via() == null ? null : IpAddr.parse(r.via());
-        if (!h.interfaces().containsKey(r.dev())) {
-          ctx.report(Code.PC2015, p.dev(),
-              "route device '" + r.dev() + "' is not an interface of the host");
-        }
-        if (r.to().equals("default")) {
-          if (via == null || via.family() == Family.IPV4) {
-            routes.add(new HostModel.Route(IpRange.all(Family.IPV4), via, r.dev()));
-          }
-          if (via == null || via.family() == Family.IPV6) {
-            routes.add(new HostModel.Route(IpRange.all(Family.IPV6), via, r.dev()));
-          }
-        } else {
-          IpRange dst = IpRange.parse(r.to());
-          if (!dst.isPrefix()) {
-            throw new IllegalArgumentException(
-                "route destination '" + r.to() + "' is not a prefix");
-          }
-          if (via != null && via.family() != dst.family()) {
-            throw new IllegalArgumentException("gateway " + via + " is not of the route's family");
-          }
-          routes.add(new HostModel.Route(dst, via, r.dev()));
-        }
-      } catch (IllegalArgumentException e) {
-        ctx.report(Code.PC2015, p, "invalid route: " + e.getMessage());
-      }
+      route(h, r, p, routes);
       for (HostModel.Route added : routes.subList(before, routes.size())) {
         checkRoute(added, routes.subList(0, before), ifaces, badAddresses, p);
       }
     }
     return new HostModel(h.forwarding(), ifaces, routes);
+  }
+
+  /**
+   * Adds the routes of one route of the policy (two for a default route without a gateway, one
+   * per family); none when its destination or gateway is invalid, reported where it is written.
+   */
+  private void route(Host h, Host.Route r, RoutePath p, List<HostModel.Route> routes) {
+    IpAddr via;
+    try {
+      via = r.via() == null ? null : IpAddr.parse(r.via());
+    } catch (IllegalArgumentException e) {
+      ctx.report(Code.PC2015, p.via(), "invalid route: " + e.getMessage());
+      return;
+    }
+    if (!h.interfaces().containsKey(r.dev())) {
+      ctx.report(Code.PC2015, p.dev(),
+          "route device '" + r.dev() + "' is not an interface of the host");
+    }
+    if (r.to().equals("default")) {
+      if (via == null || via.family() == Family.IPV4) {
+        routes.add(new HostModel.Route(IpRange.all(Family.IPV4), via, r.dev()));
+      }
+      if (via == null || via.family() == Family.IPV6) {
+        routes.add(new HostModel.Route(IpRange.all(Family.IPV6), via, r.dev()));
+      }
+      return;
+    }
+    IpRange dst;
+    try {
+      dst = IpRange.parse(r.to());
+    } catch (IllegalArgumentException e) {
+      ctx.report(Code.PC2015, p.to(), "invalid route: " + e.getMessage());
+      return;
+    }
+    if (!dst.isPrefix()) {
+      ctx.report(Code.PC2015, p.to(),
+          "invalid route: route destination '" + r.to() + "' is not a prefix");
+    } else if (via != null && via.family() != dst.family()) {
+      ctx.report(Code.PC2015, p.via(),
+          "invalid route: gateway " + via + " is not of the route's family");
+    } else {
+      routes.add(new HostModel.Route(dst, via, r.dev()));
+    }
   }
 
   /**

@@ -112,7 +112,8 @@ final class TargetLowering {
       onlyIn(t, Table.MANGLE, "TTL", ap);
       boolean set = ttl.op() == Action.Ttl.Op.SET;
       if (ttl.value() < (set ? 0 : 1) || ttl.value() > 255) {
-        ctx.report(Code.PC2006, ap, set ? "ttl set must be 0-255" : "ttl inc/dec must be 1-255");
+        ctx.report(Code.PC2006, ap.ttl(),
+            set ? "ttl set must be 0-255" : "ttl inc/dec must be 1-255");
       }
       return new Target.Ttl(Target.Ttl.Op.valueOf(ttl.op().name()), ttl.value());
     } else if (a instanceof Action.TcpMss mss) {
