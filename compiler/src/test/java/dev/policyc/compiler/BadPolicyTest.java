@@ -3,6 +3,7 @@ package dev.policyc.compiler;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.diag.Severity;
 import java.io.IOException;
@@ -13,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -121,6 +124,17 @@ class BadPolicyTest {
     return entries.stream().map(e -> "    " + e + "\n").collect(Collectors.joining());
   }
 
+  /** Every code that some fixture expects (see {@link DiagnosticCodesTest}). */
+  static Set<Code> expectedCodes() throws IOException {
+    Set<Code> out = EnumSet.noneOf(Code.class);
+    for (Path f : policies()) {
+      for (Entry e : expectations(f)) {
+        out.add(Code.valueOf(e.code()));
+      }
+    }
+    return out;
+  }
+
   /** The expectations written in the file, in line order. */
   private static List<Entry> expectations(Path file) throws IOException {
     // Leniently: a policy that is bad because it is not UTF-8 still has ASCII expectations.
@@ -156,7 +170,7 @@ class BadPolicyTest {
     return out;
   }
 
-  private static List<Path> policies() throws IOException {
+  static List<Path> policies() throws IOException {
     Path dir = folder();
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(Files::isRegularFile).sorted().toList();
