@@ -52,7 +52,7 @@ final class AddressLowering {
       if (networks.has(ref)) {
         List<IpRange> g = networks.get(ref);
         if (networks.isBroken(ref)) {
-          ctx.ruleUsesBrokenGroup();
+          ctx.markRuleUsesBrokenGroup();
         } else if (g.isEmpty() && emptyGroup == null) {
           emptyGroup = ref;
         }

@@ -107,11 +107,11 @@ final class LowerContext {
   }
 
   /** The rule being lowered uses a group with errors of its own. */
-  void ruleUsesBrokenGroup() {
+  void markRuleUsesBrokenGroup() {
     ruleUsesBrokenGroup = true;
   }
 
-  boolean usesBrokenGroup() {
+  boolean ruleUsesBrokenGroup() {
     return ruleUsesBrokenGroup;
   }
 

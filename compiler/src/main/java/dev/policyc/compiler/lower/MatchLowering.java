@@ -59,7 +59,7 @@ final class MatchLowering {
     List<String> kept = uncovered(names);
     if (kept.isEmpty()) {
       if (groups.isBroken(n.value())) {
-        ctx.ruleUsesBrokenGroup();
+        ctx.markRuleUsesBrokenGroup();
       } else {
         ctx.report(Code.PC2014, pos, "interface group '" + n.value() + "' is empty");
       }

@@ -93,7 +93,7 @@ final class ProtocolLowering {
       if (groups.has(s)) {
         svcs.addAll(groups.get(s));
         if (groups.isBroken(s)) {
-          ctx.ruleUsesBrokenGroup();
+          ctx.markRuleUsesBrokenGroup();
         } else if (groups.get(s).isEmpty() && emptyGroup == null) {
           emptyGroup = s;
         }

@@ -71,7 +71,7 @@ final class RuleLowering {
 
     Origin origin = Origin.of(ctx.at(path),
         t.iptablesName() + "/" + chain.name() + " rule " + (index + 1), path);
-    if (ctx.errorCount() > errorsBefore || ctx.usesBrokenGroup()) {
+    if (ctx.errorCount() > errorsBefore || ctx.ruleUsesBrokenGroup()) {
       return RuleExpansion.jumpsOnly(target, fams.possible(), r.comment(), origin);
     }
     if (fams.isEmpty()) {
