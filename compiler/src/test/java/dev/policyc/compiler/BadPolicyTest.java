@@ -3,6 +3,7 @@ package dev.policyc.compiler;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.diag.Severity;
 import java.io.IOException;
@@ -13,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -25,26 +28,37 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every policy under {@code bad/} is wrong on purpose and says so on the offending lines, with a
- * trailing comment {@code # expect-error: PC1001 unknown network group 'admins'} (or {@code
- * # expect-warning: …}). Reading and checking the file must report exactly those diagnostics:
- * the same codes on the same lines, each message containing the text after the code, and
- * nothing else. A line may carry several expectations.
+ * trailing comment that states the column, the code and part of the message:
+ *
+ * <pre>
+ *       - { match: { src: admins }, action: accept }  # expect-error@25: PC1001 unknown network
+ * </pre>
+ *
+ * <p>{@code # expect-error@COLUMN: CODE TEXT} expects an error on that line, at that column (the
+ * 1-based character of the line where the offending key or value starts), whose message contains
+ * {@code TEXT}; {@code # expect-warning@COLUMN: …} expects a warning. A line may carry several
+ * expectations. Reading and checking the file must report exactly those diagnostics: the same
+ * codes at the same lines and columns, each message containing its text, and nothing else.
  */
 class BadPolicyTest {
-  private static final Pattern EXPECT =
-      Pattern.compile("#\\s*expect-(error|warning):\\s*(PC\\d{4})\\s*(.*?)\\s*(?=#\\s*expect-|$)");
+  /**
+   * {@code # expect-error@12: PC1001 text}; the column is optional here so that its absence is
+   * reported as a mistake of the fixture.
+   */
+  private static final Pattern EXPECT = Pattern.compile(
+      "#\\s*expect-(error|warning)(?:@(\\d+))?:\\s*(PC\\d{4})\\s*(.*?)\\s*(?=#\\s*expect-|$)");
   private static final int MIN_FILES = 30;
 
   /** One expectation, or one reported diagnostic, reduced to what the file can state. */
-  private record Entry(int line, String code, Severity severity, String text) {
+  private record Entry(int line, int column, String code, Severity severity, String text) {
     String key() {
-      return line + " " + code;
+      return line + ":" + column + " " + code;
     }
 
     @Override
     public String toString() {
-      return "line " + line + ": " + severity.name().toLowerCase(Locale.ROOT) + " " + code + " "
-          + text;
+      return line + ":" + column + ": " + severity.name().toLowerCase(Locale.ROOT) + " " + code
+          + " " + text;
     }
   }
 
@@ -74,11 +88,15 @@ class BadPolicyTest {
       if (e.text().isEmpty()) {
         problems.add("expectation without message text: " + e);
       }
+      if (e.column() == 0) {
+        problems.add("expectation without a column (write expect-"
+            + e.severity().name().toLowerCase(Locale.ROOT) + "@COLUMN:): " + e);
+      }
     }
     List<String> want = expected.stream().map(Entry::key).sorted().toList();
     List<String> got = actual.stream().map(Entry::key).sorted().toList();
     if (!want.equals(got)) {
-      problems.add("the reported (line, code) pairs differ from the expected ones");
+      problems.add("the reported (line, column, code) triples differ from the expected ones");
     }
     for (Entry e : expected) {
       for (Entry a : actual) {
@@ -106,6 +124,17 @@ class BadPolicyTest {
     return entries.stream().map(e -> "    " + e + "\n").collect(Collectors.joining());
   }
 
+  /** Every code that some fixture expects (see {@link DiagnosticCodesTest}). */
+  static Set<Code> expectedCodes() throws IOException {
+    Set<Code> out = EnumSet.noneOf(Code.class);
+    for (Path f : policies()) {
+      for (Entry e : expectations(f)) {
+        out.add(Code.valueOf(e.code()));
+      }
+    }
+    return out;
+  }
+
   /** The expectations written in the file, in line order. */
   private static List<Entry> expectations(Path file) throws IOException {
     // Leniently: a policy that is bad because it is not UTF-8 still has ASCII expectations.
@@ -116,7 +145,8 @@ class BadPolicyTest {
       Matcher m = EXPECT.matcher(lines.get(i));
       while (m.find()) {
         Severity s = m.group(1).equals("error") ? Severity.ERROR : Severity.WARNING;
-        out.add(new Entry(i + 1, m.group(2), s, m.group(3)));
+        int column = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+        out.add(new Entry(i + 1, column, m.group(3), s, m.group(4)));
       }
     }
     return out;
@@ -132,15 +162,15 @@ class BadPolicyTest {
     List<Entry> out = new ArrayList<>();
     for (Diagnostic d : all) {
       // A diagnostic placed in another file, or nowhere, cannot match a line of this one.
-      int line = d.pos().file().equals(file.toString()) ? d.pos().line() : -1;
-      out.add(new Entry(line, d.code().name(), d.severity(),
-          d.message() + (line < 0 ? " [at " + d.pos() + "]" : "")));
+      boolean here = d.pos().file().equals(file.toString()) && d.pos().known();
+      out.add(new Entry(here ? d.pos().line() : -1, here ? d.pos().column() : -1,
+          d.code().name(), d.severity(), d.message() + (here ? "" : " [at " + d.pos() + "]")));
     }
-    out.sort(Comparator.comparingInt(Entry::line));
+    out.sort(Comparator.comparingInt(Entry::line).thenComparingInt(Entry::column));
     return out;
   }
 
-  private static List<Path> policies() throws IOException {
+  static List<Path> policies() throws IOException {
     Path dir = folder();
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(Files::isRegularFile).sorted().toList();

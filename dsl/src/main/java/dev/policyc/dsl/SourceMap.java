@@ -1,12 +1,17 @@
 package dev.policyc.dsl;
 
+import dev.policyc.dsl.path.SourcePath;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Where each element of a policy was written, keyed by its path in the document
+ * Where each element of a policy was written, keyed by its {@link SourcePath} in the document
  * ({@code filter.INPUT.rules[2].match.src[1]}).
+ *
+ * <p>Lookups are exact: {@link #at} answers for the path asked, never for another. Where an
+ * element may legitimately have no position of its own (a key under an action written as a bare
+ * word), the caller says so by asking {@link #atOrEnclosing}.
  *
  * <p>Positions are metadata, not content: every {@code SourceMap} equals every other, so two
  * policies that say the same thing are equal whether they were read from YAML or built with the
@@ -23,10 +28,12 @@ public final class SourceMap {
     this.positions = positions;
   }
 
+  /** The map of a policy that was not read from a file: every path has the file-only position. */
   public static SourceMap empty() {
     return EMPTY;
   }
 
+  /** The positions the YAML reader recorded, keyed by {@link SourcePath#key()}. */
   public static SourceMap of(String file, Map<String, SourcePos> positions) {
     return new SourceMap(file, Collections.unmodifiableMap(new LinkedHashMap<>(positions)));
   }
@@ -37,29 +44,47 @@ public final class SourceMap {
   }
 
   /**
-   * The position of the element at {@code path}, or of its nearest ancestor that has one, or a
-   * position naming only the file.
+   * The position of the element at exactly {@code path}.
+   *
+   * <p>A map without positions ({@link #empty()}, a policy built with the DSL) answers the
+   * file-only position for every path. In a map read from a file, a path without a position is a
+   * bug of the caller (it names an element the reader never saw, or one that may be absent and
+   * wants {@link #atOrEnclosing}): with assertions enabled, as in the tests, the lookup fails
+   * with the path; without them it answers the file-only position, so that the diagnostic is
+   * still reported, with no line.
    */
-  public SourcePos at(String path) {
-    String p = path;
-    while (!p.isEmpty()) {
-      SourcePos pos = positions.get(p);
+  public SourcePos at(SourcePath path) {
+    SourcePos pos = positions.get(path.key());
+    if (pos != null) {
+      return pos;
+    }
+    assert positions.isEmpty() : "no position recorded for " + path + " in " + file;
+    return fileOnly();
+  }
+
+  /**
+   * The position of the element at {@code path}, or else of the nearest element that encloses
+   * it, or else the file-only position: for the elements that may legitimately be absent, such
+   * as {@code action.reject} when the action is the bare word {@code reject}.
+   */
+  public SourcePos atOrEnclosing(SourcePath path) {
+    for (SourcePath p = path; p != null; p = p.parent().orElse(null)) {
+      SourcePos pos = positions.get(p.key());
       if (pos != null) {
         return pos;
       }
-      p = parent(p);
     }
-    return new SourcePos(file, 0, 0);
+    return fileOnly();
   }
 
   /** True when the exact path was recorded. */
-  public boolean has(String path) {
-    return positions.containsKey(path);
+  public boolean has(SourcePath path) {
+    return positions.containsKey(path.key());
   }
 
-  static String parent(String path) {
-    int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
-    return cut <= 0 ? "" : path.substring(0, cut);
+  /** A position naming only the file. */
+  public SourcePos fileOnly() {
+    return new SourcePos(file, 0, 0);
   }
 
   @Override

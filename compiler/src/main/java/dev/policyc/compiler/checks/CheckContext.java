@@ -5,6 +5,7 @@ import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Reporter;
+import dev.policyc.dsl.path.SourcePath;
 
 /**
  * What a check sees: the policy as written (for positions), its IR, and a reporter.
@@ -14,7 +15,7 @@ import dev.policyc.dsl.diag.Reporter;
  */
 public record CheckContext(Policy policy, IrPolicy ir, boolean complete, Reporter reporter) {
   /** Where an element of the policy was written. */
-  public SourcePos at(String path) {
+  public SourcePos at(SourcePath path) {
     return source().at(path);
   }
 

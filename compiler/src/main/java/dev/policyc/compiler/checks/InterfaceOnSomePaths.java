@@ -9,6 +9,8 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.path.MatchPath;
+import dev.policyc.dsl.path.SourcePath;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,7 +54,7 @@ final class InterfaceOnSomePaths implements Check {
           }
         }
       }
-      Set<String> reported = new HashSet<>();
+      Set<SourcePath> reported = new HashSet<>();
       for (Family f : Family.values()) {
         RuleTable rt = ctx.ir().ruleset(f).table(t).orElse(null);
         if (rt == null) {
@@ -71,18 +73,19 @@ final class InterfaceOnSomePaths implements Check {
   }
 
   private void check(CheckContext ctx, String chain, Set<Hook> hooks, Rule r,
-      Set<String> reported) {
+      Set<SourcePath> reported) {
     for (Match m : r.matches()) {
       if (!(m instanceof Match.Iface i) || r.origin().path().isEmpty()) {
         continue;
       }
+      MatchPath match = r.origin().path().get().match();
       Set<Hook> bad = EnumSet.noneOf(Hook.class);
       bad.addAll(hooks);
       bad.retainAll(i.out() ? NO_OUT : NO_IN);
       if (bad.isEmpty() || bad.size() == hooks.size()) {
         continue;
       }
-      String path = r.origin().path() + ".match." + (i.out() ? "out" : "in");
+      SourcePath path = i.out() ? match.out() : match.in();
       if (!reported.add(path)) {
         continue; // one policy rule, several IR rules
       }

@@ -7,6 +7,7 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.path.PolicyPath;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -54,7 +55,7 @@ final class UnusedChain implements Check {
       for (String c : chains) {
         // A user chain named like another table's hook chain is an error of its own (PC3007).
         if (!reached.contains(c) && !t.isBuiltin(c) && !Netfilter.HOOK_NAMES.contains(c)) {
-          ctx.report(this, ctx.at(t.iptablesName() + "." + c),
+          ctx.report(this, ctx.at(PolicyPath.chain(t, c)),
               "chain " + c + " is never jumped to from a built-in chain");
         }
       }

@@ -1,6 +1,9 @@
 package dev.policyc.compiler.ir;
 
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.path.RulePath;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where an IR rule came from: a position in a policy file or a line of an iptables-save dump.
@@ -9,33 +12,34 @@ import dev.policyc.dsl.SourcePos;
  * by what they do.
  */
 public final class Origin {
-  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", "");
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null);
 
   private final SourcePos pos;
   private final String what;
-  private final String path;
+  private final RulePath path;
 
-  private Origin(SourcePos pos, String what, String path) {
+  private Origin(SourcePos pos, String what, RulePath path) {
     this.pos = pos;
     this.what = what;
     this.path = path;
   }
 
+  /** An origin outside a policy, such as a line of an iptables-save dump. */
   public static Origin of(SourcePos pos, String what) {
-    return new Origin(pos, what, "");
+    return new Origin(pos, what, null);
   }
 
   /** The origin of a rule written in a policy, at {@code path} in its document. */
-  public static Origin of(SourcePos pos, String what, String path) {
-    return new Origin(pos, what, path);
+  public static Origin of(SourcePos pos, String what, RulePath path) {
+    return new Origin(pos, what, Objects.requireNonNull(path, "path"));
   }
 
   /**
-   * The path of the policy element in its document, such as {@code filter.INPUT.rules[2]}, so
-   * that analyses can place a diagnostic on a part of the rule; empty when not from a policy.
+   * The path of the policy rule, such as {@code filter.INPUT.rules[2]}, so that analyses can
+   * place a diagnostic on a part of the rule; empty when the rule does not come from a policy.
    */
-  public String path() {
-    return path;
+  public Optional<RulePath> path() {
+    return Optional.ofNullable(path);
   }
 
   public SourcePos pos() {

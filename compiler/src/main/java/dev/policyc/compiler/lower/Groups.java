@@ -5,11 +5,14 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.PolicyObjects;
 import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Reporter;
+import dev.policyc.dsl.path.ListPath;
+import dev.policyc.dsl.path.PolicyPath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Resolves the policy's named objects: network groups to address ranges, service groups to
@@ -27,40 +31,138 @@ final class Groups {
   /** A service: a protocol with destination ports (null: any) or an ICMP type (null: any). */
   record Service(int proto, List<PortRange> ports, String icmpType) {}
 
-  private final PolicyObjects objects;
-  private final SourceMap src;
-  private final Reporter rep;
-  private final Map<String, List<IpRange>> networks = new HashMap<>();
-  private final Map<String, List<Service>> services = new HashMap<>();
-  private final Map<String, List<String>> interfaces = new HashMap<>();
-  /** Groups with an error in themselves or in a group they include (any kind). */
-  private final Set<String> broken = new HashSet<>();
-
-  Groups(PolicyObjects objects, SourceMap src, Reporter rep) {
-    this.objects = objects;
-    this.src = src;
-    this.rep = rep;
-    for (String n : objects.networks().keySet()) {
-      checkName(n, "network group", "objects.networks." + n);
-      network(n, new LinkedHashSet<>());
-    }
-    for (String n : objects.services().keySet()) {
-      checkName(n, "service group", "objects.services." + n);
-      service(n, new LinkedHashSet<>());
-    }
-    for (String n : objects.interfaces().keySet()) {
-      checkName(n, "interface group", "objects.interfaces." + n);
-      iface(n, new LinkedHashSet<>());
-    }
+  /** Reads a member that is not a group name; reports and returns null when it is bad. */
+  private interface Literal<T> {
+    T read(String text, SourcePos pos);
   }
 
-  private void checkName(String name, String what, String path) {
-    if (name.isEmpty() || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
-      rep.report(Code.PC1011, src.at(path),
-          what + " name '" + name + "' must be letters, digits, '_', '.' and '-'");
-    } else if (looksLikeAddress(name)) {
-      rep.report(Code.PC1011, src.at(path),
-          what + " name '" + name + "' looks like an address; pick a name");
+  private final SourceMap src;
+  private final Reporter rep;
+  private final Resolver<IpRange> networks;
+  private final Resolver<Service> services;
+  private final Resolver<String> interfaces;
+
+  Groups(PolicyObjects objects, SourceMap src, Reporter rep) {
+    this.src = src;
+    this.rep = rep;
+    networks = new Resolver<>("network group", objects.networks(),
+        PolicyPath.objects()::networks, this::address);
+    services = new Resolver<>("service group", objects.services(),
+        PolicyPath.objects()::services, this::literalService);
+    interfaces = new Resolver<>("interface group", objects.interfaces(),
+        PolicyPath.objects()::interfaces, (m, pos) -> checkIfaceName(m, pos) ? m : null);
+    networks.resolveAll();
+    services.resolveAll();
+    interfaces.resolveAll();
+  }
+
+  /** Network groups, resolved to address ranges. */
+  Resolver<IpRange> networks() {
+    return networks;
+  }
+
+  /** Service groups, resolved to services. */
+  Resolver<Service> services() {
+    return services;
+  }
+
+  /** Interface groups, resolved to interface names and wildcards. */
+  Resolver<String> interfaces() {
+    return interfaces;
+  }
+
+  /**
+   * The groups of one kind, each resolved once: members that name a group of the kind are
+   * expanded (a group that includes itself, directly or not, is an error at that member), other
+   * members are read as literals.
+   */
+  final class Resolver<T> {
+    private final String what;
+    private final Map<String, List<String>> declared;
+    private final Function<String, ListPath> path;
+    private final Literal<T> literal;
+    private final Map<String, List<T>> resolved = new HashMap<>();
+    /** Groups with an error in themselves or in a group they include. */
+    private final Set<String> broken = new HashSet<>();
+
+    private Resolver(String what, Map<String, List<String>> declared,
+        Function<String, ListPath> path, Literal<T> literal) {
+      this.what = what;
+      this.declared = declared;
+      this.path = path;
+      this.literal = literal;
+    }
+
+    boolean has(String name) {
+      return declared.containsKey(name);
+    }
+
+    /** What the group resolved to (without the members in error; empty if unknown). */
+    List<T> get(String name) {
+      return resolved.getOrDefault(name, List.of());
+    }
+
+    /**
+     * True when resolving the group reported an error, in itself or in a group it includes; what
+     * it resolved to is then incomplete, and a rule using it should not be judged by it.
+     */
+    boolean isBroken(String name) {
+      return broken.contains(name);
+    }
+
+    private void resolveAll() {
+      for (String n : declared.keySet()) {
+        checkName(n);
+        resolve(n, new LinkedHashSet<>());
+      }
+    }
+
+    private void checkName(String name) {
+      if (name.isEmpty() || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
+        rep.report(Code.PC1011, src.at(path.apply(name)),
+            what + " name '" + name + "' must be letters, digits, '_', '.' and '-'");
+      } else if (looksLikeAddress(name)) {
+        rep.report(Code.PC1011, src.at(path.apply(name)),
+            what + " name '" + name + "' looks like an address; pick a name");
+      }
+    }
+
+    private List<T> resolve(String name, Set<String> visiting) {
+      List<T> done = resolved.get(name);
+      if (done != null) {
+        return done;
+      }
+      visiting.add(name);
+      int errors = rep.errorCount();
+      List<T> out = new ArrayList<>();
+      List<String> members = declared.get(name);
+      ListPath at = path.apply(name);
+      for (int i = 0; i < members.size(); i++) {
+        String m = members.get(i);
+        SourcePos pos = src.at(at.item(i));
+        if (declared.containsKey(m)) {
+          if (visiting.contains(m)) {
+            rep.report(Code.PC1006, pos,
+                what + " '" + name + "' includes itself through '" + m + "'");
+            continue;
+          }
+          out.addAll(resolve(m, visiting));
+          if (broken.contains(m)) {
+            broken.add(name);
+          }
+        } else {
+          T t = literal.read(m, pos);
+          if (t != null) {
+            out.add(t);
+          }
+        }
+      }
+      visiting.remove(name);
+      if (rep.errorCount() > errors) {
+        broken.add(name);
+      }
+      resolved.put(name, List.copyOf(out));
+      return out;
     }
   }
 
@@ -69,78 +171,11 @@ final class Groups {
         && s.matches("[0-9A-Fa-f.:/\\[\\]-]+(%.*)?");
   }
 
-  boolean isNetworkGroup(String name) {
-    return objects.networks().containsKey(name);
-  }
-
-  boolean isServiceGroup(String name) {
-    return objects.services().containsKey(name);
-  }
-
-  boolean isInterfaceGroup(String name) {
-    return objects.interfaces().containsKey(name);
-  }
-
-  /** The ranges of a network group (empty after errors). */
-  List<IpRange> network(String name) {
-    return networks.getOrDefault(name, List.of());
-  }
-
-  List<Service> service(String name) {
-    return services.getOrDefault(name, List.of());
-  }
-
-  List<String> iface(String name) {
-    return interfaces.getOrDefault(name, List.of());
-  }
-
   /**
-   * True when resolving the group reported an error, in itself or in a group it includes; what
-   * it resolved to is then incomplete, and a rule using it should not be judged by it.
+   * A literal address, prefix or range; reports and returns null when it is neither (a word that
+   * is no address is taken for an unknown network group).
    */
-  boolean isBroken(String kind, String name) {
-    return broken.contains(kind + ":" + name);
-  }
-
-  private List<IpRange> network(String name, Set<String> visiting) {
-    List<IpRange> done = networks.get(name);
-    if (done != null) {
-      return done;
-    }
-    visiting.add(name);
-    int errors = rep.errorCount();
-    List<IpRange> out = new ArrayList<>();
-    List<String> members = objects.networks().get(name);
-    for (int i = 0; i < members.size(); i++) {
-      String m = members.get(i);
-      SourcePos pos = src.at("objects.networks." + name + "[" + i + "]");
-      if (objects.networks().containsKey(m)) {
-        if (visiting.contains(m)) {
-          rep.report(Code.PC1006, pos,
-              "network group '" + name + "' includes itself through '" + m + "'");
-          continue;
-        }
-        out.addAll(network(m, visiting));
-        if (isBroken("network", m)) {
-          broken.add("network:" + name);
-        }
-      } else {
-        IpRange r = address(m, pos, "network group");
-        if (r != null) {
-          out.add(r);
-        }
-      }
-    }
-    visiting.remove(name);
-    if (rep.errorCount() > errors) {
-      broken.add("network:" + name);
-    }
-    networks.put(name, List.copyOf(out));
-    return out;
-  }
-
-  /** A literal address, prefix or range; reports and returns null when it is neither. */
-  IpRange address(String text, SourcePos pos, String context) {
+  IpRange address(String text, SourcePos pos) {
     if (text.indexOf('%') >= 0 && looksLikeAddress(text)) {
       rep.report(Code.PC2001, pos, "invalid address: '" + text + "' has a zone index (%…);"
           + " iptables matches addresses without zones");
@@ -152,48 +187,10 @@ final class Groups {
       if (looksLikeAddress(text)) {
         rep.report(Code.PC2001, pos, "invalid address: " + e.getMessage());
       } else {
-        rep.report(Code.PC1001, pos, "unknown network group '" + text + "'"
-            + (context.equals("network group") ? "" : ""));
+        rep.report(Code.PC1001, pos, "unknown network group '" + text + "'");
       }
       return null;
     }
-  }
-
-  private List<Service> service(String name, Set<String> visiting) {
-    List<Service> done = services.get(name);
-    if (done != null) {
-      return done;
-    }
-    visiting.add(name);
-    int errors = rep.errorCount();
-    List<Service> out = new ArrayList<>();
-    List<String> members = objects.services().get(name);
-    for (int i = 0; i < members.size(); i++) {
-      String m = members.get(i);
-      SourcePos pos = src.at("objects.services." + name + "[" + i + "]");
-      if (objects.services().containsKey(m)) {
-        if (visiting.contains(m)) {
-          rep.report(Code.PC1006, pos,
-              "service group '" + name + "' includes itself through '" + m + "'");
-          continue;
-        }
-        out.addAll(service(m, visiting));
-        if (isBroken("service", m)) {
-          broken.add("service:" + name);
-        }
-      } else {
-        Service s = literalService(m, pos);
-        if (s != null) {
-          out.add(s);
-        }
-      }
-    }
-    visiting.remove(name);
-    if (rep.errorCount() > errors) {
-      broken.add("service:" + name);
-    }
-    services.put(name, List.copyOf(out));
-    return out;
   }
 
   /**
@@ -224,7 +221,7 @@ final class Groups {
     }
     String rest = text.substring(slash + 1);
     if (proto == Protocols.ICMP || proto == Protocols.ICMPV6) {
-      var fam = proto == Protocols.ICMP ? dev.policyc.dsl.Family.IPV4 : dev.policyc.dsl.Family.IPV6;
+      Family fam = proto == Protocols.ICMP ? Family.IPV4 : Family.IPV6;
       if (IcmpTypes.resolve(fam, rest) == null) {
         rep.report(Code.PC2005, pos, "unknown ICMP type '" + rest + "' in service '" + text + "'");
         return null;
@@ -242,40 +239,6 @@ final class Groups {
       rep.report(Code.PC2002, pos, "invalid port in service '" + text + "': " + e.getMessage());
       return null;
     }
-  }
-
-  private List<String> iface(String name, Set<String> visiting) {
-    List<String> done = interfaces.get(name);
-    if (done != null) {
-      return done;
-    }
-    visiting.add(name);
-    int errors = rep.errorCount();
-    List<String> out = new ArrayList<>();
-    List<String> members = objects.interfaces().get(name);
-    for (int i = 0; i < members.size(); i++) {
-      String m = members.get(i);
-      SourcePos pos = src.at("objects.interfaces." + name + "[" + i + "]");
-      if (objects.interfaces().containsKey(m)) {
-        if (visiting.contains(m)) {
-          rep.report(Code.PC1006, pos,
-              "interface group '" + name + "' includes itself through '" + m + "'");
-          continue;
-        }
-        out.addAll(iface(m, visiting));
-        if (isBroken("interface", m)) {
-          broken.add("interface:" + name);
-        }
-      } else if (checkIfaceName(m, pos)) {
-        out.add(m);
-      }
-    }
-    visiting.remove(name);
-    if (rep.errorCount() > errors) {
-      broken.add("interface:" + name);
-    }
-    interfaces.put(name, List.copyOf(out));
-    return out;
   }
 
   /** Checks an interface name or {@code prefix+} wildcard as the kernel and iptables would. */

@@ -47,7 +47,8 @@ final class Values {
       if (t.startsWith("0x") && t.length() > 2 && t.length() <= 10
           && t.substring(2).matches("[0-9a-f]+")) {
         v = Long.parseLong(t.substring(2), 16);
-      } else if (!t.isEmpty() && t.length() <= 10 && t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      } else if (!t.isEmpty() && t.length() <= 10
+          && t.chars().allMatch(c -> c >= '0' && c <= '9')) {
         v = Long.parseLong(t);
       } else {
         throw new NumberFormatException();
@@ -68,7 +69,8 @@ final class Values {
     if (slash < 0) {
       return new long[] {number(text, max), max};
     }
-    return new long[] {number(text.substring(0, slash), max), number(text.substring(slash + 1), max)};
+    return new long[] {
+        number(text.substring(0, slash), max), number(text.substring(slash + 1), max)};
   }
 
   /** A DSCP number 0–63 or class name. */

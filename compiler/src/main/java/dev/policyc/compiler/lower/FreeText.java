@@ -1,0 +1,40 @@
+package dev.policyc.compiler.lower;
+
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The check of free text that ends up in a rule (a comment, a log prefix): its length, and no
+ * control characters, double quotes or backslashes (iptables-save does not escape control
+ * characters, so a newline in a comment would split the saved rule in two).
+ */
+final class FreeText {
+  private FreeText() {}
+
+  /**
+   * Reports what the kernel or iptables-restore would refuse or misread in {@code text}: longer
+   * than {@code max} bytes (the kernel's limits are in bytes), or holding a character that
+   * breaks the saved rule.
+   */
+  static void check(LowerContext ctx, String text, SourcePos pos, String what, int max) {
+    int len = text.getBytes(StandardCharsets.UTF_8).length;
+    if (len > max) {
+      ctx.report(what.equals("comment") ? Code.PC5002 : Code.PC5001, pos, what + " is " + len
+          + " bytes long; the kernel allows " + max);
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        ctx.report(Code.PC5003, pos, what + " holds a control character (U+"
+            + String.format("%04X", (int) c) + ")");
+        return;
+      }
+      if (c == '"' || c == '\\') {
+        ctx.report(Code.PC5003, pos, what + " holds " + (c == '"' ? "a double quote" : "a"
+            + " backslash") + ", which iptables-restore would read as quoting");
+        return;
+      }
+    }
+  }
+}

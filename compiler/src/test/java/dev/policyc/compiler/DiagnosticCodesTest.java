@@ -1,0 +1,114 @@
+package dev.policyc.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.dsl.Action;
+import dev.policyc.dsl.ChainSpec;
+import dev.policyc.dsl.MatchSpec;
+import dev.policyc.dsl.Policy;
+import dev.policyc.dsl.RuleSpec;
+import dev.policyc.dsl.SourceMap;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every diagnostic code is tested or retired: each code that is not {@link Code#retired()} is
+ * expected by some policy under {@code bad/} (where {@link BadPolicyTest} checks its line,
+ * column and message), or is one of the few codes no policy file's text can produce, and then
+ * this test produces it through the public API. No fixture expects a retired code.
+ */
+class DiagnosticCodesTest {
+  /**
+   * The codes no YAML text can produce, each with how the public API produces it. A directory
+   * is no file to read; a chain declared twice is a duplicate key in YAML (PC0005), so only a
+   * policy built in Java can hold one.
+   */
+  private static final Map<Code, Function<Path, List<Diagnostic>>> NOT_FROM_YAML = Map.of(
+      Code.PC0010, dir -> PolicyCompiler.read(dir).diagnostics(),
+      Code.PC1008, dir -> PolicyCompiler.check(chainDeclaredTwice()).diagnostics());
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void everyCodeNotRetiredIsExpectedByAFixtureOrProducedHere() throws IOException {
+    Set<Code> fixtures = BadPolicyTest.expectedCodes();
+    List<Code> untested = new ArrayList<>();
+    for (Code c : Code.values()) {
+      if (!c.retired() && !fixtures.contains(c) && !NOT_FROM_YAML.containsKey(c)) {
+        untested.add(c);
+      }
+    }
+    assertEquals(List.of(), untested, "codes neither retired nor expected by a policy under"
+        + " bad/ (add a fixture, or, if no YAML text can produce the code, add it to"
+        + " NOT_FROM_YAML with how the API produces it)");
+  }
+
+  @Test
+  void noFixtureExpectsARetiredCode() throws IOException {
+    List<Code> retired = BadPolicyTest.expectedCodes().stream().filter(Code::retired).toList();
+    assertEquals(List.of(), retired, "fixtures expect codes that are never reported");
+  }
+
+  /** The list stays small and honest: a code some fixture produces does not belong in it. */
+  @Test
+  void theCodesProducedHereHaveNoFixture() throws IOException {
+    Set<Code> fixtures = BadPolicyTest.expectedCodes();
+    for (Code c : NOT_FROM_YAML.keySet()) {
+      assertFalse(fixtures.contains(c),
+          c + " is expected by a fixture; drop it from NOT_FROM_YAML");
+      assertFalse(c.retired(), c + " is retired");
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eachCodeNoFileCanProduceComesFromTheApi() {
+    return new TreeMap<>(NOT_FROM_YAML).entrySet().stream().map(e -> DynamicTest.dynamicTest(
+        e.getKey().name(), () -> {
+          List<Diagnostic> ds = e.getValue().apply(tmp);
+          assertTrue(ds.stream().anyMatch(d -> d.code() == e.getKey()),
+              () -> "expected " + e.getKey() + ", got " + ds);
+        }));
+  }
+
+  @Test
+  void aDirectoryCannotBeReadAsAPolicy() {
+    List<Diagnostic> ds = PolicyCompiler.read(tmp).diagnostics();
+    assertEquals(1, ds.size(), ds.toString());
+    assertEquals(Code.PC0010, ds.get(0).code());
+    assertTrue(ds.get(0).message().startsWith("cannot read policy: "), ds.get(0).message());
+    assertEquals(tmp.toString(), ds.get(0).pos().file());
+  }
+
+  @Test
+  void aChainDeclaredTwiceInOneTable() {
+    List<Diagnostic> ds = PolicyCompiler.check(chainDeclaredTwice()).diagnostics();
+    assertEquals(1, ds.size(), ds.toString());
+    assertEquals(Code.PC1008, ds.get(0).code());
+    assertEquals("chain ssh-in is declared twice in table filter", ds.get(0).message());
+  }
+
+  /** A policy built in Java whose filter table holds chain ssh-in twice, both jumped to. */
+  private static Policy chainDeclaredTwice() {
+    ChainSpec input = new ChainSpec(Table.FILTER, "INPUT", null, List.of(
+        new RuleSpec(MatchSpec.ANY, new Action.Jump("ssh-in"), null)));
+    ChainSpec ssh = new ChainSpec(Table.FILTER, "ssh-in", null, List.of());
+    return new Policy("twice", null, null, null, List.of(input, ssh, ssh), SourceMap.empty());
+  }
+}
