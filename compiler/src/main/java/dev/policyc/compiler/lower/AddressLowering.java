@@ -5,13 +5,13 @@ import static dev.policyc.compiler.lower.LowerContext.familyWord;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Negatable;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.path.ListPath;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -94,7 +94,9 @@ final class AddressLowering {
     if (a == null) {
       return none;
     }
-    List<IpRange> union = union(a.ranges().stream().filter(r -> r.family() == f).toList());
+    // sorted, disjoint, non-adjacent ranges covering exactly the union of the family's ranges
+    List<IpRange> union = IntervalSet.of(f, a.ranges().stream().filter(r -> r.family() == f)
+        .toList()).ipRanges(f);
     if (a.negated()) {
       if (union.isEmpty()) {
         return none; // not in an empty set: every address of this family
@@ -121,27 +123,6 @@ final class AddressLowering {
       } else {
         out.add(new Match.Addr(side, r, false));
       }
-    }
-    return out;
-  }
-
-  /** Sorted, disjoint, non-adjacent ranges covering exactly the union of the inputs. */
-  static List<IpRange> union(List<IpRange> in) {
-    List<IpRange> sorted = new ArrayList<>(in);
-    sorted.sort(Comparator.naturalOrder());
-    List<IpRange> out = new ArrayList<>();
-    for (IpRange r : sorted) {
-      if (!out.isEmpty()) {
-        IpRange last = out.get(out.size() - 1);
-        boolean touches = last.last().isMax() || r.first().compareTo(last.last().plus(1)) <= 0;
-        if (touches) {
-          if (r.last().compareTo(last.last()) > 0) {
-            out.set(out.size() - 1, new IpRange(last.first(), r.last()));
-          }
-          continue;
-        }
-      }
-      out.add(r);
     }
     return out;
   }

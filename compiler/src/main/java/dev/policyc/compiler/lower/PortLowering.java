@@ -5,13 +5,13 @@ import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.dsl.MatchSpec;
 import dev.policyc.dsl.Negatable;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.path.ListPath;
 import dev.policyc.dsl.path.MatchPath;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -80,18 +80,7 @@ final class PortLowering {
 
   /** Sorted, disjoint, non-adjacent ranges covering exactly the union of the inputs. */
   static List<PortRange> union(List<PortRange> in) {
-    List<PortRange> sorted = new ArrayList<>(in);
-    sorted.sort(Comparator.naturalOrder());
-    List<PortRange> out = new ArrayList<>();
-    for (PortRange r : sorted) {
-      if (!out.isEmpty() && r.lo() <= out.get(out.size() - 1).hi() + 1) {
-        PortRange last = out.remove(out.size() - 1);
-        out.add(new PortRange(last.lo(), Math.max(last.hi(), r.hi())));
-      } else {
-        out.add(r);
-      }
-    }
-    return out;
+    return IntervalSet.ofPorts(in).portRanges();
   }
 
   private static int slots(List<PortRange> rs) {
