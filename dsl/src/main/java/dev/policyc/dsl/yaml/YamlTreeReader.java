@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
@@ -34,15 +35,19 @@ import tools.jackson.dataformat.yaml.YAMLParser;
 final class YamlTreeReader {
   static final int MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
   static final int MAX_DEPTH = 64;
+  static final int MAX_STRING_CHARS = 1024 * 1024;
 
   private static final YAMLFactory FACTORY =
       YAMLFactory.builder()
+          // SnakeYAML's own cap is 3 Mi code points by default; a code point is at most one
+          // character, so at this cap a document within MAX_DOCUMENT_CHARS is never refused.
+          .loadSettings(LoadSettings.builder().setCodePointLimit(MAX_DOCUMENT_CHARS).build())
           .streamReadConstraints(
               StreamReadConstraints.builder()
                   .maxDocumentLength(MAX_DOCUMENT_CHARS)
                   // our own depth check below reports the position; this one is a backstop
                   .maxNestingDepth(MAX_DEPTH + 8)
-                  .maxStringLength(1024 * 1024)
+                  .maxStringLength(MAX_STRING_CHARS)
                   .build())
           .build();
 
@@ -85,9 +90,10 @@ final class YamlTreeReader {
   /** A parser failure as a problem: SnakeYAML's own problem and position when it has them. */
   private Diagnostic problem(JacksonException e) {
     String msg = e.getOriginalMessage();
-    if (msg != null && msg.contains("Document length")) {
+    if (msg != null && (msg.contains("Document length")
+        || msg.contains("document exceeds the limit"))) {
       return new Diagnostic(Code.PC0007, "the document is longer than "
-          + MAX_DOCUMENT_CHARS / (1024 * 1024) + " MiB", pos(e.getLocation()));
+          + MAX_DOCUMENT_CHARS / (1024 * 1024) + " Mi characters", pos(e.getLocation()));
     }
     if (msg != null && msg.contains("exceeds the maximum")) {
       return new Diagnostic(Code.PC0007, "the document exceeds a size limit: "
