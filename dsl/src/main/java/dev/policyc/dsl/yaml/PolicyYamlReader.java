@@ -55,7 +55,7 @@ public final class PolicyYamlReader {
 
   /** Reads a policy file. */
   public static Policy read(Path path) throws IOException, PolicyParseException {
-    return read(path.toString(), new StringReader(utf8(path)));
+    return read(path.toString(), utf8(path));
   }
 
   /**
@@ -90,16 +90,24 @@ public final class PolicyYamlReader {
 
   /** Reads a policy from text; {@code file} names it in positions. */
   public static Policy read(String file, String text) throws PolicyParseException {
-    return read(file, new StringReader(text));
+    // The plain subset has a fast reader; the rest, and every problem, is SnakeYAML's.
+    YamlNode root = PlainYamlReader.read(file, text);
+    return root == null
+        ? read(file, new StringReader(text))
+        : new PolicyYamlReader(file).finish(root);
   }
 
   /** Reads a policy from a reader; {@code file} names it in positions. */
   public static Policy read(String file, Reader in) throws PolicyParseException {
     PolicyYamlReader r = new PolicyYamlReader(file);
-    YamlNode root = new YamlTreeReader(file, r.nodes.problems()).read(in);
-    Policy p = root == null ? null : r.policy(root);
-    if (!r.nodes.problems().isEmpty() || p == null) {
-      throw new PolicyParseException(r.nodes.problems());
+    return r.finish(new YamlTreeReader(file, r.nodes.problems()).read(in));
+  }
+
+  /** The policy of a document's tree (null when it could not be read), or every problem. */
+  private Policy finish(YamlNode root) throws PolicyParseException {
+    Policy p = root == null ? null : policy(root);
+    if (!nodes.problems().isEmpty() || p == null) {
+      throw new PolicyParseException(nodes.problems());
     }
     return p;
   }
