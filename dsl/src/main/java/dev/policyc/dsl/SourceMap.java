@@ -1,8 +1,6 @@
 package dev.policyc.dsl;
 
 import dev.policyc.dsl.path.SourcePath;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -35,7 +33,9 @@ public final class SourceMap {
 
   /** The positions the YAML reader recorded, keyed by {@link SourcePath#key()}. */
   public static SourceMap of(String file, Map<String, SourcePos> positions) {
-    return new SourceMap(file, Collections.unmodifiableMap(new LinkedHashMap<>(positions)));
+    // An unordered copy: lookups never depend on the order, and a policy of 100K rules has a
+    // million positions, which an ordered copy takes several times longer to make.
+    return new SourceMap(file, Map.copyOf(positions));
   }
 
   /** The file the policy was read from, or {@code <dsl>}. */

@@ -10,7 +10,7 @@ import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YScalar;
 import dev.policyc.dsl.yaml.YamlNode.YSeq;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,13 +25,13 @@ import java.util.function.BiFunction;
  */
 final class NodeReader {
   private final List<Diagnostic> problems = new ArrayList<>();
-  private final Map<String, SourcePos> positions = new LinkedHashMap<>();
+  private final Map<String, SourcePos> positions = new HashMap<>(1 << 12);
 
   List<Diagnostic> problems() {
     return problems;
   }
 
-  /** Every element's position by path, in the order first met. */
+  /** Every element's position by path. */
   Map<String, SourcePos> positions() {
     return positions;
   }

@@ -99,7 +99,7 @@ final class PlainYamlReader {
   private YamlNode blockMapping(int indent) {
     enter();
     SourcePos pos = here();
-    Map<String, Entry> entries = new LinkedHashMap<>();
+    Map<String, Entry> entries = new LinkedHashMap<>(8);
     while (true) {
       if (!isKeyStart(i)) {
         throw GiveUp.INSTANCE;
@@ -250,7 +250,7 @@ final class PlainYamlReader {
     enter();
     SourcePos pos = here();
     i++;
-    Map<String, Entry> entries = new LinkedHashMap<>();
+    Map<String, Entry> entries = new LinkedHashMap<>(8);
     skipSpaces();
     if (peek() != '}') {
       while (true) {
