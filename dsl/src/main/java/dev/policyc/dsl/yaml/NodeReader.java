@@ -25,7 +25,14 @@ import java.util.function.BiFunction;
  */
 final class NodeReader {
   private final List<Diagnostic> problems = new ArrayList<>();
-  private final Map<String, SourcePos> positions = new HashMap<>(1 << 12);
+  private final Map<String, SourcePos> positions;
+
+  /** A reader for a document of about {@code chars} characters. */
+  NodeReader(int chars) {
+    // A policy has about one position per 16 characters; a table of chars / 12 holds them
+    // without growing (load factor 0.75).
+    positions = new HashMap<>(Math.max(64, Math.min(chars / 12, 1 << 24)));
+  }
 
   List<Diagnostic> problems() {
     return problems;

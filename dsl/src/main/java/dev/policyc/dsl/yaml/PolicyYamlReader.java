@@ -46,11 +46,13 @@ public final class PolicyYamlReader {
       Set.of("policy", "description", "host", "objects", "filter", "nat", "mangle", "raw");
 
   private final String file;
-  private final NodeReader nodes = new NodeReader();
-  private final ChainSpecReader chainReader = new ChainSpecReader(nodes);
+  private final NodeReader nodes;
+  private final ChainSpecReader chainReader;
 
-  private PolicyYamlReader(String file) {
+  private PolicyYamlReader(String file, int chars) {
     this.file = file;
+    this.nodes = new NodeReader(chars);
+    this.chainReader = new ChainSpecReader(nodes);
   }
 
   /** Reads a policy file. */
@@ -94,12 +96,12 @@ public final class PolicyYamlReader {
     YamlNode root = PlainYamlReader.read(file, text);
     return root == null
         ? read(file, new StringReader(text))
-        : new PolicyYamlReader(file).finish(root);
+        : new PolicyYamlReader(file, text.length()).finish(root);
   }
 
   /** Reads a policy from a reader; {@code file} names it in positions. */
   public static Policy read(String file, Reader in) throws PolicyParseException {
-    PolicyYamlReader r = new PolicyYamlReader(file);
+    PolicyYamlReader r = new PolicyYamlReader(file, 0);
     return r.finish(new YamlTreeReader(file, r.nodes.problems()).read(in));
   }
 
