@@ -94,9 +94,15 @@ final class AddressLowering {
     if (a == null) {
       return none;
     }
+    List<IpRange> mine = new ArrayList<>();
+    for (IpRange r : a.ranges()) {
+      if (r.family() == f) {
+        mine.add(r);
+      }
+    }
     // sorted, disjoint, non-adjacent ranges covering exactly the union of the family's ranges
-    List<IpRange> union = IntervalSet.of(f, a.ranges().stream().filter(r -> r.family() == f)
-        .toList()).ipRanges(f);
+    // (one range, the common case, is its own)
+    List<IpRange> union = mine.size() == 1 ? mine : IntervalSet.of(f, mine).ipRanges(f);
     if (a.negated()) {
       if (union.isEmpty()) {
         return none; // not in an empty set: every address of this family

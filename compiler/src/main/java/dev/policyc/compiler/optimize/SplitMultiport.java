@@ -35,6 +35,9 @@ final class SplitMultiport implements Pass {
 
   @Override
   public IrPolicy run(IrPolicy in, PassContext ctx) {
+    if (!tooLong(in.ipv4()) && !tooLong(in.ipv6())) {
+      return in; // the common case: nothing to split, and nothing to rebuild
+    }
     return new IrPolicy(in.name(), in.host(), in.sets(), ruleset(in.ipv4(), ctx),
         ruleset(in.ipv6(), ctx));
   }
@@ -58,6 +61,23 @@ final class SplitMultiport implements Pass {
       tables.add(t.withChains(chains));
     }
     return new Ruleset(rs.family(), tables);
+  }
+
+  /** True when some rule has a port match that {@link #split} cuts. */
+  private static boolean tooLong(Ruleset rs) {
+    for (RuleTable t : rs.tables()) {
+      for (Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          for (Match m : r.matches()) {
+            if (m instanceof Match.Ports p && !p.negated()
+                && p.slots() > Netfilter.MULTIPORT_SLOTS) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** The rule cut into pieces whose port matches fit, or the rule alone. */
