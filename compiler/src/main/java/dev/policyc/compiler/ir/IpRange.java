@@ -81,16 +81,26 @@ public record IpRange(IpAddr first, IpAddr last) implements Comparable<IpRange> 
 
   /** The prefix length when this range is exactly one CIDR prefix, else -1. */
   public int prefixLength() {
-    int bits = IpAddr.bits(family());
-    for (int host = 0; host <= bits; host++) {
-      if (first.maskHost(host).equals(first) && first.fillHost(host).equals(last)) {
-        return bits - host;
+    // A prefix with h host bits: first and last differ in exactly the low h bits (their xor is
+    // 2^h - 1), which are all 0 in first (and so all 1 in last, as first <= last).
+    long xh = first.hi() ^ last.hi();
+    long xl = first.lo() ^ last.lo();
+    int host;
+    if (xh == 0) {
+      if ((xl & (xl + 1)) != 0) {
+        return -1;
       }
-      if (!first.maskHost(host).equals(first)) {
-        break;
+      host = 64 - Long.numberOfLeadingZeros(xl);
+    } else {
+      if (xl != -1L || (xh & (xh + 1)) != 0) {
+        return -1;
       }
+      host = 128 - Long.numberOfLeadingZeros(xh);
     }
-    return -1;
+    if ((first.lo() & xl) != 0 || (first.hi() & xh) != 0) {
+      return -1;
+    }
+    return IpAddr.bits(family()) - host;
   }
 
   public boolean isPrefix() {
