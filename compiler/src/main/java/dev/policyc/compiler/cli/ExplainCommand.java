@@ -45,7 +45,12 @@ final class ExplainCommand implements Command {
             .get())
         .addOption(Option.builder().longOpt("packets").hasArg().argName("FILE")
             .desc("a file of packets, one per line; prints one decision per line").get())
-        .addOption(Format.option());
+        .addOption(Format.option(formats()));
+  }
+
+  @Override
+  public List<Format> formats() {
+    return List.of(Format.TEXT, Format.JSON);
   }
 
   /** A packet as written, and where: line 0 for {@code --packet}. */
