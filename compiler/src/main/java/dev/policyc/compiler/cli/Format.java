@@ -5,12 +5,15 @@ import java.util.stream.Collectors;
 import org.apache.commons.cli.Option;
 
 /**
- * How a command prints its results: {@code --format text} (the default) or {@code json}. Each
- * command lists the ones it takes in {@link Command#formats()}.
+ * How a command prints its results: {@code --format text} (the default), {@code json}, or for
+ * {@code explain} also {@code classbench-trace}. Each command lists the ones it takes in {@link
+ * Command#formats()}.
  */
 enum Format {
   TEXT("text"),
-  JSON("json");
+  JSON("json"),
+  /** One line per packet of a ClassBench trace: the label of the first rule that matched. */
+  CLASSBENCH_TRACE("classbench-trace");
 
   static final String OPTION = "format";
 
@@ -32,7 +35,7 @@ enum Format {
         .desc("output format (default text)").get();
   }
 
-  /** The words of {@code formats} for a message: {@code text or json}. */
+  /** The words of {@code formats} for a message: {@code text, json or classbench-trace}. */
   static String words(List<Format> formats) {
     List<String> w = formats.stream().map(Format::word).toList();
     return w.size() == 1 ? w.get(0)
