@@ -29,7 +29,12 @@ final class CheckCommand implements Command {
 
   @Override
   public Options options() {
-    return new Options().addOption(Format.option());
+    return new Options().addOption(Format.option(formats()));
+  }
+
+  @Override
+  public List<Format> formats() {
+    return List.of(Format.TEXT, Format.JSON);
   }
 
   @Override

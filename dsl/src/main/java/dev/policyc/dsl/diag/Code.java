@@ -6,7 +6,8 @@ package dev.policyc.dsl.diag;
  * severity comes from its code. Codes never change meaning once published; a retired code stays
  * here, marked, and is never reused. PC0xxx are found by the YAML reader, PC1xxx are names and
  * references, PC2xxx values, PC3xxx placement (tables, chains, hooks), PC4xxx address families,
- * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks).
+ * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks), PC8xxx
+ * inputs in other formats ({@code policyc import}, traces).
  */
 public enum Code {
   PC0001(Severity.ERROR, "YAML syntax error"),
@@ -77,7 +78,17 @@ public enum Code {
   PC6006(Severity.ERROR, "TCPMSS without a SYN match"),
 
   PC7001(Severity.WARNING, "chain never used"),
-  PC7003(Severity.WARNING, "interface match with no interface on some paths");
+  PC7003(Severity.WARNING, "interface match with no interface on some paths"),
+
+  // ClassBench filter sets (policyc import --format classbench) and traces (policyc explain
+  // --format classbench-trace); the position is the line and column of the offending field.
+  PC8001(Severity.ERROR, "malformed ClassBench filter"),
+  PC8002(Severity.ERROR, "invalid ClassBench address"),
+  PC8003(Severity.ERROR, "invalid ClassBench port range"),
+  PC8004(Severity.ERROR, "invalid ClassBench protocol"),
+  /** Ports restricted on a protocol without ports: netfilter can match no packet with it. */
+  PC8005(Severity.WARNING, "ClassBench filter that matches no packet"),
+  PC8006(Severity.ERROR, "malformed ClassBench trace packet");
 
   private final Severity severity;
   private final String title;
