@@ -41,7 +41,13 @@ final class YamlTreeReader {
       YAMLFactory.builder()
           // SnakeYAML's own cap is 3 Mi code points by default; a code point is at most one
           // character, so at this cap a document within MAX_DOCUMENT_CHARS is never refused.
-          .loadSettings(LoadSettings.builder().setCodePointLimit(MAX_DOCUMENT_CHARS).build())
+          // Duplicate keys stay allowed there: given settings that refuse them, Jackson turns on
+          // its own strict detection, which would stop at the first with a message of its own
+          // instead of the tree reporting each (PC0005) and going on.
+          .loadSettings(LoadSettings.builder()
+              .setCodePointLimit(MAX_DOCUMENT_CHARS)
+              .setAllowDuplicateKeys(true)
+              .build())
           .streamReadConstraints(
               StreamReadConstraints.builder()
                   .maxDocumentLength(MAX_DOCUMENT_CHARS)

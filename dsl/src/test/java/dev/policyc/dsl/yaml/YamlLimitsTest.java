@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import java.io.StringReader;
 import org.junit.jupiter.api.Test;
 
 /** The reader's size limits: the documented 64 Mi characters a document, 1 Mi a string. */
@@ -22,8 +23,10 @@ class YamlLimitsTest {
           .append("/32, proto: tcp, dport: \"22\" }, action: accept, comment: \"")
           .append(rules).append("\" }\n");
     }
-    Policy p = PolicyYamlReader.read("big.yaml", b.toString());
+    // through SnakeYAML (a reader), and through the fast reader of plain YAML (a string)
+    Policy p = PolicyYamlReader.read("big.yaml", new StringReader(b.toString()));
     assertEquals(rules, p.chains().get(0).rules().size());
+    assertEquals(p, PolicyYamlReader.read("big.yaml", b.toString()));
   }
 
   @Test
