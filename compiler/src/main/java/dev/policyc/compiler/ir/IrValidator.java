@@ -85,7 +85,7 @@ public final class IrValidator {
     for (Chain c : t.chains()) {
       Set<Hook> hooks = g.hooksOf(c.name());
       for (int i = 0; i < c.rules().size(); i++) {
-        String at = where + " " + c.name() + " #" + (i + 1);
+        RuleAt at = new RuleAt(where, c.name(), i + 1);
         Rule r = c.rules().get(i);
         for (Match m : r.matches()) {
           match(p, f, c, at, m, emittable, out);
@@ -109,7 +109,7 @@ public final class IrValidator {
     }
   }
 
-  private static void match(IrPolicy p, Family f, Chain c, String at, Match m, boolean emittable,
+  private static void match(IrPolicy p, Family f, Chain c, RuleAt at, Match m, boolean emittable,
       List<String> out) {
     if (m instanceof Match.Addr a && a.range().family() != f) {
       out.add(at + ": address " + a.range() + " in the " + f + " rule set");
@@ -150,7 +150,7 @@ public final class IrValidator {
     }
   }
 
-  private static void target(RuleTable t, Chain c, Set<Hook> hooks, String at, Rule r, Family f,
+  private static void target(RuleTable t, Chain c, Set<Hook> hooks, RuleAt at, Rule r, Family f,
       List<String> out) {
     Target tg = r.target();
     Table table = t.table();
@@ -201,13 +201,24 @@ public final class IrValidator {
     }
   }
 
-  private static void text(String at, String what, String text, int maxBytes,
+  private static void text(RuleAt at, String what, String text, int maxBytes,
       List<String> out) {
     if (text.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
       out.add(at + ": " + what + " longer than " + maxBytes + " bytes");
     }
     if (text.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
       out.add(at + ": " + what + " holds a control character");
+    }
+  }
+
+  /**
+   * Which rule a problem is in, as text only when there is a problem: a 100K-rule policy is
+   * validated several times, and naming every rule up front was a good part of that.
+   */
+  private record RuleAt(String where, String chain, int number) {
+    @Override
+    public String toString() {
+      return where + " " + chain + " #" + number;
     }
   }
 }
