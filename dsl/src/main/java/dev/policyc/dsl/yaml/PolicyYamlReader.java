@@ -66,6 +66,9 @@ public final class PolicyYamlReader {
    */
   private static String utf8(Path path) throws IOException, PolicyParseException {
     byte[] bytes = Files.readAllBytes(path);
+    if (ascii(bytes)) {
+      return new String(bytes, StandardCharsets.US_ASCII); // the common case, decoded at once
+    }
     CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
@@ -88,6 +91,15 @@ public final class PolicyYamlReader {
           new SourcePos(path.toString(), line, out.position() - lineStart + 1))));
     }
     return out.flip().toString();
+  }
+
+  private static boolean ascii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Reads a policy from text; {@code file} names it in positions. */
