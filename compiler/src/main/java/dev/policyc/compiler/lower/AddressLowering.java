@@ -8,9 +8,9 @@ import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Negatable;
-import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.path.ListPath;
+import dev.policyc.dsl.path.SourcePath;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,11 +19,19 @@ import java.util.List;
  * both families, then, per family, the disjoint pieces of their union, one address match each.
  */
 final class AddressLowering {
-  /** An address constraint resolved to ranges of both families. */
-  record AddrSpec(boolean negated, List<IpRange> ranges, SourcePos pos) {
+  /** An address constraint resolved to ranges of both families, written at {@code path}. */
+  record AddrSpec(boolean negated, List<IpRange> ranges, SourcePath path) {
     /** The families a positive list has addresses in; every family for a negated one. */
     boolean allows(Family f) {
-      return negated || ranges.stream().anyMatch(r -> r.family() == f);
+      if (negated) {
+        return true;
+      }
+      for (IpRange r : ranges) {
+        if (r.family() == f) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -48,7 +56,8 @@ final class AddressLowering {
     String emptyGroup = null;
     for (int i = 0; i < n.value().size(); i++) {
       String ref = n.value().get(i);
-      SourcePos pos = ctx.at(path.item(i));
+      // positions are looked up only for a problem: most rules have none
+      SourcePath item = path.item(i);
       if (networks.has(ref)) {
         List<IpRange> g = networks.get(ref);
         if (networks.isBroken(ref)) {
@@ -58,18 +67,19 @@ final class AddressLowering {
         }
         if (explicit != null && g.stream().noneMatch(r -> r.family() == explicit)
             && !g.isEmpty()) {
-          ctx.report(Code.PC4001, pos, "network group '" + ref + "' has no "
+          ctx.report(Code.PC4001, ctx.at(item), "network group '" + ref + "' has no "
               + familyWord(explicit) + " address, and this rule is " + familyWord(explicit)
               + " only");
         }
         ranges.addAll(g);
       } else {
-        IpRange r = ctx.groups().address(ref, pos);
+        IpRange r = ctx.groups().address(ref, item);
         if (r == null) {
           continue;
         }
         if (fams.excludes(r.family())) {
-          ctx.report(Code.PC4001, pos, familyWord(r.family()) + " address " + ref + " in an "
+          ctx.report(Code.PC4001, ctx.at(item), familyWord(r.family()) + " address " + ref
+              + " in an "
               + familyWord(explicit) + " rule");
           continue;
         }
@@ -80,7 +90,7 @@ final class AddressLowering {
       ctx.report(Code.PC2014, path, "network group '" + emptyGroup + "' is empty, so"
           + " the rule matches no packet");
     }
-    return new AddrSpec(n.negated(), ranges, ctx.at(path));
+    return new AddrSpec(n.negated(), ranges, path);
   }
 
   /**
@@ -108,7 +118,7 @@ final class AddressLowering {
         return none; // not in an empty set: every address of this family
       }
       if (union.size() > 1) {
-        ctx.report(Code.PC2010, a.pos(), "a negated address list must be one prefix or one"
+        ctx.report(Code.PC2010, ctx.at(a.path()), "a negated address list must be one prefix or one"
             + " range per family; " + union.size() + " separate ranges cannot be expressed in"
             + " one rule (declare an ipset and match {not: {name: SET, dir: "
             + side.word() + "}})");

@@ -13,6 +13,7 @@ import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.path.ListPath;
 import dev.policyc.dsl.path.PolicyPath;
+import dev.policyc.dsl.path.SourcePath;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -176,18 +177,29 @@ final class Groups {
    * is no address is taken for an unknown network group).
    */
   IpRange address(String text, SourcePos pos) {
+    return address(text, pos, null);
+  }
+
+  /** {@link #address(String, SourcePos)}, looking up where {@code path} is only for a problem. */
+  IpRange address(String text, SourcePath path) {
+    return address(text, null, path);
+  }
+
+  private IpRange address(String text, SourcePos pos, SourcePath path) {
     if (text.indexOf('%') >= 0 && looksLikeAddress(text)) {
-      rep.report(Code.PC2001, pos, "invalid address: '" + text + "' has a zone index (%…);"
-          + " iptables matches addresses without zones");
+      rep.report(Code.PC2001, pos != null ? pos : src.at(path), "invalid address: '" + text
+          + "' has a zone index (%…); iptables matches addresses without zones");
       return null;
     }
     try {
       return IpRange.parse(text);
     } catch (IllegalArgumentException e) {
       if (looksLikeAddress(text)) {
-        rep.report(Code.PC2001, pos, "invalid address: " + e.getMessage());
+        rep.report(Code.PC2001, pos != null ? pos : src.at(path),
+            "invalid address: " + e.getMessage());
       } else {
-        rep.report(Code.PC1001, pos, "unknown network group '" + text + "'");
+        rep.report(Code.PC1001, pos != null ? pos : src.at(path),
+            "unknown network group '" + text + "'");
       }
       return null;
     }
