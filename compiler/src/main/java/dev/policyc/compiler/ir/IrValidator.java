@@ -33,6 +33,38 @@ public final class IrValidator {
     }
   }
 
+  /**
+   * Of an IR that {@code problems(p, false)} finds valid, the problems that {@code problems(p,
+   * true)} adds, in the same order: what keeps it from being emitted. The pass manager checks
+   * the IR it hands to the emitters with this, the rest having been checked after the pass that
+   * made it (or before the passes).
+   */
+  public static List<String> emittableProblems(IrPolicy p) {
+    List<String> out = new ArrayList<>();
+    for (Family f : Family.values()) {
+      for (RuleTable t : p.ruleset(f).tables()) {
+        String where = f + " " + t.table().iptablesName();
+        for (Chain c : t.chains()) {
+          for (int i = 0; i < c.rules().size(); i++) {
+            Rule r = c.rules().get(i);
+            RuleAt at = new RuleAt(where, c.name(), i + 1);
+            for (Match m : r.matches()) {
+              if (m instanceof Match.Icmp ic) {
+                icmpCodes(at, ic, out);
+              } else if (m instanceof Match.Ports ports) {
+                slots(at, ports, out);
+              }
+            }
+            if (r.comment() != null) {
+              text(at, "comment", r.comment(), Netfilter.MAX_COMMENT_BYTES, out);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Every problem, in a stable order; empty for a valid policy. */
   public static List<String> problems(IrPolicy p, boolean emittable) {
     List<String> out = new ArrayList<>();
@@ -117,10 +149,8 @@ public final class IrValidator {
       if (ic.family() != f) {
         out.add(at + ": " + ic.family() + " ICMP match in the " + f + " rule set");
       }
-      boolean oneOrAll = ic.codeLo() == ic.codeHi() || (ic.codeLo() == 0 && ic.codeHi() == 255);
-      if (emittable && !oneOrAll) {
-        out.add(at + ": ICMP codes " + ic.codeLo() + "-" + ic.codeHi()
-            + " (iptables matches one code or all)");
+      if (emittable) {
+        icmpCodes(at, ic, out);
       }
     } else if (m instanceof Match.InSet s) {
       IpSet set = p.set(s.name()).orElse(null);
@@ -143,8 +173,21 @@ public final class IrValidator {
         out.add(at + ": " + (i.out() ? "-o" : "-i") + " in " + c.name()
             + ", where packets have no such interface");
       }
-    } else if (m instanceof Match.Ports ports && emittable
-        && ports.slots() > Netfilter.MULTIPORT_SLOTS) {
+    } else if (m instanceof Match.Ports ports && emittable) {
+      slots(at, ports, out);
+    }
+  }
+
+  private static void icmpCodes(RuleAt at, Match.Icmp ic, List<String> out) {
+    boolean oneOrAll = ic.codeLo() == ic.codeHi() || (ic.codeLo() == 0 && ic.codeHi() == 255);
+    if (!oneOrAll) {
+      out.add(at + ": ICMP codes " + ic.codeLo() + "-" + ic.codeHi()
+          + " (iptables matches one code or all)");
+    }
+  }
+
+  private static void slots(RuleAt at, Match.Ports ports, List<String> out) {
+    if (ports.slots() > Netfilter.MULTIPORT_SLOTS) {
       out.add(at + ": " + ports.slots() + " port slots (a multiport match holds "
           + Netfilter.MULTIPORT_SLOTS + ")");
     }

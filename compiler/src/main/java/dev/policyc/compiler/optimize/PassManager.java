@@ -77,7 +77,13 @@ public final class PassManager {
       cur = next;
     }
     if (legal) {
-      IrValidator.validate(cur, true);
+      // cur passed the full validation already (before the passes or after its pass); what is
+      // left is what the emitters need of it
+      List<String> problems = IrValidator.emittableProblems(cur);
+      if (!problems.isEmpty()) {
+        throw new IllegalStateException("invalid IR for policy " + cur.name() + ":\n  "
+            + String.join("\n  ", problems));
+      }
     }
     return new Result(cur, stats);
   }

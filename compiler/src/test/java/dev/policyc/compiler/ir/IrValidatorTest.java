@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.ExamplePolicies;
 import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.testing.RandomPolicies;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.Verdict;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The validator refuses what the kernel would refuse, and accepts every compiled example. */
@@ -26,8 +29,37 @@ class IrValidatorTest {
     }
   }
 
+  @Test
+  void emittableProblemsAreWhatTheFullValidationAddsToAValidIr() {
+    List<PortRange> many = new ArrayList<>();
+    for (int port = 1; port <= 20; port++) {
+      many.add(PortRange.of(port));
+    }
+    IrPolicy p = filter(Family.IPV4, List.of(
+        new Rule(List.of(new Match.Proto(6, false), new Match.Ports(Side.DST, many, false)),
+            new Target.Accept(), "x".repeat(300), null),
+        new Rule(List.of(new Match.Proto(1, false), new Match.Icmp(Family.IPV4, 3, 1, 4, false)),
+            new Target.Accept())), List.of());
+    assertEquals(List.of(), IrValidator.problems(p, false));
+    assertEquals(3, IrValidator.problems(p, true).size(), IrValidator.problems(p, true)
+        .toString());
+    assertEquals(IrValidator.problems(p, true), IrValidator.emittableProblems(p));
+    Random rnd = new Random(20261205L);
+    for (int t = 0; t < 300; t++) {
+      IrPolicy r = new RandomPolicies(rnd)
+          .policy(RandomPolicies.Options.ALL);
+      if (IrValidator.problems(r, false).isEmpty()) {
+        assertEquals(IrValidator.problems(r, true), IrValidator.emittableProblems(r));
+      }
+    }
+    for (Policy example : ExamplePolicies.all().values()) {
+      IrPolicy lowered = PolicyCompiler.compile(example).lowered();
+      assertEquals(IrValidator.problems(lowered, true), IrValidator.emittableProblems(lowered));
+    }
+  }
+
   private static IrPolicy filter(Family f, List<Rule> input, List<Chain> user) {
-    List<Chain> chains = new java.util.ArrayList<>(List.of(
+    List<Chain> chains = new ArrayList<>(List.of(
         new Chain("INPUT", Verdict.ACCEPT, input),
         new Chain("FORWARD", Verdict.ACCEPT, List.of()),
         new Chain("OUTPUT", Verdict.ACCEPT, List.of())));
@@ -79,7 +111,7 @@ class IrValidatorTest {
 
   @Test
   void emittableRulesFitOneMultiportMatch() {
-    List<PortRange> many = new java.util.ArrayList<>();
+    List<PortRange> many = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       many.add(PortRange.of(100 + 2 * i));
     }
