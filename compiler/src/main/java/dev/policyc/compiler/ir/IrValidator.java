@@ -249,8 +249,12 @@ public final class IrValidator {
     if (text.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
       out.add(at + ": " + what + " longer than " + maxBytes + " bytes");
     }
-    if (text.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-      out.add(at + ": " + what + " holds a control character");
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch < 0x20 || ch == 0x7f) {
+        out.add(at + ": " + what + " holds a control character");
+        break;
+      }
     }
   }
 

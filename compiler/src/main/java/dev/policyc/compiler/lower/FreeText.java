@@ -2,6 +2,7 @@ package dev.policyc.compiler.lower;
 
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.path.SourcePath;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,6 +19,20 @@ final class FreeText {
    * breaks the saved rule.
    */
   static void check(LowerContext ctx, String text, SourcePos pos, String what, int max) {
+    check(ctx, text, pos, null, what, max);
+  }
+
+  /** The same check, looking up where {@code path} was written only for a problem. */
+  static void check(LowerContext ctx, String text, SourcePath path, String what, int max) {
+    check(ctx, text, null, path, what, max);
+  }
+
+  private static void check(LowerContext ctx, String text, SourcePos given, SourcePath path,
+      String what, int max) {
+    if (text.length() <= max && plain(text)) {
+      return; // the common case: printable ASCII (a byte a character) within the limit
+    }
+    SourcePos pos = given != null ? given : ctx.at(path);
     int len = text.getBytes(StandardCharsets.UTF_8).length;
     if (len > max) {
       ctx.report(what.equals("comment") ? Code.PC5002 : Code.PC5001, pos, what + " is " + len
@@ -36,5 +51,15 @@ final class FreeText {
         return;
       }
     }
+  }
+
+  private static boolean plain(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -61,8 +61,7 @@ final class RuleLowering {
     Map<Family, Target> target = targets.target(
         t, chain, index, r.action(), ap, parts.alts(), parts.flags(), fams);
     if (r.comment() != null) {
-      FreeText.check(ctx, r.comment(), ctx.at(path.comment()), "comment",
-          Netfilter.MAX_COMMENT_BYTES);
+      FreeText.check(ctx, r.comment(), path.comment(), "comment", Netfilter.MAX_COMMENT_BYTES);
     }
     MatchSpec m = r.match();
     chainChecks.place(t, chain.name(), r.action(), ctx.at(ap),
