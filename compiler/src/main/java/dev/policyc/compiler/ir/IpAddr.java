@@ -23,6 +23,14 @@ public record IpAddr(Family family, long hi, long lo) implements Comparable<IpAd
     return new IpAddr(Family.IPV6, hi, lo);
   }
 
+  // equals by hand, meaning what the record's means: the generated one runs through method
+  // handles, slow before the JIT compiles it, and lowering and the emitters compare addresses
+  // often. hashCode stays the record's.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpAddr a && a.family == family && a.hi == hi && a.lo == lo;
+  }
+
   public static int bits(Family f) {
     return f == Family.IPV4 ? 32 : 128;
   }

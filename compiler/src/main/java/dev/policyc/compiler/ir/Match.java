@@ -64,7 +64,11 @@ public sealed interface Match
 
     /** Multiport slots used: one per port, two per range. */
     public int slots() {
-      return ranges.stream().mapToInt(r -> r.isSingle() ? 1 : 2).sum();
+      int slots = 0;
+      for (PortRange r : ranges) {
+        slots += r.isSingle() ? 1 : 2;
+      }
+      return slots;
     }
   }
 

@@ -22,6 +22,14 @@ public record PortRange(int lo, int hi) implements Comparable<PortRange> {
     return lo == hi;
   }
 
+  // equals by hand, meaning what the record's means: the generated one runs through method
+  // handles, slow before the JIT compiles it, and lowering asks it of every port list. hashCode
+  // stays the record's.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PortRange p && p.lo == lo && p.hi == hi;
+  }
+
   @Override
   public int compareTo(PortRange o) {
     return lo != o.lo ? Integer.compare(lo, o.lo) : Integer.compare(hi, o.hi);

@@ -297,7 +297,12 @@ final class NodeReader {
    * 'ı' (dotless i) or 'ſ' (long s) into a keyword's letters.
    */
   static String ascii(String word) {
-    return word.chars().allMatch(c -> c < 128) ? word : "\u0000" + word;
+    for (int i = 0; i < word.length(); i++) {
+      if (word.charAt(i) >= 128) {
+        return "\u0000" + word;
+      }
+    }
+    return word;
   }
 
   private static String join(String path, String key) {
