@@ -20,10 +20,19 @@ public final class Checks {
    * structure on a partial one.
    */
   public static List<Diagnostic> run(Policy policy, IrPolicy ir, boolean complete) {
+    return run(policy, ir, complete, CheckSettings.defaults());
+  }
+
+  /**
+   * As {@link #run(Policy, IrPolicy, boolean)}, with other settings; without {@link
+   * CheckSettings#compareRules()}, the checks that compare rules do not run.
+   */
+  public static List<Diagnostic> run(Policy policy, IrPolicy ir, boolean complete,
+      CheckSettings settings) {
     Reporter rep = new Reporter();
-    CheckContext ctx = new CheckContext(policy, ir, complete, rep);
+    CheckContext ctx = new CheckContext(policy, ir, complete, settings, rep);
     for (Check c : all()) {
-      if (complete || c.runsOnPartialIr()) {
+      if ((complete || c.runsOnPartialIr()) && (settings.compareRules() || !c.comparesRules())) {
         c.run(ctx);
       }
     }

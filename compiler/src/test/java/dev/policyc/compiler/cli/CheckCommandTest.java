@@ -97,6 +97,44 @@ class CheckCommandTest {
     assertEquals(Cli.USAGE, run("check", "--form", "json", policy("host-firewall")).code());
   }
 
+  /** A policy whose only diagnostic is a warning: a user chain nothing jumps to (PC7001). */
+  private static final String WARNS = """
+      policy: warns
+      filter:
+        INPUT:
+          rules:
+            - { action: accept }
+        unused:
+          - { action: drop }
+      """;
+
+  @Test
+  void warningsLeaveTheStatusOk() throws IOException {
+    Cli.Captured c = run("check", write("w.yaml", WARNS).toString());
+    assertEquals(Cli.OK, c.code(), c.out());
+    assertTrue(c.out().contains(" PC7001: "), c.out());
+    assertEquals("1 policy OK, 1 warning", c.out().strip().lines().reduce((a, b) -> b).get());
+  }
+
+  @Test
+  void werrorMakesWarningsFail() throws IOException {
+    Path w = write("w.yaml", WARNS);
+    Cli.Captured c = run("check", "--werror", w.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.out());
+    assertTrue(c.out().contains(" PC7001: "), c.out());
+    assertEquals("1 warning, which --werror makes errors",
+        c.out().strip().lines().reduce((a, b) -> b).get());
+    Cli.Captured json = run("check", "--werror", "--format", "json", w.toString());
+    assertEquals(Cli.POLICY_ERRORS, json.code());
+    assertEquals(1, JSON.readTree(json.out()).get("warnings").asInt());
+  }
+
+  @Test
+  void werrorLeavesACleanPolicyOk() {
+    Cli.Captured c = run("check", "--werror", policy("host-firewall"));
+    assertEquals(Cli.OK, c.code(), c.out());
+  }
+
   @Test
   void aPolicyIsRequired() {
     assertEquals(Cli.USAGE, run("check").code());
