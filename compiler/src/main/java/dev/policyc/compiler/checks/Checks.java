@@ -12,7 +12,8 @@ public final class Checks {
 
   /** Every check, in order. */
   public static List<Check> all() {
-    return List.of(new UnusedChain(), new InterfaceOnSomePaths());
+    return List.of(new UnusedChain(), new InterfaceOnSomePaths(), new ShadowedRule(),
+        new RedundantRule(), new UnreachableChain(), new ConflictingOverlap());
   }
 
   /**

@@ -102,6 +102,7 @@ class CheckCommandTest {
       policy: warns
       filter:
         INPUT:
+          policy: DROP
           rules:
             - { action: accept }
         unused:
