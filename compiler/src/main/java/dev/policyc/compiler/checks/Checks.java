@@ -13,7 +13,8 @@ public final class Checks {
   /** Every check, in order. */
   public static List<Check> all() {
     return List.of(new UnusedChain(), new InterfaceOnSomePaths(), new ShadowedRule(),
-        new RedundantRule(), new UnreachableChain(), new ConflictingOverlap());
+        new RedundantRule(), new UnreachableChain(), new ConflictingOverlap(),
+        new LargeExpansion());
   }
 
   /**

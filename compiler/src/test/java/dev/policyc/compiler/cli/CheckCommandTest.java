@@ -137,6 +137,26 @@ class CheckCommandTest {
   }
 
   @Test
+  void theExpansionThresholdIsAnOption() throws IOException {
+    Path p = write("e.yaml", """
+        policy: e
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { src: [10.0.0.1, 10.0.0.3, 10.0.0.5] }, action: accept }
+        """);
+    assertEquals("1 policy OK", run("check", p.toString()).out().strip());
+    Cli.Captured c = run("check", "--max-expansion", "2", p.toString());
+    assertTrue(c.out().contains(" PC7007: this rule becomes 3 kernel rules"), c.out());
+    assertEquals(Cli.USAGE, run("check", "--max-expansion", "0", p.toString()).code());
+    Cli.Captured bad = run("check", "--max-expansion", "many", p.toString());
+    assertEquals(Cli.USAGE, bad.code());
+    assertTrue(bad.err().contains("--max-expansion takes a whole number, not 'many'"),
+        bad.err());
+  }
+
+  @Test
   void aPolicyIsRequired() {
     assertEquals(Cli.USAGE, run("check").code());
   }
