@@ -14,7 +14,7 @@ public final class Checks {
   public static List<Check> all() {
     return List.of(new UnusedChain(), new InterfaceOnSomePaths(), new ShadowedRule(),
         new RedundantRule(), new UnreachableChain(), new ConflictingOverlap(),
-        new LargeExpansion());
+        new LargeExpansion(), new LockoutRisk());
   }
 
   /**

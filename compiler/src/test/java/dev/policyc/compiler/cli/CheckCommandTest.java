@@ -157,6 +157,23 @@ class CheckCommandTest {
   }
 
   @Test
+  void theManagementPortIsAnOption() throws IOException {
+    Path p = write("m.yaml", """
+        policy: m
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { state: [established, related] }, action: accept }
+              - { match: { proto: tcp, dport: "22" }, action: accept }
+        """);
+    assertEquals("1 policy OK", run("check", p.toString()).out().strip());
+    Cli.Captured c = run("check", "--management-port", "2222", p.toString());
+    assertTrue(c.out().contains(" PC7008: lockout risk"), c.out());
+    assertEquals(Cli.USAGE, run("check", "--management-port", "70000", p.toString()).code());
+  }
+
+  @Test
   void aPolicyIsRequired() {
     assertEquals(Cli.USAGE, run("check").code());
   }

@@ -87,7 +87,8 @@ public enum Code {
   PC7004(Severity.WARNING, "redundant rule"),
   PC7005(Severity.WARNING, "chain jumped to only by rules never reached"),
   PC7006(Severity.WARNING, "overlapping rules with conflicting actions"),
-  PC7007(Severity.WARNING, "rule expands into many kernel rules");
+  PC7007(Severity.WARNING, "rule expands into many kernel rules"),
+  PC7008(Severity.WARNING, "lockout risk");
 
   private final Severity severity;
   private final String title;
