@@ -14,7 +14,8 @@ public final class Checks {
   public static List<Check> all() {
     return List.of(new UnusedChain(), new InterfaceOnSomePaths(), new ShadowedRule(),
         new RedundantRule(), new UnreachableChain(), new ConflictingOverlap(),
-        new LargeExpansion(), new LockoutRisk());
+        new LargeExpansion(), new LockoutRisk(), new OneFamilyOnly(),
+        new Nat66OfGlobalAddresses());
   }
 
   /**

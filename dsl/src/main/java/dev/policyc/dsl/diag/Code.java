@@ -88,7 +88,9 @@ public enum Code {
   PC7005(Severity.WARNING, "chain jumped to only by rules never reached"),
   PC7006(Severity.WARNING, "overlapping rules with conflicting actions"),
   PC7007(Severity.WARNING, "rule expands into many kernel rules"),
-  PC7008(Severity.WARNING, "lockout risk");
+  PC7008(Severity.WARNING, "lockout risk"),
+  PC7009(Severity.WARNING, "rule silently in one address family"),
+  PC7010(Severity.WARNING, "NAT66 of global IPv6 addresses");
 
   private final Severity severity;
   private final String title;
