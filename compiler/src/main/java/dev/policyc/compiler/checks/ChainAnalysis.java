@@ -65,6 +65,9 @@ final class ChainAnalysis {
     /** Earlier rules whose decision differs on part of what the rule matches, by index. */
     final List<Integer> conflicts = new ArrayList<>();
 
+    /** For each of {@link #conflicts}, the packets both rules match. */
+    final List<Cube> overlaps = new ArrayList<>();
+
     /** Earlier rules that may conflict, found while looking for covers; latest first. */
     private List<Integer> mayConflict = List.of();
   }
@@ -358,9 +361,15 @@ final class ChainAnalysis {
         if (!b.spend(CUBE_TEST * (3L + er.reaching.size()))) {
           return;
         }
-        if (!e.cube().contains(r.cube()) && !r.cube().contains(e.cube())
-            && looksOrdered(e.cube(), r.cube()) && overlapReaches(er.reaching, r.cube())) {
+        if (e.cube().contains(r.cube()) || r.cube().contains(e.cube())
+            || !looksOrdered(e.cube(), r.cube())) {
+          continue;
+        }
+        Cube in = overlapReaching(er.reaching, r.cube());
+        if (in != null) {
           res.conflicts.add(0, i);
+          // for the message: what both rules match (of what the chain lets in)
+          res.overlaps.add(0, e.cube().intersect(r.cube()).intersect(in));
         }
       }
     } finally {
@@ -385,22 +394,27 @@ final class ChainAnalysis {
     return false;
   }
 
-  private boolean overlapReaches(List<Cube> reaching, Cube c) {
+  /**
+   * Whether some packets of the cube reach the earlier rule (are in one of its reaching pieces)
+   * and, in a user chain, some jump into the chain lets them in: the cube that lets them in
+   * (every packet for a built-in chain), or null when there are none.
+   */
+  private Cube overlapReaching(List<Cube> reaching, Cube c) {
     for (Cube p : reaching) {
       if (!p.intersects(c)) {
         continue;
       }
       if (entry == null) {
-        return true;
+        return Cube.all(c.family());
       }
       Cube both = p.intersect(c);
       for (Cube in : entry) {
         if (in.intersects(both)) {
-          return true;
+          return in;
         }
       }
     }
-    return false;
+    return null;
   }
 
   /** What a terminal target decides, for conflicts: null for RETURN and GOTO. */

@@ -2,6 +2,7 @@ package dev.policyc.compiler.checks;
 
 import dev.policyc.compiler.checks.ChainAnalysis.Answer;
 import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.space.Cube;
 import dev.policyc.dsl.diag.Code;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,8 +47,12 @@ final class ConflictingOverlap implements Check {
       Map<String, Origin> earlier = new LinkedHashMap<>();
       Map<String, String> verbs = new LinkedHashMap<>();
       String verb = null;
+      Cube example = null;
       for (PacketAnalysis.Ref ref : refs) {
         ChainAnalysis.Result r = a.result(ref);
+        if (example == null && !r.overlaps.isEmpty()) {
+          example = r.overlaps.get(0);
+        }
         for (int i : r.conflicts) {
           RuleView v = a.chain(ref.chain()).rules().get(i);
           String key = v.rule().origin().path().map(p -> p.key()).orElse(v.rule().origin().what());
@@ -74,7 +79,8 @@ final class ConflictingOverlap implements Check {
       ctx.report(this, ctx.at(e.path()), PolicyRules.join(names) + (one ? " matches" : " match")
           + " some of the packets this rule " + verb + " and "
           + (one ? "decides them" : "decide them") + " first; neither rule contains the other,"
-          + " so their order decides those packets: check that it is the intended one");
+          + " so their order decides the packets both match (" + CubeText.describe(example)
+          + "): check that it is the intended one");
     }
   }
 
