@@ -1,6 +1,5 @@
 package dev.policyc.compiler.checks;
 
-import dev.policyc.compiler.checks.ChainAnalysis.Answer;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.dsl.diag.Code;
@@ -40,7 +39,8 @@ final class ConflictingOverlap implements Check {
     PacketAnalysis a = ctx.analysis();
     for (PolicyRules.Entry e : PolicyRules.of(ctx.policy())) {
       List<PacketAnalysis.Ref> refs = a.refs(e.key());
-      if (refs.isEmpty() || ShadowedRule.shadowedBy(a, refs) != null || redundant(a, refs)) {
+      if (refs.isEmpty() || ShadowedRule.shadowedBy(a, refs) != null
+          || RedundantRule.redundant(a, refs)) {
         continue;
       }
       // the earlier policy rules, each with what it does, in policy order
@@ -55,8 +55,9 @@ final class ConflictingOverlap implements Check {
         }
         for (int i : r.conflicts) {
           RuleView v = a.chain(ref.chain()).rules().get(i);
-          String key = v.rule().origin().path().map(p -> p.key()).orElse(v.rule().origin().what());
-          earlier.putIfAbsent(key, v.rule().origin());
+          Origin o = v.rule().origin();
+          String key = o.path().map(p -> p.key()).orElse(o.what());
+          earlier.putIfAbsent(key, o);
           verbs.putIfAbsent(key, PolicyRules.verb(v.rule().target()));
           verb = PolicyRules.verb(a.view(ref).rule().target());
         }
@@ -82,17 +83,5 @@ final class ConflictingOverlap implements Check {
           + " so their order decides the packets both match (" + CubeText.describe(example)
           + "): check that it is the intended one");
     }
-  }
-
-  private static boolean redundant(PacketAnalysis a, List<PacketAnalysis.Ref> refs) {
-    boolean any = false;
-    for (PacketAnalysis.Ref ref : refs) {
-      ChainAnalysis.Result r = a.result(ref);
-      if (r.shadowed != Answer.YES && r.redundant != Answer.YES) {
-        return false;
-      }
-      any |= r.redundant == Answer.YES;
-    }
-    return any;
   }
 }

@@ -81,7 +81,7 @@ final class LargeExpansion implements Check {
         .append(" kernel rules");
     if (rules.size() > 1) {
       List<String> per = new ArrayList<>();
-      rules.forEach((f, rs) -> per.add(number(rs.size()) + " " + (f == Family.IPV4 ? "IPv4" : "IPv6")));
+      rules.forEach((f, rs) -> per.add(number(rs.size()) + " " + PolicyRules.family(f)));
       sb.append(" (").append(PolicyRules.join(per)).append(')');
     }
     sb.append(", more than ").append(number(max)).append("; ");

@@ -87,7 +87,7 @@ final class LockoutRisk implements Check {
     // the families that fail at each stage, stages in order
     Map<Stage, List<String>> byStage = new EnumMap<>(Stage.class);
     stages.forEach((f, s) -> byStage.computeIfAbsent(s, k -> new ArrayList<>())
-        .add(f == Family.IPV4 ? "IPv4" : "IPv6"));
+        .add(PolicyRules.family(f)));
     List<String> why = new ArrayList<>();
     List<String> fixes = new ArrayList<>();
     byStage.forEach((s, fams) -> {

@@ -76,13 +76,15 @@ final class OneFamilyOnly implements Check {
   private void reason(CheckContext ctx, PolicyRules.Entry e, Family only, Family other) {
     MatchSpec m = e.spec().match();
     MatchPath mp = e.path().match();
-    String lost = word(other) + " packets it would match go on to the next rules";
+    String one = PolicyRules.family(only);
+    String two = PolicyRules.family(other);
+    String lost = two + " packets it would match go on to the next rules";
     if (e.spec().action() instanceof Action.Reject rj && !rejectExists(rj.with(), other)) {
       report(ctx, ctx.source().atOrEnclosing(e.path().action().reject()), only,
           "reject type '" + (rj.with() == null ? "port-unreachable" : rj.with())
-              + "' has no " + word(other) + " form, so " + lost + "; use a type of both"
-              + " families (port-unreachable, admin-prohibited, tcp-reset…) or say"
-              + " family: " + only.yamlName());
+              + "' has no " + two + " form, so " + lost + "; use a type of both families"
+              + " (port-unreachable, admin-prohibited, tcp-reset…) or say family: "
+              + only.yamlName());
       return;
     }
     if (m.sets() != null) {
@@ -92,9 +94,9 @@ final class OneFamilyOnly implements Check {
         if (set != null && !set.type().equals("bitmap:port") && set.family() == only
             && ctx.source().has(PolicyPath.objects().sets(name))
             && !ctx.source().has(PolicyPath.objects().sets(name).family())) {
-          report(ctx, ctx.at(mp.set(i)), only, "ipset '" + name + "' is " + word(only)
+          report(ctx, ctx.at(mp.set(i)), only, "ipset '" + name + "' is " + one
               + " because its declaration names no family, so " + lost + "; declare its family"
-              + " (and an " + word(other) + " twin for the other one), or say family: "
+              + " (and an " + two + " twin for the other one), or say family: "
               + only.yamlName());
           return;
         }
@@ -117,7 +119,7 @@ final class OneFamilyOnly implements Check {
   }
 
   private void report(CheckContext ctx, SourcePos pos, Family only, String why) {
-    ctx.report(this, pos, "this rule exists only in " + word(only) + ": " + why);
+    ctx.report(this, pos, "this rule exists only in " + PolicyRules.family(only) + ": " + why);
   }
 
   /** Whether the policy language's reject type (null: the default) exists in a family. */
@@ -142,10 +144,6 @@ final class OneFamilyOnly implements Check {
       }
     }
     return null;
-  }
-
-  static String word(Family f) {
-    return f == Family.IPV4 ? "IPv4" : "IPv6";
   }
 
   /** Family inference from the policy as written, for the parts that show their family. */

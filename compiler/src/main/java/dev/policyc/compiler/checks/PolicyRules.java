@@ -3,6 +3,7 @@ package dev.policyc.compiler.checks;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.ChainSpec;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.RuleSpec;
 import dev.policyc.dsl.Table;
@@ -87,6 +88,11 @@ final class PolicyRules {
     }
     return String.join(", ", items.subList(0, items.size() - 1)) + " and "
         + items.get(items.size() - 1);
+  }
+
+  /** {@code IPv4} or {@code IPv6}. */
+  static String family(Family f) {
+    return f == Family.IPV4 ? "IPv4" : "IPv6";
   }
 
   /** What a target does, as a verb for messages: {@code accepts}, {@code DNATs}… */

@@ -38,25 +38,17 @@ final class RedundantRule implements Check {
       if (refs.isEmpty() || ShadowedRule.shadowedBy(a, refs) != null) {
         continue;
       }
+      if (!redundant(a, refs)) {
+        continue;
+      }
       List<Origin> takers = new ArrayList<>();
       boolean end = false;
-      boolean redundant = true;
       for (PacketAnalysis.Ref ref : refs) {
         ChainAnalysis.Result r = a.result(ref);
-        if (r.shadowed == Answer.YES) {
-          continue;
-        }
-        if (r.redundant != Answer.YES) {
-          redundant = false;
-          break;
-        }
         for (int i : r.takers) {
           takers.add(a.chain(ref.chain()).rules().get(i).rule().origin());
         }
         end |= r.endTakesOver;
-      }
-      if (!redundant) {
-        continue;
       }
       List<String> who = new ArrayList<>();
       if (!takers.isEmpty()) {
@@ -68,6 +60,22 @@ final class RedundantRule implements Check {
       ctx.report(this, ctx.at(e.path()), "this rule is redundant: without it, "
           + PolicyRules.join(who) + " would decide the same for every packet it takes");
     }
+  }
+
+  /**
+   * True when every IR rule of a policy rule is shadowed or redundant and one is redundant: the
+   * policy rule can go, and it is not simply shadowed.
+   */
+  static boolean redundant(PacketAnalysis a, List<PacketAnalysis.Ref> refs) {
+    boolean any = false;
+    for (PacketAnalysis.Ref ref : refs) {
+      ChainAnalysis.Result r = a.result(ref);
+      if (r.shadowed != Answer.YES && r.redundant != Answer.YES) {
+        return false;
+      }
+      any |= r.redundant == Answer.YES;
+    }
+    return any;
   }
 
   private static String endOf(CheckContext ctx, PolicyRules.Entry e) {
