@@ -152,8 +152,8 @@ final class ChainAnalysis {
 
   /**
    * Rule j is shadowed when the union of the earlier terminal rules that are valid evidence
-   * (exact cubes, of other policy rules, not reading a field a rule in between may change)
-   * holds its cube. The same pass records what of the cube is left: the packets that may reach
+   * (exact cubes, of other policy rules, not reading a field a rule in between may change in
+   * the packets that reach j) holds its cube. The same pass records what of the cube is left: the packets that may reach
    * it.
    */
   private void shadow(int j) {
@@ -161,7 +161,7 @@ final class ChainAnalysis {
     Result res = results[j];
     Budget b = budget();
     try {
-      int changed = 0; // the fields the rules between i and j may change
+      int changed = 0; // the fields the rules between i and j may change in j's packets
       List<Integer> candidates = new ArrayList<>();
       List<Integer> conflicting = new ArrayList<>();
       boolean mayConflict = r.isTerminal() && !r.opaque() && outcome(r) != null;
@@ -194,7 +194,18 @@ final class ChainAnalysis {
         } else if (meets && e.kind() != RuleView.Kind.NEUTRAL) {
           exact = false; // a jump, rewrite, opaque or unusable verdict takes some packets
         }
-        changed |= e.modifiesMask();
+        if (e.modifiesMask() != 0 && mayMeet(i, j)) {
+          // A rewrite reaches rule j's packets only if its cube meets j's on the fields no
+          // rule from it to j changes: those fields are the same at both rules. (The hulls'
+          // fields are never rewritten, so apart hulls rule a rewrite out too.)
+          int after = changed | e.modifiesMask();
+          if (!b.spend(CUBE_TEST)) {
+            return;
+          }
+          if (e.meetsIgnoring(r, after)) {
+            changed = after;
+          }
+        }
       }
       if (alone >= 0) {
         res.reaching = List.of();

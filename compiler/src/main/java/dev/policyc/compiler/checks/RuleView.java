@@ -9,8 +9,10 @@ import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.Opaque;
+import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Family;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -139,6 +141,29 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
   /** True when the rule's match reads one of the fields of a {@link #mask}. */
   boolean reads(int fields) {
     return (readMask & fields) != 0;
+  }
+
+  /**
+   * True when the cubes meet once the fields of a {@link #mask} are left out (any value of them
+   * would do).
+   */
+  boolean meetsIgnoring(RuleView o, int ignored) {
+    for (Map.Entry<Field, ValueSet> e : cube.constrained().entrySet()) {
+      if ((ignored & (1 << e.getKey().ordinal())) != 0) {
+        continue;
+      }
+      ValueSet w = o.cube.constrained().get(e.getKey());
+      if (w == null ? e.getValue().isEmpty() : !e.getValue().intersects(w)) {
+        return false;
+      }
+    }
+    for (Map.Entry<Field, ValueSet> e : o.cube.constrained().entrySet()) {
+      if ((ignored & (1 << e.getKey().ordinal())) == 0
+          && !cube.constrained().containsKey(e.getKey()) && e.getValue().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A set of fields as bits, by ordinal. */
