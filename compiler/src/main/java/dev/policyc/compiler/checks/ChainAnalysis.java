@@ -124,7 +124,10 @@ final class ChainAnalysis {
     return results[index];
   }
 
-  /** {@link RuleView#mayMeet} of rules a and b, on the side-by-side hulls. */
+  /**
+   * False when the cubes of rules a and b cannot meet, as their hulls are apart on some field;
+   * true when they may (the cubes then tell).
+   */
   private boolean mayMeet(int a, int b) {
     if (empty[a] || empty[b]) {
       return false;

@@ -120,10 +120,6 @@ final class PacketAnalysis {
     return out;
   }
 
-  IrPolicy ir() {
-    return ir;
-  }
-
   /** Every analysed chain, families in order, tables and chains in IR order. */
   Map<ChainKey, ChainAnalysis> chains() {
     return chains;

@@ -29,8 +29,9 @@ import java.util.Set;
  * @param group the policy rule it came from: rules of one policy rule share a group, and are
  *     kept or removed together
  * @param hull the smallest and largest value of the cube's addresses, protocol and ports (the
- *     upper 64 bits of IPv6 addresses), or null for an empty cube: {@link #mayMeet} compares
- *     these before the analyses compare cubes, as most pairs of rules of a long chain are apart
+ *     upper 64 bits of IPv6 addresses) as {lo, hi} pairs, or null for an empty cube: the
+ *     analyses compare these before they compare cubes, as most pairs of rules of a long chain
+ *     are apart
  * @param readMask the fields the cube constrains, as a {@link #mask}
  * @param modifiesMask {@code modifies} as a {@link #mask}
  */
@@ -78,23 +79,6 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
       h[2 * k + 1] = v.last()[word];
     }
     return h;
-  }
-
-  /**
-   * False when the two cubes cannot meet, as their hulls are apart on some field; true when
-   * they may (the cubes then tell).
-   */
-  boolean mayMeet(RuleView o) {
-    if (hull == null || o.hull == null) {
-      return false;
-    }
-    for (int k = 0; k < hull.length; k += 2) {
-      if (Long.compareUnsigned(hull[k + 1], o.hull[k]) < 0
-          || Long.compareUnsigned(o.hull[k + 1], hull[k]) < 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static Kind kind(Target t) {
