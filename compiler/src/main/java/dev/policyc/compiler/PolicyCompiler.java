@@ -1,5 +1,6 @@
 package dev.policyc.compiler;
 
+import dev.policyc.compiler.checks.CheckSettings;
 import dev.policyc.compiler.checks.Checks;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
@@ -66,9 +67,16 @@ public final class PolicyCompiler {
    * lowering found errors, on what did lower, so one run reports every problem.
    */
   public static CheckResult check(Policy policy) {
+    return check(policy, CheckOptions.defaults());
+  }
+
+  /** As {@link #check(Policy)}, with the checks' limits of {@code options}. */
+  public static CheckResult check(Policy policy, CheckOptions options) {
     Lowering.Result lowered = Lowering.lower(policy);
     List<Diagnostic> all = new ArrayList<>(lowered.diagnostics());
-    all.addAll(Checks.run(policy, lowered.ir(), lowered.complete()));
+    all.addAll(Checks.run(policy, lowered.ir(), lowered.complete(),
+        new CheckSettings(options.maxExpansion(), options.managementPort(),
+            options.compareRules())));
     return new CheckResult(lowered.ok() ? lowered.ir() : null, sorted(all));
   }
 
@@ -78,11 +86,12 @@ public final class PolicyCompiler {
   }
 
   /**
-   * Compiles a policy: lowering, the lint checks, the passes of the options' level (each
-   * validated), then the emitters. Nothing is emitted when there are errors.
+   * Compiles a policy: lowering, the lint checks that do not compare rules ({@link
+   * CheckOptions#forCompile()}), the passes of the options' level (each validated), then the
+   * emitters. Nothing is emitted when there are errors.
    */
   public static Compilation compile(Policy policy, CompileOptions options) {
-    CheckResult checked = check(policy);
+    CheckResult checked = check(policy, CheckOptions.forCompile());
     if (!checked.ok()) {
       return Compilation.failed(checked.diagnostics());
     }
