@@ -44,12 +44,25 @@ class DiagnosticCodesTest {
    * The codes no YAML text can produce, each with how the public API produces it (the text of
    * what it reports). A directory is no file to read; a chain declared twice is a duplicate key
    * in YAML (PC0005), so only a policy built in Java can hold one; an output that cannot be
-   * written is a fault of the output folder, not of the policy.
+   * written is a fault of the output folder, not of the policy. The PC8xxx codes are about
+   * ClassBench files, not policies (ImportCommandTest and ClassBenchReaderTest check their
+   * positions and messages).
    */
-  private static final Map<Code, Function<Path, String>> NOT_FROM_YAML = Map.of(
-      Code.PC0010, dir -> PolicyCompiler.read(dir).diagnostics().toString(),
-      Code.PC1008, dir -> PolicyCompiler.check(chainDeclaredTwice()).diagnostics().toString(),
-      Code.PC0011, DiagnosticCodesTest::compileUnderAFile);
+  private static final Map<Code, Function<Path, String>> NOT_FROM_YAML = Map.ofEntries(
+      Map.entry(Code.PC0010, dir -> PolicyCompiler.read(dir).diagnostics().toString()),
+      Map.entry(Code.PC1008,
+          dir -> PolicyCompiler.check(chainDeclaredTwice()).diagnostics().toString()),
+      Map.entry(Code.PC0011, DiagnosticCodesTest::compileUnderAFile),
+      Map.entry(Code.PC8001, dir -> importSet(dir, "1.2.3.4/32 5.6.7.8/32")),
+      Map.entry(Code.PC8002, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/99 0 : 65535"
+          + " 0 : 65535 0x06/0xFF")),
+      Map.entry(Code.PC8003, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
+          + " 443 : 80 0x06/0xFF")),
+      Map.entry(Code.PC8004, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
+          + " 0 : 65535 0x06/0x0F")),
+      Map.entry(Code.PC8005, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
+          + " 22 : 22 0x01/0xFF")),
+      Map.entry(Code.PC8006, DiagnosticCodesTest::explainABadTrace));
 
   @TempDir
   Path tmp;
@@ -127,6 +140,31 @@ class DiagnosticCodesTest {
       Path file = Files.writeString(dir.resolve("a-file"), "");
       Cli.Captured c = Cli.capture("compile", policy.toString(), "-o",
           file.resolve("out").toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      return c.err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code policyc import --format classbench} of a one-line filter set. */
+  private static String importSet(Path dir, String line) {
+    try {
+      Path set = Files.writeString(Files.createTempFile(dir, "set", ".txt"), line + "\n");
+      return Cli.capture("import", "--format", "classbench", set.toString(), "-o",
+          dir.resolve("imported.yaml").toString()).err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code policyc explain --format classbench-trace} with a trace line of four fields. */
+  private static String explainABadTrace(Path dir) {
+    try {
+      Path policy = Files.writeString(dir.resolve("p.yaml"), "policy: p\n");
+      Path trace = Files.writeString(dir.resolve("t.trace"), "1 2 3 4\n");
+      Cli.Captured c = Cli.capture("explain", policy.toString(), "--packets", trace.toString(),
+          "--format", "classbench-trace");
       assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
       return c.err();
     } catch (IOException e) {

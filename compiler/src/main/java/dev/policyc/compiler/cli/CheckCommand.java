@@ -35,7 +35,7 @@ final class CheckCommand implements Command {
 
   @Override
   public Options options() {
-    return new Options().addOption(Format.option())
+    return new Options().addOption(Format.option(formats()))
         .addOption(Option.builder().longOpt("werror")
             .desc("treat warnings as errors: exit status 1 when there is any").get())
         .addOption(Option.builder().longOpt("max-expansion").hasArg().argName("N")
@@ -44,6 +44,11 @@ final class CheckCommand implements Command {
         .addOption(Option.builder().longOpt("management-port").hasArg().argName("PORT")
             .desc("the TCP port the host is managed on, for the lockout check (default "
                 + CheckOptions.DEFAULT_MANAGEMENT_PORT + ")").get());
+  }
+
+  @Override
+  public List<Format> formats() {
+    return List.of(Format.TEXT, Format.JSON);
   }
 
   @Override

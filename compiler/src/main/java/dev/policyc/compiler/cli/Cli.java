@@ -21,7 +21,8 @@ public final class Cli {
   public static final int USAGE = 2;
 
   private static final List<Command> COMMANDS =
-      List.of(new CompileCommand(), new CheckCommand(), new ExplainCommand());
+      List.of(new CompileCommand(), new CheckCommand(), new ExplainCommand(),
+          new ImportCommand());
 
   private Cli() {}
 

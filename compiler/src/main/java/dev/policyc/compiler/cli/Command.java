@@ -1,5 +1,6 @@
 package dev.policyc.compiler.cli;
 
+import java.util.List;
 import org.apache.commons.cli.Options;
 
 /**
@@ -19,9 +20,18 @@ interface Command {
 
   /**
    * The command's own options. {@code --help} and {@code --version} are added by the preamble; a
-   * command that returns {@link Format#option()} among them gets its value checked there.
+   * command with {@link #formats()} includes {@link Format#option} among them, and the preamble
+   * checks its value.
    */
   Options options();
+
+  /**
+   * The output formats {@code --format} takes, the default first; none (the default) when the
+   * command prints one way only, or when its own {@code --format} means something else.
+   */
+  default List<Format> formats() {
+    return List.of();
+  }
 
   /** Runs the command once the preamble has accepted its command line; returns the status. */
   int run(Invocation inv);

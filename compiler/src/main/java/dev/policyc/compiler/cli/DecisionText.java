@@ -6,7 +6,9 @@ import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Target;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,6 +102,25 @@ public final class DecisionText {
     }
     sb.append(" [").append(String.join(" ", steps)).append(']');
     return sb.toString();
+  }
+
+  /**
+   * The label of the first rule that matched the packet: the rule's comment (each rule of a
+   * {@code policyc import}ed ClassBench set has its filter's number), or {@code TABLE/CHAIN#N}
+   * for a rule without one; {@code -} when no rule matched.
+   */
+  static String firstRuleLabel(IrPolicy ir, Packet p, Decision d) {
+    for (Step s : d.path()) {
+      if (!s.isPolicy()) {
+        Rule r = ir.ruleset(p.family()).table(s.table())
+            .flatMap(t -> t.chain(s.chain()))
+            .orElseThrow(() -> new AssertionError("a step in no chain: " + s))
+            .rules().get(s.rule() - 1);
+        return r.comment() != null ? r.comment()
+            : s.table().iptablesName() + "/" + s.chain() + "#" + s.rule();
+      }
+    }
+    return "-";
   }
 
   static Map<String, Object> json(Packet p, Decision d) {

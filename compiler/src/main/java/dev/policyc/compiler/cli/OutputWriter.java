@@ -26,7 +26,8 @@ import java.util.Optional;
  * Writes the files of compiled policies into an output folder, all or nothing: every file goes
  * to a temporary beside its destination first, and only when all are written are they renamed
  * into place. A failure removes the temporaries and the folders this run created, and becomes a
- * PC0011 diagnostic naming the path and the operating system's reason.
+ * PC0011 diagnostic naming the path and the operating system's reason. One file ({@code policyc
+ * import}'s policy) is written the same way.
  */
 final class OutputWriter {
   private static final List<String> KNOWN = List.of(PolicyCompiler.IPTABLES,
@@ -57,6 +58,37 @@ final class OutputWriter {
       return Optional.of(new Diagnostic(Code.PC0011, "cannot write output: " + IoReason.of(e),
           new SourcePos(w.current.toString(), 0, 0)));
     }
+  }
+
+  /**
+   * Writes {@code text} to {@code file} through a temporary beside it, creating its folder;
+   * returns the diagnostic of a failure, after which nothing new is left behind.
+   */
+  static Optional<Diagnostic> writeFile(Path file, String text) {
+    OutputWriter w = new OutputWriter();
+    try {
+      w.stageFile(file, text);
+      w.commit();
+      return Optional.empty();
+    } catch (IOException e) {
+      w.rollBack();
+      return Optional.of(new Diagnostic(Code.PC0011, "cannot write output: " + IoReason.of(e),
+          new SourcePos(w.current.toString(), 0, 0)));
+    }
+  }
+
+  private void stageFile(Path file, String text) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    current = file.getParent() != null ? file.getParent() : dir;
+    createDirectories(dir);
+    current = file;
+    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new FileSystemException(file.toString(), null, "is a directory");
+    }
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    moves.put(tmp, file);
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    readableByAll(tmp);
   }
 
   private void stage(Path outDir, List<Compilation> results, boolean several)

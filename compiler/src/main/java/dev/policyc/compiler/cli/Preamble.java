@@ -44,12 +44,12 @@ final class Preamble {
       return Cli.OK;
     }
     Format format = Format.TEXT;
-    if (opts.hasLongOption(Format.OPTION)) {
-      String word = cl.getOptionValue(Format.OPTION, "text");
+    if (!cmd.formats().isEmpty()) {
+      String word = cl.getOptionValue(Format.OPTION, cmd.formats().get(0).word());
       format = Format.named(word);
-      if (format == null) {
-        io.err().println("policyc " + cmd.name() + ": --format must be text or json, not '"
-            + word + "'");
+      if (format == null || !cmd.formats().contains(format)) {
+        io.err().println("policyc " + cmd.name() + ": --format must be "
+            + Format.words(cmd.formats()) + ", not '" + word + "'");
         return Cli.USAGE;
       }
     }

@@ -54,7 +54,7 @@ class CliTest {
     void helpListsTheCommands(String flag) {
       Cli.Captured c = run(flag);
       assertEquals(Cli.OK, c.code());
-      for (String cmd : List.of("compile", "check", "explain")) {
+      for (String cmd : List.of("compile", "check", "explain", "import")) {
         assertTrue(c.out().contains(cmd), c.out());
       }
       assertEquals("", c.err());
@@ -73,7 +73,7 @@ class CliTest {
   @Nested
   class EveryCommand {
     @ParameterizedTest
-    @ValueSource(strings = {"compile", "check", "explain"})
+    @ValueSource(strings = {"compile", "check", "explain", "import"})
     void helpPrintsTheCommandsUsageAndSucceeds(String cmd) {
       Cli.Captured c = run(cmd, "--help");
       assertEquals(Cli.OK, c.code(), c.err());
@@ -84,7 +84,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"compile", "check", "explain"})
+    @ValueSource(strings = {"compile", "check", "explain", "import"})
     void versionPrintsTheVersionAndSucceeds(String cmd) {
       Cli.Captured c = run(cmd, "--version");
       assertEquals(Cli.OK, c.code(), c.err());
@@ -92,7 +92,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"compile", "check", "explain"})
+    @ValueSource(strings = {"compile", "check", "explain", "import"})
     void anUnknownOptionIsAUsageError(String cmd) {
       Cli.Captured c = run(cmd, "--frobnicate", policy("nat-gateway"));
       assertEquals(Cli.USAGE, c.code());

@@ -6,7 +6,8 @@ package dev.policyc.dsl.diag;
  * severity comes from its code. Codes never change meaning once published; a retired code stays
  * here, marked, and is never reused. PC0xxx are found by the YAML reader, PC1xxx are names and
  * references, PC2xxx values, PC3xxx placement (tables, chains, hooks), PC4xxx address families,
- * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks).
+ * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks), PC8xxx
+ * inputs in other formats ({@code policyc import}, traces).
  */
 public enum Code {
   PC0001(Severity.ERROR, "YAML syntax error"),
@@ -90,7 +91,17 @@ public enum Code {
   PC7007(Severity.WARNING, "rule expands into many kernel rules"),
   PC7008(Severity.WARNING, "lockout risk"),
   PC7009(Severity.WARNING, "rule silently in one address family"),
-  PC7010(Severity.WARNING, "NAT66 of global IPv6 addresses");
+  PC7010(Severity.WARNING, "NAT66 of global IPv6 addresses"),
+
+  // ClassBench filter sets (policyc import --format classbench) and traces (policyc explain
+  // --format classbench-trace); the position is the line and column of the offending field.
+  PC8001(Severity.ERROR, "malformed ClassBench filter"),
+  PC8002(Severity.ERROR, "invalid ClassBench address"),
+  PC8003(Severity.ERROR, "invalid ClassBench port range"),
+  PC8004(Severity.ERROR, "invalid ClassBench protocol"),
+  /** Ports restricted on a protocol without ports: netfilter can match no packet with it. */
+  PC8005(Severity.WARNING, "ClassBench filter that matches no packet"),
+  PC8006(Severity.ERROR, "malformed ClassBench trace packet");
 
   private final Severity severity;
   private final String title;
