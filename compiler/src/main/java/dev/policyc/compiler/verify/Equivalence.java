@@ -112,7 +112,7 @@ public final class Equivalence {
 
   private Result result() {
     return new Result(differences.isEmpty() ? Result.Status.EQUAL : Result.Status.DIFFERENT,
-        differences, full() ? "stopped after " + maxDifferences + " differences" : null,
+        merged(differences), full() ? "stopped after " + maxDifferences + " differences" : null,
         regions, budget.spent());
   }
 
@@ -143,7 +143,7 @@ public final class Equivalence {
     Decision da = null;
     Decision db = null;
     if (differences.size() < WITNESS_SEARCHES) {
-      for (Packet p : Witness.candidates(f, hook, region, a.host() != null)) {
+      for (Packet p : Witness.candidates(f, hook, region, a.host())) {
         Decision[] d = decideBoth(p);
         if (d != null && !d[0].effect().equals(d[1].effect())) {
           witness = p;
@@ -157,6 +157,58 @@ public final class Equivalence {
     region.atoms().forEach((k, v) -> conditions.put(k.toString(), v));
     differences.add(new Difference(Difference.Kind.TABLE, f, t, hook, region.cube(), conditions,
         describe(x), describe(y), witness, da, db));
+  }
+
+  /**
+   * The differences with those of one place and change whose packets differ in one field only
+   * merged into one (the engine's classes are finer than a reader needs).
+   */
+  static List<Difference> merged(List<Difference> in) {
+    List<Difference> out = new ArrayList<>(in);
+    boolean again = true;
+    while (again) {
+      again = false;
+      for (int i = 0; i < out.size() && !again; i++) {
+        for (int j = i + 1; j < out.size() && !again; j++) {
+          Difference m = merge(out.get(i), out.get(j));
+          if (m != null) {
+            out.set(i, m);
+            out.remove(j);
+            again = true;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Difference merge(Difference x, Difference y) {
+    if (x.kind() != Difference.Kind.TABLE || y.kind() != Difference.Kind.TABLE
+        || x.family() != y.family() || x.table() != y.table() || x.hook() != y.hook()
+        || !x.before().equals(y.before()) || !x.after().equals(y.after())
+        || !x.conditions().equals(y.conditions())) {
+      return null;
+    }
+    Field differing = null;
+    for (Field f : Field.values()) {
+      if (!x.cube().get(f).equals(y.cube().get(f))) {
+        if (differing != null) {
+          return null;
+        }
+        differing = f;
+      }
+    }
+    if (differing == null) {
+      return x;
+    }
+    Cube u = Cube.all(x.family());
+    for (Field f : Field.values()) {
+      ValueSet v = f == differing ? x.cube().get(f).union(y.cube().get(f)) : x.cube().get(f);
+      u = u.and(f, v);
+    }
+    Difference w = x.confirmed() ? x : y;
+    return new Difference(x.kind(), x.family(), x.table(), x.hook(), u, x.conditions(),
+        x.before(), x.after(), w.witness(), w.decisionBefore(), w.decisionAfter());
   }
 
   /** Both decisions, or null when the interpreter refuses the packet for either policy. */
@@ -174,7 +226,7 @@ public final class Equivalence {
     Packet witness = null;
     Decision[] d = null;
     for (Hook h : List.of(Hook.INPUT, Hook.FORWARD, Hook.OUTPUT)) {
-      for (Packet p : Witness.candidates(f, h, frag, a.host() != null)) {
+      for (Packet p : Witness.candidates(f, h, frag, a.host())) {
         d = decideBoth(p);
         if (d != null && !d[0].effect().equals(d[1].effect())) {
           witness = p;

@@ -2,6 +2,7 @@ package dev.policyc.compiler.verify;
 
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Match;
@@ -29,28 +30,55 @@ final class Witness {
   private Witness() {}
 
   /** Candidate packets, most ordinary first; {@code hostModel} when the host routes them. */
-  static List<Packet> candidates(Family f, Hook hook, Term region, boolean hostModel) {
+  static List<Packet> candidates(Family f, Hook hook, Term region, HostModel host) {
+    boolean hostModel = host != null;
     Set<Packet> out = new LinkedHashSet<>();
-    for (int variant = 0; variant < 3; variant++) {
+    List<IpAddr> own = new ArrayList<>();
+    if (host != null) {
+      for (HostModel.Iface i : host.ifaces()) {
+        for (HostModel.IfAddr a : i.addrs()) {
+          if (a.addr().family() == f) {
+            own.add(a.addr());
+          }
+        }
+      }
+    }
+    int variants = 3 + own.size();
+    for (int variant = 0; variant < variants; variant++) {
       Cube c = region.cube();
-      IpAddr src = addr(f, c.get(Field.SRC), variant, true);
-      IpAddr dst = addr(f, c.get(Field.DST), variant, false);
-      int proto = (int) number(c.get(Field.PROTO), Protocols.TCP, variant);
-      int sport = (int) number(c.get(Field.SPORT), 40000, variant);
-      int dport = (int) number(c.get(Field.DPORT), 80, variant);
-      int icmp = (int) number(c.get(Field.ICMP), f == Family.IPV4 ? 0x0800 : 0x8000, variant);
-      int flags = (int) number(c.get(Field.TCP_FLAGS), 0x02, variant);
-      int stateNo = (int) number(c.get(Field.CT_STATE), ConnState.NEW.ordinal(), variant);
+      IpAddr src = addr(f, c.get(Field.SRC), variant >= 3 ? 0 : variant, true);
+      IpAddr dst = addr(f, c.get(Field.DST), variant >= 3 ? 0 : variant, false);
+      if (variant >= 3) {
+        // the host's own address: as destination of what arrives, as source of what it sends
+        IpAddr mine = own.get(variant - 3);
+        boolean sent = hook == Hook.OUTPUT || hook == Hook.POSTROUTING;
+        IntervalSet side = (IntervalSet) c.get(sent ? Field.SRC : Field.DST);
+        if (!side.contains(mine)) {
+          continue;
+        }
+        if (sent) {
+          src = mine;
+        } else {
+          dst = mine;
+        }
+      }
+      int v = variant >= 3 ? 0 : variant;
+      int proto = (int) number(c.get(Field.PROTO), Protocols.TCP, v);
+      int sport = (int) number(c.get(Field.SPORT), 40000, v);
+      int dport = (int) number(c.get(Field.DPORT), 80, v);
+      int icmp = (int) number(c.get(Field.ICMP), f == Family.IPV4 ? 0x0800 : 0x8000, v);
+      int flags = (int) number(c.get(Field.TCP_FLAGS), 0x02, v);
+      int stateNo = (int) number(c.get(Field.CT_STATE), ConnState.NEW.ordinal(), v);
       ConnState state = ConnState.values()[stateNo];
-      if (state == ConnState.UNTRACKED || state == ConnState.INVALID && variant > 0) {
+      if (state == ConnState.UNTRACKED || state == ConnState.INVALID && v > 0) {
         state = ConnState.NEW; // raw sees INVALID whatever the packet's state
       }
-      long mark = number(c.get(Field.MARK), 0, variant);
-      long ctmark = number(c.get(Field.CT_MARK), 0, variant);
-      int tos = (int) number(c.get(Field.TOS), 0, variant);
-      int length = (int) number(c.get(Field.LENGTH), Packet.defaultLength(f, proto), variant);
-      int ttl = (int) number(c.get(Field.TTL), 64, variant);
-      boolean fragment = number(c.get(Field.FRAGMENT), 0, variant) == 1;
+      long mark = number(c.get(Field.MARK), 0, v);
+      long ctmark = number(c.get(Field.CT_MARK), 0, v);
+      int tos = (int) number(c.get(Field.TOS), 0, v);
+      int length = (int) number(c.get(Field.LENGTH), Packet.defaultLength(f, proto), v);
+      int ttl = (int) number(c.get(Field.TTL), 64, v);
+      boolean fragment = number(c.get(Field.FRAGMENT), 0, v) == 1;
       String in = name(c.get(Field.IN), "eth0");
       String out2 = name(c.get(Field.OUT), "eth1");
       int seq = 0;
