@@ -1,6 +1,2 @@
-/**
- * The equivalence engine: decides, for every packet, whether two IR policies decide alike, and
- * when they do not, finds the packet classes that differ and a concrete packet the interpreter
- * decides differently. See "Equivalence" in {@code docs/verify.md}.
- */
+/** The equivalence engine: whether two IR policies decide every packet alike, and where not. */
 package dev.policyc.compiler.verify;
