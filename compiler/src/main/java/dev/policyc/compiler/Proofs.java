@@ -34,20 +34,32 @@ public final class Proofs {
 
   /** The proofs of a successful compilation, within {@code budget} rule evaluations each. */
   public static List<Proof> of(Compilation c, long budget) throws ParseException {
+    return of(c, budget, false);
+  }
+
+  /**
+   * The proofs of a successful compilation; {@code exhaustive} explores every table whole (see
+   * {@link Equivalence#compareExhaustively}).
+   */
+  public static List<Proof> of(Compilation c, long budget, boolean exhaustive)
+      throws ParseException {
     if (!c.ok()) {
       throw new IllegalArgumentException("the compilation failed");
     }
     List<Proof> out = new ArrayList<>();
     if (!c.lowered().equals(c.ir())) {
-      out.add(prove("the optimized IR means the lowered IR", c.lowered(), c.ir(), budget));
+      out.add(prove("the optimized IR means the lowered IR", c.lowered(), c.ir(), budget,
+          exhaustive));
     }
-    out.add(prove("the emitted files mean the IR", c.ir(), readBack(c), budget));
+    out.add(prove("the emitted files mean the IR", c.ir(), readBack(c), budget, exhaustive));
     return out;
   }
 
-  private static Proof prove(String claim, IrPolicy a, IrPolicy b, long budget) {
+  private static Proof prove(String claim, IrPolicy a, IrPolicy b, long budget,
+      boolean exhaustive) {
     long t0 = System.nanoTime();
-    Result r = Equivalence.compare(a, b, budget, 100);
+    Result r = exhaustive ? Equivalence.compareExhaustively(a, b, budget, 100)
+        : Equivalence.compare(a, b, budget, 100);
     return new Proof(claim, r, (System.nanoTime() - t0) / 1_000_000);
   }
 

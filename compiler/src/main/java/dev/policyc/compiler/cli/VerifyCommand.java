@@ -7,6 +7,7 @@ import dev.policyc.compiler.Proofs;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.compiler.verify.Equivalence;
 import dev.policyc.compiler.verify.Result;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,7 @@ final class VerifyCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "[-O LEVEL] [--format text|json] POLICY...";
+    return "[-O LEVEL] [--exhaustive] [--format text|json] POLICY...";
   }
 
   @Override
@@ -41,7 +42,10 @@ final class VerifyCommand implements Command {
   public Options options() {
     return new Options().addOption(Format.option(formats()))
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
-            .desc("optimization level of the compilation to verify (default 0)").get());
+            .desc("optimization level of the compilation to verify (default 0)").get())
+        .addOption(Option.builder().longOpt("exhaustive")
+            .desc("explore every table whole, taking no table as equal because its rules are")
+            .get());
   }
 
   @Override
@@ -77,7 +81,7 @@ final class VerifyCommand implements Command {
       }
       List<Proofs.Proof> proofs;
       try {
-        proofs = Proofs.of(c);
+        proofs = Proofs.of(c, Equivalence.DEFAULT_BUDGET, inv.line().hasOption("exhaustive"));
       } catch (ParseException e) {
         inv.err().println(file + ": the emitted rules do not read back: " + e.getMessage());
         allHold = false;

@@ -47,6 +47,11 @@ final class Focus {
     return regions;
   }
 
+  /** Every packet of the family. */
+  static Focus everything(Family f) {
+    return new Focus(false, List.of(Term.of(Cube.all(f))));
+  }
+
   static Focus of(IrPolicy a, RuleTable ta, IrPolicy b, RuleTable tb, Hook hook, Family f) {
     Chain ba = base(ta, hook);
     Chain bb = base(tb, hook);
