@@ -266,7 +266,7 @@ public final class Equivalence {
     if (x.equals(y)) {
       return true;
     }
-    if (x.untracked() != y.untracked() || x.lengthChanged() != y.lengthChanged()) {
+    if (x.untracked() != y.untracked() || x.length() != y.length()) {
       return false;
     }
     return sameBits(x.mark(), y.mark(), c) && sameBits(x.ctmark(), y.ctmark(), c)

@@ -96,8 +96,8 @@ final class MatchSpace {
         case LT -> s.ttlOf(x) < t.value();
         case GT -> s.ttlOf(x) > t.value();
       });
-    } else if (m instanceof Match.Length && s.lengthChanged()) {
-      throw new Unsupported("a length match after a TCPMSS target of the same table");
+    } else if (m instanceof Match.Length l && s.length() >= 0) {
+      return constant((s.length() >= l.lo() && s.length() <= l.hi()) ^ l.negated());
     }
     Cube c = Constraints.ofMatch(m, family, policy);
     if (c == null) {
@@ -132,8 +132,8 @@ final class MatchSpace {
   /** Entry packets whose mark, as {@code bits} makes it, has {@code (mark & mask) == value}. */
   private List<Term> markTerms(Bits bits, long value, long mask) {
     long both = mask & bits.fromMark() & bits.fromCt();
-    if (Long.bitCount(both) > 4) {
-      throw new Unsupported("more than 4 mark bits that are the sum of mark and connmark");
+    if (Long.bitCount(both) > 8) {
+      throw new Unsupported("more than 8 mark bits that are the sum of mark and connmark");
     }
     long fixedBits = mask & ~bits.fromMark() & ~bits.fromCt();
     if (((bits.konst() ^ value) & fixedBits) != 0) {

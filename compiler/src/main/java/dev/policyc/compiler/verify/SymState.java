@@ -13,34 +13,34 @@ import java.util.Arrays;
  * @param tos the TOS byte for each entry TOS, or null when unchanged
  * @param ttl the TTL for each entry TTL, or null when unchanged
  * @param untracked whether a notrack target ran (a packet without an entry becomes UNTRACKED)
- * @param lengthChanged whether a TCPMSS target may have grown the packet
+ * @param length the length a TCPMSS target gave the packet (its headers and the option), or
+ *     -1 when unchanged
  */
-record SymState(Bits mark, Bits ctmark, int[] tos, int[] ttl, boolean untracked,
-    boolean lengthChanged) {
-  static final SymState ENTRY = new SymState(Bits.MARK, Bits.CTMARK, null, null, false, false);
+record SymState(Bits mark, Bits ctmark, int[] tos, int[] ttl, boolean untracked, int length) {
+  static final SymState ENTRY = new SymState(Bits.MARK, Bits.CTMARK, null, null, false, -1);
 
   boolean isEntry() {
     return equals(ENTRY);
   }
 
   SymState withMark(Bits m, Bits ct) {
-    return new SymState(m, ct, tos, ttl, untracked, lengthChanged);
+    return new SymState(m, ct, tos, ttl, untracked, length);
   }
 
   SymState withTos(java.util.function.IntUnaryOperator f) {
-    return new SymState(mark, ctmark, compose(tos, f), ttl, untracked, lengthChanged);
+    return new SymState(mark, ctmark, compose(tos, f), ttl, untracked, length);
   }
 
   SymState withTtl(java.util.function.IntUnaryOperator f) {
-    return new SymState(mark, ctmark, tos, compose(ttl, f), untracked, lengthChanged);
+    return new SymState(mark, ctmark, tos, compose(ttl, f), untracked, length);
   }
 
   SymState notracked() {
-    return new SymState(mark, ctmark, tos, ttl, true, lengthChanged);
+    return new SymState(mark, ctmark, tos, ttl, true, length);
   }
 
-  SymState lengthMayChange() {
-    return new SymState(mark, ctmark, tos, ttl, untracked, true);
+  SymState withLength(int newLength) {
+    return new SymState(mark, ctmark, tos, ttl, untracked, newLength);
   }
 
   /** The TOS a packet that entered with {@code x} has now. */
@@ -90,7 +90,7 @@ record SymState(Bits mark, Bits ctmark, int[] tos, int[] ttl, boolean untracked,
   public boolean equals(Object o) {
     return o instanceof SymState s && s.mark.equals(mark) && s.ctmark.equals(ctmark)
         && Arrays.equals(norm(s.tos), norm(tos)) && Arrays.equals(norm(s.ttl), norm(ttl))
-        && s.untracked == untracked && s.lengthChanged == lengthChanged;
+        && s.untracked == untracked && s.length == length;
   }
 
   private static int[] norm(int[] table) {
@@ -114,6 +114,6 @@ record SymState(Bits mark, Bits ctmark, int[] tos, int[] ttl, boolean untracked,
   public String toString() {
     return "SymState[mark=" + mark + " ctmark=" + ctmark + (tos == null ? "" : " tos")
         + (ttl == null ? "" : " ttl") + (untracked ? " notrack" : "")
-        + (lengthChanged ? " length" : "") + "]";
+        + (length < 0 ? "" : " length " + length) + "]";
   }
 }

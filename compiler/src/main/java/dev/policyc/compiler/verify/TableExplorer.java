@@ -177,23 +177,31 @@ final class TableExplorer {
    * may get an MSS option (and grow); everything else goes on untouched.
    */
   private void tcpMss(Target.TcpMss m, Task t, Deque<Task> work, List<Leaf> out) {
-    if (t.state().lengthChanged()) {
-      throw new Unsupported("two TCPMSS targets in one table");
+    Events ev = new Events("TCPMSS " + m.mss(), t.events());
+    if (t.state().length() >= 0) {
+      // an earlier TCPMSS of this table added the option: this one can only lower its value
+      work.push(new Task(t.region(), t.state(), t.at(), ev));
+      return;
     }
     int headers = (family == Family.IPV4 ? 20 : 40) + 20;
     Cube tcp = Cube.all(family).and(Field.PROTO, IntervalSet.point(8, Protocols.TCP))
         .and(Field.FRAGMENT, IntervalSet.point(1, 0));
-    Cube shortTcp = tcp.and(Field.LENGTH, IntervalSet.range(16, 0, headers - 1));
-    Cube okTcp = tcp.and(Field.LENGTH, IntervalSet.range(16, headers, 65535));
     Term r = t.region();
-    Term dropped = r.intersect(Term.of(shortTcp));
+    Term dropped = r.intersect(Term.of(tcp.and(Field.LENGTH,
+        IntervalSet.range(16, 0, headers - 1))));
     if (dropped != null) {
       out.add(leaf(dropped, Outcome.Kind.DROP, null, null, t));
     }
-    Term grown = r.intersect(Term.of(okTcp));
-    if (grown != null) {
-      work.push(new Task(grown, t.state().lengthMayChange(), t.at(),
-          new Events("TCPMSS " + m.mss(), t.events())));
+    // a segment of headers only carries no option yet (the option would have made it longer):
+    // it gets one and grows by 4 bytes; a segment with payload is left alone
+    Term bare = r.intersect(Term.of(tcp.and(Field.LENGTH, IntervalSet.point(16, headers))));
+    if (bare != null) {
+      work.push(new Task(bare, t.state().withLength(headers + 4), t.at(), ev));
+    }
+    Term payload = r.intersect(Term.of(tcp.and(Field.LENGTH,
+        IntervalSet.range(16, headers + 1, 65535))));
+    if (payload != null) {
+      work.push(new Task(payload, t.state(), t.at(), ev));
     }
     for (Term rest : r.minus(Term.of(tcp))) {
       work.push(new Task(rest, t.state(), t.at(), t.events()));

@@ -87,9 +87,11 @@ class EquivalencePropertyTest {
     }
     System.out.println(sb);
     assertTrue(made >= trials, "every pair compared");
+    int unknown = tally.values().stream().mapToInt(t -> t[3]).sum();
+    assertTrue(unknown <= trials / 100, unknown + " pairs undecided");
     for (Kind k : Kind.values()) {
       int[] t = tally.get(k);
-      assertTrue(t != null && t[0] >= trials / 50, "too few pairs of kind " + k);
+      assertTrue(t != null && t[0] >= trials / 100, "too few pairs of kind " + k);
       if (!k.equivalent) {
         assertTrue(t[2] > 0 && t[4] > 0, "no " + k + " edit found and shown by a witness");
       }
@@ -127,7 +129,7 @@ class EquivalencePropertyTest {
       }
     }
     if (res.status() == Result.Status.UNKNOWN) {
-      return p.kind().equivalent ? "an equivalent rewrite is unknown: " + res.reason() : null;
+      return null; // counted; at most 1 % of the pairs may be undecided (asserted at the end)
     }
     Packet differs = sampleDifference(p);
     if (res.equal() && differs != null) {
@@ -156,8 +158,15 @@ class EquivalencePropertyTest {
     return null;
   }
 
+  /**
+   * Smaller pairs: either side shrunk. An equivalent rewrite is not shrunk, since shrinking one
+   * side alone would break the equivalence the check relies on.
+   */
   static List<Pair> shrink(Pair p) {
     List<Pair> out = new ArrayList<>();
+    if (p.kind().equivalent) {
+      return out;
+    }
     for (IrPolicy a : IrShrinker.candidates(p.a())) {
       out.add(new Pair(p.kind(), a, p.b(), p.seed()));
     }
