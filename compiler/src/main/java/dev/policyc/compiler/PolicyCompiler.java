@@ -10,6 +10,7 @@ import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.optimize.Pass;
 import dev.policyc.compiler.optimize.PassManager;
+import dev.policyc.compiler.optimize.Passes;
 import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
@@ -97,7 +98,9 @@ public final class PolicyCompiler {
     }
     Reporter passDiagnostics = new Reporter();
     PassManager.Result passed =
-        PassManager.forLevel(options.level()).run(checked.ir(), passDiagnostics);
+        (options.verify()
+            ? new PassManager(Passes.forLevel(options.level()), Proofs::passVerifier)
+            : PassManager.forLevel(options.level())).run(checked.ir(), passDiagnostics);
     List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);

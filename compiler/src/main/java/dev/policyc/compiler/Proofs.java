@@ -55,6 +55,19 @@ public final class Proofs {
     return out;
   }
 
+  /**
+   * The pass manager's verifier ({@code compile --verify}): null when a pass kept the meaning,
+   * else the first difference or why the engine could not decide.
+   */
+  static String passVerifier(IrPolicy before, IrPolicy after) {
+    Result r = Equivalence.compare(before, after, Equivalence.DEFAULT_BUDGET, 1);
+    return switch (r.status()) {
+      case EQUAL -> null;
+      case DIFFERENT -> "changes the decision of some packets: " + r.differences().get(0);
+      case UNKNOWN -> "cannot be proved: " + r.reason();
+    };
+  }
+
   private static Proof prove(String claim, IrPolicy a, IrPolicy b, long budget,
       boolean exhaustive) {
     long t0 = System.nanoTime();
