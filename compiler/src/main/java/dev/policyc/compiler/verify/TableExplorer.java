@@ -102,6 +102,15 @@ final class TableExplorer {
       List<Term> hit = new ArrayList<>();
       List<Term> miss = List.of(region);
       for (Term t : holds) {
+        if (!region.cube().intersects(t.cube())) {
+          continue;
+        }
+        if (t.atoms().isEmpty() && t.cube().contains(region.cube()) && miss.size() == 1
+            && miss.get(0) == region) {
+          hit.add(region); // the whole class matches: nothing to split
+          miss = List.of();
+          break;
+        }
         Term in = region.intersect(t);
         if (in == null) {
           continue;
