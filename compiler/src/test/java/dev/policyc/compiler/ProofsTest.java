@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.classbench.ClassBenchGenerator;
+import dev.policyc.compiler.classbench.ClassBenchImporter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
@@ -15,7 +17,10 @@ import dev.policyc.compiler.optimize.Pass;
 import dev.policyc.compiler.optimize.PassContext;
 import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.testing.Repo;
+import dev.policyc.compiler.verify.Equivalence;
+import dev.policyc.compiler.verify.Result;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +89,25 @@ class ProofsTest {
           CompileOptions.defaults().withVerify(true));
       assertTrue(c.ok(), name);
     }
+  }
+
+  @Test
+  void aGenerated10kRuleSetIsProvedAndAnEditOfItFound() throws Exception {
+    Policy p = ClassBenchImporter.toPolicy("gen10k", "generated",
+        ClassBenchGenerator.generate(10_000, 1)).policy();
+    Compilation c = PolicyCompiler.compile(p);
+    assertTrue(c.ok(), c.diagnostics().toString());
+    assertTrue(c.ir().ipv4().ruleCount() >= 10_000, "rules: " + c.ir().ipv4().ruleCount());
+    for (Proofs.Proof proof : Proofs.of(c)) {
+      assertTrue(proof.holds(), proof.claim() + ": " + proof.result());
+    }
+    // the first rule flipped to DROP: no earlier rule hides it
+    IrPolicy edited = BROKEN.run(c.ir(), null);
+    Result r = Equivalence.compare(c.ir(), edited);
+    assertEquals(Result.Status.DIFFERENT, r.status());
+    assertTrue(r.differences().get(0).confirmed(), r.differences().toString());
+    assertEquals("ACCEPT", r.differences().get(0).before());
+    assertEquals("DROP", r.differences().get(0).after());
   }
 
   @Test
