@@ -7,10 +7,15 @@ import java.util.Objects;
  * How to compile a policy.
  *
  * @param level which optimization passes run ({@code -O0} none); legalization runs at every level
+ * @param verify whether the pass manager proves each pass with the equivalence engine
  */
-public record CompileOptions(OptLevel level) {
+public record CompileOptions(OptLevel level, boolean verify) {
   public CompileOptions {
     Objects.requireNonNull(level, "level");
+  }
+
+  public CompileOptions(OptLevel level) {
+    this(level, false);
   }
 
   /** The defaults of {@code policyc compile}: {@code -O0}. */
@@ -18,7 +23,11 @@ public record CompileOptions(OptLevel level) {
     return new CompileOptions(OptLevel.O0);
   }
 
+  public CompileOptions withVerify(boolean on) {
+    return new CompileOptions(level, on);
+  }
+
   public CompileOptions withLevel(OptLevel newLevel) {
-    return new CompileOptions(newLevel);
+    return new CompileOptions(newLevel, verify);
   }
 }

@@ -1,5 +1,6 @@
 package dev.policyc.compiler;
 
+import dev.policyc.compiler.checks.CheckSettings;
 import dev.policyc.compiler.checks.Checks;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
@@ -9,6 +10,7 @@ import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.optimize.Pass;
 import dev.policyc.compiler.optimize.PassManager;
+import dev.policyc.compiler.optimize.Passes;
 import dev.policyc.compiler.optimize.PassStats;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
@@ -66,9 +68,16 @@ public final class PolicyCompiler {
    * lowering found errors, on what did lower, so one run reports every problem.
    */
   public static CheckResult check(Policy policy) {
+    return check(policy, CheckOptions.defaults());
+  }
+
+  /** As {@link #check(Policy)}, with the checks' limits of {@code options}. */
+  public static CheckResult check(Policy policy, CheckOptions options) {
     Lowering.Result lowered = Lowering.lower(policy);
     List<Diagnostic> all = new ArrayList<>(lowered.diagnostics());
-    all.addAll(Checks.run(policy, lowered.ir(), lowered.complete()));
+    all.addAll(Checks.run(policy, lowered.ir(), lowered.complete(),
+        new CheckSettings(options.maxExpansion(), options.managementPort(),
+            options.compareRules())));
     return new CheckResult(lowered.ok() ? lowered.ir() : null, sorted(all));
   }
 
@@ -78,17 +87,20 @@ public final class PolicyCompiler {
   }
 
   /**
-   * Compiles a policy: lowering, the lint checks, the passes of the options' level (each
-   * validated), then the emitters. Nothing is emitted when there are errors.
+   * Compiles a policy: lowering, the lint checks that do not compare rules ({@link
+   * CheckOptions#forCompile()}), the passes of the options' level (each validated), then the
+   * emitters. Nothing is emitted when there are errors.
    */
   public static Compilation compile(Policy policy, CompileOptions options) {
-    CheckResult checked = check(policy);
+    CheckResult checked = check(policy, CheckOptions.forCompile());
     if (!checked.ok()) {
       return Compilation.failed(checked.diagnostics());
     }
     Reporter passDiagnostics = new Reporter();
     PassManager.Result passed =
-        PassManager.forLevel(options.level()).run(checked.ir(), passDiagnostics);
+        (options.verify()
+            ? new PassManager(Passes.forLevel(options.level()), Proofs::passVerifier)
+            : PassManager.forLevel(options.level())).run(checked.ir(), passDiagnostics);
     List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);

@@ -13,12 +13,14 @@ import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.compiler.checks.CheckFixturesTest;
 import dev.policyc.compiler.cli.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every diagnostic code is tested or retired: each code that is not {@link Code#retired()} is
  * expected by some policy under {@code bad/} (where {@link BadPolicyTest} checks its line,
- * column and message), or is one of the few codes no policy file's text can produce, and then
+ * column and message) or under {@code checks/} (the lint checks' fixtures, {@link
+ * CheckFixturesTest}), or is one of the few codes no policy file's text can produce, and then
  * this test produces it through the public API. No fixture expects a retired code.
  */
 class DiagnosticCodesTest {
@@ -64,9 +67,17 @@ class DiagnosticCodesTest {
   @TempDir
   Path tmp;
 
+  /** Every code a fixture under {@code bad/} or {@code checks/} expects. */
+  private static Set<Code> fixtureCodes() throws IOException {
+    Set<Code> out = EnumSet.noneOf(Code.class);
+    out.addAll(BadPolicyTest.expectedCodes());
+    out.addAll(CheckFixturesTest.expectedCodes());
+    return out;
+  }
+
   @Test
   void everyCodeNotRetiredIsExpectedByAFixtureOrProducedHere() throws IOException {
-    Set<Code> fixtures = BadPolicyTest.expectedCodes();
+    Set<Code> fixtures = fixtureCodes();
     List<Code> untested = new ArrayList<>();
     for (Code c : Code.values()) {
       if (!c.retired() && !fixtures.contains(c) && !NOT_FROM_YAML.containsKey(c)) {
@@ -74,20 +85,20 @@ class DiagnosticCodesTest {
       }
     }
     assertEquals(List.of(), untested, "codes neither retired nor expected by a policy under"
-        + " bad/ (add a fixture, or, if no YAML text can produce the code, add it to"
+        + " bad/ or checks/ (add a fixture, or, if no YAML text can produce the code, add it to"
         + " NOT_FROM_YAML with how the API produces it)");
   }
 
   @Test
   void noFixtureExpectsARetiredCode() throws IOException {
-    List<Code> retired = BadPolicyTest.expectedCodes().stream().filter(Code::retired).toList();
+    List<Code> retired = fixtureCodes().stream().filter(Code::retired).toList();
     assertEquals(List.of(), retired, "fixtures expect codes that are never reported");
   }
 
   /** The list stays small and honest: a code some fixture produces does not belong in it. */
   @Test
   void theCodesProducedHereHaveNoFixture() throws IOException {
-    Set<Code> fixtures = BadPolicyTest.expectedCodes();
+    Set<Code> fixtures = fixtureCodes();
     for (Code c : NOT_FROM_YAML.keySet()) {
       assertFalse(fixtures.contains(c),
           c + " is expected by a fixture; drop it from NOT_FROM_YAML");

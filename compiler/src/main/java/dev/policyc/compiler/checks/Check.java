@@ -17,6 +17,16 @@ public interface Check {
    */
   boolean runsOnPartialIr();
 
+  /**
+   * Whether the check compares the rules of a chain with each other (through {@link
+   * CheckContext#analysis()}): work that grows with the square of a chain's length, which
+   * {@code policyc compile} leaves to {@code policyc check} (see {@link
+   * CheckSettings#compareRules()}).
+   */
+  default boolean comparesRules() {
+    return false;
+  }
+
   /** Reports what it finds through {@link CheckContext#report}. */
   void run(CheckContext ctx);
 }

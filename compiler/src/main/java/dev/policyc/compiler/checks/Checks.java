@@ -12,7 +12,10 @@ public final class Checks {
 
   /** Every check, in order. */
   public static List<Check> all() {
-    return List.of(new UnusedChain(), new InterfaceOnSomePaths());
+    return List.of(new UnusedChain(), new InterfaceOnSomePaths(), new ShadowedRule(),
+        new RedundantRule(), new UnreachableChain(), new ConflictingOverlap(),
+        new LargeExpansion(), new LockoutRisk(), new OneFamilyOnly(),
+        new Nat66OfGlobalAddresses());
   }
 
   /**
@@ -20,10 +23,19 @@ public final class Checks {
    * structure on a partial one.
    */
   public static List<Diagnostic> run(Policy policy, IrPolicy ir, boolean complete) {
+    return run(policy, ir, complete, CheckSettings.defaults());
+  }
+
+  /**
+   * As {@link #run(Policy, IrPolicy, boolean)}, with other settings; without {@link
+   * CheckSettings#compareRules()}, the checks that compare rules do not run.
+   */
+  public static List<Diagnostic> run(Policy policy, IrPolicy ir, boolean complete,
+      CheckSettings settings) {
     Reporter rep = new Reporter();
-    CheckContext ctx = new CheckContext(policy, ir, complete, rep);
+    CheckContext ctx = new CheckContext(policy, ir, complete, settings, rep);
     for (Check c : all()) {
-      if (complete || c.runsOnPartialIr()) {
+      if ((complete || c.runsOnPartialIr()) && (settings.compareRules() || !c.comparesRules())) {
         c.run(ctx);
       }
     }

@@ -28,7 +28,7 @@ final class CompileCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY... -o DIR [-O LEVEL]";
+    return "POLICY... -o DIR [-O LEVEL] [--verify]";
   }
 
   @Override
@@ -43,7 +43,10 @@ final class CompileCommand implements Command {
             .desc("output directory, or - for standard output").get())
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
             .desc("optimization level: -O0 none (the default), -O1 the cheap passes, -O2 all")
-            .get());
+            .get())
+        .addOption(Option.builder().longOpt("verify")
+            .desc("prove every pass with the equivalence engine (policyc verify proves the"
+                + " emitted files)").get());
   }
 
   @Override
@@ -60,7 +63,7 @@ final class CompileCommand implements Command {
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
-    CompileOptions options = new CompileOptions(level);
+    CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"));
     PrintWriter err = inv.err();
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();

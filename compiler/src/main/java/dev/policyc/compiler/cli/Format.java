@@ -13,7 +13,9 @@ enum Format {
   TEXT("text"),
   JSON("json"),
   /** One line per packet of a ClassBench trace: the label of the first rule that matched. */
-  CLASSBENCH_TRACE("classbench-trace");
+  CLASSBENCH_TRACE("classbench-trace"),
+  /** A Markdown table, for a pull-request comment ({@code diff}). */
+  MARKDOWN("markdown");
 
   static final String OPTION = "format";
 

@@ -1,6 +1,7 @@
 package dev.policyc.compiler.interp;
 
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.dsl.Family;
 
 /**
@@ -55,6 +56,14 @@ public final class Interpreter {
    */
   public static Interpreter session(IrPolicy policy) {
     return new Interpreter(policy, new Stateful.Counting());
+  }
+
+  /**
+   * Whether a family's rules switch connection tracking on in the kernel's namespace (and so
+   * IPv4 defragmentation before the rules, and the nat chains).
+   */
+  public static boolean usesConntrack(Ruleset rules) {
+    return Conntrack.usedBy(rules);
   }
 
   /** Decides one packet. */

@@ -43,6 +43,14 @@ public final class Constraints {
     return opaque.isEmpty() ? cube : new Opaque(cube, opaque);
   }
 
+  /**
+   * The packets one match holds for, or null when the match is opaque (as in {@link #of(Rule,
+   * Family, IrPolicy)}).
+   */
+  public static Cube ofMatch(Match m, Family f, IrPolicy policy) {
+    return and(Cube.all(f), m, f, policy);
+  }
+
   /** The cube narrowed by one match, or null when the match is opaque. */
   static Cube and(Cube c, Match m, Family f, IrPolicy policy) {
     if (m instanceof Match.Addr a) {

@@ -208,6 +208,12 @@ public final class IntervalSet implements ValueSet {
     return new long[] {starts[0], starts[1]};
   }
 
+  /** The largest value as (hi, lo); the set must not be empty. */
+  public long[] last() {
+    int n = ends.length;
+    return new long[] {ends[n - 2], ends[n - 1]};
+  }
+
   /** The intervals as address ranges of a family whose width this set has. */
   public List<IpRange> ipRanges(Family f) {
     if (IpAddr.bits(f) != width) {
@@ -274,14 +280,27 @@ public final class IntervalSet implements ValueSet {
   @Override
   public IntervalSet intersect(ValueSet other) {
     IntervalSet o = same(other);
-    List<long[]> out = new ArrayList<>();
+    // The pieces come out sorted, disjoint and not adjacent (adjacent pieces would lie in one
+    // interval of each set, and so be one piece): no sorting or merging needed.
+    long[] s = new long[2 * (intervals() + o.intervals())];
+    long[] e = new long[s.length];
+    int n = 0;
     int i = 0;
     int j = 0;
     while (i < intervals() && j < o.intervals()) {
-      long[] s = maxOf(starts, i, o.starts, j);
-      long[] e = minOf(ends, i, o.ends, j);
-      if (cmp(s[0], s[1], e[0], e[1]) <= 0) {
-        out.add(new long[] {s[0], s[1], e[0], e[1]});
+      boolean thisStarts = cmp(starts[2 * i], starts[2 * i + 1], o.starts[2 * j],
+          o.starts[2 * j + 1]) >= 0;
+      boolean thisEnds = cmp(ends[2 * i], ends[2 * i + 1], o.ends[2 * j], o.ends[2 * j + 1]) <= 0;
+      long[] sa = thisStarts ? starts : o.starts;
+      int si = thisStarts ? i : j;
+      long[] ea = thisEnds ? ends : o.ends;
+      int ei = thisEnds ? i : j;
+      if (cmp(sa[2 * si], sa[2 * si + 1], ea[2 * ei], ea[2 * ei + 1]) <= 0) {
+        s[2 * n] = sa[2 * si];
+        s[2 * n + 1] = sa[2 * si + 1];
+        e[2 * n] = ea[2 * ei];
+        e[2 * n + 1] = ea[2 * ei + 1];
+        n++;
       }
       if (cmp(ends[2 * i], ends[2 * i + 1], o.ends[2 * j], o.ends[2 * j + 1]) < 0) {
         i++;
@@ -289,23 +308,57 @@ public final class IntervalSet implements ValueSet {
         j++;
       }
     }
-    return build(width, out);
+    return new IntervalSet(width, Arrays.copyOf(s, 2 * n), Arrays.copyOf(e, 2 * n));
   }
 
-  private static long[] maxOf(long[] a, int i, long[] b, int j) {
-    return cmp(a[2 * i], a[2 * i + 1], b[2 * j], b[2 * j + 1]) >= 0
-        ? new long[] {a[2 * i], a[2 * i + 1]} : new long[] {b[2 * j], b[2 * j + 1]};
+  /** Without building the intersection: the analyses ask this of many pairs of rules. */
+  @Override
+  public boolean intersects(ValueSet other) {
+    IntervalSet o = same(other);
+    int i = 0;
+    int j = 0;
+    while (i < intervals() && j < o.intervals()) {
+      // [s1, e1] and [s2, e2] meet when s1 <= e2 and s2 <= e1
+      if (cmp(starts[2 * i], starts[2 * i + 1], o.ends[2 * j], o.ends[2 * j + 1]) <= 0
+          && cmp(o.starts[2 * j], o.starts[2 * j + 1], ends[2 * i], ends[2 * i + 1]) <= 0) {
+        return true;
+      }
+      if (cmp(ends[2 * i], ends[2 * i + 1], o.ends[2 * j], o.ends[2 * j + 1]) < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return false;
   }
 
-  private static long[] minOf(long[] a, int i, long[] b, int j) {
-    return cmp(a[2 * i], a[2 * i + 1], b[2 * j], b[2 * j + 1]) <= 0
-        ? new long[] {a[2 * i], a[2 * i + 1]} : new long[] {b[2 * j], b[2 * j + 1]};
+  /** Without building sets: each interval of {@code other} lies in one of this set. */
+  @Override
+  public boolean containsAll(ValueSet other) {
+    IntervalSet o = same(other);
+    int i = 0;
+    for (int j = 0; j < o.intervals(); j++) {
+      // skip this set's intervals that end before o's interval j starts
+      while (i < intervals()
+          && cmp(ends[2 * i], ends[2 * i + 1], o.starts[2 * j], o.starts[2 * j + 1]) < 0) {
+        i++;
+      }
+      if (i == intervals()
+          || cmp(starts[2 * i], starts[2 * i + 1], o.starts[2 * j], o.starts[2 * j + 1]) > 0
+          || cmp(ends[2 * i], ends[2 * i + 1], o.ends[2 * j], o.ends[2 * j + 1]) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public IntervalSet complement() {
+    // the gaps come out sorted and apart: no sorting or merging needed
     long[] max = max(width);
-    List<long[]> out = new ArrayList<>();
+    long[] s = new long[2 * (intervals() + 1)];
+    long[] e = new long[s.length];
+    int n = 0;
     long nextHi = 0;
     long nextLo = 0;
     boolean done = false;
@@ -313,9 +366,11 @@ public final class IntervalSet implements ValueSet {
       long sHi = starts[2 * i];
       long sLo = starts[2 * i + 1];
       if (cmp(nextHi, nextLo, sHi, sLo) < 0) {
-        long pLo = sLo - 1;
-        long pHi = sLo == 0 ? sHi - 1 : sHi;
-        out.add(new long[] {nextHi, nextLo, pHi, pLo});
+        s[2 * n] = nextHi;
+        s[2 * n + 1] = nextLo;
+        e[2 * n] = sLo == 0 ? sHi - 1 : sHi;
+        e[2 * n + 1] = sLo - 1;
+        n++;
       }
       long eHi = ends[2 * i];
       long eLo = ends[2 * i + 1];
@@ -327,9 +382,13 @@ public final class IntervalSet implements ValueSet {
       nextHi = nextLo == 0 ? eHi + 1 : eHi;
     }
     if (!done) {
-      out.add(new long[] {nextHi, nextLo, max[0], max[1]});
+      s[2 * n] = nextHi;
+      s[2 * n + 1] = nextLo;
+      e[2 * n] = max[0];
+      e[2 * n + 1] = max[1];
+      n++;
     }
-    return build(width, out);
+    return new IntervalSet(width, Arrays.copyOf(s, 2 * n), Arrays.copyOf(e, 2 * n));
   }
 
   @Override

@@ -108,6 +108,19 @@ public final class MaskSet implements ValueSet {
   }
 
   @Override
+  public boolean intersects(ValueSet other) {
+    MaskSet o = same(other);
+    for (Term a : terms) {
+      for (Term b : o.terms) {
+        if (((a.value() ^ b.value()) & a.mask() & b.mask()) == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
   public MaskSet union(ValueSet other) {
     MaskSet o = same(other);
     // this ∪ (other − this) keeps the terms disjoint

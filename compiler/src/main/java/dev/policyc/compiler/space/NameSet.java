@@ -157,6 +157,12 @@ public final class NameSet implements ValueSet {
     return out.isEmpty() ? EMPTY : new NameSet(out);
   }
 
+  /** A name in the set, or empty when the set is empty. */
+  public java.util.Optional<String> sample() {
+    List<String> w = witnesses();
+    return w.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(w.get(0));
+  }
+
   /** The witness names of this set's patterns that are in the set. */
   private List<String> witnesses() {
     List<String> out = new ArrayList<>();

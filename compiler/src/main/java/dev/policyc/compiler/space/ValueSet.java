@@ -20,6 +20,11 @@ public sealed interface ValueSet permits IntervalSet, MaskSet, NameSet {
     return complement().isEmpty();
   }
 
+  /** True when some value is in both sets. */
+  default boolean intersects(ValueSet other) {
+    return !intersect(other).isEmpty();
+  }
+
   /** True when every value of {@code other} is in this set. */
   default boolean containsAll(ValueSet other) {
     return other.intersect(complement()).isEmpty();

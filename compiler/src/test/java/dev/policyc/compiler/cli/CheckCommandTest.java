@@ -97,6 +97,82 @@ class CheckCommandTest {
     assertEquals(Cli.USAGE, run("check", "--form", "json", policy("host-firewall")).code());
   }
 
+  /** A policy whose only diagnostic is a warning: a user chain nothing jumps to (PC7001). */
+  private static final String WARNS = """
+      policy: warns
+      filter:
+        INPUT:
+          policy: DROP
+          rules:
+            - { action: accept }
+        unused:
+          - { action: drop }
+      """;
+
+  @Test
+  void warningsLeaveTheStatusOk() throws IOException {
+    Cli.Captured c = run("check", write("w.yaml", WARNS).toString());
+    assertEquals(Cli.OK, c.code(), c.out());
+    assertTrue(c.out().contains(" PC7001: "), c.out());
+    assertEquals("1 policy OK, 1 warning", c.out().strip().lines().reduce((a, b) -> b).get());
+  }
+
+  @Test
+  void werrorMakesWarningsFail() throws IOException {
+    Path w = write("w.yaml", WARNS);
+    Cli.Captured c = run("check", "--werror", w.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.out());
+    assertTrue(c.out().contains(" PC7001: "), c.out());
+    assertEquals("1 warning, which --werror makes errors",
+        c.out().strip().lines().reduce((a, b) -> b).get());
+    Cli.Captured json = run("check", "--werror", "--format", "json", w.toString());
+    assertEquals(Cli.POLICY_ERRORS, json.code());
+    assertEquals(1, JSON.readTree(json.out()).get("warnings").asInt());
+  }
+
+  @Test
+  void werrorLeavesACleanPolicyOk() {
+    Cli.Captured c = run("check", "--werror", policy("host-firewall"));
+    assertEquals(Cli.OK, c.code(), c.out());
+  }
+
+  @Test
+  void theExpansionThresholdIsAnOption() throws IOException {
+    Path p = write("e.yaml", """
+        policy: e
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { src: [10.0.0.1, 10.0.0.3, 10.0.0.5] }, action: accept }
+        """);
+    assertEquals("1 policy OK", run("check", p.toString()).out().strip());
+    Cli.Captured c = run("check", "--max-expansion", "2", p.toString());
+    assertTrue(c.out().contains(" PC7007: this rule becomes 3 kernel rules"), c.out());
+    assertEquals(Cli.USAGE, run("check", "--max-expansion", "0", p.toString()).code());
+    Cli.Captured bad = run("check", "--max-expansion", "many", p.toString());
+    assertEquals(Cli.USAGE, bad.code());
+    assertTrue(bad.err().contains("--max-expansion takes a whole number, not 'many'"),
+        bad.err());
+  }
+
+  @Test
+  void theManagementPortIsAnOption() throws IOException {
+    Path p = write("m.yaml", """
+        policy: m
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { state: [established, related] }, action: accept }
+              - { match: { proto: tcp, dport: "22" }, action: accept }
+        """);
+    assertEquals("1 policy OK", run("check", p.toString()).out().strip());
+    Cli.Captured c = run("check", "--management-port", "2222", p.toString());
+    assertTrue(c.out().contains(" PC7008: lockout risk"), c.out());
+    assertEquals(Cli.USAGE, run("check", "--management-port", "70000", p.toString()).code());
+  }
+
   @Test
   void aPolicyIsRequired() {
     assertEquals(Cli.USAGE, run("check").code());

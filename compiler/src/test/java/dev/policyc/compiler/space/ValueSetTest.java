@@ -54,6 +54,15 @@ class ValueSetTest {
     if (a.containsAll(b) != b.intersect(a.complement()).isEmpty() || !c.complement().equals(a)) {
       return "containment or double complement";
     }
+    boolean meet = false;
+    boolean contains = true;
+    for (long v = 0; v < 256; v++) {
+      meet |= a.contains(v) && b.contains(v);
+      contains &= !b.contains(v) || a.contains(v);
+    }
+    if (a.intersects(b) != meet || a.containsAll(b) != contains) {
+      return "intersects or containsAll without building sets";
+    }
     return null;
   }
 
@@ -119,6 +128,9 @@ class ValueSetTest {
     }
     if (a.containsAll(b) != contains || a.isEmpty() != none(a::contains)) {
       return "containment or emptiness";
+    }
+    if (a.intersects(b) != !none(v -> a.contains(v) && b.contains(v))) {
+      return "intersects without building the intersection";
     }
     return null;
   }

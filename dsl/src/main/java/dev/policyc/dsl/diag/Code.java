@@ -78,7 +78,20 @@ public enum Code {
   PC6006(Severity.ERROR, "TCPMSS without a SYN match"),
 
   PC7001(Severity.WARNING, "chain never used"),
+  /**
+   * The earlier rules of its chain take every packet the rule matches. Published briefly in the
+   * first release with this meaning and dropped before any check reported it; reported again,
+   * with the same meaning, by the shadowed-rule check.
+   */
+  PC7002(Severity.WARNING, "rule never reached"),
   PC7003(Severity.WARNING, "interface match with no interface on some paths"),
+  PC7004(Severity.WARNING, "redundant rule"),
+  PC7005(Severity.WARNING, "chain jumped to only by rules never reached"),
+  PC7006(Severity.WARNING, "overlapping rules with conflicting actions"),
+  PC7007(Severity.WARNING, "rule expands into many kernel rules"),
+  PC7008(Severity.WARNING, "lockout risk"),
+  PC7009(Severity.WARNING, "rule silently in one address family"),
+  PC7010(Severity.WARNING, "NAT66 of global IPv6 addresses"),
 
   // ClassBench filter sets (policyc import --format classbench) and traces (policyc explain
   // --format classbench-trace); the position is the line and column of the offending field.

@@ -1,0 +1,95 @@
+package dev.policyc.compiler;
+
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.parse.IpsetReader;
+import dev.policyc.compiler.parse.IptablesSaveReader;
+import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.compiler.verify.Equivalence;
+import dev.policyc.compiler.verify.Result;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code policyc verify} proves of a compilation with the equivalence engine: the emitted
+ * files, read back as the kernel would load them, mean the IR they came from; and when passes
+ * changed the IR, the optimized IR means what lowering built.
+ */
+public final class Proofs {
+  private Proofs() {}
+
+  /** One claim and the engine's answer, with the time it took. */
+  public record Proof(String claim, Result result, long millis) {
+    public boolean holds() {
+      return result.equal();
+    }
+  }
+
+  /** The proofs of a successful compilation, with the engine's default budget. */
+  public static List<Proof> of(Compilation c) throws ParseException {
+    return of(c, Equivalence.DEFAULT_BUDGET);
+  }
+
+  /** The proofs of a successful compilation, within {@code budget} rule evaluations each. */
+  public static List<Proof> of(Compilation c, long budget) throws ParseException {
+    return of(c, budget, false);
+  }
+
+  /**
+   * The proofs of a successful compilation; {@code exhaustive} explores every table whole (see
+   * {@link Equivalence#compareExhaustively}).
+   */
+  public static List<Proof> of(Compilation c, long budget, boolean exhaustive)
+      throws ParseException {
+    if (!c.ok()) {
+      throw new IllegalArgumentException("the compilation failed");
+    }
+    List<Proof> out = new ArrayList<>();
+    if (!c.lowered().equals(c.ir())) {
+      out.add(prove("the optimized IR means the lowered IR", c.lowered(), c.ir(), budget,
+          exhaustive));
+    }
+    out.add(prove("the emitted files mean the IR", c.ir(), readBack(c), budget, exhaustive));
+    return out;
+  }
+
+  /**
+   * The pass manager's verifier ({@code compile --verify}): null when a pass kept the meaning,
+   * else the first difference or why the engine could not decide.
+   */
+  static String passVerifier(IrPolicy before, IrPolicy after) {
+    Result r = Equivalence.compare(before, after, Equivalence.DEFAULT_BUDGET, 1);
+    return switch (r.status()) {
+      case EQUAL -> null;
+      case DIFFERENT -> "changes the decision of some packets: " + r.differences().get(0);
+      case UNKNOWN -> "cannot be proved: " + r.reason();
+    };
+  }
+
+  private static Proof prove(String claim, IrPolicy a, IrPolicy b, long budget,
+      boolean exhaustive) {
+    long t0 = System.nanoTime();
+    Result r = exhaustive ? Equivalence.compareExhaustively(a, b, budget, 100)
+        : Equivalence.compare(a, b, budget, 100);
+    return new Proof(claim, r, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * The policy the emitted files describe: {@code iptables.rules}, {@code ip6tables.rules} (none:
+   * no IPv6 rules) and {@code ipset.rules} read back; the host model is the compiled policy's,
+   * which the files do not carry.
+   */
+  public static IrPolicy readBack(Compilation c) throws ParseException {
+    IrPolicy ir = c.ir();
+    Ruleset v4 = IptablesSaveReader.read(PolicyCompiler.IPTABLES,
+        c.files().get(PolicyCompiler.IPTABLES), Family.IPV4);
+    String six = c.files().get(PolicyCompiler.IP6TABLES);
+    Ruleset v6 = six == null ? new Ruleset(Family.IPV6, List.of())
+        : IptablesSaveReader.read(PolicyCompiler.IP6TABLES, six, Family.IPV6);
+    String sets = c.files().get(PolicyCompiler.IPSET);
+    List<IpSet> ipsets = sets == null ? List.of() : IpsetReader.read(PolicyCompiler.IPSET, sets);
+    return new IrPolicy(ir.name(), ir.host(), ipsets, v4, v6);
+  }
+}

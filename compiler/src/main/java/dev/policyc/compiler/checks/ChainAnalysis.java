@@ -1,0 +1,464 @@
+package dev.policyc.compiler.checks;
+
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Coverage;
+import dev.policyc.compiler.space.Coverage.Budget;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.ValueSet;
+import dev.policyc.dsl.Verdict;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the packet-space analyses find in one chain of one family: for each rule, whether the
+ * earlier rules take every packet it matches (shadowed), whether removing it (with the other
+ * rules of its policy rule) changes no decision (redundant), and which earlier rules decide part
+ * of what it matches differently (conflicts). A rule is called shadowed or redundant only when it
+ * is: where an opaque rule, a rewrite or the work bound stands in the way, the analysis says
+ * nothing. The definitions and the bounds are in docs/checks.md.
+ *
+ * <p>A rule's packets are taken "as it sees them": a rule that changes a field (MARK, TOS…)
+ * between an earlier rule and a later one makes the earlier rule unusable as evidence about the
+ * later one when either reads that field.
+ */
+final class ChainAnalysis {
+  /**
+   * Work units (see {@link Budget}) for each question about one rule: comparing the hulls of
+   * two rules costs one, comparing their cubes {@link Coverage#TEST}.
+   */
+  static final long RULE_BUDGET = 5_000_000;
+
+  private static final int CUBE_TEST = Coverage.TEST;
+
+  /** The longs of one rule's hull (see {@link RuleView#hull()}). */
+  private static final int HULL = 10;
+
+  /** Whether a question was answered. */
+  enum Answer {
+    YES,
+    NO,
+    UNKNOWN
+  }
+
+  /** The answers about one rule. */
+  static final class Result {
+    Answer shadowed = Answer.UNKNOWN;
+    /** The earlier rules that together take every packet of a shadowed rule, by index. */
+    List<Integer> covers = List.of();
+    /**
+     * The packets that reach the rule and match it, as far as the covers tell: every such
+     * packet is in these pieces (null when unknown).
+     */
+    List<Cube> reaching;
+    /** True when {@link #reaching} holds exactly the packets that reach the rule and match it. */
+    boolean reachingExact;
+
+    Answer redundant = Answer.UNKNOWN;
+    /** The later rules that decide the same for the packets of a redundant rule, by index. */
+    List<Integer> takers = List.of();
+    /** True when the end of the chain (its policy, or the return of a user chain) does too. */
+    boolean endTakesOver;
+
+    /** Earlier rules whose decision differs on part of what the rule matches, by index. */
+    final List<Integer> conflicts = new ArrayList<>();
+
+    /** For each of {@link #conflicts}, the packets both rules match. */
+    final List<Cube> overlaps = new ArrayList<>();
+
+    /** Earlier rules that may conflict, found while looking for covers; latest first. */
+    private List<Integer> mayConflict = List.of();
+  }
+
+  private final List<RuleView> rules;
+  private final Verdict policy;
+  private final List<Cube> entry;
+  private final Budget total;
+  private final Result[] results;
+  /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
+  private final long[] hulls;
+  private final boolean[] empty;
+
+  /**
+   * @param policy the chain's policy; null for a user chain
+   * @param entry for a user chain, the cubes of the rules that jump or go to it (null for a
+   *     built-in chain: any packet of its hook enters)
+   * @param total the work left for the whole policy; each question spends from it
+   */
+  ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total) {
+    this.rules = List.copyOf(rules);
+    this.policy = policy;
+    this.entry = entry;
+    this.total = total;
+    this.results = new Result[rules.size()];
+    this.hulls = new long[HULL * rules.size()];
+    this.empty = new boolean[rules.size()];
+    for (int j = 0; j < results.length; j++) {
+      long[] h = rules.get(j).hull();
+      empty[j] = h == null;
+      if (h != null) {
+        System.arraycopy(h, 0, hulls, HULL * j, HULL);
+      }
+    }
+    for (int j = 0; j < results.length; j++) {
+      results[j] = new Result();
+    }
+    for (int j = 0; j < results.length; j++) {
+      shadow(j);
+    }
+    for (int j = 0; j < results.length; j++) {
+      redundancy(j);
+    }
+    for (int j = 0; j < results.length; j++) {
+      conflicts(j);
+    }
+  }
+
+  List<RuleView> rules() {
+    return rules;
+  }
+
+  Result result(int index) {
+    return results[index];
+  }
+
+  /**
+   * False when the cubes of rules a and b cannot meet, as their hulls are apart on some field;
+   * true when they may (the cubes then tell).
+   */
+  private boolean mayMeet(int a, int b) {
+    if (empty[a] || empty[b]) {
+      return false;
+    }
+    int x = HULL * a;
+    int y = HULL * b;
+    for (int k = 0; k < HULL; k += 2) {
+      if (Long.compareUnsigned(hulls[x + k + 1], hulls[y + k]) < 0
+          || Long.compareUnsigned(hulls[y + k + 1], hulls[x + k]) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Budget budget() {
+    return new Budget(Math.min(RULE_BUDGET, total.left()));
+  }
+
+  private void charge(Budget b) {
+    total.spend(Math.min(RULE_BUDGET, total.left()) - b.left());
+  }
+
+  // ------------------------------------------------------------------ shadowing
+
+  /**
+   * Rule j is shadowed when the union of the earlier terminal rules that are valid evidence
+   * (exact cubes, of other policy rules, not reading a field a rule in between may change in
+   * the packets that reach j) holds its cube. The same pass records what of the cube is left: the packets that may reach
+   * it.
+   */
+  private void shadow(int j) {
+    RuleView r = rules.get(j);
+    Result res = results[j];
+    Budget b = budget();
+    try {
+      int changed = 0; // the fields the rules between i and j may change in j's packets
+      List<Integer> candidates = new ArrayList<>();
+      List<Integer> conflicting = new ArrayList<>();
+      boolean mayConflict = r.isTerminal() && !r.opaque() && outcome(r) != null;
+      boolean exact = true;
+      int alone = -1;
+      for (int i = j - 1; i >= 0; i--) {
+        if (!b.spend(1)) {
+          return;
+        }
+        RuleView e = rules.get(i);
+        boolean meets = mayMeet(i, j);
+        if (meets) {
+          if (!b.spend(CUBE_TEST)) {
+            return;
+          }
+          meets = e.cube().intersects(r.cube());
+        }
+        if (meets && e.group() != r.group() && e.isTerminal() && !e.opaque()
+            && !e.reads(changed)) {
+          if (!b.spend(CUBE_TEST)) {
+            return;
+          }
+          if (e.cube().contains(r.cube())) {
+            alone = i; // the earliest rule that covers it alone
+          }
+          candidates.add(i);
+          if (mayConflict && conflict(e, r) && !r.reads(changed)) {
+            conflicting.add(i);
+          }
+        } else if (meets && e.kind() != RuleView.Kind.NEUTRAL) {
+          exact = false; // a jump, rewrite, opaque or unusable verdict takes some packets
+        }
+        if (e.modifiesMask() != 0 && mayMeet(i, j)) {
+          // A rewrite reaches rule j's packets only if its cube meets j's on the fields no
+          // rule from it to j changes: those fields are the same at both rules. (The hulls'
+          // fields are never rewritten, so apart hulls rule a rewrite out too.)
+          int after = changed | e.modifiesMask();
+          if (!b.spend(CUBE_TEST)) {
+            return;
+          }
+          if (e.meetsIgnoring(r, after)) {
+            changed = after;
+          }
+        }
+      }
+      if (alone >= 0) {
+        res.reaching = List.of();
+        res.reachingExact = exact;
+        res.shadowed = Answer.YES;
+        res.covers = List.of(alone);
+        return;
+      }
+      Collections.reverse(candidates);
+      List<Cube> pieces = r.cube().isEmpty() ? List.of() : List.of(r.cube());
+      List<Integer> used = new ArrayList<>();
+      for (int i : candidates) {
+        if (pieces.isEmpty()) {
+          break;
+        }
+        List<Cube> next = Coverage.minus(pieces, rules.get(i).cube(), b);
+        if (next == null) {
+          return;
+        }
+        if (next != pieces) {
+          used.add(i);
+        }
+        pieces = next;
+      }
+      res.reaching = pieces;
+      res.reachingExact = exact;
+      if (!pieces.isEmpty()) {
+        res.shadowed = Answer.NO;
+        res.mayConflict = conflicting;
+        return;
+      }
+      res.shadowed = Answer.YES;
+      res.covers = minimal(r.cube(), used, b);
+    } finally {
+      charge(b);
+    }
+  }
+
+  /** The most covers {@link #minimal} tries to do without (each try redoes the union). */
+  static final int MINIMIZE = 8;
+
+  /**
+   * Drops covers the others make unnecessary, latest first, while the budget lasts; more than
+   * {@link #MINIMIZE} covers are kept as found.
+   */
+  private List<Integer> minimal(Cube target, List<Integer> used, Budget b) {
+    if (used.size() > MINIMIZE) {
+      return List.copyOf(used);
+    }
+    List<Integer> keep = new ArrayList<>(used);
+    for (int k = keep.size() - 1; k >= 0 && keep.size() > 1; k--) {
+      List<Cube> others = new ArrayList<>();
+      for (int m = 0; m < keep.size(); m++) {
+        if (m != k) {
+          others.add(rules.get(keep.get(m)).cube());
+        }
+      }
+      List<Cube> left = Coverage.remainder(target, others, b);
+      if (left == null) {
+        break;
+      }
+      if (left.isEmpty()) {
+        keep.remove(k);
+      }
+    }
+    return List.copyOf(keep);
+  }
+
+  // ------------------------------------------------------------------ redundancy
+
+  /**
+   * A terminal rule j that is not shadowed is redundant when every packet that may reach it and
+   * match it, were it removed with the other rules of its policy rule, would meet only later
+   * rules with the same target (exact ones, which take it) and rules it does not match, and
+   * then, if any is left, an end of chain that decides the same.
+   */
+  private void redundancy(int j) {
+    RuleView r = rules.get(j);
+    Result res = results[j];
+    if (!r.isTerminal() || res.shadowed != Answer.NO || res.reaching == null) {
+      return;
+    }
+    Budget b = budget();
+    try {
+      List<Cube> left = res.reaching;
+      List<Integer> takers = new ArrayList<>();
+      for (int k = j + 1; k < rules.size() && !left.isEmpty(); k++) {
+        RuleView s = rules.get(k);
+        if (s.group() == r.group()) {
+          continue; // removed with rule j
+        }
+        if (!b.spend(1)) {
+          return;
+        }
+        if (!mayMeet(j, k)) {
+          continue; // the pieces are in r's cube
+        }
+        if (!b.spend((long) CUBE_TEST * left.size())) {
+          return;
+        }
+        if (!Coverage.meets(left, s.cube())) {
+          continue;
+        }
+        if (!s.isTerminal() || s.opaque() || !s.rule().target().equals(r.rule().target())) {
+          // a different decision, a rewrite, a log line, a count, or a rate limit whose state
+          // the packets would change
+          res.redundant = Answer.NO;
+          return;
+        }
+        List<Cube> next = Coverage.minus(left, s.cube(), b);
+        if (next == null) {
+          return;
+        }
+        takers.add(k);
+        left = next;
+      }
+      if (!left.isEmpty() && !endDecidesAs(r.rule().target())) {
+        res.redundant = Answer.NO;
+        return;
+      }
+      res.redundant = Answer.YES;
+      res.takers = List.copyOf(takers);
+      res.endTakesOver = !left.isEmpty();
+    } finally {
+      charge(b);
+    }
+  }
+
+  /** True when falling off the end of the chain has the effect of the target. */
+  private boolean endDecidesAs(Target t) {
+    if (t instanceof Target.Return) {
+      return true; // a built-in chain's RETURN applies its policy, as its end does
+    }
+    if (policy == null) {
+      return false;
+    }
+    return policy == Verdict.ACCEPT ? t instanceof Target.Accept : t instanceof Target.Drop;
+  }
+
+  // ------------------------------------------------------------------ conflicts
+
+  /**
+   * Earlier rules i whose decision conflicts with rule j's and which decide part, but not all,
+   * of what j matches, while j also matches packets outside i: the two overlap and neither
+   * contains the other, so their order decides the overlap (FIREMAN's "correlation"). A later
+   * rule that contains an earlier one (a default after exceptions) is the usual way to write a
+   * policy and is not reported; one the earlier rule contains is shadowed or partly so. Only
+   * pairs whose overlap provably reaches rule i are reported.
+   */
+  private void conflicts(int j) {
+    RuleView r = rules.get(j);
+    Result res = results[j];
+    if (res.mayConflict.isEmpty()) {
+      return;
+    }
+    Budget b = budget();
+    try {
+      for (int i : res.mayConflict) {
+        RuleView e = rules.get(i);
+        Result er = results[i];
+        if (!er.reachingExact || er.reaching == null) {
+          continue;
+        }
+        if (!b.spend(CUBE_TEST * (3L + er.reaching.size()))) {
+          return;
+        }
+        if (e.cube().contains(r.cube()) || r.cube().contains(e.cube())
+            || !looksOrdered(e.cube(), r.cube())) {
+          continue;
+        }
+        Cube in = overlapReaching(er.reaching, r.cube());
+        if (in != null) {
+          res.conflicts.add(0, i);
+          // for the message: what both rules match (of what the chain lets in)
+          res.overlaps.add(0, e.cube().intersect(r.cube()).intersect(in));
+        }
+      }
+    } finally {
+      charge(b);
+    }
+  }
+
+  /**
+   * Whether the later rule reads like an exception the earlier one preempts: on some field both
+   * constrain, the earlier rule's values strictly contain the later one's, or the two cross
+   * (each has values the other lacks). Rules that share no constrained field (an interface rule
+   * and a conntrack-state rule) are orthogonal layers, and a later rule broader on every shared
+   * field is a default after its exceptions: neither is reported.
+   */
+  static boolean looksOrdered(Cube earlier, Cube later) {
+    for (Map.Entry<Field, ValueSet> f : earlier.constrained().entrySet()) {
+      ValueSet l = later.constrained().get(f.getKey());
+      if (l != null && !l.containsAll(f.getValue())) {
+        return true; // strictly broader, or crossing
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether some packets of the cube reach the earlier rule (are in one of its reaching pieces)
+   * and, in a user chain, some jump into the chain lets them in: the cube that lets them in
+   * (every packet for a built-in chain), or null when there are none.
+   */
+  private Cube overlapReaching(List<Cube> reaching, Cube c) {
+    for (Cube p : reaching) {
+      if (!p.intersects(c)) {
+        continue;
+      }
+      if (entry == null) {
+        return Cube.all(c.family());
+      }
+      Cube both = p.intersect(c);
+      for (Cube in : entry) {
+        if (in.intersects(both)) {
+          return in;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** What a terminal target decides, for conflicts: null for RETURN and GOTO. */
+  private static String outcome(RuleView r) {
+    Target t = r.rule().target();
+    if (t instanceof Target.Accept) {
+      return "accept";
+    } else if (t instanceof Target.Drop || t instanceof Target.Reject) {
+      return "deny";
+    } else if (t instanceof Target.Dnat || t instanceof Target.Snat
+        || t instanceof Target.Masquerade || t instanceof Target.Redirect) {
+      return "nat";
+    }
+    return null;
+  }
+
+  /**
+   * Whether two terminal targets decide differently enough to report: accept against drop or
+   * reject, a NAT target against ACCEPT (no NAT), or two different NAT targets. DROP against
+   * REJECT is not reported: both refuse.
+   */
+  static boolean conflict(RuleView a, RuleView b) {
+    String oa = outcome(a);
+    String ob = outcome(b);
+    if (oa == null || ob == null) {
+      return false;
+    }
+    if (oa.equals("nat") && ob.equals("nat")) {
+      return !a.rule().target().equals(b.rule().target());
+    }
+    return !oa.equals(ob);
+  }
+}

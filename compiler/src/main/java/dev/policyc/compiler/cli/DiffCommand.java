@@ -1,0 +1,191 @@
+package dev.policyc.compiler.cli;
+
+import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.emit.report.Json;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.parse.IptablesSaveReader;
+import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.compiler.verify.Equivalence;
+import dev.policyc.compiler.verify.Result;
+import dev.policyc.dsl.Family;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/**
+ * {@code policyc diff OLD NEW}: the classes of packets the two sides decide differently, for
+ * every packet (the equivalence engine, not sampling). A side is a policy, or an {@code
+ * iptables-save} / {@code ip6tables-save} file; with a save file only its family is compared,
+ * and it takes the host model and ipsets of the other side when that is a policy. Status 0 when
+ * no packet is decided differently, 1 when some is (or a side has errors or the engine cannot
+ * decide).
+ */
+final class DiffCommand implements Command {
+  private static final Pattern V6_ADDRESS =
+      Pattern.compile("\\s(-s|-d|--to-destination|--to-source)\\s+!?\\s*\\[?[0-9a-fA-F]*:");
+
+  /** One side: its IR, and the family a save file holds (null for a policy: both). */
+  private record Side(IrPolicy ir, Family only) {}
+
+  @Override
+  public String name() {
+    return "diff";
+  }
+
+  @Override
+  public String synopsis() {
+    return "[--format text|json|markdown] [--family ipv4|ipv6] OLD NEW";
+  }
+
+  @Override
+  public String summary() {
+    return "print the packets two policies or rule files decide differently";
+  }
+
+  @Override
+  public Options options() {
+    return new Options().addOption(Format.option(formats()))
+        .addOption(Option.builder().longOpt("family").hasArg().argName("ipv4|ipv6")
+            .desc("the family of a side that is an iptables-save file (default: from its"
+                + " addresses)").get());
+  }
+
+  @Override
+  public List<Format> formats() {
+    return List.of(Format.TEXT, Format.JSON, Format.MARKDOWN);
+  }
+
+  @Override
+  public int run(Invocation inv) {
+    if (inv.args().size() != 2) {
+      return inv.usageError("give two sides: OLD NEW");
+    }
+    Family family = null;
+    String fam = inv.line().getOptionValue("family");
+    if (fam != null) {
+      family = switch (fam) {
+        case "ipv4" -> Family.IPV4;
+        case "ipv6" -> Family.IPV6;
+        default -> null;
+      };
+      if (family == null) {
+        return inv.usageError("--family takes ipv4 or ipv6, not '" + fam + "'");
+      }
+    }
+    Side[] sides = new Side[2];
+    for (int i = 0; i < 2; i++) {
+      String file = inv.args().get(i);
+      String text;
+      try {
+        text = file.equals(PolicyInput.STDIN) || file.equals("-") ? null
+            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return inv.usageError("cannot read " + file + ": " + IoReason.of(e));
+      } catch (InvalidPathException e) {
+        return inv.usageError("cannot read " + file + ": bad file name (" + e.getReason() + ")");
+      }
+      if (text != null && isSaveFile(text)) {
+        Family f = family != null ? family
+            : V6_ADDRESS.matcher(text).find() ? Family.IPV6 : Family.IPV4;
+        try {
+          Ruleset rs = IptablesSaveReader.read(file, text, f);
+          Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
+          sides[i] = new Side(new IrPolicy(file, null, List.of(),
+              f == Family.IPV4 ? rs : none, f == Family.IPV6 ? rs : none), f);
+        } catch (ParseException e) {
+          inv.err().println(e.getMessage());
+          return Cli.POLICY_ERRORS;
+        }
+      } else {
+        PolicyCompiler.ReadResult read = inv.policies().read(file);
+        if (read.policy() == null) {
+          read.diagnostics().forEach(inv.err()::println);
+          return Cli.POLICY_ERRORS;
+        }
+        Compilation c = PolicyCompiler.compile(read.policy());
+        if (!c.ok()) {
+          c.diagnostics().stream().filter(d -> d.isError()).forEach(inv.err()::println);
+          return Cli.POLICY_ERRORS;
+        }
+        sides[i] = new Side(c.ir(), null);
+      }
+    }
+    IrPolicy[] irs = aligned(sides[0], sides[1]);
+    Result r = Equivalence.compare(irs[0], irs[1]);
+    String oldName = inv.args().get(0);
+    String newName = inv.args().get(1);
+    switch (inv.format()) {
+      case JSON -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("old", oldName);
+        m.put("new", newName);
+        m.put("result", r.status().name().toLowerCase(java.util.Locale.ROOT));
+        if (r.reason() != null) {
+          m.put("reason", r.reason());
+        }
+        m.put("differences", r.differences().stream().map(DiffText::json).toList());
+        inv.out().print(Json.pretty(m));
+      }
+      case MARKDOWN -> inv.out().print(DiffText.markdown(r, oldName, newName));
+      default -> {
+        inv.out().print(DiffText.text(r));
+        inv.out().println(switch (r.status()) {
+          case EQUAL -> "no packet is decided differently";
+          case DIFFERENT -> r.differences().size() + " "
+              + Command.plural(r.differences().size(), "class", "classes")
+              + " of packets decided differently"
+              + (r.reason() == null ? "" : " (" + r.reason() + ")");
+          case UNKNOWN -> "undecided: " + r.reason();
+        });
+      }
+    }
+    return r.equal() ? Cli.OK : Cli.POLICY_ERRORS;
+  }
+
+  /** Whether a file is iptables-save output: its first line that says something is a table. */
+  static boolean isSaveFile(String text) {
+    for (String line : text.lines().toList()) {
+      String s = line.strip();
+      if (!s.isEmpty() && !s.startsWith("#")) {
+        return s.startsWith("*");
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The two sides made comparable: a save file's side takes the policy side's host model and
+   * ipsets (the file carries neither), and both keep only the save file's family.
+   */
+  private static IrPolicy[] aligned(Side a, Side b) {
+    IrPolicy x = a.ir();
+    IrPolicy y = b.ir();
+    if (a.only() != null && b.only() == null) {
+      x = new IrPolicy(x.name(), y.host(), y.sets(), x.ipv4(), x.ipv6());
+    } else if (b.only() != null && a.only() == null) {
+      y = new IrPolicy(y.name(), x.host(), x.sets(), y.ipv4(), y.ipv6());
+    }
+    Family only = a.only() != null ? a.only() : b.only();
+    if (only != null) {
+      x = keep(x, only);
+      y = keep(y, only);
+    }
+    return new IrPolicy[] {x, y};
+  }
+
+  private static IrPolicy keep(IrPolicy p, Family f) {
+    Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
+    return new IrPolicy(p.name(), p.host(), p.sets(), f == Family.IPV4 ? p.ipv4() : none,
+        f == Family.IPV6 ? p.ipv6() : none);
+  }
+}

@@ -1,0 +1,263 @@
+package dev.policyc.compiler.verify;
+
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.ValueSet;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Verdict;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Runs one table's built-in chain at a hook on classes of packets instead of packets: each rule
+ * splits a class into the packets its matches hold for and the rest, the way {@code Trip}
+ * traverses the chains for one packet. The result partitions the classes it started from into
+ * {@link Leaf leaves}, each with one {@link Outcome}.
+ */
+final class TableExplorer {
+  /** A class of packets and how the table ends for them. */
+  record Leaf(Term region, Outcome outcome) {}
+
+  /** Where a class of packets is: a chain, the next rule, and the chains to return to. */
+  private record Frame(Chain chain, int next, Frame caller) {}
+
+  /** A class of packets on its way through the table. */
+  private record Task(Term region, SymState state, Frame at, Events events) {}
+
+  /** LOG and TCPMSS events, newest first, shared between classes that split. */
+  private record Events(String event, Events before) {
+    static List<String> list(Events e) {
+      List<String> out = new ArrayList<>();
+      for (Events x = e; x != null; x = x.before) {
+        out.add(0, x.event);
+      }
+      return out;
+    }
+  }
+
+  private static final int MAX_DEPTH = 64;
+
+  private final RuleTable table;
+  private final Chain base;
+  private final MatchSpace space;
+  private final Family family;
+  private final Budget budget;
+
+  /** The explorer of {@code table}'s built-in chain of {@code hook}, or of none (ACCEPT). */
+  TableExplorer(IrPolicy policy, Family family, RuleTable table, Hook hook, Budget budget) {
+    this.table = table;
+    this.base = table == null ? null
+        : table.chain(hook.name()).filter(Chain::isBuiltin).orElse(null);
+    this.space = new MatchSpace(policy, family, hook);
+    this.family = family;
+    this.budget = budget;
+  }
+
+  /** The leaves of the packets of {@code start}. */
+  List<Leaf> explore(Term start) {
+    List<Leaf> out = new ArrayList<>();
+    if (base == null) {
+      out.add(new Leaf(start, new Outcome(Outcome.Kind.ACCEPT, null, null, SymState.ENTRY,
+          List.of())));
+      return out;
+    }
+    Deque<Task> work = new ArrayDeque<>();
+    work.push(new Task(start, SymState.ENTRY, new Frame(base, 0, null), null));
+    while (!work.isEmpty()) {
+      run(work.pop(), work, out);
+    }
+    return out;
+  }
+
+  /** Takes one class through rules until it ends or splits (pushing the pieces). */
+  private void run(Task task, Deque<Task> work, List<Leaf> out) {
+    Term region = task.region();
+    SymState state = task.state();
+    Frame at = task.at();
+    Events events = task.events();
+    while (true) {
+      budget.spend();
+      if (at.next >= at.chain.rules().size()) {
+        if (at.caller == null) {
+          out.add(policy(region, state, events));
+          return;
+        }
+        at = at.caller;
+        continue;
+      }
+      Rule rule = at.chain.rules().get(at.next);
+      Frame after = new Frame(at.chain, at.next + 1, at.caller);
+      List<Term> holds = space.of(rule, state);
+      List<Term> hit = new ArrayList<>();
+      List<Term> miss = List.of(region);
+      for (Term t : holds) {
+        if (!region.cube().intersects(t.cube())) {
+          continue;
+        }
+        if (t.atoms().isEmpty() && t.cube().contains(region.cube()) && miss.size() == 1
+            && miss.get(0) == region) {
+          hit.add(region); // the whole class matches: nothing to split
+          miss = List.of();
+          break;
+        }
+        Term in = region.intersect(t);
+        if (in == null) {
+          continue;
+        }
+        hit.add(in);
+        List<Term> next = new ArrayList<>();
+        for (Term m : miss) {
+          next.addAll(m.minus(t));
+        }
+        miss = next;
+      }
+      if (hit.isEmpty()) {
+        at = after;
+        continue;
+      }
+      for (Term m : miss) {
+        work.push(new Task(m, state, after, events));
+      }
+      for (Term h : hit) {
+        target(rule.target(), new Task(h, state, after, events), work, out);
+      }
+      return;
+    }
+  }
+
+  /** What a rule's target does to the class of packets that matched it. */
+  private void target(Target tg, Task t, Deque<Task> work, List<Leaf> out) {
+    Term r = t.region();
+    if (tg instanceof Target.Accept) {
+      out.add(leaf(r, Outcome.Kind.ACCEPT, null, null, t));
+    } else if (tg instanceof Target.Drop) {
+      out.add(leaf(r, Outcome.Kind.DROP, null, null, t));
+    } else if (tg instanceof Target.Reject rj) {
+      out.add(leaf(r, Outcome.Kind.REJECT, rj.with(), null, t));
+    } else if (tg instanceof Target.Dnat || tg instanceof Target.Snat
+        || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
+      out.add(leaf(r, Outcome.Kind.NAT, null, tg, t));
+    } else if (tg instanceof Target.Return) {
+      Frame caller = t.at().caller;
+      if (caller == null) {
+        out.add(policy(r, t.state(), t.events()));
+      } else {
+        work.push(new Task(r, t.state(), caller, t.events()));
+      }
+    } else if (tg instanceof Target.Jump j) {
+      work.push(new Task(r, t.state(), new Frame(chain(j.chain()), 0, depth(t.at())),
+          t.events()));
+    } else if (tg instanceof Target.Goto g) {
+      work.push(new Task(r, t.state(), new Frame(chain(g.chain()), 0, t.at().caller),
+          t.events()));
+    } else if (tg instanceof Target.Log l) {
+      work.push(new Task(r, t.state(), t.at(),
+          new Events("LOG " + (l.prefix() == null ? "" : l.prefix()), t.events())));
+    } else if (tg instanceof Target.ConnMark) {
+      // connmark_tg does nothing to a packet without a connection
+      for (Term[] piece : split(r, connected(t.state()))) {
+        if (piece[0] != null) {
+          work.push(new Task(piece[0], t.state().after(tg), t.at(), t.events()));
+        }
+        if (piece[1] != null) {
+          work.push(new Task(piece[1], t.state(), t.at(), t.events()));
+        }
+      }
+    } else if (tg instanceof Target.TcpMss m) {
+      tcpMss(m, t, work, out);
+    } else {
+      work.push(new Task(r, t.state().after(tg), t.at(), t.events()));
+    }
+  }
+
+  /**
+   * TCPMSS: a TCP first fragment shorter than its headers is dropped; other TCP first fragments
+   * may get an MSS option (and grow); everything else goes on untouched.
+   */
+  private void tcpMss(Target.TcpMss m, Task t, Deque<Task> work, List<Leaf> out) {
+    Events ev = new Events("TCPMSS " + m.mss(), t.events());
+    if (t.state().length() >= 0) {
+      // an earlier TCPMSS of this table added the option: this one can only lower its value
+      work.push(new Task(t.region(), t.state(), t.at(), ev));
+      return;
+    }
+    int headers = (family == Family.IPV4 ? 20 : 40) + 20;
+    Cube tcp = Cube.all(family).and(Field.PROTO, IntervalSet.point(8, Protocols.TCP))
+        .and(Field.FRAGMENT, IntervalSet.point(1, 0));
+    Term r = t.region();
+    Term dropped = r.intersect(Term.of(tcp.and(Field.LENGTH,
+        IntervalSet.range(16, 0, headers - 1))));
+    if (dropped != null) {
+      out.add(leaf(dropped, Outcome.Kind.DROP, null, null, t));
+    }
+    // a segment of headers only carries no option yet (the option would have made it longer):
+    // it gets one and grows by 4 bytes; a segment with payload is left alone
+    Term bare = r.intersect(Term.of(tcp.and(Field.LENGTH, IntervalSet.point(16, headers))));
+    if (bare != null) {
+      work.push(new Task(bare, t.state().withLength(headers + 4), t.at(), ev));
+    }
+    Term payload = r.intersect(Term.of(tcp.and(Field.LENGTH,
+        IntervalSet.range(16, headers + 1, 65535))));
+    if (payload != null) {
+      work.push(new Task(payload, t.state(), t.at(), ev));
+    }
+    for (Term rest : r.minus(Term.of(tcp))) {
+      work.push(new Task(rest, t.state(), t.at(), t.events()));
+    }
+  }
+
+  /** Entry packets that have a connection as the matches see them now. */
+  private Term connected(SymState s) {
+    ValueSet v = IntervalSet.empty(3);
+    for (ConnState st : List.of(ConnState.NEW, ConnState.RELATED, ConnState.ESTABLISHED)) {
+      v = v.union(IntervalSet.point(3, st.ordinal()));
+    }
+    // notrack turns INVALID (no entry yet) into UNTRACKED: neither has a connection
+    return Term.of(Cube.all(family).and(Field.CT_STATE, v));
+  }
+
+  /** The pieces of {@code r} inside {@code t} ([0]) and outside it ([1], one per piece). */
+  private static List<Term[]> split(Term r, Term t) {
+    List<Term[]> out = new ArrayList<>();
+    out.add(new Term[] {r.intersect(t), null});
+    for (Term rest : r.minus(t)) {
+      out.add(new Term[] {null, rest});
+    }
+    return out;
+  }
+
+  private Frame depth(Frame at) {
+    int d = 0;
+    for (Frame f = at; f != null; f = f.caller) {
+      if (++d > MAX_DEPTH) {
+        throw new Unsupported("jumps nested deeper than " + MAX_DEPTH + " chains");
+      }
+    }
+    return at;
+  }
+
+  private Chain chain(String name) {
+    return table.chain(name)
+        .orElseThrow(() -> new IllegalStateException("jump to missing chain " + name));
+  }
+
+  private Leaf policy(Term r, SymState s, Events e) {
+    Outcome.Kind k = base.policy() == Verdict.DROP ? Outcome.Kind.DROP : Outcome.Kind.ACCEPT;
+    return new Leaf(r, new Outcome(k, null, null, s, Events.list(e)));
+  }
+
+  private static Leaf leaf(Term r, Outcome.Kind k, String with, Target nat, Task t) {
+    return new Leaf(r, new Outcome(k, with, nat, t.state(), Events.list(t.events())));
+  }
+}

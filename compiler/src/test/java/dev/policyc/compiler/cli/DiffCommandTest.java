@@ -1,0 +1,120 @@
+package dev.policyc.compiler.cli;
+
+import static dev.policyc.compiler.cli.CliFixtures.JSON;
+import static dev.policyc.compiler.cli.CliFixtures.policy;
+import static dev.policyc.compiler.cli.CliFixtures.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** {@code policyc diff} and {@code policyc verify}, driven in-process. */
+class DiffCommandTest {
+  @TempDir
+  Path tmp;
+
+  private static final String BASE = """
+      policy: p
+      filter:
+        INPUT:
+          policy: DROP
+          rules:
+            - match: { proto: tcp, src: 10.0.0.0/8, dport: 22 }
+              action: accept
+            - match: { proto: tcp, dport: 80 }
+              action: accept
+      """;
+
+  private Path write(String name, String text) throws IOException {
+    return CliFixtures.write(tmp, name, text);
+  }
+
+  @Test
+  void aChangedActionIsOneClassWithAWitness() throws IOException {
+    Path a = write("a.yaml", BASE);
+    Path b = write("b.yaml", BASE.replaceFirst("action: accept", "action: drop"));
+    Cli.Captured c = run("diff", a.toString(), b.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.out() + c.err());
+    assertTrue(c.out().contains(
+        "ipv4 filter INPUT: tcp 10.0.0.0/8 -> *:22 not-fragment: ACCEPT → DROP"), c.out());
+    assertTrue(c.out().contains("e.g. tcp 10.0.0.1:40000 -> 203.0.113.1:22"), c.out());
+    assertTrue(c.out().strip().endsWith("1 class of packets decided differently"), c.out());
+  }
+
+  @Test
+  void reorderedDisjointRulesSplitRulesAndShadowedRulesAreNoDifference() throws IOException {
+    Path a = write("a.yaml", BASE);
+    Path b = write("b.yaml", """
+        policy: p
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - match: { proto: tcp, dport: 80 }
+                action: accept
+              - match: { proto: tcp, src: 10.0.0.0/9, dport: 22 }
+                action: accept
+              - match: { proto: tcp, src: 10.128.0.0/9, dport: 22 }
+                action: accept
+              - match: { proto: tcp, src: 10.1.2.0/24, dport: 22 }
+                action: drop
+        """);
+    Cli.Captured c = run("diff", a.toString(), b.toString());
+    assertEquals(Cli.OK, c.code(), c.out() + c.err());
+    assertEquals("no packet is decided differently", c.out().strip());
+  }
+
+  @Test
+  void anIptablesSaveFileIsASide() throws IOException {
+    Path a = write("a.yaml", BASE);
+    Cli.Captured compiled = run("compile", a.toString(), "-o", tmp.resolve("out").toString());
+    assertEquals(Cli.OK, compiled.code(), compiled.err());
+    Path rules = tmp.resolve("out/iptables.rules");
+    assertEquals(Cli.OK, run("diff", a.toString(), rules.toString()).code());
+    String edited = Files.readString(rules, StandardCharsets.UTF_8).replace("--dport 80",
+        "--dport 8080");
+    Path b = write("edited.rules", edited);
+    Cli.Captured c = run("diff", "--format", "json", rules.toString(), b.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.out() + c.err());
+    JsonNode root = JSON.readTree(c.out());
+    assertEquals("different", root.get("result").asString());
+    assertEquals(2, root.get("differences").size(), c.out());
+    assertTrue(root.get("differences").get(0).get("example").get("packet").asString()
+        .startsWith("tcp "), c.out());
+  }
+
+  @Test
+  void markdownIsATableForAPullRequest() throws IOException {
+    Path a = write("a.yaml", BASE);
+    Path b = write("b.yaml", BASE.replace("dport: 80", "dport: 81"));
+    Cli.Captured c = run("diff", "--format", "markdown", a.toString(), b.toString());
+    assertTrue(c.out().contains("| where | packets | before | after | example |"), c.out());
+    assertTrue(c.out().contains("| ipv4 filter INPUT | `tcp * -> *:80"), c.out());
+  }
+
+  @Test
+  void verifyProvesEveryExample() {
+    for (String name : new String[] {"host-firewall", "nat-gateway", "blocklist-sets",
+        "container-host", "dns-notrack", "ipv6-host", "qos-marking"}) {
+      Cli.Captured c = run("verify", policy(name));
+      assertEquals(Cli.OK, c.code(), c.out() + c.err());
+      assertTrue(c.out().contains("the emitted files mean the IR: proved"), c.out());
+    }
+  }
+
+  @Test
+  void aSideWithErrorsFails() throws IOException {
+    Path a = write("a.yaml", BASE);
+    Path bad = write("bad.yaml", "policy: p\nfilter: { INPUT: { rules: [ { action: nope } ] } }\n");
+    Cli.Captured c = run("diff", a.toString(), bad.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().contains("PC"), c.err());
+    assertEquals(Cli.USAGE, run("diff", a.toString()).code());
+  }
+}
