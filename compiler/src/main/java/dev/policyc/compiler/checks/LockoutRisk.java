@@ -157,32 +157,42 @@ final class LockoutRisk implements Check {
     if (opened.isEmpty()) {
       return Stage.NO_NEW;
     }
-    List<Cube> sessions = new ArrayList<>();
+    // one open session is enough: stop at the first whose replies OUTPUT lets out
+    List<Cube> goingConn = new ArrayList<>();
+    for (Cube e : going) {
+      goingConn.add(connection(e));
+    }
+    List<Cube> replyConn = new ArrayList<>();
+    for (Cube r : replies) {
+      replyConn.add(connection(r));
+    }
+    boolean anySession = false;
     for (Cube a : opened) {
-      for (Cube e : going) {
+      Cube ca = connection(a);
+      for (Cube ce : goingConn) {
         if (!b.spend(1)) {
           return Stage.UNKNOWN;
         }
-        Cube both = connection(a).intersect(connection(e));
-        if (!both.isEmpty()) {
-          sessions.add(both);
+        if (!ca.intersects(ce)) {
+          continue;
+        }
+        Cube s2 = ca.intersect(ce);
+        anySession = true;
+        Cube reply = Cube.all(f).and(Field.SRC, s2.get(Field.DST))
+            .and(Field.DST, s2.get(Field.SRC)).and(Field.SPORT, s2.get(Field.DPORT))
+            .and(Field.DPORT, s2.get(Field.SPORT));
+        for (Cube r : replyConn) {
+          if (!b.spend(1)) {
+            return Stage.UNKNOWN;
+          }
+          if (reply.intersects(r)) {
+            return Stage.OPEN;
+          }
         }
       }
     }
-    if (sessions.isEmpty()) {
+    if (!anySession) {
       return Stage.NO_ESTABLISHED;
-    }
-    for (Cube s : sessions) {
-      Cube reply = Cube.all(f).and(Field.SRC, s.get(Field.DST)).and(Field.DST, s.get(Field.SRC))
-          .and(Field.SPORT, s.get(Field.DPORT)).and(Field.DPORT, s.get(Field.SPORT));
-      for (Cube r : replies) {
-        if (!b.spend(1)) {
-          return Stage.UNKNOWN;
-        }
-        if (reply.intersects(connection(r))) {
-          return Stage.OPEN;
-        }
-      }
     }
     return Stage.NO_REPLY;
   }
