@@ -146,6 +146,9 @@ final class LockoutRisk implements Check {
       out = out.and(Field.SRC, host);
     }
     Budget b = new Budget(BUDGET);
+    if (quicklyOpen(ctx, filter, in, out, b)) {
+      return Stage.OPEN;
+    }
     List<Cube> opened = accepted(ctx, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.NEW)), b);
     List<Cube> going = accepted(ctx, filter, "INPUT",
@@ -197,6 +200,37 @@ final class LockoutRisk implements Check {
     return Stage.NO_REPLY;
   }
 
+  /**
+   * Whether one session is open by the first accepted piece at each step, each step's question
+   * narrowed to the connection found so far: cheap on long chains, where the full sets of
+   * accepted pieces are large. False means "look at everything", not "closed".
+   */
+  private static boolean quicklyOpen(CheckContext ctx, RuleTable filter, Cube in, Cube out,
+      Budget b) {
+    List<Cube> opened = accepted(ctx, filter, "INPUT",
+        in.and(Field.CT_STATE, state(ConnState.NEW)), b, true);
+    if (opened == null || opened.isEmpty()) {
+      return false;
+    }
+    Cube a = connection(opened.get(0));
+    List<Cube> going = accepted(ctx, filter, "INPUT",
+        in.and(Field.CT_STATE, state(ConnState.ESTABLISHED)).intersect(a), b, true);
+    if (going == null || going.isEmpty()) {
+      return false;
+    }
+    Cube s = connection(going.get(0)).intersect(a);
+    if (s.isEmpty()) {
+      return false;
+    }
+    Cube reply = out.and(Field.SRC, s.get(Field.DST)).and(Field.DST, s.get(Field.SRC))
+        .and(Field.SPORT, s.get(Field.DPORT)).and(Field.DPORT, s.get(Field.SPORT));
+    if (reply.isEmpty()) {
+      return false;
+    }
+    List<Cube> replies = accepted(ctx, filter, "OUTPUT", reply, b, true);
+    return replies != null && !replies.isEmpty();
+  }
+
   private static ValueSet state(ConnState s) {
     return IntervalSet.point(3, s.ordinal());
   }
@@ -217,6 +251,12 @@ final class LockoutRisk implements Check {
    */
   private static List<Cube> accepted(CheckContext ctx, RuleTable filter, String name, Cube q,
       Budget b) {
+    return accepted(ctx, filter, name, q, b, false);
+  }
+
+  /** As above; {@code first}: stop at the first accepted piece. */
+  private static List<Cube> accepted(CheckContext ctx, RuleTable filter, String name, Cube q,
+      Budget b, boolean first) {
     Chain chain = filter == null ? null : filter.chain(name).orElse(null);
     if (chain == null) {
       return List.of(q);
@@ -224,7 +264,7 @@ final class LockoutRisk implements Check {
     List<Cube> left = List.of(q);
     List<Cube> accepted = new ArrayList<>();
     for (int i = 0; i < chain.rules().size(); i++) {
-      if (left.isEmpty()) {
+      if (left.isEmpty() || first && !accepted.isEmpty()) {
         break;
       }
       if (!b.spend((long) Coverage.TEST * left.size())) {
