@@ -146,14 +146,15 @@ final class LockoutRisk implements Check {
       out = out.and(Field.SRC, host);
     }
     Budget b = new Budget(BUDGET);
-    if (quicklyOpen(ctx, filter, in, out, b)) {
+    Map<Chain, RuleView[]> views = new java.util.IdentityHashMap<>();
+    if (quicklyOpen(ctx, views, filter, in, out, b)) {
       return Stage.OPEN;
     }
-    List<Cube> opened = accepted(ctx, filter, "INPUT",
+    List<Cube> opened = accepted(ctx, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.NEW)), b);
-    List<Cube> going = accepted(ctx, filter, "INPUT",
+    List<Cube> going = accepted(ctx, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.ESTABLISHED)), b);
-    List<Cube> replies = accepted(ctx, filter, "OUTPUT", out, b);
+    List<Cube> replies = accepted(ctx, views, filter, "OUTPUT", out, b);
     if (opened == null || going == null || replies == null) {
       return Stage.UNKNOWN;
     }
@@ -205,15 +206,15 @@ final class LockoutRisk implements Check {
    * narrowed to the connection found so far: cheap on long chains, where the full sets of
    * accepted pieces are large. False means "look at everything", not "closed".
    */
-  private static boolean quicklyOpen(CheckContext ctx, RuleTable filter, Cube in, Cube out,
-      Budget b) {
-    List<Cube> opened = accepted(ctx, filter, "INPUT",
+  private static boolean quicklyOpen(CheckContext ctx, Map<Chain, RuleView[]> views,
+      RuleTable filter, Cube in, Cube out, Budget b) {
+    List<Cube> opened = accepted(ctx, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.NEW)), b, true);
     if (opened == null || opened.isEmpty()) {
       return false;
     }
     Cube a = connection(opened.get(0));
-    List<Cube> going = accepted(ctx, filter, "INPUT",
+    List<Cube> going = accepted(ctx, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.ESTABLISHED)).intersect(a), b, true);
     if (going == null || going.isEmpty()) {
       return false;
@@ -227,7 +228,7 @@ final class LockoutRisk implements Check {
     if (reply.isEmpty()) {
       return false;
     }
-    List<Cube> replies = accepted(ctx, filter, "OUTPUT", reply, b, true);
+    List<Cube> replies = accepted(ctx, views, filter, "OUTPUT", reply, b, true);
     return replies != null && !replies.isEmpty();
   }
 
@@ -249,13 +250,15 @@ final class LockoutRisk implements Check {
    * packet it accepts (and perhaps more); null when a rule that rewrites packets meets them, or
    * the budget runs out. A missing chain accepts everything.
    */
-  private static List<Cube> accepted(CheckContext ctx, RuleTable filter, String name, Cube q,
+  private static List<Cube> accepted(CheckContext ctx, Map<Chain, RuleView[]> views,
+      RuleTable filter, String name, Cube q,
       Budget b) {
-    return accepted(ctx, filter, name, q, b, false);
+    return accepted(ctx, views, filter, name, q, b, false);
   }
 
   /** As above; {@code first}: stop at the first accepted piece. */
-  private static List<Cube> accepted(CheckContext ctx, RuleTable filter, String name, Cube q,
+  private static List<Cube> accepted(CheckContext ctx, Map<Chain, RuleView[]> views,
+      RuleTable filter, String name, Cube q,
       Budget b, boolean first) {
     Chain chain = filter == null ? null : filter.chain(name).orElse(null);
     if (chain == null) {
@@ -271,7 +274,7 @@ final class LockoutRisk implements Check {
         return null;
       }
       // a jump counts as accepting whatever it changes, so its chains are not read
-      RuleView v = RuleView.of(i, chain.rules().get(i), q.family(), ctx.ir(), Set.of(), i);
+      RuleView v = view(views, chain, i, q.family(), ctx);
       if (!Coverage.meets(left, v.cube())) {
         continue;
       }
@@ -305,6 +308,16 @@ final class LockoutRisk implements Check {
       accepted.addAll(left);
     }
     return accepted;
+  }
+
+  /** A chain's rule views, built once per family's question however often they are asked. */
+  private static RuleView view(Map<Chain, RuleView[]> views, Chain chain, int i, Family f,
+      CheckContext ctx) {
+    RuleView[] vs = views.computeIfAbsent(chain, c -> new RuleView[c.rules().size()]);
+    if (vs[i] == null) {
+      vs[i] = RuleView.of(i, chain.rules().get(i), f, ctx.ir(), Set.of(), i);
+    }
+    return vs[i];
   }
 
   private static List<Cube> meet(List<Cube> pieces, Cube c) {
