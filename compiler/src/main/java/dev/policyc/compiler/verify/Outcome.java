@@ -23,13 +23,30 @@ record Outcome(Kind kind, String rejectWith, Target nat, SymState state, List<St
     NAT
   }
 
+  /** A NAT target as a rule says it: {@code DNAT to 10.0.0.5:80}, {@code MASQUERADE}. */
+  static String nat(Target t) {
+    if (t instanceof Target.Dnat d) {
+      return "DNAT to " + to(d.addrs(), d.ports());
+    } else if (t instanceof Target.Snat s) {
+      return "SNAT to " + to(s.addrs(), s.ports());
+    } else if (t instanceof Target.Masquerade m) {
+      return "MASQUERADE" + (m.ports() == null ? "" : " to ports " + m.ports());
+    } else if (t instanceof Target.Redirect r) {
+      return "REDIRECT" + (r.ports() == null ? "" : " to ports " + r.ports());
+    }
+    return t.toString();
+  }
+
+  private static String to(Object addrs, Object ports) {
+    return (addrs == null ? "" : addrs.toString()) + (ports == null ? "" : ":" + ports);
+  }
+
   /** The verdict in the words of a rule: ACCEPT, DROP, REJECT (with), or the NAT target. */
   String verdict() {
     return switch (kind) {
       case ACCEPT, DROP -> kind.name();
       case REJECT -> rejectWith == null ? "REJECT" : "REJECT (" + rejectWith + ")";
-      case NAT -> nat.getClass().getSimpleName().toUpperCase(java.util.Locale.ROOT) + " "
-          + nat;
+      case NAT -> nat(nat);
     };
   }
 }
