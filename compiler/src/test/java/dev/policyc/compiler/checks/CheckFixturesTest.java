@@ -5,24 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.policyc.compiler.CheckOptions;
-import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.testing.Expectations;
+import dev.policyc.compiler.testing.Expectations.Entry;
 import dev.policyc.dsl.diag.Code;
-import dev.policyc.dsl.diag.Diagnostic;
-import dev.policyc.dsl.diag.Severity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -44,23 +39,8 @@ import org.junit.jupiter.api.TestFactory;
  * options: max-expansion=N management-port=P} sets the checks' limits for the file.
  */
 public class CheckFixturesTest {
-  private static final Pattern EXPECT = Pattern.compile(
-      "#\\s*expect-(error|warning)(?:@(\\d+))?:\\s*(PC\\d{4})\\s*(.*?)\\s*(?=#\\s*expect-|$)");
   private static final Pattern OPTIONS = Pattern.compile("^#\\s*options:(.*)$");
   private static final Pattern NONE = Pattern.compile("#\\s*expect-none\\b");
-
-  /** One expectation, or one reported diagnostic, reduced to what the file can state. */
-  private record Entry(int line, int column, String code, Severity severity, String text) {
-    String key() {
-      return line + ":" + column + " " + code;
-    }
-
-    @Override
-    public String toString() {
-      return line + ":" + column + ": " + severity.name().toLowerCase(Locale.ROOT) + " " + code
-          + " " + text;
-    }
-  }
 
   @TestFactory
   Stream<DynamicTest> everyFixtureReportsExactlyItsExpectations() throws IOException {
@@ -90,46 +70,8 @@ public class CheckFixturesTest {
           : " has no '# expect-warning@COLUMN:' comment; a fixture that expects nothing says"
               + " '# expect-none'"));
     }
-    List<Entry> actual = diagnostics(file, options(file, lines));
-    List<String> problems = new ArrayList<>();
-    for (Entry e : expected) {
-      if (e.text().isEmpty()) {
-        problems.add("expectation without message text: " + e);
-      }
-      if (e.column() == 0) {
-        problems.add("expectation without a column (write expect-"
-            + e.severity().name().toLowerCase(Locale.ROOT) + "@COLUMN:): " + e);
-      }
-    }
-    List<String> want = expected.stream().map(Entry::key).sorted().toList();
-    List<String> got = actual.stream().map(Entry::key).sorted().toList();
-    if (!want.equals(got)) {
-      problems.add("the reported (line, column, code) triples differ from the expected ones");
-    }
-    for (Entry e : expected) {
-      for (Entry a : actual) {
-        if (a.key().equals(e.key())) {
-          if (a.severity() != e.severity()) {
-            problems.add("expected " + e + " but it is reported as a "
-                + a.severity().name().toLowerCase(Locale.ROOT));
-          }
-          if (!a.text().contains(e.text())) {
-            problems.add("message of " + a + "\n      does not contain: " + e.text());
-          }
-        }
-      }
-    }
-    if (!problems.isEmpty()) {
-      fail(file + ":\n  " + String.join("\n  ", problems)
-          + "\n  expected:\n" + list(expected) + "  actual:\n" + list(actual));
-    }
-  }
-
-  private static String list(List<Entry> entries) {
-    if (entries.isEmpty()) {
-      return "    (none)\n";
-    }
-    return entries.stream().map(e -> "    " + e + "\n").collect(Collectors.joining());
+    Expectations.assertExactly(file, expected,
+        Expectations.reported(file, options(file, lines)));
   }
 
   /** The limits the file's {@code # options:} line sets, or the defaults. */
@@ -168,32 +110,7 @@ public class CheckFixturesTest {
   }
 
   private static List<Entry> expectations(List<String> lines) {
-    List<Entry> out = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      Matcher m = EXPECT.matcher(lines.get(i));
-      while (m.find()) {
-        Severity s = m.group(1).equals("error") ? Severity.ERROR : Severity.WARNING;
-        int column = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-        out.add(new Entry(i + 1, column, m.group(3), s, m.group(4)));
-      }
-    }
-    return out;
-  }
-
-  private static List<Entry> diagnostics(Path file, CheckOptions options) {
-    PolicyCompiler.ReadResult read = PolicyCompiler.read(file);
-    List<Diagnostic> all = new ArrayList<>(read.diagnostics());
-    if (read.policy() != null) {
-      all.addAll(PolicyCompiler.check(read.policy(), options).diagnostics());
-    }
-    List<Entry> out = new ArrayList<>();
-    for (Diagnostic d : all) {
-      boolean here = d.pos().file().equals(file.toString()) && d.pos().known();
-      out.add(new Entry(here ? d.pos().line() : -1, here ? d.pos().column() : -1,
-          d.code().name(), d.severity(), d.message() + (here ? "" : " [at " + d.pos() + "]")));
-    }
-    out.sort(Comparator.comparingInt(Entry::line).thenComparingInt(Entry::column));
-    return out;
+    return Expectations.parse(lines);
   }
 
   /** {@code src/test/resources/checks}, where Maven runs the test (the module folder). */
