@@ -33,25 +33,7 @@ command -v python3 >/dev/null || { echo "bench: python3 is missing" >&2; exit 2;
 work=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 
-# measure N OUT CMD...: runs CMD N times; OUT.k holds "wall user sys maxrss_kb" of run k
-measure() {
-  n=$1 out=$2
-  shift 2
-  k=1
-  while [ "$k" -le "$n" ]; do
-    "$time" -f "%e %U %S %M" -o "$out.$k" "$@" >/dev/null 2>"$out.err" \
-      || { echo "bench: failed: $* (see $out.err)" >&2; exit 1; }
-    k=$((k + 1))
-  done
-}
-
-# median FILES AWK-EXPR: the median of the expression over the one line of each file
-median() {
-  expr=$1
-  shift
-  cat "$@" | awk "{ print $expr }" | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$here/bench/lib.sh"
 
 rows=""
 bench() {

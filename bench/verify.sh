@@ -26,34 +26,14 @@ done
 work=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 
-# measure N OUT CMD...: CMD N times (exit status 0 or 1: diff says 1 for "different");
-# OUT.k holds "wall maxrss_kb" of run k
-measure() {
-  n=$1 out=$2
-  shift 2
-  k=1
-  while [ "$k" -le "$n" ]; do
-    set +e
-    "$time" -f "%e %M" -o "$out.$k" "$@" >"$out.out" 2>"$out.err"
-    rc=$?
-    set -e
-    [ "$rc" -le 1 ] || { echo "bench: failed ($rc): $* (see $out.err)" >&2; exit 1; }
-    k=$((k + 1))
-  done
-}
+. "$here/bench/lib.sh"
 
-median() {
-  expr=$1
-  shift
-  cat "$@" | awk "{ print $expr }" | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
+MAX_STATUS=1 # diff says 1 for "different"
 printf '%-10s %7s | %-9s %9s %8s | %s\n' set rules what wall_s rss_MiB result
 row() {
   name=$1 rules=$2 what=$3 out=$4
   wall=$(median '$1' "$out".[0-9]*)
-  rss=$(median '$2 / 1024' "$out".[0-9]*)
+  rss=$(median '$4 / 1024' "$out".[0-9]*)
   result=$(grep -E 'proved|FALSE|undecided|decided differently|no packet' "$out.out" | head -1 \
     | sed -E 's/^.*: (proved|FALSE|undecided)/\1/' | cut -c1-60)
   printf '%-10s %7s | %-9s %9.2f %8.0f | %s\n' "$name" "$rules" "$what" "$wall" "$rss" "$result"

@@ -1,0 +1,26 @@
+# Shared by the bench scripts (sourced): timing with GNU time and medians.
+
+# measure N OUT CMD...: runs CMD N times; OUT.k holds "wall user sys maxrss_kb" of run k, OUT.out
+# and OUT.err the last run's output. A status above MAX_STATUS (default 0) stops the bench.
+measure() {
+  n=$1 out=$2
+  shift 2
+  k=1
+  while [ "$k" -le "$n" ]; do
+    set +e
+    "$time" -f "%e %U %S %M" -o "$out.$k" "$@" >"$out.out" 2>"$out.err"
+    rc=$?
+    set -e
+    [ "$rc" -le "${MAX_STATUS:-0}" ] \
+      || { echo "bench: failed ($rc): $* (see $out.err)" >&2; exit 1; }
+    k=$((k + 1))
+  done
+}
+
+# median AWK-EXPR FILES...: the median of the expression over the one line of each file
+median() {
+  expr=$1
+  shift
+  cat "$@" | awk "{ print $expr }" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
