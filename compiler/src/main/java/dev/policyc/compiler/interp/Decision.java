@@ -22,6 +22,8 @@ import java.util.List;
  * @param snat the source rewrite, or null
  * @param logs the prefixes of LOG targets hit, in order
  * @param mss the MSS a TCPMSS target set (0 for clamp-to-pmtu), or null
+ * @param evaluated how many rules the packet was tested against on its way, in every table and
+ *     hook: the work a linear rule scan does for it (what the optimizer's decision trees cut)
  */
 public record Decision(
     Outcome outcome,
@@ -33,7 +35,8 @@ public record Decision(
     Nat dnat,
     Nat snat,
     List<String> logs,
-    Integer mss) {
+    Integer mss,
+    int evaluated) {
 
   public Decision {
     path = List.copyOf(path);

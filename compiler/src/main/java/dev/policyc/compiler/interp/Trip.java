@@ -7,6 +7,7 @@ import dev.policyc.compiler.interp.Stateful.Tuple;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
@@ -262,11 +263,12 @@ final class Trip {
       }
       int index = cur.next++;
       Rule rule = cur.chain.rules().get(index);
+      s.evaluated++;
       if (!matches.matches(rule, s.matchInput(), stateful)) {
         continue;
       }
       Target tg = rule.target();
-      s.path.add(Step.rule(s.hook, t, cur.chain.name(), index + 1, tg, rule.origin()));
+      s.path.add(Step.rule(s.hook, t, cur.chain.name(), index + 1, tg, origin(rule)));
       if (tg instanceof Target.Accept) {
         return TableVerdict.ACCEPT;
       } else if (tg instanceof Target.Drop) {
@@ -294,6 +296,20 @@ final class Trip {
         return TableVerdict.DROP;
       }
     }
+  }
+
+  /**
+   * The origin of a rule that matched: for a rule an optimizer pass made of several, the origin
+   * of the first of them whose matches hold (the rule the unoptimized chain matched first; see
+   * {@link Origin#parts()}). Parts hold no stateful matches, so testing them changes nothing.
+   */
+  private Origin origin(Rule rule) {
+    for (Rule part : rule.origin().parts()) {
+      if (matches.matches(part, s.matchInput(), Stateful.FROM_SEQ)) {
+        return part.origin();
+      }
+    }
+    return rule.origin();
   }
 
   /** The end of a built-in chain, or RETURN at the bottom of the call stack: its policy. */
@@ -338,6 +354,6 @@ final class Trip {
       default -> null;
     };
     return new Decision(o, o == Outcome.REJECTED ? s.rejectWith : null, s.path, s.packet, out,
-        s.conntrack.finalState(s.packet), s.dnat, s.snat, s.logs, s.mss);
+        s.conntrack.finalState(s.packet), s.dnat, s.snat, s.logs, s.mss, s.evaluated);
   }
 }

@@ -44,6 +44,8 @@ final class TripState implements TargetEffects.Scope {
   // ---- what the decision reports
   final List<Step> path = new ArrayList<>();
   final List<String> logs = new ArrayList<>();
+  /** Rules tested so far. */
+  int evaluated;
   Integer mss;
   /** How the last table that ended the packet ended it (DROPPED or REJECTED), and the answer. */
   Outcome ended;

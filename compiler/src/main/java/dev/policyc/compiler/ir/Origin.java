@@ -2,36 +2,82 @@ package dev.policyc.compiler.ir;
 
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.path.RulePath;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Where an IR rule came from: a position in a policy file or a line of an iptables-save dump.
  *
+ * <p>A rule an optimizer pass made of several (merged, gathered into a set, or standing in for a
+ * redundant rule it takes over) keeps them as its {@link #parts()}: the rules it replaces, in
+ * their first-match order, each with its own origin and matches. Of the parts, the first whose
+ * matches hold for a packet is the rule of the unoptimized chain that packet matched first.
+ *
  * <p>Provenance is not meaning: every origin equals every other, so rules and rule sets compare
  * by what they do.
  */
 public final class Origin {
-  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null);
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null, List.of());
 
   private final SourcePos pos;
   private final String what;
   private final RulePath path;
+  private final List<Rule> parts;
 
-  private Origin(SourcePos pos, String what, RulePath path) {
+  private Origin(SourcePos pos, String what, RulePath path, List<Rule> parts) {
     this.pos = pos;
     this.what = what;
     this.path = path;
+    this.parts = parts;
+  }
+
+  /**
+   * The origin of a rule that stands for {@code rules}, in their first-match order: the
+   * position and description of the first, and every rule (with its own origin) as a part. A
+   * rule that is itself made of parts contributes its parts.
+   */
+  public static Origin merged(List<Rule> rules) {
+    List<Rule> flat = new ArrayList<>();
+    for (Rule r : rules) {
+      if (r.origin().parts.isEmpty()) {
+        flat.add(r);
+      } else {
+        flat.addAll(r.origin().parts);
+      }
+    }
+    if (flat.isEmpty()) {
+      throw new IllegalArgumentException("a merged origin of no rules");
+    }
+    if (flat.size() == 1) {
+      return flat.get(0).origin();
+    }
+    Origin first = flat.get(0).origin();
+    return new Origin(first.pos, first.what, first.path, List.copyOf(flat));
+  }
+
+  /**
+   * The rules this one stands for, in first-match order (see the class comment); empty for a
+   * rule that stands for itself only.
+   */
+  public List<Rule> parts() {
+    return parts;
+  }
+
+  /** The rules this one stands for: its parts, or itself alone. */
+  public static List<Rule> partsOf(Rule r) {
+    return r.origin().parts.isEmpty() ? List.of(r) : r.origin().parts;
   }
 
   /** An origin outside a policy, such as a line of an iptables-save dump. */
   public static Origin of(SourcePos pos, String what) {
-    return new Origin(pos, what, null);
+    return new Origin(pos, what, null, List.of());
   }
 
   /** The origin of a rule written in a policy, at {@code path} in its document. */
   public static Origin of(SourcePos pos, String what, RulePath path) {
-    return new Origin(pos, what, Objects.requireNonNull(path, "path"));
+    return new Origin(pos, what, Objects.requireNonNull(path, "path"), List.of());
   }
 
   /**
@@ -63,6 +109,7 @@ public final class Origin {
 
   @Override
   public String toString() {
-    return pos.known() ? pos + (what.isEmpty() ? "" : " (" + what + ")") : what;
+    String one = pos.known() ? pos + (what.isEmpty() ? "" : " (" + what + ")") : what;
+    return parts.isEmpty() ? one : one + " and " + (parts.size() - 1) + " more merged";
   }
 }

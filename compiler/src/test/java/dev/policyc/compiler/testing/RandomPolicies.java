@@ -57,9 +57,32 @@ public final class RandomPolicies {
    * outcome a real kernel repeats (limits slow enough not to refill during a test, random
    * sampling with probability 0 or 1), for the kernel oracle.
    */
-  public record Options(boolean sets, boolean stateful, int maxRulesPerChain, boolean repeatable) {
+  public record Options(boolean sets, boolean stateful, int maxRulesPerChain, boolean repeatable,
+      int similar) {
     public static final Options ALL = new Options(true, true, 8, false);
     public static final Options KERNEL = new Options(true, true, 8, true);
+    /**
+     * For optimizer passes: longer chains, and about half of their rules made from an earlier
+     * rule of the chain by changing one address, port list or protocol (the rules passes merge,
+     * gather into sets and sort into trees).
+     */
+    public static final Options OPTIMIZER = new Options(true, true, 24, false, 50);
+
+    public Options(boolean sets, boolean stateful, int maxRulesPerChain, boolean repeatable) {
+      this(sets, stateful, maxRulesPerChain, repeatable, 0);
+    }
+
+    /**
+     * These options with {@code percent} of the rules after the first of each chain made from an
+     * earlier rule of the chain by changing one field.
+     */
+    public Options withSimilar(int percent) {
+      return new Options(sets, stateful, maxRulesPerChain, repeatable, percent);
+    }
+
+    public Options withMaxRules(int n) {
+      return new Options(sets, stateful, n, repeatable, similar);
+    }
   }
 
   public IrPolicy policy(Options o) {
@@ -132,9 +155,63 @@ public final class RandomPolicies {
     List<Rule> out = new ArrayList<>();
     List<String> targets = owned.subList(self + 1, owned.size());
     for (int i = 0; i < n; i++) {
-      out.add(rule(f, t, hook, targets, sets, o));
+      Rule similar = out.isEmpty() || rnd.nextInt(100) >= o.similar() ? null
+          : similar(out.get(rnd.nextInt(out.size())), f);
+      out.add(similar != null ? similar : rule(f, t, hook, targets, sets, o));
     }
     return out;
+  }
+
+  /**
+   * A rule like {@code r} but for one field: another source or destination address, other
+   * ports, or the other of TCP and UDP; sometimes the same rule with another comment. Null when
+   * {@code r} has no such field to change.
+   */
+  private Rule similar(Rule r, Family f) {
+    List<Match> ms = new ArrayList<>(r.matches());
+    List<Integer> changeable = new ArrayList<>();
+    for (int i = 0; i < ms.size(); i++) {
+      Match m = ms.get(i);
+      if (m instanceof Match.Addr || m instanceof Match.Ports
+          || (m instanceof Match.Proto p && !p.negated()
+              && (p.number() == Protocols.TCP || p.number() == Protocols.UDP)
+              && !(r.target() instanceof Target.TcpMss)
+              && !(r.target() instanceof Target.Reject rj && rj.with().equals("tcp-reset"))
+              && ms.stream().noneMatch(x -> x instanceof Match.TcpFlags))) {
+        changeable.add(i);
+      }
+    }
+    if (changeable.isEmpty()) {
+      if (ms.stream().noneMatch(x -> x instanceof Match.Addr)) {
+        ms.add(0, addr(f, rnd.nextBoolean() ? Side.SRC : Side.DST));
+        return new Rule(ms, r.target(), r.comment(), null);
+      }
+      return null;
+    }
+    int i = changeable.get(rnd.nextInt(changeable.size()));
+    Match m = ms.get(i);
+    if (m instanceof Match.Addr a) {
+      ms.set(i, rnd.nextInt(3) == 0 ? addr(f, a.side()) : new Match.Addr(a.side(),
+          neighbour(a.range()), a.negated()));
+    } else if (m instanceof Match.Ports p) {
+      ms.set(i, new Match.Ports(p.side(), ports(p.side()).ranges(), p.negated()));
+    } else {
+      ms.set(i, new Match.Proto(((Match.Proto) m).number() == Protocols.TCP ? Protocols.UDP
+          : Protocols.TCP, false));
+    }
+    String comment = rnd.nextInt(4) == 0 ? "similar" : r.comment();
+    return new Rule(ms, r.target(), comment, null);
+  }
+
+  /** A range next to {@code r} of the same size (its sibling prefix), or {@code r} itself. */
+  private static IpRange neighbour(IpRange r) {
+    if (!r.isPrefix() || r.prefixLength() == 0) {
+      return r;
+    }
+    IpRange parent = IpRange.prefix(r.first(), r.prefixLength() - 1);
+    IpAddr other = parent.first().equals(r.first())
+        ? r.last().plus(1) : parent.first();
+    return IpRange.prefix(other, r.prefixLength());
   }
 
   public Rule rule(Family f, Table t, Hook hook, List<String> jumpTargets, List<IpSet> sets,
