@@ -8,7 +8,9 @@ import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
 import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.optimize.Pass;
+import dev.policyc.compiler.optimize.PassContext;
 import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.optimize.Passes;
 import dev.policyc.compiler.optimize.PassStats;
@@ -105,7 +107,7 @@ public final class PolicyCompiler {
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);
     Map<String, String> files = emit(passed.ir(), sourceName(policy), diagnostics,
-        options.level(), passed.stats());
+        options.level(), passed.stats(), options.timings());
     return new Compilation(checked.ir(), passed.ir(), diagnostics, files, passed.stats());
   }
 
@@ -124,11 +126,11 @@ public final class PolicyCompiler {
    */
   public static Map<String, String> emit(IrPolicy ir, String sourceName,
       List<Diagnostic> warnings) {
-    return emit(ir, sourceName, warnings, OptLevel.O0, List.of());
+    return emit(ir, sourceName, warnings, OptLevel.O0, List.of(), false);
   }
 
   private static Map<String, String> emit(IrPolicy ir, String sourceName,
-      List<Diagnostic> warnings, OptLevel level, List<PassStats> passes) {
+      List<Diagnostic> warnings, OptLevel level, List<PassStats> passes, boolean timings) {
     Map<String, String> files = new LinkedHashMap<>();
     files.put(IPTABLES, IptablesEmitter.emit(ir.ipv4(), ir.name()));
     // An IPv6 file whenever it changes anything: IPv6 rules or a DROP policy. A policy whose
@@ -145,11 +147,18 @@ public final class PolicyCompiler {
     List<ReportEmitter.PassSummary> optimizations = passes.stream()
         .filter(p -> p.kind() == Pass.Kind.OPTIMIZATION)
         .map(p -> new ReportEmitter.PassSummary(p.name(), p.rulesBefore(), p.rulesAfter(),
-            p.counters()))
+            p.counters(), p.setsCreated(), p.removals().stream().map(PolicyCompiler::removed)
+                .toList(), timings ? p.nanos() / 1_000_000 : null))
         .toList();
     files.put(REPORT, ReportEmitter.emit(ir, sourceName, names, warnings, level.number(),
         optimizations));
     return files;
+  }
+
+  private static ReportEmitter.Removed removed(PassContext.Removal r) {
+    return new ReportEmitter.Removed(r.family().yamlName(),
+        r.table().iptablesName() + "/" + r.chain(), r.rule().toString(), r.reason(),
+        r.by().stream().map(Origin::toString).toList());
   }
 
   private static String sourceName(Policy p) {

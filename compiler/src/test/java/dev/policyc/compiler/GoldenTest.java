@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.testing.Repo;
 import dev.policyc.dsl.Family;
 import java.io.IOException;
@@ -51,12 +52,12 @@ class GoldenTest {
     String name = file.getFileName().toString().replace(".yaml", "");
     PolicyCompiler.ReadResult read = read(file);
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    Compilation first = PolicyCompiler.compile(read.policy());
+    Compilation first = PolicyCompiler.compile(read.policy(), new CompileOptions(OptLevel.O0));
     assertTrue(first.ok(), first.diagnostics().toString());
     Map<String, String> files = first.files();
 
     // Deterministic and idempotent: a second compile and a second emit give the same bytes.
-    Compilation second = PolicyCompiler.compile(read(file).policy());
+    Compilation second = PolicyCompiler.compile(read(file).policy(), new CompileOptions(OptLevel.O0));
     assertEquals(files, second.files(), "compiling twice differs");
     for (Family f : Family.values()) {
       String a = IptablesEmitter.emit(first.ir().ruleset(f), first.ir().name());

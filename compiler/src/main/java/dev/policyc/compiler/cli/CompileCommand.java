@@ -63,7 +63,7 @@ final class CompileCommand implements Command {
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
-    CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"));
+    CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"), false);
     PrintWriter err = inv.err();
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();

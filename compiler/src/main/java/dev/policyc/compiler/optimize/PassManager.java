@@ -5,7 +5,9 @@ import dev.policyc.compiler.ir.IrValidator;
 import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs passes in order over a policy: validates the IR before the first pass and after every
@@ -73,7 +75,7 @@ public final class PassManager {
         }
       }
       stats.add(new PassStats(p.name(), p.kind(), before, rules(next), nanos,
-          ctx.takeCounters()));
+          ctx.takeCounters(), created(cur, next), ctx.takeRemovals()));
       cur = next;
     }
     if (legal) {
@@ -86,6 +88,16 @@ public final class PassManager {
       }
     }
     return new Result(cur, stats);
+  }
+
+  /** The names of the sets {@code after} has and {@code before} had not, in order. */
+  private static List<String> created(IrPolicy before, IrPolicy after) {
+    if (after.sets() == before.sets()) {
+      return List.of();
+    }
+    Set<String> had = new HashSet<>();
+    before.sets().forEach(s -> had.add(s.name()));
+    return after.sets().stream().map(s -> s.name()).filter(n -> !had.contains(n)).toList();
   }
 
   static int rules(IrPolicy p) {

@@ -20,13 +20,24 @@ import java.util.Map;
 public final class ReportEmitter {
   private ReportEmitter() {}
 
+  /** The most removed rules the report lists per pass; the rest are counted. */
+  public static final int MAX_REMOVALS = 1000;
+
   /**
    * What one optimization pass did, for the report.
    *
    * @param counters the pass's own counters, in the order it counted them
+   * @param sets the ipsets the pass created
+   * @param removed the rules it removed: where, why and what takes their packets
+   * @param millis the time it took, or null to leave time out (the default, so the report is
+   *     the same on every run)
    */
   public record PassSummary(String name, int rulesBefore, int rulesAfter,
-      Map<String, Long> counters) {}
+      Map<String, Long> counters, List<String> sets, List<Removed> removed, Long millis) {}
+
+  /** A removed rule, for the report. */
+  public record Removed(String family, String chain, String rule, String reason,
+      List<String> by) {}
 
   /**
    * The report of a compiled policy: {@code level} and {@code passes} say which optimization
@@ -61,7 +72,25 @@ public final class ReportEmitter {
       pm.put("name", p.name());
       pm.put("rulesBefore", p.rulesBefore());
       pm.put("rulesAfter", p.rulesAfter());
+      if (p.millis() != null) {
+        pm.put("millis", p.millis());
+      }
       pm.put("counters", p.counters());
+      pm.put("setsCreated", p.sets());
+      List<Object> removed = new ArrayList<>();
+      for (Removed r : p.removed().subList(0, Math.min(MAX_REMOVALS, p.removed().size()))) {
+        Map<String, Object> rm = new LinkedHashMap<>();
+        rm.put("family", r.family());
+        rm.put("chain", r.chain());
+        rm.put("rule", r.rule());
+        rm.put("reason", r.reason());
+        rm.put("by", r.by());
+        removed.add(rm);
+      }
+      pm.put("removed", removed);
+      if (p.removed().size() > MAX_REMOVALS) {
+        pm.put("removedNotListed", p.removed().size() - MAX_REMOVALS);
+      }
       ran.add(pm);
     }
     opt.put("passes", ran);
