@@ -1,7 +1,10 @@
 package dev.policyc.compiler;
 
+import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;
@@ -74,6 +77,41 @@ public final class Proofs {
     Result r = exhaustive ? Equivalence.compareExhaustively(a, b, budget, 100)
         : Equivalence.compare(a, b, budget, 100);
     return new Proof(claim, r, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * The policy the emitted files describe, as {@link #readBack}, with each rule given the origin
+   * of the IR rule it was emitted from (same table, chain and position), so a decision on it
+   * names the policy rules as a decision on the IR does. Throws {@link IllegalStateException}
+   * when the files do not have the IR's shape, which would be an emitter bug.
+   */
+  public static IrPolicy readBackWithOrigins(Compilation c) throws ParseException {
+    IrPolicy back = readBack(c);
+    return new IrPolicy(back.name(), back.host(), back.sets(),
+        withOrigins(back.ipv4(), c.ir().ipv4()), withOrigins(back.ipv6(), c.ir().ipv6()));
+  }
+
+  private static Ruleset withOrigins(Ruleset back, Ruleset ir) {
+    List<RuleTable> tables = new ArrayList<>();
+    for (RuleTable t : back.tables()) {
+      List<Chain> chains = new ArrayList<>();
+      for (Chain ch : t.chains()) {
+        List<Rule> from = ir.table(t.table()).flatMap(x -> x.chain(ch.name()))
+            .map(Chain::rules).orElse(List.of());
+        if (from.size() != ch.rules().size()) {
+          throw new IllegalStateException("the emitted " + t.table().iptablesName() + "/"
+              + ch.name() + " has " + ch.rules().size() + " rules, the IR " + from.size());
+        }
+        List<Rule> rules = new ArrayList<>();
+        for (int i = 0; i < from.size(); i++) {
+          Rule r = ch.rules().get(i);
+          rules.add(new Rule(r.matches(), r.target(), r.comment(), from.get(i).origin()));
+        }
+        chains.add(new Chain(ch.name(), ch.policy(), rules));
+      }
+      tables.add(new RuleTable(t.table(), chains));
+    }
+    return new Ruleset(back.family(), tables);
   }
 
   /**

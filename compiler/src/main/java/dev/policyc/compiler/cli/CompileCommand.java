@@ -28,7 +28,7 @@ final class CompileCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY... -o DIR [-O LEVEL] [--verify]";
+    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings]";
   }
 
   @Override
@@ -42,11 +42,14 @@ final class CompileCommand implements Command {
         .addOption(Option.builder("o").longOpt("output").hasArg().argName("DIR")
             .desc("output directory, or - for standard output").get())
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
-            .desc("optimization level: -O0 none (the default), -O1 the cheap passes, -O2 all")
-            .get())
+            .desc("optimization level: -O0 none (the rules as written), -O1 redundancy removal,"
+                + " merging and ipsets, -O2 (the default) also decision trees").get())
         .addOption(Option.builder().longOpt("verify")
             .desc("prove every pass with the equivalence engine (policyc verify proves the"
-                + " emitted files)").get());
+                + " emitted files)").get())
+        .addOption(Option.builder().longOpt("timings")
+            .desc("give each pass's time in report.json (which then differs from run to run)")
+            .get());
   }
 
   @Override
@@ -59,11 +62,12 @@ final class CompileCommand implements Command {
     }
     OptLevel level;
     try {
-      level = OptLevel.parse(inv.line().getOptionValue("optimize", "0"));
+      level = OptLevel.parse(inv.line().getOptionValue("optimize", "2"));
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
-    CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"), false);
+    CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"),
+        inv.line().hasOption("timings"));
     PrintWriter err = inv.err();
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();

@@ -116,6 +116,12 @@ public final class DecisionText {
             .flatMap(t -> t.chain(s.chain()))
             .orElseThrow(() -> new AssertionError("a step in no chain: " + s))
             .rules().get(s.rule() - 1);
+        for (Rule part : r.origin().parts()) {
+          if (part.origin() == s.origin()) {
+            r = part; // the rule of the unoptimized chain the packet matched first
+            break;
+          }
+        }
         return r.comment() != null ? r.comment()
             : s.table().iptablesName() + "/" + s.chain() + "#" + s.rule();
       }

@@ -1,26 +1,38 @@
 package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.Proofs;
 import dev.policyc.compiler.classbench.ClassBenchTraceReader;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.parse.ParseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code policyc explain}: runs the reference interpreter on packets through the rules a policy
- * compiles to, and prints each packet's path and verdict.
+ * {@code policyc explain}: decides packets under the rules a policy compiles to (at the level
+ * {@code -O} names, {@code -O2} by default), and prints each packet's path and verdict. The
+ * engine is the reference interpreter on the compiled IR, or ({@code --engine iptables}) on the
+ * emitted {@code iptables-restore} text read back, so what the kernel would load can be traced
+ * rule by rule; rule numbers are the ones the kernel counts, and rules an optimizer pass made of
+ * several are named by the policy rule the packet matched first.
  */
 final class ExplainCommand implements Command {
   @Override
@@ -30,7 +42,8 @@ final class ExplainCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY (--packet PACKET | --packets FILE) [--format text|json|classbench-trace]";
+    return "POLICY (--packet PACKET | --packets FILE) [-O LEVEL] [--engine interpreter|iptables]"
+        + " [--stats] [--format text|json|classbench-trace]";
   }
 
   @Override
@@ -48,7 +61,32 @@ final class ExplainCommand implements Command {
             .desc("a file of packets, one per line; prints one decision per line (with --format"
                 + " classbench-trace: a ClassBench trace, printing the label of the first rule"
                 + " that matched, or -)").get())
+        .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
+            .desc("the optimization level of the rules to trace (default 2, as compile)").get())
+        .addOption(Option.builder().longOpt("engine").hasArg().argName("ENGINE")
+            .desc("interpreter (the default: the reference interpreter on the compiled rules)"
+                + " or iptables (on the emitted iptables-restore text read back)").get())
+        .addOption(Option.builder().longOpt("stats")
+            .desc("after the decisions, print how many packets each outcome got and the mean"
+                + " and maximum number of rules a packet was tested against (on standard"
+                + " error)").get())
         .addOption(Format.option(formats()));
+  }
+
+  /** What decides the packets. */
+  enum Engine {
+    INTERPRETER,
+    IPTABLES;
+
+    static Engine named(String word) {
+      for (Engine e : values()) {
+        if (e.name().toLowerCase(Locale.ROOT).equals(word)) {
+          return e;
+        }
+      }
+      throw new IllegalArgumentException("--engine must be interpreter or iptables, not '"
+          + word + "'");
+    }
   }
 
   @Override
@@ -68,6 +106,15 @@ final class ExplainCommand implements Command {
     if (cl.hasOption("packet") == cl.hasOption("packets")) {
       return inv.usageError("give either --packet or --packets");
     }
+    OptLevel level;
+    Engine engine;
+    try {
+      level = OptLevel.parse(cl.getOptionValue("optimize", "2"));
+      engine = Engine.named(cl.getOptionValue("engine", "interpreter"));
+    } catch (IllegalArgumentException e) {
+      return inv.usageError(e.getMessage());
+    }
+    Stats stats = cl.hasOption("stats") ? new Stats() : null;
     boolean trace = inv.format() == Format.CLASSBENCH_TRACE;
     if (trace && !cl.hasOption("packets")) {
       return inv.usageError("--format classbench-trace reads a trace: give --packets TRACE");
@@ -86,7 +133,7 @@ final class ExplainCommand implements Command {
         return inv.usageError("cannot read " + where + ": bad file name (" + e.getReason() + ")");
       }
       if (trace) {
-        return explainTrace(inv, ClassBenchTraceReader.read(where, text));
+        return explainTrace(inv, ClassBenchTraceReader.read(where, text), level, engine, stats);
       }
       List<String> lines = text.lines().toList();
       for (int i = 0; i < lines.size(); i++) {
@@ -96,8 +143,8 @@ final class ExplainCommand implements Command {
         }
       }
     }
-    Compilation compiled = compile(inv);
-    if (compiled == null) {
+    IrPolicy rules = rules(inv, level, engine);
+    if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
     List<Packet> packets = new ArrayList<>();
@@ -108,7 +155,7 @@ final class ExplainCommand implements Command {
         return inv.usageError(at(where, w) + ": bad packet: " + e.getMessage());
       }
     }
-    Interpreter interp = new Interpreter(compiled.ir());
+    Interpreter interp = new Interpreter(rules);
     List<Object> json = new ArrayList<>();
     for (int i = 0; i < packets.size(); i++) {
       Packet p = packets.get(i);
@@ -118,6 +165,9 @@ final class ExplainCommand implements Command {
       } catch (IllegalArgumentException e) {
         // The packet and the policy disagree on who picks the output interface.
         return inv.usageError(at(where, written.get(i)) + ": " + e.getMessage());
+      }
+      if (stats != null) {
+        stats.add(d);
       }
       if (inv.format() == Format.JSON) {
         json.add(DecisionText.json(p, d));
@@ -130,26 +180,66 @@ final class ExplainCommand implements Command {
     if (inv.format() == Format.JSON) {
       inv.out().print(Json.pretty(cl.hasOption("packet") ? json.get(0) : json));
     }
+    if (stats != null) {
+      stats.print(inv, level, engine);
+    }
     return Cli.OK;
   }
 
+  /** Outcomes and rules tested, over the packets decided. */
+  static final class Stats {
+    private final Map<Decision.Outcome, Integer> outcomes = new EnumMap<>(Decision.Outcome.class);
+    private long packets;
+    private long evaluated;
+    private int max;
+
+    void add(Decision d) {
+      packets++;
+      evaluated += d.evaluated();
+      max = Math.max(max, d.evaluated());
+      outcomes.merge(d.outcome(), 1, Integer::sum);
+    }
+
+    void print(Invocation inv, OptLevel level, Engine engine) {
+      StringBuilder sb = new StringBuilder("packets ").append(packets);
+      for (Map.Entry<Decision.Outcome, Integer> e : outcomes.entrySet()) {
+        sb.append(", ").append(e.getKey().name().toLowerCase(Locale.ROOT)).append(' ')
+            .append(e.getValue());
+      }
+      inv.err().println(sb);
+      inv.err().println(String.format(Locale.ROOT,
+          "rules tested per packet (-O%d, %s): mean %.2f, max %d", level.number(),
+          engine.name().toLowerCase(Locale.ROOT), packets == 0 ? 0.0 : (double) evaluated / packets,
+          max));
+    }
+  }
+
   /**
-   * The IR the files are emitted from, after every pass: its rule numbers are the ones the
-   * kernel counts in the rules iptables-restore loads. Null, with the diagnostics printed, when
-   * the policy has errors.
+   * The rules the engine decides on: the IR the files are emitted from, after the passes of
+   * {@code level}, or those files read back (with the IR's origins). Either way its rule numbers
+   * are the ones the kernel counts in the rules iptables-restore loads. Null, with the
+   * diagnostics printed, when the policy has errors.
    */
-  private static Compilation compile(Invocation inv) {
+  private static IrPolicy rules(Invocation inv, OptLevel level, Engine engine) {
     PolicyCompiler.ReadResult read = inv.policies().read(inv.args().get(0));
     if (read.policy() == null) {
       read.diagnostics().forEach(inv.err()::println);
       return null;
     }
-    Compilation compiled = PolicyCompiler.compile(read.policy());
+    Compilation compiled = PolicyCompiler.compile(read.policy(), new CompileOptions(level));
     if (!compiled.ok()) {
       compiled.diagnostics().forEach(inv.err()::println);
       return null;
     }
-    return compiled;
+    if (engine == Engine.INTERPRETER) {
+      return compiled.ir();
+    }
+    try {
+      return Proofs.readBackWithOrigins(compiled);
+    } catch (ParseException e) {
+      throw new IllegalStateException("the emitted files do not read back: " + e.getMessage(),
+          e);
+    }
   }
 
   /**
@@ -157,7 +247,8 @@ final class ExplainCommand implements Command {
    * matched it, or {@code -}. The packets arrive for the host, through filter INPUT, where
    * {@code policyc import} puts the rules (see {@link ClassBenchTraceReader.TracePacket}).
    */
-  private static int explainTrace(Invocation inv, ClassBenchTraceReader.Result trace) {
+  private static int explainTrace(Invocation inv, ClassBenchTraceReader.Result trace,
+      OptLevel level, Engine engine, Stats stats) {
     if (!trace.ok()) {
       trace.diagnostics().forEach(inv.err()::println);
       int n = trace.diagnostics().size();
@@ -165,14 +256,21 @@ final class ExplainCommand implements Command {
           + " in the trace");
       return Cli.POLICY_ERRORS;
     }
-    Compilation compiled = compile(inv);
-    if (compiled == null) {
+    IrPolicy rules = rules(inv, level, engine);
+    if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
-    Interpreter interp = new Interpreter(compiled.ir());
+    Interpreter interp = new Interpreter(rules);
     for (ClassBenchTraceReader.TracePacket tp : trace.packets()) {
       Packet p = tp.packet();
-      inv.out().println(DecisionText.firstRuleLabel(compiled.ir(), p, interp.decide(p)));
+      Decision d = interp.decide(p);
+      if (stats != null) {
+        stats.add(d);
+      }
+      inv.out().println(DecisionText.firstRuleLabel(rules, p, d));
+    }
+    if (stats != null) {
+      stats.print(inv, level, engine);
     }
     return Cli.OK;
   }

@@ -42,7 +42,7 @@ final class VerifyCommand implements Command {
   public Options options() {
     return new Options().addOption(Format.option(formats()))
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
-            .desc("optimization level of the compilation to verify (default 0)").get())
+            .desc("optimization level of the compilation to verify (default 2, as compile)").get())
         .addOption(Option.builder().longOpt("exhaustive")
             .desc("explore every table whole, taking no table as equal because its rules are")
             .get());
@@ -60,7 +60,7 @@ final class VerifyCommand implements Command {
     }
     OptLevel level;
     try {
-      level = OptLevel.parse(inv.line().getOptionValue("optimize", "0"));
+      level = OptLevel.parse(inv.line().getOptionValue("optimize", "2"));
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }

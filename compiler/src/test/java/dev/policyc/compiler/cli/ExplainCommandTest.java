@@ -227,4 +227,43 @@ class ExplainCommandTest {
     }
     return -1;
   }
+
+  /**
+   * The iptables engine decides on the emitted text read back: at every level it prints what the
+   * interpreter on the compiled IR prints, rule numbers and policy origins included.
+   */
+  @Test
+  void theIptablesEngineTracesTheEmittedRulesAsTheInterpreterTracesTheIr() throws IOException {
+    Path packets = write("packets.txt", String.join("\n", WEB_PACKET,
+        "tcp 198.51.100.7:40000 -> 203.0.113.2:2222 in wan0 state new",
+        "udp 10.10.0.9:5353 -> 8.8.8.8:53 in lan0",
+        "icmp 203.0.113.50 -> 203.0.113.2 type 8 in wan0"));
+    for (String level : List.of("-O0", "-O1", "-O2")) {
+      Cli.Captured interp = run("explain", gateway, "--packets", packets.toString(), level,
+          "--format", "json");
+      Cli.Captured ipt = run("explain", gateway, "--packets", packets.toString(), level,
+          "--engine", "iptables", "--format", "json");
+      assertEquals(Cli.OK, interp.code(), interp.err());
+      assertEquals(Cli.OK, ipt.code(), ipt.err());
+      assertEquals(interp.out(), ipt.out(), level);
+      assertTrue(ipt.out().contains("nat-gateway.yaml:"), ipt.out());
+    }
+  }
+
+  @Test
+  void statsCountOutcomesAndTheRulesTested() throws IOException {
+    Path packets = write("packets.txt", WEB_PACKET + "\n" + WEB_PACKET + "\n");
+    Cli.Captured c = run("explain", gateway, "--packets", packets.toString(), "--stats", "-O0");
+    assertEquals(Cli.OK, c.code(), c.err());
+    assertTrue(c.err().contains("packets 2, forwarded 2"), c.err());
+    assertTrue(c.err().matches("(?s).*rules tested per packet \\(-O0, interpreter\\): mean"
+        + " [0-9.]+, max [1-9][0-9]*.*"), c.err());
+  }
+
+  @Test
+  void anUnknownEngineIsAUsageError() {
+    Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET, "--engine", "nft");
+    assertEquals(Cli.USAGE, c.code());
+    assertTrue(c.err().contains("--engine must be interpreter or iptables"), c.err());
+  }
 }
