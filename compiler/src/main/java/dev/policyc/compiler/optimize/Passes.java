@@ -19,6 +19,15 @@ public final class Passes {
     return out;
   }
 
+  /**
+   * The passes of a level with thresholds small enough that the short chains of generated test
+   * policies (a few dozen rules) get every optimization, decision trees included: for the
+   * property and kernel-oracle tests.
+   */
+  public static List<Pass> forTesting(OptLevel level) {
+    return forLevel(level);
+  }
+
   /** The optimization passes of a level, in order. */
   public static List<Pass> optimizations(OptLevel level) {
     return List.of();

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.testing.KernelTests;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.Repo;
@@ -21,16 +23,19 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The bundled example policies under the kernel oracle, each in the topology of its own host
- * model (the standard one when it declares none): packets biased to each policy's boundaries
- * must get the same path and outcome from the kernel as from the interpreter.
+ * model (the standard one when it declares none), compiled at {@code -O0} and at {@code -O2}:
+ * packets biased to each policy's boundaries must get the same path and outcome from the kernel
+ * as from the interpreter on the rules of that level.
  */
 @ResourceLock("netns")
 class KernelOracleExamplesTest {
-  private static final int PACKETS = 120;
+  /** Packets per example and level. */
+  private static final int PACKETS = 60;
   /** The policy is reloaded this often, so that its rate limits start full again. */
   private static final int RELOAD_EVERY = 10;
 
@@ -41,25 +46,27 @@ class KernelOracleExamplesTest {
     unavailable = OracleEnvironment.unavailableReason();
   }
 
-  static Stream<Path> examples() throws IOException {
+  static Stream<Arguments> examples() throws IOException {
     try (Stream<Path> s = Files.list(Repo.policies())) {
-      return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+      return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream()
+          .flatMap(p -> Stream.of(Arguments.of(p, OptLevel.O0), Arguments.of(p, OptLevel.O2)));
     }
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0} -{1}")
   @MethodSource("examples")
-  void theKernelAgreesWithTheInterpreterOnTheExample(Path file) throws Exception {
+  void theKernelAgreesWithTheInterpreterOnTheExample(Path file, OptLevel level)
+      throws Exception {
     KernelTests.assume(unavailable);
     PolicyCompiler.ReadResult read = PolicyCompiler.read(file.getFileName().toString(),
         Files.readString(file, StandardCharsets.UTF_8));
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    Compilation r = PolicyCompiler.compile(read.policy());
+    Compilation r = PolicyCompiler.compile(read.policy(), new CompileOptions(level));
     assertTrue(r.ok(), r.diagnostics().toString());
     IrPolicy ir = r.ir();
     IrPolicy policy = ir.host() != null ? ir
         : new IrPolicy(ir.name(), Topology.standardHost(), ir.sets(), ir.ipv4(), ir.ipv6());
-    Random rnd = new Random(file.getFileName().toString().hashCode());
+    Random rnd = new Random(file.getFileName().toString().hashCode() + level.number());
     RandomPackets gen = new RandomPackets(rnd, policy);
     try (Topology topo = Topology.create(policy.host())) {
       KernelProbe probe = new KernelProbe(topo);
@@ -78,7 +85,7 @@ class KernelOracleExamplesTest {
           diff = Compare.check(policy.host(), p, d, o, probe.lateFrames());
         }
         String shown = diff;
-        assertNull(diff, () -> file.getFileName() + ": kernel and interpreter differ for packet "
+        assertNull(diff, () -> file.getFileName() + " -" + level + ": kernel and interpreter differ for packet "
             + p + "\n    " + shown + "\n    interpreter: " + d.outcome() + " " + d.path());
       }
     }

@@ -7,11 +7,15 @@ import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.optimize.PassManager;
+import dev.policyc.compiler.optimize.Passes;
 import dev.policyc.compiler.testing.IrShrinker;
 import dev.policyc.compiler.testing.KernelTests;
 import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
+import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.testing.Property;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +36,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * The kernel oracle: random policies are loaded into a real firewall namespace and random
  * packets, biased to each policy's boundaries, are sent through it; for every packet the
  * kernel's rule counters, delivery, forwarded frames and answers must equal the reference
- * interpreter's decision. See docs/kernel-oracle.md.
+ * interpreter's decision. Every other policy is longer, with many rules alike, and goes through
+ * the {@code -O2} passes (decision trees from a few rules on, so that they are built) before it
+ * is loaded: the optimized rules must agree with the kernel as the rules as written do. See
+ * docs/kernel-oracle.md.
  *
  * <p>CI runs a fixed seed with {@value #POLICIES} policies × {@value #PACKETS} packets, in
  * {@value #WORKERS} topologies at a time. A longer campaign: {@code
@@ -41,6 +48,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @ResourceLock("netns")
 class KernelOracleTest {
   static final int POLICIES = 100;
+
+  /** The policies that go through the -O2 passes: longer chains, many rules alike. */
+  static final RandomPolicies.Options OPTIMIZED =
+      RandomPolicies.Options.KERNEL.withSimilar(50).withMaxRules(16);
   static final int PACKETS = 50;
 
   /** How many policies run in one topology before the next host model gets its own. */
@@ -89,6 +100,7 @@ class KernelOracleTest {
     long pathsCompared;
     long hosts;
     long steps;
+    long optimized;
     final List<Mismatch> mismatches = new ArrayList<>();
     final long started = System.nanoTime();
     final Map<Decision.Outcome, long[]> outcomes = new EnumMap<>(Decision.Outcome.class);
@@ -107,6 +119,7 @@ class KernelOracleTest {
       pathsCompared += part.pathsCompared;
       hosts += part.hosts;
       steps += part.steps;
+      optimized += part.optimized;
       mismatches.addAll(part.mismatches);
       part.outcomes.forEach((k, v) -> outcomes.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
     }
@@ -119,9 +132,10 @@ class KernelOracleTest {
     synchronized String summary() {
       double secs = (System.nanoTime() - started) / 1e9;
       StringBuilder sb = new StringBuilder();
-      sb.append(String.format("kernel oracle: seed %d, %d policies in %d topologies, %d packets,"
-          + " %d paths compared (%d rule and policy steps), %d mismatches, %.1f s%n", seed,
-          policies, hosts, packets, pathsCompared, steps, mismatches.size(), secs));
+      sb.append(String.format("kernel oracle: seed %d, %d policies (%d through the -O2 passes)"
+          + " in %d topologies, %d packets, %d paths compared (%d rule and policy steps),"
+          + " %d mismatches, %.1f s%n", seed, policies, optimized, hosts, packets, pathsCompared,
+          steps, mismatches.size(), secs));
       sb.append("  outcomes:");
       outcomes.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v[0]));
       sb.append(String.format("%n  kernel %s, %s", OracleEnvironment.kernel(),
@@ -184,9 +198,16 @@ class KernelOracleTest {
       c.hosts++;
       for (long pseed : g.policySeeds()) {
         Random rnd = new Random(pseed);
-        IrPolicy generated = new RandomPolicies(rnd).policy(RandomPolicies.Options.KERNEL);
+        boolean optimized = (pseed & 1) == 1;
+        IrPolicy generated = new RandomPolicies(rnd).policy(optimized ? OPTIMIZED
+            : RandomPolicies.Options.KERNEL);
         IrPolicy policy = new IrPolicy("oracle-" + pseed, topo.host, generated.sets(),
             generated.ipv4(), generated.ipv6());
+        if (optimized) {
+          policy = new PassManager(Passes.forTesting(OptLevel.O2), null)
+              .run(policy, new Reporter()).ir();
+          c.optimized++;
+        }
         RandomPackets gen = new RandomPackets(rnd, policy);
         List<Packet> list = new ArrayList<>();
         for (int k = 0; k < packets; k++) {
