@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Golden pairs: every policy in {@code policies/} compiles to exactly the files recorded under
- * {@code src/test/resources/golden/<policy>/}, and compiling or emitting again gives the same
+ * Golden pairs: every policy in {@code policies/} compiles at {@code -O0} to exactly the files
+ * recorded under {@code src/test/resources/golden/<policy>/} (the rules as written, byte for byte
+ * what policyc emitted before the optimizer existed), and at {@code -O2}, the default, to those
+ * under {@code src/test/resources/golden-O2/<policy>/}; compiling or emitting again gives the same
  * bytes. Re-record with {@code -Dpolicyc.golden.update=true} and read the diff before
  * committing.
  */
@@ -33,8 +35,17 @@ class GoldenTest {
   private static final boolean UPDATE = Boolean.getBoolean("policyc.golden.update");
 
   static Path goldenRoot() {
-    return Repo.root().resolve("compiler/src/test/resources/golden");
+    return goldenRoot(OptLevel.O0);
   }
+
+  /** Where the golden files of a level are: {@code golden} for -O0, {@code golden-O2}. */
+  static Path goldenRoot(OptLevel level) {
+    return Repo.root().resolve("compiler/src/test/resources/golden"
+        + (level == OptLevel.O0 ? "" : "-" + level));
+  }
+
+  /** The levels with golden files. */
+  private static final List<OptLevel> LEVELS = List.of(OptLevel.O0, OptLevel.O2);
 
   static List<Path> policyFiles() throws IOException {
     try (Stream<Path> s = Files.list(Repo.policies())) {
@@ -44,20 +55,20 @@ class GoldenTest {
 
   @TestFactory
   Stream<DynamicTest> everyExampleMatchesItsGoldenFiles() throws IOException {
-    return policyFiles().stream().map(file -> DynamicTest.dynamicTest(
-        file.getFileName().toString(), () -> check(file)));
+    return policyFiles().stream().flatMap(file -> LEVELS.stream().map(level ->
+        DynamicTest.dynamicTest(file.getFileName() + " -" + level, () -> check(file, level))));
   }
 
-  private static void check(Path file) throws IOException {
+  private static void check(Path file, OptLevel level) throws IOException {
     String name = file.getFileName().toString().replace(".yaml", "");
     PolicyCompiler.ReadResult read = read(file);
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    Compilation first = PolicyCompiler.compile(read.policy(), new CompileOptions(OptLevel.O0));
+    Compilation first = PolicyCompiler.compile(read.policy(), new CompileOptions(level));
     assertTrue(first.ok(), first.diagnostics().toString());
     Map<String, String> files = first.files();
 
     // Deterministic and idempotent: a second compile and a second emit give the same bytes.
-    Compilation second = PolicyCompiler.compile(read(file).policy(), new CompileOptions(OptLevel.O0));
+    Compilation second = PolicyCompiler.compile(read(file).policy(), new CompileOptions(level));
     assertEquals(files, second.files(), "compiling twice differs");
     for (Family f : Family.values()) {
       String a = IptablesEmitter.emit(first.ir().ruleset(f), first.ir().name());
@@ -67,7 +78,7 @@ class GoldenTest {
     assertEquals(IpsetEmitter.emit(first.ir().sets(), "x"), IpsetEmitter.emit(first.ir().sets(),
         "x"));
 
-    Path dir = goldenRoot().resolve(name);
+    Path dir = goldenRoot(level).resolve(name);
     if (UPDATE) {
       Files.createDirectories(dir);
       try (Stream<Path> old = Files.list(dir)) {
@@ -112,9 +123,11 @@ class GoldenTest {
       policies.add(p.getFileName().toString().replace(".yaml", ""));
     }
     List<String> orphans = new ArrayList<>();
-    try (Stream<Path> s = Files.list(goldenRoot())) {
-      s.map(p -> p.getFileName().toString()).filter(n -> !policies.contains(n))
-          .forEach(orphans::add);
+    for (OptLevel level : LEVELS) {
+      try (Stream<Path> s = Files.list(goldenRoot(level))) {
+        s.map(p -> p.getFileName().toString()).filter(n -> !policies.contains(n))
+            .forEach(n -> orphans.add(level + "/" + n));
+      }
     }
     assertEquals(List.of(), orphans, "golden folders without a policy");
   }
