@@ -17,23 +17,12 @@
 # POLICYC_JAVA_OPTS (passed on; -Xmx2g is added for the 100K set).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-policyc="$here/policyc"
-jar="$here/compiler/target/policyc-compiler.jar"
-corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
+. "$here/bench/lib.sh"
 runs=${RUNS:-5}
 runs_big=${RUNS_100K:-3}
-time=/usr/bin/time
-
-for need in "$jar" "$time"; do
-  [ -e "$need" ] || { echo "bench: $need is missing" >&2; exit 2; }
-done
 command -v ferm >/dev/null || { echo "bench: ferm is missing (apt-get install ferm)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench: python3 is missing" >&2; exit 2; }
-
-work=${BENCH_DIR:-$(mktemp -d)}
-mkdir -p "$work"
-
-. "$here/bench/lib.sh"
+bench_setup
 
 rows=""
 bench() {

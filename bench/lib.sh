@@ -1,4 +1,19 @@
-# Shared by the bench scripts (sourced): timing with GNU time and medians.
+# Shared by the bench scripts (sourced after setting $here, the repository root): the common
+# settings, timing with GNU time and medians.
+
+policyc="$here/policyc"
+jar="$here/compiler/target/policyc-compiler.jar"
+corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
+time=/usr/bin/time
+
+# bench_setup: stops unless the built jar and GNU time are there; makes the scratch folder $work
+bench_setup() {
+  for need in "$jar" "$time"; do
+    [ -e "$need" ] || { echo "bench: $need is missing" >&2; exit 2; }
+  done
+  work=${BENCH_DIR:-$(mktemp -d)}
+  mkdir -p "$work"
+}
 
 # measure N OUT CMD...: runs CMD N times; OUT.k holds "wall user sys maxrss_kb" of run k, OUT.out
 # and OUT.err the last run's output. A status above MAX_STATUS (default 0) stops the bench.

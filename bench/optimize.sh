@@ -21,21 +21,10 @@
 # folder, default a temporary one), POLICYC_JAVA_OPTS (passed on; -Xmx2g is added for 100K).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-policyc="$here/policyc"
-jar="$here/compiler/target/policyc-compiler.jar"
-corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
+. "$here/bench/lib.sh"
 runs=${RUNS:-3}
 trace_n=${TRACE:-100000}
-time=/usr/bin/time
-
-for need in "$jar" "$time"; do
-  [ -e "$need" ] || { echo "bench: $need is missing" >&2; exit 2; }
-done
-
-work=${BENCH_DIR:-$(mktemp -d)}
-mkdir -p "$work"
-
-. "$here/bench/lib.sh"
+bench_setup
 
 rows=""
 verify_rows=""

@@ -14,19 +14,10 @@
 # POLICYC_JAVA_OPTS is passed on; -Xmx2g is added for the 100K set.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-policyc="$here/policyc"
-jar="$here/compiler/target/policyc-compiler.jar"
-corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
+. "$here/bench/lib.sh"
 runs=${RUNS:-3}
 runs_big=${RUNS_100K:-1}
-time=/usr/bin/time
-for need in "$jar" "$time"; do
-  [ -e "$need" ] || { echo "bench: $need is missing" >&2; exit 2; }
-done
-work=${BENCH_DIR:-$(mktemp -d)}
-mkdir -p "$work"
-
-. "$here/bench/lib.sh"
+bench_setup
 
 MAX_STATUS=1 # diff says 1 for "different"
 printf '%-10s %7s | %-9s %9s %8s | %s\n' set rules what wall_s rss_MiB result
