@@ -107,11 +107,13 @@ public final class DecisionText {
   /**
    * The label of the first rule that matched the packet: the rule's comment (each rule of a
    * {@code policyc import}ed ClassBench set has its filter's number), or {@code TABLE/CHAIN#N}
-   * for a rule without one; {@code -} when no rule matched.
+   * for a rule without one; {@code -} when no rule matched. A decision tree's dispatch rules
+   * ({@link dev.policyc.compiler.ir.Origin#isDispatch()}) are skipped.
    */
   static String firstRuleLabel(IrPolicy ir, Packet p, Decision d) {
     for (Step s : d.path()) {
-      if (!s.isPolicy()) {
+      // a decision tree's dispatch rules only route the packet to the policy rules after them
+      if (!s.isPolicy() && !s.origin().isDispatch()) {
         Rule r = ir.ruleset(p.family()).table(s.table())
             .flatMap(t -> t.chain(s.chain()))
             .orElseThrow(() -> new AssertionError("a step in no chain: " + s))

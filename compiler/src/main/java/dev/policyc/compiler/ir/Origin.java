@@ -19,18 +19,36 @@ import java.util.Optional;
  * by what they do.
  */
 public final class Origin {
-  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null, List.of());
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null, List.of(), false);
 
   private final SourcePos pos;
   private final String what;
   private final RulePath path;
   private final List<Rule> parts;
+  private final boolean dispatch;
 
-  private Origin(SourcePos pos, String what, RulePath path, List<Rule> parts) {
+  private Origin(SourcePos pos, String what, RulePath path, List<Rule> parts,
+      boolean dispatch) {
     this.pos = pos;
     this.what = what;
     this.path = path;
     this.parts = parts;
+    this.dispatch = dispatch;
+  }
+
+  /**
+   * The origin of a rule an optimizer pass made to send packets on to the chain holding the
+   * policy rules that can match them (a decision tree's dispatch), described by {@code what}
+   * such as {@code decision tree of filter/INPUT}. It stands for no policy rule: explanations
+   * skip it and name the rule the packet matched after it.
+   */
+  public static Origin dispatch(String what) {
+    return new Origin(SourcePos.UNKNOWN, what, null, List.of(), true);
+  }
+
+  /** True for the origin of a dispatch rule (see {@link #dispatch(String)}). */
+  public boolean isDispatch() {
+    return dispatch;
   }
 
   /**
@@ -54,7 +72,7 @@ public final class Origin {
       return flat.get(0).origin();
     }
     Origin first = flat.get(0).origin();
-    return new Origin(first.pos, first.what, first.path, List.copyOf(flat));
+    return new Origin(first.pos, first.what, first.path, List.copyOf(flat), false);
   }
 
   /**
@@ -72,12 +90,12 @@ public final class Origin {
 
   /** An origin outside a policy, such as a line of an iptables-save dump. */
   public static Origin of(SourcePos pos, String what) {
-    return new Origin(pos, what, null, List.of());
+    return new Origin(pos, what, null, List.of(), false);
   }
 
   /** The origin of a rule written in a policy, at {@code path} in its document. */
   public static Origin of(SourcePos pos, String what, RulePath path) {
-    return new Origin(pos, what, Objects.requireNonNull(path, "path"), List.of());
+    return new Origin(pos, what, Objects.requireNonNull(path, "path"), List.of(), false);
   }
 
   /**

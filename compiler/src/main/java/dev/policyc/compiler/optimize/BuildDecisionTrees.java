@@ -1,0 +1,284 @@
+package dev.policyc.compiler.optimize;
+
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.tree.Node;
+import dev.policyc.compiler.tree.TreeBuilder;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Optimization: a long run of rules becomes a decision tree of user chains ({@link
+ * TreeBuilder}), so a packet is tested against the few dispatch rules on its way down and the
+ * rules of one leaf, instead of every rule before the one it matches.
+ *
+ * <p>A run is a stretch of at least {@code minRules} rules of one chain that the tree may test in
+ * any subset, in order: no RETURN, jump or goto (their meaning depends on the chain stack the
+ * tree changes) and no limit or statistic match (each copy of a replicated rule would keep its
+ * own counter in the kernel). Other non-terminal targets may be in a run: they change no field
+ * the tree splits on, and a leaf holds, in order, every rule of the run that can match its
+ * packets. The split points and leaves reach the chains by {@code -g}: a leaf whose rules all
+ * miss falls off its end, which returns to where falling off the original chain would, when the
+ * run ends the chain (its dispatch rules are the chain's last rules). A run followed by other
+ * rules is entered by one {@code -j} to the tree's root chain, so falling off a leaf returns to
+ * the rule after the run.
+ *
+ * <p>Dispatch rules have a {@link Origin#dispatch dispatch origin}; the leaves' rules keep their
+ * own. A leaf that is the last branch of its split is written inline after the split's dispatch
+ * rules (falling through to it is the same as a goto to it). The chains of a tree are not
+ * revisited, so the pass run again changes nothing. See docs/passes/decision-tree.md.
+ */
+final class BuildDecisionTrees implements Pass {
+  private final int minRules;
+  private final TreeBuilder.Options options;
+
+  /** The pass with the thresholds of {@code -O2}: runs of 32 rules, default tree options. */
+  BuildDecisionTrees() {
+    this(32, TreeBuilder.Options.DEFAULT);
+  }
+
+  BuildDecisionTrees(int minRules, TreeBuilder.Options options) {
+    if (minRules < 2) {
+      throw new IllegalArgumentException("a decision tree of runs of " + minRules + " rules");
+    }
+    this.minRules = minRules;
+    this.options = options;
+  }
+
+  @Override
+  public String name() {
+    return "decision-tree";
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.OPTIMIZATION;
+  }
+
+  @Override
+  public IrPolicy run(IrPolicy in, PassContext ctx) {
+    Ruleset v4 = ruleset(in, in.ipv4(), ctx);
+    Ruleset v6 = ruleset(in, in.ipv6(), ctx);
+    if (v4 == in.ipv4() && v6 == in.ipv6()) {
+      return in;
+    }
+    return new IrPolicy(in.name(), in.host(), in.sets(), v4, v6);
+  }
+
+  private Ruleset ruleset(IrPolicy policy, Ruleset rs, PassContext ctx) {
+    List<RuleTable> tables = new ArrayList<>();
+    boolean changed = false;
+    for (RuleTable t : rs.tables()) {
+      Set<String> trees = treeChains(t);
+      List<Chain> chains = new ArrayList<>();
+      List<Chain> added = new ArrayList<>();
+      for (Chain c : t.chains()) {
+        chains.add(trees.contains(c.name()) ? c
+            : new ChainRewriter(policy, rs.family(), t.table(), c, ctx, added).rewrite());
+      }
+      if (!added.isEmpty()) {
+        chains.addAll(added);
+        tables.add(t.withChains(chains));
+        changed = true;
+      } else {
+        tables.add(t);
+      }
+    }
+    return changed ? new Ruleset(rs.family(), tables) : rs;
+  }
+
+  /** The chains of trees already built: those holding or reached by a dispatch rule. */
+  private static Set<String> treeChains(RuleTable t) {
+    Set<String> out = new HashSet<>();
+    for (Chain c : t.chains()) {
+      for (Rule r : c.rules()) {
+        if (r.origin().isDispatch()) {
+          out.add(c.name());
+          if (r.target() instanceof Target.Goto g) {
+            out.add(g.chain());
+          } else if (r.target() instanceof Target.Jump j) {
+            out.add(j.chain());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** True when a rule may be in a run (see the class comment). */
+  private static boolean movable(Rule r) {
+    Target t = r.target();
+    if (t instanceof Target.Return || t instanceof Target.Jump || t instanceof Target.Goto) {
+      return false;
+    }
+    for (Match m : r.matches()) {
+      if (m instanceof Match.Limit || m instanceof Match.Statistic) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Rewrites one chain's runs into trees, adding the tree's chains to {@code added}. */
+  private final class ChainRewriter {
+    private final IrPolicy policy;
+    private final Family family;
+    private final Table table;
+    private final Chain chain;
+    private final PassContext ctx;
+    private final List<Chain> added;
+    private final Origin dispatch;
+
+    ChainRewriter(IrPolicy policy, Family family, Table table, Chain chain, PassContext ctx,
+        List<Chain> added) {
+      this.policy = policy;
+      this.family = family;
+      this.table = table;
+      this.chain = chain;
+      this.ctx = ctx;
+      this.added = added;
+      this.dispatch = Origin.dispatch("decision tree of " + table.iptablesName() + "/"
+          + chain.name());
+    }
+
+    Chain rewrite() {
+      List<Rule> in = chain.rules();
+      if (in.size() < minRules) {
+        return chain;
+      }
+      List<Rule> out = new ArrayList<>();
+      boolean changed = false;
+      int i = 0;
+      while (i < in.size()) {
+        if (!movable(in.get(i))) {
+          out.add(in.get(i++));
+          continue;
+        }
+        int end = i;
+        while (end < in.size() && movable(in.get(end))) {
+          end++;
+        }
+        List<Rule> run = in.subList(i, end);
+        if (run.size() >= minRules && tree(run, end == in.size(), out)) {
+          changed = true;
+        } else {
+          out.addAll(run);
+        }
+        i = end;
+      }
+      return changed ? new Chain(chain.name(), chain.policy(), out) : chain;
+    }
+
+    /** Appends the tree of {@code run} to {@code out}; false when no split pays. */
+    private boolean tree(List<Rule> run, boolean endsChain, List<Rule> out) {
+      List<Constraint> constraints = new ArrayList<>();
+      for (Rule r : run) {
+        constraints.add(Constraints.of(r, family, policy));
+      }
+      Node root = TreeBuilder.build(constraints, family, options);
+      if (!(root instanceof Node.Split split)) {
+        return false;
+      }
+      ctx.count("trees", 1);
+      ctx.count("replicated", root.size() - run.size());
+      if (endsChain) {
+        out.addAll(splitRules(split, run));
+      } else {
+        String name = newChain(splitRules(split, run));
+        out.add(dispatchRule(List.of(), new Target.Jump(name)));
+      }
+      return true;
+    }
+
+    /**
+     * The rules of a split: a dispatch rule per branch, to the branch's chain, but the last
+     * branch's leaf inline.
+     */
+    private List<Rule> splitRules(Node.Split split, List<Rule> run) {
+      List<Rule> rules = new ArrayList<>();
+      List<Node.Branch> branches = split.branches();
+      for (int i = 0; i < branches.size(); i++) {
+        Node.Branch b = branches.get(i);
+        boolean last = i == branches.size() - 1;
+        if (last && b.child() instanceof Node.Leaf leaf) {
+          rules.addAll(leafRules(leaf, run));
+          continue;
+        }
+        List<Match> matches = last ? List.of() : dispatchMatches(split, (IntervalSet) b.values());
+        rules.add(dispatchRule(matches, new Target.Goto(chainOf(b.child(), run))));
+      }
+      return rules;
+    }
+
+    private String chainOf(Node n, List<Rule> run) {
+      if (n instanceof Node.Leaf leaf) {
+        return newChain(leafRules(leaf, run));
+      } else if (n instanceof Node.Split s) {
+        return newChain(splitRules(s, run));
+      }
+      throw new AssertionError("unknown node " + n);
+    }
+
+    private List<Rule> leafRules(Node.Leaf leaf, List<Rule> run) {
+      List<Rule> rules = new ArrayList<>();
+      for (int r : leaf.rules()) {
+        rules.add(run.get(r));
+      }
+      return rules;
+    }
+
+    private String newChain(List<Rule> rules) {
+      String name = ctx.names().chain(table, chain.name() + "_dt");
+      added.add(new Chain(name, null, rules));
+      ctx.count("chains", 1);
+      return name;
+    }
+
+    private Rule dispatchRule(List<Match> matches, Target target) {
+      ctx.count("dispatchRules", 1);
+      return new Rule(matches, target, null, dispatch);
+    }
+
+    /** The matches of the packets whose split field is in {@code values} (one interval). */
+    private List<Match> dispatchMatches(Node.Split split, IntervalSet values) {
+      Field f = split.field();
+      switch (f) {
+        case PROTO:
+          return List.of(new Match.Proto((int) values.ranges().get(0)[0], false));
+        case SRC:
+        case DST: {
+          IpRange range = values.ipRanges(family).get(0);
+          return List.of(new Match.Addr(f == Field.SRC ? Side.SRC : Side.DST, range, false));
+        }
+        case SPORT:
+        case DPORT: {
+          // the split is in a region of one protocol with ports (TreeBuilder), which iptables
+          // needs named before a port match
+          int proto = (int) ((IntervalSet) split.region().get(Field.PROTO)).ranges().get(0)[0];
+          PortRange ports = values.portRanges().get(0);
+          return List.of(new Match.Proto(proto, false),
+              new Match.Ports(f == Field.SPORT ? Side.SRC : Side.DST, List.of(ports), false));
+        }
+        default:
+          throw new AssertionError("a tree split on " + f);
+      }
+    }
+  }
+}

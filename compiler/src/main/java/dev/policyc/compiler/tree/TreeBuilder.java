@@ -1,0 +1,396 @@
+package dev.policyc.compiler.tree;
+
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.Protocols;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.Opaque;
+import dev.policyc.compiler.space.ValueSet;
+import dev.policyc.dsl.Family;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+
+/**
+ * Builds a decision tree over a first-match list of rules (their {@link Constraint}s): each
+ * {@link Node.Split} sends a packet by one field (the protocol, a destination or source address
+ * interval, or a port interval within one protocol) to a branch holding, in their original
+ * order, only the rules that can match a packet of that branch. A packet therefore meets the
+ * same first matching rule in its leaf as in the whole list.
+ *
+ * <p>A rule whose values on the split field meet several branches is replicated into each; an
+ * {@link Opaque} rule is placed by its bound (the cube of its other matches: it matches no
+ * packet outside it). The split of a node is chosen by a cheap estimate: the candidate points
+ * are the ends of the rules' intervals (a rule counted by the hull of its values), and the best
+ * minimizes the largest branch plus the copies made plus the dispatch tests added. Nodes are
+ * split largest first, so when the copies reach the bound of {@link Options#maxGrowth()} the
+ * largest leaves have been split already. See docs/passes/decision-tree.md.
+ */
+public final class TreeBuilder {
+  /**
+   * How far to split.
+   *
+   * @param leafSize a node of at most this many rules is not split
+   * @param maxGrowth the bound on the rules of all leaves together, as a multiple of the input's
+   *     (at least 1: no copy at all)
+   * @param maxDepth the most splits on the way from the root to a leaf
+   */
+  public record Options(int leafSize, double maxGrowth, int maxDepth) {
+    /** Leaves of about 8 rules, at most twice the rules, 24 levels. */
+    public static final Options DEFAULT = new Options(8, 2.0, 24);
+
+    public Options {
+      if (leafSize < 1 || !(maxGrowth >= 1.0) || maxDepth < 0) {
+        throw new IllegalArgumentException("tree options leafSize " + leafSize + ", maxGrowth "
+            + maxGrowth + ", maxDepth " + maxDepth);
+      }
+    }
+  }
+
+  /** Protocols given their own branch in one split, at most; the rest share the last. */
+  private static final int MAX_PROTOCOL_BRANCHES = 4;
+
+  private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
+  private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
+  private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+  private final List<Cube> bounds;
+  private final Family family;
+  private final Options options;
+  /** Rule copies the tree may still add. */
+  private long room;
+
+  private long created;
+
+  private TreeBuilder(List<Cube> bounds, Family family, Options options) {
+    this.bounds = bounds;
+    this.family = family;
+    this.options = options;
+    this.room = (long) Math.floor((options.maxGrowth() - 1.0) * bounds.size());
+  }
+
+  /**
+   * The decision tree of {@code rules} (constraints of one family, in first-match order); a
+   * {@link Node.Leaf} of every rule when no split pays.
+   */
+  public static Node build(List<Constraint> rules, Family family, Options options) {
+    List<Cube> bounds = new ArrayList<>();
+    for (Constraint c : rules) {
+      Cube cube = c instanceof Cube k ? k : ((Opaque) c).bound();
+      if (cube.family() != family) {
+        throw new IllegalArgumentException("a rule of " + cube.family() + " in a tree of "
+            + family);
+      }
+      bounds.add(cube);
+    }
+    return new TreeBuilder(bounds, family, options).build();
+  }
+
+  /** A node while the tree grows: a leaf until it is split. */
+  private final class Pending {
+    final List<Integer> rules;
+    final Cube region;
+    final int depth;
+    final long order = created++;
+    Field field;
+    List<Pending> children;
+    List<ValueSet> values;
+
+    Pending(List<Integer> rules, Cube region, int depth) {
+      this.rules = rules;
+      this.region = region;
+      this.depth = depth;
+    }
+
+    Node freeze() {
+      if (children == null) {
+        return new Node.Leaf(rules);
+      }
+      List<Node.Branch> branches = new ArrayList<>();
+      for (int i = 0; i < children.size(); i++) {
+        branches.add(new Node.Branch(values.get(i), children.get(i).freeze()));
+      }
+      return new Node.Split(field, region, branches);
+    }
+  }
+
+  /** A way to split a node, with its estimated cost. */
+  private record Choice(Field field, List<ValueSet> values, long score) {}
+
+  private Node build() {
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < bounds.size(); i++) {
+      all.add(i);
+    }
+    Pending root = new Pending(all, Cube.all(family), 0);
+    PriorityQueue<Pending> queue = new PriorityQueue<>(
+        Comparator.comparingInt((Pending p) -> -p.rules.size()).thenComparingLong(p -> p.order));
+    queue.add(root);
+    while (!queue.isEmpty()) {
+      Pending p = queue.poll();
+      if (p.rules.size() <= options.leafSize() || p.depth >= options.maxDepth()) {
+        continue;
+      }
+      Choice c = best(p);
+      if (c == null) {
+        continue;
+      }
+      List<List<Integer>> members = members(p.rules, c.field(), c.values());
+      long added = -p.rules.size();
+      for (List<Integer> m : members) {
+        added += m.size();
+      }
+      if (added > room) {
+        continue;
+      }
+      room -= added;
+      p.field = c.field();
+      p.values = c.values();
+      p.children = new ArrayList<>();
+      for (int i = 0; i < members.size(); i++) {
+        Pending child = new Pending(members.get(i), p.region.and(c.field(), c.values().get(i)),
+            p.depth + 1);
+        p.children.add(child);
+        queue.add(child);
+      }
+    }
+    return root.freeze();
+  }
+
+  /** The cheapest split of a node that makes every branch smaller, or null. */
+  private Choice best(Pending p) {
+    List<Choice> choices = new ArrayList<>();
+    IntervalSet proto = (IntervalSet) p.region.get(Field.PROTO);
+    Long single = single(proto);
+    if (single == null) {
+      choices.addAll(protocolSplits(p));
+    }
+    for (Field f : ADDRESSES) {
+      addIfPresent(choices, intervalSplit(p, f));
+    }
+    if (single != null && Protocols.hasPorts(single.intValue())) {
+      for (Field f : PORTS) {
+        addIfPresent(choices, intervalSplit(p, f));
+      }
+    }
+    Choice best = null;
+    for (Choice c : choices) {
+      if (best == null || c.score() < best.score()) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  private static void addIfPresent(List<Choice> choices, Choice c) {
+    if (c != null) {
+      choices.add(c);
+    }
+  }
+
+  /**
+   * The splits on the protocol: the 1 to {@link #MAX_PROTOCOL_BRANCHES} protocols most rules
+   * name get a branch each, the rest of the region the last.
+   */
+  private List<Choice> protocolSplits(Pending p) {
+    IntervalSet region = (IntervalSet) p.region.get(Field.PROTO);
+    Map<Long, Integer> named = new TreeMap<>();
+    for (int r : p.rules) {
+      Long v = single((IntervalSet) bounds.get(r).get(Field.PROTO));
+      if (v != null && v >= 1 && region.contains(v)) {
+        named.merge(v, 1, Integer::sum);
+      }
+    }
+    List<Long> byUse = new ArrayList<>(named.keySet());
+    // most named first; the TreeMap's order breaks ties, so the choice is deterministic
+    byUse.sort(Comparator.comparingInt((Long v) -> -named.get(v)));
+    List<Choice> out = new ArrayList<>();
+    for (int k = 1; k <= Math.min(MAX_PROTOCOL_BRANCHES, byUse.size()); k++) {
+      List<ValueSet> values = new ArrayList<>();
+      ValueSet rest = region;
+      for (long v : byUse.subList(0, k)) {
+        ValueSet point = IntervalSet.point(8, v);
+        values.add(point);
+        rest = rest.minus(point);
+      }
+      if (rest.isEmpty()) {
+        rest = values.remove(values.size() - 1); // the last protocol is all that is left
+      }
+      values.add(rest);
+      if (values.size() >= 2) {
+        addIfPresent(out, scored(p, Field.PROTO, values));
+      }
+    }
+    return out;
+  }
+
+  /** The choice of {@code values} scored by its exact branches, or null when none shrinks. */
+  private Choice scored(Pending p, Field field, List<ValueSet> values) {
+    int n = p.rules.size();
+    long total = 0;
+    long largest = 0;
+    boolean opensPorts = false;
+    List<List<Integer>> members = members(p.rules, field, values);
+    for (int i = 0; i < members.size(); i++) {
+      int size = members.get(i).size();
+      total += size;
+      largest = Math.max(largest, size);
+      Long proto = single((IntervalSet) values.get(i));
+      opensPorts |= size == n && proto != null && Protocols.hasPorts(proto.intValue());
+    }
+    // a branch of every rule makes no progress, unless it is of one protocol with ports: there
+    // the ports can be split on (rules of one protocol differ in ports)
+    if (largest >= n && !opensPorts) {
+      return null;
+    }
+    return new Choice(field, values, largest + (total - n) + (values.size() - 1));
+  }
+
+  /**
+   * The best split of an address or port field in two at one point: the intervals of the rules,
+   * cut to the region, counted by their hulls.
+   */
+  private Choice intervalSplit(Pending p, Field f) {
+    IntervalSet region = (IntervalSet) p.region.get(f);
+    if (region.isEmpty()) {
+      return null;
+    }
+    BigInteger lo = big(region.first());
+    BigInteger hi = big(region.last());
+    int n = p.rules.size();
+    BigInteger[] starts = new BigInteger[n];
+    BigInteger[] ends = new BigInteger[n];
+    for (int i = 0; i < n; i++) {
+      IntervalSet v = (IntervalSet) bounds.get(p.rules.get(i)).get(f);
+      BigInteger s = v.isEmpty() ? lo : big(v.first()).max(lo);
+      BigInteger e = v.isEmpty() ? hi : big(v.last()).min(hi);
+      if (s.compareTo(e) > 0) {
+        s = lo;
+        e = hi;
+      }
+      starts[i] = s;
+      ends[i] = e;
+    }
+    BigInteger[] sortedStarts = starts.clone();
+    BigInteger[] sortedEnds = ends.clone();
+    Arrays.sort(sortedStarts);
+    Arrays.sort(sortedEnds);
+    BigInteger bestPoint = null;
+    long bestScore = Long.MAX_VALUE;
+    List<BigInteger> candidates = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (starts[i].compareTo(lo) > 0) {
+        candidates.add(starts[i]);
+      }
+      if (ends[i].compareTo(hi) < 0) {
+        candidates.add(ends[i].add(BigInteger.ONE));
+      }
+    }
+    candidates.sort(null);
+    BigInteger last = null;
+    for (BigInteger c : candidates) {
+      if (c.equals(last)) {
+        continue;
+      }
+      last = c;
+      int left = lowerBound(sortedStarts, c); // rules starting below c meet [lo, c-1]
+      int right = n - lowerBound(sortedEnds, c); // rules ending at c or above meet [c, hi]
+      int largest = Math.max(left, right);
+      if (largest >= n) {
+        continue;
+      }
+      long score = largest + (left + right - n);
+      if (score < bestScore) {
+        bestScore = score;
+        bestPoint = c;
+      }
+    }
+    if (bestPoint == null) {
+      return null;
+    }
+    int width = f.width(family);
+    List<ValueSet> values = List.of(interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
+        interval(width, bestPoint, hi));
+    return new Choice(f, values, bestScore + 1);
+  }
+
+  /**
+   * The rules of each branch, in order: those whose values on {@code field} meet the branch's.
+   * The last branch also takes the non-first fragments (for a port split) and any rule that
+   * meets no branch (a rule that matches nothing), so no rule is lost.
+   */
+  private List<List<Integer>> members(List<Integer> rules, Field field, List<ValueSet> values) {
+    List<List<Integer>> out = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      out.add(new ArrayList<>());
+    }
+    boolean ports = PORTS.contains(field);
+    int lastBranch = values.size() - 1;
+    for (int r : rules) {
+      Cube b = bounds.get(r);
+      ValueSet v = b.get(field);
+      boolean placed = false;
+      for (int i = 0; i < values.size(); i++) {
+        boolean meets = v.intersects(values.get(i))
+            || (i == lastBranch && ports
+                && ((IntervalSet) b.get(Field.FRAGMENT)).contains(1));
+        if (meets) {
+          out.get(i).add(r);
+          placed = true;
+        }
+      }
+      if (!placed) {
+        out.get(lastBranch).add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The one value of a set, or null when it has none or several. */
+  private static Long single(IntervalSet s) {
+    if (s.intervals() != 1 || s.width() > 64) {
+      return null;
+    }
+    long[] r = s.ranges().get(0);
+    return r[0] == r[1] ? r[0] : null;
+  }
+
+  /** The index of the first element not below {@code key} in a sorted array. */
+  private static int lowerBound(BigInteger[] sorted, BigInteger key) {
+    int a = 0;
+    int b = sorted.length;
+    while (a < b) {
+      int m = (a + b) >>> 1;
+      if (sorted[m].compareTo(key) < 0) {
+        a = m + 1;
+      } else {
+        b = m;
+      }
+    }
+    return a;
+  }
+
+  private static BigInteger big(long[] hiLo) {
+    return BigInteger.valueOf(hiLo[0]).and(LOW64).shiftLeft(64)
+        .or(BigInteger.valueOf(hiLo[1]).and(LOW64));
+  }
+
+  private static IntervalSet interval(int width, BigInteger lo, BigInteger hi) {
+    if (width <= 64) {
+      return IntervalSet.range(width, lo.longValue(), hi.longValue());
+    }
+    return IntervalSet.of(new IpRange(v6(lo), v6(hi)));
+  }
+
+  private static IpAddr v6(BigInteger v) {
+    return IpAddr.v6(v.shiftRight(64).longValue(), v.longValue());
+  }
+}

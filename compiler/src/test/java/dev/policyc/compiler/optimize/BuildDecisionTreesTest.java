@@ -1,0 +1,133 @@
+package dev.policyc.compiler.optimize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.testing.RandomPolicies;
+import dev.policyc.compiler.tree.TreeBuilder;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.diag.Reporter;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The pass that turns long runs of rules into decision trees of user chains. */
+class BuildDecisionTreesTest {
+  private static final TreeBuilder.Options LEAF2 = new TreeBuilder.Options(2, 2.0, 8);
+
+  /** 40 rules on distinct destination networks, then {@code tail}. */
+  private static String chain(String tail) {
+    StringBuilder sb = new StringBuilder("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n:users - [0:0]\n-A INPUT -j users\n");
+    for (int i = 0; i < 40; i++) {
+      sb.append("-A users -d 10.").append(i).append(".0.0/16 -p tcp -j ")
+          .append(i % 3 == 0 ? "DROP" : "ACCEPT").append('\n');
+    }
+    sb.append(tail);
+    return sb.append("COMMIT\n").toString();
+  }
+
+  @Test
+  void aRunThatEndsItsChainIsDispatchedByGoto() {
+    IrPolicy in = PassTester.read(chain(""));
+    PassContext ctx = context(in);
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    RuleTable t = out.ipv4().table(Table.FILTER).orElseThrow();
+    Chain users = t.chain("users").orElseThrow();
+    assertTrue(users.rules().size() < 10, users.rules().toString());
+    Rule first = users.rules().get(0);
+    assertInstanceOf(Target.Goto.class, first.target());
+    assertTrue(first.origin().isDispatch());
+    assertEquals("decision tree of filter/users", first.origin().what());
+    assertTrue(t.chains().size() > 5, "the tree's chains");
+    assertTrue(new BuildDecisionTrees(8, LEAF2).run(in, ctx).ipv4().ruleCount() > 40);
+  }
+
+  @Test
+  void leafRulesKeepTheirOrigins() {
+    IrPolicy in = PassTester.read(chain(""));
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    List<Rule> before = in.ipv4().table(Table.FILTER).orElseThrow().chain("users")
+        .orElseThrow().rules();
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      for (Rule r : c.rules()) {
+        if (!r.origin().isDispatch() && c.name().startsWith("users")) {
+          assertTrue(before.stream().anyMatch(b -> b.origin() == r.origin()), r.toString());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRunFollowedByRulesIsEnteredByJumpSoItsLeavesReturnToThem() {
+    IrPolicy in = PassTester.read(chain("-A users -m limit --limit 1/sec -j LOG\n"
+        + "-A users -j ACCEPT\n"));
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    Chain users = out.ipv4().table(Table.FILTER).orElseThrow().chain("users").orElseThrow();
+    assertEquals(3, users.rules().size(), users.rules().toString());
+    assertInstanceOf(Target.Jump.class, users.rules().get(0).target());
+    // a packet no tree rule matches comes back to the ACCEPT after the run
+    Packet p = Packet.parse("tcp 192.0.2.1:1000 -> 10.200.0.1:22 in eth0");
+    Decision d = Interpreter.decide(out, p);
+    assertEquals(Interpreter.decide(in, p).effect(), d.effect());
+  }
+
+  @Test
+  void explainCountsFewerRulesTested() {
+    IrPolicy in = PassTester.read(chain(""));
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    Packet p = Packet.parse("tcp 192.0.2.1:1000 -> 10.39.0.1:22 in eth0");
+    Decision before = Interpreter.decide(in, p);
+    Decision after = Interpreter.decide(out, p);
+    assertEquals(before.effect(), after.effect());
+    assertTrue(after.evaluated() < before.evaluated() / 3,
+        after.evaluated() + " rules tested after, " + before.evaluated() + " before");
+  }
+
+  @Test
+  void shortChainsAreLeftAlone() {
+    IrPolicy in = PassTester.read(chain(""));
+    assertSame(in, new BuildDecisionTrees(41, LEAF2).run(in, context(in)));
+  }
+
+  @Test
+  void countsItsWork() {
+    IrPolicy in = PassTester.read(chain(""));
+    PassContext ctx = context(in);
+    new BuildDecisionTrees(8, LEAF2).run(in, ctx);
+    Map<String, Long> c = ctx.takeCounters();
+    assertEquals(1L, c.get("trees"));
+    assertTrue(c.get("chains") > 0 && c.get("dispatchRules") > 0, c.toString());
+    assertEquals(0L, c.get("replicated"), "disjoint networks need no copies");
+  }
+
+  @Test
+  void theSecondRunChangesNothing() {
+    IrPolicy once = PassTester.run(new BuildDecisionTrees(8, LEAF2),
+        PassTester.read(chain("")));
+    IrPolicy twice = PassTester.run(new BuildDecisionTrees(8, LEAF2), once);
+    assertEquals(PassTester.text(once), PassTester.text(twice));
+    assertFalse(PassTester.text(once).contains("users_dt_dt"));
+  }
+
+  @Test
+  void keepsTheMeaningOfRandomPolicies() {
+    PassProperty.check("decision-tree", 0x7ee5L,
+        () -> new BuildDecisionTrees(6, LEAF2), RandomPolicies.Options.OPTIMIZER, 20);
+  }
+
+  private static PassContext context(IrPolicy in) {
+    return new PassContext(dev.policyc.compiler.ir.NameAllocator.of(in), new Reporter());
+  }
+}

@@ -1,0 +1,193 @@
+package dev.policyc.compiler.tree;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.Opaque;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The decision trees over constraints: first-match order per leaf, replication, bounds. */
+class TreeBuilderTest {
+  private static final Family V4 = Family.IPV4;
+  private static final TreeBuilder.Options SMALL = new TreeBuilder.Options(2, 2.0, 24);
+
+  @Test
+  void disjointDestinationsSplitWithoutCopies() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    Node root = TreeBuilder.build(rules, V4, SMALL);
+    Node.Split split = assertInstanceOf(Node.Split.class, root);
+    assertEquals(Field.DST, split.field());
+    assertEquals(16, root.size(), "no rule copied");
+    for (Node.Leaf leaf : leaves(root)) {
+      assertTrue(leaf.rules().size() <= 2, "leaf " + leaf);
+    }
+  }
+
+  @Test
+  void aRuleOverTheWholeSplitFieldIsInEveryLeaf() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    rules.add(4, Cube.all(V4).and(Field.PROTO, IntervalSet.point(8, 6)));
+    Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(2, 4.0, 24));
+    for (Node.Leaf leaf : leaves(root)) {
+      assertTrue(leaf.rules().contains(4), "leaf " + leaf + " lacks the wildcard rule");
+    }
+  }
+
+  @Test
+  void portsAreSplitWithinOneProtocol() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      rules.add(Cube.all(V4).and(Field.PROTO, IntervalSet.point(8, 6))
+          .and(Field.FRAGMENT, IntervalSet.point(1, 0))
+          .and(Field.DPORT, IntervalSet.point(16, 1000 + i)));
+    }
+    Node.Split root = assertInstanceOf(Node.Split.class, TreeBuilder.build(rules, V4, SMALL));
+    assertEquals(Field.PROTO, root.field(), "the protocol first: ports need one");
+    Node.Split tcp = assertInstanceOf(Node.Split.class, root.branches().get(0).child());
+    assertEquals(Field.DPORT, tcp.field());
+  }
+
+  @Test
+  void noCopiesBeyondTheGrowthBound() {
+    List<Constraint> rules = randomRules(new Random(7), 200);
+    Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(2, 1.0, 24));
+    assertEquals(200, root.size());
+    Node grown = TreeBuilder.build(rules, V4, new TreeBuilder.Options(2, 1.5, 24));
+    assertTrue(grown.size() <= 300, "size " + grown.size());
+  }
+
+  @Test
+  void depthIsBounded() {
+    List<Constraint> rules = randomRules(new Random(3), 300);
+    assertTrue(depth(TreeBuilder.build(rules, V4, new TreeBuilder.Options(1, 8.0, 3))) <= 3);
+  }
+
+  @Test
+  void rulesThatCannotBeToldApartStayOneLeaf() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      rules.add(dst("10.0.0.0", 8));
+    }
+    assertInstanceOf(Node.Leaf.class, TreeBuilder.build(rules, V4, SMALL));
+  }
+
+  @Test
+  void anOpaqueRuleIsPlacedByItsBound() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    rules.add(new Opaque((Cube) dst("10.0.3.0", 24), List.of(new Match.Limit(10, 5))));
+    Node root = TreeBuilder.build(rules, V4, SMALL);
+    int holding = 0;
+    for (Node.Leaf leaf : leaves(root)) {
+      holding += leaf.rules().contains(8) ? 1 : 0;
+    }
+    assertEquals(1, holding, "only the leaf of 10.0.3.0/24 can match it");
+  }
+
+  /**
+   * The tree's promise: every rule whose constraint meets a leaf's region is in that leaf, and
+   * each leaf keeps the input order.
+   */
+  @Test
+  void everyLeafHoldsEveryRuleThatMeetsItsRegionInOrder() {
+    for (long seed = 1; seed <= 40; seed++) {
+      Random r = new Random(seed);
+      List<Constraint> rules = randomRules(r, 20 + r.nextInt(200));
+      Node root = TreeBuilder.build(rules, V4,
+          new TreeBuilder.Options(1 + r.nextInt(8), 1.0 + r.nextInt(3), 4 + r.nextInt(20)));
+      checkRegions(root, Cube.all(V4), rules, "seed " + seed);
+    }
+  }
+
+  private static void checkRegions(Node n, Cube region, List<Constraint> rules, String where) {
+    if (n instanceof Node.Leaf leaf) {
+      for (int i = 1; i < leaf.rules().size(); i++) {
+        assertTrue(leaf.rules().get(i - 1) < leaf.rules().get(i), where + ": order " + leaf);
+      }
+      for (int i = 0; i < rules.size(); i++) {
+        if (((Cube) rules.get(i)).intersects(region)) {
+          assertTrue(leaf.rules().contains(i), where + ": rule " + i + " missing from " + leaf);
+        }
+      }
+      return;
+    }
+    Node.Split s = (Node.Split) n;
+    for (Node.Branch b : s.branches()) {
+      checkRegions(b.child(), region.and(s.field(), b.values()), rules, where);
+    }
+  }
+
+  /** Rules like a ClassBench set's: address prefixes, a protocol or any, port ranges. */
+  private static List<Constraint> randomRules(Random r, int n) {
+    List<Constraint> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Cube c = Cube.all(V4);
+      if (r.nextInt(4) > 0) {
+        c = c.and(Field.DST, IntervalSet.of(IpRange.prefix(IpAddr.v4(r.nextInt(16) << 24
+            | r.nextInt(4) << 16), 8 + r.nextInt(17))));
+      }
+      if (r.nextBoolean()) {
+        c = c.and(Field.SRC, IntervalSet.of(IpRange.prefix(IpAddr.v4(r.nextInt(8) << 28),
+            r.nextInt(9))));
+      }
+      int proto = new int[] {0, 6, 6, 17, 1}[r.nextInt(5)];
+      if (proto != 0) {
+        c = c.and(Field.PROTO, IntervalSet.point(8, proto));
+        if (proto != 1 && r.nextBoolean()) {
+          int lo = r.nextInt(2000);
+          c = c.and(Field.FRAGMENT, IntervalSet.point(1, 0))
+              .and(Field.DPORT, IntervalSet.range(16, lo, lo + r.nextInt(3) * r.nextInt(500)));
+        }
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  private static Constraint dst(String addr, int len) {
+    return Cube.all(V4).and(Field.DST, IntervalSet.of(IpRange.prefix(IpAddr.parse(addr), len)));
+  }
+
+  private static List<Node.Leaf> leaves(Node n) {
+    List<Node.Leaf> out = new ArrayList<>();
+    if (n instanceof Node.Leaf l) {
+      out.add(l);
+    } else {
+      for (Node.Branch b : ((Node.Split) n).branches()) {
+        out.addAll(leaves(b.child()));
+      }
+    }
+    return out;
+  }
+
+  private static int depth(Node n) {
+    if (n instanceof Node.Leaf) {
+      return 0;
+    }
+    int d = 0;
+    for (Node.Branch b : ((Node.Split) n).branches()) {
+      d = Math.max(d, depth(b.child()));
+    }
+    return d + 1;
+  }
+}
