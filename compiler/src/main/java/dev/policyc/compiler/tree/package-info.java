@@ -1,5 +1,2 @@
-/**
- * Decision trees over rules: splits a first-match list of rules by packet field into branches
- * that each keep, in order, only the rules that can match their packets.
- */
+/** Decision trees over first-match lists of rules: split by one packet field per level. */
 package dev.policyc.compiler.tree;

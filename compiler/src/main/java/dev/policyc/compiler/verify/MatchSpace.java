@@ -13,6 +13,7 @@ import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,12 @@ final class MatchSpace {
   private final List<Term> all;
   /** The terms of rules whose matches read no field a target changes, under any state. */
   private final Map<Rule, List<Term>> fixed = new IdentityHashMap<>();
+  /**
+   * The terms of the other rules, by the state they were computed in: a class of packets meets
+   * a rule once per path to it, and a decision tree's leaves are reached by many classes in the
+   * same few states (its rules are copies, so the second policy's explorer asks again and again).
+   */
+  private final Map<Rule, Map<SymState, List<Term>>> byState = new IdentityHashMap<>();
 
   MatchSpace(IrPolicy policy, Family family, Hook hook) {
     this.policy = policy;
@@ -46,7 +53,8 @@ final class MatchSpace {
     if (!readsChangedField(rule)) {
       return fixed.computeIfAbsent(rule, r -> conjunction(r, SymState.ENTRY));
     }
-    return conjunction(rule, s);
+    return byState.computeIfAbsent(rule, r -> new HashMap<>())
+        .computeIfAbsent(s, st -> conjunction(rule, st));
   }
 
   private List<Term> conjunction(Rule rule, SymState s) {
@@ -161,13 +169,36 @@ final class MatchSpace {
   }
 
   private List<Term> byteField(Field f, java.util.function.IntPredicate holds) {
-    ValueSet v = f.kind() == Field.Kind.MASK ? MaskSet.empty(8) : IntervalSet.empty(8);
+    boolean[] in = new boolean[256];
     for (int x = 0; x < 256; x++) {
-      if (holds.test(x)) {
-        v = v.union(f.kind() == Field.Kind.MASK ? MaskSet.point(8, x) : IntervalSet.point(8, x));
+      in[x] = holds.test(x);
+    }
+    ValueSet v = f.kind() == Field.Kind.MASK ? MaskSet.empty(8) : IntervalSet.empty(8);
+    // one union per aligned block of values that all hold (a DSCP is a block of 4 TOS values):
+    // a mask set's union costs far more than the 256 tests, so few and large pieces
+    for (int x = 0; x < 256; ) {
+      if (!in[x]) {
+        x++;
+        continue;
       }
+      int size = 1;
+      while (x % (size * 2) == 0 && x + size * 2 <= 256 && allIn(in, x, size * 2)) {
+        size *= 2;
+      }
+      v = v.union(f.kind() == Field.Kind.MASK ? MaskSet.of(8, x, 0xff & ~(size - 1))
+          : IntervalSet.range(8, x, x + size - 1));
+      x += size;
     }
     return cube(f, v);
+  }
+
+  private static boolean allIn(boolean[] in, int from, int n) {
+    for (int i = from; i < from + n; i++) {
+      if (!in[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<Term> cube(Field f, ValueSet v) {
