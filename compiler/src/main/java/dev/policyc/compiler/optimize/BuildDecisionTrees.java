@@ -41,8 +41,8 @@ import java.util.Set;
  * the rule after the run.
  *
  * <p>Dispatch rules have a {@link Origin#dispatch dispatch origin}; the leaves' rules keep their
- * own. A leaf that is the last branch of its split is written inline after the split's dispatch
- * rules (falling through to it is the same as a goto to it). The chains of a tree are not
+ * own. The last branch of a split is written inline after the split's other dispatch rules
+ * (falling through to it is the same as a goto to it, and one test fewer). The chains of a tree are not
  * revisited, so the pass run again changes nothing. See docs/passes/decision-tree.md.
  */
 final class BuildDecisionTrees implements Pass {
@@ -209,7 +209,8 @@ final class BuildDecisionTrees implements Pass {
 
     /**
      * The rules of a split: a dispatch rule per branch, to the branch's chain, but the last
-     * branch's leaf inline.
+     * branch inline (a packet no dispatch rule took falls through to it, one test fewer than a
+     * goto to it).
      */
     private List<Rule> splitRules(Node.Split split, List<Rule> run) {
       List<Rule> rules = new ArrayList<>();
@@ -219,6 +220,9 @@ final class BuildDecisionTrees implements Pass {
         boolean last = i == branches.size() - 1;
         if (last && b.child() instanceof Node.Leaf leaf) {
           rules.addAll(leafRules(leaf, run));
+          continue;
+        } else if (last && b.child() instanceof Node.Split inner) {
+          rules.addAll(splitRules(inner, run));
           continue;
         }
         List<Match> matches = last ? List.of() : dispatchMatches(split, (IntervalSet) b.values());

@@ -39,8 +39,8 @@ public final class TreeBuilder {
    * How far to split.
    *
    * @param leafSize a node of at most this many rules is not split
-   * @param maxGrowth the bound on the rules of all leaves together, as a multiple of the input's
-   *     (at least 1: no copy at all)
+   * @param maxGrowth the bound on the rules of all leaves together with one dispatch rule per
+   *     branch but the last of each split, as a multiple of the input's (1: no split at all)
    * @param maxDepth the most splits on the way from the root to a leaf
    */
   public record Options(int leafSize, double maxGrowth, int maxDepth) {
@@ -144,7 +144,8 @@ public final class TreeBuilder {
         continue;
       }
       List<List<Integer>> members = members(p.rules, c.field(), c.values());
-      long added = -p.rules.size();
+      // the copies and the dispatch rules (one per branch but the last, which is fallen into)
+      long added = -p.rules.size() + c.values().size() - 1;
       for (List<Integer> m : members) {
         added += m.size();
       }

@@ -10,6 +10,7 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.tree.TreeBuilder;
 import dev.policyc.dsl.diag.Reporter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.List;
 /**
  * Measures the decision-tree pass on a ClassBench set: rules and mean/max rules tested per
  * packet of a generated trace before and after, and the pass's time. Run by hand:
- * {@code DecisionTreeBench FILTERS POLICY.yaml [PACKETS]} with the filters of {@code
+ * {@code DecisionTreeBench FILTERS POLICY.yaml [PACKETS [LEAF_SIZE MAX_GROWTH]]} with the filters of {@code
  * /work/shared/corpus/classbench} and the policy {@code policyc import} made of them.
  */
 final class DecisionTreeBench {
@@ -29,11 +30,14 @@ final class DecisionTreeBench {
     Path filters = Path.of(args[0]);
     Path yaml = Path.of(args[1]);
     int packets = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
+    TreeBuilder.Options options = args.length > 3
+        ? new TreeBuilder.Options(Integer.parseInt(args[3]), Double.parseDouble(args[4]), 24)
+        : TreeBuilder.Options.DEFAULT;
     CheckResult checked = PolicyCompiler.check(PolicyCompiler.read(yaml).policy(),
         CheckOptions.forCompile());
     IrPolicy in = checked.ir();
     long t0 = System.nanoTime();
-    PassManager pm = new PassManager(List.of(new BuildDecisionTrees()), null);
+    PassManager pm = new PassManager(List.of(new BuildDecisionTrees(32, options)), null);
     PassManager.Result r = pm.run(in, new Reporter());
     long ms = (System.nanoTime() - t0) / 1_000_000;
     IrPolicy out = r.ir();
