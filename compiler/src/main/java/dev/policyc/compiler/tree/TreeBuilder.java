@@ -58,6 +58,12 @@ public final class TreeBuilder {
   /** Protocols given their own branch in one split, at most; the rest share the last. */
   private static final int MAX_PROTOCOL_BRANCHES = 4;
 
+  /**
+   * What a copy costs against a rule off the largest branch: copies use up the growth bound that
+   * later splits need.
+   */
+  private static final int COPY_WEIGHT = 2;
+
   private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
   private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
@@ -249,10 +255,10 @@ public final class TreeBuilder {
     }
     // a branch of every rule makes no progress, unless it is of one protocol with ports: there
     // the ports can be split on (rules of one protocol differ in ports)
-    if (largest >= n && !opensPorts) {
+    if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, largest + (total - n) + (values.size() - 1));
+    return new Choice(field, values, largest + COPY_WEIGHT * (total - n) + (values.size() - 1));
   }
 
   /**
@@ -308,7 +314,11 @@ public final class TreeBuilder {
       if (largest >= n) {
         continue;
       }
-      long score = largest + (left + right - n);
+      long copies = left + right - n;
+      if (copies + 1 > room) {
+        continue; // beyond the growth bound: a split that fits is better than none
+      }
+      long score = largest + COPY_WEIGHT * copies;
       if (score < bestScore) {
         bestScore = score;
         bestPoint = c;
