@@ -233,7 +233,7 @@ class ExtractSetsTest {
   @Test
   void keepsTheMeaningOfRandomPolicies() {
     PassProperty.check("extract-sets", 20261206L, () -> new ExtractSets(2),
-        RandomPolicies.Options.OPTIMIZER.withMaxRules(8), 10);
+        RandomPolicies.Options.OPTIMIZER.withMaxRules(5), 10);
   }
 
   private static String ipset(IrPolicy p) {
