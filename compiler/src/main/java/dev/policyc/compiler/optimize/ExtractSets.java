@@ -48,6 +48,11 @@ import java.util.Set;
  * the rule's protocol (tcp, udp or sctp; {@code bitmap:port} holds only TCP and UDP packets, so
  * only their rules gather into one), and a port range of more than {@link #MAX_PORTS_PER_ENTRY}
  * ports is not gathered into a hash set, where ipset stores one element per port.
+ *
+ * <p>The pass is greedy (each rule tries its shapes and keeps the largest group) and, on chains
+ * longer than the window, not idempotent: groups stand where their first rule stood, so a second
+ * run may find rules within the window that were farther apart. See {@code
+ * docs/passes/extract-sets.md}.
  */
 final class ExtractSets implements Pass {
   /** The fewest rules worth a set. */
