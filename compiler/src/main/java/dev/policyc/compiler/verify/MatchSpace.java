@@ -102,14 +102,17 @@ final class MatchSpace {
     }
     Cube c = Constraints.ofMatch(m, family, policy);
     if (c == null && m instanceof Match.InSet is && policy.set(is.name()).isPresent()) {
-      // an address,port set: the union of its entries' cubes, which no single cube holds
+      // the set's packets are several cubes (address,port sets) or, negated, no cube (a port
+      // bitmap): their union, or its complement
       List<Term> members = new ArrayList<>();
       SetCubes.of(policy.set(is.name()).get(), is.dirs(), family)
           .forEach(x -> members.add(Term.of(x)));
       return maybeNot(members, is.negated());
     }
     if (c == null) {
-      return List.of(new Term(Cube.all(family), Map.of(new Atom(m, null), true)));
+      Atom a = new Atom(m, m instanceof Match.InSet is ? policy.set(is.name()).orElse(null)
+          : null);
+      return List.of(new Term(Cube.all(family), Map.of(a, true)));
     }
     return c.isEmpty() ? List.of() : List.of(Term.of(c));
   }
