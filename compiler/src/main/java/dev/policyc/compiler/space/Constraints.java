@@ -1,6 +1,5 @@
 package dev.policyc.compiler.space;
 
-import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
@@ -11,6 +10,7 @@ import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Derives the packets a rule matches, field by field, with the interpreter's semantics: a port,
@@ -26,8 +26,9 @@ public final class Constraints {
   }
 
   /**
-   * The rule's constraint in a family. With the policy, a match on a one-dimension address set
-   * ({@code hash:ip}, {@code hash:net}) is the set's addresses; other set matches are opaque.
+   * The rule's constraint in a family. With the policy, a set match is the packets of its
+   * entries ({@link SetCubes}) when they make one cube (and, negated, when that cube constrains
+   * one field); other set matches are opaque.
    */
   public static Constraint of(Rule rule, Family f, IrPolicy policy) {
     Cube cube = Cube.all(f);
@@ -120,20 +121,30 @@ public final class Constraints {
 
   private static Cube inSet(Cube c, Match.InSet s, Family f, IrPolicy policy) {
     IpSet set = policy == null ? null : policy.set(s.name()).orElse(null);
-    if (set == null || set.type().dimensions() != 1 || !set.type().hasAddress()
-        || s.dirs().size() != 1) {
+    if (set == null) {
       return null;
     }
-    if (set.family() != f) {
-      // ip_set_test: a set of the other family never holds the packet
+    List<Cube> cubes = SetCubes.of(set, s.dirs(), f);
+    if (cubes.isEmpty()) {
+      // ip_set_test: the set never holds a packet of this family
       return s.negated() ? c : c.and(Field.PROTO, IntervalSet.empty(8));
     }
-    List<IpRange> ranges = new ArrayList<>();
-    for (IpSet.Entry e : set.entries()) {
-      ranges.add(e.addr());
+    if (cubes.size() > 1) {
+      return null; // a union of cubes (an address,port set): MatchSpace splits on it
     }
-    ValueSet v = neg(IntervalSet.of(f, ranges), s.negated());
-    return c.and(s.dirs().get(0) == Side.SRC ? Field.SRC : Field.DST, v);
+    Cube only = cubes.get(0);
+    if (!s.negated()) {
+      return c.intersect(only);
+    }
+    Map<Field, ValueSet> fields = only.constrained();
+    if (fields.isEmpty()) {
+      return c.and(Field.PROTO, IntervalSet.empty(8));
+    }
+    if (fields.size() > 1) {
+      return null; // the complement of a cube of several fields is no cube
+    }
+    Map.Entry<Field, ValueSet> e = fields.entrySet().iterator().next();
+    return c.and(e.getKey(), e.getValue().complement());
   }
 
   private static ValueSet neg(ValueSet v, boolean negated) {

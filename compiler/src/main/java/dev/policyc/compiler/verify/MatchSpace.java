@@ -9,6 +9,7 @@ import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.MaskSet;
+import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
@@ -108,6 +109,14 @@ final class MatchSpace {
       return constant((s.length() >= l.lo() && s.length() <= l.hi()) ^ l.negated());
     }
     Cube c = Constraints.ofMatch(m, family, policy);
+    if (c == null && m instanceof Match.InSet is && policy.set(is.name()).isPresent()) {
+      // the set's packets are several cubes (address,port sets) or, negated, no cube (a port
+      // bitmap): their union, or its complement
+      List<Term> members = new ArrayList<>();
+      SetCubes.of(policy.set(is.name()).get(), is.dirs(), family)
+          .forEach(x -> members.add(Term.of(x)));
+      return maybeNot(members, is.negated());
+    }
     if (c == null) {
       Atom a = new Atom(m, m instanceof Match.InSet is ? policy.set(is.name()).orElse(null)
           : null);
