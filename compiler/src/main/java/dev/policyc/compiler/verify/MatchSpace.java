@@ -161,10 +161,19 @@ final class MatchSpace {
   }
 
   private List<Term> byteField(Field f, java.util.function.IntPredicate holds) {
-    ValueSet v = f.kind() == Field.Kind.MASK ? MaskSet.empty(8) : IntervalSet.empty(8);
+    if (f.kind() == Field.Kind.MASK) {
+      // built from the predicate at once: a union per value made merged TOS rules slow to check
+      return cube(f, MaskSet.of(8, holds));
+    }
+    ValueSet v = IntervalSet.empty(8);
     for (int x = 0; x < 256; x++) {
       if (holds.test(x)) {
-        v = v.union(f.kind() == Field.Kind.MASK ? MaskSet.point(8, x) : IntervalSet.point(8, x));
+        int run = x;
+        while (run + 1 < 256 && holds.test(run + 1)) {
+          run++;
+        }
+        v = v.union(IntervalSet.range(8, x, run));
+        x = run;
       }
     }
     return cube(f, v);
