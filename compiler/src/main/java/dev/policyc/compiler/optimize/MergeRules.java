@@ -9,15 +9,20 @@ import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.Opaque;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Optimization: two rules of a chain with the same target whose matches are the same but for one
@@ -86,35 +91,107 @@ final class MergeRules implements Pass {
     return changed ? new Ruleset(rs.family(), tables) : rs;
   }
 
-  /** A rule as the look-back sees it. */
-  private record Seen(Rule rule, Cube cube, boolean passable) {
+  /**
+   * A rule as the look-back sees it: its packets (for an opaque rule, a bound of them), whether
+   * other rules' packets may move up past it, and the smallest and largest value of its
+   * addresses, protocol and ports, compared before the cubes as most rules of a long chain are
+   * apart on one of them.
+   */
+  private record Seen(Rule rule, Cube cube, boolean passable, long[] hull) {
+    private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
+      Field.SPORT};
+
     static Seen of(Rule r, Family f, IrPolicy policy) {
       Constraint c = Constraints.of(r, f, policy);
       Cube cube = c instanceof Opaque o ? o.bound() : (Cube) c;
       TargetKind kind = TargetKind.of(r.target());
       boolean passable = !(c instanceof Opaque)
           && (kind == TargetKind.TERMINAL || kind == TargetKind.NEUTRAL);
-      return new Seen(r, cube, passable);
+      long[] hull = null;
+      if (!cube.isEmpty()) {
+        hull = new long[4 * HULL.length];
+        for (int k = 0; k < HULL.length; k++) {
+          IntervalSet v = (IntervalSet) cube.get(HULL[k]);
+          System.arraycopy(v.first(), 0, hull, 4 * k, 2);
+          System.arraycopy(v.last(), 0, hull, 4 * k + 2, 2);
+        }
+      }
+      return new Seen(r, cube, passable, hull);
+    }
+
+    /** True when some packet may match both rules. */
+    boolean meets(Seen o) {
+      if (hull == null || o.hull == null) {
+        return false;
+      }
+      for (int k = 0; k < hull.length; k += 4) {
+        if (below(hull, k + 2, o.hull, k) || below(o.hull, k + 2, hull, k)) {
+          return false;
+        }
+      }
+      return cube.intersects(o.cube);
+    }
+
+    /** True when the 128-bit value at {@code a[i]} is below the one at {@code b[j]}. */
+    private static boolean below(long[] a, int i, long[] b, int j) {
+      int c = Long.compareUnsigned(a[i], b[j]);
+      return c < 0 || c == 0 && Long.compareUnsigned(a[i + 1], b[j + 1]) < 0;
     }
   }
 
-  /** One sweep over a chain: each rule merges into the nearest earlier rule it can. */
+  /**
+   * What two rules that may merge share: the target and every match but the one at {@code
+   * position}, a port list or an address range of one side.
+   */
+  private record Key(Target target, int position, Class<? extends Match> kind, Side side,
+      List<Match> others) {
+    /** The keys of a rule: one per match it may merge on. */
+    static List<Key> of(Rule r) {
+      if (!mayMerge(r)) {
+        return List.of();
+      }
+      List<Key> out = new ArrayList<>();
+      for (int i = 0; i < r.matches().size(); i++) {
+        Match m = r.matches().get(i);
+        List<Match> others = new ArrayList<>(r.matches());
+        others.remove(i);
+        if (m instanceof Match.Ports p && !p.negated()) {
+          out.add(new Key(r.target(), i, Match.Ports.class, p.side(), others));
+        } else if (m instanceof Match.Addr a && !a.negated()) {
+          out.add(new Key(r.target(), i, Match.Addr.class, a.side(), others));
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * One sweep over a chain: each rule merges into the nearest earlier rule it can, found through
+   * the {@link Key}s of the rules so far.
+   */
   static List<Rule> merge(List<Rule> rules, Family f, IrPolicy policy, PassContext ctx) {
     List<Seen> out = new ArrayList<>();
+    // lookups only, never iterated: the order of the output does not depend on it
+    Map<Key, TreeSet<Integer>> byKey = new HashMap<>();
     for (Rule r : rules) {
       Seen later = Seen.of(r, f, policy);
-      if (!mayMerge(r)) {
-        out.add(later);
-        continue;
+      TreeSet<Integer> candidates = new TreeSet<>();
+      for (Key key : Key.of(r)) {
+        TreeSet<Integer> at = byKey.get(key);
+        if (at != null) {
+          candidates.addAll(at.tailSet(out.size() - REACH, true));
+        }
       }
-      int stop = Math.max(0, out.size() - REACH);
       boolean placed = false;
-      for (int k = out.size() - 1; k >= stop; k--) {
+      int lowest = candidates.isEmpty() ? out.size() : candidates.first();
+      for (int k = out.size() - 1; k >= lowest; k--) {
         Seen earlier = out.get(k);
-        Merge m = merge(earlier.rule(), r);
+        Merge m = candidates.contains(k) ? merge(earlier.rule(), r) : null;
         if (m != null) {
-          out.set(k, Seen.of(Merged.rule(m.matches(), r.target(), List.of(earlier.rule(), r)),
-              f, policy));
+          Rule merged = Merged.rule(m.matches(), r.target(), List.of(earlier.rule(), r));
+          index(byKey, earlier.rule(), k, false);
+          index(byKey, merged, k, true);
+          out.set(k, Seen.of(merged, f, policy));
           ctx.count("merged", 1);
           ctx.count(m.field(), 1);
           if (k < out.size() - 1) {
@@ -123,11 +200,12 @@ final class MergeRules implements Pass {
           placed = true;
           break;
         }
-        if (!earlier.passable() || earlier.cube().intersects(later.cube())) {
+        if (!earlier.passable() || earlier.meets(later)) {
           break; // the later rule's packets cannot move up past this rule
         }
       }
       if (!placed) {
+        index(byKey, r, out.size(), true);
         out.add(later);
       }
     }
@@ -136,6 +214,17 @@ final class MergeRules implements Pass {
       result.add(s.rule());
     }
     return result;
+  }
+
+  /** Adds the rule at {@code index} to the index by key, or takes it out. */
+  private static void index(Map<Key, TreeSet<Integer>> byKey, Rule r, int index, boolean add) {
+    for (Key key : Key.of(r)) {
+      if (add) {
+        byKey.computeIfAbsent(key, x -> new TreeSet<>()).add(index);
+      } else {
+        byKey.get(key).remove(index);
+      }
+    }
   }
 
   /** The matches of a merged rule and the counter of its kind of merge. */
