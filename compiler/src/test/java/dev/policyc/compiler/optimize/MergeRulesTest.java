@@ -162,6 +162,39 @@ class MergeRulesTest {
   }
 
   @Test
+  void aRuleDoesNotMovePastAnOpaqueRule() {
+    String rules = """
+        *filter
+        :INPUT ACCEPT [0:0]
+        :FORWARD ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+        -A INPUT -p udp -m limit --limit 5/sec -j DROP
+        -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT
+        COMMIT
+        """;
+    PassTester.assertPass(new MergeRules(), rules, rules);
+  }
+
+  @Test
+  void jumpsAndRateLimitedRulesStayApart() {
+    String rules = """
+        *filter
+        :INPUT ACCEPT [0:0]
+        :FORWARD ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :web - [0:0]
+        -A INPUT -p tcp -m tcp --dport 80 -j web
+        -A INPUT -p tcp -m tcp --dport 443 -j web
+        -A INPUT -p udp -m udp --dport 53 -m limit --limit 5/sec -j ACCEPT
+        -A INPUT -p udp -m udp --dport 54 -m limit --limit 5/sec -j ACCEPT
+        -A web -j ACCEPT
+        COMMIT
+        """;
+    PassTester.assertPass(new MergeRules(), rules, rules);
+  }
+
+  @Test
   void negatedMatchesStayApart() {
     String rules = """
         *filter
