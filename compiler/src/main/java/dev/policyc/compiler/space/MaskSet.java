@@ -3,6 +3,7 @@ package dev.policyc.compiler.space;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntPredicate;
 
 /**
  * A set of values of a bit field (marks, TCP flags, TOS) as a union of patterns {@code (value,
@@ -48,6 +49,43 @@ public final class MaskSet implements ValueSet {
       return empty(width);
     }
     return new MaskSet(width, List.of(new Term(value, m)));
+  }
+
+  /**
+   * The values of a narrow field (at most 16 bits) for which {@code holds} is true, as few
+   * disjoint patterns: a block of values sharing their high bits becomes one pattern when the
+   * predicate holds for all of it, else it is split on its next bit. One pass over the values,
+   * where a union per value rebuilds the complement every time.
+   */
+  public static MaskSet of(int width, IntPredicate holds) {
+    if (width < 1 || width > 16) {
+      throw new IllegalArgumentException("width " + width);
+    }
+    boolean[] in = new boolean[1 << width];
+    for (int x = 0; x < in.length; x++) {
+      in[x] = holds.test(x);
+    }
+    List<Term> out = new ArrayList<>();
+    block(in, width, 0, width, out);
+    return new MaskSet(width, out);
+  }
+
+  /** The patterns of the block of values {@code value..value + 2^free - 1}. */
+  private static void block(boolean[] in, int width, int value, int free, List<Term> out) {
+    int size = 1 << free;
+    int count = 0;
+    for (int x = value; x < value + size; x++) {
+      count += in[x] ? 1 : 0;
+    }
+    if (count == 0) {
+      return;
+    }
+    if (count == size) {
+      out.add(new Term(value, all(width) & ~((1L << free) - 1)));
+      return;
+    }
+    block(in, width, value, free - 1, out);
+    block(in, width, value + (size >> 1), free - 1, out);
   }
 
   /** One value. */

@@ -178,36 +178,22 @@ final class MatchSpace {
   }
 
   private List<Term> byteField(Field f, java.util.function.IntPredicate holds) {
-    boolean[] in = new boolean[256];
-    for (int x = 0; x < 256; x++) {
-      in[x] = holds.test(x);
+    if (f.kind() == Field.Kind.MASK) {
+      // built from the predicate at once: a union per value made merged TOS rules slow to check
+      return cube(f, MaskSet.of(8, holds));
     }
-    ValueSet v = f.kind() == Field.Kind.MASK ? MaskSet.empty(8) : IntervalSet.empty(8);
-    // one union per aligned block of values that all hold (a DSCP is a block of 4 TOS values):
-    // a mask set's union costs far more than the 256 tests, so few and large pieces
-    for (int x = 0; x < 256; ) {
-      if (!in[x]) {
-        x++;
-        continue;
+    ValueSet v = IntervalSet.empty(8);
+    for (int x = 0; x < 256; x++) {
+      if (holds.test(x)) {
+        int run = x;
+        while (run + 1 < 256 && holds.test(run + 1)) {
+          run++;
+        }
+        v = v.union(IntervalSet.range(8, x, run));
+        x = run;
       }
-      int size = 1;
-      while (x % (size * 2) == 0 && x + size * 2 <= 256 && allIn(in, x, size * 2)) {
-        size *= 2;
-      }
-      v = v.union(f.kind() == Field.Kind.MASK ? MaskSet.of(8, x, 0xff & ~(size - 1))
-          : IntervalSet.range(8, x, x + size - 1));
-      x += size;
     }
     return cube(f, v);
-  }
-
-  private static boolean allIn(boolean[] in, int from, int n) {
-    for (int i = from; i < from + n; i++) {
-      if (!in[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private List<Term> cube(Field f, ValueSet v) {

@@ -67,6 +67,22 @@ class ValueSetTest {
   }
 
   @Test
+  void maskSetFromAPredicateHoldsExactlyItsValues() {
+    Random r = new Random(7103);
+    for (int trial = 0; trial < 200; trial++) {
+      long a = r.nextInt(256);
+      long b = r.nextInt(256);
+      int shift = r.nextInt(3);
+      java.util.function.IntPredicate holds = x -> (x >> shift) % 7 == a % 7 || x == b;
+      MaskSet s = MaskSet.of(8, holds);
+      for (int x = 0; x < 256; x++) {
+        assertEquals(holds.test(x), s.contains(x), "value " + x);
+      }
+    }
+    assertEquals("{0x40/0xc0}", MaskSet.of(8, x -> (x >> 6) == 1).toString());
+  }
+
+  @Test
   void intervalsAreKeptMergedAndSorted() {
     IntervalSet s = IntervalSet.ofPorts(List.of(new PortRange(80, 80), new PortRange(20, 22),
         new PortRange(23, 30), new PortRange(81, 90), new PortRange(21, 21)));
