@@ -122,6 +122,8 @@ public final class ChainAnalysis {
   private final Verdict policy;
   private final List<Cube> entry;
   private final Budget total;
+  /** The most work one question about one rule may spend. */
+  private final long perRule;
   private final Result[] results;
   /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
   private final long[] hulls;
@@ -136,24 +138,27 @@ public final class ChainAnalysis {
    * @param total the work left for the whole policy; each question spends from it
    */
   public ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total) {
-    this(rules, policy, entry, total, true);
+    this(rules, policy, entry, total, RULE_BUDGET, true);
   }
 
   /**
    * Only whether each rule is shadowed; redundancy is then asked rule by rule with {@link
    * #redundancy(int, BitSet)}, as rules are removed. The parameters are the constructor's (the
-   * entry cubes serve the conflicts only).
+   * entry cubes serve the conflicts only), and {@code perRule} bounds each question about one
+   * rule in place of {@link #RULE_BUDGET}.
    */
-  public static ChainAnalysis shadowing(List<RuleView> rules, Verdict policy, Budget total) {
-    return new ChainAnalysis(rules, policy, null, total, false);
+  public static ChainAnalysis shadowing(List<RuleView> rules, Verdict policy, Budget total,
+      long perRule) {
+    return new ChainAnalysis(rules, policy, null, total, perRule, false);
   }
 
   private ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total,
-      boolean everything) {
+      long perRule, boolean everything) {
     this.rules = List.copyOf(rules);
     this.policy = policy;
     this.entry = entry;
     this.total = total;
+    this.perRule = perRule;
     this.results = new Result[rules.size()];
     this.hulls = new long[HULL * rules.size()];
     this.empty = new boolean[rules.size()];
@@ -174,7 +179,9 @@ public final class ChainAnalysis {
       return;
     }
     for (int j = 0; j < results.length; j++) {
-      results[j].redundancy = redundancy(j, new BitSet());
+      if (results[j].shadowed == Answer.NO) {
+        results[j].redundancy = redundancy(j, new BitSet());
+      }
     }
     for (int j = 0; j < results.length; j++) {
       conflicts(j);
@@ -211,11 +218,11 @@ public final class ChainAnalysis {
   }
 
   private Budget budget() {
-    return new Budget(Math.min(RULE_BUDGET, total.left()));
+    return new Budget(Math.min(perRule, total.left()));
   }
 
   private void charge(Budget b) {
-    total.spend(Math.min(RULE_BUDGET, total.left()) - b.left());
+    total.spend(Math.min(perRule, total.left()) - b.left());
   }
 
   // ------------------------------------------------------------------ shadowing
@@ -347,22 +354,25 @@ public final class ChainAnalysis {
   // ------------------------------------------------------------------ redundancy
 
   /**
-   * Whether the terminal rule j, known not to be shadowed, is redundant once the later rules in
+   * Whether the terminal rule j, not known to be shadowed, is redundant once the later rules in
    * {@code gone} are removed as well: every packet that may reach it and match it, were it
    * removed with the other rules of its policy rule, would meet only later rules with the same
    * target (exact ones, which take it) and rules it does not match, and then, if any is left, an
    * end of chain that decides the same. The packets that reach rule j depend on the rules
-   * before it only, so the answer holds while no earlier rule is removed.
+   * before it only, so the answer holds while no earlier rule is removed. When the shadowing
+   * question was given up, every packet of the rule's cube stands for those that reach it.
+   * (The checks report the redundancy of rules known not to be shadowed only.)
    */
   public Redundancy redundancy(int j, BitSet gone) {
     RuleView r = rules.get(j);
     Result res = results[j];
-    if (!r.isTerminal() || res.shadowed != Answer.NO || res.reaching == null) {
+    if (!r.isTerminal() || res.shadowed == Answer.YES) {
       return Redundancy.UNKNOWN;
     }
     Budget b = budget();
     try {
-      List<Cube> left = res.reaching;
+      List<Cube> left = res.reaching != null ? res.reaching
+          : r.cube().isEmpty() ? List.of() : List.of(r.cube());
       List<Integer> takers = new ArrayList<>();
       for (int k = j + 1; k < rules.size() && !left.isEmpty(); k++) {
         RuleView s = rules.get(k);
