@@ -1,5 +1,7 @@
 package dev.policyc.compiler.checks;
 
+import dev.policyc.compiler.analysis.ChainAnalysis;
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.dsl.diag.Code;
@@ -50,10 +52,10 @@ final class ConflictingOverlap implements Check {
       Cube example = null;
       for (PacketAnalysis.Ref ref : refs) {
         ChainAnalysis.Result r = a.result(ref);
-        if (example == null && !r.overlaps.isEmpty()) {
-          example = r.overlaps.get(0);
+        if (example == null && !r.overlaps().isEmpty()) {
+          example = r.overlaps().get(0);
         }
-        for (int i : r.conflicts) {
+        for (int i : r.conflicts()) {
           RuleView v = a.chain(ref.chain()).rules().get(i);
           Origin o = v.rule().origin();
           String key = o.path().map(p -> p.key()).orElse(o.what());

@@ -1,13 +1,14 @@
 package dev.policyc.compiler.checks;
 
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
-import dev.policyc.compiler.space.Coverage;
 import dev.policyc.compiler.space.Coverage.Budget;
+import dev.policyc.compiler.space.Coverage;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;

@@ -1,17 +1,18 @@
 package dev.policyc.compiler.checks;
 
+import dev.policyc.compiler.analysis.ChainAnalysis;
+import dev.policyc.compiler.analysis.ChainEffects;
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
-import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Coverage.Budget;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +58,7 @@ final class PacketAnalysis {
   }
 
   private void table(Family f, RuleTable rt, Budget total) {
-    Map<String, Set<Field>> modifies = chainModifies(rt);
+    Map<String, Set<Field>> modifies = ChainEffects.modifiedFields(rt);
     Map<String, List<Cube>> entries = new HashMap<>();
     Map<String, List<RuleView>> views = new LinkedHashMap<>();
     for (Chain c : rt.chains()) {
@@ -69,7 +70,7 @@ final class PacketAnalysis {
         Optional<String> path = r.origin().path().map(p -> p.key());
         int group = path.isPresent() ? groups.computeIfAbsent(path.get(), k -> groups.size())
             : -1 - i;
-        String to = jumpTarget(r.target());
+        String to = ChainEffects.jumpTarget(r.target());
         RuleView v = RuleView.of(i, r, f, ir, to == null ? Set.of()
             : modifies.getOrDefault(to, Set.of()), group);
         vs.add(v);
@@ -86,38 +87,6 @@ final class PacketAnalysis {
       chains.put(new ChainKey(f, rt.table(), c.name()),
           new ChainAnalysis(views.get(c.name()), c.policy(), entry, total));
     }
-  }
-
-  static String jumpTarget(Target t) {
-    return t instanceof Target.Jump j ? j.chain() : t instanceof Target.Goto g ? g.chain() : null;
-  }
-
-  /**
-   * The fields each chain, or a chain it jumps or goes to, may change: a fixpoint, so that it
-   * ends on a loop too (a complete IR has none).
-   */
-  private static Map<String, Set<Field>> chainModifies(RuleTable rt) {
-    Map<String, Set<Field>> out = new HashMap<>();
-    for (Chain c : rt.chains()) {
-      Set<Field> s = EnumSet.noneOf(Field.class);
-      for (Rule r : c.rules()) {
-        s.addAll(RuleView.modifies(r.target()));
-      }
-      out.put(c.name(), s);
-    }
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      for (Chain c : rt.chains()) {
-        for (Rule r : c.rules()) {
-          String to = jumpTarget(r.target());
-          if (to != null && out.containsKey(to) && out.get(c.name()).addAll(out.get(to))) {
-            changed = true;
-          }
-        }
-      }
-    }
-    return out;
   }
 
   /** Every analysed chain, families in order, tables and chains in IR order. */

@@ -1,6 +1,7 @@
 package dev.policyc.compiler.checks;
 
-import dev.policyc.compiler.checks.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.dsl.Verdict;
 import dev.policyc.dsl.diag.Code;
@@ -45,10 +46,10 @@ final class RedundantRule implements Check {
       boolean end = false;
       for (PacketAnalysis.Ref ref : refs) {
         ChainAnalysis.Result r = a.result(ref);
-        for (int i : r.takers) {
+        for (int i : r.takers()) {
           takers.add(a.chain(ref.chain()).rules().get(i).rule().origin());
         }
-        end |= r.endTakesOver;
+        end |= r.endTakesOver();
       }
       List<String> who = new ArrayList<>();
       if (!takers.isEmpty()) {
@@ -70,10 +71,10 @@ final class RedundantRule implements Check {
     boolean any = false;
     for (PacketAnalysis.Ref ref : refs) {
       ChainAnalysis.Result r = a.result(ref);
-      if (r.shadowed != Answer.YES && r.redundant != Answer.YES) {
+      if (r.shadowed() != Answer.YES && r.redundant() != Answer.YES) {
         return false;
       }
-      any |= r.redundant == Answer.YES;
+      any |= r.redundant() == Answer.YES;
     }
     return any;
   }

@@ -1,6 +1,7 @@
 package dev.policyc.compiler.checks;
 
-import dev.policyc.compiler.checks.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.dsl.diag.Code;
 import java.util.ArrayList;
@@ -57,10 +58,10 @@ final class ShadowedRule implements Check {
     List<Origin> covers = new ArrayList<>();
     for (PacketAnalysis.Ref ref : refs) {
       ChainAnalysis.Result r = a.result(ref);
-      if (r.shadowed != Answer.YES) {
+      if (r.shadowed() != Answer.YES) {
         return null;
       }
-      for (int i : r.covers) {
+      for (int i : r.covers()) {
         covers.add(a.chain(ref.chain()).rules().get(i).rule().origin());
       }
     }

@@ -1,6 +1,9 @@
 package dev.policyc.compiler.checks;
 
-import dev.policyc.compiler.checks.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis;
+import dev.policyc.compiler.analysis.ChainEffects;
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.Origin;
@@ -65,7 +68,7 @@ final class UnreachableChain implements Check {
         }
         for (Chain c : rt.chains()) {
           for (Rule r : c.rules()) {
-            String to = PacketAnalysis.jumpTarget(r.target());
+            String to = ChainEffects.jumpTarget(r.target());
             if (to != null && !live.contains(to)) {
               deadJumps.computeIfAbsent(to, k -> new ArrayList<>()).add(r.origin());
             }
@@ -106,8 +109,8 @@ final class UnreachableChain implements Check {
         continue;
       }
       for (RuleView v : ca.rules()) {
-        String to = PacketAnalysis.jumpTarget(v.rule().target());
-        if (to != null && ca.result(v.index()).shadowed != Answer.YES && live.add(to)) {
+        String to = ChainEffects.jumpTarget(v.rule().target());
+        if (to != null && ca.result(v.index()).shadowed() != Answer.YES && live.add(to)) {
           work.add(to);
         }
       }

@@ -44,18 +44,26 @@ final class Conntrack {
     for (RuleTable t : rs.tables()) {
       for (Chain c : t.chains()) {
         for (Rule r : c.rules()) {
-          Target tg = r.target();
-          if (tg instanceof Target.ConnMark
-              || tg instanceof Target.Dnat || tg instanceof Target.Snat
-              || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
+          if (usedBy(r)) {
             return true;
           }
-          for (Match m : r.matches()) {
-            if (m instanceof Match.CtState || m instanceof Match.ConnMark) {
-              return true;
-            }
-          }
         }
+      }
+    }
+    return false;
+  }
+
+  /** Whether one rule switches connection tracking on (see {@link #usedBy(Ruleset)}). */
+  static boolean usedBy(Rule r) {
+    Target tg = r.target();
+    if (tg instanceof Target.ConnMark
+        || tg instanceof Target.Dnat || tg instanceof Target.Snat
+        || tg instanceof Target.Masquerade || tg instanceof Target.Redirect) {
+      return true;
+    }
+    for (Match m : r.matches()) {
+      if (m instanceof Match.CtState || m instanceof Match.ConnMark) {
+        return true;
       }
     }
     return false;

@@ -1,6 +1,7 @@
 package dev.policyc.compiler.interp;
 
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.dsl.Family;
 
@@ -64,6 +65,14 @@ public final class Interpreter {
    */
   public static boolean usesConntrack(Ruleset rules) {
     return Conntrack.usedBy(rules);
+  }
+
+  /**
+   * Whether one rule switches connection tracking on in its family's namespace: a family's rules
+   * use conntrack while at least one of them does (a pass that removes rules keeps one).
+   */
+  public static boolean usesConntrack(Rule rule) {
+    return Conntrack.usedBy(rule);
   }
 
   /** Decides one packet. */

@@ -2,7 +2,9 @@ package dev.policyc.compiler.checks;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.policyc.compiler.checks.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis.Answer;
+import dev.policyc.compiler.analysis.ChainAnalysis;
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
@@ -13,8 +15,8 @@ import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
-import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.testing.InterpreterEquality;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
@@ -76,8 +78,8 @@ class PacketAnalysisTest {
       boolean redundant = false;
       for (PacketAnalysis.Ref ref : g.getValue()) {
         ChainAnalysis.Result res = a.result(ref);
-        removable &= res.shadowed == Answer.YES || res.redundant == Answer.YES;
-        redundant |= res.redundant == Answer.YES;
+        removable &= res.shadowed() == Answer.YES || res.redundant() == Answer.YES;
+        redundant |= res.redundant() == Answer.YES;
       }
       if (!removable || !redundant) {
         continue;
@@ -97,7 +99,7 @@ class PacketAnalysisTest {
     Set<String> shadowed = new HashSet<>();
     for (Map.Entry<PacketAnalysis.ChainKey, ChainAnalysis> e : a.chains().entrySet()) {
       for (RuleView v : e.getValue().rules()) {
-        if (e.getValue().result(v.index()).shadowed == Answer.YES) {
+        if (e.getValue().result(v.index()).shadowed() == Answer.YES) {
           PacketAnalysis.ChainKey k = e.getKey();
           shadowed.add(k.family() + " " + k.table() + " " + k.chain() + " " + (v.index() + 1));
           CLAIMS[0]++;

@@ -1,4 +1,4 @@
-package dev.policyc.compiler.checks;
+package dev.policyc.compiler.analysis;
 
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
@@ -35,13 +35,13 @@ import java.util.Set;
  * @param readMask the fields the cube constrains, as a {@link #mask}
  * @param modifiesMask {@code modifies} as a {@link #mask}
  */
-record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<Field> modifies,
-    int group, long[] hull, int readMask, int modifiesMask) {
+public record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind,
+    Set<Field> modifies, int group, long[] hull, int readMask, int modifiesMask) {
   private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
     Field.SPORT};
 
   /** What a target does to the rest of its chain. */
-  enum Kind {
+  public enum Kind {
     /** Ends the chain for the packets it matches: a verdict, RETURN, GOTO, a NAT target. */
     TERMINAL,
     /** JUMP: may end the packet, change it, or come back. */
@@ -52,11 +52,16 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
     NEUTRAL
   }
 
-  RuleView {
+  public RuleView {
     modifies = Set.copyOf(modifies);
   }
 
-  static RuleView of(int index, Rule r, Family f, IrPolicy ir, Set<Field> jumpModifies,
+  /**
+   * The view of rule {@code r} at {@code index} of its chain in family {@code f}; {@code
+   * jumpModifies} are the fields the chains a jump reaches may change (see {@link
+   * ChainEffects#modifiedFields}), ignored for other targets.
+   */
+  public static RuleView of(int index, Rule r, Family f, IrPolicy ir, Set<Field> jumpModifies,
       int group) {
     Constraint c = Constraints.of(r, f, ir);
     Cube cube = c instanceof Opaque o ? o.bound() : (Cube) c;
@@ -81,7 +86,8 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
     return h;
   }
 
-  static Kind kind(Target t) {
+  /** What a target does to the rest of its chain. */
+  public static Kind kind(Target t) {
     if (t instanceof Target.Accept || t instanceof Target.Drop || t instanceof Target.Reject
         || t instanceof Target.Return || t instanceof Target.Goto || t instanceof Target.Dnat
         || t instanceof Target.Snat || t instanceof Target.Masquerade
@@ -100,7 +106,7 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
   }
 
   /** The fields a target that goes on may change (see the interpreter's TargetEffects). */
-  static Set<Field> modifies(Target t) {
+  public static Set<Field> modifies(Target t) {
     if (t instanceof Target.Mark) {
       return EnumSet.of(Field.MARK);
     } else if (t instanceof Target.ConnMark c) {
@@ -118,12 +124,12 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
     return EnumSet.noneOf(Field.class);
   }
 
-  boolean isTerminal() {
+  public boolean isTerminal() {
     return kind == Kind.TERMINAL;
   }
 
   /** True when the rule's match reads one of the fields of a {@link #mask}. */
-  boolean reads(int fields) {
+  public boolean reads(int fields) {
     return (readMask & fields) != 0;
   }
 
@@ -131,7 +137,7 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
    * True when the cubes meet once the fields of a {@link #mask} are left out (any value of them
    * would do).
    */
-  boolean meetsIgnoring(RuleView o, int ignored) {
+  public boolean meetsIgnoring(RuleView o, int ignored) {
     for (Map.Entry<Field, ValueSet> e : cube.constrained().entrySet()) {
       if ((ignored & (1 << e.getKey().ordinal())) != 0) {
         continue;
@@ -151,7 +157,7 @@ record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind, Set<
   }
 
   /** A set of fields as bits, by ordinal. */
-  static int mask(Set<Field> fields) {
+  public static int mask(Set<Field> fields) {
     int m = 0;
     for (Field f : fields) {
       m |= 1 << f.ordinal();

@@ -1,4 +1,4 @@
-package dev.policyc.compiler.checks;
+package dev.policyc.compiler.analysis;
 
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Coverage;
@@ -8,6 +8,7 @@ import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Verdict;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +25,12 @@ import java.util.Map;
  * between an earlier rule and a later one makes the earlier rule unusable as evidence about the
  * later one when either reads that field.
  */
-final class ChainAnalysis {
+public final class ChainAnalysis {
   /**
    * Work units (see {@link Budget}) for each question about one rule: comparing the hulls of
    * two rules costs one, comparing their cubes {@link Coverage#TEST}.
    */
-  static final long RULE_BUDGET = 5_000_000;
+  public static final long RULE_BUDGET = 5_000_000;
 
   private static final int CUBE_TEST = Coverage.TEST;
 
@@ -37,61 +38,127 @@ final class ChainAnalysis {
   private static final int HULL = 10;
 
   /** Whether a question was answered. */
-  enum Answer {
+  public enum Answer {
     YES,
     NO,
     UNKNOWN
   }
 
   /** The answers about one rule. */
-  static final class Result {
-    Answer shadowed = Answer.UNKNOWN;
-    /** The earlier rules that together take every packet of a shadowed rule, by index. */
-    List<Integer> covers = List.of();
+  public static final class Result {
+    private Answer shadowed = Answer.UNKNOWN;
+    private List<Integer> covers = List.of();
     /**
      * The packets that reach the rule and match it, as far as the covers tell: every such
      * packet is in these pieces (null when unknown).
      */
-    List<Cube> reaching;
+    private List<Cube> reaching;
     /** True when {@link #reaching} holds exactly the packets that reach the rule and match it. */
-    boolean reachingExact;
+    private boolean reachingExact;
 
-    Answer redundant = Answer.UNKNOWN;
-    /** The later rules that decide the same for the packets of a redundant rule, by index. */
-    List<Integer> takers = List.of();
-    /** True when the end of the chain (its policy, or the return of a user chain) does too. */
-    boolean endTakesOver;
+    private Redundancy redundancy = Redundancy.UNKNOWN;
 
-    /** Earlier rules whose decision differs on part of what the rule matches, by index. */
-    final List<Integer> conflicts = new ArrayList<>();
+    private final List<Integer> conflicts = new ArrayList<>();
 
-    /** For each of {@link #conflicts}, the packets both rules match. */
-    final List<Cube> overlaps = new ArrayList<>();
+    private final List<Cube> overlaps = new ArrayList<>();
 
     /** Earlier rules that may conflict, found while looking for covers; latest first. */
     private List<Integer> mayConflict = List.of();
+
+    /** Whether the earlier rules take every packet the rule matches. */
+    public Answer shadowed() {
+      return shadowed;
+    }
+
+    /** The earlier rules that together take every packet of a shadowed rule, by index. */
+    public List<Integer> covers() {
+      return covers;
+    }
+
+    /** Whether removing the rule changes no decision (never YES for a shadowed rule). */
+    public Answer redundant() {
+      return redundancy.answer();
+    }
+
+    /** The later rules that decide the same for the packets of a redundant rule, by index. */
+    public List<Integer> takers() {
+      return redundancy.takers();
+    }
+
+    /** True when the end of the chain (its policy, or the return of a user chain) does too. */
+    public boolean endTakesOver() {
+      return redundancy.endTakesOver();
+    }
+
+    /** Earlier rules whose decision differs on part of what the rule matches, by index. */
+    public List<Integer> conflicts() {
+      return Collections.unmodifiableList(conflicts);
+    }
+
+    /** For each of {@link #conflicts}, the packets both rules match. */
+    public List<Cube> overlaps() {
+      return Collections.unmodifiableList(overlaps);
+    }
+  }
+
+  /**
+   * Whether removing a rule changes no decision.
+   *
+   * @param answer YES only when proven
+   * @param takers the later rules that decide the same for its packets, by index
+   * @param endTakesOver true when the end of the chain (its policy, or the return of a user
+   *     chain) decides the same for the packets no later rule takes
+   */
+  public record Redundancy(Answer answer, List<Integer> takers, boolean endTakesOver) {
+    static final Redundancy UNKNOWN = new Redundancy(Answer.UNKNOWN, List.of(), false);
+    static final Redundancy NO = new Redundancy(Answer.NO, List.of(), false);
+
+    public Redundancy {
+      takers = List.copyOf(takers);
+    }
   }
 
   private final List<RuleView> rules;
   private final Verdict policy;
   private final List<Cube> entry;
   private final Budget total;
+  /** The most work one question about one rule may spend. */
+  private final long perRule;
   private final Result[] results;
   /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
   private final long[] hulls;
   private final boolean[] empty;
 
   /**
+   * Every answer about every rule of a chain: shadowing, redundancy and conflicts.
+   *
    * @param policy the chain's policy; null for a user chain
    * @param entry for a user chain, the cubes of the rules that jump or go to it (null for a
    *     built-in chain: any packet of its hook enters)
    * @param total the work left for the whole policy; each question spends from it
    */
-  ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total) {
+  public ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total) {
+    this(rules, policy, entry, total, RULE_BUDGET, true);
+  }
+
+  /**
+   * Only whether each rule is shadowed; redundancy is then asked rule by rule with {@link
+   * #redundancy(int, BitSet)}, as rules are removed. The parameters are the constructor's (the
+   * entry cubes serve the conflicts only), and {@code perRule} bounds each question about one
+   * rule in place of {@link #RULE_BUDGET}.
+   */
+  public static ChainAnalysis shadowing(List<RuleView> rules, Verdict policy, Budget total,
+      long perRule) {
+    return new ChainAnalysis(rules, policy, null, total, perRule, false);
+  }
+
+  private ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total,
+      long perRule, boolean everything) {
     this.rules = List.copyOf(rules);
     this.policy = policy;
     this.entry = entry;
     this.total = total;
+    this.perRule = perRule;
     this.results = new Result[rules.size()];
     this.hulls = new long[HULL * rules.size()];
     this.empty = new boolean[rules.size()];
@@ -108,19 +175,26 @@ final class ChainAnalysis {
     for (int j = 0; j < results.length; j++) {
       shadow(j);
     }
+    if (!everything) {
+      return;
+    }
     for (int j = 0; j < results.length; j++) {
-      redundancy(j);
+      if (results[j].shadowed == Answer.NO) {
+        results[j].redundancy = redundancy(j, new BitSet());
+      }
     }
     for (int j = 0; j < results.length; j++) {
       conflicts(j);
     }
   }
 
-  List<RuleView> rules() {
+  /** The rules analysed, by index. */
+  public List<RuleView> rules() {
     return rules;
   }
 
-  Result result(int index) {
+  /** The answers about the rule at {@code index}. */
+  public Result result(int index) {
     return results[index];
   }
 
@@ -144,11 +218,11 @@ final class ChainAnalysis {
   }
 
   private Budget budget() {
-    return new Budget(Math.min(RULE_BUDGET, total.left()));
+    return new Budget(Math.min(perRule, total.left()));
   }
 
   private void charge(Budget b) {
-    total.spend(Math.min(RULE_BUDGET, total.left()) - b.left());
+    total.spend(Math.min(perRule, total.left()) - b.left());
   }
 
   // ------------------------------------------------------------------ shadowing
@@ -280,34 +354,39 @@ final class ChainAnalysis {
   // ------------------------------------------------------------------ redundancy
 
   /**
-   * A terminal rule j that is not shadowed is redundant when every packet that may reach it and
-   * match it, were it removed with the other rules of its policy rule, would meet only later
-   * rules with the same target (exact ones, which take it) and rules it does not match, and
-   * then, if any is left, an end of chain that decides the same.
+   * Whether the terminal rule j, not known to be shadowed, is redundant once the later rules in
+   * {@code gone} are removed as well: every packet that may reach it and match it, were it
+   * removed with the other rules of its policy rule, would meet only later rules with the same
+   * target (exact ones, which take it) and rules it does not match, and then, if any is left, an
+   * end of chain that decides the same. The packets that reach rule j depend on the rules
+   * before it only, so the answer holds while no earlier rule is removed. When the shadowing
+   * question was given up, every packet of the rule's cube stands for those that reach it.
+   * (The checks report the redundancy of rules known not to be shadowed only.)
    */
-  private void redundancy(int j) {
+  public Redundancy redundancy(int j, BitSet gone) {
     RuleView r = rules.get(j);
     Result res = results[j];
-    if (!r.isTerminal() || res.shadowed != Answer.NO || res.reaching == null) {
-      return;
+    if (!r.isTerminal() || res.shadowed == Answer.YES) {
+      return Redundancy.UNKNOWN;
     }
     Budget b = budget();
     try {
-      List<Cube> left = res.reaching;
+      List<Cube> left = res.reaching != null ? res.reaching
+          : r.cube().isEmpty() ? List.of() : List.of(r.cube());
       List<Integer> takers = new ArrayList<>();
       for (int k = j + 1; k < rules.size() && !left.isEmpty(); k++) {
         RuleView s = rules.get(k);
-        if (s.group() == r.group()) {
-          continue; // removed with rule j
+        if (s.group() == r.group() || gone.get(k)) {
+          continue; // removed with rule j, or before it
         }
         if (!b.spend(1)) {
-          return;
+          return Redundancy.UNKNOWN;
         }
         if (!mayMeet(j, k)) {
           continue; // the pieces are in r's cube
         }
         if (!b.spend((long) CUBE_TEST * left.size())) {
-          return;
+          return Redundancy.UNKNOWN;
         }
         if (!Coverage.meets(left, s.cube())) {
           continue;
@@ -315,23 +394,19 @@ final class ChainAnalysis {
         if (!s.isTerminal() || s.opaque() || !s.rule().target().equals(r.rule().target())) {
           // a different decision, a rewrite, a log line, a count, or a rate limit whose state
           // the packets would change
-          res.redundant = Answer.NO;
-          return;
+          return Redundancy.NO;
         }
         List<Cube> next = Coverage.minus(left, s.cube(), b);
         if (next == null) {
-          return;
+          return Redundancy.UNKNOWN;
         }
         takers.add(k);
         left = next;
       }
       if (!left.isEmpty() && !endDecidesAs(r.rule().target())) {
-        res.redundant = Answer.NO;
-        return;
+        return Redundancy.NO;
       }
-      res.redundant = Answer.YES;
-      res.takers = List.copyOf(takers);
-      res.endTakesOver = !left.isEmpty();
+      return new Redundancy(Answer.YES, takers, !left.isEmpty());
     } finally {
       charge(b);
     }
