@@ -45,7 +45,7 @@ import java.util.TreeSet;
  * <p>Sweeps run until one merges nothing, so the pass run on its own output changes nothing.
  * Counters: {@code merged} (rules removed), {@code ports} and {@code addresses} (merges of each
  * kind), {@code movedUp} (merges past at least one rule in between). The rationale and figures
- * are in docs/merge-rules.md.
+ * are in docs/passes/merge-rules.md.
  */
 final class MergeRules implements Pass {
   /** The rules looked back over for a rule to merge with. */

@@ -1,13 +1,14 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.tree.TreeBuilder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The registry of passes, in the order they run: the optimizations of a level, then the
- * legalization passes every level needs. No optimization pass exists yet; the levels are in
- * place for them (DESIGN §4: {@code -O1} redundancy removal, rule merging and ipset extraction,
- * {@code -O2} also decision trees).
+ * legalization passes every level needs (DESIGN §4; docs/optimizer.md). {@code -O1} removes
+ * shadowed and redundant rules, gathers address lists into ipsets and merges rules that differ
+ * in one field; {@code -O2} then turns long chains into decision trees.
  */
 public final class Passes {
   private Passes() {}
@@ -25,12 +26,31 @@ public final class Passes {
    * property and kernel-oracle tests.
    */
   public static List<Pass> forTesting(OptLevel level) {
-    return forLevel(level);
+    List<Pass> out = new ArrayList<>();
+    if (level != OptLevel.O0) {
+      out.add(new RemoveRedundantRules());
+      out.add(new ExtractSets(2));
+      out.add(new MergeRules());
+    }
+    if (level == OptLevel.O2) {
+      out.add(new BuildDecisionTrees(6, new TreeBuilder.Options(2, 2.0, 8)));
+    }
+    out.addAll(legalization());
+    return out;
   }
 
   /** The optimization passes of a level, in order. */
   public static List<Pass> optimizations(OptLevel level) {
-    return List.of();
+    List<Pass> out = new ArrayList<>();
+    if (level != OptLevel.O0) {
+      out.add(new RemoveRedundantRules());
+      out.add(new ExtractSets());
+      out.add(new MergeRules());
+    }
+    if (level == OptLevel.O2) {
+      out.add(new BuildDecisionTrees());
+    }
+    return out;
   }
 
   /** The passes that make any IR loadable, in order. */

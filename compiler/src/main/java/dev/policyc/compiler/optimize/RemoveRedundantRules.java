@@ -25,7 +25,7 @@ import java.util.Set;
  * <em>shadowed</em> rules, whose every packet the union of earlier rules takes (so no packet
  * reaches them), and <em>redundant</em> rules, whose packets the later rules or the end of the
  * chain would decide the same way without them. What the analysis cannot prove (an opaque match
- * or a rewrite in the way, the work budget spent) stays. See docs/pass-remove-redundant.md.
+ * or a rewrite in the way, the work budget spent) stays. See docs/passes/remove-redundant.md.
  *
  * <p>Removing a rule changes what the analysis can say of the others, so the pass removes in an
  * order where each removal is proven on the chain as it is then: every shadowed rule at once
