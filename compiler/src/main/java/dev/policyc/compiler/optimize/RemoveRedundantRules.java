@@ -186,31 +186,40 @@ final class RemoveRedundantRules implements Pass {
 
     /**
      * The analysed rules without the redundant ones, asked from the last rule to the first so
-     * that each is judged among the rules left after it, with every rule before it in place.
+     * that each is judged among the rules left after it, with every rule before it in place. A
+     * rule that takes over a removed rule's packets gets it as a part of its origin (before its
+     * own, in first-match order), so explain and the kernel's counters still name the rule a
+     * packet matched first in the chain as written.
      */
     private List<Rule> withoutRedundant(RuleTable t, Chain c, ChainAnalysis a) {
       List<RuleView> views = a.rules();
+      List<Rule> current = new ArrayList<>();
+      views.forEach(v -> current.add(v.rule()));
       BitSet gone = new BitSet(views.size());
       for (int j = views.size() - 1; j >= 0; j--) {
         if (!views.get(j).isTerminal() || a.result(j).shadowed() == Answer.YES) {
           continue;
         }
         Redundancy red = a.redundancy(j, gone);
-        Rule r = views.get(j).rule();
+        Rule r = current.get(j);
         if (red.answer() == Answer.YES && mayRemove(r)) {
           gone.set(j);
           List<Rule> takers = new ArrayList<>();
           for (int k : red.takers()) {
-            takers.add(views.get(k).rule());
+            takers.add(current.get(k));
           }
           ctx.removed(family, t.table(), c.name(), r, "redundant", takers);
           ctx.count("redundant", 1);
+          for (int k : red.takers()) {
+            Rule taker = current.get(k);
+            current.set(k, Merged.rule(taker.matches(), taker.target(), List.of(r, taker)));
+          }
         }
       }
       List<Rule> kept = new ArrayList<>();
       for (int j = 0; j < views.size(); j++) {
         if (!gone.get(j)) {
-          kept.add(views.get(j).rule());
+          kept.add(current.get(j));
         }
       }
       return kept;

@@ -156,7 +156,8 @@ class ClassBenchTraceTest {
               - { match: { proto: udp }, action: drop }
         """);
     Path trace = write("t.trace", "1 2 3 22 6\n1 2 3 23 6\n1 2 3 4 17\n1 2 3 4 1\n");
-    Cli.Captured c = run("explain", policy.toString(), "--packets", trace.toString(),
+    // -O0: at -O2 the tcp rule goes (the policy accepts the same) and packet 2 meets the policy
+    Cli.Captured c = run("explain", policy.toString(), "-O0", "--packets", trace.toString(),
         "--format", "classbench-trace");
     assertEquals(Cli.OK, c.code(), c.err());
     assertEquals(List.of("filter/INPUT#1", "tcp", "filter/INPUT#3", "-"),

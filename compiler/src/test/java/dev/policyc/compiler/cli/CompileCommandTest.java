@@ -91,7 +91,7 @@ class CompileCommandTest {
         filter:
           INPUT:
             rules:
-              - { match: { src: "2001:db8::/32" }, action: accept }
+              - { match: { src: "2001:db8::/32" }, action: drop }
         """);
     assertEquals(Cli.OK, run("compile", p.toString(), "-o", out.toString()).code());
     assertTrue(Files.exists(out.resolve("ip6tables.rules")));
@@ -101,7 +101,7 @@ class CompileCommandTest {
         filter:
           INPUT:
             rules:
-              - { match: { src: 192.0.2.0/24 }, action: accept }
+              - { match: { src: 192.0.2.0/24 }, action: drop }
         """);
     Cli.Captured c = run("compile", p.toString(), "-o", out.toString());
     assertEquals(Cli.OK, c.code(), c.err());

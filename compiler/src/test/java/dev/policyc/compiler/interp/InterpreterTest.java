@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.cli.DecisionText;
 import dev.policyc.compiler.interp.Decision.Nat;
@@ -15,6 +16,7 @@ import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.dsl.ConnState;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -72,7 +74,9 @@ class InterpreterTest {
     String yaml = "policy: test\n" + String.join("", parts);
     PolicyCompiler.ReadResult read = PolicyCompiler.read("test.yaml", yaml);
     assertTrue(read.diagnostics().isEmpty(), () -> read.diagnostics() + "\n" + yaml);
-    Compilation r = PolicyCompiler.compile(read.policy());
+    // -O0: the tests follow packets through the rules as written
+    Compilation r = PolicyCompiler.compile(read.policy(),
+        new CompileOptions(OptLevel.O0, false, false));
     assertTrue(r.ok(), () -> r.diagnostics() + "\n" + yaml);
     return r.ir();
   }
