@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.RuleSpec;
 import dev.policyc.dsl.Table;
@@ -48,13 +51,18 @@ class ImportCommandTest {
     assertEquals(List.of("1", "2"), rules.stream().map(RuleSpec::comment).toList());
     assertEquals(List.of("192.0.2.0/24"), rules.get(0).match().src().value());
     assertEquals(List.of("22"), rules.get(0).match().dport().value());
-    assertTrue(PolicyCompiler.compile(p).ok());
-    // The any-address, any-protocol filter stays IPv4, as ClassBench's addresses are.
-    assertEquals("-A INPUT -m comment --comment 2 -j ACCEPT", PolicyCompiler.compile(p).files()
+    // -O0, the rules as written: the any-address, any-protocol filter stays IPv4, as
+    // ClassBench's addresses are
+    Compilation written = PolicyCompiler.compile(p, new CompileOptions(OptLevel.O0));
+    assertTrue(written.ok());
+    assertEquals("-A INPUT -m comment --comment 2 -j ACCEPT", written.files()
         .get(PolicyCompiler.IPTABLES).lines().filter(l -> l.contains("comment 2")).findFirst()
         .orElseThrow());
-    assertFalse(PolicyCompiler.compile(p).files().get(PolicyCompiler.IP6TABLES)
-        .contains("-A INPUT"));
+    assertFalse(written.files().get(PolicyCompiler.IP6TABLES).contains("-A INPUT"));
+    // -O2: filter 2 takes every packet of filter 1, whose rule goes; the rule left names both
+    assertEquals(List.of("-A INPUT -m comment --comment \"1, 2\" -j ACCEPT"),
+        PolicyCompiler.compile(p).files().get(PolicyCompiler.IPTABLES).lines()
+            .filter(l -> l.startsWith("-A")).toList());
   }
 
   @Test
