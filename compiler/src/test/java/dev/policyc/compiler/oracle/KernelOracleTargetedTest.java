@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.testing.KernelTests;
 import java.io.IOException;
 import java.util.List;
@@ -62,7 +64,9 @@ class KernelOracleTargetedTest {
     PolicyCompiler.ReadResult read = PolicyCompiler.read("targeted.yaml", "policy: targeted\n"
         + yaml);
     assertTrue(read.diagnostics().isEmpty(), read.diagnostics().toString());
-    Compilation r = PolicyCompiler.compile(read.policy());
+    // -O0: the cases name the kernel counters of the rules as written
+    Compilation r = PolicyCompiler.compile(read.policy(),
+        new CompileOptions(OptLevel.O0, false, false));
     assertTrue(r.ok(), r.diagnostics().toString());
     return r.ir();
   }
