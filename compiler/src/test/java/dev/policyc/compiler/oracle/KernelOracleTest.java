@@ -47,7 +47,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock("netns")
 class KernelOracleTest {
-  static final int POLICIES = 100;
+  static final int POLICIES = 80;
 
   /** The policies that go through the -O2 passes: longer chains, many rules alike. */
   static final RandomPolicies.Options OPTIMIZED =
