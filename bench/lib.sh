@@ -17,18 +17,20 @@ bench_setup() {
 
 # measure N OUT CMD...: runs CMD N times; OUT.k holds "wall user sys maxrss_kb" of run k, OUT.out
 # and OUT.err the last run's output. A status above MAX_STATUS (default 0) stops the bench.
+# (sh has no local variables: the names are measure's own, so a caller's n or out stay)
 measure() {
-  n=$1 out=$2
+  measure_n=$1 measure_out=$2
   shift 2
-  k=1
-  while [ "$k" -le "$n" ]; do
+  measure_k=1
+  while [ "$measure_k" -le "$measure_n" ]; do
     set +e
-    "$time" -f "%e %U %S %M" -o "$out.$k" "$@" >"$out.out" 2>"$out.err"
-    rc=$?
+    "$time" -f "%e %U %S %M" -o "$measure_out.$measure_k" "$@" >"$measure_out.out" \
+      2>"$measure_out.err"
+    measure_rc=$?
     set -e
-    [ "$rc" -le "${MAX_STATUS:-0}" ] \
-      || { echo "bench: failed ($rc): $* (see $out.err)" >&2; exit 1; }
-    k=$((k + 1))
+    [ "$measure_rc" -le "${MAX_STATUS:-0}" ] \
+      || { echo "bench: failed ($measure_rc): $* (see $measure_out.err)" >&2; exit 1; }
+    measure_k=$((measure_k + 1))
   done
 }
 

@@ -7,8 +7,8 @@ import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.lower.Lowering;
-import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.optimize.Pass;
 import dev.policyc.compiler.optimize.PassContext;
 import dev.policyc.compiler.optimize.PassManager;
@@ -99,10 +99,18 @@ public final class PolicyCompiler {
       return Compilation.failed(checked.diagnostics());
     }
     Reporter passDiagnostics = new Reporter();
-    PassManager.Result passed =
-        (options.verify()
-            ? new PassManager(Passes.forLevel(options.level()), Proofs::passVerifier)
-            : PassManager.forLevel(options.level())).run(checked.ir(), passDiagnostics);
+    PassManager.Result passed;
+    try {
+      passed = (options.verify()
+          ? new PassManager(Passes.forLevel(options.level()), Proofs::passVerifier)
+          : PassManager.forLevel(options.level())).run(checked.ir(), passDiagnostics);
+    } catch (PassManager.NotProved e) {
+      // --verify: nothing is emitted from a pass the checker did not prove
+      List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
+      all.add(new Diagnostic(Code.PC0012, e.getMessage() + " (compile without --verify, or at"
+          + " a lower -O level)", new SourcePos(policy.source().file(), 0, 0)));
+      return Compilation.failed(sorted(all));
+    }
     List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);

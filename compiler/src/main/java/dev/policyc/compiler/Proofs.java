@@ -6,6 +6,7 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;
 import dev.policyc.compiler.parse.ParseException;
@@ -67,7 +68,7 @@ public final class Proofs {
     return switch (r.status()) {
       case EQUAL -> null;
       case DIFFERENT -> "changes the decision of some packets: " + r.differences().get(0);
-      case UNKNOWN -> "cannot be proved: " + r.reason();
+      case UNKNOWN -> PassManager.UNPROVED + r.reason();
     };
   }
 

@@ -16,11 +16,40 @@ import java.util.Set;
  * is valid for the emitters.
  */
 public final class PassManager {
+  /**
+   * How a verifier's answer starts when it could neither prove the pass nor find a packet it
+   * changes (the checker's budget ran out).
+   */
+  public static final String UNPROVED = "cannot be proved: ";
+
   /** Checks that a pass kept the meaning of a policy. */
   @FunctionalInterface
   public interface Verifier {
-    /** Null when {@code after} means what {@code before} means, else what differs. */
+    /**
+     * Null when {@code after} means what {@code before} means, else what differs, or {@link
+     * #UNPROVED} and why when that is not known.
+     */
     String check(IrPolicy before, IrPolicy after);
+  }
+
+  /**
+   * A pass the verifier did not let through: it changed the meaning of the policy, or (with the
+   * equivalence checker) could not be proved within the checker's budget.
+   */
+  public static final class NotProved extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    private final String pass;
+
+    NotProved(String pass, String message) {
+      super(message);
+      this.pass = pass;
+    }
+
+    /** The name of the pass. */
+    public String pass() {
+      return pass;
+    }
   }
 
   /** The policy after every pass, and what each pass did. */
@@ -70,8 +99,9 @@ public final class PassManager {
       if (verifier != null) {
         String diff = verifier.check(cur, next);
         if (diff != null) {
-          throw new IllegalStateException("pass " + p.name() + " changed the meaning of policy "
-              + ir.name() + ": " + diff);
+          throw new NotProved(p.name(), diff.startsWith(UNPROVED)
+              ? "pass " + p.name() + " of policy " + ir.name() + " " + diff
+              : "pass " + p.name() + " changed the meaning of policy " + ir.name() + ": " + diff);
         }
       }
       stats.add(new PassStats(p.name(), p.kind(), before, rules(next), nanos,

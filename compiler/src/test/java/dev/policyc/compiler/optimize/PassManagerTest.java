@@ -89,6 +89,19 @@ class PassManagerTest {
   }
 
   @Test
+  void aPassTheVerifierCannotProveIsStoppedAndSaidSo() {
+    Pass dropFirst = new Edit("drop-first", rs -> rs.subList(1, rs.size()));
+    PassManager m = new PassManager(List.of(dropFirst),
+        (before, after) -> PassManager.UNPROVED + "more than 10 rule evaluations");
+    PassManager.NotProved e = assertThrows(PassManager.NotProved.class,
+        () -> m.run(PassTester.read(RULES), new Reporter()));
+    assertEquals("drop-first", e.pass());
+    assertTrue(e.getMessage().contains("pass drop-first of policy")
+        && e.getMessage().endsWith(" cannot be proved: more than 10 rule evaluations"),
+        e.getMessage());
+  }
+
+  @Test
   void everyLevelEndsWithLegalization() {
     for (OptLevel level : OptLevel.values()) {
       List<Pass> passes = Passes.forLevel(level);

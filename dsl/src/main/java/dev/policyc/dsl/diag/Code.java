@@ -23,6 +23,8 @@ public enum Code {
   PC0010(Severity.ERROR, "cannot read file"),
   /** An output file or folder of {@code policyc compile}; the position names the path. */
   PC0011(Severity.ERROR, "cannot write output"),
+  /** {@code compile --verify}: an optimization pass the equivalence checker did not prove. */
+  PC0012(Severity.ERROR, "optimization pass not proved"),
 
   PC1001(Severity.ERROR, "unknown network group"),
   PC1002(Severity.ERROR, "unknown service group"),
