@@ -246,7 +246,7 @@ fi
 for c in "${candidates[@]}"; do
   echo "udp $client_ip:${c% *} -> $sink_ip:${c#* } in eth0 out eth1"
 done >"$work/flows"
-"$policyc" explain "$policy" --packets "$work/flows" >"$work/flows.explained"
+"$policyc" explain "$policy" -O0 --packets "$work/flows" >"$work/flows.explained"
 flow=$(grep -n -v '#' "$work/flows.explained" | grep -m1 '=> ACCEPT: forwarded out eth1 \[' \
   | cut -d: -f1 || true)
 if [ -z "$flow" ]; then

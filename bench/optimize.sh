@@ -64,7 +64,7 @@ bench_set() {
       mean=$(sed -n 's/.*mean \([0-9.]*\), max \([0-9]*\).*/\1/p' "$out.stats")
       max=$(sed -n 's/.*mean \([0-9.]*\), max \([0-9]*\).*/\2/p' "$out.stats")
       [ -n "$base" ] || base=$mean
-      pct=$(awk -v m="$mean" -v b="$base" 'BEGIN { printf "%.2f", b > 0 ? 100 * m / b : 0 }')
+      pct=$(awk -v m="$mean" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? 100 * m / b : 0) }')
       rows="$rows| $variant | -O$level | $rules | $sets | $wall | $mib | $mean | $max | $pct % |
 "
     done
@@ -77,7 +77,8 @@ bench_set() {
       elif [ $? -eq 124 ]; then
         verdict="stopped after ${verify_timeout} s"
       else
-        verdict=$(grep -o 'pass [a-z-]* [a-z ]*' "$work/$variant.verify.out" | head -1)
+        verdict=$(grep -o 'PC0012: pass [a-z-]*' "$work/$variant.verify.out" | head -1)
+        verdict="${verdict:-failed, see $work/$variant.verify.out} not proved"
       fi
       verify_rows="$verify_rows| $variant | $(( $(date +%s) - t0 )) | $verdict |
 "
