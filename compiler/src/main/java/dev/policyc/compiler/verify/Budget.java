@@ -11,7 +11,7 @@ final class Budget {
 
   void spend() {
     if (++spent > limit) {
-      throw new Unsupported("more than " + limit + " rule evaluations (raise --budget)");
+      throw new Unsupported("more than " + limit + " rule evaluations (the checker's budget)");
     }
   }
 
