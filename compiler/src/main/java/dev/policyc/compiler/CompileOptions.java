@@ -1,6 +1,7 @@
 package dev.policyc.compiler;
 
 import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.compiler.verify.Equivalence;
 import java.util.Objects;
 
 /**
@@ -10,10 +11,20 @@ import java.util.Objects;
  * @param verify whether the pass manager proves each pass with the equivalence engine
  * @param timings whether {@code report.json} gives each pass's time (off by default: with it the
  *     report differs from run to run)
+ * @param verifyBudget the rule evaluations the equivalence engine may spend on each pass with
+ *     {@code verify} ({@link Equivalence#DEFAULT_BUDGET} by default); a pass it cannot prove
+ *     within them stops the compilation (PC0012)
  */
-public record CompileOptions(OptLevel level, boolean verify, boolean timings) {
+public record CompileOptions(OptLevel level, boolean verify, boolean timings, long verifyBudget) {
   public CompileOptions {
     Objects.requireNonNull(level, "level");
+    if (verifyBudget <= 0) {
+      throw new IllegalArgumentException("a verify budget of " + verifyBudget);
+    }
+  }
+
+  public CompileOptions(OptLevel level, boolean verify, boolean timings) {
+    this(level, verify, timings, Equivalence.DEFAULT_BUDGET);
   }
 
   public CompileOptions(OptLevel level) {
@@ -26,14 +37,18 @@ public record CompileOptions(OptLevel level, boolean verify, boolean timings) {
   }
 
   public CompileOptions withVerify(boolean on) {
-    return new CompileOptions(level, on, timings);
+    return new CompileOptions(level, on, timings, verifyBudget);
   }
 
   public CompileOptions withLevel(OptLevel newLevel) {
-    return new CompileOptions(newLevel, verify, timings);
+    return new CompileOptions(newLevel, verify, timings, verifyBudget);
   }
 
   public CompileOptions withTimings(boolean on) {
-    return new CompileOptions(level, verify, on);
+    return new CompileOptions(level, verify, on, verifyBudget);
+  }
+
+  public CompileOptions withVerifyBudget(long evaluations) {
+    return new CompileOptions(level, verify, timings, evaluations);
   }
 }

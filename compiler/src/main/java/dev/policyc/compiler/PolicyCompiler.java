@@ -102,7 +102,8 @@ public final class PolicyCompiler {
     PassManager.Result passed;
     try {
       passed = (options.verify()
-          ? new PassManager(Passes.forLevel(options.level()), Proofs::passVerifier)
+          ? new PassManager(Passes.forLevel(options.level()),
+              (before, after) -> Proofs.passVerifier(before, after, options.verifyBudget()))
           : PassManager.forLevel(options.level())).run(checked.ir(), passDiagnostics);
     } catch (PassManager.NotProved e) {
       // --verify: nothing is emitted from a pass the checker did not prove

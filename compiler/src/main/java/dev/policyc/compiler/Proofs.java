@@ -64,7 +64,12 @@ public final class Proofs {
    * else the first difference or why the engine could not decide.
    */
   static String passVerifier(IrPolicy before, IrPolicy after) {
-    Result r = Equivalence.compare(before, after, Equivalence.DEFAULT_BUDGET, 1);
+    return passVerifier(before, after, Equivalence.DEFAULT_BUDGET);
+  }
+
+  /** {@link #passVerifier(IrPolicy, IrPolicy)} with a budget of rule evaluations. */
+  static String passVerifier(IrPolicy before, IrPolicy after, long budget) {
+    Result r = Equivalence.compare(before, after, budget, 1);
     return switch (r.status()) {
       case EQUAL -> null;
       case DIFFERENT -> "changes the decision of some packets: " + r.differences().get(0);

@@ -53,6 +53,7 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC1008,
           dir -> PolicyCompiler.check(chainDeclaredTwice()).diagnostics().toString()),
       Map.entry(Code.PC0011, DiagnosticCodesTest::compileUnderAFile),
+      Map.entry(Code.PC0012, dir -> unprovableCompile()),
       Map.entry(Code.PC8001, dir -> importSet(dir, "1.2.3.4/32 5.6.7.8/32")),
       Map.entry(Code.PC8002, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/99 0 : 65535"
           + " 0 : 65535 0x06/0xFF")),
@@ -134,6 +135,24 @@ class DiagnosticCodesTest {
   }
 
   /** {@code policyc compile} asked to write into a folder under a regular file. */
+  /**
+   * {@code compile --verify} with a checker budget of one rule evaluation: the redundancy pass
+   * changes the policy, and its proof cannot be done.
+   */
+  private static String unprovableCompile() {
+    Policy p = PolicyCompiler.read("unprovable.yaml", """
+        policy: unprovable
+        filter:
+          INPUT:
+            policy: DROP
+            rules:
+              - { match: { proto: tcp, dport: "22" }, action: accept }
+              - { match: { proto: tcp }, action: accept }
+        """).policy();
+    return PolicyCompiler.compile(p, CompileOptions.defaults().withVerify(true)
+        .withVerifyBudget(1)).diagnostics().toString();
+  }
+
   private static String compileUnderAFile(Path dir) {
     try {
       Path policy = Files.writeString(dir.resolve("p.yaml"), "policy: p\n");
