@@ -19,6 +19,19 @@ public record Rule(List<Match> matches, Target target, String comment, Origin or
     return new Rule(newMatches, target, comment, origin);
   }
 
+  /**
+   * True when the rule has a match with state that each evaluation changes (a rate limit, or
+   * nth-packet sampling): copying, merging or moving the rule would change what it counts.
+   */
+  public boolean hasStatefulMatch() {
+    for (Match m : matches) {
+      if (m instanceof Match.Limit || m instanceof Match.Statistic) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The protocol this rule requires, or 0 when it matches any (or a negated one). */
   public int protocol() {
     for (Match m : matches) {

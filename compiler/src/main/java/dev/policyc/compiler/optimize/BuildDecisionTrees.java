@@ -125,15 +125,8 @@ final class BuildDecisionTrees implements Pass {
   /** True when a rule may be in a run (see the class comment). */
   private static boolean movable(Rule r) {
     Target t = r.target();
-    if (t instanceof Target.Return || t instanceof Target.Jump || t instanceof Target.Goto) {
-      return false;
-    }
-    for (Match m : r.matches()) {
-      if (m instanceof Match.Limit || m instanceof Match.Statistic) {
-        return false;
-      }
-    }
-    return true;
+    return !(t instanceof Target.Return || t instanceof Target.Jump || t instanceof Target.Goto)
+        && !r.hasStatefulMatch();
   }
 
   /** Rewrites one chain's runs into trees, adding the tree's chains to {@code added}. */

@@ -189,7 +189,7 @@ final class ExtractSets implements Pass {
       }
       for (Rule r : rules) {
         candidates.add(candidatesOf(r));
-        bounds.add(stateful(r) ? null : bound(Constraints.of(r, family, policy)));
+        bounds.add(r.hasStatefulMatch() ? null : bound(Constraints.of(r, family, policy)));
       }
       List<Rule> out = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {
@@ -316,7 +316,7 @@ final class ExtractSets implements Pass {
     /** The ways rule {@code r} can join a group. */
     private List<Candidate> candidatesOf(Rule r) {
       List<Candidate> out = new ArrayList<>();
-      if (!endsChain(r.target()) || stateful(r)) {
+      if (!endsChain(r.target()) || r.hasStatefulMatch()) {
         return out;
       }
       List<Match> ms = r.matches();
@@ -406,12 +406,6 @@ final class ExtractSets implements Pass {
         || t instanceof Target.Return || t instanceof Target.Goto || t instanceof Target.Dnat
         || t instanceof Target.Snat || t instanceof Target.Masquerade
         || t instanceof Target.Redirect;
-  }
-
-  /** Whether the rule has a match with state that each evaluation changes. */
-  private static boolean stateful(Rule r) {
-    return r.matches().stream()
-        .anyMatch(m -> m instanceof Match.Limit || m instanceof Match.Statistic);
   }
 
   private static Cube bound(Constraint c) {

@@ -234,15 +234,7 @@ final class MergeRules implements Pass {
   /** False for a rule that never merges: its target may rewrite or come back, or it counts. */
   private static boolean mayMerge(Rule r) {
     TargetKind kind = TargetKind.of(r.target());
-    if (kind != TargetKind.TERMINAL && kind != TargetKind.NEUTRAL) {
-      return false;
-    }
-    for (Match m : r.matches()) {
-      if (m instanceof Match.Limit || m instanceof Match.Statistic) {
-        return false;
-      }
-    }
-    return true;
+    return (kind == TargetKind.TERMINAL || kind == TargetKind.NEUTRAL) && !r.hasStatefulMatch();
   }
 
   /**
