@@ -26,29 +26,27 @@ public final class Passes {
    * property and kernel-oracle tests.
    */
   public static List<Pass> forTesting(OptLevel level) {
-    List<Pass> out = new ArrayList<>();
-    if (level != OptLevel.O0) {
-      out.add(new RemoveRedundantRules());
-      out.add(new ExtractSets(2));
-      out.add(new MergeRules());
-    }
-    if (level == OptLevel.O2) {
-      out.add(new BuildDecisionTrees(6, new TreeBuilder.Options(2, 2.0, 8)));
-    }
+    List<Pass> out = optimizations(level, new ExtractSets(2),
+        new BuildDecisionTrees(6, new TreeBuilder.Options(2, 2.0, 8)));
     out.addAll(legalization());
     return out;
   }
 
   /** The optimization passes of a level, in order. */
   public static List<Pass> optimizations(OptLevel level) {
+    return optimizations(level, new ExtractSets(), new BuildDecisionTrees());
+  }
+
+  /** The optimizations of a level with the given set-extraction and decision-tree passes. */
+  private static List<Pass> optimizations(OptLevel level, Pass sets, Pass trees) {
     List<Pass> out = new ArrayList<>();
     if (level != OptLevel.O0) {
       out.add(new RemoveRedundantRules());
-      out.add(new ExtractSets());
+      out.add(sets);
       out.add(new MergeRules());
     }
     if (level == OptLevel.O2) {
-      out.add(new BuildDecisionTrees());
+      out.add(trees);
     }
     return out;
   }
