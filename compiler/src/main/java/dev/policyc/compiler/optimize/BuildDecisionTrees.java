@@ -74,15 +74,23 @@ final class BuildDecisionTrees implements Pass {
 
   @Override
   public IrPolicy run(IrPolicy in, PassContext ctx) {
-    Ruleset v4 = ruleset(in, in.ipv4(), ctx);
-    Ruleset v6 = ruleset(in, in.ipv6(), ctx);
+    // the bound on growth is of the rules as lowered: what earlier passes removed is room
+    int now = in.ipv4().ruleCount() + in.ipv6().ruleCount();
+    TreeBuilder.Options opts = options;
+    if (ctx.inputRules() > now && now > 0) {
+      opts = new TreeBuilder.Options(options.leafSize(),
+          options.maxGrowth() * ctx.inputRules() / now, options.maxDepth());
+    }
+    Ruleset v4 = ruleset(in, in.ipv4(), ctx, opts);
+    Ruleset v6 = ruleset(in, in.ipv6(), ctx, opts);
     if (v4 == in.ipv4() && v6 == in.ipv6()) {
       return in;
     }
     return new IrPolicy(in.name(), in.host(), in.sets(), v4, v6);
   }
 
-  private Ruleset ruleset(IrPolicy policy, Ruleset rs, PassContext ctx) {
+  private Ruleset ruleset(IrPolicy policy, Ruleset rs, PassContext ctx,
+      TreeBuilder.Options opts) {
     List<RuleTable> tables = new ArrayList<>();
     boolean changed = false;
     for (RuleTable t : rs.tables()) {
@@ -91,7 +99,7 @@ final class BuildDecisionTrees implements Pass {
       List<Chain> added = new ArrayList<>();
       for (Chain c : t.chains()) {
         chains.add(trees.contains(c.name()) ? c
-            : new ChainRewriter(policy, rs.family(), t.table(), c, ctx, added).rewrite());
+            : new ChainRewriter(policy, rs.family(), t.table(), c, ctx, opts, added).rewrite());
       }
       if (!added.isEmpty()) {
         chains.addAll(added);
@@ -136,16 +144,18 @@ final class BuildDecisionTrees implements Pass {
     private final Table table;
     private final Chain chain;
     private final PassContext ctx;
+    private final TreeBuilder.Options options;
     private final List<Chain> added;
     private final Origin dispatch;
 
     ChainRewriter(IrPolicy policy, Family family, Table table, Chain chain, PassContext ctx,
-        List<Chain> added) {
+        TreeBuilder.Options options, List<Chain> added) {
       this.policy = policy;
       this.family = family;
       this.table = table;
       this.chain = chain;
       this.ctx = ctx;
+      this.options = options;
       this.added = added;
       this.dispatch = Origin.dispatch("decision tree of " + table.iptablesName() + "/"
           + chain.name());

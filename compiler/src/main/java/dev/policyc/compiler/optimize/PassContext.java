@@ -19,6 +19,7 @@ import java.util.Map;
 public final class PassContext {
   private final NameAllocator names;
   private final Reporter reporter;
+  private final int inputRules;
   private final Map<String, Long> counters = new LinkedHashMap<>();
   private final List<Removal> removals = new ArrayList<>();
 
@@ -35,8 +36,26 @@ public final class PassContext {
   }
 
   public PassContext(NameAllocator names, Reporter reporter) {
+    this(names, reporter, -1);
+  }
+
+  /**
+   * A context for a pipeline over a policy of {@code inputRules} rules as lowered (-1 when not
+   * known): the size bounds of the passes are of that count (see {@link #inputRules()}).
+   */
+  public PassContext(NameAllocator names, Reporter reporter, int inputRules) {
     this.names = names;
     this.reporter = reporter;
+    this.inputRules = inputRules;
+  }
+
+  /**
+   * The rules of the policy as lowered, before any pass: a pass that may add rules (the decision
+   * tree) bounds the output by a multiple of this count, the size of the input the user wrote;
+   * -1 when not known (a pass then bounds by the rules it is given).
+   */
+  public int inputRules() {
+    return inputRules;
   }
 
   public NameAllocator names() {

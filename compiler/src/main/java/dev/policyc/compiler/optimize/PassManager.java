@@ -80,7 +80,7 @@ public final class PassManager {
   /** Runs every pass; diagnostics the passes report go to {@code reporter}. */
   public Result run(IrPolicy ir, Reporter reporter) {
     IrValidator.validate(ir, false);
-    PassContext ctx = new PassContext(NameAllocator.of(ir), reporter);
+    PassContext ctx = new PassContext(NameAllocator.of(ir), reporter, rules(ir));
     List<PassStats> stats = new ArrayList<>();
     IrPolicy cur = ir;
     boolean legal = false;

@@ -11,6 +11,7 @@ import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -98,6 +99,34 @@ class BuildDecisionTreesTest {
         after.evaluated() + " rules tested after, " + before.evaluated() + " before");
   }
 
+  /**
+   * 60 rules that overlap crosswise (each on one source network and any destination, or one
+   * destination network and any source), so a tree must copy rules to split them.
+   */
+  private static String crosswise() {
+    StringBuilder sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n");
+    for (int i = 0; i < 60; i++) {
+      sb.append("-A INPUT ").append(i % 2 == 0 ? "-s 10." : "-d 172.").append(i)
+          .append(".0.0/16 -p udp -j ").append(i % 3 == 0 ? "DROP" : "ACCEPT").append('\n');
+    }
+    return sb.append("COMMIT\n").toString();
+  }
+
+  @Test
+  void growsByTheRulesAsLoweredWhenEarlierPassesRemovedSome() {
+    IrPolicy in = PassTester.read(crosswise());
+    int n = in.ipv4().ruleCount();
+    BuildDecisionTrees pass = new BuildDecisionTrees(8, LEAF2);
+    int alone = pass.run(in, context(in)).ipv4().ruleCount();
+    // the same rules, as if an earlier pass had removed as many again
+    PassContext lowered = new PassContext(NameAllocator.of(in), new Reporter(), 2 * n);
+    int room = pass.run(in, lowered).ipv4().ruleCount();
+    assertTrue(alone <= 2 * n, alone + " rules from " + n);
+    assertTrue(room > alone, room + " rules with room, " + alone + " without");
+    assertTrue(room <= 2 * 2 * n, room + " rules, more than twice the " + 2 * n + " lowered");
+  }
+
   @Test
   void shortChainsAreLeftAlone() {
     IrPolicy in = PassTester.read(chain(""));
@@ -180,6 +209,6 @@ class BuildDecisionTreesTest {
   }
 
   private static PassContext context(IrPolicy in) {
-    return new PassContext(dev.policyc.compiler.ir.NameAllocator.of(in), new Reporter());
+    return new PassContext(NameAllocator.of(in), new Reporter());
   }
 }
