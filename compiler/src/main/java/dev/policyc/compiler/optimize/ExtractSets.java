@@ -1,5 +1,7 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.analysis.Footprint;
+import dev.policyc.compiler.analysis.TargetKind;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
@@ -12,10 +14,6 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.ir.Target;
-import dev.policyc.compiler.space.Constraint;
-import dev.policyc.compiler.space.Constraints;
-import dev.policyc.compiler.space.Cube;
-import dev.policyc.compiler.space.Opaque;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayList;
@@ -35,8 +33,9 @@ import java.util.Set;
  *
  * <p>A group starts at a rule and gathers later rules of the same shape within {@code window}
  * rules, at least {@code minRules} of them. The group's rule takes the place of its first rule,
- * so every other member moves up: only past rules that no packet matching it can match (their
- * cubes are disjoint; a rule with a limit or statistic match is passed by none, since skipping it
+ * so every other member moves up: only past rules that no packet matching it can match and that
+ * leave the packet as it was ({@link Footprint#mayMoveUpPast}: a MARK rule could mark a packet
+ * into a member's; a rule with a limit or statistic match is passed by none, since skipping it
  * would skip its counter). Only targets that end the chain for the packet are gathered (ACCEPT,
  * DROP, REJECT, RETURN, goto, NAT): a packet that two members match meets only one of them after
  * the pass, which only such targets make harmless. Rules with a limit or statistic match are not
@@ -167,8 +166,8 @@ final class ExtractSets implements Pass {
     private final Map<Key, Integer> keyIds = new HashMap<>();
     private final List<Key> keys = new ArrayList<>();
     private final List<List<Candidate>> candidates = new ArrayList<>();
-    /** The packets each rule may match; null for a rule no rule may move past. */
-    private final List<Cube> bounds = new ArrayList<>();
+    /** The packets each rule may match, and whether rules may move past it. */
+    private final List<Footprint> footprints = new ArrayList<>();
     private final boolean[] consumed;
 
     ChainRun(IrPolicy policy, Family family, Table table, Chain chain, List<IpSet> sets,
@@ -189,7 +188,7 @@ final class ExtractSets implements Pass {
       }
       for (Rule r : rules) {
         candidates.add(candidatesOf(r));
-        bounds.add(r.hasStatefulMatch() ? null : bound(Constraints.of(r, family, policy)));
+        footprints.add(Footprint.of(r, family, policy));
       }
       List<Rule> out = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {
@@ -236,18 +235,11 @@ final class ExtractSets implements Pass {
       return group;
     }
 
-    /** Whether rule {@code j} is disjoint from every rule left between {@code i} and it. */
+    /** Whether rule {@code j} may move up past every rule left between {@code i} and it. */
     private boolean movesUpTo(int i, int j, BitSet members) {
-      Cube mine = bounds.get(j);
-      if (mine == null) {
-        return false;
-      }
+      Footprint mine = footprints.get(j);
       for (int k = i + 1; k < j; k++) {
-        if (consumed[k] || members.get(k)) {
-          continue;
-        }
-        Cube other = bounds.get(k);
-        if (other == null || mine.intersects(other)) {
+        if (!consumed[k] && !members.get(k) && !mine.mayMoveUpPast(footprints.get(k))) {
           return false;
         }
       }
@@ -316,7 +308,9 @@ final class ExtractSets implements Pass {
     /** The ways rule {@code r} can join a group. */
     private List<Candidate> candidatesOf(Rule r) {
       List<Candidate> out = new ArrayList<>();
-      if (!endsChain(r.target()) || r.hasStatefulMatch()) {
+      // a packet two members match meets only one of them after the pass: harmless only when
+      // the target leaves the chain
+      if (TargetKind.of(r.target()) != TargetKind.TERMINAL || r.hasStatefulMatch()) {
         return out;
       }
       List<Match> ms = r.matches();
@@ -398,22 +392,5 @@ final class ExtractSets implements Pass {
       }
     }
     return found;
-  }
-
-  /** Whether a packet the target applies to leaves the chain (so meeting it twice is once). */
-  private static boolean endsChain(Target t) {
-    return t instanceof Target.Accept || t instanceof Target.Drop || t instanceof Target.Reject
-        || t instanceof Target.Return || t instanceof Target.Goto || t instanceof Target.Dnat
-        || t instanceof Target.Snat || t instanceof Target.Masquerade
-        || t instanceof Target.Redirect;
-  }
-
-  private static Cube bound(Constraint c) {
-    if (c instanceof Cube cube) {
-      return cube;
-    } else if (c instanceof Opaque o) {
-      return o.bound();
-    }
-    throw new AssertionError("unknown constraint " + c);
   }
 }

@@ -1,5 +1,7 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.analysis.Footprint;
+import dev.policyc.compiler.analysis.TargetKind;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -92,51 +94,10 @@ final class MergeRules implements Pass {
     return changed ? new Ruleset(rs.family(), tables) : rs;
   }
 
-  /**
-   * A rule as the look-back sees it: its packets (for an opaque rule, a bound of them), whether
-   * other rules' packets may move up past it, and the smallest and largest value of its
-   * addresses, protocol and ports, compared before the cubes as most rules of a long chain are
-   * apart on one of them.
-   */
-  private record Seen(Rule rule, Cube cube, boolean passable, long[] hull) {
-    private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
-      Field.SPORT};
-
+  /** A rule as the look-back sees it: the rule and its packets. */
+  private record Seen(Rule rule, Footprint footprint) {
     static Seen of(Rule r, Family f, IrPolicy policy) {
-      Constraint c = Constraints.of(r, f, policy);
-      Cube cube = c instanceof Opaque o ? o.bound() : (Cube) c;
-      TargetKind kind = TargetKind.of(r.target());
-      boolean passable = !(c instanceof Opaque)
-          && (kind == TargetKind.TERMINAL || kind == TargetKind.NEUTRAL);
-      long[] hull = null;
-      if (!cube.isEmpty()) {
-        hull = new long[4 * HULL.length];
-        for (int k = 0; k < HULL.length; k++) {
-          IntervalSet v = (IntervalSet) cube.get(HULL[k]);
-          System.arraycopy(v.first(), 0, hull, 4 * k, 2);
-          System.arraycopy(v.last(), 0, hull, 4 * k + 2, 2);
-        }
-      }
-      return new Seen(r, cube, passable, hull);
-    }
-
-    /** True when some packet may match both rules. */
-    boolean meets(Seen o) {
-      if (hull == null || o.hull == null) {
-        return false;
-      }
-      for (int k = 0; k < hull.length; k += 4) {
-        if (below(hull, k + 2, o.hull, k) || below(o.hull, k + 2, hull, k)) {
-          return false;
-        }
-      }
-      return cube.intersects(o.cube);
-    }
-
-    /** True when the 128-bit value at {@code a[i]} is below the one at {@code b[j]}. */
-    private static boolean below(long[] a, int i, long[] b, int j) {
-      int c = Long.compareUnsigned(a[i], b[j]);
-      return c < 0 || c == 0 && Long.compareUnsigned(a[i + 1], b[j + 1]) < 0;
+      return new Seen(r, Footprint.of(r, f, policy));
     }
   }
 
@@ -201,7 +162,7 @@ final class MergeRules implements Pass {
           placed = true;
           break;
         }
-        if (!earlier.passable() || earlier.meets(later)) {
+        if (!later.footprint().mayMoveUpPast(earlier.footprint())) {
           break; // the later rule's packets cannot move up past this rule
         }
       }
@@ -314,35 +275,5 @@ final class MergeRules implements Pass {
       return null;
     }
     return new Match.Addr(a.side(), union.get(0), false);
-  }
-
-  /** What a target does to the rest of its chain, as far as moving rules is concerned. */
-  enum TargetKind {
-    /** Ends the chain for the packets it matches: a verdict, RETURN, GOTO, a NAT target. */
-    TERMINAL,
-    /** Goes into a user chain and may come back, changed. */
-    JUMP,
-    /** Rewrites the packet or its connection and goes on (MARK, TOS, TTL, NOTRACK…). */
-    MODIFY,
-    /** Goes on with the packet unchanged (LOG, a counting rule). */
-    NEUTRAL;
-
-    static TargetKind of(Target t) {
-      if (t instanceof Target.Accept || t instanceof Target.Drop || t instanceof Target.Reject
-          || t instanceof Target.Return || t instanceof Target.Goto || t instanceof Target.Dnat
-          || t instanceof Target.Snat || t instanceof Target.Masquerade
-          || t instanceof Target.Redirect) {
-        return TERMINAL;
-      } else if (t instanceof Target.Jump) {
-        return JUMP;
-      } else if (t instanceof Target.Log || t instanceof Target.None) {
-        return NEUTRAL;
-      } else if (t instanceof Target.Mark || t instanceof Target.ConnMark
-          || t instanceof Target.Dscp || t instanceof Target.Tos || t instanceof Target.Ttl
-          || t instanceof Target.TcpMss || t instanceof Target.NoTrack) {
-        return MODIFY;
-      }
-      throw new AssertionError("unknown target " + t);
-    }
   }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Origin;
@@ -49,6 +51,31 @@ class ExtractSetsTest {
     Rule merged = out.ipv4().table(dev.policyc.dsl.Table.FILTER).orElseThrow().chains().get(0)
         .rules().get(0);
     assertEquals(5, Origin.partsOf(merged).size(), "every replaced rule stays a part");
+  }
+
+  @Test
+  void noRuleMovesUpPastOneThatChangesThePacket() {
+    // the MARK rule matches no packet the DROP rules match (mark 0 against mark 1), but it marks
+    // packets 1 that the later DROP rules then match: they may not be tested before it
+    String rules = """
+        *mangle
+        :PREROUTING ACCEPT [0:0]
+        :INPUT ACCEPT [0:0]
+        :FORWARD ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :POSTROUTING ACCEPT [0:0]
+        -A PREROUTING -s 10.0.0.1/32 -m mark --mark 0x1 -j DROP
+        -A PREROUTING -m mark --mark 0x0 -j MARK --set-xmark 0x1/0xffffffff
+        -A PREROUTING -s 10.0.0.2/32 -m mark --mark 0x1 -j DROP
+        -A PREROUTING -s 10.0.0.3/32 -m mark --mark 0x1 -j DROP
+        -A PREROUTING -s 10.0.0.4/32 -m mark --mark 0x1 -j DROP
+        COMMIT
+        """;
+    IrPolicy in = PassTester.read(rules);
+    IrPolicy out = PassTester.run(new ExtractSets(), in);
+    Packet p = Packet.parse("udp 10.0.0.3:1000 -> 192.0.2.1:53 in eth0");
+    assertEquals(Interpreter.decide(in, p).effect(), Interpreter.decide(out, p).effect());
+    assertEquals(Interpreter.decide(in, p).toString(), Interpreter.decide(out, p).toString());
   }
 
   @Test
