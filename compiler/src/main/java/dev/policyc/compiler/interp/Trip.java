@@ -129,6 +129,9 @@ final class Trip {
       if (s.packet.ttl() <= 1) {
         return finish(Outcome.TTL_EXCEEDED);
       }
+      if (Routing.v6ForwardRefused(s.packet, s.inIf, f.dev())) {
+        return finish(Outcome.MARTIAN);
+      }
       // ip_forward decrements the TTL before the FORWARD hook runs.
       s.packet = s.packet.withTosTtl(s.packet.tos(), s.packet.ttl() - 1);
       s.hook = Hook.FORWARD;
