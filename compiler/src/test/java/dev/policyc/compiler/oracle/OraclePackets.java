@@ -33,11 +33,11 @@ final class OraclePackets {
    */
   static Packet realize(Random rnd, Packet p, HostModel host) {
     Family f = p.family();
-    IpAddr src = ordinaryV6(rnd, p.src());
     IpAddr dst = ordinaryV6(rnd, p.dst());
     List<HostModel.Iface> links = Topology.linked(host);
     String in = rnd.nextInt(10) < 8 && !links.isEmpty()
         ? links.get(rnd.nextInt(links.size())).name() : null;
+    IpAddr src = in == null ? ordinaryV6(rnd, p.src()) : arrivingV6Source(rnd, p.src());
     if (in != null && rnd.nextInt(5) == 0) {
       // a fifth of the arriving packets are for the firewall itself, so INPUT gets its share
       List<IpAddr> own = new ArrayList<>();
@@ -80,6 +80,23 @@ final class OraclePackets {
     }
     if (V6_SPECIAL_1.contains(a) || V6_SPECIAL_2.contains(a) || V6_SPECIAL_3.contains(a)
         || V6_SPECIAL_4.contains(a)) {
+      return IpAddr.v6(0x20010db800090000L | (rnd.nextInt() & 0xffffL), rnd.nextLong() | 1);
+    }
+    return a;
+  }
+
+  /**
+   * The source of an arriving IPv6 packet: the unusual sources whose fate the interpreter
+   * models and the oracle can observe are kept (v4-mapped, unspecified, loopback, multicast,
+   * 6to4, Teredo, site-local and unique-local). Link-local ones are replaced: forwarded to
+   * another interface, the kernel answers them with an ICMPv6 "beyond scope" the guard does not
+   * count. So are IPv4-compatible ones (::a.b.c.d), whose fate was not established.
+   */
+  private static IpAddr arrivingV6Source(Random rnd, IpAddr a) {
+    if (a.family() != Family.IPV6) {
+      return a;
+    }
+    if (V6_SPECIAL_2.contains(a) || (V6_SPECIAL_3.contains(a) && a.lo() > 1)) {
       return IpAddr.v6(0x20010db800090000L | (rnd.nextInt() & 0xffffL), rnd.nextLong() | 1);
     }
     return a;
