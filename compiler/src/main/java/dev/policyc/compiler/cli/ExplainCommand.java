@@ -12,6 +12,9 @@ import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +61,8 @@ final class ExplainCommand implements Command {
             .desc("the packet to trace, e.g. \"tcp 203.0.113.9:51515 -> 192.0.2.10:22 in eth0\"")
             .get())
         .addOption(Option.builder().longOpt("packets").hasArg().argName("FILE")
-            .desc("a file of packets, one per line; prints one decision per line (with --format"
+            .desc("a file of packets, one per line ('-' for standard input); prints one decision"
+                + " per line, and reports a malformed line (PC8007) and goes on (with --format"
                 + " classbench-trace: a ClassBench trace, printing the label of the first rule"
                 + " that matched, or -)").get())
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
@@ -119,14 +123,20 @@ final class ExplainCommand implements Command {
     if (trace && !cl.hasOption("packets")) {
       return inv.usageError("--format classbench-trace reads a trace: give --packets TRACE");
     }
-    String where = cl.hasOption("packet") ? "--packet" : cl.getOptionValue("packets");
+    String file = cl.getOptionValue("packets");
+    String where = cl.hasOption("packet") ? "--packet"
+        : file.equals("-") ? PolicyInput.STDIN : file;
     List<Written> written = new ArrayList<>();
     if (cl.hasOption("packet")) {
       written.add(new Written(cl.getOptionValue("packet"), 0));
     } else {
+      if (file.equals("-") && inv.args().get(0).equals("-")) {
+        return inv.usageError("the policy and --packets cannot both be standard input");
+      }
       String text;
       try {
-        text = Files.readString(Path.of(where), StandardCharsets.UTF_8);
+        text = file.equals("-") ? inv.policies().stdin()
+            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
       } catch (IOException e) {
         return inv.usageError("cannot read " + where + ": " + IoReason.of(e));
       } catch (InvalidPathException e) {
@@ -139,7 +149,7 @@ final class ExplainCommand implements Command {
       for (int i = 0; i < lines.size(); i++) {
         String s = lines.get(i).strip();
         if (!s.isEmpty() && !s.startsWith("#")) {
-          written.add(new Written(s, i + 1));
+          written.add(new Written(lines.get(i), i + 1));
         }
       }
     }
@@ -147,24 +157,35 @@ final class ExplainCommand implements Command {
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
-    List<Packet> packets = new ArrayList<>();
-    for (Written w : written) {
-      try {
-        packets.add(Packet.parse(w.text()));
-      } catch (IllegalArgumentException e) {
-        return inv.usageError(at(where, w) + ": bad packet: " + e.getMessage());
-      }
-    }
     Interpreter interp = new Interpreter(rules);
     List<Object> json = new ArrayList<>();
-    for (int i = 0; i < packets.size(); i++) {
-      Packet p = packets.get(i);
+    int bad = 0;
+    for (Written w : written) {
+      // A bad line is reported where it is, and the other lines are still decided.
+      Packet p;
       Decision d;
+      try {
+        p = Packet.parse(w.text());
+      } catch (Packet.SyntaxError e) {
+        if (w.line() == 0) {
+          return inv.usageError("--packet: bad packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, "bad packet: " + e.getMessage(),
+            new SourcePos(where, w.line(), e.column())));
+        bad++;
+        continue;
+      }
       try {
         d = interp.decide(p);
       } catch (IllegalArgumentException e) {
         // The packet and the policy disagree on who picks the output interface.
-        return inv.usageError(at(where, written.get(i)) + ": " + e.getMessage());
+        if (w.line() == 0) {
+          return inv.usageError("--packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, e.getMessage(),
+            new SourcePos(where, w.line(), 1)));
+        bad++;
+        continue;
       }
       if (stats != null) {
         stats.add(d);
@@ -182,6 +203,11 @@ final class ExplainCommand implements Command {
     }
     if (stats != null) {
       stats.print(inv, level, engine);
+    }
+    if (bad > 0) {
+      inv.err().println("policyc explain: " + bad + " " + Command.plural(bad, "line", "lines")
+          + " of " + where + " not decided");
+      return Cli.POLICY_ERRORS;
     }
     return Cli.OK;
   }
@@ -273,9 +299,5 @@ final class ExplainCommand implements Command {
       stats.print(inv, level, engine);
     }
     return Cli.OK;
-  }
-
-  private static String at(String where, Written w) {
-    return w.line() > 0 ? where + ":" + w.line() : where;
   }
 }

@@ -3,6 +3,7 @@ package dev.policyc.compiler.interp;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 
 /**
@@ -73,6 +74,14 @@ public final class Interpreter {
    */
   public static boolean usesConntrack(Rule rule) {
     return Conntrack.usedBy(rule);
+  }
+
+  /**
+   * The state conntrack gives a packet that belongs to no connection: what {@code explain}
+   * assumes when a packet names none, and what a session's first packet of a flow gets.
+   */
+  public static ConnState firstPacketState(Packet p) {
+    return Conntrack.firstPacketState(p);
   }
 
   /** Decides one packet. */

@@ -13,6 +13,7 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.Verdict;
 import java.util.ArrayDeque;
@@ -116,7 +117,8 @@ final class Trip {
     if (route instanceof Route.Refused r) {
       return finish(r.outcome());
     } else if (route instanceof Route.Local) {
-      if (s.packet.fragment()) {
+      boolean v6 = s.packet.family() == Family.IPV6;
+      if (s.packet.fragment() && !v6) {
         return finish(Outcome.HELD); // ip_local_deliver reassembles before the INPUT hook
       }
       s.hook = Hook.INPUT;
@@ -124,7 +126,9 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER) || !srcNat()) {
         return ended();
       }
-      return finish(Outcome.DELIVERED);
+      // IPv6 reassembles after the INPUT hook: the fragment header is a protocol handler
+      // (ipv6_frag_rcv) that ip6_input_finish calls
+      return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
     } else if (route instanceof Route.Forward f) {
       if (s.packet.ttl() <= 1) {
         return finish(Outcome.TTL_EXCEEDED);
@@ -210,14 +214,15 @@ final class Trip {
     if (!table(Table.RAW) || !table(Table.MANGLE)) {
       return ended();
     }
-    if (s.packet.fragment()) {
+    boolean v6 = s.packet.family() == Family.IPV6;
+    if (s.packet.fragment() && !v6) {
       return finish(Outcome.HELD); // reassembled before INPUT
     }
     s.hook = Hook.INPUT;
     if (!table(Table.MANGLE) || !table(Table.FILTER)) {
       return ended();
     }
-    return finish(Outcome.DELIVERED);
+    return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
   }
 
   /** mangle and nat POSTROUTING for a packet leaving by {@code route}; false when it ended. */

@@ -131,14 +131,47 @@ class ExplainCommandTest {
     assertEquals("dropped", d.get(1).get("outcome").stringValue());
   }
 
+  /**
+   * A malformed line is reported at its line and column (PC8007) and the other lines are still
+   * decided; the exit status says something went wrong.
+   */
   @Test
-  void aMalformedPacketIsAUsageErrorWithItsLineNumber() throws IOException {
+  void aMalformedLineIsReportedWithItsLineNumberAndTheOthersAreDecided() throws IOException {
     Path file = write("packets.txt", "# comment\n" + WEB_PACKET + "\n\n"
-        + "tcp 198.51.100.7 => 203.0.113.2\n");
+        + "tcp 198.51.100.7 => 203.0.113.2\n"
+        + "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 in lan0\n"
+        + "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 state new\n");
     Cli.Captured c = run("explain", gateway, "--packets", file.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    List<String> err = c.err().lines().toList();
+    assertEquals(List.of(
+        file + ":4:1: error PC8007: bad packet: expected 'PROTO SRC[:PORT] -> DST[:PORT] …',"
+            + " got 'tcp 198.51.100.7 => 203.0.113.2'",
+        file + ":5:50: error PC8007: bad packet: 'in' is given twice",
+        "policyc explain: 2 lines of " + file + " not decided"), err);
+    List<String> out = c.out().lines().toList();
+    assertEquals(2, out.size(), c.out());
+    assertTrue(out.get(0).contains("=> ACCEPT: forwarded out dmz0"), out.get(0));
+    assertTrue(out.get(1).contains("=> DROP"), out.get(1));
+  }
+
+  @Test
+  void aTooLongInterfaceNameIsRefused() {
+    Cli.Captured c = run("explain", gateway, "--packet",
+        "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0wan0wan0wan0");
     assertEquals(Cli.USAGE, c.code());
-    assertTrue(c.err().contains(file + ":4: bad packet"), c.err());
-    assertEquals("", c.out());
+    assertTrue(c.err().contains("longer than the 15 characters the kernel allows"), c.err());
+  }
+
+  @Test
+  void packetsFromStandardInput() {
+    Cli.Captured c = Cli.captureWithStdin(WEB_PACKET + "\nnonsense\n", "explain", gateway,
+        "--packets", "-");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.out().contains("=> ACCEPT: forwarded out dmz0"), c.out());
+    assertTrue(c.err().contains("<stdin>:2:1: error PC8007"), c.err());
+    Cli.Captured both = Cli.captureWithStdin(WEB_PACKET, "explain", "-", "--packets", "-");
+    assertEquals(Cli.USAGE, both.code());
   }
 
   @Test

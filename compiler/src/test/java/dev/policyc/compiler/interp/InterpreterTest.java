@@ -1624,6 +1624,49 @@ class InterpreterTest {
           decide(ir, "icmp 203.0.113.9 -> 192.0.2.10 in eth0 out eth1 type echo-reply").logs());
     }
 
+    /**
+     * An IPv6 non-first fragment: ip6t_do_table finds its protocol behind the fragment header
+     * (ipv6_find_hdr), so {@code -p tcp} matches and port matches do not. Without conntrack it
+     * is forwarded as it is; for the host, ip6_input runs the INPUT hook first and only then
+     * the fragment header's handler (ipv6_frag_rcv), which holds it.
+     */
+    @Test
+    void anIpv6FragmentRunsInputBeforeReassemblyHoldsIt() {
+      IrPolicy p = compile("""
+          filter:
+            INPUT:
+              - { match: { proto: tcp, dport: "22" }, action: { log: "in-22" } }
+              - { match: { proto: tcp }, action: { log: "in-tcp" } }
+            FORWARD:
+              - { match: { proto: tcp, dport: { not: "22" } }, action: { log: "not-22" } }
+              - { match: { proto: tcp }, action: { log: "fwd-tcp" } }
+          """);
+      Decision local = decide(p, "tcp [2001:db8::9]:1 -> [2001:db8::10]:22 in eth0 frag");
+      assertEquals(Outcome.HELD, local.outcome());
+      assertEquals(List.of("in-tcp"), local.logs());
+      Decision fwd = decide(p, "tcp [2001:db8::9]:1 -> [2001:db8:1::5]:22 in eth0 out eth1 frag");
+      assertEquals(Outcome.FORWARDED, fwd.outcome());
+      assertEquals(List.of("fwd-tcp"), fwd.logs());
+      assertEquals(List.of("in-22", "in-tcp"),
+          decide(p, "tcp [2001:db8::9]:1 -> [2001:db8::10]:22 in eth0").logs());
+    }
+
+    /** nf_defrag_ipv6 (priority -400) holds an IPv6 fragment before raw, as IPv4's does. */
+    @Test
+    void withConntrackAnIpv6FragmentIsHeldBeforeTheRules() {
+      IrPolicy p = compile("""
+          raw:
+            PREROUTING:
+              - { action: { log: "raw" } }
+          filter:
+            INPUT:
+              - { match: { state: new }, action: accept }
+          """);
+      Decision d = decide(p, "udp [2001:db8::9]:1 -> [2001:db8::10]:53 in eth0 frag");
+      assertEquals(Outcome.HELD, d.outcome());
+      assertEquals(List.of(), path(d));
+    }
+
     /** ip_local_deliver reassembles before NF_INET_LOCAL_IN: a lone fragment never gets there. */
     @Test
     void aFragmentForTheHostIsHeldForReassemblyBeforeInput() {

@@ -1,5 +1,6 @@
 package dev.policyc.compiler.oracle;
 
+import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
@@ -10,7 +11,6 @@ import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Turns a generated packet into one the oracle can put on the wire: it enters on the firewall's
@@ -117,30 +117,8 @@ final class OraclePackets {
     };
   }
 
-  /**
-   * The state conntrack gives the first packet of a flow: TCP SYN or ACK (loose pickup) are NEW,
-   * other flag combinations INVALID; ICMP echo/timestamp/info/mask requests NEW, other ICMP
-   * INVALID (errors without the packet they quote, replies without a request); ICMPv6 echo and
-   * node information requests NEW, MLD and ND left untracked by conntrack itself (the interpreter
-   * applies that), other ICMPv6 INVALID; everything else NEW.
-   */
+  /** The state conntrack gives the first packet of a flow (the interpreter's rule). */
   static ConnState state(Packet p) {
-    if (p.fragment()) {
-      return ConnState.NEW;
-    }
-    switch (p.proto()) {
-      case Protocols.TCP: {
-        int f = p.tcpFlags() & 0x3f & ~0x08; // PSH does not count (ECE, CWR are not set)
-        return Set.of(0x02, 0x22, 0x10, 0x30).contains(f) ? ConnState.NEW : ConnState.INVALID;
-      }
-      case Protocols.ICMP:
-        return p.family() == Family.IPV4 && Set.of(8, 13, 15, 17).contains(p.icmpType())
-            ? ConnState.NEW : ConnState.INVALID;
-      case Protocols.ICMPV6:
-        return Set.of(128, 139, 130, 131, 132, 133, 134, 135, 136, 143).contains(p.icmpType())
-            ? ConnState.NEW : ConnState.INVALID;
-      default:
-        return ConnState.NEW;
-    }
+    return Interpreter.firstPacketState(p);
   }
 }
