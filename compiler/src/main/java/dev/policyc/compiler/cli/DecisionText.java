@@ -1,5 +1,6 @@
 package dev.policyc.compiler.cli;
 
+import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
@@ -131,9 +132,16 @@ public final class DecisionText {
     return "-";
   }
 
-  static Map<String, Object> json(Packet p, Decision d) {
+  /**
+   * A decision as JSON: the family's command (iptables or ip6tables), the outcome, and a path
+   * whose steps are either a rule ({@code "kind": "rule"}, its number in the chain, its action,
+   * the line the emitted file holds for it and the policy position it came from) or a built-in
+   * chain's policy ({@code "kind": "policy"} and the policy's verdict).
+   */
+  static Map<String, Object> json(IrPolicy rules, Packet p, Decision d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("packet", p.toString());
+    m.put("family", EmittedRules.command(p.family()));
     m.put("outcome", d.outcome().name().toLowerCase(Locale.ROOT));
     m.put("verdict", verdict(d));
     if (d.rejectWith() != null) {
@@ -142,20 +150,7 @@ public final class DecisionText {
     if (d.outIface() != null) {
       m.put("outInterface", d.outIface());
     }
-    List<Object> path = new ArrayList<>();
-    for (Step s : d.path()) {
-      Map<String, Object> sm = new LinkedHashMap<>();
-      sm.put("hook", s.hook().name());
-      sm.put("table", s.table().iptablesName());
-      sm.put("chain", s.chain());
-      sm.put("rule", s.rule());
-      sm.put("action", action(s));
-      if (s.origin().pos().known()) {
-        sm.put("source", s.origin().pos().toString());
-      }
-      path.add(sm);
-    }
-    m.put("path", path);
+    m.put("path", path(rules, p, d));
     if (d.dnat() != null) {
       m.put("dnat", nat(d.dnat()));
     }
@@ -181,6 +176,32 @@ public final class DecisionText {
       m.put("tcpmss", d.mss() == 0 ? "clamp-to-pmtu" : d.mss().toString());
     }
     return m;
+  }
+
+  /** The steps of a decision's path as JSON objects (see {@link #json}). */
+  static List<Object> path(IrPolicy rules, Packet p, Decision d) {
+    List<Object> path = new ArrayList<>();
+    for (Step s : d.path()) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("hook", s.hook().name());
+      sm.put("table", s.table().iptablesName());
+      sm.put("chain", s.chain());
+      if (s.isPolicy()) {
+        sm.put("kind", "policy");
+        sm.put("policy", s.policy().name());
+      } else {
+        sm.put("kind", "rule");
+        sm.put("rule", s.rule());
+        sm.put("action", action(s));
+        sm.put("emitted",
+            EmittedRules.line(rules, p.family(), s.table(), s.chain(), s.rule()));
+        if (s.origin().pos().known()) {
+          sm.put("source", s.origin().pos().toString());
+        }
+      }
+      path.add(sm);
+    }
+    return path;
   }
 
   /** What a step did: the target's words for a rule, {@code policy DROP} for a policy. */

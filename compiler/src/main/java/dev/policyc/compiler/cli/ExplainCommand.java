@@ -191,7 +191,7 @@ final class ExplainCommand implements Command {
         stats.add(d);
       }
       if (inv.format() == Format.JSON) {
-        json.add(DecisionText.json(p, d));
+        json.add(DecisionText.json(rules, p, d));
       } else if (cl.hasOption("packets")) {
         inv.out().println(DecisionText.oneLine(p, d));
       } else {

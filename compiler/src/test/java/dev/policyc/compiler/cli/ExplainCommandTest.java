@@ -8,7 +8,10 @@ import static dev.policyc.compiler.cli.CliFixtures.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.testing.Repo;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,34 +68,66 @@ class ExplainCommandTest {
     assertTrue(lines.contains("verdict: ACCEPT: forwarded out lan0"), c.out());
   }
 
+  /**
+   * The JSON names the family's command, marks each policy step as one, and gives each rule
+   * step the line the emitted file holds (what iptables-save -c prints) beside its policy
+   * position.
+   */
   @Test
-  void jsonGivesThePathTheVerdictAndTheRewrittenPacket() {
+  void jsonGivesThePathTheVerdictAndTheRewrittenPacket() throws IOException {
     Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET, "--format", "json");
     assertEquals(Cli.OK, c.code(), c.err());
     JsonNode d = JSON.readTree(c.out());
+    assertEquals("iptables", d.get("family").stringValue());
     assertEquals("forwarded", d.get("outcome").stringValue());
     assertEquals("ACCEPT: forwarded out dmz0", d.get("verdict").stringValue());
     assertEquals("dmz0", d.get("outInterface").stringValue());
     assertEquals("DNAT to 10.20.0.80:443", d.get("dnat").stringValue());
+    String emitted = goldenO2("nat-gateway", "iptables.rules");
     List<String> steps = new ArrayList<>();
     for (JsonNode s : d.get("path")) {
-      steps.add(s.get("hook").stringValue() + " " + s.get("table").stringValue() + "/"
-          + s.get("chain").stringValue() + " " + s.get("rule").asInt() + " "
-          + s.get("action").stringValue());
+      String where = s.get("hook").stringValue() + " " + s.get("table").stringValue() + "/"
+          + s.get("chain").stringValue();
+      if (s.get("kind").stringValue().equals("policy")) {
+        assertEquals(null, s.get("rule"), s.toString());
+        assertEquals(null, s.get("action"), s.toString());
+        steps.add(where + " policy " + s.get("policy").stringValue());
+      } else {
+        assertEquals("rule", s.get("kind").stringValue());
+        assertTrue(s.get("source").stringValue().contains("nat-gateway.yaml:"), s.toString());
+        assertEquals(ruleLine(emitted, s.get("table").stringValue(), s.get("chain").stringValue(),
+            s.get("rule").asInt()), s.get("emitted").stringValue());
+        steps.add(where + " #" + s.get("rule").asInt() + " " + s.get("action").stringValue());
+      }
     }
     assertEquals(List.of(
-        "PREROUTING mangle/PREROUTING 0 policy ACCEPT",
-        "PREROUTING nat/PREROUTING 1 DNAT 10.20.0.80",
-        "FORWARD mangle/FORWARD 0 policy ACCEPT",
-        "FORWARD filter/FORWARD 5 ACCEPT",
-        "POSTROUTING mangle/POSTROUTING 0 policy ACCEPT",
-        "POSTROUTING nat/POSTROUTING 0 policy ACCEPT"), steps);
+        "PREROUTING mangle/PREROUTING policy ACCEPT",
+        "PREROUTING nat/PREROUTING #1 DNAT 10.20.0.80",
+        "FORWARD mangle/FORWARD policy ACCEPT",
+        "FORWARD filter/FORWARD #5 ACCEPT",
+        "POSTROUTING mangle/POSTROUTING policy ACCEPT",
+        "POSTROUTING nat/POSTROUTING policy ACCEPT"), steps);
     JsonNode after = d.get("after");
     assertEquals("198.51.100.7", after.get("src").stringValue());
     assertEquals("10.20.0.80", after.get("dst").stringValue());
     assertEquals(443, after.get("dport").asInt());
     assertEquals(63, after.get("ttl").asInt());
     assertEquals("new", d.get("state").stringValue());
+  }
+
+  @Test
+  void jsonNamesIp6tablesForAnIpv6Packet() {
+    Cli.Captured c = run("explain", policy("host-firewall"), "--packet",
+        "tcp [2001:db8:99::1]:40000 -> [2001:db8:10::10]:22 in eth0", "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    JsonNode d = JSON.readTree(c.out());
+    assertEquals("ip6tables", d.get("family").stringValue());
+    for (JsonNode s : d.get("path")) {
+      if (s.get("kind").stringValue().equals("rule")) {
+        assertTrue(s.get("emitted").stringValue().startsWith("-A " + s.get("chain").stringValue()
+            + " "), s.toString());
+      }
+    }
   }
 
   @Test
@@ -250,6 +285,25 @@ class ExplainCommandTest {
         "tcp 192.0.2.1:40000 -> 192.0.2.2:39 in eth0 state new");
     assertEquals(Cli.OK, c.code(), c.err());
     assertTrue(c.out().lines().anyMatch(l -> l.contains("filter/INPUT #2")), c.out());
+  }
+
+  private static String goldenO2(String policy, String file) throws IOException {
+    return Files.readString(Repo.root().resolve("compiler/src/test/resources/golden-O2")
+        .resolve(policy).resolve(file), StandardCharsets.UTF_8);
+  }
+
+  /** Rule {@code n} (from 1) of a chain in an iptables-restore file. */
+  private static String ruleLine(String restore, String table, String chain, int n) {
+    boolean in = false;
+    int seen = 0;
+    for (String line : restore.lines().toList()) {
+      if (line.startsWith("*")) {
+        in = line.equals("*" + table);
+      } else if (in && line.startsWith("-A " + chain + " ") && ++seen == n) {
+        return line;
+      }
+    }
+    throw new AssertionError("no rule " + table + "/" + chain + " #" + n);
   }
 
   private static int indexOf(List<String> lines, String text) {
