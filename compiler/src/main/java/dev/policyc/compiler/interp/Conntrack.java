@@ -24,12 +24,21 @@ final class Conntrack {
       143);
 
   private final boolean on;
+  /** An earlier packet of the connection decided its NAT (a flow session knows). */
+  private final boolean natDone;
+
   private boolean attached;
   private boolean untracked;
 
   /** A packet before the conntrack hook; {@code on} when its family's rules use conntrack. */
   Conntrack(boolean on) {
+    this(on, false);
+  }
+
+  /** As {@link #Conntrack(boolean)}, for a packet of a connection whose NAT is decided. */
+  Conntrack(boolean on, boolean natDone) {
     this.on = on;
+    this.natDone = natDone;
   }
 
   /**
@@ -181,9 +190,14 @@ final class Conntrack {
     return isConnection(state(pkt));
   }
 
+  /** Whether the packet met the conntrack hook (and so was looked up in the table). */
+  boolean attached() {
+    return attached;
+  }
+
   /** Whether the nat chains see the packet: the first packet of its connection. */
   boolean natEligible(Packet pkt) {
-    if (!hasConnection(pkt)) {
+    if (!hasConnection(pkt) || natDone) {
       return false;
     }
     ConnState s = pkt.state();

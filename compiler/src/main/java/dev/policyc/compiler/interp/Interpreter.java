@@ -91,6 +91,44 @@ public final class Interpreter {
 
   /** Decides one packet. */
   public Decision decide(Packet packet) {
+    check(packet);
+    Family f = packet.family();
+    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
+        stateful, packet).run();
+  }
+
+  /**
+   * The trip of a packet of a connection a {@link FlowSession} knows: its NAT {@code binding}
+   * (or null), and whether an earlier packet decided its NAT.
+   */
+  Trip trip(Packet packet, Stateful.Binding binding, boolean natDone) {
+    check(packet);
+    Family f = packet.family();
+    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
+        stateful, packet, binding, natDone);
+  }
+
+  /** Whether the namespace tracks connections of a family (its rules use conntrack). */
+  boolean tracks(Family f) {
+    return conntrack[f.ordinal()];
+  }
+
+  /** Whether the policy has a host model (which decides where packets go). */
+  boolean hasHostModel() {
+    return policy.host() != null;
+  }
+
+  /** The session's stateful model, for a {@link FlowSession} to move its clock. */
+  Stateful stateful() {
+    return stateful;
+  }
+
+  /** A session interpreter whose stateful matches a flow session drives. */
+  static Interpreter counting(IrPolicy policy, Stateful.Counting counting) {
+    return new Interpreter(policy, counting);
+  }
+
+  private void check(Packet packet) {
     if (policy.host() != null && packet.out() != null) {
       throw new IllegalArgumentException(
           "the policy has a host model, which decides the output interface; drop 'out "
@@ -100,8 +138,5 @@ public final class Interpreter {
       throw new IllegalArgumentException(
           "a packet the host sends needs 'out IF' when the policy has no host model");
     }
-    Family f = packet.family();
-    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
-        stateful, packet).run();
   }
 }

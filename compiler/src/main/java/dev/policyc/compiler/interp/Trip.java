@@ -47,13 +47,29 @@ final class Trip {
   /** A trip of {@code packet} under its family's rules; {@code conntrack} if they use it. */
   Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
       TargetEffects targets, Stateful stateful, Packet packet) {
+    this(rules, conntrack, routing, matches, targets, stateful, packet,
+        packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null, false);
+  }
+
+  /**
+   * A trip of a packet whose connection a flow session knows: {@code binding} is its NAT
+   * binding (null for none), {@code natDone} whether its connection's NAT was decided by an
+   * earlier packet, so the nat chains are not traversed again.
+   */
+  Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
+      TargetEffects targets, Stateful stateful, Packet packet, Binding binding,
+      boolean natDone) {
     this.rules = rules;
     this.routing = routing;
     this.matches = matches;
     this.targets = targets;
     this.stateful = stateful;
-    Binding binding = packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null;
-    this.s = new TripState(packet, binding, new Conntrack(conntrack));
+    this.s = new TripState(packet, binding, new Conntrack(conntrack, natDone));
+  }
+
+  /** The conntrack view the trip ended with (whether the packet met the conntrack hook). */
+  Conntrack conntrack() {
+    return s.conntrack;
   }
 
   /** Decides the packet: arriving, or sent by the host. */
