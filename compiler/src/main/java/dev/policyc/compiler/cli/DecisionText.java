@@ -2,6 +2,7 @@ package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Packet;
@@ -11,6 +12,7 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Target;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +72,66 @@ public final class DecisionText {
           .append('\n');
     }
     return sb.toString();
+  }
+
+  /** A flow's packet as {@link #text(Packet, Decision)} shows a packet, with its conntrack. */
+  static String text(int n, FlowSession.Result r) {
+    String one = text(r.packet(), r.decision());
+    String header = "packet " + n + " at " + time(r.at()) + ": " + r.packet();
+    return header + one.substring(one.indexOf('\n')) + "  conntrack: " + conntrack(r) + "\n";
+  }
+
+  /** A flow's packet on one line, with its conntrack. */
+  static String oneLine(FlowSession.Result r) {
+    return "at " + time(r.at()) + " " + oneLine(r.packet(), r.decision()) + " {"
+        + conntrack(r) + "}";
+  }
+
+  /** A flow's packet as one JSON object: as {@link #json(IrPolicy, Packet, Decision)}. */
+  static Map<String, Object> json(IrPolicy rules, int n, FlowSession.Result r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("n", n);
+    m.put("at", time(r.at()));
+    m.putAll(json(rules, r.packet(), r.decision()));
+    Map<String, Object> ct = new LinkedHashMap<>();
+    ct.put("event", r.event().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    FlowSession.Connection c = r.connection();
+    if (c != null) {
+      ct.put("connection", c.id());
+      ct.put("original", c.original());
+      ct.put("reply", c.reply());
+      ct.put("mark", String.format("0x%x", c.mark()));
+      ct.put("replied", c.replied());
+      ct.put("closed", c.closed());
+    }
+    m.put("conntrack", ct);
+    return m;
+  }
+
+  /** Microseconds as seconds: {@code 1.5s}, {@code 0s}. */
+  static String time(long micros) {
+    return BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString() + "s";
+  }
+
+  /** What conntrack did with a flow's packet, in words. */
+  static String conntrack(FlowSession.Result r) {
+    FlowSession.Connection c = r.connection();
+    return switch (r.event()) {
+      case NONE -> "none (the family's rules do not use conntrack, or the packet did not reach"
+          + " it)";
+      case CREATED -> "new connection #" + c.id() + ": " + c.original() + ", replies "
+          + c.reply() + mark(c);
+      case NOT_CREATED -> "no connection kept: its first packet did not get through";
+      case ORIGINAL -> "connection #" + c.id() + ", original direction" + mark(c);
+      case REPLY -> "connection #" + c.id() + ", reply direction" + mark(c);
+      case RELATED -> "related to connection #" + c.id() + " (an ICMP error about it)" + mark(c);
+      case INVALID -> "invalid: no connection";
+      case UNTRACKED -> "untracked";
+    };
+  }
+
+  private static String mark(FlowSession.Connection c) {
+    return c.mark() == 0 ? "" : String.format(", mark 0x%x", c.mark());
   }
 
   public static String verdict(Decision d) {

@@ -7,6 +7,8 @@ import dev.policyc.compiler.Proofs;
 import dev.policyc.compiler.classbench.ClassBenchTraceReader;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.FlowLine;
+import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -45,8 +47,8 @@ final class ExplainCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY (--packet PACKET | --packets FILE) [-O LEVEL] [--engine interpreter|iptables]"
-        + " [--stats] [--format text|json|classbench-trace]";
+    return "POLICY (--packet PACKET | --packets FILE [--session] | --flow FILE) [-O LEVEL]"
+        + " [--engine interpreter|iptables] [--stats] [--format text|json|classbench-trace]";
   }
 
   @Override
@@ -65,6 +67,17 @@ final class ExplainCommand implements Command {
                 + " per line, and reports a malformed line (PC8007) and goes on (with --format"
                 + " classbench-trace: a ClassBench trace, printing the label of the first rule"
                 + " that matched, or -)").get())
+        .addOption(Option.builder().longOpt("session")
+            .desc("with --packets: decide the packets as one flow session (as --flow does),"
+                + " one line each").get())
+        .addOption(Option.builder().longOpt("flow").hasArg().argName("FILE")
+            .desc("a flow, one packet per line ('-' for standard input): decided in order"
+                + " through one simulated conntrack table, with per-rule limit and statistic"
+                + " state; a line may start with 'at TIME' (1.5s, 250ms) and may be 'reply"
+                + " [ATTRIBUTES]' (the answer to the packet before) or 'reply icmp [from ADDR]"
+                + " [type T]' (an ICMP error about it); prints each packet's path, decision,"
+                + " conntrack entry and NAT (with --format json: one JSON object per line)")
+            .get())
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
             .desc("the optimization level of the rules to trace (default 2, as compile)").get())
         .addOption(Option.builder().longOpt("engine").hasArg().argName("ENGINE")
@@ -107,9 +120,15 @@ final class ExplainCommand implements Command {
     if (inv.args().size() != 1) {
       return inv.usageError("give exactly one policy file");
     }
-    if (cl.hasOption("packet") == cl.hasOption("packets")) {
-      return inv.usageError("give either --packet or --packets");
+    int inputs = (cl.hasOption("packet") ? 1 : 0) + (cl.hasOption("packets") ? 1 : 0)
+        + (cl.hasOption("flow") ? 1 : 0);
+    if (inputs != 1) {
+      return inv.usageError("give one of --packet, --packets and --flow");
     }
+    if (cl.hasOption("session") && !cl.hasOption("packets")) {
+      return inv.usageError("--session goes with --packets (--flow is always a session)");
+    }
+    boolean session = cl.hasOption("session") || cl.hasOption("flow");
     OptLevel level;
     Engine engine;
     try {
@@ -120,10 +139,10 @@ final class ExplainCommand implements Command {
     }
     Stats stats = cl.hasOption("stats") ? new Stats() : null;
     boolean trace = inv.format() == Format.CLASSBENCH_TRACE;
-    if (trace && !cl.hasOption("packets")) {
+    if (trace && (!cl.hasOption("packets") || session)) {
       return inv.usageError("--format classbench-trace reads a trace: give --packets TRACE");
     }
-    String file = cl.getOptionValue("packets");
+    String file = cl.getOptionValue(cl.hasOption("flow") ? "flow" : "packets");
     String where = cl.hasOption("packet") ? "--packet"
         : file.equals("-") ? PolicyInput.STDIN : file;
     List<Written> written = new ArrayList<>();
@@ -131,7 +150,7 @@ final class ExplainCommand implements Command {
       written.add(new Written(cl.getOptionValue("packet"), 0));
     } else {
       if (file.equals("-") && inv.args().get(0).equals("-")) {
-        return inv.usageError("the policy and --packets cannot both be standard input");
+        return inv.usageError("the policy and the packets cannot both be standard input");
       }
       String text;
       try {
@@ -156,6 +175,10 @@ final class ExplainCommand implements Command {
     IrPolicy rules = rules(inv, level, engine);
     if (rules == null) {
       return Cli.POLICY_ERRORS;
+    }
+    if (session) {
+      return explainFlow(inv, written, where, rules, cl.hasOption("flow"), stats, level,
+          engine);
     }
     Interpreter interp = new Interpreter(rules);
     List<Object> json = new ArrayList<>();
@@ -200,6 +223,64 @@ final class ExplainCommand implements Command {
     }
     if (inv.format() == Format.JSON) {
       inv.out().print(Json.pretty(cl.hasOption("packet") ? json.get(0) : json));
+    }
+    if (stats != null) {
+      stats.print(inv, level, engine);
+    }
+    if (bad > 0) {
+      inv.err().println("policyc explain: " + bad + " " + Command.plural(bad, "line", "lines")
+          + " of " + where + " not decided");
+      return Cli.POLICY_ERRORS;
+    }
+    return Cli.OK;
+  }
+
+  /**
+   * Decides the lines of a flow in one {@link FlowSession}: each packet's path and decision
+   * with its conntrack entry ({@code full}: as for {@code --packet}; else one line each), or
+   * one JSON object per line. A bad line is reported (PC8007) and the others still decided; a
+   * {@code reply} to a line that was not decided is a bad line too.
+   */
+  private static int explainFlow(Invocation inv, List<Written> written, String where,
+      IrPolicy rules, boolean full, Stats stats, OptLevel level, Engine engine) {
+    FlowSession session = new FlowSession(rules);
+    int bad = 0;
+    boolean previousBad = false;
+    int n = 0;
+    for (Written w : written) {
+      FlowSession.Result r;
+      try {
+        FlowLine line = FlowLine.parse(w.text());
+        if (line.reply() && previousBad) {
+          throw new Packet.SyntaxError("'reply' answers the line before, which was not decided",
+              1);
+        }
+        r = session.decide(line);
+      } catch (Packet.SyntaxError e) {
+        inv.err().println(new Diagnostic(Code.PC8007, "bad packet: " + e.getMessage(),
+            new SourcePos(where, w.line(), e.column())));
+        bad++;
+        previousBad = true;
+        continue;
+      } catch (IllegalArgumentException e) {
+        inv.err().println(new Diagnostic(Code.PC8007, e.getMessage(),
+            new SourcePos(where, w.line(), 1)));
+        bad++;
+        previousBad = true;
+        continue;
+      }
+      previousBad = false;
+      n++;
+      if (stats != null) {
+        stats.add(r.decision());
+      }
+      if (inv.format() == Format.JSON) {
+        inv.out().println(Json.compact(DecisionText.json(rules, n, r)));
+      } else if (full) {
+        inv.out().print((n > 1 ? "\n" : "") + DecisionText.text(n, r));
+      } else {
+        inv.out().println(DecisionText.oneLine(r));
+      }
     }
     if (stats != null) {
       stats.print(inv, level, engine);

@@ -287,6 +287,76 @@ class ExplainCommandTest {
     assertTrue(c.out().lines().anyMatch(l -> l.contains("filter/INPUT #2")), c.out());
   }
 
+  /** The port forward of nat-gateway.yaml, SYN, SYN/ACK and ACK (issue 14's finding). */
+  private static final String HANDSHAKE = """
+      # SSH through the port forward 2222 -> 10.10.0.5:22
+      tcp 198.51.100.8:41000 -> 203.0.113.2:2222 in wan0 flags SYN
+      at 10ms reply
+      at 0.02s tcp 198.51.100.8:41000 -> 203.0.113.2:2222 in wan0 flags ACK
+      """;
+
+  /**
+   * A flow: the third packet of the handshake is forwarded to the DNAT target (the connection's
+   * binding), and each packet says what conntrack did with it.
+   */
+  @Test
+  void aFlowFollowsTheHandshakeThroughThePortForward() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE);
+    Cli.Captured c = run("explain", gateway, "--flow", flow.toString());
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertTrue(lines.contains("packet 3 at 0.02s: tcp 198.51.100.8:41000 -> 203.0.113.2:2222"
+        + " in wan0 state established flags ACK"), c.out());
+    assertTrue(lines.contains("  conntrack: new connection #1: tcp 198.51.100.8:41000 ->"
+        + " 203.0.113.2:2222, replies tcp 10.10.0.5:22 -> 198.51.100.8:41000"), c.out());
+    assertTrue(lines.contains("  conntrack: connection #1, reply direction"), c.out());
+    assertTrue(lines.contains("  un-DNAT (connection) to 203.0.113.2:2222"), c.out());
+    assertTrue(lines.contains("  DNAT (connection) to 10.10.0.5:22"), c.out());
+    assertEquals(3, lines.stream().filter(l -> l.equals("verdict: ACCEPT: forwarded out lan0")
+        || l.equals("verdict: ACCEPT: forwarded out wan0")).count(), c.out());
+    assertTrue(lines.get(lines.size() - 2).equals("  DNAT (connection) to 10.10.0.5:22"),
+        c.out());
+  }
+
+  @Test
+  void aFlowAsJsonIsOneObjectPerLine() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE);
+    Cli.Captured c = run("explain", gateway, "--flow", flow.toString(), "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertEquals(3, lines.size(), c.out());
+    List<String> events = new ArrayList<>();
+    for (String l : lines) {
+      JsonNode d = JSON.readTree(l);
+      events.add(d.get("n").asInt() + " " + d.get("at").stringValue() + " "
+          + d.get("state").stringValue() + " " + d.get("conntrack").get("event").stringValue()
+          + " #" + d.get("conntrack").get("connection").asInt() + " "
+          + d.get("after").get("dst").stringValue());
+    }
+    assertEquals(List.of("1 0s new created #1 10.10.0.5", "2 0.01s established reply #1"
+        + " 198.51.100.8", "3 0.02s established original #1 10.10.0.5"), events);
+  }
+
+  @Test
+  void packetsInSessionModeGiveOneLineEachWithTheirConntrack() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE + "at 0.01s udp 1.2.3.4:1 -> 5.6.7.8:2 in wan0\n"
+        + "reply\n");
+    Cli.Captured c = run("explain", gateway, "--packets", flow.toString(), "--session");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    List<String> out = c.out().lines().toList();
+    assertEquals(3, out.size(), c.out());
+    assertTrue(out.get(2).startsWith("at 0.02s tcp "), out.get(2));
+    assertTrue(out.get(2).endsWith("{connection #1, original direction}"), out.get(2));
+    assertEquals(List.of(
+        flow + ":5:1: error PC8007: bad packet: time goes back: 0.01s is before 0.02s",
+        flow + ":6:1: error PC8007: bad packet: 'reply' answers the line before, which was not"
+            + " decided",
+        "policyc explain: 2 lines of " + flow + " not decided"), c.err().lines().toList());
+    assertEquals(Cli.USAGE, run("explain", gateway, "--packet", WEB_PACKET, "--session").code());
+    assertEquals(Cli.USAGE,
+        run("explain", gateway, "--flow", flow.toString(), "--packet", WEB_PACKET).code());
+  }
+
   private static String goldenO2(String policy, String file) throws IOException {
     return Files.readString(Repo.root().resolve("compiler/src/test/resources/golden-O2")
         .resolve(policy).resolve(file), StandardCharsets.UTF_8);
