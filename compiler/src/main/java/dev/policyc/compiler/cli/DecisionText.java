@@ -78,7 +78,8 @@ public final class DecisionText {
   static String text(int n, FlowSession.Result r) {
     String one = text(r.packet(), r.decision());
     String header = "packet " + n + " at " + time(r.at()) + ": " + r.packet();
-    return header + one.substring(one.indexOf('\n')) + "  conntrack: " + conntrack(r) + "\n";
+    return header + one.substring(one.indexOf('\n')) + "  conntrack entry: " + conntrack(r)
+        + "\n";
   }
 
   /** A flow's packet on one line, with its conntrack. */

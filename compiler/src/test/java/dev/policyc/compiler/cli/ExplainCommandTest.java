@@ -307,9 +307,9 @@ class ExplainCommandTest {
     List<String> lines = c.out().lines().toList();
     assertTrue(lines.contains("packet 3 at 0.02s: tcp 198.51.100.8:41000 -> 203.0.113.2:2222"
         + " in wan0 state established flags ACK"), c.out());
-    assertTrue(lines.contains("  conntrack: new connection #1: tcp 198.51.100.8:41000 ->"
+    assertTrue(lines.contains("  conntrack entry: new connection #1: tcp 198.51.100.8:41000 ->"
         + " 203.0.113.2:2222, replies tcp 10.10.0.5:22 -> 198.51.100.8:41000"), c.out());
-    assertTrue(lines.contains("  conntrack: connection #1, reply direction"), c.out());
+    assertTrue(lines.contains("  conntrack entry: connection #1, reply direction"), c.out());
     assertTrue(lines.contains("  un-DNAT (connection) to 203.0.113.2:2222"), c.out());
     assertTrue(lines.contains("  DNAT (connection) to 10.10.0.5:22"), c.out());
     assertEquals(3, lines.stream().filter(l -> l.equals("verdict: ACCEPT: forwarded out lan0")
