@@ -59,7 +59,8 @@ public final class FlowSession {
   /**
    * A connection as the table holds it after a packet.
    *
-   * @param id its number, in the order the connections were created (from 1)
+   * @param id its number, in the order the connections were created (from 1, since the table
+   *     was last emptied)
    * @param original the tuple of its first packet as it arrived, in the packet syntax
    * @param reply the tuple its answers have, from the first packet as it left (after NAT)
    * @param mark its connection mark
@@ -81,6 +82,16 @@ public final class FlowSession {
    */
   public record Result(long at, Packet packet, Decision decision, Event event,
       Connection connection) {}
+
+  /**
+   * Empties the conntrack table, as {@code conntrack -F} does: the rules stay loaded, so the
+   * limit buckets and nth counters keep their state, and the clock goes on.
+   */
+  public void flush() {
+    entries.clear();
+    index.clear();
+    last = null;
+  }
 
   /** The previous packet's result, or null before the first. */
   public Result last() {
