@@ -21,6 +21,10 @@ import dev.policyc.dsl.Family;
  * when {@code seq % every == packet}; {@code --mode random} compares the packet's
  * {@code random} draw with the stored probability.
  *
+ * <p>A {@link FlowSession} decides a sequence of packets instead, as the kernel would: their
+ * conntrack states, NAT and connection marks come from one simulated conntrack table, and each
+ * stateful match keeps its own state, refilled by the packets' time stamps.
+ *
  * <p>Inside, each decision is one {@code Trip} through the hooks, whose state is a {@code
  * TripState}: {@code Routing} says where the packet goes, {@code MatchEvaluator} whether a
  * rule's matches hold, {@code TargetEffects} what its target does, {@code Conntrack} what
