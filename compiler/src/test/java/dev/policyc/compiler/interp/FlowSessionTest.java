@@ -366,6 +366,57 @@ class FlowSessionTest {
         "nothing answers a dropped packet");
   }
 
+  /**
+   * Without a rule that takes a conntrack reference the namespace tracks nothing: no packet
+   * makes a connection, and answers are first packets again. notrack in raw keeps a packet out
+   * of the table even when the namespace tracks.
+   */
+  @Test
+  void withoutConntrackOrWithNotrackNothingIsRemembered() {
+    FlowSession untracked = new FlowSession(compile("""
+        filter: { INPUT: { policy: ACCEPT } }
+        """));
+    Result first = line(untracked, "udp 192.0.2.1:5000 -> 192.0.2.2:53 in eth0");
+    assertEquals(Event.NONE, first.event());
+    assertNull(first.connection());
+    assertEquals(ConnState.NEW, line(untracked, "reply").packet().state());
+
+    FlowSession notrack = new FlowSession(compile("""
+        raw:
+          PREROUTING:
+            - { match: { proto: udp, dport: "53" }, action: notrack }
+        filter:
+          INPUT:
+            - { match: { state: untracked }, action: { log: "untracked" } }
+        """));
+    Result dns = line(notrack, "udp 192.0.2.1:5000 -> 192.0.2.2:53 in eth0");
+    assertEquals(Event.UNTRACKED, dns.event());
+    assertEquals(List.of("untracked"), dns.decision().logs());
+    Result again = line(notrack, "udp 192.0.2.1:5000 -> 192.0.2.2:53 in eth0");
+    assertEquals(Event.UNTRACKED, again.event());
+    assertNull(again.connection());
+  }
+
+  /**
+   * nf_conntrack_inet_error: the connection the quoted packet belongs to must, in that
+   * direction, go to the error's destination; an error about it sent elsewhere is INVALID.
+   */
+  @Test
+  void anIcmpErrorToAnotherDestinationIsInvalid() {
+    FlowSession s = new FlowSession(compile("""
+        filter:
+          INPUT:
+            - { match: { state: [new, established, related, invalid] }, action: accept }
+        """));
+    line(s, "udp 192.0.2.2:5000 -> 198.51.100.53:53 out eth0");
+    Packet error = Packet.parse("icmp 198.51.100.53 -> 192.0.2.99 in eth0 type 3/3");
+    Packet quoted = Packet.parse("udp 192.0.2.2:5000 -> 198.51.100.53:53 out eth0");
+    Result r = s.decide(error, 0, quoted);
+    assertEquals(ConnState.INVALID, r.packet().state());
+    Packet toTheSender = Packet.parse("icmp 198.51.100.53 -> 192.0.2.2 in eth0 type 3/3");
+    assertEquals(ConnState.RELATED, s.decide(toTheSender, 0, quoted).packet().state());
+  }
+
   @Test
   void flowLinesRefuseWhatTheSessionComputesAndTimeThatGoesBack() {
     FlowSession s = new FlowSession(compile("""
