@@ -2,6 +2,7 @@ package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.FlowLine;
 import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
@@ -12,7 +13,6 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Target;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,9 +109,8 @@ public final class DecisionText {
     return m;
   }
 
-  /** Microseconds as seconds: {@code 1.5s}, {@code 0s}. */
-  static String time(long micros) {
-    return BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString() + "s";
+  private static String time(long micros) {
+    return FlowLine.seconds(micros);
   }
 
   /** What conntrack did with a flow's packet, in words. */

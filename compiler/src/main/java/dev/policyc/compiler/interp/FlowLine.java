@@ -102,6 +102,11 @@ public record FlowLine(Long at, boolean reply, boolean icmpError, IpAddr from, S
     return line.substring(spans.get(i)[0], spans.get(i)[1]);
   }
 
+  /** Microseconds as the seconds a flow writes: {@code 1.5s}, {@code 0s}. */
+  public static String seconds(long micros) {
+    return BigDecimal.valueOf(micros, 6).stripTrailingZeros().toPlainString() + "s";
+  }
+
   /** {@code 1.5s}, {@code 1.5} or {@code 250ms} in microseconds. */
   static long micros(String text, int column) {
     String t = text.toLowerCase(Locale.ROOT);

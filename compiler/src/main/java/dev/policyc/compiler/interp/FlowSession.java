@@ -128,8 +128,8 @@ public final class FlowSession {
       }
     }
     if (line.at() != null && line.at() < now) {
-      throw new Packet.SyntaxError("time goes back: " + line.at() / 1e6 + "s is before "
-          + now / 1e6 + "s", 1);
+      throw new Packet.SyntaxError("time goes back: " + FlowLine.seconds(line.at())
+          + " is before " + FlowLine.seconds(now), 1);
     }
     return decide(p, line.at() == null ? now : line.at(), quoted);
   }

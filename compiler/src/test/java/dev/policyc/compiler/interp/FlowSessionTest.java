@@ -273,7 +273,8 @@ class FlowSessionTest {
     FlowSession s = new FlowSession(compile("""
         mangle:
           PREROUTING:
-            - { match: { state: new, proto: tcp, dport: "22" }, action: { connmark: { set: "0x7" } } }
+            - match: { state: new, proto: tcp, dport: "22" }
+              action: { connmark: { set: "0x7" } }
         filter:
           INPUT:
             - { match: { connmark: "0x7" }, action: { log: "ssh-connection" } }

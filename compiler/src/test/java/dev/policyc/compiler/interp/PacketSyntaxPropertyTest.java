@@ -21,8 +21,8 @@ class PacketSyntaxPropertyTest {
       "at 250ms reply flags RST");
 
   private static final List<String> ODD = List.of("", " ", "->", "[", "]", ":", "/", ",", "0x",
-      "99999999999", "-1", "::", "[::1]:", "type", "in", "at", "reply", "frag", "flags", "x".repeat(40),
-      "\u202e", "\u0085", "é", "1e3", "0X", "state", "ms", "s");
+      "99999999999", "-1", "::", "[::1]:", "type", "in", "at", "reply", "frag", "flags",
+      "x".repeat(40), "\u202e", "\u0085", "é", "1e3", "0X", "state", "ms", "s");
 
   @Test
   void malformedLinesAreRefusedWithAColumnAndNothingElse() {
