@@ -28,9 +28,11 @@ import java.util.Locale;
  * @param from for an ICMP error, the address it comes from (null: the packet's destination)
  * @param text the packet (PROTO SRC -> DST …) or, for a reply, its attributes
  * @param column the 1-based column {@code text} starts at in the line
+ * @param start the 1-based column of the line's first word after the time stamp ({@code reply}
+ *     or the packet)
  */
 public record FlowLine(Long at, boolean reply, boolean icmpError, IpAddr from, String text,
-    int column) {
+    int column, int start) {
 
   private static final long MAX_MICROS = 1_000_000L * 86_400 * 366 * 100;
 
@@ -58,6 +60,7 @@ public record FlowLine(Long at, boolean reply, boolean icmpError, IpAddr from, S
       at = micros(word(line, spans, w + 1), spans.get(w + 1)[0] + 1);
       w += 2;
     }
+    int first = w < spans.size() ? spans.get(w)[0] + 1 : line.length() + 1;
     boolean reply = false;
     boolean icmpError = false;
     IpAddr from = null;
@@ -95,7 +98,7 @@ public record FlowLine(Long at, boolean reply, boolean icmpError, IpAddr from, S
       }
     }
     int start = w < spans.size() ? spans.get(w)[0] : line.length();
-    return new FlowLine(at, reply, icmpError, from, line.substring(start), start + 1);
+    return new FlowLine(at, reply, icmpError, from, line.substring(start), start + 1, first);
   }
 
   private static String word(String line, List<int[]> spans, int i) {

@@ -105,12 +105,12 @@ public final class FlowSession {
     if (line.reply()) {
       if (last == null) {
         throw new Packet.SyntaxError("'reply' answers the packet before it, and there is none",
-            Math.max(1, line.column() - 1));
+            line.start());
       }
       if (!last.decision().outcome().passes()) {
         throw new Packet.SyntaxError("the packet before did not get through (" + last.decision()
             .outcome().name().toLowerCase(Locale.ROOT) + "): nothing answers it",
-            Math.max(1, line.column() - 1));
+            line.start());
       }
       String head = replyHead(line);
       try {
@@ -177,7 +177,7 @@ public final class FlowSession {
       int r = Conntrack.icmpReplyType(a);
       if (r < 0) {
         throw new Packet.SyntaxError("the packet before is no ICMP request: give the reply's"
-            + " 'type'", Math.max(1, line.column() - 1));
+            + " 'type'", line.start());
       }
       sb.append(" type ").append(r).append('/').append(a.icmpCode());
     } else if (!error && a.proto() == Protocols.TCP && !given.contains("flags")) {

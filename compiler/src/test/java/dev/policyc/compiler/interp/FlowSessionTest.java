@@ -427,6 +427,9 @@ class FlowSessionTest {
         () -> FlowLine.parse("at 1s udp 192.0.2.1:1 -> 192.0.2.2:53 in eth0 state new"));
     assertEquals(47, state.column());
     assertThrows(Packet.SyntaxError.class, () -> FlowLine.parse("at 1.5x udp 1.2.3.4 -> 5.6.7.8"));
+    Packet.SyntaxError nothingBefore = assertThrows(Packet.SyntaxError.class,
+        () -> line(s, "at 1s reply"));
+    assertEquals(7, nothingBefore.column(), "the column of 'reply'");
     assertEquals(250_000L, FlowLine.parse("at 250ms udp 1.2.3.4 -> 5.6.7.8").at());
     assertEquals(1_500_000L, FlowLine.parse("at 1.5s udp 1.2.3.4 -> 5.6.7.8").at());
     line(s, "at 2s udp 192.0.2.1:1 -> 192.0.2.2:53 in eth0");
