@@ -63,7 +63,8 @@ class DiagnosticCodesTest {
           + " 0 : 65535 0x06/0x0F")),
       Map.entry(Code.PC8005, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
           + " 22 : 22 0x01/0xFF")),
-      Map.entry(Code.PC8006, DiagnosticCodesTest::explainABadTrace));
+      Map.entry(Code.PC8006, DiagnosticCodesTest::explainABadTrace),
+      Map.entry(Code.PC8007, DiagnosticCodesTest::explainABadPacket));
 
   @TempDir
   Path tmp;
@@ -178,6 +179,19 @@ class DiagnosticCodesTest {
   }
 
   /** {@code policyc explain --format classbench-trace} with a trace line of four fields. */
+  private static String explainABadPacket(Path dir) {
+    try {
+      Path policy = Files.writeString(dir.resolve("p.yaml"), "policy: p\n");
+      Path packets = Files.writeString(dir.resolve("p.txt"), "udp 1.2.3.4 -> 5.6.7.8 hops 2\n");
+      Cli.Captured c = Cli.capture("explain", policy.toString(), "--packets",
+          packets.toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      return c.err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static String explainABadTrace(Path dir) {
     try {
       Path policy = Files.writeString(dir.resolve("p.yaml"), "policy: p\n");

@@ -1,6 +1,9 @@
 package dev.policyc.compiler.cli;
 
+import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.FlowLine;
+import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Packet;
@@ -71,6 +74,66 @@ public final class DecisionText {
     return sb.toString();
   }
 
+  /** A flow's packet as {@link #text(Packet, Decision)} shows a packet, with its conntrack. */
+  static String text(int n, FlowSession.Result r) {
+    String one = text(r.packet(), r.decision());
+    String header = "packet " + n + " at " + time(r.at()) + ": " + r.packet();
+    return header + one.substring(one.indexOf('\n')) + "  conntrack entry: " + conntrack(r)
+        + "\n";
+  }
+
+  /** A flow's packet on one line, with its conntrack. */
+  static String oneLine(FlowSession.Result r) {
+    return "at " + time(r.at()) + " " + oneLine(r.packet(), r.decision()) + " {"
+        + conntrack(r) + "}";
+  }
+
+  /** A flow's packet as one JSON object: as {@link #json(IrPolicy, Packet, Decision)}. */
+  static Map<String, Object> json(IrPolicy rules, int n, FlowSession.Result r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("n", n);
+    m.put("at", time(r.at()));
+    m.putAll(json(rules, r.packet(), r.decision()));
+    Map<String, Object> ct = new LinkedHashMap<>();
+    ct.put("event", r.event().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    FlowSession.Connection c = r.connection();
+    if (c != null) {
+      ct.put("connection", c.id());
+      ct.put("original", c.original());
+      ct.put("reply", c.reply());
+      ct.put("mark", String.format("0x%x", c.mark()));
+      ct.put("replied", c.replied());
+      ct.put("closed", c.closed());
+    }
+    m.put("conntrack", ct);
+    return m;
+  }
+
+  private static String time(long micros) {
+    return FlowLine.seconds(micros);
+  }
+
+  /** What conntrack did with a flow's packet, in words. */
+  static String conntrack(FlowSession.Result r) {
+    FlowSession.Connection c = r.connection();
+    return switch (r.event()) {
+      case NONE -> "none (the family's rules do not use conntrack, or the packet did not reach"
+          + " it)";
+      case CREATED -> "new connection #" + c.id() + ": " + c.original() + ", replies "
+          + c.reply() + mark(c);
+      case NOT_CREATED -> "no connection kept: its first packet did not get through";
+      case ORIGINAL -> "connection #" + c.id() + ", original direction" + mark(c);
+      case REPLY -> "connection #" + c.id() + ", reply direction" + mark(c);
+      case RELATED -> "related to connection #" + c.id() + " (an ICMP error about it)" + mark(c);
+      case INVALID -> "invalid: no connection";
+      case UNTRACKED -> "untracked";
+    };
+  }
+
+  private static String mark(FlowSession.Connection c) {
+    return c.mark() == 0 ? "" : String.format(", mark 0x%x", c.mark());
+  }
+
   public static String verdict(Decision d) {
     return switch (d.outcome()) {
       case DELIVERED -> "ACCEPT: delivered locally";
@@ -131,9 +194,16 @@ public final class DecisionText {
     return "-";
   }
 
-  static Map<String, Object> json(Packet p, Decision d) {
+  /**
+   * A decision as JSON: the family's command (iptables or ip6tables), the outcome, and a path
+   * whose steps are either a rule ({@code "kind": "rule"}, its number in the chain, its action,
+   * the line the emitted file holds for it and the policy position it came from) or a built-in
+   * chain's policy ({@code "kind": "policy"} and the policy's verdict).
+   */
+  static Map<String, Object> json(IrPolicy rules, Packet p, Decision d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("packet", p.toString());
+    m.put("family", EmittedRules.command(p.family()));
     m.put("outcome", d.outcome().name().toLowerCase(Locale.ROOT));
     m.put("verdict", verdict(d));
     if (d.rejectWith() != null) {
@@ -142,20 +212,7 @@ public final class DecisionText {
     if (d.outIface() != null) {
       m.put("outInterface", d.outIface());
     }
-    List<Object> path = new ArrayList<>();
-    for (Step s : d.path()) {
-      Map<String, Object> sm = new LinkedHashMap<>();
-      sm.put("hook", s.hook().name());
-      sm.put("table", s.table().iptablesName());
-      sm.put("chain", s.chain());
-      sm.put("rule", s.rule());
-      sm.put("action", action(s));
-      if (s.origin().pos().known()) {
-        sm.put("source", s.origin().pos().toString());
-      }
-      path.add(sm);
-    }
-    m.put("path", path);
+    m.put("path", path(rules, p, d));
     if (d.dnat() != null) {
       m.put("dnat", nat(d.dnat()));
     }
@@ -181,6 +238,32 @@ public final class DecisionText {
       m.put("tcpmss", d.mss() == 0 ? "clamp-to-pmtu" : d.mss().toString());
     }
     return m;
+  }
+
+  /** The steps of a decision's path as JSON objects (see {@link #json}). */
+  static List<Object> path(IrPolicy rules, Packet p, Decision d) {
+    List<Object> path = new ArrayList<>();
+    for (Step s : d.path()) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("hook", s.hook().name());
+      sm.put("table", s.table().iptablesName());
+      sm.put("chain", s.chain());
+      if (s.isPolicy()) {
+        sm.put("kind", "policy");
+        sm.put("policy", s.policy().name());
+      } else {
+        sm.put("kind", "rule");
+        sm.put("rule", s.rule());
+        sm.put("action", action(s));
+        sm.put("emitted",
+            EmittedRules.line(rules, p.family(), s.table(), s.chain(), s.rule()));
+        if (s.origin().pos().known()) {
+          sm.put("source", s.origin().pos().toString());
+        }
+      }
+      path.add(sm);
+    }
+    return path;
   }
 
   /** What a step did: the target's words for a rule, {@code policy DROP} for a policy. */

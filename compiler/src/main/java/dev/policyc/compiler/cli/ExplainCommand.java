@@ -7,11 +7,16 @@ import dev.policyc.compiler.Proofs;
 import dev.policyc.compiler.classbench.ClassBenchTraceReader;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.FlowLine;
+import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,8 +47,8 @@ final class ExplainCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY (--packet PACKET | --packets FILE) [-O LEVEL] [--engine interpreter|iptables]"
-        + " [--stats] [--format text|json|classbench-trace]";
+    return "POLICY (--packet PACKET | --packets FILE [--session] | --flow FILE) [-O LEVEL]"
+        + " [--engine interpreter|iptables] [--stats] [--format text|json|classbench-trace]";
   }
 
   @Override
@@ -58,9 +63,21 @@ final class ExplainCommand implements Command {
             .desc("the packet to trace, e.g. \"tcp 203.0.113.9:51515 -> 192.0.2.10:22 in eth0\"")
             .get())
         .addOption(Option.builder().longOpt("packets").hasArg().argName("FILE")
-            .desc("a file of packets, one per line; prints one decision per line (with --format"
+            .desc("a file of packets, one per line ('-' for standard input); prints one decision"
+                + " per line, and reports a malformed line (PC8007) and goes on (with --format"
                 + " classbench-trace: a ClassBench trace, printing the label of the first rule"
                 + " that matched, or -)").get())
+        .addOption(Option.builder().longOpt("session")
+            .desc("with --packets: decide the packets as one flow session (as --flow does),"
+                + " one line each").get())
+        .addOption(Option.builder().longOpt("flow").hasArg().argName("FILE")
+            .desc("a flow, one packet per line ('-' for standard input): decided in order"
+                + " through one simulated conntrack table, with per-rule limit and statistic"
+                + " state; a line may start with 'at TIME' (1.5s, 250ms) and may be 'reply"
+                + " [ATTRIBUTES]' (the answer to the packet before) or 'reply icmp [from ADDR]"
+                + " [type T]' (an ICMP error about it); prints each packet's path, decision,"
+                + " conntrack entry and NAT (with --format json: one JSON object per line)")
+            .get())
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
             .desc("the optimization level of the rules to trace (default 2, as compile)").get())
         .addOption(Option.builder().longOpt("engine").hasArg().argName("ENGINE")
@@ -103,9 +120,15 @@ final class ExplainCommand implements Command {
     if (inv.args().size() != 1) {
       return inv.usageError("give exactly one policy file");
     }
-    if (cl.hasOption("packet") == cl.hasOption("packets")) {
-      return inv.usageError("give either --packet or --packets");
+    int inputs = (cl.hasOption("packet") ? 1 : 0) + (cl.hasOption("packets") ? 1 : 0)
+        + (cl.hasOption("flow") ? 1 : 0);
+    if (inputs != 1) {
+      return inv.usageError("give one of --packet, --packets and --flow");
     }
+    if (cl.hasOption("session") && !cl.hasOption("packets")) {
+      return inv.usageError("--session goes with --packets (--flow is always a session)");
+    }
+    boolean session = cl.hasOption("session") || cl.hasOption("flow");
     OptLevel level;
     Engine engine;
     try {
@@ -116,17 +139,23 @@ final class ExplainCommand implements Command {
     }
     Stats stats = cl.hasOption("stats") ? new Stats() : null;
     boolean trace = inv.format() == Format.CLASSBENCH_TRACE;
-    if (trace && !cl.hasOption("packets")) {
+    if (trace && (!cl.hasOption("packets") || session)) {
       return inv.usageError("--format classbench-trace reads a trace: give --packets TRACE");
     }
-    String where = cl.hasOption("packet") ? "--packet" : cl.getOptionValue("packets");
+    String file = cl.getOptionValue(cl.hasOption("flow") ? "flow" : "packets");
+    String where = cl.hasOption("packet") ? "--packet"
+        : file.equals("-") ? PolicyInput.STDIN : file;
     List<Written> written = new ArrayList<>();
     if (cl.hasOption("packet")) {
       written.add(new Written(cl.getOptionValue("packet"), 0));
     } else {
+      if (file.equals("-") && inv.args().get(0).equals("-")) {
+        return inv.usageError("the policy and the packets cannot both be standard input");
+      }
       String text;
       try {
-        text = Files.readString(Path.of(where), StandardCharsets.UTF_8);
+        text = file.equals("-") ? inv.policies().stdin()
+            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
       } catch (IOException e) {
         return inv.usageError("cannot read " + where + ": " + IoReason.of(e));
       } catch (InvalidPathException e) {
@@ -139,7 +168,7 @@ final class ExplainCommand implements Command {
       for (int i = 0; i < lines.size(); i++) {
         String s = lines.get(i).strip();
         if (!s.isEmpty() && !s.startsWith("#")) {
-          written.add(new Written(s, i + 1));
+          written.add(new Written(lines.get(i), i + 1));
         }
       }
     }
@@ -147,30 +176,45 @@ final class ExplainCommand implements Command {
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
-    List<Packet> packets = new ArrayList<>();
-    for (Written w : written) {
-      try {
-        packets.add(Packet.parse(w.text()));
-      } catch (IllegalArgumentException e) {
-        return inv.usageError(at(where, w) + ": bad packet: " + e.getMessage());
-      }
+    if (session) {
+      return explainFlow(inv, written, where, rules, cl.hasOption("flow"), stats, level,
+          engine);
     }
     Interpreter interp = new Interpreter(rules);
     List<Object> json = new ArrayList<>();
-    for (int i = 0; i < packets.size(); i++) {
-      Packet p = packets.get(i);
+    int bad = 0;
+    for (Written w : written) {
+      // A bad line is reported where it is, and the other lines are still decided.
+      Packet p;
       Decision d;
+      try {
+        p = Packet.parse(w.text());
+      } catch (Packet.SyntaxError e) {
+        if (w.line() == 0) {
+          return inv.usageError("--packet: bad packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, "bad packet: " + e.getMessage(),
+            new SourcePos(where, w.line(), e.column())));
+        bad++;
+        continue;
+      }
       try {
         d = interp.decide(p);
       } catch (IllegalArgumentException e) {
         // The packet and the policy disagree on who picks the output interface.
-        return inv.usageError(at(where, written.get(i)) + ": " + e.getMessage());
+        if (w.line() == 0) {
+          return inv.usageError("--packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, e.getMessage(),
+            new SourcePos(where, w.line(), 1)));
+        bad++;
+        continue;
       }
       if (stats != null) {
         stats.add(d);
       }
       if (inv.format() == Format.JSON) {
-        json.add(DecisionText.json(p, d));
+        json.add(DecisionText.json(rules, p, d));
       } else if (cl.hasOption("packets")) {
         inv.out().println(DecisionText.oneLine(p, d));
       } else {
@@ -182,6 +226,69 @@ final class ExplainCommand implements Command {
     }
     if (stats != null) {
       stats.print(inv, level, engine);
+    }
+    if (bad > 0) {
+      inv.err().println("policyc explain: " + bad + " " + Command.plural(bad, "line", "lines")
+          + " of " + where + " not decided");
+      return Cli.POLICY_ERRORS;
+    }
+    return Cli.OK;
+  }
+
+  /**
+   * Decides the lines of a flow in one {@link FlowSession}: each packet's path and decision
+   * with its conntrack entry ({@code full}: as for {@code --packet}; else one line each), or
+   * one JSON object per line. A bad line is reported (PC8007) and the others still decided; a
+   * {@code reply} to a line that was not decided is a bad line too.
+   */
+  private static int explainFlow(Invocation inv, List<Written> written, String where,
+      IrPolicy rules, boolean full, Stats stats, OptLevel level, Engine engine) {
+    FlowSession session = new FlowSession(rules);
+    int bad = 0;
+    boolean previousBad = false;
+    int n = 0;
+    for (Written w : written) {
+      FlowSession.Result r;
+      try {
+        FlowLine line = FlowLine.parse(w.text());
+        if (line.reply() && previousBad) {
+          throw new Packet.SyntaxError("'reply' answers the line before, which was not decided",
+              1);
+        }
+        r = session.decide(line);
+      } catch (Packet.SyntaxError e) {
+        inv.err().println(new Diagnostic(Code.PC8007, "bad packet: " + e.getMessage(),
+            new SourcePos(where, w.line(), e.column())));
+        bad++;
+        previousBad = true;
+        continue;
+      } catch (IllegalArgumentException e) {
+        inv.err().println(new Diagnostic(Code.PC8007, e.getMessage(),
+            new SourcePos(where, w.line(), 1)));
+        bad++;
+        previousBad = true;
+        continue;
+      }
+      previousBad = false;
+      n++;
+      if (stats != null) {
+        stats.add(r.decision());
+      }
+      if (inv.format() == Format.JSON) {
+        inv.out().println(Json.compact(DecisionText.json(rules, n, r)));
+      } else if (full) {
+        inv.out().print((n > 1 ? "\n" : "") + DecisionText.text(n, r));
+      } else {
+        inv.out().println(DecisionText.oneLine(r));
+      }
+    }
+    if (stats != null) {
+      stats.print(inv, level, engine);
+    }
+    if (bad > 0) {
+      inv.err().println("policyc explain: " + bad + " " + Command.plural(bad, "line", "lines")
+          + " of " + where + " not decided");
+      return Cli.POLICY_ERRORS;
     }
     return Cli.OK;
   }
@@ -273,9 +380,5 @@ final class ExplainCommand implements Command {
       stats.print(inv, level, engine);
     }
     return Cli.OK;
-  }
-
-  private static String at(String where, Written w) {
-    return w.line() > 0 ? where + ":" + w.line() : where;
   }
 }

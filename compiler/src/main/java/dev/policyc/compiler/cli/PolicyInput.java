@@ -29,17 +29,22 @@ final class PolicyInput {
     this.in = in;
   }
 
+  /** Standard input's text; read once, so a second reader gets the same text. */
+  String stdin() throws IOException {
+    if (stdinText == null) {
+      stdinText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    return stdinText;
+  }
+
   /** Reads the policy {@code file}, or standard input when it is {@code -}. */
   PolicyCompiler.ReadResult read(String file) {
     if (file.equals("-")) {
       try {
-        if (stdinText == null) {
-          stdinText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return PolicyCompiler.read(STDIN, stdin());
       } catch (IOException e) {
         return unreadable(STDIN, IoReason.of(e));
       }
-      return PolicyCompiler.read(STDIN, stdinText);
     }
     Path path;
     try {

@@ -9,6 +9,7 @@ import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,12 +24,21 @@ final class Conntrack {
       143);
 
   private final boolean on;
+  /** An earlier packet of the connection decided its NAT (a flow session knows). */
+  private final boolean natDone;
+
   private boolean attached;
   private boolean untracked;
 
   /** A packet before the conntrack hook; {@code on} when its family's rules use conntrack. */
   Conntrack(boolean on) {
+    this(on, false);
+  }
+
+  /** As {@link #Conntrack(boolean)}, for a packet of a connection whose NAT is decided. */
+  Conntrack(boolean on, boolean natDone) {
     this.on = on;
+    this.natDone = natDone;
   }
 
   /**
@@ -67,6 +77,72 @@ final class Conntrack {
       }
     }
     return false;
+  }
+
+  /**
+   * tcp_error's table of valid flag combinations (tcp_valid_flags), PSH, ECE and CWR left out:
+   * any other combination makes a TCP packet INVALID, with or without a connection.
+   */
+  private static final Set<Integer> TCP_VALID_FLAGS = Set.of(0x02, 0x22, 0x12, 0x04, 0x14, 0x11,
+      0x31, 0x10, 0x30);
+
+  /** ICMP types that open a connection, and the reply type each expects. */
+  private static final Map<Integer, Integer> ICMP_REQUESTS = Map.of(8, 0, 13, 14, 15, 16, 17, 18);
+
+  private static final Map<Integer, Integer> ICMPV6_REQUESTS = Map.of(128, 129, 139, 140);
+
+  /**
+   * The state conntrack gives a packet that belongs to no connection yet, when the namespace
+   * tracks it: TCP SYN, or ACK without SYN (loose pickup, nf_conntrack_tcp_loose), is NEW; any
+   * other valid combination is INVALID (tcp_new refuses it), and so is an invalid one
+   * (tcp_error). ICMP echo, timestamp, information and mask requests (ICMPv6 echo and node
+   * information queries) are NEW; replies without their request and errors without the
+   * connection they quote are INVALID (icmp_new, nf_conntrack_inet_error). MLD and ND messages
+   * are NEW here and left untracked by {@link #attach}. A non-first fragment is NEW: conntrack
+   * only sees it reassembled. Everything else is NEW.
+   */
+  public static ConnState firstPacketState(Packet p) {
+    if (p.fragment()) {
+      return ConnState.NEW;
+    }
+    if (p.proto() == Protocols.TCP) {
+      int f = tcpFlags(p);
+      return f == 0x02 || f == 0x22 || f == 0x10 || f == 0x30 ? ConnState.NEW
+          : ConnState.INVALID;
+    }
+    if (p.proto() == Protocols.ICMP && p.family() == Family.IPV4) {
+      return ICMP_REQUESTS.containsKey(p.icmpType()) ? ConnState.NEW : ConnState.INVALID;
+    }
+    if (p.proto() == Protocols.ICMPV6 && p.family() == Family.IPV6) {
+      return ICMPV6_REQUESTS.containsKey(p.icmpType()) || ICMPV6_UNTRACKED.contains(p.icmpType())
+          ? ConnState.NEW : ConnState.INVALID;
+    }
+    return ConnState.NEW;
+  }
+
+  /** The TCP flags conntrack judges a segment by: without PSH, ECE and CWR. */
+  static int tcpFlags(Packet p) {
+    return p.tcpFlags() & 0x37;
+  }
+
+  /** Whether tcp_error lets a segment with these flags through to the state machine. */
+  static boolean validTcpFlags(Packet p) {
+    return TCP_VALID_FLAGS.contains(tcpFlags(p));
+  }
+
+  /** The type of the reply an ICMP request expects, or -1 when the type is no request. */
+  static int icmpReplyType(Packet p) {
+    Integer r = (p.family() == Family.IPV4 ? ICMP_REQUESTS : ICMPV6_REQUESTS).get(p.icmpType());
+    return r == null ? -1 : r;
+  }
+
+  /** Whether an ICMP packet is an error, which quotes the packet it answers. */
+  static boolean isIcmpError(Packet p) {
+    if (!p.isIcmp()) {
+      return false;
+    }
+    return p.family() == Family.IPV4 ? Set.of(3, 4, 5, 11, 12).contains(p.icmpType())
+        : p.icmpType() < 128;
   }
 
   /** Whether the namespace has conntrack hooks (and so defragments IPv4 before the rules). */
@@ -114,9 +190,14 @@ final class Conntrack {
     return isConnection(state(pkt));
   }
 
+  /** Whether the packet met the conntrack hook (and so was looked up in the table). */
+  boolean attached() {
+    return attached;
+  }
+
   /** Whether the nat chains see the packet: the first packet of its connection. */
   boolean natEligible(Packet pkt) {
-    if (!hasConnection(pkt)) {
+    if (!hasConnection(pkt) || natDone) {
       return false;
     }
     ConnState s = pkt.state();

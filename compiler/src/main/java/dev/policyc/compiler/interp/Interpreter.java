@@ -3,6 +3,7 @@ package dev.policyc.compiler.interp;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 
 /**
@@ -19,6 +20,10 @@ import dev.policyc.dsl.Family;
  * so {@code limit} matches while {@code seq < burst}, and {@code statistic --mode nth} matches
  * when {@code seq % every == packet}; {@code --mode random} compares the packet's
  * {@code random} draw with the stored probability.
+ *
+ * <p>A {@link FlowSession} decides a sequence of packets instead, as the kernel would: their
+ * conntrack states, NAT and connection marks come from one simulated conntrack table, and each
+ * stateful match keeps its own state, refilled by the packets' time stamps.
  *
  * <p>Inside, each decision is one {@code Trip} through the hooks, whose state is a {@code
  * TripState}: {@code Routing} says where the packet goes, {@code MatchEvaluator} whether a
@@ -75,6 +80,14 @@ public final class Interpreter {
     return Conntrack.usedBy(rule);
   }
 
+  /**
+   * The state conntrack gives a packet that belongs to no connection: what {@code explain}
+   * assumes when a packet names none, and what a session's first packet of a flow gets.
+   */
+  public static ConnState firstPacketState(Packet p) {
+    return Conntrack.firstPacketState(p);
+  }
+
   /** Decides one packet. */
   public static Decision decide(IrPolicy policy, Packet packet) {
     return new Interpreter(policy).decide(packet);
@@ -82,6 +95,44 @@ public final class Interpreter {
 
   /** Decides one packet. */
   public Decision decide(Packet packet) {
+    check(packet);
+    Family f = packet.family();
+    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
+        stateful, packet).run();
+  }
+
+  /**
+   * The trip of a packet of a connection a {@link FlowSession} knows: its NAT {@code binding}
+   * (or null), and whether an earlier packet decided its NAT.
+   */
+  Trip trip(Packet packet, Stateful.Binding binding, boolean natDone) {
+    check(packet);
+    Family f = packet.family();
+    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
+        stateful, packet, binding, natDone);
+  }
+
+  /** Whether the namespace tracks connections of a family (its rules use conntrack). */
+  boolean tracks(Family f) {
+    return conntrack[f.ordinal()];
+  }
+
+  /** Whether the policy has a host model (which decides where packets go). */
+  boolean hasHostModel() {
+    return policy.host() != null;
+  }
+
+  /** The session's stateful model, for a {@link FlowSession} to move its clock. */
+  Stateful stateful() {
+    return stateful;
+  }
+
+  /** A session interpreter whose stateful matches a flow session drives. */
+  static Interpreter counting(IrPolicy policy, Stateful.Counting counting) {
+    return new Interpreter(policy, counting);
+  }
+
+  private void check(Packet packet) {
     if (policy.host() != null && packet.out() != null) {
       throw new IllegalArgumentException(
           "the policy has a host model, which decides the output interface; drop 'out "
@@ -91,8 +142,5 @@ public final class Interpreter {
       throw new IllegalArgumentException(
           "a packet the host sends needs 'out IF' when the policy has no host model");
     }
-    Family f = packet.family();
-    return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
-        stateful, packet).run();
   }
 }

@@ -156,14 +156,19 @@ final class MatchEvaluator {
     return AddressType.UNICAST;
   }
 
-  /** IPv6 address types as {@code match_type6} tests them: every listed type must hold. */
+  /**
+   * IPv6 address types as {@code match_type6} tests them: every listed type must hold. UNICAST
+   * is the IPV6_ADDR_UNICAST bit of {@code __ipv6_addr_type}, which neither the unspecified
+   * address, multicast addresses nor v4-mapped ones (IPV6_ADDR_MAPPED alone) have.
+   */
   private boolean addrType6(IpAddr a, Match.AddrType at, MatchInput in) {
     boolean multicast = Netfilter.V6_MULTICAST.contains(a);
     boolean unspecified = a.isMin();
     if (at.types().contains(AddressType.MULTICAST) && !multicast) {
       return false;
     }
-    if (at.types().contains(AddressType.UNICAST) && (multicast || unspecified)) {
+    if (at.types().contains(AddressType.UNICAST)
+        && (multicast || unspecified || Netfilter.V6_MAPPED.contains(a))) {
       return false;
     }
     if (at.types().contains(AddressType.UNSPEC) && !unspecified) {

@@ -8,8 +8,10 @@ import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.TcpFlag;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,7 +22,7 @@ import java.util.Objects;
  *     is delivered locally. With a host model the routing decision comes from the host and this
  *     must be null.
  * @param state the conntrack state it will be given: NEW, ESTABLISHED, RELATED or INVALID
- * @param fragment true for a second or later IPv4 fragment
+ * @param fragment true for a second or later fragment (IPv6: behind a fragment header)
  * @param seq for stateful matches: how many identical packets went before it, back to back, since
  *     the rules were loaded (see {@link Interpreter})
  * @param random the kernel's random draw for {@code -m statistic --mode random} (31 bits)
@@ -73,6 +75,14 @@ public record Packet(
     return family == Family.IPV4 ? proto == Protocols.ICMP : proto == Protocols.ICMPV6;
   }
 
+  /**
+   * The length a packet gets when none is given: its headers, and for a non-first IPv6
+   * fragment the fragment header and 8 bytes of payload.
+   */
+  public static int defaultLength(Family f, int proto, boolean fragment) {
+    return fragment && f == Family.IPV6 ? 40 + 8 + 8 : defaultLength(f, proto);
+  }
+
   /** The minimal header length of a packet of this family and protocol. */
   public static int defaultLength(Family f, int proto) {
     int ip = f == Family.IPV4 ? 20 : 40;
@@ -116,9 +126,61 @@ public record Packet(
         state, mark, ctmark, tos, newLength, ttl, fragment, seq, random);
   }
 
+  public Packet withState(ConnState newState) {
+    return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
+        newState, mark, ctmark, tos, length, ttl, fragment, seq, random);
+  }
+
   public Packet withSeq(int newSeq) {
     return new Packet(family, src, dst, proto, sport, dport, icmpType, icmpCode, tcpFlags, in, out,
         state, mark, ctmark, tos, length, ttl, fragment, newSeq, random);
+  }
+
+  /** ECE and CWR, which a packet may carry though no iptables flag match names them. */
+  private static final int ECE = 0x40;
+
+  private static final int CWR = 0x80;
+
+  /** IFNAMSIZ − 1: the longest interface name the kernel accepts. */
+  public static final int MAX_IFACE_NAME = 15;
+
+  /**
+   * A packet that cannot be read, with the 1-based column of the word at fault (1 when the
+   * packet as a whole is).
+   */
+  public static final class SyntaxError extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final int column;
+
+    public SyntaxError(String message, int column) {
+      super(message);
+      this.column = column;
+    }
+
+    public int column() {
+      return column;
+    }
+  }
+
+  /** A word of the packet syntax and the 1-based column it starts at. */
+  private record Word(String text, int column) {}
+
+  private static List<Word> words(String text) {
+    List<Word> out = new ArrayList<>();
+    int i = 0;
+    while (i < text.length()) {
+      if (Character.isWhitespace(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < text.length() && !Character.isWhitespace(text.charAt(i))) {
+        i++;
+      }
+      out.add(new Word(text.substring(start, i), start + 1));
+    }
+    return out;
   }
 
   /**
@@ -127,25 +189,29 @@ public record Packet(
    * <pre>PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF] [state S] [flags F,…] [type T[/C]]
    *   [mark N] [ctmark N] [tos N] [dscp N] [len N] [ttl N] [frag] [seq N] [random N]</pre>
    *
-   * IPv6 addresses with a port are written {@code [2001:db8::1]:443}. Throws {@link
-   * IllegalArgumentException} with a reason.
+   * IPv6 addresses with a port are written {@code [2001:db8::1]:443}. Without {@code state}, the
+   * packet has the state conntrack gives a packet that belongs to no connection ({@link
+   * Conntrack#firstPacketState}): an echo reply is INVALID, a SYN NEW. {@code frag} is a
+   * non-first fragment (of IPv6: behind a fragment header). Each attribute may be given once.
+   * Throws {@link SyntaxError} with a reason and the column of the word at fault.
    */
   public static Packet parse(String text) {
-    List<String> t = new ArrayList<>(List.of(text.trim().split("\\s+")));
-    if (t.size() < 4 || !t.get(2).equals("->")) {
-      throw new IllegalArgumentException(
-          "expected 'PROTO SRC[:PORT] -> DST[:PORT] …', got '" + text.trim() + "'");
+    List<Word> t = words(text);
+    if (t.size() < 4 || !t.get(2).text().equals("->")) {
+      throw new SyntaxError(
+          "expected 'PROTO SRC[:PORT] -> DST[:PORT] …', got '" + text.strip() + "'", 1);
     }
-    int proto = Protocols.number(t.get(0));
+    int proto = Protocols.number(t.get(0).text());
     if (proto <= 0) {
-      throw new IllegalArgumentException("unknown protocol '" + t.get(0) + "'");
+      throw new SyntaxError("unknown protocol '" + t.get(0).text() + "'", t.get(0).column());
     }
     Object[] s = endpoint(t.get(1));
     Object[] d = endpoint(t.get(3));
     IpAddr src = (IpAddr) s[0];
     IpAddr dst = (IpAddr) d[0];
     if (src.family() != dst.family()) {
-      throw new IllegalArgumentException("source and destination are of different families");
+      throw new SyntaxError("source and destination are of different families",
+          t.get(3).column());
     }
     Family f = src.family();
     if (proto == Protocols.ICMP && f == Family.IPV6) {
@@ -155,11 +221,12 @@ public record Packet(
     int dport = (Integer) d[1];
     boolean ports = Protocols.hasPorts(proto) || proto == Protocols.UDPLITE;
     if (!ports && (sport >= 0 || dport >= 0)) {
-      throw new IllegalArgumentException("protocol " + t.get(0) + " has no ports");
+      throw new SyntaxError("protocol " + t.get(0).text() + " has no ports",
+          t.get(sport >= 0 ? 1 : 3).column());
     }
     String in = null;
     String out = null;
-    ConnState state = ConnState.NEW;
+    ConnState state = null;
     Integer flags = null;
     int icmpType = -1;
     int icmpCode = 0;
@@ -171,45 +238,69 @@ public record Packet(
     boolean frag = false;
     int seq = 0;
     long random = 0;
+    Map<String, String> given = new HashMap<>();
+    Word typeWord = null;
+    Word flagsWord = null;
     for (int i = 4; i < t.size(); i++) {
-      String k = t.get(i).toLowerCase(Locale.ROOT);
+      Word kw = t.get(i);
+      String k = kw.text().toLowerCase(Locale.ROOT);
+      // each attribute once; dscp and tos both set the TOS byte, so one of them
+      String first = given.putIfAbsent(k.equals("dscp") ? "tos" : k, k);
+      if (first != null) {
+        throw new SyntaxError(first.equals(k) ? "'" + k + "' is given twice"
+            : "'" + first + "' and '" + k + "' both set the TOS byte: give one", kw.column());
+      }
       if (k.equals("frag")) {
         frag = true;
         continue;
       }
       if (i + 1 >= t.size()) {
-        throw new IllegalArgumentException("'" + k + "' needs a value");
+        throw new SyntaxError("'" + k + "' needs a value", kw.column());
       }
-      String v = t.get(++i);
-      switch (k) {
-        case "in" -> in = v;
-        case "out" -> out = v;
-        case "state" -> {
-          try {
-            state = ConnState.valueOf(v.toUpperCase(Locale.ROOT));
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                "state must be new, established, related or invalid, not '" + v + "'");
+      Word vw = t.get(++i);
+      String v = vw.text();
+      try {
+        switch (k) {
+          case "in" -> in = iface(v);
+          case "out" -> out = iface(v);
+          case "state" -> {
+            try {
+              state = ConnState.valueOf(v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+              state = null;
+            }
+            if (state == null || state == ConnState.UNTRACKED) {
+              throw new IllegalArgumentException(
+                  "state must be new, established, related or invalid, not '" + v + "'");
+            }
           }
-        }
-        case "flags" -> flags = tcpFlags(v);
-        case "type" -> {
-          String[] tc = v.split("/", -1);
-          icmpType = IcmpTypes.type(f, tc[0]);
-          if (icmpType < 0) {
-            throw new IllegalArgumentException("unknown ICMP type '" + v + "'");
+          case "flags" -> {
+            flags = tcpFlags(v);
+            flagsWord = kw;
           }
-          icmpCode = tc.length > 1 ? number(tc[1], 255) : IcmpTypes.code(f, tc[0]);
+          case "type" -> {
+            String[] tc = v.split("/", -1);
+            icmpType = IcmpTypes.type(f, tc[0]);
+            if (icmpType < 0) {
+              throw new IllegalArgumentException("unknown ICMP type '" + v + "'");
+            }
+            icmpCode = tc.length > 1 ? number(tc[1], 255) : IcmpTypes.code(f, tc[0]);
+            typeWord = kw;
+          }
+          case "mark" -> mark = longNumber(v);
+          case "ctmark" -> ctmark = longNumber(v);
+          case "tos" -> tos = number(v, 255);
+          case "dscp" -> tos = number(v, 63) << 2;
+          case "len" -> length = number(v, 65535);
+          case "ttl" -> ttl = number(v, 255);
+          case "seq" -> seq = number(v, Integer.MAX_VALUE);
+          case "random" -> random = longNumber(v) & 0x7fffffffL;
+          default -> throw new SyntaxError("unknown packet attribute '" + k + "'", kw.column());
         }
-        case "mark" -> mark = longNumber(v);
-        case "ctmark" -> ctmark = longNumber(v);
-        case "tos" -> tos = number(v, 255);
-        case "dscp" -> tos = number(v, 63) << 2;
-        case "len" -> length = number(v, 65535);
-        case "ttl" -> ttl = number(v, 255);
-        case "seq" -> seq = number(v, Integer.MAX_VALUE);
-        case "random" -> random = longNumber(v) & 0x7fffffffL;
-        default -> throw new IllegalArgumentException("unknown packet attribute '" + k + "'");
+      } catch (SyntaxError e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw new SyntaxError(e.getMessage(), vw.column());
       }
     }
     boolean isIcmp = proto == Protocols.ICMP || proto == Protocols.ICMPV6;
@@ -217,28 +308,46 @@ public record Packet(
       icmpType = f == Family.IPV4 ? 8 : 128; // echo request
     }
     if (!isIcmp && icmpType >= 0) {
-      throw new IllegalArgumentException("'type' is only for ICMP packets");
+      throw new SyntaxError("'type' is only for ICMP packets", typeWord.column());
     }
     if (flags != null && proto != Protocols.TCP) {
-      throw new IllegalArgumentException("'flags' is only for TCP packets");
+      throw new SyntaxError("'flags' is only for TCP packets", flagsWord.column());
     }
-    int tcpFlags = flags != null ? flags : proto == Protocols.TCP ? defaultFlags(state) : 0;
-    if (frag && f == Family.IPV6) {
-      throw new IllegalArgumentException("'frag' (a non-first IPv4 fragment) is IPv4 only");
+    int tcpFlags = flags != null ? flags
+        : proto == Protocols.TCP ? defaultFlags(state == null ? ConnState.NEW : state) : 0;
+    int len = length == null ? defaultLength(f, proto, frag) : length;
+    Packet p = new Packet(f, src, dst, proto, Math.max(sport, 0), Math.max(dport, 0),
+        Math.max(icmpType, 0), icmpCode, tcpFlags, in, out, ConnState.NEW, mark, ctmark, tos,
+        len, ttl, frag, seq, random);
+    ConnState st = state != null ? state : Conntrack.firstPacketState(p);
+    return st == ConnState.NEW ? p : p.withState(st);
+  }
+
+  /**
+   * An interface name as the kernel takes it (dev_valid_name): 1 to 15 characters, none of
+   * them '/', ':' or white space, and neither "." nor "..".
+   */
+  private static String iface(String name) {
+    if (name.length() > MAX_IFACE_NAME) {
+      throw new IllegalArgumentException("interface name '" + name + "' is longer than the "
+          + MAX_IFACE_NAME + " characters the kernel allows");
     }
-    return new Packet(f, src, dst, proto, Math.max(sport, 0), Math.max(dport, 0),
-        Math.max(icmpType, 0), icmpCode, tcpFlags, in, out, state, mark, ctmark, tos,
-        length == null ? defaultLength(f, proto) : length, ttl, frag, seq, random);
+    if (name.equals(".") || name.equals("..") || name.contains("/") || name.contains(":")) {
+      throw new IllegalArgumentException("'" + name + "' is not an interface name");
+    }
+    return name;
   }
 
   private static int defaultFlags(ConnState state) {
     return state == ConnState.NEW ? TcpFlag.SYN.bit() : TcpFlag.ACK.bit();
   }
 
+  /** TCP flags: iptables' names, and ECE and CWR, which a packet may carry too. */
   static int tcpFlags(String v) {
     int bits = 0;
     for (String f : v.split(",", -1)) {
-      int b = Netfilter.tcpFlag(f);
+      String u = f.toUpperCase(Locale.ROOT);
+      int b = u.equals("ECE") ? ECE : u.equals("CWR") ? CWR : Netfilter.tcpFlag(f);
       if (b < 0) {
         throw new IllegalArgumentException("unknown TCP flag '" + f + "'");
       }
@@ -247,6 +356,28 @@ public record Packet(
     return bits;
   }
 
+  /** The flags as {@link #tcpFlags} reads them. */
+  static String tcpFlagText(int bits) {
+    List<String> names = new ArrayList<>();
+    if ((bits & Netfilter.TCP_ALL) != 0 || bits == 0) {
+      names.add(Netfilter.tcpFlagNames(bits & Netfilter.TCP_ALL));
+    }
+    if ((bits & ECE) != 0) {
+      names.add("ECE");
+    }
+    if ((bits & CWR) != 0) {
+      names.add("CWR");
+    }
+    return String.join(",", names);
+  }
+
+  private static Object[] endpoint(Word w) {
+    try {
+      return endpoint(w.text());
+    } catch (IllegalArgumentException e) {
+      throw new SyntaxError(e.getMessage(), w.column());
+    }
+  }
 
   private static Object[] endpoint(String s) {
     String addr = s;
@@ -310,7 +441,7 @@ public record Packet(
     }
     sb.append(" state ").append(state.yamlName());
     if (proto == Protocols.TCP) {
-      sb.append(" flags ").append(Netfilter.tcpFlagNames(tcpFlags));
+      sb.append(" flags ").append(tcpFlagText(tcpFlags));
     }
     if (isIcmp()) {
       sb.append(" type ").append(icmpType).append('/').append(icmpCode);
@@ -324,7 +455,7 @@ public record Packet(
     if (tos != 0) {
       sb.append(" tos 0x").append(Integer.toHexString(tos));
     }
-    if (length != defaultLength(family, proto)) {
+    if (length != defaultLength(family, proto, fragment)) {
       sb.append(" len ").append(length);
     }
     if (ttl != 64) {

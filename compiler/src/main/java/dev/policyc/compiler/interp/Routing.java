@@ -24,13 +24,38 @@ final class Routing {
   }
 
   /**
-   * ip6_rcv_core: an IPv6 packet arriving off {@code lo} with a multicast, loopback or v4-mapped
-   * source, or a loopback destination, is dropped before any hook.
+   * ip6_rcv_core: an IPv6 packet arriving off {@code lo} with a multicast or loopback source, a
+   * loopback destination, or a multicast destination of scope 0 (reserved) or 1
+   * (interface-local), is dropped before any hook. A v4-mapped source is not: Linux 5.3 dropped
+   * it here, and "ipv6: weaken the v4mapped source check" (5.12, backported to 5.4) moved the
+   * check into TCP's connection setup, after netfilter (an outside check of {@code explain}
+   * against the kernel saw ip6tables INPUT accept such packets).
    */
   static boolean v6Martian(Packet pkt, String inIf) {
-    return pkt.family() == Family.IPV6 && !"lo".equals(inIf)
-        && (Netfilter.V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(Netfilter.V6_LOOPBACK)
-            || pkt.dst().equals(Netfilter.V6_LOOPBACK) || Netfilter.V6_MAPPED.contains(pkt.src()));
+    if (pkt.family() != Family.IPV6 || "lo".equals(inIf)) {
+      return false;
+    }
+    IpAddr d = pkt.dst();
+    long scope = (d.hi() >>> 48) & 0xf;
+    return Netfilter.V6_MULTICAST.contains(pkt.src()) || pkt.src().equals(Netfilter.V6_LOOPBACK)
+        || d.equals(Netfilter.V6_LOOPBACK)
+        || (Netfilter.V6_MULTICAST.contains(d) && scope <= 1);
+  }
+
+  /**
+   * ip6_forward: a forwarded IPv6 packet whose source is unspecified or link-local ("this check
+   * is security critical") is dropped after the hop-limit check and before the FORWARD hook,
+   * unless it leaves by the interface it came in on (the kernel takes the redirect branch then,
+   * which skips the check). A link-local source is also answered with an ICMPv6 "beyond scope
+   * of source address"; multicast and loopback sources never get this far.
+   */
+  static boolean v6ForwardRefused(Packet pkt, String inIf, String outDev) {
+    if (pkt.family() != Family.IPV6 || outDev.equals(inIf)) {
+      return false;
+    }
+    IpAddr s = pkt.src();
+    return s.isMin() || Netfilter.V6_LINK_LOCAL.contains(s) || Netfilter.V6_MULTICAST.contains(s)
+        || s.equals(Netfilter.V6_LOOPBACK);
   }
 
   /**

@@ -61,12 +61,26 @@ interface Stateful {
   }
 
   /**
-   * The session model: one counter per stateful match of each rule, as the kernel keeps, and the
-   * NAT bindings of the connections seen so far.
+   * The session model: one state per stateful match of each rule, as the kernel keeps (a
+   * {@code limit} match's token bucket, a {@code statistic --mode nth} match's counter), the
+   * time of the packet being decided, and the NAT bindings of the connections seen so far (for
+   * {@link Interpreter#session}, whose packets declare their conntrack state).
    */
   final class Counting implements Stateful {
     private final IdentityHashMap<Rule, long[]> state = new IdentityHashMap<>();
+    /** Per limit match: {credit, time of the last refill}, credits in microseconds. */
+    private final IdentityHashMap<Rule, long[][]> buckets = new IdentityHashMap<>();
     private final Map<Tuple, Binding> connections = new HashMap<>();
+    /** The time of the packet being decided, in microseconds since the rules were loaded. */
+    private long now;
+
+    /** Moves the clock to {@code micros}; it never goes back. */
+    void advanceTo(long micros) {
+      if (micros < now) {
+        throw new IllegalArgumentException("time goes back");
+      }
+      now = micros;
+    }
 
     @Override
     public Binding binding(Packet p) {
@@ -84,11 +98,26 @@ interface Stateful {
       return state.computeIfAbsent(rule, r -> new long[r.matches().size()]);
     }
 
+    /**
+     * xt_limit's token bucket (limit_mt): it starts full, at {@code avg × burst} credits, each
+     * packet that matches costs {@code avg}, and the credits grow with the time elapsed since
+     * the match was last evaluated, up to the full bucket. {@code avg} is in ten-thousandths of
+     * a second; here credits are microseconds. The kernel counts in jiffies and rounds credits
+     * (user2credits), so a refill can come up to a jiffy later than the model says.
+     */
     @Override
     public boolean limit(Rule rule, int index, Match.Limit l, Packet p) {
-      long[] used = of(rule);
-      if (used[index] < l.burst()) {
-        used[index]++; // a token spent; the bucket starts full and is not refilled
+      long cost = l.avg() * (1_000_000 / Match.Limit.SCALE);
+      long cap = cost * l.burst();
+      long[][] all = buckets.computeIfAbsent(rule, r -> new long[r.matches().size()][]);
+      long[] b = all[index];
+      if (b == null) {
+        b = all[index] = new long[] {cap, now};
+      }
+      b[0] = Math.min(cap, b[0] + (now - b[1]));
+      b[1] = now;
+      if (b[0] >= cost) {
+        b[0] -= cost;
         return true;
       }
       return false;

@@ -13,6 +13,7 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.Verdict;
 import java.util.ArrayDeque;
@@ -46,13 +47,29 @@ final class Trip {
   /** A trip of {@code packet} under its family's rules; {@code conntrack} if they use it. */
   Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
       TargetEffects targets, Stateful stateful, Packet packet) {
+    this(rules, conntrack, routing, matches, targets, stateful, packet,
+        packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null, false);
+  }
+
+  /**
+   * A trip of a packet whose connection a flow session knows: {@code binding} is its NAT
+   * binding (null for none), {@code natDone} whether its connection's NAT was decided by an
+   * earlier packet, so the nat chains are not traversed again.
+   */
+  Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
+      TargetEffects targets, Stateful stateful, Packet packet, Binding binding,
+      boolean natDone) {
     this.rules = rules;
     this.routing = routing;
     this.matches = matches;
     this.targets = targets;
     this.stateful = stateful;
-    Binding binding = packet.state() == ConnState.ESTABLISHED ? stateful.binding(packet) : null;
-    this.s = new TripState(packet, binding, new Conntrack(conntrack));
+    this.s = new TripState(packet, binding, new Conntrack(conntrack, natDone));
+  }
+
+  /** The conntrack view the trip ended with (whether the packet met the conntrack hook). */
+  Conntrack conntrack() {
+    return s.conntrack;
   }
 
   /** Decides the packet: arriving, or sent by the host. */
@@ -116,7 +133,8 @@ final class Trip {
     if (route instanceof Route.Refused r) {
       return finish(r.outcome());
     } else if (route instanceof Route.Local) {
-      if (s.packet.fragment()) {
+      boolean v6 = s.packet.family() == Family.IPV6;
+      if (s.packet.fragment() && !v6) {
         return finish(Outcome.HELD); // ip_local_deliver reassembles before the INPUT hook
       }
       s.hook = Hook.INPUT;
@@ -124,10 +142,15 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER) || !srcNat()) {
         return ended();
       }
-      return finish(Outcome.DELIVERED);
+      // IPv6 reassembles after the INPUT hook: the fragment header is a protocol handler
+      // (ipv6_frag_rcv) that ip6_input_finish calls
+      return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
     } else if (route instanceof Route.Forward f) {
       if (s.packet.ttl() <= 1) {
         return finish(Outcome.TTL_EXCEEDED);
+      }
+      if (Routing.v6ForwardRefused(s.packet, s.inIf, f.dev())) {
+        return finish(Outcome.MARTIAN);
       }
       // ip_forward decrements the TTL before the FORWARD hook runs.
       s.packet = s.packet.withTosTtl(s.packet.tos(), s.packet.ttl() - 1);
@@ -207,14 +230,15 @@ final class Trip {
     if (!table(Table.RAW) || !table(Table.MANGLE)) {
       return ended();
     }
-    if (s.packet.fragment()) {
+    boolean v6 = s.packet.family() == Family.IPV6;
+    if (s.packet.fragment() && !v6) {
       return finish(Outcome.HELD); // reassembled before INPUT
     }
     s.hook = Hook.INPUT;
     if (!table(Table.MANGLE) || !table(Table.FILTER)) {
       return ended();
     }
-    return finish(Outcome.DELIVERED);
+    return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
   }
 
   /** mangle and nat POSTROUTING for a packet leaving by {@code route}; false when it ended. */

@@ -8,7 +8,10 @@ import static dev.policyc.compiler.cli.CliFixtures.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.testing.Repo;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,34 +68,66 @@ class ExplainCommandTest {
     assertTrue(lines.contains("verdict: ACCEPT: forwarded out lan0"), c.out());
   }
 
+  /**
+   * The JSON names the family's command, marks each policy step as one, and gives each rule
+   * step the line the emitted file holds (what iptables-save -c prints) beside its policy
+   * position.
+   */
   @Test
-  void jsonGivesThePathTheVerdictAndTheRewrittenPacket() {
+  void jsonGivesThePathTheVerdictAndTheRewrittenPacket() throws IOException {
     Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET, "--format", "json");
     assertEquals(Cli.OK, c.code(), c.err());
     JsonNode d = JSON.readTree(c.out());
+    assertEquals("iptables", d.get("family").stringValue());
     assertEquals("forwarded", d.get("outcome").stringValue());
     assertEquals("ACCEPT: forwarded out dmz0", d.get("verdict").stringValue());
     assertEquals("dmz0", d.get("outInterface").stringValue());
     assertEquals("DNAT to 10.20.0.80:443", d.get("dnat").stringValue());
+    String emitted = goldenO2("nat-gateway", "iptables.rules");
     List<String> steps = new ArrayList<>();
     for (JsonNode s : d.get("path")) {
-      steps.add(s.get("hook").stringValue() + " " + s.get("table").stringValue() + "/"
-          + s.get("chain").stringValue() + " " + s.get("rule").asInt() + " "
-          + s.get("action").stringValue());
+      String where = s.get("hook").stringValue() + " " + s.get("table").stringValue() + "/"
+          + s.get("chain").stringValue();
+      if (s.get("kind").stringValue().equals("policy")) {
+        assertEquals(null, s.get("rule"), s.toString());
+        assertEquals(null, s.get("action"), s.toString());
+        steps.add(where + " policy " + s.get("policy").stringValue());
+      } else {
+        assertEquals("rule", s.get("kind").stringValue());
+        assertTrue(s.get("source").stringValue().contains("nat-gateway.yaml:"), s.toString());
+        assertEquals(ruleLine(emitted, s.get("table").stringValue(), s.get("chain").stringValue(),
+            s.get("rule").asInt()), s.get("emitted").stringValue());
+        steps.add(where + " #" + s.get("rule").asInt() + " " + s.get("action").stringValue());
+      }
     }
     assertEquals(List.of(
-        "PREROUTING mangle/PREROUTING 0 policy ACCEPT",
-        "PREROUTING nat/PREROUTING 1 DNAT 10.20.0.80",
-        "FORWARD mangle/FORWARD 0 policy ACCEPT",
-        "FORWARD filter/FORWARD 5 ACCEPT",
-        "POSTROUTING mangle/POSTROUTING 0 policy ACCEPT",
-        "POSTROUTING nat/POSTROUTING 0 policy ACCEPT"), steps);
+        "PREROUTING mangle/PREROUTING policy ACCEPT",
+        "PREROUTING nat/PREROUTING #1 DNAT 10.20.0.80",
+        "FORWARD mangle/FORWARD policy ACCEPT",
+        "FORWARD filter/FORWARD #5 ACCEPT",
+        "POSTROUTING mangle/POSTROUTING policy ACCEPT",
+        "POSTROUTING nat/POSTROUTING policy ACCEPT"), steps);
     JsonNode after = d.get("after");
     assertEquals("198.51.100.7", after.get("src").stringValue());
     assertEquals("10.20.0.80", after.get("dst").stringValue());
     assertEquals(443, after.get("dport").asInt());
     assertEquals(63, after.get("ttl").asInt());
     assertEquals("new", d.get("state").stringValue());
+  }
+
+  @Test
+  void jsonNamesIp6tablesForAnIpv6Packet() {
+    Cli.Captured c = run("explain", policy("host-firewall"), "--packet",
+        "tcp [2001:db8:99::1]:40000 -> [2001:db8:10::10]:22 in eth0", "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    JsonNode d = JSON.readTree(c.out());
+    assertEquals("ip6tables", d.get("family").stringValue());
+    for (JsonNode s : d.get("path")) {
+      if (s.get("kind").stringValue().equals("rule")) {
+        assertTrue(s.get("emitted").stringValue().startsWith("-A " + s.get("chain").stringValue()
+            + " "), s.toString());
+      }
+    }
   }
 
   @Test
@@ -131,14 +166,47 @@ class ExplainCommandTest {
     assertEquals("dropped", d.get(1).get("outcome").stringValue());
   }
 
+  /**
+   * A malformed line is reported at its line and column (PC8007) and the other lines are still
+   * decided; the exit status says something went wrong.
+   */
   @Test
-  void aMalformedPacketIsAUsageErrorWithItsLineNumber() throws IOException {
+  void aMalformedLineIsReportedWithItsLineNumberAndTheOthersAreDecided() throws IOException {
     Path file = write("packets.txt", "# comment\n" + WEB_PACKET + "\n\n"
-        + "tcp 198.51.100.7 => 203.0.113.2\n");
+        + "tcp 198.51.100.7 => 203.0.113.2\n"
+        + "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 in lan0\n"
+        + "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0 state new\n");
     Cli.Captured c = run("explain", gateway, "--packets", file.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    List<String> err = c.err().lines().toList();
+    assertEquals(List.of(
+        file + ":4:1: error PC8007: bad packet: expected 'PROTO SRC[:PORT] -> DST[:PORT] …',"
+            + " got 'tcp 198.51.100.7 => 203.0.113.2'",
+        file + ":5:50: error PC8007: bad packet: 'in' is given twice",
+        "policyc explain: 2 lines of " + file + " not decided"), err);
+    List<String> out = c.out().lines().toList();
+    assertEquals(2, out.size(), c.out());
+    assertTrue(out.get(0).contains("=> ACCEPT: forwarded out dmz0"), out.get(0));
+    assertTrue(out.get(1).contains("=> DROP"), out.get(1));
+  }
+
+  @Test
+  void aTooLongInterfaceNameIsRefused() {
+    Cli.Captured c = run("explain", gateway, "--packet",
+        "tcp 198.51.100.7:40000 -> 203.0.113.2:22 in wan0wan0wan0wan0");
     assertEquals(Cli.USAGE, c.code());
-    assertTrue(c.err().contains(file + ":4: bad packet"), c.err());
-    assertEquals("", c.out());
+    assertTrue(c.err().contains("longer than the 15 characters the kernel allows"), c.err());
+  }
+
+  @Test
+  void packetsFromStandardInput() {
+    Cli.Captured c = Cli.captureWithStdin(WEB_PACKET + "\nnonsense\n", "explain", gateway,
+        "--packets", "-");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.out().contains("=> ACCEPT: forwarded out dmz0"), c.out());
+    assertTrue(c.err().contains("<stdin>:2:1: error PC8007"), c.err());
+    Cli.Captured both = Cli.captureWithStdin(WEB_PACKET, "explain", "-", "--packets", "-");
+    assertEquals(Cli.USAGE, both.code());
   }
 
   @Test
@@ -217,6 +285,95 @@ class ExplainCommandTest {
         "tcp 192.0.2.1:40000 -> 192.0.2.2:39 in eth0 state new");
     assertEquals(Cli.OK, c.code(), c.err());
     assertTrue(c.out().lines().anyMatch(l -> l.contains("filter/INPUT #2")), c.out());
+  }
+
+  /** The port forward of nat-gateway.yaml, SYN, SYN/ACK and ACK (issue 14's finding). */
+  private static final String HANDSHAKE = """
+      # SSH through the port forward 2222 -> 10.10.0.5:22
+      tcp 198.51.100.8:41000 -> 203.0.113.2:2222 in wan0 flags SYN
+      at 10ms reply
+      at 0.02s tcp 198.51.100.8:41000 -> 203.0.113.2:2222 in wan0 flags ACK
+      """;
+
+  /**
+   * A flow: the third packet of the handshake is forwarded to the DNAT target (the connection's
+   * binding), and each packet says what conntrack did with it.
+   */
+  @Test
+  void aFlowFollowsTheHandshakeThroughThePortForward() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE);
+    Cli.Captured c = run("explain", gateway, "--flow", flow.toString());
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertTrue(lines.contains("packet 3 at 0.02s: tcp 198.51.100.8:41000 -> 203.0.113.2:2222"
+        + " in wan0 state established flags ACK"), c.out());
+    assertTrue(lines.contains("  conntrack entry: new connection #1: tcp 198.51.100.8:41000 ->"
+        + " 203.0.113.2:2222, replies tcp 10.10.0.5:22 -> 198.51.100.8:41000"), c.out());
+    assertTrue(lines.contains("  conntrack entry: connection #1, reply direction"), c.out());
+    assertTrue(lines.contains("  un-DNAT (connection) to 203.0.113.2:2222"), c.out());
+    assertTrue(lines.contains("  DNAT (connection) to 10.10.0.5:22"), c.out());
+    assertEquals(3, lines.stream().filter(l -> l.equals("verdict: ACCEPT: forwarded out lan0")
+        || l.equals("verdict: ACCEPT: forwarded out wan0")).count(), c.out());
+    assertTrue(lines.get(lines.size() - 2).equals("  DNAT (connection) to 10.10.0.5:22"),
+        c.out());
+  }
+
+  @Test
+  void aFlowAsJsonIsOneObjectPerLine() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE);
+    Cli.Captured c = run("explain", gateway, "--flow", flow.toString(), "--format", "json");
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertEquals(3, lines.size(), c.out());
+    List<String> events = new ArrayList<>();
+    for (String l : lines) {
+      JsonNode d = JSON.readTree(l);
+      events.add(d.get("n").asInt() + " " + d.get("at").stringValue() + " "
+          + d.get("state").stringValue() + " " + d.get("conntrack").get("event").stringValue()
+          + " #" + d.get("conntrack").get("connection").asInt() + " "
+          + d.get("after").get("dst").stringValue());
+    }
+    assertEquals(List.of("1 0s new created #1 10.10.0.5", "2 0.01s established reply #1"
+        + " 198.51.100.8", "3 0.02s established original #1 10.10.0.5"), events);
+  }
+
+  @Test
+  void packetsInSessionModeGiveOneLineEachWithTheirConntrack() throws IOException {
+    Path flow = write("flow.txt", HANDSHAKE + "at 0.01s udp 1.2.3.4:1 -> 5.6.7.8:2 in wan0\n"
+        + "reply\n");
+    Cli.Captured c = run("explain", gateway, "--packets", flow.toString(), "--session");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    List<String> out = c.out().lines().toList();
+    assertEquals(3, out.size(), c.out());
+    assertTrue(out.get(2).startsWith("at 0.02s tcp "), out.get(2));
+    assertTrue(out.get(2).endsWith("{connection #1, original direction}"), out.get(2));
+    assertEquals(List.of(
+        flow + ":5:1: error PC8007: bad packet: time goes back: 0.01s is before 0.02s",
+        flow + ":6:1: error PC8007: bad packet: 'reply' answers the line before, which was not"
+            + " decided",
+        "policyc explain: 2 lines of " + flow + " not decided"), c.err().lines().toList());
+    assertEquals(Cli.USAGE, run("explain", gateway, "--packet", WEB_PACKET, "--session").code());
+    assertEquals(Cli.USAGE,
+        run("explain", gateway, "--flow", flow.toString(), "--packet", WEB_PACKET).code());
+  }
+
+  private static String goldenO2(String policy, String file) throws IOException {
+    return Files.readString(Repo.root().resolve("compiler/src/test/resources/golden-O2")
+        .resolve(policy).resolve(file), StandardCharsets.UTF_8);
+  }
+
+  /** Rule {@code n} (from 1) of a chain in an iptables-restore file. */
+  private static String ruleLine(String restore, String table, String chain, int n) {
+    boolean in = false;
+    int seen = 0;
+    for (String line : restore.lines().toList()) {
+      if (line.startsWith("*")) {
+        in = line.equals("*" + table);
+      } else if (in && line.startsWith("-A " + chain + " ") && ++seen == n) {
+        return line;
+      }
+    }
+    throw new AssertionError("no rule " + table + "/" + chain + " #" + n);
   }
 
   private static int indexOf(List<String> lines, String text) {

@@ -475,6 +475,97 @@ class InterpreterTest {
     }
   }
 
+  /**
+   * IPv6 sources a global-unicast generator never makes: which the kernel drops before the
+   * hooks (ip6_rcv_core), which before FORWARD (ip6_forward), and which go through the rules
+   * like any other.
+   */
+  @Nested
+  class UnusualIpv6Sources {
+    private final IrPolicy ir = compile("""
+        host:
+          interfaces:
+            eth0: { addresses: ["2001:db8:10::1/64"] }
+            eth1: { addresses: ["2001:db8:20::1/64"] }
+          routes:
+            - { to: default, via: "2001:db8:10::ff", dev: eth0 }
+        filter:
+          INPUT:
+            - { match: { proto: tcp, dport: 80 }, action: { log: "web" } }
+            - { match: { src-type: UNICAST }, action: { log: "src-unicast" } }
+          FORWARD:
+            - { action: { log: "fwd" } }
+        """);
+
+    /**
+     * The finding of issue 14: "ipv6: weaken the v4mapped source check" (5.12, in 5.4 too)
+     * took the v4-mapped source check out of ip6_rcv_core, so ip6tables INPUT sees the packet.
+     * Its type is IPV6_ADDR_MAPPED without IPV6_ADDR_UNICAST, so {@code src-type UNICAST}
+     * does not hold.
+     */
+    @Test
+    void v4MappedSourceRunsTheRules() {
+      Decision d = decide(ir, "tcp [::ffff:192.0.2.1]:40007 -> [2001:db8:10::1]:80 in eth0");
+      assertEquals(Outcome.DELIVERED, d.outcome());
+      assertEquals(List.of("web"), d.logs());
+      assertEquals(Outcome.FORWARDED,
+          decide(ir, "udp [::ffff:10.0.0.1]:1 -> [2001:db8:20::5]:53 in eth0").outcome());
+    }
+
+    @Test
+    void loopbackAndMulticastSourcesAreDroppedBeforeTheHooks() {
+      for (String src : List.of("::1", "ff02::1", "ff0e::1234")) {
+        Decision d = decide(ir, "udp [" + src + "]:1 -> [2001:db8:10::1]:53 in eth0");
+        assertEquals(Outcome.MARTIAN, d.outcome(), src);
+        assertEquals(List.of(), d.path(), src);
+      }
+    }
+
+    /** ip6_rcv_core drops multicast destinations of scope 0 and 1 arriving off lo. */
+    @Test
+    void interfaceLocalMulticastDestinationIsDroppedBeforeTheHooks() {
+      assertEquals(List.of(), decide(ir, "udp [2001:db8:10::9]:1 -> [ff01::1]:53 in eth0").path());
+      assertEquals(List.of(), decide(ir, "udp [2001:db8:10::9]:1 -> [ff00::1]:53 in eth0").path());
+    }
+
+    /**
+     * ip6_forward: after the hop-limit check, an unspecified or link-local source is dropped
+     * before FORWARD, unless the packet goes back out of the interface it came in on (the
+     * redirect branch skips the check). Delivered locally, it is an ordinary packet.
+     */
+    @Test
+    void unspecifiedAndLinkLocalSourcesAreNotForwardedToAnotherInterface() {
+      for (String src : List.of("::", "fe80::1")) {
+        Decision d = decide(ir, "udp [" + src + "]:1 -> [2001:db8:20::5]:53 in eth0");
+        assertEquals(Outcome.MARTIAN, d.outcome(), src);
+        assertEquals(List.of(), d.path(), src);
+        assertEquals(Outcome.TTL_EXCEEDED,
+            decide(ir, "udp [" + src + "]:1 -> [2001:db8:20::5]:53 in eth0 ttl 1").outcome());
+        Decision back = decide(ir, "udp [" + src + "]:1 -> [2001:db8:10::5]:53 in eth0");
+        assertEquals(Outcome.FORWARDED, back.outcome(), src);
+        assertEquals(List.of("fwd"), back.logs(), src);
+        assertEquals(Outcome.DELIVERED,
+            decide(ir, "udp [" + src + "]:1 -> [2001:db8:10::1]:53 in eth0").outcome());
+      }
+      assertEquals(List.of(),
+          decide(ir, "udp [::]:1 -> [2001:db8:10::1]:53 in eth0").logs(), "no UNICAST bit");
+      assertEquals(List.of("src-unicast"),
+          decide(ir, "udp [fe80::1]:1 -> [2001:db8:10::1]:53 in eth0").logs());
+    }
+
+    /** 6to4, Teredo, site-local and unique-local sources are global unicast to the kernel. */
+    @Test
+    void tunnelAndPrivateSourcesAreOrdinary() {
+      for (String src : List.of("2002:c000:201::1", "2001:0:4136:e378::1", "fec0::1", "fd00::1")) {
+        Decision d = decide(ir, "udp [" + src + "]:1 -> [2001:db8:10::1]:53 in eth0");
+        assertEquals(Outcome.DELIVERED, d.outcome(), src);
+        assertEquals(List.of("src-unicast"), d.logs(), src);
+        assertEquals(Outcome.FORWARDED,
+            decide(ir, "udp [" + src + "]:1 -> [2001:db8:20::5]:53 in eth0").outcome(), src);
+      }
+    }
+  }
+
   @Nested
   class RoutingWithoutHostModel {
     private final IrPolicy ir = compile("""
@@ -1531,6 +1622,49 @@ class InterpreterTest {
               .logs());
       assertEquals(List.of("not-frag", "not-echo"),
           decide(ir, "icmp 203.0.113.9 -> 192.0.2.10 in eth0 out eth1 type echo-reply").logs());
+    }
+
+    /**
+     * An IPv6 non-first fragment: ip6t_do_table finds its protocol behind the fragment header
+     * (ipv6_find_hdr), so {@code -p tcp} matches and port matches do not. Without conntrack it
+     * is forwarded as it is; for the host, ip6_input runs the INPUT hook first and only then
+     * the fragment header's handler (ipv6_frag_rcv), which holds it.
+     */
+    @Test
+    void anIpv6FragmentRunsInputBeforeReassemblyHoldsIt() {
+      IrPolicy p = compile("""
+          filter:
+            INPUT:
+              - { match: { proto: tcp, dport: "22" }, action: { log: "in-22" } }
+              - { match: { proto: tcp }, action: { log: "in-tcp" } }
+            FORWARD:
+              - { match: { proto: tcp, dport: { not: "22" } }, action: { log: "not-22" } }
+              - { match: { proto: tcp }, action: { log: "fwd-tcp" } }
+          """);
+      Decision local = decide(p, "tcp [2001:db8::9]:1 -> [2001:db8::10]:22 in eth0 frag");
+      assertEquals(Outcome.HELD, local.outcome());
+      assertEquals(List.of("in-tcp"), local.logs());
+      Decision fwd = decide(p, "tcp [2001:db8::9]:1 -> [2001:db8:1::5]:22 in eth0 out eth1 frag");
+      assertEquals(Outcome.FORWARDED, fwd.outcome());
+      assertEquals(List.of("fwd-tcp"), fwd.logs());
+      assertEquals(List.of("in-22", "in-tcp"),
+          decide(p, "tcp [2001:db8::9]:1 -> [2001:db8::10]:22 in eth0").logs());
+    }
+
+    /** nf_defrag_ipv6 (priority -400) holds an IPv6 fragment before raw, as IPv4's does. */
+    @Test
+    void withConntrackAnIpv6FragmentIsHeldBeforeTheRules() {
+      IrPolicy p = compile("""
+          raw:
+            PREROUTING:
+              - { action: { log: "raw" } }
+          filter:
+            INPUT:
+              - { match: { state: new }, action: accept }
+          """);
+      Decision d = decide(p, "udp [2001:db8::9]:1 -> [2001:db8::10]:53 in eth0 frag");
+      assertEquals(Outcome.HELD, d.outcome());
+      assertEquals(List.of(), path(d));
     }
 
     /** ip_local_deliver reassembles before NF_INET_LOCAL_IN: a lone fragment never gets there. */

@@ -5,6 +5,7 @@ import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.Family;
@@ -118,8 +119,15 @@ final class Compare {
     if (host != null && host.route(back).isEmpty()) {
       return null; // no route back to the source
     }
+    if (p.family() == Family.IPV6 && (back.isMin() || multicast(back))) {
+      return null; // icmp6_send and nf_send_reset6 answer no unspecified or multicast source
+    }
     if (d.outcome() == Outcome.REJECTED) {
       if (d.rejectWith().equals("tcp-reset")) {
+        if (p.family() == Family.IPV6 && (Netfilter.V6_MAPPED.contains(back)
+            || Netfilter.V6_MAPPED.contains(d.after().dst()))) {
+          return null; // nf_send_reset6: both addresses must have IPV6_ADDR_UNICAST
+        }
         return (p.tcpFlags() & 0x04) != 0 ? null : "tcp-reset";
       }
       return icmpAnswerable(host, p, back) ? d.rejectWith() : null;

@@ -1,5 +1,6 @@
 package dev.policyc.compiler.oracle;
 
+import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpAddr;
@@ -10,7 +11,6 @@ import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Turns a generated packet into one the oracle can put on the wire: it enters on the firewall's
@@ -33,11 +33,11 @@ final class OraclePackets {
    */
   static Packet realize(Random rnd, Packet p, HostModel host) {
     Family f = p.family();
-    IpAddr src = ordinaryV6(rnd, p.src());
     IpAddr dst = ordinaryV6(rnd, p.dst());
     List<HostModel.Iface> links = Topology.linked(host);
     String in = rnd.nextInt(10) < 8 && !links.isEmpty()
         ? links.get(rnd.nextInt(links.size())).name() : null;
+    IpAddr src = in == null ? ordinaryV6(rnd, p.src()) : arrivingV6Source(rnd, p.src());
     if (in != null && rnd.nextInt(5) == 0) {
       // a fifth of the arriving packets are for the firewall itself, so INPUT gets its share
       List<IpAddr> own = new ArrayList<>();
@@ -85,6 +85,23 @@ final class OraclePackets {
     return a;
   }
 
+  /**
+   * The source of an arriving IPv6 packet: the unusual sources whose fate the interpreter
+   * models and the oracle can observe are kept (v4-mapped, unspecified, loopback, multicast,
+   * 6to4, Teredo, site-local and unique-local). Link-local ones are replaced: forwarded to
+   * another interface, the kernel answers them with an ICMPv6 "beyond scope" the guard does not
+   * count. So are IPv4-compatible ones (::a.b.c.d), whose fate was not established.
+   */
+  private static IpAddr arrivingV6Source(Random rnd, IpAddr a) {
+    if (a.family() != Family.IPV6) {
+      return a;
+    }
+    if (V6_SPECIAL_2.contains(a) || (V6_SPECIAL_3.contains(a) && a.lo() > 1)) {
+      return IpAddr.v6(0x20010db800090000L | (rnd.nextInt() & 0xffffL), rnd.nextLong() | 1);
+    }
+    return a;
+  }
+
   /** The smallest packet agent.py builds for a protocol. */
   static int minLength(Family f, int proto, boolean fragment) {
     int ip = f == Family.IPV4 ? 20 : 40;
@@ -100,30 +117,8 @@ final class OraclePackets {
     };
   }
 
-  /**
-   * The state conntrack gives the first packet of a flow: TCP SYN or ACK (loose pickup) are NEW,
-   * other flag combinations INVALID; ICMP echo/timestamp/info/mask requests NEW, other ICMP
-   * INVALID (errors without the packet they quote, replies without a request); ICMPv6 echo and
-   * node information requests NEW, MLD and ND left untracked by conntrack itself (the interpreter
-   * applies that), other ICMPv6 INVALID; everything else NEW.
-   */
+  /** The state conntrack gives the first packet of a flow (the interpreter's rule). */
   static ConnState state(Packet p) {
-    if (p.fragment()) {
-      return ConnState.NEW;
-    }
-    switch (p.proto()) {
-      case Protocols.TCP: {
-        int f = p.tcpFlags() & 0x3f & ~0x08; // PSH does not count (ECE, CWR are not set)
-        return Set.of(0x02, 0x22, 0x10, 0x30).contains(f) ? ConnState.NEW : ConnState.INVALID;
-      }
-      case Protocols.ICMP:
-        return p.family() == Family.IPV4 && Set.of(8, 13, 15, 17).contains(p.icmpType())
-            ? ConnState.NEW : ConnState.INVALID;
-      case Protocols.ICMPV6:
-        return Set.of(128, 139, 130, 131, 132, 133, 134, 135, 136, 143).contains(p.icmpType())
-            ? ConnState.NEW : ConnState.INVALID;
-      default:
-        return ConnState.NEW;
-    }
+    return Interpreter.firstPacketState(p);
   }
 }

@@ -24,9 +24,23 @@ import java.util.Set;
 /**
  * Random packets biased to a policy's own boundaries: the ends of every address range and port
  * range and their neighbours (±1), the interfaces, marks, TTLs, lengths and ICMP types its rules
- * name. A quarter of the values are drawn uniformly instead, so gaps are covered too.
+ * name. A quarter of the values are drawn uniformly instead, so gaps are covered too. One IPv6
+ * packet in eight has an unusual source ({@link #UNUSUAL_V6_SOURCES}, or a random v4-mapped
+ * one), which the kernel treats in ways of its own (see "Routing" in {@code docs/semantics.md}).
  */
 public final class RandomPackets {
+  /**
+   * IPv6 sources the kernel does not treat as global unicast, or that look special but are:
+   * unspecified, loopback, link-local, multicast (link and global scope), 6to4, Teredo,
+   * site-local and unique-local. Random v4-mapped sources come on top. IPv4-compatible sources
+   * ({@code ::a.b.c.d}) are left out: what the kernel does with them was not established.
+   */
+  public static final List<IpAddr> UNUSUAL_V6_SOURCES = List.of(IpAddr.parse("::"),
+      IpAddr.parse("::1"), IpAddr.parse("fe80::1"), IpAddr.parse("fe80::200:5eff:fe00:53"),
+      IpAddr.parse("ff02::1"), IpAddr.parse("ff0e::101"), IpAddr.parse("2002:c000:201::1"),
+      IpAddr.parse("2001:0:4136:e378:8000:63bf:3fff:fdd2"), IpAddr.parse("fec0::1"),
+      IpAddr.parse("fd00::1"));
+
   private final Random rnd;
   private final List<IpAddr> v4 = new ArrayList<>();
   private final List<IpAddr> v6 = new ArrayList<>();
@@ -205,7 +219,7 @@ public final class RandomPackets {
   }
 
   public Packet next(Family f) {
-    IpAddr src = addr(f);
+    IpAddr src = f == Family.IPV6 && rnd.nextInt(8) == 0 ? unusualV6Source() : addr(f);
     IpAddr dst = addr(f);
     int proto = switch (rnd.nextInt(8)) {
       case 0, 1, 2 -> Protocols.TCP;
@@ -262,6 +276,17 @@ public final class RandomPackets {
       return IpAddr.v4(rnd.nextLong() & 0xffffffffL);
     }
     return IpAddr.v6(rnd.nextLong(), rnd.nextLong());
+  }
+
+  /** An unusual IPv6 source: one of {@link #UNUSUAL_V6_SOURCES}, or v4-mapped. */
+  private IpAddr unusualV6Source() {
+    int i = rnd.nextInt(UNUSUAL_V6_SOURCES.size() + 3);
+    if (i < UNUSUAL_V6_SOURCES.size()) {
+      return UNUSUAL_V6_SOURCES.get(i);
+    }
+    // ::ffff:a.b.c.d, of an IPv4 address the policy names or of any
+    IpAddr v4addr = addr(Family.IPV4);
+    return IpAddr.v6(0, 0xffff00000000L | v4addr.lo());
   }
 
   private int port() {

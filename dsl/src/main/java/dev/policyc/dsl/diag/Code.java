@@ -103,7 +103,12 @@ public enum Code {
   PC8004(Severity.ERROR, "invalid ClassBench protocol"),
   /** Ports restricted on a protocol without ports: netfilter can match no packet with it. */
   PC8005(Severity.WARNING, "ClassBench filter that matches no packet"),
-  PC8006(Severity.ERROR, "malformed ClassBench trace packet");
+  PC8006(Severity.ERROR, "malformed ClassBench trace packet"),
+  /**
+   * A line of {@code policyc explain --packets} or {@code --flow} that is not a packet; the
+   * position is its line and the column of the word at fault.
+   */
+  PC8007(Severity.ERROR, "malformed packet");
 
   private final Severity severity;
   private final String title;
