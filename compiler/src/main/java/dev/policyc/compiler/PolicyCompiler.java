@@ -18,6 +18,7 @@ import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
@@ -52,7 +53,7 @@ public final class PolicyCompiler {
       return new ReadResult(null, e.diagnostics());
     } catch (IOException e) {
       return new ReadResult(null, List.of(new Diagnostic(Code.PC0010,
-          "cannot read policy: " + e.getMessage(), new SourcePos(file.toString(), 0, 0))));
+          "cannot read policy: " + IoReason.of(e), new SourcePos(file.toString(), 0, 0))));
     }
   }
 

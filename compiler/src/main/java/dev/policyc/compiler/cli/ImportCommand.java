@@ -5,10 +5,11 @@ import dev.policyc.compiler.classbench.ClassBenchReader;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
+import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,9 +73,10 @@ final class ImportCommand implements Command {
     }
     String text;
     try {
-      text = file.equals("-")
-          ? new String(inv.io().in().readAllBytes(), StandardCharsets.UTF_8)
-          : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      text = file.equals("-") ? InputText.read(shown, inv.io().in())
+          : InputText.read(Path.of(file));
+    } catch (PolicyParseException e) {
+      return failed(inv, e.diagnostics());
     } catch (IOException e) {
       return failed(inv, List.of(unreadable(shown, IoReason.of(e))));
     } catch (InvalidPathException e) {

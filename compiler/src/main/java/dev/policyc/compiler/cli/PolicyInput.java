@@ -4,11 +4,12 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,8 +23,12 @@ final class PolicyInput {
   static final String STDIN = "<stdin>";
 
   private final InputStream in;
-  /** Standard input can be read once; a second {@code -} gets the same text. */
+  /**
+   * Standard input can be read once; a second {@code -} gets the same text, or the same problem
+   * (too long, not UTF-8).
+   */
   private String stdinText;
+  private List<Diagnostic> stdinProblems;
 
   PolicyInput(InputStream in) {
     this.in = in;
@@ -32,14 +37,17 @@ final class PolicyInput {
   /** Reads the policy {@code file}, or standard input when it is {@code -}. */
   PolicyCompiler.ReadResult read(String file) {
     if (file.equals("-")) {
-      try {
-        if (stdinText == null) {
-          stdinText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      if (stdinText == null && stdinProblems == null) {
+        try {
+          stdinText = InputText.read(STDIN, in);
+        } catch (PolicyParseException e) {
+          stdinProblems = e.diagnostics();
+        } catch (IOException e) {
+          return unreadable(STDIN, IoReason.of(e));
         }
-      } catch (IOException e) {
-        return unreadable(STDIN, IoReason.of(e));
       }
-      return PolicyCompiler.read(STDIN, stdinText);
+      return stdinText == null ? new PolicyCompiler.ReadResult(null, stdinProblems)
+          : PolicyCompiler.read(STDIN, stdinText);
     }
     Path path;
     try {
