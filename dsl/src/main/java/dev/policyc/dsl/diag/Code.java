@@ -38,6 +38,10 @@ public enum Code {
   PC1009(Severity.ERROR, "jump to a built-in chain"),
   PC1010(Severity.ERROR, "bad chain name"),
   PC1011(Severity.ERROR, "bad object name"),
+  /** The name also names the policy's output folder, so it must be one safe path segment. */
+  PC1012(Severity.ERROR, "bad policy name"),
+  /** {@code policyc compile} of several policies: each needs its own output folder. */
+  PC1013(Severity.ERROR, "two policies with one name"),
 
   PC2001(Severity.ERROR, "invalid address"),
   PC2002(Severity.ERROR, "invalid port"),
