@@ -2,6 +2,7 @@ package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.classbench.ClassBenchImporter;
 import dev.policyc.compiler.classbench.ClassBenchReader;
+import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
@@ -68,8 +69,11 @@ final class ImportCommand implements Command {
     String file = inv.args().get(0);
     String shown = file.equals("-") ? PolicyInput.STDIN : file;
     String name = inv.line().getOptionValue("name", defaultName(file));
-    if (name.isBlank()) {
-      return inv.usageError("--name must not be blank");
+    Optional<String> badName = Policy.nameProblem(name);
+    if (badName.isPresent()) {
+      // The policy would not compile (PC1012): say so now, not after writing it.
+      return inv.usageError(badName.get() + (inv.line().hasOption("name") ? ""
+          : "; give one with --name"));
     }
     String text;
     try {

@@ -176,6 +176,20 @@ class ImportCommandTest {
     assertUsage(run("import", "--format", "classbench", "-o", "-"), "give exactly one file");
   }
 
+  /** The name becomes the policy's name, which must be one folder name (PC1012). */
+  @Test
+  void aNameThatCannotNameAPolicyIsAUsageError() throws IOException {
+    Path set = write("two.txt", TWO);
+    assertUsage(run("import", "--format", "classbench", set.toString(), "-o", "-", "--name",
+        "../up"), "policy name '../up' must be letters, digits");
+    assertUsage(run("import", "--format", "classbench", set.toString(), "-o", "-", "--name",
+        ""), "the policy name is empty");
+    Path spaced = write("acl 1.txt", TWO);
+    Cli.Captured c = run("import", "--format", "classbench", spaced.toString(), "-o", "-");
+    assertUsage(c, "policy name 'acl 1' must be letters, digits");
+    assertTrue(c.err().contains("give one with --name"), c.err());
+  }
+
   @Test
   void theProgramListsTheCommand() {
     Cli.Captured c = run("--help");
