@@ -7,7 +7,6 @@ import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.yaml.InputText;
 import dev.policyc.dsl.yaml.PolicyParseException;
-import dev.policyc.dsl.yaml.PolicyYamlReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.InvalidPathException;
@@ -55,13 +54,7 @@ final class PolicyInput {
     } catch (InvalidPathException e) {
       return unreadable(file, "bad file name (" + e.getReason() + ")");
     }
-    try {
-      return new PolicyCompiler.ReadResult(PolicyYamlReader.read(path), List.of());
-    } catch (PolicyParseException e) {
-      return new PolicyCompiler.ReadResult(null, e.diagnostics());
-    } catch (IOException e) {
-      return unreadable(path.toString(), IoReason.of(e));
-    }
+    return PolicyCompiler.read(path);
   }
 
   private static PolicyCompiler.ReadResult unreadable(String file, String reason) {

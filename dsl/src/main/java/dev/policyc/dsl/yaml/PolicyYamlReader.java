@@ -78,11 +78,14 @@ public final class PolicyYamlReader {
     return r.finish(new YamlTreeReader(file, r.nodes.problems()).read(in));
   }
 
-  /** The policy of a document's tree (null when it could not be read), or every problem. */
+  /**
+   * The policy of a document's tree (null when it could not be read), or every problem with the
+   * policy as far as it could be read.
+   */
   private Policy finish(YamlNode root) throws PolicyParseException {
     Policy p = root == null ? null : policy(root);
     if (!nodes.problems().isEmpty() || p == null) {
-      throw new PolicyParseException(nodes.problems());
+      throw new PolicyParseException(nodes.problems(), p);
     }
     return p;
   }
@@ -95,7 +98,11 @@ public final class PolicyYamlReader {
     nodes.keys(m, TOP_KEYS, "");
     String name = nodes.requiredString(m, "policy", "");
     String description = nodes.optString(m, "description", "");
+    int before = nodes.problems().size();
     Host host = m.entries().containsKey("host") ? host(m.entries().get("host").value()) : null;
+    if (nodes.problems().size() > before) {
+      host = null; // half a host model would draw errors about the half that is missing
+    }
     PolicyObjects objects =
         m.entries().containsKey("objects")
             ? objects(m.entries().get("objects").value())
@@ -107,11 +114,12 @@ public final class PolicyYamlReader {
         chains.addAll(chainReader.table(t, e.value()));
       }
     }
-    if (name == null) {
+    if (name == null && nodes.problems().isEmpty()) {
       return null;
     }
-    return new Policy(
-        name, description, host, objects, chains, SourceMap.of(file, nodes.positions()));
+    // Without a readable name (reported), a partial policy takes a stand-in.
+    return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
+        SourceMap.of(file, nodes.positions()));
   }
 
   // ---------------------------------------------------------------- host
