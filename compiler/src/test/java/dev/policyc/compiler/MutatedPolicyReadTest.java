@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * the example policies, which break keys, types, indentation and values in every place.
  */
 class MutatedPolicyReadTest {
-  private static final String PALETTE = " \n:-#{}[],'\"&*!|.0a~\\x/";
+  /** Characters that matter to YAML, and controls it refuses (NUL, a C1) or passes (U+202E). */
+  private static final String PALETTE =
+      " \n:-#{}[],'\"&*!|.0a~\\x/" + '\0' + (char) 0x86 + (char) 0x202e;
 
   @Test
   void aMutatedPolicyIsReadOrRefusedWithDiagnostics() throws IOException {

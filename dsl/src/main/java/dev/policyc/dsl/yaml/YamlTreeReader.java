@@ -104,6 +104,13 @@ final class YamlTreeReader {
           + " string is " + MAX_STRING_CHARS / 1024 + " Ki characters",
           new SourcePos(file, e.line, e.column)));
       return null;
+    } catch (Unprintable e) {
+      // SnakeYAML refuses it too, but at the start of its buffer rather than where it is
+      problems.add(new Diagnostic(Code.PC0001, String.format("the control character U+%04X is"
+          + " not allowed in YAML (write it as an escape in a double-quoted string)",
+          (int) e.character),
+          new SourcePos(file, e.line, e.column)));
+      return null;
     } catch (JacksonException e) {
       problems.add(problem(e));
       return null;
@@ -132,6 +139,10 @@ final class YamlTreeReader {
         return new Diagnostic(Code.PC0001, text,
             new SourcePos(file, mark.getLine() + 1, mark.getColumn() + 1));
       }
+    }
+    if (msg != null && msg.startsWith("Expected a property name")) {
+      return new Diagnostic(Code.PC0001, "a key must be text, not a list or a mapping",
+          pos(e.getLocation()));
     }
     return new Diagnostic(Code.PC0001, clean(msg), pos(e.getLocation()));
   }
@@ -296,7 +307,9 @@ final class YamlTreeReader {
   }
 
   /**
-   * A reader that stops at a word longer than any string may be: a run of more than {@link
+   * A reader that stops at a character YAML does not allow (C0 and C1 controls other than tab,
+   * line breaks and NEL; U+FFFE and U+FFFF), where SnakeYAML would name the start of its
+   * buffer instead, and at a word longer than any string may be: a run of more than {@link
    * #MAX_STRING_CHARS} characters without a blank, line break, quote, backslash, flow indicator
    * or {@code #}. Scalars are separated by such characters (or by a {@code :} after a quoted key,
    * which is not counted), so the run lies in one
@@ -326,6 +339,10 @@ final class YamlTreeReader {
           continue;
         }
         column++;
+        if (c < ' ' && c != '\t' && c != '\r' || c >= 0x80 && c <= 0x9f && c != 0x85
+            || c == 0xfffe || c == 0xffff) {
+          throw new Unprintable(c, line, column - 1);
+        }
         if (c <= ' ' || "\"'\\,[]{}#".indexOf(c) >= 0 || c == 0x85 || c == 0x2028
             || c == 0x2029) {
           run = 0;
@@ -343,6 +360,21 @@ final class YamlTreeReader {
     @Override
     public void close() throws IOException {
       in.close();
+    }
+  }
+
+  /** A character YAML does not allow in a document, at its line and column. */
+  private static final class Unprintable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final char character;
+    final int line;
+    final int column;
+
+    Unprintable(char character, int line, int column) {
+      super(null, null, false, false);
+      this.character = character;
+      this.line = line;
+      this.column = column;
     }
   }
 
