@@ -136,6 +136,17 @@ class DiagnosticCodesTest {
         ds.stream().map(Diagnostic::toString).toList());
   }
 
+  /** The DSL goes through lowering too: a name that is no folder name is no policy's name. */
+  @Test
+  void aPolicyBuiltInJavaWithAPathForANameDoesNotCompile() {
+    Compilation c = PolicyCompiler.compile(Policy.named("../../escaped").build());
+    assertFalse(c.ok());
+    assertEquals(Map.of(), c.files());
+    assertEquals(List.of("<dsl>: error PC1012: policy name '../../escaped' must be letters,"
+        + " digits, '_', '.' and '-', starting with a letter, a digit or '_' (it names the output"
+        + " folder)"), c.diagnostics().stream().map(Diagnostic::toString).toList());
+  }
+
   @Test
   void aChainDeclaredTwiceInOneTable() {
     List<Diagnostic> ds = PolicyCompiler.check(chainDeclaredTwice()).diagnostics();

@@ -63,7 +63,6 @@ final class CompileCommand implements Command {
                 + " iptables-restore, ip6tables-restore or ipset restore").get());
   }
 
-
   private static Map<String, String> onlyWords() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("iptables", PolicyCompiler.IPTABLES);

@@ -79,7 +79,7 @@ final class YamlTreeReader {
   YamlNode read(Reader in) {
     try (YAMLParser p =
         (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(),
-            new WholePairs(new LongWords(in)))) {
+            new WholePairs(new ScreenedText(in)))) {
       JsonToken t = p.nextToken();
       if (t == null) {
         problems.add(new Diagnostic(Code.PC0001, "the document is empty",
@@ -308,22 +308,22 @@ final class YamlTreeReader {
 
   /**
    * A reader that stops at a character YAML does not allow (C0 and C1 controls other than tab,
-   * line breaks and NEL; U+FFFE and U+FFFF), where SnakeYAML would name the start of its
-   * buffer instead, and at a word longer than any string may be: a run of more than {@link
+   * line breaks and NEL; U+FFFE and U+FFFF), where SnakeYAML would name the start of its buffer
+   * instead, and at a word longer than any string may be: a run of more than {@link
    * #MAX_STRING_CHARS} characters without a blank, line break, quote, backslash, flow indicator
    * or {@code #}. Scalars are separated by such characters (or by a {@code :} after a quoted key,
-   * which is not counted), so the run lies in one
-   * scalar (or a comment), which is too long anyway; stopping here, before SnakeYAML scans it,
-   * keeps its cost linear (see {@link #READ_BUFFER_CHARS}) instead of quadratic in the word.
-   * Escapes end a run, so the run is never longer than the text it stands for.
+   * which is not counted), so the run lies in one scalar (or a comment), which is too long
+   * anyway; stopping here, before SnakeYAML scans it, keeps its cost linear (see {@link
+   * #READ_BUFFER_CHARS}) instead of quadratic in the word. Escapes end a run, so the run is never
+   * longer than the text it stands for.
    */
-  private static final class LongWords extends Reader {
+  private static final class ScreenedText extends Reader {
     private final Reader in;
     private int run;
     private int line = 1;
     private int column = 1;
 
-    LongWords(Reader in) {
+    ScreenedText(Reader in) {
       this.in = in;
     }
 
