@@ -18,6 +18,7 @@ import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
@@ -44,25 +45,41 @@ public final class PolicyCompiler {
   /** A policy read from a file, or the diagnostics that say why it could not be. */
   public record ReadResult(Policy policy, List<Diagnostic> diagnostics) {}
 
-  /** Reads a YAML policy file; problems become diagnostics with positions. */
+  /**
+   * Reads a YAML policy file; problems become diagnostics with positions. When the reader finds
+   * problems, the errors lowering finds in what it could read come with them, so one run reports
+   * both (an unknown key no longer hides an unknown group until it is fixed).
+   */
   public static ReadResult read(Path file) {
     try {
       return new ReadResult(PolicyYamlReader.read(file), List.of());
     } catch (PolicyParseException e) {
-      return new ReadResult(null, e.diagnostics());
+      return unread(e);
     } catch (IOException e) {
       return new ReadResult(null, List.of(new Diagnostic(Code.PC0010,
-          "cannot read policy: " + e.getMessage(), new SourcePos(file.toString(), 0, 0))));
+          "cannot read policy: " + IoReason.of(e), new SourcePos(file.toString(), 0, 0))));
     }
   }
 
-  /** Reads a YAML policy from text. */
+  /** Reads a YAML policy from text, as {@link #read(Path)} does. */
   public static ReadResult read(String name, String text) {
     try {
       return new ReadResult(PolicyYamlReader.read(name, text), List.of());
     } catch (PolicyParseException e) {
-      return new ReadResult(null, e.diagnostics());
+      return unread(e);
     }
+  }
+
+  /**
+   * The reader's problems and the errors of lowering the partial policy: only errors, since the
+   * lint checks' warnings (a chain never used, a rule shadowed) would be about the parts that are
+   * missing. A rule the reader found a problem in is a stand-in there, so it draws none.
+   */
+  private static ReadResult unread(PolicyParseException e) {
+    List<Diagnostic> all = new ArrayList<>(e.diagnostics());
+    e.partial().ifPresent(p -> Lowering.lower(p).diagnostics().stream()
+        .filter(Diagnostic::isError).forEach(all::add));
+    return new ReadResult(null, sorted(all));
   }
 
   /**

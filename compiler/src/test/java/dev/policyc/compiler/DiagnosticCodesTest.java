@@ -44,7 +44,8 @@ class DiagnosticCodesTest {
    * The codes no YAML text can produce, each with how the public API produces it (the text of
    * what it reports). A directory is no file to read; a chain declared twice is a duplicate key
    * in YAML (PC0005), so only a policy built in Java can hold one; an output that cannot be
-   * written is a fault of the output folder, not of the policy. The PC8xxx codes are about
+   * written is a fault of the output folder, not of the policy; two policies of one name take two
+   * files. The PC8xxx codes are about
    * ClassBench files, not policies (ImportCommandTest and ClassBenchReaderTest check their
    * positions and messages).
    */
@@ -54,6 +55,7 @@ class DiagnosticCodesTest {
           dir -> PolicyCompiler.check(chainDeclaredTwice()).diagnostics().toString()),
       Map.entry(Code.PC0011, DiagnosticCodesTest::compileUnderAFile),
       Map.entry(Code.PC0012, dir -> unprovableCompile()),
+      Map.entry(Code.PC1013, DiagnosticCodesTest::compileTwoPoliciesOfOneName),
       Map.entry(Code.PC8001, dir -> importSet(dir, "1.2.3.4/32 5.6.7.8/32")),
       Map.entry(Code.PC8002, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/99 0 : 65535"
           + " 0 : 65535 0x06/0xFF")),
@@ -128,6 +130,25 @@ class DiagnosticCodesTest {
   }
 
   @Test
+  void aMissingFileCannotBeReadAndTheApiSaysWhy() {
+    Path missing = tmp.resolve("missing.yaml");
+    List<Diagnostic> ds = PolicyCompiler.read(missing).diagnostics();
+    assertEquals(List.of(missing + ": error PC0010: cannot read policy: no such file"),
+        ds.stream().map(Diagnostic::toString).toList());
+  }
+
+  /** The DSL goes through lowering too: a name that is no folder name is no policy's name. */
+  @Test
+  void aPolicyBuiltInJavaWithAPathForANameDoesNotCompile() {
+    Compilation c = PolicyCompiler.compile(Policy.named("../../escaped").build());
+    assertFalse(c.ok());
+    assertEquals(Map.of(), c.files());
+    assertEquals(List.of("<dsl>: error PC1012: policy name '../../escaped' must be letters,"
+        + " digits, '_', '.' and '-', starting with a letter, a digit or '_' (it names the output"
+        + " folder)"), c.diagnostics().stream().map(Diagnostic::toString).toList());
+  }
+
+  @Test
   void aChainDeclaredTwiceInOneTable() {
     List<Diagnostic> ds = PolicyCompiler.check(chainDeclaredTwice()).diagnostics();
     assertEquals(1, ds.size(), ds.toString());
@@ -160,6 +181,20 @@ class DiagnosticCodesTest {
       Path file = Files.writeString(dir.resolve("a-file"), "");
       Cli.Captured c = Cli.capture("compile", policy.toString(), "-o",
           file.resolve("out").toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      return c.err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code policyc compile} of two files whose policies have the same name. */
+  private static String compileTwoPoliciesOfOneName(Path dir) {
+    try {
+      Path a = Files.writeString(dir.resolve("a.yaml"), "policy: same\n");
+      Path b = Files.writeString(dir.resolve("b.yaml"), "policy: same\n");
+      Cli.Captured c = Cli.capture("compile", a.toString(), b.toString(), "-o",
+          dir.resolve("out").toString());
       assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
       return c.err();
     } catch (IOException e) {

@@ -30,6 +30,45 @@ public record Policy(
     source = source == null ? SourceMap.empty() : source;
   }
 
+  /** The longest policy name: it names a folder and appears in the emitted files' headers. */
+  public static final int MAX_NAME = 64;
+
+  /**
+   * Why {@code name} cannot name a policy, or empty when it can. The name is the output folder of
+   * {@code policyc compile} with several policies and is printed in the emitted files' first
+   * line, so it must be one safe path segment: letters, digits, {@code _}, {@code .} and {@code
+   * -}, not starting with {@code .} or {@code -} (which rules out {@code .}, {@code ..}, hidden
+   * folders and names read as options), at most {@link #MAX_NAME} characters.
+   */
+  public static Optional<String> nameProblem(String name) {
+    if (name.isEmpty()) {
+      return Optional.of("the policy name is empty");
+    }
+    if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
+      return Optional.of("policy name '" + printable(name) + "' must be letters, digits, '_', '.'"
+          + " and '-', starting with a letter, a digit or '_' (it names the output folder)");
+    }
+    if (name.length() > MAX_NAME) {
+      return Optional.of("policy name '" + name + "' is longer than " + MAX_NAME
+          + " characters");
+    }
+    return Optional.empty();
+  }
+
+  /** The name with control and other invisible characters shown as {@code <U+XXXX>}. */
+  private static String printable(String s) {
+    StringBuilder sb = new StringBuilder();
+    s.codePoints().forEach(c -> {
+      if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+          || Character.isWhitespace(c) && c != ' ') {
+        sb.append(String.format("\\u%04X", c));
+      } else {
+        sb.appendCodePoint(c);
+      }
+    });
+    return sb.toString();
+  }
+
   /** Starts a policy with the fluent DSL. */
   public static PolicyBuilder named(String name) {
     return new PolicyBuilder(name);

@@ -112,7 +112,8 @@ public final class ClassBenchImporter {
   }
 
   private static String ports(int lo, int hi) {
-    return lo == hi ? Integer.toString(lo) : lo + ":" + hi;
+    // Port 0 alone is refused as a slip (PC2002); the range 0:0 says that it is meant.
+    return lo == hi && lo != 0 ? Integer.toString(lo) : lo + ":" + hi;
   }
 
   private static List<Integer> portProtocols() {

@@ -4,15 +4,19 @@ import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.path.PolicyPath;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
@@ -21,6 +25,9 @@ import org.apache.commons.cli.Options;
  * files, all of them or, when any policy has an error, none.
  */
 final class CompileCommand implements Command {
+  /** {@code --only}'s words and the files they choose. */
+  private static final Map<String, String> ONLY = onlyWords();
+
   @Override
   public String name() {
     return "compile";
@@ -28,7 +35,7 @@ final class CompileCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings]";
+    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings] [--only OUTPUT]";
   }
 
   @Override
@@ -49,7 +56,20 @@ final class CompileCommand implements Command {
                 + " emitted files)").get())
         .addOption(Option.builder().longOpt("timings")
             .desc("give each pass's time in report.json (which then differs from run to run)")
-            .get());
+            .get())
+        .addOption(Option.builder().longOpt("only").hasArg().argName(String.join("|",
+                ONLY.keySet()))
+            .desc("with -o - and one policy: print only this file, as it is, for a pipe into"
+                + " iptables-restore, ip6tables-restore or ipset restore").get());
+  }
+
+  private static Map<String, String> onlyWords() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("iptables", PolicyCompiler.IPTABLES);
+    m.put("ip6tables", PolicyCompiler.IP6TABLES);
+    m.put("ipset", PolicyCompiler.IPSET);
+    m.put("report", PolicyCompiler.REPORT);
+    return Collections.unmodifiableMap(m);
   }
 
   @Override
@@ -59,6 +79,33 @@ final class CompileCommand implements Command {
     }
     if (!inv.line().hasOption("output")) {
       return inv.usageError("-o DIR is required (use -o - for standard output)");
+    }
+    String outDir = inv.line().getOptionValue("output");
+    if (outDir.isEmpty()) {
+      // Path.of("") is the current folder: an empty -o (an unset variable) must not write there.
+      return inv.usageError("-o must name a folder (use -o . for the current one), not ''");
+    }
+    Path outPath = null;
+    if (!outDir.equals("-")) {
+      try {
+        outPath = Path.of(outDir);
+      } catch (InvalidPathException e) {
+        return inv.usageError("bad output folder name '" + outDir + "' (" + e.getReason() + ")");
+      }
+    }
+    String only = inv.line().getOptionValue("only");
+    if (only != null) {
+      if (!ONLY.containsKey(only)) {
+        return inv.usageError("--only must be " + String.join(", ", ONLY.keySet())
+            + ", not '" + only + "'");
+      }
+      if (outPath != null) {
+        return inv.usageError("--only prints one file to standard output; give -o - with it");
+      }
+      if (inv.args().size() > 1) {
+        return inv.usageError("--only prints the file of one policy; give one policy, not "
+            + inv.args().size());
+      }
     }
     OptLevel level;
     try {
@@ -71,8 +118,7 @@ final class CompileCommand implements Command {
     PrintWriter err = inv.err();
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    int duplicates = 0;
+    Map<String, String> names = new HashMap<>();
     boolean failed = false;
     for (String file : inv.args()) {
       PolicyCompiler.ReadResult read = inv.policies().read(file);
@@ -87,24 +133,36 @@ final class CompileCommand implements Command {
         failed = true;
         continue;
       }
-      if (!names.add(r.ir().name())) {
-        err.println(file + ": error: two policies are named '" + r.ir().name()
-            + "'; each needs its own output folder");
-        duplicates++;
+      String first = names.putIfAbsent(r.ir().name(), file);
+      if (first != null) {
+        all.add(new Diagnostic(Code.PC1013, "two policies are named '" + r.ir().name()
+            + "' (the other is " + first + "); each needs its own output folder",
+            read.policy().source().at(PolicyPath.name())));
         failed = true;
       }
       results.add(r);
     }
     all.forEach(err::println);
     if (failed) {
-      int errors = (int) all.stream().filter(Diagnostic::isError).count() + duplicates;
+      int errors = (int) all.stream().filter(Diagnostic::isError).count();
       err.println("policyc compile: " + errors + " " + Command.plural(errors, "error", "errors")
           + "; nothing written");
       return Cli.POLICY_ERRORS;
     }
-    String outDir = inv.line().getOptionValue("output");
     boolean several = results.size() > 1;
-    if (outDir.equals("-")) {
+    if (only != null) {
+      Compilation r = results.get(0);
+      String text = r.files().get(ONLY.get(only));
+      if (text == null) {
+        // Printing nothing loads nothing, as a missing file would: say why it is empty.
+        err.println("policyc compile: " + r.ir().name() + " has no " + ONLY.get(only) + " ("
+            + (only.equals("ipset") ? "no sets" : "no IPv6 rules") + "); nothing printed");
+      } else {
+        inv.out().print(text);
+      }
+      return Cli.OK;
+    }
+    if (outPath == null) {
       for (Compilation r : results) {
         for (Map.Entry<String, String> f : r.files().entrySet()) {
           inv.out().println("# ==> " + (several ? r.ir().name() + "/" : "") + f.getKey()
@@ -114,14 +172,14 @@ final class CompileCommand implements Command {
       }
       return Cli.OK;
     }
-    Optional<Diagnostic> failure = OutputWriter.write(Path.of(outDir), results, several);
+    Optional<Diagnostic> failure = OutputWriter.write(outPath, results, several);
     if (failure.isPresent()) {
       err.println(failure.get());
       err.println("policyc compile: 1 error; nothing written");
       return Cli.POLICY_ERRORS;
     }
     for (Compilation r : results) {
-      Path dir = several ? Path.of(outDir, r.ir().name()) : Path.of(outDir);
+      Path dir = several ? outPath.resolve(r.ir().name()) : outPath;
       inv.out().println("compiled " + r.ir().name() + ": " + r.ir().ipv4().ruleCount()
           + " IPv4 rules, " + r.ir().ipv6().ruleCount() + " IPv6 rules, " + r.ir().sets().size()
           + " " + Command.plural(r.ir().sets().size(), "set", "sets") + " -> " + dir);

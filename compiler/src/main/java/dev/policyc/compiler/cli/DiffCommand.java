@@ -10,9 +10,13 @@ import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.compiler.verify.Equivalence;
 import dev.policyc.compiler.verify.Result;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
+import dev.policyc.dsl.yaml.PolicyParseException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -88,11 +92,14 @@ final class DiffCommand implements Command {
       String text;
       try {
         text = file.equals(PolicyInput.STDIN) || file.equals("-") ? null
-            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            : InputText.read(Path.of(file));
+      } catch (PolicyParseException e) {
+        e.diagnostics().forEach(inv.err()::println);
+        return Cli.POLICY_ERRORS;
       } catch (IOException e) {
-        return inv.usageError("cannot read " + file + ": " + IoReason.of(e));
+        return unreadable(inv, file, IoReason.of(e));
       } catch (InvalidPathException e) {
-        return inv.usageError("cannot read " + file + ": bad file name (" + e.getReason() + ")");
+        return unreadable(inv, file, "bad file name (" + e.getReason() + ")");
       }
       if (text != null && isSaveFile(text)) {
         Family f = family != null ? family
@@ -107,7 +114,8 @@ final class DiffCommand implements Command {
           return Cli.POLICY_ERRORS;
         }
       } else {
-        PolicyCompiler.ReadResult read = inv.policies().read(file);
+        PolicyCompiler.ReadResult read = text == null ? inv.policies().read(file)
+            : PolicyCompiler.read(file, text);
         if (read.policy() == null) {
           read.diagnostics().forEach(inv.err()::println);
           return Cli.POLICY_ERRORS;
@@ -150,6 +158,13 @@ final class DiffCommand implements Command {
       }
     }
     return r.equal() ? Cli.OK : Cli.POLICY_ERRORS;
+  }
+
+  private static int unreadable(Invocation inv, String file, String reason) {
+    // Line 0: the position is the file itself, printed as its name alone.
+    inv.err().println(new Diagnostic(Code.PC0010, "cannot read policy or iptables-save file: "
+        + reason, new SourcePos(file, 0, 0)));
+    return Cli.POLICY_ERRORS;
   }
 
   /** Whether a file is iptables-save output: its first line that says something is a table. */

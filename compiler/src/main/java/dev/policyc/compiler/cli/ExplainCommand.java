@@ -17,9 +17,10 @@ import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
+import dev.policyc.dsl.yaml.PolicyParseException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -154,12 +155,15 @@ final class ExplainCommand implements Command {
       }
       String text;
       try {
-        text = file.equals("-") ? inv.policies().stdin()
-            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        text = file.equals("-") ? inv.policies().stdin() : InputText.read(Path.of(file));
       } catch (IOException e) {
         return inv.usageError("cannot read " + where + ": " + IoReason.of(e));
       } catch (InvalidPathException e) {
         return inv.usageError("cannot read " + where + ": bad file name (" + e.getReason() + ")");
+      } catch (PolicyParseException e) {
+        // too long, or not UTF-8: within the bounds every input is read to
+        e.diagnostics().forEach(inv.err()::println);
+        return 1;
       }
       if (trace) {
         return explainTrace(inv, ClassBenchTraceReader.read(where, text), level, engine, stats);

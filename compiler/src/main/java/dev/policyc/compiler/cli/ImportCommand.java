@@ -2,13 +2,15 @@ package dev.policyc.compiler.cli;
 
 import dev.policyc.compiler.classbench.ClassBenchImporter;
 import dev.policyc.compiler.classbench.ClassBenchReader;
+import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
+import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,14 +69,18 @@ final class ImportCommand implements Command {
     String file = inv.args().get(0);
     String shown = file.equals("-") ? PolicyInput.STDIN : file;
     String name = inv.line().getOptionValue("name", defaultName(file));
-    if (name.isBlank()) {
-      return inv.usageError("--name must not be blank");
+    Optional<String> badName = Policy.nameProblem(name);
+    if (badName.isPresent()) {
+      // The policy would not compile (PC1012): say so now, not after writing it.
+      return inv.usageError(badName.get() + (inv.line().hasOption("name") ? ""
+          : "; give one with --name"));
     }
     String text;
     try {
-      text = file.equals("-")
-          ? new String(inv.io().in().readAllBytes(), StandardCharsets.UTF_8)
-          : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      text = file.equals("-") ? InputText.read(shown, inv.io().in())
+          : InputText.read(Path.of(file));
+    } catch (PolicyParseException e) {
+      return failed(inv, e.diagnostics());
     } catch (IOException e) {
       return failed(inv, List.of(unreadable(shown, IoReason.of(e))));
     } catch (InvalidPathException e) {

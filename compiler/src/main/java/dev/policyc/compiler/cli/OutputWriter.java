@@ -5,6 +5,7 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -95,7 +96,7 @@ final class OutputWriter {
       throws IOException {
     current = outDir;
     for (Compilation r : results) {
-      Path dir = several ? outDir.resolve(r.ir().name()) : outDir;
+      Path dir = several ? folderOf(outDir, r.ir().name()) : outDir;
       current = dir;
       createDirectories(dir);
       for (Map.Entry<String, String> f : r.files().entrySet()) {
@@ -117,6 +118,21 @@ final class OutputWriter {
         }
       }
     }
+  }
+
+  /**
+   * The folder of policy {@code name} directly under {@code outDir}. Lowering refuses a name that
+   * is not one plain path segment (PC1012); this check keeps every write under {@code outDir}
+   * even for an IR that did not come through lowering.
+   */
+  private static Path folderOf(Path outDir, String name) throws IOException {
+    Path dir = outDir.resolve(name);
+    if (name.isEmpty() || name.equals(".") || name.equals("..")
+        || !outDir.equals(dir.getParent())) {
+      throw new FileSystemException(dir.toString(), null,
+          "policy name '" + name + "' is not one folder name");
+    }
+    return dir;
   }
 
   /**

@@ -4,11 +4,11 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.IoReason;
+import dev.policyc.dsl.yaml.InputText;
 import dev.policyc.dsl.yaml.PolicyParseException;
-import dev.policyc.dsl.yaml.PolicyYamlReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,17 +22,31 @@ final class PolicyInput {
   static final String STDIN = "<stdin>";
 
   private final InputStream in;
-  /** Standard input can be read once; a second {@code -} gets the same text. */
+  /**
+   * Standard input can be read once; a second {@code -} gets the same text, or the same problem
+   * (too long, not UTF-8).
+   */
   private String stdinText;
+  private List<Diagnostic> stdinProblems;
 
   PolicyInput(InputStream in) {
     this.in = in;
   }
 
-  /** Standard input's text; read once, so a second reader gets the same text. */
+  /**
+   * Standard input's text, read once and within the bounds of {@link InputText} (a second reader
+   * gets the same text); what is too long or not UTF-8 is an {@link IOException} saying so.
+   */
   String stdin() throws IOException {
+    if (stdinText == null && stdinProblems == null) {
+      try {
+        stdinText = InputText.read(STDIN, in);
+      } catch (PolicyParseException e) {
+        stdinProblems = e.diagnostics();
+      }
+    }
     if (stdinText == null) {
-      stdinText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      throw new IOException(stdinProblems.get(0).message());
     }
     return stdinText;
   }
@@ -40,11 +54,17 @@ final class PolicyInput {
   /** Reads the policy {@code file}, or standard input when it is {@code -}. */
   PolicyCompiler.ReadResult read(String file) {
     if (file.equals("-")) {
-      try {
-        return PolicyCompiler.read(STDIN, stdin());
-      } catch (IOException e) {
-        return unreadable(STDIN, IoReason.of(e));
+      if (stdinText == null && stdinProblems == null) {
+        try {
+          stdinText = InputText.read(STDIN, in);
+        } catch (PolicyParseException e) {
+          stdinProblems = e.diagnostics();
+        } catch (IOException e) {
+          return unreadable(STDIN, IoReason.of(e));
+        }
       }
+      return stdinText == null ? new PolicyCompiler.ReadResult(null, stdinProblems)
+          : PolicyCompiler.read(STDIN, stdinText);
     }
     Path path;
     try {
@@ -52,13 +72,7 @@ final class PolicyInput {
     } catch (InvalidPathException e) {
       return unreadable(file, "bad file name (" + e.getReason() + ")");
     }
-    try {
-      return new PolicyCompiler.ReadResult(PolicyYamlReader.read(path), List.of());
-    } catch (PolicyParseException e) {
-      return new PolicyCompiler.ReadResult(null, e.diagnostics());
-    } catch (IOException e) {
-      return unreadable(path.toString(), IoReason.of(e));
-    }
+    return PolicyCompiler.read(path);
   }
 
   private static PolicyCompiler.ReadResult unreadable(String file, String reason) {

@@ -34,6 +34,15 @@ final class Preamble {
       help(io.err(), cmd, opts);
       return Cli.USAGE;
     }
+    // An option given twice is a mistake to point out, not a choice to make silently: with
+    // -o a -o b, commons-cli keeps both and getOptionValue answers the first.
+    for (Option o : cl.getOptions()) {
+      if (o.hasArg() && cl.getOptionValues(o).length > 1) {
+        io.err().println("policyc " + cmd.name() + ": option " + (o.getOpt() != null
+            ? "-" + o.getOpt() : "--" + o.getLongOpt()) + " is given more than once");
+        return Cli.USAGE;
+      }
+    }
     // --help and --version come first, so they work whatever else is missing or wrong.
     if (cl.hasOption("help")) {
       help(io.out(), cmd, opts);

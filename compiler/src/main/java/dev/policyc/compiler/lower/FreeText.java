@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The check of free text that ends up in a rule (a comment, a log prefix): its length, and no
- * control characters, double quotes or backslashes (iptables-save does not escape control
- * characters, so a newline in a comment would split the saved rule in two).
+ * control characters (C0, DEL, C1, line separators), invisible formatting characters (bidi
+ * overrides, zero-width characters), double quotes or backslashes (iptables-save does not escape
+ * control characters, so a newline in a comment would split the saved rule in two).
  */
 final class FreeText {
   private FreeText() {}
@@ -40,9 +41,17 @@ final class FreeText {
     }
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029) {
+        // C0, DEL, C1 (U+0085 is a line break to some readers) and the Unicode line separators
         ctx.report(Code.PC5003, pos, what + " holds a control character (U+"
             + String.format("%04X", (int) c) + ")");
+        return;
+      }
+      if (Character.getType(c) == Character.FORMAT) {
+        // bidi overrides (U+202E), zero-width and other invisible characters: the text would
+        // read differently in a terminal or a review than what the kernel holds
+        ctx.report(Code.PC5003, pos, what + " holds an invisible formatting character (U+"
+            + String.format("%04X", (int) c) + ") such as a bidi override");
         return;
       }
       if (c == '"' || c == '\\') {

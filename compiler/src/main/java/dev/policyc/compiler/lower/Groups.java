@@ -1,15 +1,18 @@
 package dev.policyc.compiler.lower;
 
 import dev.policyc.compiler.ir.IcmpTypes;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Host;
 import dev.policyc.dsl.PolicyObjects;
 import dev.policyc.dsl.SourceMap;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Suggestion;
 import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.path.ListPath;
 import dev.policyc.dsl.path.PolicyPath;
@@ -21,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -42,16 +46,33 @@ final class Groups {
   private final Resolver<IpRange> networks;
   private final Resolver<Service> services;
   private final Resolver<String> interfaces;
+  /**
+   * The interfaces of the host model, with {@code lo}, which every host has; null when the policy
+   * has no host model or its model lists no interface, and any name may then be right.
+   */
+  private final Set<String> hostInterfaces;
+  /** Where a misspelt interface name may have meant to go: host interfaces and groups. */
+  private final Set<String> interfaceWords;
 
-  Groups(PolicyObjects objects, SourceMap src, Reporter rep) {
+  Groups(PolicyObjects objects, Host host, SourceMap src, Reporter rep) {
     this.src = src;
     this.rep = rep;
+    if (host == null || host.interfaces().isEmpty()) {
+      hostInterfaces = null;
+    } else {
+      hostInterfaces = new TreeSet<>(host.interfaces().keySet());
+      hostInterfaces.add("lo");
+    }
+    interfaceWords = new TreeSet<>(objects.interfaces().keySet());
+    if (hostInterfaces != null) {
+      interfaceWords.addAll(hostInterfaces);
+    }
     networks = new Resolver<>("network group", objects.networks(),
         PolicyPath.objects()::networks, this::address);
     services = new Resolver<>("service group", objects.services(),
         PolicyPath.objects()::services, this::literalService);
     interfaces = new Resolver<>("interface group", objects.interfaces(),
-        PolicyPath.objects()::interfaces, (m, pos) -> checkIfaceName(m, pos) ? m : null);
+        PolicyPath.objects()::interfaces, (m, pos) -> literalIface(m, pos) ? m : null);
     networks.resolveAll();
     services.resolveAll();
     interfaces.resolveAll();
@@ -192,7 +213,15 @@ final class Groups {
       return null;
     }
     try {
-      return IpRange.parse(text);
+      IpRange r = IpRange.parse(text);
+      int slash = text.indexOf('/');
+      if (slash >= 0 && !IpAddr.parse(text.substring(0, slash)).equals(r.first())) {
+        // iptables masks them silently too; a typo (10.0.0.1/8 for 10.0.0.1/32) opens a /8
+        rep.report(Code.PC7011, pos != null ? pos : src.at(path), "'" + text + "' has host"
+            + " bits set; it means " + r + " (write that, or the address with its full"
+            + " prefix length)");
+      }
+      return r;
     } catch (IllegalArgumentException e) {
       if (looksLikeAddress(text)) {
         rep.report(Code.PC2001, pos != null ? pos : src.at(path),
@@ -254,6 +283,36 @@ final class Groups {
   }
 
   /** Checks an interface name or {@code prefix+} wildcard as the kernel and iptables would. */
+  /**
+   * Checks a literal interface name ({@link #checkIfaceName}) and, when the host model lists the
+   * host's interfaces, warns about one it does not have (PC7012): a misspelt group name (in:
+   * guestiff for the group guestif) is otherwise an interface that never exists, and the rule
+   * silently matches nothing.
+   */
+  boolean literalIface(String name, SourcePos pos) {
+    if (!checkIfaceName(name, pos)) {
+      return false;
+    }
+    if (hostInterfaces != null && !onHost(name)) {
+      String near = Suggestion.closest(name, interfaceWords)
+          .map(w -> "; did you mean " + (hostInterfaces.contains(w) ? "the interface '"
+              : "the interface group '") + w + "'?")
+          .orElse("");
+      rep.report(Code.PC7012, pos, "interface '" + name + "' is not in the host model ("
+          + String.join(", ", hostInterfaces) + ")" + near);
+    }
+    return true;
+  }
+
+  /** A host interface is {@code name}, or for a wildcard {@code eth+}, starts with {@code eth}. */
+  private boolean onHost(String name) {
+    if (name.endsWith("+")) {
+      String stem = name.substring(0, name.length() - 1);
+      return hostInterfaces.stream().anyMatch(h -> h.startsWith(stem));
+    }
+    return hostInterfaces.contains(name);
+  }
+
   boolean checkIfaceName(String name, SourcePos pos) {
     if (name.length() > Netfilter.MAX_IFACE_NAME) {
       rep.report(Code.PC5001, pos,

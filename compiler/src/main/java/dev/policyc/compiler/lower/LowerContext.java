@@ -40,7 +40,7 @@ final class LowerContext {
   LowerContext(Policy policy) {
     this.policy = policy;
     this.src = policy.source();
-    this.groups = new Groups(policy.objects(), src, rep);
+    this.groups = new Groups(policy.objects(), policy.host(), src, rep);
   }
 
   Policy policy() {

@@ -13,7 +13,9 @@ import dev.policyc.dsl.IpSetSpec;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.Verdict;
+import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.path.PolicyPath;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -64,6 +66,8 @@ public final class Lowering {
 
   private IrPolicy run() {
     Policy policy = ctx.policy();
+    Policy.nameProblem(policy.name())
+        .ifPresent(m -> ctx.report(Code.PC1012, PolicyPath.name(), m));
     HostModel host = policy.host() == null ? null : new HostLowering(ctx).lower(policy.host());
     SetLowering sets = new SetLowering(ctx);
     for (IpSetSpec s : policy.objects().sets()) {

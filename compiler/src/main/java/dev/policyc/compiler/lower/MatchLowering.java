@@ -50,7 +50,7 @@ final class MatchLowering {
     List<String> names;
     if (groups.has(n.value())) {
       names = groups.get(n.value());
-    } else if (ctx.groups().checkIfaceName(n.value(), pos)) {
+    } else if (ctx.groups().literalIface(n.value(), pos)) {
       names = List.of(n.value());
     } else {
       res.add(null);

@@ -8,13 +8,32 @@ import java.util.Locale;
 final class Values {
   private Values() {}
 
-  /** A port {@code 22} or range {@code 1024:65535} / {@code 1024-65535}. */
+  /**
+   * A port {@code 22} or range {@code 1024:65535} / {@code 1024-65535}. Port 0 alone is refused:
+   * no service is on it, and {@code dport: "0"} is a slip for something else; a range may start
+   * at 0.
+   */
   static PortRange portRange(String text) {
     String t = text.trim();
     int sep = t.indexOf(':') >= 0 ? t.indexOf(':') : t.indexOf('-');
     if (sep < 0) {
       int p = port(t);
+      if (p == 0) {
+        throw new IllegalArgumentException("port 0 is reserved and no service is on it (a"
+            + " range may start at 0: \"0-1023\")");
+      }
       return new PortRange(p, p);
+    }
+    if (sep == 0 && t.length() > 1 && t.substring(1).chars().allMatch(Character::isDigit)
+        && t.charAt(0) == '-') {
+      throw new IllegalArgumentException("port '" + t + "' is negative; ports are 0 to 65535");
+    }
+    if (sep == 0 || sep == t.length() - 1) {
+      String end = sep == 0 ? "lower" : "upper";
+      String whole = sep == 0 ? "0" + t.charAt(0) + t.substring(1)
+          : t.substring(0, sep + 1) + "65535";
+      throw new IllegalArgumentException("port range '" + t + "' has no " + end + " end"
+          + (t.length() > 1 ? " (write \"" + whole + "\")" : ""));
     }
     int lo = port(t.substring(0, sep));
     int hi = port(t.substring(sep + 1));
@@ -42,23 +61,18 @@ final class Values {
   /** An unsigned number, decimal or {@code 0x} hex, at most {@code max}. */
   static long number(String text, long max) {
     String t = text.trim().toLowerCase(Locale.ROOT);
-    long v;
-    try {
-      if (t.startsWith("0x") && t.length() > 2 && t.length() <= 10
-          && t.substring(2).matches("[0-9a-f]+")) {
-        v = Long.parseLong(t.substring(2), 16);
-      } else if (!t.isEmpty() && t.length() <= 10
-          && t.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        v = Long.parseLong(t);
-      } else {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
+    boolean hex = t.startsWith("0x") && t.length() > 2;
+    String digits = hex ? t.substring(2) : t;
+    if (digits.isEmpty() || !digits.matches(hex ? "[0-9a-f]+" : "[0-9]+")) {
       throw new IllegalArgumentException("'" + text + "' is not a number");
     }
-    if (v > max) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is above " + (max > 0xffff ? "0x" + Long.toHexString(max) : max));
+    String significant = digits.replaceFirst("^0+(?=.)", "");
+    // a number too long for a long is out of range, not "not a number" (0x1ffffffff as a mark)
+    long v = significant.length() > (hex ? 15 : 18) ? -1
+        : Long.parseLong(significant, hex ? 16 : 10);
+    if (v < 0 || v > max) {
+      throw new IllegalArgumentException("'" + text + "' is out of range (at most "
+          + (max > 0xffff ? "0x" + Long.toHexString(max) : max) + ")");
     }
     return v;
   }

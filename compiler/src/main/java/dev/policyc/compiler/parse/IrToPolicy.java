@@ -298,12 +298,13 @@ public final class IrToPolicy {
     return r.isPrefix() ? r.toString() : r.first() + "-" + r.last();
   }
 
+  // Port 0 alone is refused as a slip (PC2002); the range 0:0 says that it is meant.
   private static String colon(PortRange p) {
-    return p.isSingle() ? Integer.toString(p.lo()) : p.lo() + ":" + p.hi();
+    return p.isSingle() && p.lo() != 0 ? Integer.toString(p.lo()) : p.lo() + ":" + p.hi();
   }
 
   private static String dash(PortRange p) {
-    return p.isSingle() ? Integer.toString(p.lo()) : p.lo() + "-" + p.hi();
+    return p.isSingle() && p.lo() != 0 ? Integer.toString(p.lo()) : p.lo() + "-" + p.hi();
   }
 
   private static String hex(long v) {

@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.dsl.yaml.InputText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -149,6 +151,33 @@ class CliTest {
       assertEquals("", c.out());
     }
 
+    /** Issue 13, defect 2: an endless input is read to the limit, not to the end of memory. */
+    @Test
+    void standardInputLongerThanTheLimitIsPc0007OnceTheLimitIsRead() {
+      long[] read = {0};
+      InputStream endless = new InputStream() {
+        @Override
+        public int read() {
+          read[0]++;
+          return 'a';
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          Arrays.fill(b, off, off + len, (byte) 'a');
+          read[0] += len;
+          return len;
+        }
+      };
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Cli.run(endless, new PrintWriter(out), new PrintWriter(err), "check", "-");
+      assertEquals(Cli.POLICY_ERRORS, code);
+      assertEquals("<stdin>:1:" + (InputText.MAX_BYTES + 1) + ": error PC0007: the input is"
+          + " longer than 64 MiB; policyc reads no further\n1 error\n", out.toString());
+      assertEquals(InputText.MAX_BYTES + 1, read[0]);
+    }
+
     @Test
     void standardInputThatCannotBeReadIsPc0010WithTheReason() {
       InputStream broken = new InputStream() {
@@ -186,6 +215,20 @@ class CliTest {
       // The position is the file alone: no line or column.
       String line = missing + ": error PC0010: cannot read policy: no such file";
       assertTrue((c.out() + c.err()).lines().anyMatch(line::equals), c.out() + c.err());
+    }
+
+    @Test
+    void aSideOfDiffThatCannotBeReadIsPc0010SayingWhy() throws IOException {
+      Path good = CliFixtures.write(tmp, "p.yaml", "policy: p\n");
+      String missing = tmp.resolve("missing.yaml").toString();
+      Cli.Captured c = run("diff", good.toString(), missing);
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      assertEquals(missing + ": error PC0010: cannot read policy or iptables-save file: no such"
+          + " file\n", c.err());
+      Cli.Captured dir = run("diff", tmp.toString(), good.toString());
+      assertEquals(Cli.POLICY_ERRORS, dir.code(), dir.err());
+      assertEquals(tmp + ": error PC0010: cannot read policy or iptables-save file: is a"
+          + " directory\n", dir.err());
     }
 
     @Test

@@ -137,9 +137,98 @@ class CompileCommandTest {
     Cli.Captured c = run("compile", policy("nat-gateway"), copy.toString(), "-o",
         out.toString());
     assertEquals(Cli.POLICY_ERRORS, c.code());
-    assertTrue(c.err().contains("two policies are named 'nat-gateway'"), c.err());
+    assertTrue(c.err().contains(copy + ":3:9: error PC1013: two policies are named"
+        + " 'nat-gateway' (the other is " + policy("nat-gateway") + ")"), c.err());
     assertTrue(c.err().contains("1 error;"), c.err());
     assertEquals(List.of(), listing(out));
+  }
+
+  /**
+   * Issue 13, defect 1: the policy name names the folder of a compile of several policies, so a
+   * name that is not one plain path segment is refused before anything is written, wherever it
+   * would have pointed.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"../../escaped", "/tmp/policyc-abs", ".", "..", "", "a/b", "-rf",
+      "a\\u0085b", "bidi\\u202Eevil", "tab\\there", "new\\nline", "nul\\0",
+      "x123456789x123456789x123456789x123456789x123456789x123456789x1234"})
+  void aPolicyNameThatIsNotOneFolderNameIsRefused(String quoted) throws IOException {
+    Path base = Files.createDirectories(tmp.resolve("a/b"));
+    Path out = base.resolve("out");
+    // The name is written in double quotes, so YAML's escapes make the control characters.
+    Path bad = write("bad.yaml", "policy: \"" + quoted + "\"\n");
+    Cli.Captured c = run("compile", bad.toString(), policy("nat-gateway"), "-o", out.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+    assertTrue(c.err().startsWith(bad + ":1:9: error PC1012: "), c.err());
+    assertTrue(c.err().contains(quoted.isEmpty() ? "the policy name is empty"
+        : quoted.length() > 64 ? "is longer than 64 characters" : "must be letters, digits"),
+        c.err());
+    assertTrue(c.err().contains("policyc compile: 1 error; nothing written"), c.err());
+    try (Stream<Path> s = Files.walk(tmp)) {
+      assertEquals(List.of("", "a", "a/b", "bad.yaml"),
+          s.map(p -> tmp.relativize(p).toString()).sorted().toList());
+    }
+    assertFalse(Files.exists(Path.of("/tmp/policyc-abs")));
+  }
+
+  @Test
+  void anEmptyOutputFolderIsAUsageError() {
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", "");
+    assertEquals(Cli.USAGE, c.code());
+    assertEquals("policyc compile: -o must name a folder (use -o . for the current one), not"
+        + " ''\n", c.err());
+    assertEquals("", c.out());
+  }
+
+  @Test
+  void anOptionGivenTwiceIsAUsageError() {
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", a.toString(), "-o",
+        b.toString());
+    assertEquals(Cli.USAGE, c.code());
+    assertEquals("policyc compile: option -o is given more than once\n", c.err());
+    assertFalse(Files.exists(a));
+    assertFalse(Files.exists(b));
+    assertEquals(Cli.USAGE, run("compile", policy("nat-gateway"), "-o", "-", "-O1", "-O2")
+        .code());
+  }
+
+  // ------------------------------------------------------------------ --only
+
+  @ParameterizedTest
+  @CsvSource({"iptables, iptables.rules", "ip6tables, ip6tables.rules", "report, report.json"})
+  void onlyPrintsOneFileAsItIs(String only, String file) throws IOException {
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-O0", "-o", "-", "--only", only);
+    assertEquals(Cli.OK, c.code(), c.err());
+    assertEquals(golden("nat-gateway", file), c.out());
+    assertEquals("", c.err());
+  }
+
+  @Test
+  void onlyOfAFileThePolicyDoesNotHaveSaysSoAndPrintsNothing() {
+    Cli.Captured c = run("compile", policy("nat-gateway"), "-o", "-", "--only", "ipset");
+    assertEquals(Cli.OK, c.code(), c.err());
+    assertEquals("", c.out());
+    assertEquals("policyc compile: nat-gateway has no ipset.rules (no sets); nothing printed\n",
+        c.err());
+  }
+
+  @Test
+  void onlyTakesOneKnownOutputOfOnePolicyOnStandardOutput() {
+    Cli.Captured bad = run("compile", policy("nat-gateway"), "-o", "-", "--only", "nft");
+    assertEquals(Cli.USAGE, bad.code());
+    assertTrue(bad.err().contains("--only must be iptables, ip6tables, ipset, report, not"
+        + " 'nft'"), bad.err());
+    Cli.Captured dir = run("compile", policy("nat-gateway"), "-o", tmp.resolve("o").toString(),
+        "--only", "iptables");
+    assertEquals(Cli.USAGE, dir.code());
+    assertTrue(dir.err().contains("give -o - with it"), dir.err());
+    assertFalse(Files.exists(tmp.resolve("o")));
+    Cli.Captured two = run("compile", policy("nat-gateway"), policy("host-firewall"), "-o", "-",
+        "--only", "iptables");
+    assertEquals(Cli.USAGE, two.code());
+    assertTrue(two.err().contains("give one policy, not 2"), two.err());
   }
 
   @Test

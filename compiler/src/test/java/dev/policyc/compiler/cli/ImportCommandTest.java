@@ -176,6 +176,42 @@ class ImportCommandTest {
     assertUsage(run("import", "--format", "classbench", "-o", "-"), "give exactly one file");
   }
 
+  /**
+   * A filter of port 0 alone becomes the range 0:0: the policy language refuses a bare port 0 as
+   * a slip (PC2002), and the imported policy must compile.
+   */
+  @Test
+  void aFilterOfPortZeroBecomesTheRangeZeroToZero() throws Exception {
+    Path set = write("zero.txt",
+        "@192.0.2.0/24\t198.51.100.7/32\t0 : 0\t0 : 0\t0x11/0xFF\t0x0000/0x0000\t\n");
+    Path out = tmp.resolve("zero.yaml");
+    Cli.Captured c = run("import", "--format", "classbench", set.toString(), "-o",
+        out.toString());
+    assertEquals(Cli.OK, c.code(), c.err());
+    Policy p = PolicyYamlReader.read(out);
+    RuleSpec rule = p.chain(Table.FILTER, "INPUT").orElseThrow().rules().get(0);
+    assertEquals(List.of("0:0"), rule.match().sport().value());
+    assertEquals(List.of("0:0"), rule.match().dport().value());
+    Compilation compiled = PolicyCompiler.compile(p, new CompileOptions(OptLevel.O0));
+    assertTrue(compiled.ok(), compiled.diagnostics().toString());
+    assertTrue(compiled.files().get(PolicyCompiler.IPTABLES)
+        .contains("-p udp -m udp --sport 0 --dport 0"), compiled.files().toString());
+  }
+
+  /** The name becomes the policy's name, which must be one folder name (PC1012). */
+  @Test
+  void aNameThatCannotNameAPolicyIsAUsageError() throws IOException {
+    Path set = write("two.txt", TWO);
+    assertUsage(run("import", "--format", "classbench", set.toString(), "-o", "-", "--name",
+        "../up"), "policy name '../up' must be letters, digits");
+    assertUsage(run("import", "--format", "classbench", set.toString(), "-o", "-", "--name",
+        ""), "the policy name is empty");
+    Path spaced = write("acl 1.txt", TWO);
+    Cli.Captured c = run("import", "--format", "classbench", spaced.toString(), "-o", "-");
+    assertUsage(c, "policy name 'acl 1' must be letters, digits");
+    assertTrue(c.err().contains("give one with --name"), c.err());
+  }
+
   @Test
   void theProgramListsTheCommand() {
     Cli.Captured c = run("--help");

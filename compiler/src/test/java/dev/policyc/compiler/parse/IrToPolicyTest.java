@@ -1,5 +1,6 @@
 package dev.policyc.compiler.parse;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.Compilation;
@@ -9,6 +10,7 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
@@ -93,6 +95,22 @@ class IrToPolicyTest {
     return a.outcome() == b.outcome() && a.after().equals(b.after())
         && java.util.Objects.equals(a.rejectWith(), b.rejectWith()) && a.logs().equals(b.logs())
         && java.util.Objects.equals(a.outIface(), b.outIface());
+  }
+
+  /** Port 0 alone is said as the range 0:0, which lowering takes (a bare "0" it refuses). */
+  @Test
+  void portZeroIsSaidAsARangeThatLowersBack() throws Exception {
+    Ruleset rs = IptablesSaveReader.read("zero.rules", """
+        *filter
+        :INPUT ACCEPT [0:0]
+        -A INPUT -p tcp -m tcp --dport 0 -j DROP
+        COMMIT
+        """, Family.IPV4);
+    IrPolicy ir = new IrPolicy("zero", null, List.of(), rs, new Ruleset(Family.IPV6, List.of()));
+    Policy m = IrToPolicy.convert(ir);
+    assertEquals(List.of("0:0"), m.chains().get(0).rules().get(0).match().dport().value());
+    assertTrue(PolicyCompiler.compile(m).ok(), PolicyCompiler.compile(m).diagnostics()
+        .toString());
   }
 
   @Test

@@ -6,8 +6,9 @@ package dev.policyc.dsl.diag;
  * severity comes from its code. Codes never change meaning once published; a retired code stays
  * here, marked, and is never reused. PC0xxx are found by the YAML reader, PC1xxx are names and
  * references, PC2xxx values, PC3xxx placement (tables, chains, hooks), PC4xxx address families,
- * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (lint checks), PC8xxx
- * inputs in other formats ({@code policyc import}, traces).
+ * PC5xxx kernel limits, PC6xxx protocol dependencies, PC7xxx warnings (the lint checks, and
+ * two of lowering: PC7011, PC7012), PC8xxx inputs in other formats ({@code policyc import},
+ * traces).
  */
 public enum Code {
   PC0001(Severity.ERROR, "YAML syntax error"),
@@ -38,6 +39,10 @@ public enum Code {
   PC1009(Severity.ERROR, "jump to a built-in chain"),
   PC1010(Severity.ERROR, "bad chain name"),
   PC1011(Severity.ERROR, "bad object name"),
+  /** The name also names the policy's output folder, so it must be one safe path segment. */
+  PC1012(Severity.ERROR, "bad policy name"),
+  /** {@code policyc compile} of several policies: each needs its own output folder. */
+  PC1013(Severity.ERROR, "two policies with one name"),
 
   PC2001(Severity.ERROR, "invalid address"),
   PC2002(Severity.ERROR, "invalid port"),
@@ -94,6 +99,10 @@ public enum Code {
   PC7008(Severity.WARNING, "lockout risk"),
   PC7009(Severity.WARNING, "rule silently in one address family"),
   PC7010(Severity.WARNING, "NAT66 of global IPv6 addresses"),
+  /** Reported by lowering: an address prefix whose address has bits past the prefix length. */
+  PC7011(Severity.WARNING, "address with host bits set"),
+  /** Reported by lowering: an interface the policy's host model does not list. */
+  PC7012(Severity.WARNING, "interface not in the host model"),
 
   // ClassBench filter sets (policyc import --format classbench) and traces (policyc explain
   // --format classbench-trace); the position is the line and column of the offending field.

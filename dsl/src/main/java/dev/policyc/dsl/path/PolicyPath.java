@@ -15,7 +15,14 @@ public final class PolicyPath {
   private static final ObjectsPath OBJECTS = new ObjectsPath();
   private static final HostPath HOST = new HostPath();
 
+  private static final SourcePath NAME = new SourcePath("policy");
+
   private PolicyPath() {}
+
+  /** {@code policy}: the policy's name. */
+  public static SourcePath name() {
+    return NAME;
+  }
 
   /** A table: {@code filter}, {@code nat}, {@code mangle} or {@code raw}. */
   public static SourcePath table(Table table) {

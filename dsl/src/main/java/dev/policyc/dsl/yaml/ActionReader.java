@@ -171,8 +171,9 @@ final class ActionReader {
           return val == null ? null : new Action.TcpMss(val);
         }
       default:
+        // the same code as an unknown action word: it is the action that is wrong, not the key
         nodes.problem(
-            Code.PC0002,
+            Code.PC0008,
             "unknown action '" + key + "'" + NodeReader.suggest(key, ACTION_KEYS),
             e.keyPos());
         return null;

@@ -66,10 +66,7 @@ final class ChainSpecReader {
         YSeq seq = nodes.seq(rulesNode, path + ".rules");
         if (seq != null) {
           for (int i = 0; i < seq.items().size(); i++) {
-            RuleSpec r = rule(seq.items().get(i), path + ".rules[" + i + "]");
-            if (r != null) {
-              rules.add(r);
-            }
+            rules.add(rule(seq.items().get(i), path + ".rules[" + i + "]"));
           }
         }
       }
@@ -78,7 +75,24 @@ final class ChainSpecReader {
     return out;
   }
 
+  /**
+   * The rule at {@code n}; with problems, a stand-in that matches everything and only counts, so
+   * that the rules after it keep their numbers in the partial policy ({@link
+   * PolicyParseException#partial()}) and nothing is judged by a rule read in part.
+   */
   private RuleSpec rule(YamlNode n, String path) {
+    int before = nodes.problems().size();
+    RuleSpec r = read(n, path);
+    if (r != null && nodes.problems().size() == before) {
+      return r;
+    }
+    // the stand-in's parts are where the rule is, when the rule did not say them
+    nodes.record(path, n);
+    nodes.record(path + ".action", n);
+    return new RuleSpec(MatchSpec.ANY, new Action.Count(), null);
+  }
+
+  private RuleSpec read(YamlNode n, String path) {
     YMap m = nodes.map(n, path);
     if (m == null) {
       return null;

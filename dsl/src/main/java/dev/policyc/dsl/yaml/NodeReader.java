@@ -5,6 +5,7 @@ import dev.policyc.dsl.Negatable;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
+import dev.policyc.dsl.diag.Suggestion;
 import dev.policyc.dsl.yaml.YamlNode.Entry;
 import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YScalar;
@@ -311,32 +312,6 @@ final class NodeReader {
 
   /** {@code " (did you mean 'x'?)"} for the closest allowed word within two edits, else "". */
   static String suggest(String word, Set<String> allowed) {
-    String best = null;
-    int bestD = 3;
-    for (String a : allowed.stream().sorted().toList()) {
-      int d = distance(word.toLowerCase(Locale.ROOT), a);
-      if (d < bestD) {
-        bestD = d;
-        best = a;
-      }
-    }
-    return best == null ? "" : " (did you mean '" + best + "'?)";
-  }
-
-  private static int distance(String a, String b) {
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
-    for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-      }
-    }
-    return d[a.length()][b.length()];
+    return Suggestion.closest(word, allowed).map(b -> " (did you mean '" + b + "'?)").orElse("");
   }
 }

@@ -15,14 +15,9 @@ import dev.policyc.dsl.yaml.YamlNode.Entry;
 import dev.policyc.dsl.yaml.YamlNode.YMap;
 import dev.policyc.dsl.yaml.YamlNode.YSeq;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,51 +50,17 @@ public final class PolicyYamlReader {
     this.chainReader = new ChainSpecReader(nodes);
   }
 
-  /** Reads a policy file. */
+  /** Reads a policy file, at most {@link InputText#MAX_BYTES} bytes of it. */
   public static Policy read(Path path) throws IOException, PolicyParseException {
-    return read(path.toString(), utf8(path));
+    return read(path.toString(), InputText.read(path));
   }
 
   /**
-   * The file's text; a byte that is not UTF-8 is a problem at its line and column, where
-   * Files.readString would only say "Input length = 1".
+   * Reads a policy from a stream (standard input), at most {@link InputText#MAX_BYTES} bytes of
+   * it; {@code file} names it in positions.
    */
-  private static String utf8(Path path) throws IOException, PolicyParseException {
-    byte[] bytes = Files.readAllBytes(path);
-    if (ascii(bytes)) {
-      return new String(bytes, StandardCharsets.US_ASCII); // the common case, decoded at once
-    }
-    CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
-    CoderResult r = dec.decode(in, out, true);
-    if (!r.isError()) {
-      r = dec.flush(out);
-    }
-    if (r.isError()) {
-      int line = 1;
-      int lineStart = 0;
-      for (int i = 0; i < out.position(); i++) {
-        if (out.get(i) == '\n') {
-          line++;
-          lineStart = i + 1;
-        }
-      }
-      throw new PolicyParseException(List.of(new Diagnostic(Code.PC0001,
-          String.format("byte 0x%02X is not UTF-8; policy files are UTF-8 text",
-              bytes[in.position()] & 0xff),
-          new SourcePos(path.toString(), line, out.position() - lineStart + 1))));
-    }
-    return out.flip().toString();
-  }
-
-  private static boolean ascii(byte[] bytes) {
-    for (byte b : bytes) {
-      if (b < 0) {
-        return false;
-      }
-    }
-    return true;
+  public static Policy read(String file, InputStream in) throws IOException, PolicyParseException {
+    return read(file, InputText.read(file, in));
   }
 
   /** Reads a policy from text; {@code file} names it in positions. */
@@ -117,11 +78,14 @@ public final class PolicyYamlReader {
     return r.finish(new YamlTreeReader(file, r.nodes.problems()).read(in));
   }
 
-  /** The policy of a document's tree (null when it could not be read), or every problem. */
+  /**
+   * The policy of a document's tree (null when it could not be read), or every problem with the
+   * policy as far as it could be read.
+   */
   private Policy finish(YamlNode root) throws PolicyParseException {
     Policy p = root == null ? null : policy(root);
     if (!nodes.problems().isEmpty() || p == null) {
-      throw new PolicyParseException(nodes.problems());
+      throw new PolicyParseException(nodes.problems(), p);
     }
     return p;
   }
@@ -134,7 +98,11 @@ public final class PolicyYamlReader {
     nodes.keys(m, TOP_KEYS, "");
     String name = nodes.requiredString(m, "policy", "");
     String description = nodes.optString(m, "description", "");
+    int before = nodes.problems().size();
     Host host = m.entries().containsKey("host") ? host(m.entries().get("host").value()) : null;
+    if (nodes.problems().size() > before) {
+      host = null; // half a host model would draw errors about the half that is missing
+    }
     PolicyObjects objects =
         m.entries().containsKey("objects")
             ? objects(m.entries().get("objects").value())
@@ -146,11 +114,12 @@ public final class PolicyYamlReader {
         chains.addAll(chainReader.table(t, e.value()));
       }
     }
-    if (name == null) {
+    if (name == null && nodes.problems().isEmpty()) {
       return null;
     }
-    return new Policy(
-        name, description, host, objects, chains, SourceMap.of(file, nodes.positions()));
+    // Without a readable name (reported), a partial policy takes a stand-in.
+    return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
+        SourceMap.of(file, nodes.positions()));
   }
 
   // ---------------------------------------------------------------- host

@@ -36,6 +36,13 @@ final class YamlTreeReader {
   static final int MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
   static final int MAX_DEPTH = 64;
   static final int MAX_STRING_CHARS = 1024 * 1024;
+  /**
+   * SnakeYAML's read buffer, in characters. Its reader copies what it has not consumed yet on
+   * every refill, and it consumes a scalar only once the whole of a run without blanks is
+   * scanned, so one such run costs its length squared over this size: with the default of 1 Ki a
+   * 16 MiB string took 67 s before it could be refused, with 1 Mi it takes a fraction of one.
+   */
+  private static final int READ_BUFFER_CHARS = 1024 * 1024;
 
   private static final YAMLFactory FACTORY =
       YAMLFactory.builder()
@@ -46,6 +53,7 @@ final class YamlTreeReader {
           // instead of the tree reporting each (PC0005) and going on.
           .loadSettings(LoadSettings.builder()
               .setCodePointLimit(MAX_DOCUMENT_CHARS)
+              .setBufferSize(READ_BUFFER_CHARS)
               .setAllowDuplicateKeys(true)
               .build())
           .streamReadConstraints(
@@ -53,7 +61,9 @@ final class YamlTreeReader {
                   .maxDocumentLength(MAX_DOCUMENT_CHARS)
                   // our own depth check below reports the position; this one is a backstop
                   .maxNestingDepth(MAX_DEPTH + 8)
-                  .maxStringLength(MAX_STRING_CHARS)
+                  // our own string check below reports the position; these are backstops
+                  .maxStringLength(MAX_DOCUMENT_CHARS)
+                  .maxNameLength(MAX_DOCUMENT_CHARS)
                   .build())
           .build();
 
@@ -68,7 +78,8 @@ final class YamlTreeReader {
   /** The document's root node, or null when it could not be read (problems say why). */
   YamlNode read(Reader in) {
     try (YAMLParser p =
-        (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(), new WholePairs(in))) {
+        (YAMLParser) FACTORY.createParser(ObjectReadContext.empty(),
+            new WholePairs(new ScreenedText(in)))) {
       JsonToken t = p.nextToken();
       if (t == null) {
         problems.add(new Diagnostic(Code.PC0001, "the document is empty",
@@ -86,6 +97,19 @@ final class YamlTreeReader {
       }
       return root;
     } catch (Abort e) {
+      return null;
+    } catch (LongWord e) {
+      problems.add(new Diagnostic(Code.PC0007, "a word of more than " + MAX_STRING_CHARS / 1024
+          + " Ki characters without a space or a quote (a string or a comment); the limit of a"
+          + " string is " + MAX_STRING_CHARS / 1024 + " Ki characters",
+          new SourcePos(file, e.line, e.column)));
+      return null;
+    } catch (Unprintable e) {
+      // SnakeYAML refuses it too, but at the start of its buffer rather than where it is
+      problems.add(new Diagnostic(Code.PC0001, String.format("the control character U+%04X is"
+          + " not allowed in YAML (write it as an escape in a double-quoted string)",
+          (int) e.character),
+          new SourcePos(file, e.line, e.column)));
       return null;
     } catch (JacksonException e) {
       problems.add(problem(e));
@@ -115,6 +139,10 @@ final class YamlTreeReader {
         return new Diagnostic(Code.PC0001, text,
             new SourcePos(file, mark.getLine() + 1, mark.getColumn() + 1));
       }
+    }
+    if (msg != null && msg.startsWith("Expected a property name")) {
+      return new Diagnostic(Code.PC0001, "a key must be text, not a list or a mapping",
+          pos(e.getLocation()));
     }
     return new Diagnostic(Code.PC0001, clean(msg), pos(e.getLocation()));
   }
@@ -149,6 +177,7 @@ final class YamlTreeReader {
         while ((k = p.nextToken()) == JsonToken.PROPERTY_NAME) {
           SourcePos keyPos = pos(p.currentTokenLocation());
           String key = p.currentName();
+          checkLength(key, "key", keyPos);
           if (p.isCurrentAlias()) {
             fail(Code.PC0006, "aliases (*" + key + ") are not allowed", keyPos);
           }
@@ -180,7 +209,9 @@ final class YamlTreeReader {
         if (p.isCurrentAlias()) {
           fail(Code.PC0006, "aliases (*" + p.getString() + ") are not allowed", here);
         }
-        return new YScalar(p.getString(), YScalar.Kind.STRING, here);
+        String text = p.getString();
+        checkLength(text, "string", here);
+        return new YScalar(text, YScalar.Kind.STRING, here);
       }
       case VALUE_NUMBER_INT -> {
         return new YScalar(p.getString(), YScalar.Kind.INT, here);
@@ -198,6 +229,13 @@ final class YamlTreeReader {
         fail(Code.PC0001, "unexpected YAML content (" + t + ")", here);
         return null;
       }
+    }
+  }
+
+  private void checkLength(String text, String what, SourcePos pos) {
+    if (text.length() > MAX_STRING_CHARS) {
+      fail(Code.PC0007, "a " + what + " of " + text.length() + " characters; the limit is "
+          + MAX_STRING_CHARS / 1024 + " Ki characters", pos);
     }
   }
 
@@ -265,6 +303,91 @@ final class YamlTreeReader {
     @Override
     public void close() throws IOException {
       in.close();
+    }
+  }
+
+  /**
+   * A reader that stops at a character YAML does not allow (C0 and C1 controls other than tab,
+   * line breaks and NEL; U+FFFE and U+FFFF), where SnakeYAML would name the start of its buffer
+   * instead, and at a word longer than any string may be: a run of more than {@link
+   * #MAX_STRING_CHARS} characters without a blank, line break, quote, backslash, flow indicator
+   * or {@code #}. Scalars are separated by such characters (or by a {@code :} after a quoted key,
+   * which is not counted), so the run lies in one scalar (or a comment), which is too long
+   * anyway; stopping here, before SnakeYAML scans it, keeps its cost linear (see {@link
+   * #READ_BUFFER_CHARS}) instead of quadratic in the word. Escapes end a run, so the run is never
+   * longer than the text it stands for.
+   */
+  private static final class ScreenedText extends Reader {
+    private final Reader in;
+    private int run;
+    private int line = 1;
+    private int column = 1;
+
+    ScreenedText(Reader in) {
+      this.in = in;
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) throws IOException {
+      int n = in.read(buf, off, len);
+      for (int i = off; i < off + n; i++) {
+        char c = buf[i];
+        if (c == '\n') {
+          line++;
+          column = 1;
+          run = 0;
+          continue;
+        }
+        column++;
+        if (c < ' ' && c != '\t' && c != '\r' || c >= 0x80 && c <= 0x9f && c != 0x85
+            || c == 0xfffe || c == 0xffff) {
+          throw new Unprintable(c, line, column - 1);
+        }
+        if (c <= ' ' || "\"'\\,[]{}#".indexOf(c) >= 0 || c == 0x85 || c == 0x2028
+            || c == 0x2029) {
+          run = 0;
+        } else if (c == ':' && run == 0) {
+          // after a quoted key ("a":b) the ':' is no part of the value; not counting it at the
+          // start of any word only makes runs shorter, never refuses a string within the limit
+          continue;
+        } else if (++run > MAX_STRING_CHARS) {
+          throw new LongWord(line, column - run);
+        }
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+
+  /** A character YAML does not allow in a document, at its line and column. */
+  private static final class Unprintable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final char character;
+    final int line;
+    final int column;
+
+    Unprintable(char character, int line, int column) {
+      super(null, null, false, false);
+      this.character = character;
+      this.line = line;
+      this.column = column;
+    }
+  }
+
+  /** A word past the limit of a string, at the line and column where it starts. */
+  private static final class LongWord extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int line;
+    final int column;
+
+    LongWord(int line, int column) {
+      super(null, null, false, false);
+      this.line = line;
+      this.column = column;
     }
   }
 

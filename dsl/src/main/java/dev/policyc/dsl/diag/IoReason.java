@@ -1,4 +1,4 @@
-package dev.policyc.compiler.cli;
+package dev.policyc.dsl.diag;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -15,10 +15,11 @@ import java.util.Locale;
  * permission denied}, {@code is a directory}). Java's own messages are often just the path
  * ({@code NoSuchFileException: out.yaml}), which says where but not why.
  */
-final class IoReason {
+public final class IoReason {
   private IoReason() {}
 
-  static String of(IOException e) {
+  /** The reason for {@code e}, in lower-case words. */
+  public static String of(IOException e) {
     // The JDK maps ENOENT, EACCES, EEXIST, ENOTDIR and ENOTEMPTY to these classes and leaves
     // their reason null; every other errno keeps strerror's text as the reason.
     if (e instanceof NoSuchFileException) {

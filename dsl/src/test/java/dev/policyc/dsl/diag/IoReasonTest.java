@@ -1,4 +1,4 @@
-package dev.policyc.compiler.cli;
+package dev.policyc.dsl.diag;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
