@@ -1,8 +1,11 @@
 package dev.policyc.compiler.ir;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +22,7 @@ public final class ChainGraph {
 
   private final Map<String, List<Edge>> edges = new LinkedHashMap<>();
   private final Map<String, Set<Hook>> hooks = new LinkedHashMap<>();
+  private final Set<String> builtins = new LinkedHashSet<>();
 
   /** The graph of a table's chains, hooks propagated (also when the jumps loop). */
   public static ChainGraph of(RuleTable rt) {
@@ -50,7 +54,13 @@ public final class ChainGraph {
     hooks.putIfAbsent(name, EnumSet.noneOf(Hook.class));
     if (builtin) {
       hooks.get(name).add(Hook.valueOf(name));
+      builtins.add(name);
     }
+  }
+
+  /** The jumps and gotos out of {@code chain}. */
+  public List<Edge> edges(String chain) {
+    return List.copyOf(edges.getOrDefault(chain, List.of()));
   }
 
   public void addEdge(String from, String to, int rule) {
@@ -105,6 +115,31 @@ public final class ChainGraph {
         }
       }
     }
+  }
+
+  /**
+   * For each chain reached from a built-in chain, the most jumps and gotos on a way to it (0 for
+   * a built-in chain), counted up to {@code cap}: through a loop it stops there.
+   */
+  public Map<String, Integer> depths(int cap) {
+    Map<String, Integer> depth = new LinkedHashMap<>();
+    Deque<String> work = new ArrayDeque<>();
+    for (String b : builtins) {
+      depth.put(b, 0);
+      work.add(b);
+    }
+    while (!work.isEmpty()) {
+      String c = work.poll();
+      int next = Math.min(cap, depth.get(c) + 1);
+      for (Edge e : edges.getOrDefault(c, List.of())) {
+        Integer d = depth.get(e.to());
+        if (d == null || d < next) {
+          depth.put(e.to(), next);
+          work.add(e.to());
+        }
+      }
+    }
+    return depth;
   }
 
   public Set<Hook> hooksOf(String chain) {

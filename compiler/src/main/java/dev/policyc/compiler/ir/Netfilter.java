@@ -38,6 +38,14 @@ public final class Netfilter {
   /** Ports of one multiport match: {@code XT_MULTI_PORTS}; a range takes two. */
   public static final int MULTIPORT_SLOTS = 15;
 
+  /**
+   * The most jumps and gotos a chain may be below a built-in chain: nf_tables keeps a jump stack
+   * of {@code NFT_JUMP_STACK_SIZE} (16) levels, the built-in chain's included, and refuses a rule
+   * that would link a chain deeper ("Too many links", EMLINK) — for gotos too, which it validates
+   * alike. iptables-nft, the default backend of current distributions, loads rules through it.
+   */
+  public static final int MAX_CHAIN_DEPTH = 15;
+
   /** The rate limit's time unit: {@code XT_LIMIT_SCALE}, ten thousandths of a second. */
   public static final long LIMIT_SCALE = 10000;
 

@@ -103,10 +103,14 @@ final class ChainChecks {
   void check() {
     for (Table t : Table.values()) {
       ChainGraph g = ctx.graph(t);
-      for (ChainGraph.Edge[] cycle : g.findCycles()) {
+      List<ChainGraph.Edge[]> cycles = g.findCycles();
+      for (ChainGraph.Edge[] cycle : cycles) {
         ctx.report(Code.PC1007, PolicyPath.rule(t, cycle[0].to(), cycle[0].rule()).action(),
             "jumping from " + cycle[0].to() + " to " + cycle[1].to()
                 + " makes a loop; the kernel refuses chain loops");
+      }
+      if (cycles.isEmpty()) {
+        depthCheck(t, g);
       }
       // Propagation is a fixpoint over growing hook sets, so it ends on a loop too; the target
       // and interface checks below then still see every hook a chain is reached from.
@@ -128,6 +132,22 @@ final class ChainChecks {
       }
       ifaceCheck(p, hooks, p.inPos(), false);
       ifaceCheck(p, hooks, p.outPos(), true);
+    }
+  }
+
+  /** A jump or goto that links a chain deeper below a built-in chain than nf_tables allows. */
+  private void depthCheck(Table t, ChainGraph g) {
+    int max = Netfilter.MAX_CHAIN_DEPTH;
+    Map<String, Integer> depths = g.depths(max + 1);
+    for (String from : g.chains()) {
+      if (depths.getOrDefault(from, 0) < max) {
+        continue;
+      }
+      for (ChainGraph.Edge e : g.edges(from)) {
+        ctx.report(Code.PC5005, PolicyPath.rule(t, from, e.rule()).action(),
+            "this links chain " + e.to() + " " + (max + 1) + " jumps below a built-in chain;"
+                + " nf_tables (iptables-nft) refuses more than " + max);
+      }
     }
   }
 

@@ -1,9 +1,11 @@
 package dev.policyc.compiler.optimize;
 
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
@@ -22,6 +24,7 @@ import dev.policyc.dsl.Table;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -95,11 +98,13 @@ final class BuildDecisionTrees implements Pass {
     boolean changed = false;
     for (RuleTable t : rs.tables()) {
       Set<String> trees = treeChains(t);
+      Map<String, Integer> depths = ChainGraph.of(t).depths(Netfilter.MAX_CHAIN_DEPTH);
       List<Chain> chains = new ArrayList<>();
       List<Chain> added = new ArrayList<>();
       for (Chain c : t.chains()) {
         chains.add(trees.contains(c.name()) ? c
-            : new ChainRewriter(policy, rs.family(), t.table(), c, ctx, opts, added).rewrite());
+            : new ChainRewriter(policy, rs.family(), t.table(), c, ctx, opts,
+                depths.getOrDefault(c.name(), 0), added).rewrite());
       }
       if (!added.isEmpty()) {
         chains.addAll(added);
@@ -145,17 +150,20 @@ final class BuildDecisionTrees implements Pass {
     private final Chain chain;
     private final PassContext ctx;
     private final TreeBuilder.Options options;
+    /** The most jumps and gotos between a built-in chain and this one. */
+    private final int depth;
     private final List<Chain> added;
     private final Origin dispatch;
 
     ChainRewriter(IrPolicy policy, Family family, Table table, Chain chain, PassContext ctx,
-        TreeBuilder.Options options, List<Chain> added) {
+        TreeBuilder.Options options, int depth, List<Chain> added) {
       this.policy = policy;
       this.family = family;
       this.table = table;
       this.chain = chain;
       this.ctx = ctx;
       this.options = options;
+      this.depth = depth;
       this.added = added;
       this.dispatch = Origin.dispatch("decision tree of " + table.iptablesName() + "/"
           + chain.name());
@@ -195,7 +203,15 @@ final class BuildDecisionTrees implements Pass {
       for (Rule r : run) {
         constraints.add(Constraints.of(r, family, policy));
       }
-      Node root = TreeBuilder.build(constraints, family, options);
+      // every split goes one chain deeper (its last branch inline, the others by goto), and
+      // nf_tables links no chain more than MAX_CHAIN_DEPTH below a built-in chain
+      int levels = Netfilter.MAX_CHAIN_DEPTH - depth - (endsChain ? 0 : 1);
+      if (levels < 1) {
+        return false;
+      }
+      TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
+          options.maxGrowth(), Math.min(options.maxDepth(), levels));
+      Node root = TreeBuilder.build(constraints, family, opts);
       if (!(root instanceof Node.Split split)) {
         return false;
       }

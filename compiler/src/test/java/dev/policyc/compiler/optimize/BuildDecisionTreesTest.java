@@ -10,8 +10,10 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.NameAllocator;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -125,6 +127,47 @@ class BuildDecisionTreesTest {
     assertTrue(alone <= 2 * n, alone + " rules from " + n);
     assertTrue(room > alone, room + " rules with room, " + alone + " without");
     assertTrue(room <= 2 * 2 * n, room + " rules, more than twice the " + 2 * n + " lowered");
+  }
+
+  /** The 40 rules of {@link #chain} in a user chain {@code levels} jumps below INPUT. */
+  static String deepChain(int levels) {
+    StringBuilder sb = new StringBuilder("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n");
+    for (int i = 1; i <= levels; i++) {
+      sb.append(":u").append(i).append(" - [0:0]\n");
+    }
+    sb.append("-A INPUT -j u1\n");
+    for (int i = 1; i < levels; i++) {
+      sb.append("-A u").append(i).append(" -p tcp -j u").append(i + 1).append('\n');
+    }
+    for (int i = 0; i < 40; i++) {
+      sb.append("-A u").append(levels).append(" -d 10.").append(i).append(".0.0/16 -p tcp -j ")
+          .append(i % 3 == 0 ? "DROP" : "ACCEPT").append('\n');
+    }
+    return sb.append("COMMIT\n").toString();
+  }
+
+  @Test
+  void noChainIsLinkedDeeperThanNfTablesAllows() {
+    TreeBuilder.Options deep = new TreeBuilder.Options(1, 8.0, 24);
+    Map<Integer, Integer> below = new java.util.TreeMap<>();
+    for (int levels : new int[] {1, 12, 14}) {
+      IrPolicy in = PassTester.read(deepChain(levels));
+      IrPolicy out = PassTester.run(new BuildDecisionTrees(8, deep), in);
+      RuleTable t = out.ipv4().table(Table.FILTER).orElseThrow();
+      int deepest = ChainGraph.of(t).depths(99).values().stream().max(Integer::compare)
+          .orElseThrow();
+      assertTrue(deepest <= Netfilter.MAX_CHAIN_DEPTH, levels + " levels: a chain " + deepest
+          + " jumps below INPUT");
+      assertTrue(t.chains().size() > levels + 2, levels + " levels: the run still gets a tree");
+      below.put(levels, deepest - levels);
+    }
+    // the tree of 40 rules in leaves of 1 goes 5 chains down; 12 below INPUT it gets 3, 14
+    // below 1
+    assertEquals(Map.of(1, 5, 12, 3, 14, 1), below);
+    // 15 levels down, a split would link a chain 16 below INPUT: no tree
+    IrPolicy in = PassTester.read(deepChain(15));
+    assertSame(in, new BuildDecisionTrees(8, deep).run(in, context(in)));
   }
 
   @Test

@@ -76,6 +76,7 @@ public enum Code {
   PC5002(Severity.ERROR, "comment too long"),
   PC5003(Severity.ERROR, "control character or quote in text"),
   PC5004(Severity.ERROR, "too many ports"),
+  PC5005(Severity.ERROR, "chains nested deeper than nf_tables allows"),
 
   PC6001(Severity.ERROR, "ports without a port protocol"),
   PC6002(Severity.ERROR, "ICMP type without ICMP"),
