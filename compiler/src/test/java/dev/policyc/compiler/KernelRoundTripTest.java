@@ -74,6 +74,73 @@ class KernelRoundTripTest {
     }
   }
 
+  /**
+   * A chain may be 15 jumps below a built-in chain and not 16 in nf_tables, as {@link
+   * dev.policyc.compiler.ir.Netfilter#MAX_CHAIN_DEPTH} says (legacy iptables has no such bound;
+   * there only the first part runs); and a long run 12 jumps down, which the decision tree splits
+   * at -O2 in what is left below it, loads.
+   */
+  @Test
+  void chainsGoAsDeepAsNfTablesAllowsAndTreesStayWithin() throws IOException {
+    KernelTests.assume(unavailable);
+    int max = dev.policyc.compiler.ir.Netfilter.MAX_CHAIN_DEPTH;
+    Path dir = Files.createTempDirectory("policyc-depth");
+    try (Netns ns = Netns.create("depth")) {
+      Path ok = dir.resolve("ok.rules");
+      Files.writeString(ok, nested(max), StandardCharsets.UTF_8);
+      ns.run("iptables-restore", ok.toString());
+      if (ns.run("iptables-restore", "--version").contains("nf_tables")) {
+        Path deep = dir.resolve("deep.rules");
+        Files.writeString(deep, nested(max + 1), StandardCharsets.UTF_8);
+        Netns.Result r = ns.tryRun("iptables-restore", deep.toString());
+        assertTrue(r.code() != 0 && r.err().contains("Too many links"),
+            "nf_tables took a chain " + (max + 1) + " below INPUT: " + r);
+      }
+    } finally {
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.toList()) {
+          Files.delete(p);
+        }
+      }
+      Files.delete(dir);
+    }
+    StringBuilder yaml = new StringBuilder("policy: deep\nfilter:\n  INPUT:\n    rules:\n"
+        + "      - { action: { jump: c1 } }\n");
+    for (int i = 1; i <= 12; i++) {
+      yaml.append("  c").append(i).append(":\n    rules:\n");
+      if (i < 12) {
+        yaml.append("      - { match: { proto: tcp }, action: { jump: c").append(i + 1)
+            .append(" } }\n");
+      }
+    }
+    for (int i = 0; i < 300; i++) {
+      // rules that differ in three fields: no set or merge gathers them
+      yaml.append("      - { match: { proto: udp, dst: 10.").append(i / 200).append('.')
+          .append(i % 200).append(".0/24, sport: \"").append(1000 + i).append("\", dport: \"")
+          .append(2000 + i).append("\" }, action: ").append(i % 2 == 0 ? "drop" : "accept")
+          .append(" }\n");
+    }
+    PolicyCompiler.ReadResult read = PolicyCompiler.read("deep.yaml", yaml.toString());
+    Compilation r = PolicyCompiler.compile(read.policy());
+    assertTrue(r.ok(), r.diagnostics().toString());
+    assertTrue(r.files().get(PolicyCompiler.IPTABLES).contains(":c12_dt"), "no tree was built");
+    load(r.files(), "a run of 300 rules 12 jumps below INPUT");
+  }
+
+  /** Filter INPUT and user chains c1..cN, each jumping to the next: cN is N below INPUT. */
+  private static String nested(int n) {
+    StringBuilder sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n");
+    for (int i = 1; i <= n; i++) {
+      sb.append(":c").append(i).append(" - [0:0]\n");
+    }
+    sb.append("-A INPUT -j c1\n");
+    for (int i = 1; i < n; i++) {
+      sb.append("-A c").append(i).append(" -j c").append(i + 1).append('\n');
+    }
+    return sb.append("-A c").append(n).append(" -j ACCEPT\nCOMMIT\n").toString();
+  }
+
   private static void roundTrip(Path file) throws IOException {
     PolicyCompiler.ReadResult read = PolicyCompiler.read(file);
     Compilation r = PolicyCompiler.compile(read.policy());
