@@ -107,6 +107,16 @@ public record IpRange(IpAddr first, IpAddr last) implements Comparable<IpRange> 
     return prefixLength() >= 0;
   }
 
+  /** The smallest CIDR prefix that holds this range. */
+  public IpRange enclosingPrefix() {
+    long xh = first.hi() ^ last.hi();
+    long xl = first.lo() ^ last.lo();
+    int bits = IpAddr.bits(family());
+    // the bits above the highest one in which first and last differ are the prefix
+    int host = xh != 0 ? 128 - Long.numberOfLeadingZeros(xh) : 64 - Long.numberOfLeadingZeros(xl);
+    return prefix(first, bits - host);
+  }
+
   /** The minimal list of CIDR prefixes covering exactly this range, in address order. */
   public List<IpRange> toPrefixes() {
     List<IpRange> out = new ArrayList<>();

@@ -17,6 +17,7 @@ import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.compiler.tree.Node;
 import dev.policyc.compiler.tree.TreeBuilder;
 import dev.policyc.dsl.Family;
@@ -135,6 +136,19 @@ final class BuildDecisionTrees implements Pass {
     return out;
   }
 
+  /**
+   * The smallest prefix whose addresses within {@code region} are exactly {@code addresses} (one
+   * interval), or null when there is none.
+   */
+  static IpRange prefixWithin(IntervalSet addresses, IntervalSet region, Family family) {
+    List<IpRange> ranges = addresses.ipRanges(family);
+    if (ranges.size() != 1) {
+      return null;
+    }
+    IpRange prefix = ranges.get(0).enclosingPrefix();
+    return IntervalSet.of(prefix).intersect(region).equals(addresses) ? prefix : null;
+  }
+
   /** True when a rule may be in a run (see the class comment). */
   private static boolean movable(Rule r) {
     Target t = r.target();
@@ -234,6 +248,12 @@ final class BuildDecisionTrees implements Pass {
     private List<Rule> splitRules(Node.Split split, List<Rule> run) {
       List<Rule> rules = new ArrayList<>();
       List<Node.Branch> branches = split.branches();
+      if (branches.size() == 2 && prefixOf(split, branches.get(0).values()) == null
+          && prefixOf(split, branches.get(1).values()) != null) {
+        // the second branch is one prefix within the region, the first is not: dispatch to the
+        // second with -s/-d, tested in the packet's header, and fall through to the first
+        branches = List.of(branches.get(1), branches.get(0));
+      }
       for (int i = 0; i < branches.size(); i++) {
         Node.Branch b = branches.get(i);
         boolean last = i == branches.size() - 1;
@@ -279,6 +299,20 @@ final class BuildDecisionTrees implements Pass {
       return new Rule(matches, target, null, dispatch);
     }
 
+    /**
+     * For a split on an address, the smallest prefix that holds exactly the branch's addresses
+     * among the region's (a test of the address against a prefix, {@code -s}/{@code -d}, costs
+     * the kernel less than an address range, {@code -m iprange}); null for another field or
+     * when no prefix does.
+     */
+    private IpRange prefixOf(Node.Split split, ValueSet values) {
+      if (split.field() != Field.SRC && split.field() != Field.DST) {
+        return null;
+      }
+      return prefixWithin((IntervalSet) values, (IntervalSet) split.region().get(split.field()),
+          family);
+    }
+
     /** The matches of the packets whose split field is in {@code values} (one interval). */
     private List<Match> dispatchMatches(Node.Split split, IntervalSet values) {
       Field f = split.field();
@@ -287,7 +321,8 @@ final class BuildDecisionTrees implements Pass {
           return List.of(new Match.Proto((int) values.ranges().get(0)[0], false));
         case SRC:
         case DST: {
-          IpRange range = values.ipRanges(family).get(0);
+          IpRange prefix = prefixOf(split, values);
+          IpRange range = prefix != null ? prefix : values.ipRanges(family).get(0);
           return List.of(new Match.Addr(f == Field.SRC ? Side.SRC : Side.DST, range, false));
         }
         case SPORT:

@@ -23,6 +23,19 @@ class IpRangeTest {
   }
 
   @Test
+  void theEnclosingPrefixIsTheSmallestHoldingTheRange() {
+    assertEquals(IpRange.parse("10.16.0.0/12"),
+        IpRange.parse("10.20.0.0-10.31.255.255").enclosingPrefix());
+    assertEquals(IpRange.parse("10.1.2.3/32"), IpRange.parse("10.1.2.3").enclosingPrefix());
+    assertEquals(IpRange.parse("0.0.0.0/0"),
+        IpRange.parse("127.255.255.255-128.0.0.0").enclosingPrefix());
+    assertEquals(IpRange.parse("2001:db8::/32"),
+        IpRange.parse("2001:db8::1-2001:db8:ffff::").enclosingPrefix());
+    assertEquals(IpRange.parse("2001:db8::/120"),
+        IpRange.parse("2001:db8::1-2001:db8::ff").enclosingPrefix());
+  }
+
+  @Test
   void prefixLengthIsTheDefinitionsOnRandomRanges() {
     Random rnd = new Random(20261205L);
     for (int t = 0; t < 20_000; t++) {

@@ -11,6 +11,7 @@ import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
+import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.compiler.ir.Netfilter;
@@ -20,7 +21,9 @@ import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.testing.InterpreterEquality;
 import dev.policyc.compiler.testing.IrShrinker;
 import dev.policyc.compiler.testing.RandomPolicies;
+import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.tree.TreeBuilder;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Reporter;
 import dev.policyc.dsl.testing.Property;
@@ -58,6 +61,19 @@ class BuildDecisionTreesTest {
     assertEquals("decision tree of filter/users", first.origin().what());
     assertTrue(t.chains().size() > 5, "the tree's chains");
     assertTrue(new BuildDecisionTrees(8, LEAF2).run(in, ctx).ipv4().ruleCount() > 40);
+  }
+
+  @Test
+  void dispatchesOnAPrefixWhereOneHoldsTheBranchWithinTheRegion() {
+    IntervalSet region = IntervalSet.of(IpRange.parse("10.20.0.0-10.35.255.255"));
+    // 10.16.0.0/12 reaches below the region, but within it holds just the branch
+    assertEquals(IpRange.parse("10.16.0.0/12"), BuildDecisionTrees.prefixWithin(
+        IntervalSet.of(IpRange.parse("10.20.0.0-10.31.255.255")), region, Family.IPV4));
+    assertEquals(IpRange.parse("10.32.0.0/14"), BuildDecisionTrees.prefixWithin(
+        IntervalSet.of(IpRange.parse("10.32.0.0-10.35.255.255")), region, Family.IPV4));
+    // the smallest prefix holding 10.20-10.33 is 10.0.0.0/10, which holds 10.34 and 10.35 too
+    assertEquals(null, BuildDecisionTrees.prefixWithin(
+        IntervalSet.of(IpRange.parse("10.20.0.0-10.33.255.255")), region, Family.IPV4));
   }
 
   @Test
