@@ -2,6 +2,7 @@ package dev.policyc.compiler;
 
 import dev.policyc.compiler.checks.CheckSettings;
 import dev.policyc.compiler.checks.Checks;
+import dev.policyc.compiler.emit.apply.ApplyScriptEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
@@ -39,6 +40,8 @@ public final class PolicyCompiler {
   public static final String IP6TABLES = "ip6tables.rules";
   public static final String IPSET = "ipset.rules";
   public static final String REPORT = "report.json";
+  /** The script that loads the other files all or nothing (docs/apply.md). */
+  public static final String APPLY = "apply.sh";
 
   private PolicyCompiler() {}
 
@@ -167,6 +170,8 @@ public final class PolicyCompiler {
     if (!ir.sets().isEmpty()) {
       files.put(IPSET, IpsetEmitter.emit(ir.sets(), ir.name()));
     }
+    files.put(APPLY, ApplyScriptEmitter.emit(files.containsKey(IP6TABLES),
+        files.containsKey(IPSET)));
     List<String> names = new ArrayList<>(files.keySet());
     names.add(REPORT);
     // The report lists the optimization passes; legalization runs at every level.
