@@ -2,6 +2,7 @@ package dev.policyc.compiler;
 
 import dev.policyc.compiler.checks.CheckSettings;
 import dev.policyc.compiler.checks.Checks;
+import dev.policyc.compiler.checks.LockoutGuard;
 import dev.policyc.compiler.emit.apply.ApplyScriptEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
@@ -30,6 +31,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The compiler's public entry point: reads or takes a policy, lowers it, and emits the files.
@@ -117,6 +119,15 @@ public final class PolicyCompiler {
     CheckResult checked = check(policy, CheckOptions.forCompile());
     if (!checked.ok()) {
       return Compilation.failed(checked.diagnostics());
+    }
+    if (options.refuseLockout()) {
+      // before the passes: the lowered IR means what the policy says
+      Optional<Diagnostic> lockout = LockoutGuard.check(policy, checked.ir());
+      if (lockout.isPresent()) {
+        List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
+        all.add(lockout.get());
+        return Compilation.failed(sorted(all));
+      }
     }
     Reporter passDiagnostics = new Reporter();
     PassManager.Result passed;
