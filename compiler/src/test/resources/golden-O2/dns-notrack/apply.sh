@@ -16,6 +16,7 @@ umask 077
 
 has_ip6tables=1
 has_ipset=0
+owns_chains=0
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P) || exit 2
 state=${POLICYC_STATE_DIR:-$here/apply-state}
@@ -44,18 +45,21 @@ tables_of() {
   sed -n 's/^\*\([a-z]*\)$/\1/p' "$1"
 }
 
+# The built-in chains of table $1.
+builtin_chains() {
+  case $1 in
+    filter) echo 'INPUT FORWARD OUTPUT' ;;
+    nat) echo 'PREROUTING INPUT OUTPUT POSTROUTING' ;;
+    mangle) echo 'PREROUTING INPUT FORWARD OUTPUT POSTROUTING' ;;
+    raw) echo 'PREROUTING OUTPUT' ;;
+  esac
+}
+
 # An empty block for table $1 with its built-in chains accepting: how a table looks that no
 # rule was ever loaded into.
 empty_table() {
   printf '*%s\n' "$1"
-  case $1 in
-    filter) chains='INPUT FORWARD OUTPUT' ;;
-    nat) chains='PREROUTING INPUT OUTPUT POSTROUTING' ;;
-    mangle) chains='PREROUTING INPUT FORWARD OUTPUT POSTROUTING' ;;
-    raw) chains='PREROUTING OUTPUT' ;;
-    *) chains='' ;;
-  esac
-  for c in $chains; do
+  for c in $(builtin_chains "$1"); do
     printf ':%s ACCEPT [0:0]\n' "$c"
   done
   printf 'COMMIT\n'
@@ -80,12 +84,38 @@ save_state() {
   : >"$state/saved.complete"
 }
 
+# Runs $1-restore with the other arguments; with --noflush when the policy owns only its chains,
+# so that the chains of other tools (Docker, kube-proxy) stay as they are.
+restore_rules() {
+  cmd=$1-restore
+  shift
+  if [ "$owns_chains" = 1 ]; then
+    "$cmd" -w 10 --noflush "$@"
+  else
+    "$cmd" -w 10 "$@"
+  fi
+}
+
+# Puts one jump into policyc-CHAIN at the head of each built-in CHAIN of table $2 ($1: iptables
+# or ip6tables), unless it is there already: the jumps are added once, however often this runs.
+add_jumps() {
+  for c in $(builtin_chains "$2"); do
+    if ! "$1" -w 10 -t "$2" -C "$c" -j "policyc-$c" 2>/dev/null; then
+      "$1" -w 10 -t "$2" -I "$c" 1 -j "policyc-$c" || return 1
+    fi
+  done
+}
+
 # Loads each table of rule file $2 with $1-restore, one table at a time, after a --test of all.
 load_family() {
-  "$1-restore" -w 10 --test "$2" || return 1
+  restore_rules "$1" --test "$2" || return 1
   for t in $(tables_of "$2"); do
-    if ! "$1-restore" -w 10 -T "$t" "$2"; then
+    if ! restore_rules "$1" -T "$t" "$2"; then
       say "$1-restore failed in table $t"
+      return 1
+    fi
+    if [ "$owns_chains" = 1 ] && ! add_jumps "$1" "$t"; then
+      say "$1 could not add the jumps into the policy's chains in table $t"
       return 1
     fi
   done

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * {@code apply.sh} against a real kernel, each test in a network namespace of its own (with its
  * own rules and ipsets): a failing step puts the previous rules and sets back exactly, an
  * unconfirmed {@code --confirm} rolls back even when the shell that ran it is killed, and applying
- * twice changes nothing. States are compared as {@code iptables-save}, {@code ip6tables-save} and
+ * twice changes nothing; a policy that owns only its chains leaves Docker's alone. States are compared as {@code iptables-save}, {@code ip6tables-save} and
  * {@code ipset save} print them, counters, comments and ipset's random {@code initval} aside.
  * Skipped, with the reason, without root or {@code ip netns}; required in CI.
  */
@@ -70,6 +70,26 @@ class KernelApplyTest {
             - { match: { state: [established, related] }, action: accept }
             - { match: { set: { name: blocked, dir: src } }, action: drop }
             - { match: { set: { name: allowed, dir: src }, proto: tcp, dport: "22" }, action: accept }
+      nat:
+        POSTROUTING:
+          rules:
+            - { match: { src: 10.1.0.0/16, out: eth0 }, action: masquerade }
+      """;
+
+  /** A policy that shares the host: it owns only its chains. */
+  static final String SHARED = """
+      policy: apply-shared
+      owns: chains
+      filter:
+        INPUT:
+          policy: DROP
+          rules:
+            - { match: { in: lo }, action: accept }
+            - { match: { state: [established, related] }, action: accept }
+            - { match: { proto: tcp, dport: "22", state: new }, action: accept }
+        FORWARD:
+          rules:
+            - { match: { src: 192.0.2.0/24 }, action: drop }
       nat:
         POSTROUTING:
           rules:
@@ -238,6 +258,57 @@ class KernelApplyTest {
     }
     assertTrue(awaitSnapshot(before, 20),
         "not rolled back after the invoking shell was killed");
+  }
+
+  /** Docker's chains in filter and nat, with the jumps into them, as Docker sets them up. */
+  private List<String> addDockerChains() throws IOException {
+    ns.run("iptables", "-N", "DOCKER");
+    ns.run("iptables", "-A", "DOCKER", "-d", "172.17.0.2/32", "!", "-i", "docker0", "-o",
+        "docker0", "-p", "tcp", "-m", "tcp", "--dport", "80", "-j", "ACCEPT");
+    ns.run("iptables", "-A", "FORWARD", "-o", "docker0", "-j", "DOCKER");
+    ns.run("iptables", "-t", "nat", "-N", "DOCKER");
+    ns.run("iptables", "-t", "nat", "-A", "DOCKER", "!", "-i", "docker0", "-p", "tcp", "-m",
+        "tcp", "--dport", "8080", "-j", "DNAT", "--to-destination", "172.17.0.2:80");
+    ns.run("iptables", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type",
+        "LOCAL", "-j", "DOCKER");
+    List<String> docker = snapshot().lines().filter(l -> l.contains("DOCKER")).toList();
+    assertEquals(6, docker.size(), docker.toString());
+    return docker;
+  }
+
+  @Test
+  void foreignChainsSurviveAnApplyAndTheJumpsAreAddedOnce() throws IOException {
+    List<String> docker = addDockerChains();
+    Path shared = write("shared", SHARED);
+    applyOk(shared);
+    String once = snapshot();
+    for (String line : docker) {
+      assertTrue(once.contains(line + "\n"), "Docker's '" + line + "' is gone:\n" + once);
+    }
+    assertTrue(once.contains("\n-A policyc-INPUT -i lo -j ACCEPT\n"), once);
+    assertTrue(once.contains("\n:INPUT DROP [0:0]\n"), once);
+    // the policy's jump comes first, before Docker's
+    assertTrue(once.contains("\n-A FORWARD -j policyc-FORWARD\n-A FORWARD -o docker0 -j DOCKER\n"),
+        once);
+    assertTrue(once.contains("\n-A POSTROUTING -j policyc-POSTROUTING\n"), once);
+    applyOk(shared);
+    assertEquals(once, snapshot(), "a second apply changed something");
+  }
+
+  @Test
+  void aFaultInASharedApplyPutsDockersAndTheOldRulesBack() throws IOException {
+    addDockerChains();
+    applyOk(write("shared", SHARED));
+    String before = snapshot();
+    Path b = write("b", SHARED.replace("192.0.2.0/24", "198.51.100.0/24"));
+    String rules = Files.readString(b.resolve(PolicyCompiler.IPTABLES));
+    int commit = rules.indexOf("COMMIT\n", rules.indexOf("*nat\n"));
+    Files.writeString(b.resolve(PolicyCompiler.IPTABLES), rules.substring(0, commit)
+        + "-A policyc-PREROUTING -j MASQUERADE\n" + rules.substring(commit));
+    Netns.Result r = apply(b);
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("failed in table nat"), r.err());
+    assertEquals(before, snapshot(), "the previous state is not back in place");
   }
 
   private static boolean hasPending(Path state) throws IOException {

@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The script's text is fixed: it names the other files by their fixed names and takes
  * nothing from the policy (no names, comments or addresses), so no policy can put shell into
- * it. Only which files exist is written in, as two flags.
+ * it. Only which files exist, and whether the policy owns only its chains, are written in, as
+ * three flags.
  */
 public final class ApplyScriptEmitter {
   private static final String TEMPLATE = template();
@@ -25,8 +26,18 @@ public final class ApplyScriptEmitter {
    * {@code ipset.rules} ({@code ipset}) or not.
    */
   public static String emit(boolean ip6tables, boolean ipset) {
+    return emit(ip6tables, ipset, false);
+  }
+
+  /**
+   * As {@link #emit(boolean, boolean)}, for a policy that owns only its chains ({@code
+   * ownsChains}): the tables are restored with {@code --noflush}, and one jump into each
+   * {@code policyc-CHAIN} is put at the head of its built-in chain when it is not there yet.
+   */
+  public static String emit(boolean ip6tables, boolean ipset, boolean ownsChains) {
     return TEMPLATE.replace("@IP6TABLES@", ip6tables ? "1" : "0")
-        .replace("@IPSET@", ipset ? "1" : "0");
+        .replace("@IPSET@", ipset ? "1" : "0")
+        .replace("@OWNS_CHAINS@", ownsChains ? "1" : "0");
   }
 
   private static String template() {

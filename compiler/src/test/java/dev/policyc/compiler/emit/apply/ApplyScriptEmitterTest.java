@@ -21,8 +21,8 @@ class ApplyScriptEmitterTest {
   @TempDir
   Path tmp;
 
-  private static final boolean[][] VARIANTS = {{false, false}, {false, true}, {true, false},
-      {true, true}};
+  private static final boolean[][] VARIANTS = {{false, false, false}, {false, true, false},
+      {true, false, false}, {true, true, false}, {false, false, true}, {true, true, true}};
 
   @Test
   void everyVariantPassesShellcheckAsPosixSh() throws IOException {
@@ -30,10 +30,11 @@ class ApplyScriptEmitterTest {
     Assumptions.assumeTrue(shellcheck != null,
         "skipped: shellcheck is not installed (apt-get install -y shellcheck)");
     for (boolean[] v : VARIANTS) {
-      Path script = write(ApplyScriptEmitter.emit(v[0], v[1]));
+      Path script = write(ApplyScriptEmitter.emit(v[0], v[1], v[2]));
       Netns.Result r = Netns.exec(List.of(shellcheck, "--shell=sh", "--severity=style",
           script.toString()), true);
       assertEquals(0, r.code(), "shellcheck of the variant ip6tables=" + v[0] + " ipset=" + v[1]
+          + " owns chains=" + v[2]
           + ":\n" + r.out() + r.err());
     }
   }
@@ -43,7 +44,7 @@ class ApplyScriptEmitterTest {
     String dash = which("dash");
     Assumptions.assumeTrue(dash != null, "skipped: dash is not installed");
     for (boolean[] v : VARIANTS) {
-      Path script = write(ApplyScriptEmitter.emit(v[0], v[1]));
+      Path script = write(ApplyScriptEmitter.emit(v[0], v[1], v[2]));
       Netns.Result r = Netns.exec(List.of(dash, "-n", script.toString()), true);
       assertEquals(0, r.code(), r.err());
     }
@@ -51,9 +52,11 @@ class ApplyScriptEmitterTest {
 
   @Test
   void theFlagsAreWrittenInAndNoPlaceholderIsLeft() {
-    String s = ApplyScriptEmitter.emit(true, false);
+    String s = ApplyScriptEmitter.emit(true, false, true);
     assertTrue(s.contains("\nhas_ip6tables=1\n"), s);
     assertTrue(s.contains("\nhas_ipset=0\n"), s);
+    assertTrue(s.contains("\nowns_chains=1\n"), s);
+    assertTrue(ApplyScriptEmitter.emit(true, false).contains("\nowns_chains=0\n"));
     assertFalse(s.matches("(?s).*@[A-Z0-9]+@.*"), "a placeholder is left");
     assertTrue(s.startsWith("#!/bin/sh\n"));
     assertFalse(s.contains("\r"));
