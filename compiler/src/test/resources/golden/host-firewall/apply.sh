@@ -121,7 +121,10 @@ load_family() {
   done
 }
 
+# Saves the state and loads the files; with $1 (SECONDS), starts the watchdog of --confirm
+# first, so that a session cut by the new rules while they load is still rolled back.
 do_apply() {
+  seconds=${1-}
   for f in iptables.rules ip6tables.rules ipset.rules; do
     case $f in
       ip6tables.rules) [ "$has_ip6tables" = 1 ] || continue ;;
@@ -143,13 +146,26 @@ do_apply() {
     say "cannot save the current state to $state; nothing changed"
     exit 2
   fi
+  # A hangup (the terminal or SSH session gone) must not stop a load half-way: the rules would
+  # be half new, with no rollback.
+  trap '' HUP PIPE
+  token=$$
+  if [ -n "$seconds" ]; then
+    if ! start_watchdog "$token" "$seconds"; then
+      say "cannot start the watchdog of --confirm; nothing changed"
+      exit 2
+    fi
+  fi
   # Sets first: the rules refer to them, and each is filled in a temporary set and swapped in
   # whole, so that live rules never see a half-filled set.
   if { [ "$has_ipset" = 1 ] && ! ipset restore -file "$here/ipset.rules"; } \
     || ! load_family iptables "$here/iptables.rules" \
     || { [ "$has_ip6tables" = 1 ] && ! load_family ip6tables "$here/ip6tables.rules"; }; then
     say "loading failed; restoring the saved state"
+    # the watchdog, if any, has nothing left to do
+    mv "$state/pending.$token" "$state/expired.$token" 2>/dev/null
     if restore_state; then
+      rm -f "$state/expired.$token"
       say "the saved state is back in place"
       exit 1
     fi
@@ -213,22 +229,18 @@ pending_exists() {
   return 1
 }
 
-# apply.sh --confirm SECONDS: apply, then leave a watchdog that restores the saved state unless
-# confirmed. The watchdog runs in its own session (setsid) with hangups ignored (nohup) and no
-# terminal, so losing the terminal or the shell that started it does not stop it: the weakness
-# of iptables-apply, whose rollback dies with the session.
-do_apply_confirm() {
-  seconds=$1
-  do_apply
-  token=$$
-  : >"$state/pending.$token"
+# The watchdog of apply.sh --confirm: it restores the saved state after SECONDS ($2) unless
+# 'apply.sh confirm' takes the mark pending.TOKEN ($1) first. It runs in its own session
+# (setsid) with hangups ignored (nohup) and no terminal, so losing the terminal or the shell
+# that started it does not stop it: the weakness of iptables-apply, whose rollback dies with the
+# session.
+start_watchdog() {
+  : >"$state/pending.$1" || return 1
   if command -v setsid >/dev/null 2>&1; then
-    setsid nohup sh "$self" watchdog "$token" "$seconds" </dev/null \
-      >>"$state/watchdog.log" 2>&1 &
+    setsid nohup sh "$self" watchdog "$1" "$2" </dev/null >>"$state/watchdog.log" 2>&1 &
   else
-    nohup sh "$self" watchdog "$token" "$seconds" </dev/null >>"$state/watchdog.log" 2>&1 &
+    nohup sh "$self" watchdog "$1" "$2" </dev/null >>"$state/watchdog.log" 2>&1 &
   fi
-  say "applied; run 'apply.sh confirm' within $seconds seconds or the saved state comes back"
 }
 
 do_watchdog() {
@@ -289,7 +301,8 @@ case ${1-} in
       '' | *[!0-9]*) usage ;;
     esac
     [ "$2" -ge 1 ] || usage
-    do_apply_confirm "$2"
+    do_apply "$2"
+    say "applied; run 'apply.sh confirm' within $2 seconds or the saved state comes back"
     ;;
   confirm)
     [ $# -eq 1 ] || usage

@@ -210,6 +210,25 @@ class KernelApplyTest {
     assertTrue(awaitSnapshot(before, 15), "not rolled back after the confirm timeout");
   }
 
+  /** The watchdog of a --confirm whose load failed must not roll back a later apply. */
+  @Test
+  void aFailedConfirmedApplyLeavesNoWatchdogBehind() throws IOException, InterruptedException {
+    applyOk(write("a", A));
+    String before = snapshot();
+    Path bad = write("bad", B);
+    String rules = Files.readString(bad.resolve(PolicyCompiler.IPTABLES));
+    int commit = rules.indexOf("COMMIT\n", rules.indexOf("*nat\n"));
+    Files.writeString(bad.resolve(PolicyCompiler.IPTABLES), rules.substring(0, commit)
+        + "-A PREROUTING -j MASQUERADE\n" + rules.substring(commit));
+    Netns.Result r = apply(bad, "--confirm", "2");
+    assertEquals(1, r.code(), r.err());
+    assertEquals(before, snapshot());
+    applyOk(write("b", B));
+    String applied = snapshot();
+    Thread.sleep(4000);
+    assertEquals(applied, snapshot(), "the failed apply's watchdog rolled back a later one");
+  }
+
   @Test
   void aConfirmedApplyStays() throws IOException, InterruptedException {
     applyOk(write("a", A));
@@ -242,12 +261,13 @@ class KernelApplyTest {
         .redirectErrorStream(true).redirectOutput(tmp.resolve("shell.log").toFile()).start();
     try {
       Path state = b.resolve("apply-state");
+      Path log = tmp.resolve("shell.log");
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!hasPending(state) && System.nanoTime() < end) {
+      while (!Files.readString(log).contains("applied;") && System.nanoTime() < end) {
         Thread.sleep(50);
       }
       assertTrue(hasPending(state), "apply.sh --confirm did not get to wait for a confirm: "
-          + Files.readString(tmp.resolve("shell.log")));
+          + Files.readString(log));
       assertNotEquals(before, snapshot());
       String group = "-" + p.pid();
       Netns.exec(List.of("kill", "-HUP", "--", group), true);
