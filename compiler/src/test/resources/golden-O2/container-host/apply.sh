@@ -20,7 +20,8 @@ owns_chains=0
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P) || exit 2
 state=${POLICYC_STATE_DIR:-$here/apply-state}
-self=$here/apply.sh
+# the watchdog runs this very script again, under whatever name it was given
+self=$here/${0##*/}
 
 say() {
   printf 'apply.sh: %s\n' "$*" >&2
