@@ -14,13 +14,21 @@ import java.util.Objects;
  * @param verifyBudget the rule evaluations the equivalence engine may spend on each pass with
  *     {@code verify} ({@link Equivalence#DEFAULT_BUDGET} by default); a pass it cannot prove
  *     within them stops the compilation (PC0012)
+ * @param refuseLockout whether a policy that locks its administrators out is refused (PC0013,
+ *     {@link dev.policyc.compiler.checks.LockoutGuard}); off by default, on in {@code policyc
+ *     compile} unless {@code --allow-lockout}
  */
-public record CompileOptions(OptLevel level, boolean verify, boolean timings, long verifyBudget) {
+public record CompileOptions(OptLevel level, boolean verify, boolean timings, long verifyBudget,
+    boolean refuseLockout) {
   public CompileOptions {
     Objects.requireNonNull(level, "level");
     if (verifyBudget <= 0) {
       throw new IllegalArgumentException("a verify budget of " + verifyBudget);
     }
+  }
+
+  public CompileOptions(OptLevel level, boolean verify, boolean timings, long verifyBudget) {
+    this(level, verify, timings, verifyBudget, false);
   }
 
   public CompileOptions(OptLevel level, boolean verify, boolean timings) {
@@ -37,18 +45,22 @@ public record CompileOptions(OptLevel level, boolean verify, boolean timings, lo
   }
 
   public CompileOptions withVerify(boolean on) {
-    return new CompileOptions(level, on, timings, verifyBudget);
+    return new CompileOptions(level, on, timings, verifyBudget, refuseLockout);
   }
 
   public CompileOptions withLevel(OptLevel newLevel) {
-    return new CompileOptions(newLevel, verify, timings, verifyBudget);
+    return new CompileOptions(newLevel, verify, timings, verifyBudget, refuseLockout);
   }
 
   public CompileOptions withTimings(boolean on) {
-    return new CompileOptions(level, verify, on, verifyBudget);
+    return new CompileOptions(level, verify, on, verifyBudget, refuseLockout);
   }
 
   public CompileOptions withVerifyBudget(long evaluations) {
-    return new CompileOptions(level, verify, timings, evaluations);
+    return new CompileOptions(level, verify, timings, evaluations, refuseLockout);
+  }
+
+  public CompileOptions withRefuseLockout(boolean on) {
+    return new CompileOptions(level, verify, timings, verifyBudget, on);
   }
 }

@@ -2,6 +2,8 @@ package dev.policyc.compiler;
 
 import dev.policyc.compiler.checks.CheckSettings;
 import dev.policyc.compiler.checks.Checks;
+import dev.policyc.compiler.checks.LockoutGuard;
+import dev.policyc.compiler.emit.apply.ApplyScriptEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
@@ -14,12 +16,15 @@ import dev.policyc.compiler.optimize.PassContext;
 import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.optimize.Passes;
 import dev.policyc.compiler.optimize.PassStats;
+import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.diag.Reporter;
+import dev.policyc.dsl.path.PolicyPath;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import dev.policyc.dsl.yaml.PolicyYamlReader;
 import java.io.IOException;
@@ -29,6 +34,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The compiler's public entry point: reads or takes a policy, lowers it, and emits the files.
@@ -39,6 +45,8 @@ public final class PolicyCompiler {
   public static final String IP6TABLES = "ip6tables.rules";
   public static final String IPSET = "ipset.rules";
   public static final String REPORT = "report.json";
+  /** The script that loads the other files all or nothing (docs/apply.md). */
+  public static final String APPLY = "apply.sh";
 
   private PolicyCompiler() {}
 
@@ -115,6 +123,15 @@ public final class PolicyCompiler {
     if (!checked.ok()) {
       return Compilation.failed(checked.diagnostics());
     }
+    if (options.refuseLockout()) {
+      // before the passes: the lowered IR means what the policy says
+      Optional<Diagnostic> lockout = LockoutGuard.check(policy, checked.ir());
+      if (lockout.isPresent()) {
+        List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
+        all.add(lockout.get());
+        return Compilation.failed(sorted(all));
+      }
+    }
     Reporter passDiagnostics = new Reporter();
     PassManager.Result passed;
     try {
@@ -130,11 +147,39 @@ public final class PolicyCompiler {
       return Compilation.failed(sorted(all));
     }
     List<Diagnostic> all = new ArrayList<>(checked.diagnostics());
+    if (policy.owns() == Ownership.CHAINS) {
+      List<Diagnostic> clashes = ownedNameClashes(policy, passed.ir());
+      if (!clashes.isEmpty()) {
+        all.addAll(clashes);
+        return Compilation.failed(sorted(all));
+      }
+    }
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);
     Map<String, String> files = emit(passed.ir(), sourceName(policy), diagnostics,
-        options.level(), passed.stats(), options.timings());
+        options.level(), passed.stats(), options.timings(), policy.owns());
     return new Compilation(checked.ir(), passed.ir(), diagnostics, files, passed.stats());
+  }
+
+  /**
+   * A policy that owns only its chains puts the rules of each built-in chain into a chain named
+   * {@code policyc-CHAIN}: a chain of its own by such a name would be merged into it.
+   */
+  private static List<Diagnostic> ownedNameClashes(Policy policy, IrPolicy ir) {
+    List<Diagnostic> out = new ArrayList<>();
+    for (Table t : Table.values()) {
+      for (String b : t.builtinChains()) {
+        String owned = IptablesEmitter.OWNED_PREFIX + b;
+        boolean taken = ir.ipv4().table(t).flatMap(rt -> rt.chain(owned)).isPresent()
+            || ir.ipv6().table(t).flatMap(rt -> rt.chain(owned)).isPresent();
+        if (taken) {
+          out.add(new Diagnostic(Code.PC1010, "chain name '" + owned + "' is taken by 'owns:"
+              + " chains', which puts the rules of " + b + " there; rename the chain",
+              policy.source().at(PolicyPath.chain(t, owned))));
+        }
+      }
+    }
+    return out;
   }
 
   /** Diagnostics by file, line and column; equal positions keep their order. */
@@ -152,21 +197,24 @@ public final class PolicyCompiler {
    */
   public static Map<String, String> emit(IrPolicy ir, String sourceName,
       List<Diagnostic> warnings) {
-    return emit(ir, sourceName, warnings, OptLevel.O0, List.of(), false);
+    return emit(ir, sourceName, warnings, OptLevel.O0, List.of(), false, Ownership.TABLES);
   }
 
   private static Map<String, String> emit(IrPolicy ir, String sourceName,
-      List<Diagnostic> warnings, OptLevel level, List<PassStats> passes, boolean timings) {
+      List<Diagnostic> warnings, OptLevel level, List<PassStats> passes, boolean timings,
+      Ownership owns) {
     Map<String, String> files = new LinkedHashMap<>();
-    files.put(IPTABLES, IptablesEmitter.emit(ir.ipv4(), ir.name()));
+    files.put(IPTABLES, IptablesEmitter.emit(ir.ipv4(), ir.name(), owns));
     // An IPv6 file whenever it changes anything: IPv6 rules or a DROP policy. A policy whose
     // built-in chains drop by default therefore filters IPv6 too instead of leaving it open.
     if (!ir.ipv6().isTrivial()) {
-      files.put(IP6TABLES, IptablesEmitter.emit(ir.ipv6(), ir.name()));
+      files.put(IP6TABLES, IptablesEmitter.emit(ir.ipv6(), ir.name(), owns));
     }
     if (!ir.sets().isEmpty()) {
       files.put(IPSET, IpsetEmitter.emit(ir.sets(), ir.name()));
     }
+    files.put(APPLY, ApplyScriptEmitter.emit(files.containsKey(IP6TABLES),
+        files.containsKey(IPSET), owns == Ownership.CHAINS));
     List<String> names = new ArrayList<>(files.keySet());
     names.add(REPORT);
     // The report lists the optimization passes; legalization runs at every level.

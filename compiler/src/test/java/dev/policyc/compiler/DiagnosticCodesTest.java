@@ -56,6 +56,7 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC0011, DiagnosticCodesTest::compileUnderAFile),
       Map.entry(Code.PC0012, dir -> unprovableCompile()),
       Map.entry(Code.PC1013, DiagnosticCodesTest::compileTwoPoliciesOfOneName),
+      Map.entry(Code.PC0013, DiagnosticCodesTest::compileALockout),
       Map.entry(Code.PC8001, dir -> importSet(dir, "1.2.3.4/32 5.6.7.8/32")),
       Map.entry(Code.PC8002, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/99 0 : 65535"
           + " 0 : 65535 0x06/0xFF")),
@@ -189,6 +190,19 @@ class DiagnosticCodesTest {
   }
 
   /** {@code policyc compile} of two files whose policies have the same name. */
+  /** PC0013 is the refusal of {@code policyc compile}, not a finding of lowering or checks. */
+  private static String compileALockout(Path dir) {
+    try {
+      Path a = Files.writeString(dir.resolve("lockout.yaml"),
+          "policy: lockout\nfilter:\n  INPUT:\n    policy: DROP\n");
+      Cli.Captured c = Cli.capture("compile", a.toString(), "-o", dir.resolve("out").toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      return c.err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static String compileTwoPoliciesOfOneName(Path dir) {
     try {
       Path a = Files.writeString(dir.resolve("a.yaml"), "policy: same\n");

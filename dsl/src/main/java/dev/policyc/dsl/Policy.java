@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p>Chains are kept grouped by table in the order filter, nat, mangle, raw, and within a table
  * in the order written. {@link #source()} records where each element was written; it takes no
- * part in equality.
+ * part in equality. {@link #owns()} says what of the kernel's rules the policy owns (its tables,
+ * by default, or only its chains).
  */
 public record Policy(
     String name,
@@ -19,9 +20,17 @@ public record Policy(
     Host host,
     PolicyObjects objects,
     List<ChainSpec> chains,
-    SourceMap source) {
+    SourceMap source,
+    Ownership owns) {
+
+  /** A policy that owns its tables. */
+  public Policy(String name, String description, Host host, PolicyObjects objects,
+      List<ChainSpec> chains, SourceMap source) {
+    this(name, description, host, objects, chains, source, Ownership.TABLES);
+  }
 
   public Policy {
+    owns = owns == null ? Ownership.TABLES : owns;
     Objects.requireNonNull(name, "name");
     objects = objects == null ? PolicyObjects.NONE : objects;
     List<ChainSpec> sorted = new ArrayList<>(chains);
@@ -89,6 +98,6 @@ public record Policy(
 
   /** This policy with another source map (positions). */
   public Policy withSource(SourceMap newSource) {
-    return new Policy(name, description, host, objects, chains, newSource);
+    return new Policy(name, description, host, objects, chains, newSource, owns);
   }
 }

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 public final class PolicyBuilder {
   private final String name;
   private String description;
+  private Ownership owns = Ownership.TABLES;
   private Host host;
   private final Map<String, List<String>> networks = new LinkedHashMap<>();
   private final Map<String, List<String>> services = new LinkedHashMap<>();
@@ -22,6 +23,12 @@ public final class PolicyBuilder {
       throw new IllegalArgumentException("policy name must not be blank");
     }
     this.name = name;
+  }
+
+  /** What of the kernel's rules the policy owns: its tables (the default) or its chains. */
+  public PolicyBuilder owns(Ownership what) {
+    this.owns = what;
+    return this;
   }
 
   public PolicyBuilder description(String text) {
@@ -102,7 +109,8 @@ public final class PolicyBuilder {
         host,
         new PolicyObjects(networks, services, interfaces, sets),
         built,
-        SourceMap.empty());
+        SourceMap.empty(),
+        owns);
   }
 
   private static void put(

@@ -4,6 +4,7 @@ import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.HostModel;
 import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -46,7 +47,7 @@ final class LockoutRisk implements Check {
   private static final long BUDGET = 20_000_000;
 
   /** How far a session gets in one family, and what lets it go further. */
-  private enum Stage {
+  enum Stage {
     NO_NEW("INPUT accepts no new connection to it",
         "accept new connections to the port from the admin networks"),
     NO_ESTABLISHED("INPUT accepts new connections to it but not their established packets",
@@ -78,8 +79,8 @@ final class LockoutRisk implements Check {
   public void run(CheckContext ctx) {
     int port = ctx.settings().managementPort();
     Map<Family, Stage> stages = new EnumMap<>(Family.class);
-    for (Family f : families(ctx)) {
-      Stage s = stage(ctx, f, port);
+    for (Family f : families(ctx.ir())) {
+      Stage s = stage(ctx.ir(), f, port, null);
       if (s == Stage.OPEN || s == Stage.UNKNOWN) {
         return;
       }
@@ -106,9 +107,9 @@ final class LockoutRisk implements Check {
   }
 
   /** The families the host has an address in (both without a host model or addresses). */
-  private static List<Family> families(CheckContext ctx) {
+  static List<Family> families(IrPolicy ir) {
     List<Family> out = new ArrayList<>();
-    HostModel h = ctx.ir().host();
+    HostModel h = ir.host();
     for (Family f : Family.values()) {
       if (h == null || addresses(h, f) != null) {
         out.add(f);
@@ -133,9 +134,13 @@ final class LockoutRisk implements Check {
     return rs.isEmpty() ? null : IntervalSet.of(f, rs);
   }
 
-  private static Stage stage(CheckContext ctx, Family f, int port) {
-    RuleTable filter = ctx.ir().ruleset(f).table(Table.FILTER).orElse(null);
-    ValueSet host = addresses(ctx.ir().host(), f);
+  /**
+   * How far a session to {@code port} gets in family {@code f}, from {@code sources} (null: any
+   * source); also the analysis behind the lockout guard ({@link LockoutGuard}).
+   */
+  static Stage stage(IrPolicy ir, Family f, int port, ValueSet sources) {
+    RuleTable filter = ir.ruleset(f).table(Table.FILTER).orElse(null);
+    ValueSet host = addresses(ir.host(), f);
     ValueSet notLo = NameSet.of("lo").complement();
     Cube tcp = Cube.all(f).and(Field.PROTO, IntervalSet.point(8, Protocols.TCP))
         .and(Field.FRAGMENT, IntervalSet.point(1, 0));
@@ -146,16 +151,20 @@ final class LockoutRisk implements Check {
       in = in.and(Field.DST, host);
       out = out.and(Field.SRC, host);
     }
+    if (sources != null) {
+      in = in.and(Field.SRC, sources);
+      out = out.and(Field.DST, sources);
+    }
     Budget b = new Budget(BUDGET);
     Map<Chain, RuleView[]> views = new java.util.IdentityHashMap<>();
-    if (quicklyOpen(ctx, views, filter, in, out, b)) {
+    if (quicklyOpen(ir, views, filter, in, out, b)) {
       return Stage.OPEN;
     }
-    List<Cube> opened = accepted(ctx, views, filter, "INPUT",
+    List<Cube> opened = accepted(ir, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.NEW)), b);
-    List<Cube> going = accepted(ctx, views, filter, "INPUT",
+    List<Cube> going = accepted(ir, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.ESTABLISHED)), b);
-    List<Cube> replies = accepted(ctx, views, filter, "OUTPUT", out, b);
+    List<Cube> replies = accepted(ir, views, filter, "OUTPUT", out, b);
     if (opened == null || going == null || replies == null) {
       return Stage.UNKNOWN;
     }
@@ -207,15 +216,15 @@ final class LockoutRisk implements Check {
    * narrowed to the connection found so far: cheap on long chains, where the full sets of
    * accepted pieces are large. False means "look at everything", not "closed".
    */
-  private static boolean quicklyOpen(CheckContext ctx, Map<Chain, RuleView[]> views,
+  private static boolean quicklyOpen(IrPolicy ir, Map<Chain, RuleView[]> views,
       RuleTable filter, Cube in, Cube out, Budget b) {
-    List<Cube> opened = accepted(ctx, views, filter, "INPUT",
+    List<Cube> opened = accepted(ir, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.NEW)), b, true);
     if (opened == null || opened.isEmpty()) {
       return false;
     }
     Cube a = connection(opened.get(0));
-    List<Cube> going = accepted(ctx, views, filter, "INPUT",
+    List<Cube> going = accepted(ir, views, filter, "INPUT",
         in.and(Field.CT_STATE, state(ConnState.ESTABLISHED)).intersect(a), b, true);
     if (going == null || going.isEmpty()) {
       return false;
@@ -229,7 +238,7 @@ final class LockoutRisk implements Check {
     if (reply.isEmpty()) {
       return false;
     }
-    List<Cube> replies = accepted(ctx, views, filter, "OUTPUT", reply, b, true);
+    List<Cube> replies = accepted(ir, views, filter, "OUTPUT", reply, b, true);
     return replies != null && !replies.isEmpty();
   }
 
@@ -251,14 +260,14 @@ final class LockoutRisk implements Check {
    * packet it accepts (and perhaps more); null when a rule that rewrites packets meets them, or
    * the budget runs out. A missing chain accepts everything.
    */
-  private static List<Cube> accepted(CheckContext ctx, Map<Chain, RuleView[]> views,
+  private static List<Cube> accepted(IrPolicy ir, Map<Chain, RuleView[]> views,
       RuleTable filter, String name, Cube q,
       Budget b) {
-    return accepted(ctx, views, filter, name, q, b, false);
+    return accepted(ir, views, filter, name, q, b, false);
   }
 
   /** As above; {@code first}: stop at the first accepted piece. */
-  private static List<Cube> accepted(CheckContext ctx, Map<Chain, RuleView[]> views,
+  private static List<Cube> accepted(IrPolicy ir, Map<Chain, RuleView[]> views,
       RuleTable filter, String name, Cube q,
       Budget b, boolean first) {
     Chain chain = filter == null ? null : filter.chain(name).orElse(null);
@@ -275,7 +284,7 @@ final class LockoutRisk implements Check {
         return null;
       }
       // a jump counts as accepting whatever it changes, so its chains are not read
-      RuleView v = view(views, chain, i, q.family(), ctx);
+      RuleView v = view(views, chain, i, q.family(), ir);
       if (!Coverage.meets(left, v.cube())) {
         continue;
       }
@@ -313,10 +322,10 @@ final class LockoutRisk implements Check {
 
   /** A chain's rule views, built once per family's question however often they are asked. */
   private static RuleView view(Map<Chain, RuleView[]> views, Chain chain, int i, Family f,
-      CheckContext ctx) {
+      IrPolicy ir) {
     RuleView[] vs = views.computeIfAbsent(chain, c -> new RuleView[c.rules().size()]);
     if (vs[i] == null) {
-      vs[i] = RuleView.of(i, chain.rules().get(i), f, ctx.ir(), Set.of(), i);
+      vs[i] = RuleView.of(i, chain.rules().get(i), f, ir, Set.of(), i);
     }
     return vs[i];
   }

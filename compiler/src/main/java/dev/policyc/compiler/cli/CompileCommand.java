@@ -35,7 +35,8 @@ final class CompileCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings] [--only OUTPUT]";
+    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings] [--only OUTPUT]"
+        + " [--allow-lockout]";
   }
 
   @Override
@@ -57,6 +58,9 @@ final class CompileCommand implements Command {
         .addOption(Option.builder().longOpt("timings")
             .desc("give each pass's time in report.json (which then differs from run to run)")
             .get())
+        .addOption(Option.builder().longOpt("allow-lockout")
+            .desc("compile a policy even when no declared admin source can reach the"
+                + " management service (SSH) through it (PC0013; docs/apply.md)").get())
         .addOption(Option.builder().longOpt("only").hasArg().argName(String.join("|",
                 ONLY.keySet()))
             .desc("with -o - and one policy: print only this file, as it is, for a pipe into"
@@ -114,7 +118,8 @@ final class CompileCommand implements Command {
       return inv.usageError(e.getMessage());
     }
     CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"),
-        inv.line().hasOption("timings"));
+        inv.line().hasOption("timings"))
+        .withRefuseLockout(!inv.line().hasOption("allow-lockout"));
     PrintWriter err = inv.err();
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();

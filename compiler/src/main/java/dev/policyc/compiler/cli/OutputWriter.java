@@ -32,7 +32,8 @@ import java.util.Optional;
  */
 final class OutputWriter {
   private static final List<String> KNOWN = List.of(PolicyCompiler.IPTABLES,
-      PolicyCompiler.IP6TABLES, PolicyCompiler.IPSET, PolicyCompiler.REPORT);
+      PolicyCompiler.IP6TABLES, PolicyCompiler.IPSET, PolicyCompiler.REPORT,
+      PolicyCompiler.APPLY);
 
   /** Temporary → destination, in the order written. */
   private final Map<Path, Path> moves = new LinkedHashMap<>();
@@ -110,6 +111,9 @@ final class OutputWriter {
         moves.put(tmp, dest);
         Files.writeString(tmp, f.getValue(), StandardCharsets.UTF_8);
         readableByAll(tmp);
+        if (f.getKey().equals(PolicyCompiler.APPLY)) {
+          executable(tmp);
+        }
       }
       for (String known : KNOWN) {
         if (!r.files().containsKey(known)) {
@@ -184,6 +188,13 @@ final class OutputWriter {
       } catch (IOException e) {
         // not empty (an earlier result was renamed into it) or not ours to remove: leave it
       }
+    }
+  }
+
+  /** apply.sh is run as a program: rwxr-xr-x. */
+  private static void executable(Path p) throws IOException {
+    if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
   }
 

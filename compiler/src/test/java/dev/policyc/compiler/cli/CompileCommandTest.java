@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -38,7 +39,10 @@ class CompileCommandTest {
     Path out = tmp.resolve("out");
     Cli.Captured c = run("compile", policy("nat-gateway"), "-o", out.toString(), "-O0");
     assertEquals(Cli.OK, c.code(), c.err());
-    assertEquals(List.of("ip6tables.rules", "iptables.rules", "report.json"), listing(out));
+    assertEquals(List.of("apply.sh", "ip6tables.rules", "iptables.rules", "report.json"),
+        listing(out));
+    assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        out.resolve("apply.sh"))));
     for (String f : List.of("iptables.rules", "ip6tables.rules", "report.json")) {
       assertEquals(golden("nat-gateway", f), Files.readString(out.resolve(f)), f);
     }
@@ -50,8 +54,8 @@ class CompileCommandTest {
     Path out = tmp.resolve("out");
     Cli.Captured c = run("compile", "--output", out.toString(), policy("blocklist-sets"), "-O0");
     assertEquals(Cli.OK, c.code(), c.err());
-    assertEquals(List.of("ip6tables.rules", "ipset.rules", "iptables.rules", "report.json"),
-        listing(out));
+    assertEquals(List.of("apply.sh", "ip6tables.rules", "ipset.rules", "iptables.rules",
+        "report.json"), listing(out));
     assertEquals(golden("blocklist-sets", "ipset.rules"), Files.readString(out.resolve(
         "ipset.rules")));
   }
@@ -105,11 +109,11 @@ class CompileCommandTest {
         """);
     Cli.Captured c = run("compile", p.toString(), "-o", out.toString());
     assertEquals(Cli.OK, c.code(), c.err());
-    assertEquals(List.of("iptables.rules", "report.json"), listing(out));
+    assertEquals(List.of("apply.sh", "iptables.rules", "report.json"), listing(out));
     JsonNode report = JSON.readTree(Files.readString(out.resolve("report.json")));
     List<String> files = new ArrayList<>();
     report.get("files").forEach(f -> files.add(f.stringValue()));
-    assertEquals(List.of("iptables.rules", "report.json"), files);
+    assertEquals(List.of("iptables.rules", "apply.sh", "report.json"), files);
   }
 
   @Test
@@ -119,10 +123,12 @@ class CompileCommandTest {
         out.toString());
     assertEquals(Cli.OK, c.code(), c.err());
     assertEquals(List.of(
+        "blocklist-sets/apply.sh",
         "blocklist-sets/ip6tables.rules",
         "blocklist-sets/ipset.rules",
         "blocklist-sets/iptables.rules",
         "blocklist-sets/report.json",
+        "nat-gateway/apply.sh",
         "nat-gateway/ip6tables.rules",
         "nat-gateway/iptables.rules",
         "nat-gateway/report.json"), listing(out));

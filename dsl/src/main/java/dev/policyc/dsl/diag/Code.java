@@ -26,6 +26,11 @@ public enum Code {
   PC0011(Severity.ERROR, "cannot write output"),
   /** {@code compile --verify}: an optimization pass the equivalence checker did not prove. */
   PC0012(Severity.ERROR, "optimization pass not proved"),
+  /**
+   * {@code policyc compile} without {@code --allow-lockout}: no declared admin source can open a
+   * session to the management service (SSH by default); the position is the chain at fault.
+   */
+  PC0013(Severity.ERROR, "policy locks the administrators out"),
 
   PC1001(Severity.ERROR, "unknown network group"),
   PC1002(Severity.ERROR, "unknown service group"),

@@ -4,6 +4,7 @@ import dev.policyc.dsl.ChainSpec;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Host;
 import dev.policyc.dsl.IpSetSpec;
+import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.PolicyObjects;
 import dev.policyc.dsl.SourceMap;
@@ -38,7 +39,8 @@ import java.util.Set;
  */
 public final class PolicyYamlReader {
   private static final Set<String> TOP_KEYS =
-      Set.of("policy", "description", "host", "objects", "filter", "nat", "mangle", "raw");
+      Set.of("policy", "description", "owns", "host", "objects", "filter", "nat", "mangle",
+          "raw");
 
   private final String file;
   private final NodeReader nodes;
@@ -98,6 +100,10 @@ public final class PolicyYamlReader {
     nodes.keys(m, TOP_KEYS, "");
     String name = nodes.requiredString(m, "policy", "");
     String description = nodes.optString(m, "description", "");
+    Ownership owns = m.entries().containsKey("owns")
+        ? nodes.enumValue(m.entries().get("owns").value(), "owns", Ownership.class,
+            "tables or chains")
+        : Ownership.TABLES;
     int before = nodes.problems().size();
     Host host = m.entries().containsKey("host") ? host(m.entries().get("host").value()) : null;
     if (nodes.problems().size() > before) {
@@ -119,7 +125,7 @@ public final class PolicyYamlReader {
     }
     // Without a readable name (reported), a partial policy takes a stand-in.
     return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
-        SourceMap.of(file, nodes.positions()));
+        SourceMap.of(file, nodes.positions()), owns);
   }
 
   // ---------------------------------------------------------------- host

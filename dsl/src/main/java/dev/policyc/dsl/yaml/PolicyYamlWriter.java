@@ -4,6 +4,7 @@ import dev.policyc.dsl.Action;
 import dev.policyc.dsl.ChainSpec;
 import dev.policyc.dsl.Host;
 import dev.policyc.dsl.IpSetSpec;
+import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.MatchSpec;
 import dev.policyc.dsl.Negatable;
 import dev.policyc.dsl.Policy;
@@ -78,6 +79,9 @@ public final class PolicyYamlWriter {
     root.put("policy", p.name());
     if (p.description() != null) {
       root.put("description", p.description());
+    }
+    if (p.owns() != Ownership.TABLES) {
+      root.put("owns", p.owns().name().toLowerCase(Locale.ROOT));
     }
     if (p.host() != null) {
       root.put("host", host(p.host()));

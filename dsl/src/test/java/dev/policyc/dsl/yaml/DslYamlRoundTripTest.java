@@ -24,6 +24,7 @@ import dev.policyc.dsl.Family;
 import dev.policyc.dsl.IpSetSpec;
 import dev.policyc.dsl.MatchBuilder;
 import dev.policyc.dsl.MatchSpec;
+import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.PolicyBuilder;
 import dev.policyc.dsl.Table;
@@ -49,6 +50,7 @@ class DslYamlRoundTripTest {
       "Policy.named(String)",
       "Dsl.match()",
       "PolicyBuilder.description(String)",
+      "PolicyBuilder.owns(Ownership)",
       "PolicyBuilder.host(Consumer)",
       "PolicyBuilder.networks(String,String[])",
       "PolicyBuilder.services(String,String[])",
@@ -172,6 +174,7 @@ class DslYamlRoundTripTest {
   static Policy everyBuilderMethod() {
     return Policy.named("every-builder-method")
         .description("Calls every DSL method: \"quotes\", colons: 20:21, # and ünïcödé")
+        .owns(Ownership.CHAINS)
         .host(h -> h.forwarding(false)
             .iface("eth0", "192.0.2.10/24", "2001:db8::10/64")
             .iface("lo", "127.0.0.1/8")
