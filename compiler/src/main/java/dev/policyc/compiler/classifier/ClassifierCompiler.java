@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class ClassifierCompiler {
     classes.forEach((name, out) -> bytes.put(name, out.toByteArray()));
     Map<String, byte[]> resources = new LinkedHashMap<>();
     for (GeneratedClassifier g : gs) {
-      resources.putAll(g.resources());
+      g.resources().forEach((k, v) -> resources.put(k, v.getBytes(StandardCharsets.US_ASCII)));
     }
     Loader loader = new Loader(bytes, resources);
     List<LoadedClassifier> out = new ArrayList<>();

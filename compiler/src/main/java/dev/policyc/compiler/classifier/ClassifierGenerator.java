@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,10 +67,7 @@ public final class ClassifierGenerator {
         || RUNTIME.contains(className) || className.equals("Vocabulary")) {
       throw new IllegalArgumentException("'" + className + "' cannot name the classifier class");
     }
-    if (!PACKAGE.matcher(packageName).matches() || List.of(packageName.split("\\.")).stream()
-        .anyMatch(SourceVersion::isKeyword)) {
-      throw new IllegalArgumentException("'" + packageName + "' is not a Java package name");
-    }
+    checkPackage(packageName);
     List<String> missing = unsupported(policy);
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("the Java classifier does not model "
@@ -83,9 +81,19 @@ public final class ClassifierGenerator {
       sources.put(dir + r + ".java", template(r, packageName));
     }
     sources.put(dir + "Vocabulary.java", vocabulary(packageName).toString());
-    Map<String, byte[]> resources = new LinkedHashMap<>();
-    resources.put(dir + className + ".tables", new ClassifierTables(policy).write());
+    Map<String, String> resources = new LinkedHashMap<>();
+    resources.put(dir + className + ".tables", Base64.getMimeEncoder(76, new byte[] {'\n'})
+        .encodeToString(new ClassifierTables(policy).write()) + "\n");
     return new GeneratedClassifier(packageName, className, sources, resources);
+  }
+
+  /** Throws IllegalArgumentException when {@code name} cannot name the generated package. */
+  public static void checkPackage(String name) {
+    if (!PACKAGE.matcher(name).matches() || List.of(name.split("\\.")).stream()
+        .anyMatch(SourceVersion::isKeyword)) {
+      throw new IllegalArgumentException("'" + name + "' is not a Java package name (lower-case"
+          + " words separated by dots, no keyword)");
+    }
   }
 
   /** {@code host-firewall} → {@code HostFirewallClassifier}. */

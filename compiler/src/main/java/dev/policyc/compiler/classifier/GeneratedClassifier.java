@@ -10,10 +10,11 @@ import java.util.Map;
  * @param packageName the Java package of every file
  * @param className the classifier class's simple name
  * @param sources the Java sources, in a fixed order
- * @param resources the resources the classes load, in a fixed order
+ * @param resources the resources the classes load (text: the tables are MIME base64), in a
+ *     fixed order
  */
 public record GeneratedClassifier(String packageName, String className,
-    Map<String, String> sources, Map<String, byte[]> resources) {
+    Map<String, String> sources, Map<String, String> resources) {
   public GeneratedClassifier {
     sources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sources));
     resources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(resources));

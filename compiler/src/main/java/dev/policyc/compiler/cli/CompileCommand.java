@@ -28,7 +28,7 @@ final class CompileCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings]";
+    return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings] [--target LIST] [--package PKG]";
   }
 
   @Override
@@ -49,7 +49,12 @@ final class CompileCommand implements Command {
                 + " emitted files)").get())
         .addOption(Option.builder().longOpt("timings")
             .desc("give each pass's time in report.json (which then differs from run to run)")
-            .get());
+            .get())
+        .addOption(Option.builder().longOpt("target").hasArg().argName("LIST")
+            .desc("what to write, separated by commas: iptables, ipset, report, java (the"
+                + " generated classifier); default " + Targets.DEFAULT).get())
+        .addOption(Option.builder().longOpt("package").hasArg().argName("PKG")
+            .desc("the Java package of the classifier (--target java)").get());
   }
 
   @Override
@@ -63,6 +68,13 @@ final class CompileCommand implements Command {
     OptLevel level;
     try {
       level = OptLevel.parse(inv.line().getOptionValue("optimize", "2"));
+    } catch (IllegalArgumentException e) {
+      return inv.usageError(e.getMessage());
+    }
+    Targets targets;
+    try {
+      targets = Targets.parse(inv.line().getOptionValue("target"),
+          inv.line().getOptionValue("package"));
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
@@ -86,6 +98,13 @@ final class CompileCommand implements Command {
       if (!r.ok()) {
         failed = true;
         continue;
+      }
+      List<String> unmodelled = new ArrayList<>();
+      r = targets.apply(r, unmodelled);
+      if (!unmodelled.isEmpty()) {
+        Targets.lines(file, unmodelled).forEach(err::println);
+        duplicates += unmodelled.size(); // counted with the other errors that are not diagnostics
+        failed = true;
       }
       if (!names.add(r.ir().name())) {
         err.println(file + ": error: two policies are named '" + r.ir().name()

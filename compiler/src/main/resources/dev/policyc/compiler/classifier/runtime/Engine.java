@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -97,7 +98,8 @@ final class Engine {
   }
 
   Engine(InputStream data) throws IOException {
-    DataInputStream in = new DataInputStream(data);
+    // the tables are MIME base64 text, so that they travel as text with the sources
+    DataInputStream in = new DataInputStream(Base64.getMimeDecoder().wrap(data));
     if (in.readInt() != VERSION) {
       throw new IOException("classifier tables of another version");
     }
