@@ -3,6 +3,7 @@ package dev.policyc.compiler.classifier;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.PortRange;
@@ -17,6 +18,7 @@ import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.tree.Node;
 import dev.policyc.compiler.tree.TreeBuilder;
+import dev.policyc.dsl.AddressType;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
@@ -245,6 +247,8 @@ final class ClassifierTables {
   private final class Program {
     final IntList ints = new IntList();
     final List<Long> longs = new ArrayList<>();
+    /** The entries of each set, written once per family. */
+    final Map<String, int[]> setAt = new HashMap<>();
 
     private int consts(long... values) {
       int at = longs.size();
@@ -315,11 +319,45 @@ final class ClassifierTables {
         } else {
           add(17, consts(s.probability()), bit(s.negated()));
         }
-      } else if (m instanceof Match.AddrType || m instanceof Match.InSet) {
-        throw new IllegalArgumentException("the classifier does not model " + m);
+      } else if (m instanceof Match.AddrType at) {
+        int types = 0;
+        for (AddressType t : at.types()) {
+          types |= switch (t) {
+            case UNSPEC -> 1;
+            case UNICAST -> 2;
+            case LOCAL -> 4;
+            case BROADCAST -> 8;
+            case MULTICAST -> 16;
+          };
+        }
+        add(18, at.side() == Side.SRC ? 0 : 1, types, bit(at.negated()));
+      } else if (m instanceof Match.InSet in) {
+        IpSet set = policy.set(in.name())
+            .orElseThrow(() -> new IllegalStateException("rule uses missing set " + in.name()));
+        int[] at = setAt.computeIfAbsent(set.name(), n -> set(set));
+        add(19, bit(in.negated()), in.dirs().size(), in.dirs().get(0) == Side.SRC ? 0 : 1,
+            in.dirs().size() > 1 ? (in.dirs().get(1) == Side.SRC ? 0 : 1) : -1,
+            set.type().ordinal(), set.family() == null ? 0 : set.family() == Family.IPV4 ? 4 : 6,
+            at[0], at[1]);
       } else {
         throw new AssertionError("unknown match " + m);
       }
+    }
+
+    /** A set's entries as 7 constants each; {count, offset}. */
+    private int[] set(IpSet set) {
+      int at = longs.size();
+      for (IpSet.Entry e : set.entries()) {
+        if (e.addr() != null) {
+          consts(e.addr().first().hi(), e.addr().first().lo(), e.addr().last().hi(),
+              e.addr().last().lo());
+        } else {
+          consts(0, 0, 0, 0);
+        }
+        consts(e.proto(), e.ports() == null ? 0 : e.ports().lo(),
+            e.ports() == null ? -1 : e.ports().hi());
+      }
+      return new int[] {set.entries().size(), at};
     }
 
     private void target(Target t, Map<String, Integer> chains) {

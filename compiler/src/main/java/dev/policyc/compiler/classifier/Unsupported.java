@@ -2,7 +2,6 @@ package dev.policyc.compiler.classifier;
 
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -13,7 +12,7 @@ import java.util.Set;
 
 /**
  * What of a policy the generated classifier does not model yet: a host model (routing), NAT and
- * TCPMSS targets, address-type and ipset matches, rules an optimizer pass merged. The generator
+ * TCPMSS targets, rules an optimizer pass merged. The generator
  * refuses such a policy rather than decide some packets differently from the interpreter.
  */
 final class Unsupported {
@@ -33,13 +32,6 @@ final class Unsupported {
             String tg = target(r.target());
             if (tg != null) {
               out.add(tg + where);
-            }
-            for (Match m : r.matches()) {
-              if (m instanceof Match.AddrType) {
-                out.add("addrtype matches" + where);
-              } else if (m instanceof Match.InSet) {
-                out.add("ipset matches" + where);
-              }
             }
             if (!r.origin().parts().isEmpty()) {
               out.add("rules merged by an optimizer pass" + where);

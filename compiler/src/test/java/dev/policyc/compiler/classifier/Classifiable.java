@@ -2,7 +2,6 @@ package dev.policyc.compiler.classifier;
 
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
@@ -13,8 +12,8 @@ import java.util.List;
 
 /**
  * A policy made one the classifier models ({@link Unsupported} empty): without its host model
- * (packets then say where they go), NAT targets made ACCEPT, TCPMSS made a rule without target,
- * address-type and ipset matches left out. Every other rule stays as it was.
+ * (packets then say where they go), NAT targets made ACCEPT, TCPMSS made a rule without target.
+ * Every other rule stays as it was.
  */
 final class Classifiable {
   private Classifiable() {}
@@ -40,12 +39,6 @@ final class Classifiable {
   }
 
   private static Rule of(Rule r, Table table) {
-    List<Match> ms = new ArrayList<>();
-    for (Match m : r.matches()) {
-      if (!(m instanceof Match.AddrType) && !(m instanceof Match.InSet)) {
-        ms.add(m);
-      }
-    }
     Target t = r.target();
     if (t instanceof Target.Dnat || t instanceof Target.Snat || t instanceof Target.Masquerade
         || t instanceof Target.Redirect) {
@@ -53,6 +46,6 @@ final class Classifiable {
     } else if (t instanceof Target.TcpMss) {
       t = new Target.None();
     }
-    return new Rule(ms, t, r.comment(), r.origin().parts().isEmpty() ? r.origin() : null);
+    return new Rule(r.matches(), t, r.comment(), r.origin().parts().isEmpty() ? r.origin() : null);
   }
 }

@@ -49,6 +49,22 @@ final class Engine {
   static final int M_LIMIT = 15;
   static final int M_NTH = 16;
   static final int M_RANDOM = 17;
+  static final int M_ADDRTYPE = 18;
+  static final int M_SET = 19;
+
+  // address types, as bits of an addrtype match
+  private static final int UNSPEC = 1;
+  private static final int UNICAST = 2;
+  private static final int LOCAL = 4;
+  private static final int BROADCAST = 8;
+  private static final int MULTICAST = 16;
+
+  // ipset types
+  private static final int HASH_IP = 0;
+  private static final int HASH_NET = 1;
+  private static final int HASH_IP_PORT = 2;
+  private static final int HASH_NET_PORT = 3;
+  private static final int BITMAP_PORT = 4;
 
   // targets
   static final int T_NONE = 0;
@@ -763,6 +779,18 @@ final class Engine {
           hit = ((s.random & 0x7fffffffL) < k[prog[pc + 1]]) ^ prog[pc + 2] != 0;
           pc += 3;
           break;
+        case M_ADDRTYPE:
+          {
+            boolean dst = prog[pc + 1] != 0;
+            hit = addrType(s, dst, dst ? s.dstHi : s.srcHi, dst ? s.dstLo : s.srcLo,
+                prog[pc + 2]) ^ prog[pc + 3] != 0;
+            pc += 4;
+            break;
+          }
+        case M_SET:
+          hit = inSet(s, prog, pc, k) ^ prog[pc + 1] != 0;
+          pc += 9;
+          break;
         default:
           throw new IllegalStateException("unknown match operation " + op);
       }
@@ -771,6 +799,115 @@ final class Engine {
       }
     }
     return pc;
+  }
+
+  /**
+   * Whether an address has the listed types: IPv4 as {@code inet_addr_type} gives its one type,
+   * IPv6 as {@code match_type6} tests every listed type. Without a host model, the packet says
+   * which addresses are local.
+   */
+  private static boolean addrType(Trip s, boolean dst, long hi, long lo, int types) {
+    if (s.family == 4) {
+      int type;
+      if (lo == 0 || lo == 0xffffffffL || lo == 0x7fffffffL) {
+        type = BROADCAST; // 127.255.255.255: the local table's /32 broadcast route wins
+      } else if ((lo >>> 28) == 0xe) {
+        type = MULTICAST;
+      } else if (isLocal(s, dst, hi, lo)) {
+        type = LOCAL;
+      } else {
+        type = UNICAST;
+      }
+      return (types & type) != 0;
+    }
+    boolean multicast = (hi >>> 56) == 0xff;
+    boolean unspecified = hi == 0 && lo == 0;
+    if ((types & MULTICAST) != 0 && !multicast) {
+      return false;
+    }
+    if ((types & UNICAST) != 0 && (multicast || unspecified)) {
+      return false;
+    }
+    if ((types & UNSPEC) != 0 && !unspecified) {
+      return false;
+    }
+    if ((types & LOCAL) != 0) {
+      return isLocal(s, dst, hi, lo);
+    }
+    return true;
+  }
+
+  /**
+   * Whether an address is the host's own, as the packet says: loopback addresses, the source of
+   * a packet the host sends (and its destination when it goes out of lo), the destination of a
+   * packet delivered locally. (Addresses are the packet's own: only NAT, which the classifier
+   * does not model, would change them.)
+   */
+  private static boolean isLocal(Trip s, boolean dst, long hi, long lo) {
+    if (loopback(s.family, hi, lo)) {
+      return true;
+    }
+    boolean isSrc = hi == s.srcHi && lo == s.srcLo;
+    boolean isDst = hi == s.dstHi && lo == s.dstLo;
+    if (s.pktIn == null) {
+      return isSrc || ("lo".equals(s.pktOut) && isDst);
+    }
+    return s.pktOut == null && isDst && dst;
+  }
+
+  /** {@code -m set}, as ip_set_test decides it for the set's type. */
+  private static boolean inSet(Trip s, int[] prog, int pc, long[] k) {
+    int dirs = prog[pc + 2];
+    int type = prog[pc + 5];
+    int dims = type == HASH_IP_PORT || type == HASH_NET_PORT ? 2 : 1;
+    if (dirs < dims) {
+      return false; // fewer directions than the set's dimensions
+    }
+    if (type != BITMAP_PORT && prog[pc + 6] != s.family) {
+      return false;
+    }
+    boolean srcAddr = prog[pc + 3] == 0;
+    long hi = srcAddr ? s.srcHi : s.dstHi;
+    long lo = srcAddr ? s.srcLo : s.dstLo;
+    if (type == BITMAP_PORT && s.proto != Packet.TCP && s.proto != Packet.UDP) {
+      return false; // ip_set_get_ip_port (ip_set_bitmap_port.c) accepts TCP and UDP only
+    }
+    int port = 0;
+    if (type == HASH_IP_PORT || type == HASH_NET_PORT || type == BITMAP_PORT) {
+      boolean srcPort = prog[pc + (type == BITMAP_PORT ? 3 : 4)] == 0;
+      if (s.fragment) {
+        return false;
+      }
+      boolean ports = s.proto == Packet.TCP || s.proto == Packet.UDP || s.proto == Packet.SCTP
+          || s.proto == Packet.DCCP || s.proto == Packet.UDPLITE;
+      if (ports) {
+        port = srcPort ? s.sport : s.dport;
+      } else if (s.isIcmp()) {
+        port = s.icmpType << 8 | s.icmpCode;
+      }
+    }
+    int n = prog[pc + 7];
+    int e = prog[pc + 8];
+    for (int i = 0; i < n; i++, e += 7) {
+      boolean addr = cmp(k[e], k[e + 1], hi, lo) <= 0 && cmp(hi, lo, k[e + 2], k[e + 3]) <= 0;
+      boolean inPorts = port >= k[e + 5] && port <= k[e + 6];
+      boolean hit;
+      switch (type) {
+        case HASH_IP:
+        case HASH_NET:
+          hit = addr;
+          break;
+        case BITMAP_PORT:
+          hit = inPorts;
+          break;
+        default:
+          hit = addr && k[e + 4] == s.proto && inPorts;
+      }
+      if (hit) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A target that lets the packet go on. */
