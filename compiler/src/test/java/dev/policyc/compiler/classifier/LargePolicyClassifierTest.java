@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * A generated ClassBench set of 100,000 filters makes a classifier whose class files stay within
  * HotSpot's and the JVM's limits (every method under 8,000 bytes of bytecode, constant pools
  * small: the rules are in the table resource), and that decides a generated trace as the
- * interpreter does.
+ * interpreter does (1,000 packets of a generated trace).
  */
 class LargePolicyClassifierTest {
   private static final int RULES = 100_000;
@@ -65,19 +65,20 @@ class LargePolicyClassifierTest {
     assertTrue(tables < 300 * RULES, tables + " bytes of tables");
 
     List<ClassBenchTraceGenerator.Header> trace =
-        ClassBenchTraceGenerator.generate(filters, 2_000, 5);
+        ClassBenchTraceGenerator.generate(filters, 1_000, 5);
     Interpreter interp = new Interpreter(ir);
     int matched = 0;
     for (ClassBenchTraceGenerator.Header h : trace) {
       Packet p = packet(h);
-      String want = ClassifierText.of(ir, interp.decide(p));
+      Decision d = interp.decide(p); // a linear scan of 100,000 rules: the test's slow part
+      String want = ClassifierText.of(ir, d);
       assertEquals(want, c.decide(p.toString()), p.toString());
       int verdict = c.verdict(h.proto(), (int) h.src(), (int) h.dst(), p.sport(), p.dport(),
           "eth0", null);
-      assertEquals(interp.decide(p).outcome().ordinal(), verdict, p.toString());
+      assertEquals(d.outcome().ordinal(), verdict, p.toString());
       matched += verdict == Decision.Outcome.DELIVERED.ordinal() ? 1 : 0;
     }
-    assertTrue(matched > 1000, matched + " of 2000 packets matched a filter");
+    assertTrue(matched > 500, matched + " of 1000 packets matched a filter");
     System.out.printf("classifier of %d rules: lowering %d ms, generation %d ms, javac %d ms, "
         + "%d bytes of tables, largest method %d bytes, largest constant pool %d%n", RULES,
         (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, tables, maxCode,
