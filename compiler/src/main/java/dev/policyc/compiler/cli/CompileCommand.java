@@ -36,7 +36,7 @@ final class CompileCommand implements Command {
   @Override
   public String synopsis() {
     return "POLICY... -o DIR [-O LEVEL] [--verify] [--timings] [--only OUTPUT]"
-        + " [--allow-lockout]";
+        + " [--allow-lockout] [--target LIST] [--package PKG]";
   }
 
   @Override
@@ -64,7 +64,12 @@ final class CompileCommand implements Command {
         .addOption(Option.builder().longOpt("only").hasArg().argName(String.join("|",
                 ONLY.keySet()))
             .desc("with -o - and one policy: print only this file, as it is, for a pipe into"
-                + " iptables-restore, ip6tables-restore or ipset restore").get());
+                + " iptables-restore, ip6tables-restore or ipset restore").get())
+        .addOption(Option.builder().longOpt("target").hasArg().argName("LIST")
+            .desc("what to write, separated by commas: iptables, ipset, report, java (the"
+                + " generated classifier); default " + Targets.DEFAULT).get())
+        .addOption(Option.builder().longOpt("package").hasArg().argName("PKG")
+            .desc("the Java package of the classifier (--target java)").get());
   }
 
   private static Map<String, String> onlyWords() {
@@ -117,6 +122,13 @@ final class CompileCommand implements Command {
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
+    Targets targets;
+    try {
+      targets = Targets.parse(inv.line().getOptionValue("target"),
+          inv.line().getOptionValue("package"));
+    } catch (IllegalArgumentException e) {
+      return inv.usageError(e.getMessage());
+    }
     CompileOptions options = new CompileOptions(level, inv.line().hasOption("verify"),
         inv.line().hasOption("timings"))
         .withRefuseLockout(!inv.line().hasOption("allow-lockout"));
@@ -124,6 +136,7 @@ final class CompileCommand implements Command {
     List<Compilation> results = new ArrayList<>();
     List<Diagnostic> all = new ArrayList<>();
     Map<String, String> names = new HashMap<>();
+    int unmodelledErrors = 0;
     boolean failed = false;
     for (String file : inv.args()) {
       PolicyCompiler.ReadResult read = inv.policies().read(file);
@@ -138,6 +151,13 @@ final class CompileCommand implements Command {
         failed = true;
         continue;
       }
+      List<String> unmodelled = new ArrayList<>();
+      r = targets.apply(r, unmodelled);
+      if (!unmodelled.isEmpty()) {
+        Targets.lines(file, unmodelled).forEach(err::println);
+        unmodelledErrors += unmodelled.size(); // errors that are not diagnostics
+        failed = true;
+      }
       String first = names.putIfAbsent(r.ir().name(), file);
       if (first != null) {
         all.add(new Diagnostic(Code.PC1013, "two policies are named '" + r.ir().name()
@@ -149,7 +169,7 @@ final class CompileCommand implements Command {
     }
     all.forEach(err::println);
     if (failed) {
-      int errors = (int) all.stream().filter(Diagnostic::isError).count();
+      int errors = (int) all.stream().filter(Diagnostic::isError).count() + unmodelledErrors;
       err.println("policyc compile: " + errors + " " + Command.plural(errors, "error", "errors")
           + "; nothing written");
       return Cli.POLICY_ERRORS;

@@ -49,7 +49,8 @@ final class ExplainCommand implements Command {
   @Override
   public String synopsis() {
     return "POLICY (--packet PACKET | --packets FILE [--session] | --flow FILE) [-O LEVEL]"
-        + " [--engine interpreter|iptables] [--stats] [--format text|json|classbench-trace]";
+        + " [--engine interpreter|iptables|classifier] [--stats]"
+        + " [--format text|json|classbench-trace]";
   }
 
   @Override
@@ -82,8 +83,9 @@ final class ExplainCommand implements Command {
         .addOption(Option.builder("O").longOpt("optimize").hasArg().argName("LEVEL")
             .desc("the optimization level of the rules to trace (default 2, as compile)").get())
         .addOption(Option.builder().longOpt("engine").hasArg().argName("ENGINE")
-            .desc("interpreter (the default: the reference interpreter on the compiled rules)"
-                + " or iptables (on the emitted iptables-restore text read back)").get())
+            .desc("interpreter (the default: the reference interpreter on the compiled rules),"
+                + " iptables (on the emitted iptables-restore text read back) or classifier (the"
+                + " generated Java classifier, compiled in process)").get())
         .addOption(Option.builder().longOpt("stats")
             .desc("after the decisions, print how many packets each outcome got and the mean"
                 + " and maximum number of rules a packet was tested against (on standard"
@@ -94,7 +96,8 @@ final class ExplainCommand implements Command {
   /** What decides the packets. */
   enum Engine {
     INTERPRETER,
-    IPTABLES;
+    IPTABLES,
+    CLASSIFIER;
 
     static Engine named(String word) {
       for (Engine e : values()) {
@@ -102,8 +105,8 @@ final class ExplainCommand implements Command {
           return e;
         }
       }
-      throw new IllegalArgumentException("--engine must be interpreter or iptables, not '"
-          + word + "'");
+      throw new IllegalArgumentException("--engine must be interpreter, iptables or classifier,"
+          + " not '" + word + "'");
     }
   }
 
@@ -114,6 +117,10 @@ final class ExplainCommand implements Command {
 
   /** A packet as written, and where: line 0 for {@code --packet}. */
   private record Written(String text, int line) {}
+
+  private static String at(String where, Written w) {
+    return w.line() > 0 ? where + ":" + w.line() : where;
+  }
 
   @Override
   public int run(Invocation inv) {
@@ -166,7 +173,9 @@ final class ExplainCommand implements Command {
         return 1;
       }
       if (trace) {
-        return explainTrace(inv, ClassBenchTraceReader.read(where, text), level, engine, stats);
+        ClassBenchTraceReader.Result read = ClassBenchTraceReader.read(where, text);
+        return engine == Engine.CLASSIFIER ? ClassifierExplain.trace(inv, read)
+            : explainTrace(inv, read, level, engine, stats);
       }
       List<String> lines = text.lines().toList();
       for (int i = 0; i < lines.size(); i++) {
@@ -175,6 +184,14 @@ final class ExplainCommand implements Command {
           written.add(new Written(lines.get(i), i + 1));
         }
       }
+    }
+    if (engine == Engine.CLASSIFIER) {
+      if (session) {
+        return inv.usageError("--engine classifier decides packets one by one: no --flow or"
+            + " --session yet");
+      }
+      return ClassifierExplain.packets(inv, written.stream().map(Written::text).toList(),
+          written.stream().map(w -> at(where, w)).toList());
     }
     IrPolicy rules = rules(inv, level, engine);
     if (rules == null) {

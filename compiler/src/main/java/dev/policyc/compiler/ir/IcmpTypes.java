@@ -1,6 +1,7 @@
 package dev.policyc.compiler.ir;
 
 import dev.policyc.dsl.Family;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -114,6 +115,11 @@ public final class IcmpTypes {
     }
     int code = Integer.parseInt(parts[1]);
     return new TypeCode(type, code, code);
+  }
+
+  /** Every ICMP (IPv4) or ICMPv6 type name with what it stands for, in the table's order. */
+  public static Map<String, TypeCode> names(Family f) {
+    return Collections.unmodifiableMap(f == Family.IPV4 ? V4 : V6);
   }
 
   /** The type a name or number stands for, or -1. */

@@ -1,5 +1,6 @@
 package dev.policyc.compiler.ir;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -101,6 +102,11 @@ public final class Protocols {
       return n <= 255 ? n : -1;
     }
     return NUMBERS.getOrDefault(t, -1);
+  }
+
+  /** Every protocol name {@link #number} knows (aliases included), sorted by name. */
+  public static Map<String, Integer> names() {
+    return Collections.unmodifiableMap(new TreeMap<>(NUMBERS));
   }
 
   /** The name iptables-save prints for a protocol number, or the number itself. */

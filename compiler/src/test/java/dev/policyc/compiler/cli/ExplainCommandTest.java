@@ -421,6 +421,7 @@ class ExplainCommandTest {
   void anUnknownEngineIsAUsageError() {
     Cli.Captured c = run("explain", gateway, "--packet", WEB_PACKET, "--engine", "nft");
     assertEquals(Cli.USAGE, c.code());
-    assertTrue(c.err().contains("--engine must be interpreter or iptables"), c.err());
+    assertTrue(c.err().contains("--engine must be interpreter, iptables or classifier"),
+        c.err());
   }
 }

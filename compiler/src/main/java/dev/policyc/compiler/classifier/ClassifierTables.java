@@ -1,0 +1,466 @@
+package dev.policyc.compiler.classifier;
+
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Side;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.tree.Node;
+import dev.policyc.compiler.tree.TreeBuilder;
+import dev.policyc.dsl.AddressType;
+import dev.policyc.dsl.ConnState;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import dev.policyc.dsl.Verdict;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The table resource of a generated classifier: every rule as a small program of primitive
+ * operations, and per chain a decision tree ({@link TreeBuilder}) as an int array of nodes and a
+ * long array of branch bounds, in the format the runtime's {@code Engine} reads. Deterministic:
+ * the same policy gives the same bytes.
+ */
+final class ClassifierTables {
+  /** The runtime's table order. */
+  private static final List<Table> TABLES = List.of(Table.RAW, Table.MANGLE, Table.NAT,
+      Table.FILTER);
+
+  private static final int VERSION = 1;
+
+  /** Chains shorter than this are one leaf: a tree would not pay. */
+  static final int MIN_TREE_RULES = 8;
+
+  /** Small leaves; the classifier is not bound by the iptables rule count the pass guards. */
+  static final TreeBuilder.Options TREE = new TreeBuilder.Options(4, 4.0, 32);
+
+  private final IrPolicy policy;
+  private final Map<String, Integer> strings = new LinkedHashMap<>();
+  /** Statistics of the last write, for tests and the report. */
+  int trees;
+
+  int leafRules;
+
+  ClassifierTables(IrPolicy policy) {
+    this.policy = policy;
+    string("");
+  }
+
+  byte[] write() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    try {
+      DataOutputStream out = new DataOutputStream(body);
+      for (Family f : Family.values()) {
+        family(out, policy.ruleset(f));
+      }
+      out.flush();
+      DataOutputStream head = new DataOutputStream(bytes);
+      head.writeInt(VERSION);
+      head.writeInt(strings.size());
+      for (String s : strings.keySet()) {
+        head.writeUTF(s);
+      }
+      head.flush();
+      body.writeTo(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private int string(String s) {
+    return strings.computeIfAbsent(s, k -> strings.size());
+  }
+
+  private void family(DataOutputStream out, Ruleset rs) throws IOException {
+    out.writeBoolean(true);
+    out.writeBoolean(Interpreter.usesConntrack(rs));
+    Program prog = new Program();
+    List<List<int[]>> chainRules = new ArrayList<>();
+    for (Table t : TABLES) {
+      RuleTable rt = rs.table(t).orElse(null);
+      List<Chain> chains = rt == null ? List.of() : rt.chains();
+      Map<String, Integer> index = new HashMap<>();
+      for (int i = 0; i < chains.size(); i++) {
+        index.put(chains.get(i).name(), i);
+      }
+      for (Chain c : chains) {
+        int[] at = new int[c.rules().size()];
+        for (int i = 0; i < at.length; i++) {
+          at[i] = prog.rule(c.rules().get(i), index);
+        }
+        List<int[]> one = new ArrayList<>();
+        one.add(at);
+        chainRules.add(one);
+      }
+    }
+    writeInts(out, prog.ints.toArray());
+    writeLongs(out, prog.longs.stream().mapToLong(Long::longValue).toArray());
+    int k = 0;
+    for (Table t : TABLES) {
+      RuleTable rt = rs.table(t).orElse(null);
+      List<Chain> chains = rt == null ? List.of() : rt.chains();
+      out.writeInt(chains.size());
+      for (Chain c : chains) {
+        out.writeInt(string(c.name()));
+        out.writeInt(!c.isBuiltin() ? -1 : c.policy() == Verdict.DROP ? 1 : 0);
+        out.writeInt(c.isBuiltin() ? hook(c.name()) : -1);
+        writeInts(out, chainRules.get(k++).get(0));
+        int[] origins = new int[c.rules().size()];
+        int[] comments = new int[c.rules().size()];
+        for (int i = 0; i < origins.length; i++) {
+          Rule r = c.rules().get(i);
+          origins[i] = string(r.origin().pos().known() ? r.origin().pos().toString() : "");
+          comments[i] = r.comment() == null ? -1 : string(r.comment());
+        }
+        writeInts(out, origins);
+        writeInts(out, comments);
+        Tree tree = tree(c, rs.family());
+        writeInts(out, tree.nodes.toArray());
+        writeLongs(out, tree.bounds.stream().mapToLong(Long::longValue).toArray());
+      }
+    }
+  }
+
+  private static int hook(String name) {
+    return switch (Hook.valueOf(name)) {
+      case PREROUTING -> 0;
+      case INPUT -> 1;
+      case FORWARD -> 2;
+      case OUTPUT -> 3;
+      case POSTROUTING -> 4;
+    };
+  }
+
+  // ------------------------------------------------------------ trees
+
+  private Tree tree(Chain c, Family f) {
+    Node root;
+    int n = c.rules().size();
+    if (n < MIN_TREE_RULES) {
+      List<Integer> all = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        all.add(i);
+      }
+      root = new Node.Leaf(all);
+    } else {
+      List<Constraint> cs = new ArrayList<>();
+      for (Rule r : c.rules()) {
+        cs.add(Constraints.of(r, f, policy));
+      }
+      root = TreeBuilder.build(cs, f, TREE);
+      trees += root instanceof Node.Split ? 1 : 0;
+    }
+    Tree t = new Tree();
+    t.encode(root);
+    return t;
+  }
+
+  /** A tree as the runtime reads it: see {@code Engine.leaf}. */
+  private final class Tree {
+    final IntList nodes = new IntList();
+    final List<Long> bounds = new ArrayList<>();
+
+    int encode(Node node) {
+      int at = nodes.size();
+      if (node instanceof Node.Leaf leaf) {
+        nodes.add(-1);
+        nodes.add(leaf.rules().size());
+        for (int r : leaf.rules()) {
+          nodes.add(r);
+        }
+        leafRules += leaf.rules().size();
+        return at;
+      } else if (node instanceof Node.Split split) {
+        List<Node.Branch> branches = split.branches();
+        int n = branches.size();
+        // the runtime searches the one-interval branches by their first value; their order
+        // carries no meaning (they are disjoint), the last branch stays last
+        List<Node.Branch> sorted = new ArrayList<>(branches.subList(0, n - 1));
+        sorted.sort(Comparator.comparing((Node.Branch b) -> first(b)[0], Long::compareUnsigned)
+            .thenComparing(b -> first(b)[1], Long::compareUnsigned));
+        sorted.add(branches.get(n - 1));
+        nodes.add(field(split.field()));
+        nodes.add(n);
+        nodes.add(bounds.size());
+        for (int i = 0; i < n - 1; i++) {
+          IntervalSet v = (IntervalSet) sorted.get(i).values();
+          if (v.intervals() != 1) {
+            throw new AssertionError("a branch of " + v.intervals() + " intervals");
+          }
+          bounds.add(v.first()[0]);
+          bounds.add(v.first()[1]);
+          bounds.add(v.last()[0]);
+          bounds.add(v.last()[1]);
+        }
+        int children = nodes.size();
+        for (int i = 0; i < n; i++) {
+          nodes.add(0);
+        }
+        for (int i = 0; i < n; i++) {
+          nodes.set(children + i, encode(sorted.get(i).child()));
+        }
+        return at;
+      }
+      throw new AssertionError("unknown node " + node);
+    }
+
+    private long[] first(Node.Branch b) {
+      return ((IntervalSet) b.values()).first();
+    }
+  }
+
+  private static int field(Field f) {
+    return switch (f) {
+      case PROTO -> 0;
+      case SRC -> 1;
+      case DST -> 2;
+      case SPORT -> 3;
+      case DPORT -> 4;
+      default -> throw new AssertionError("a tree split on " + f);
+    };
+  }
+
+  // ------------------------------------------------------------ rules
+
+  /** Rules as programs: the operations of the runtime's {@code Engine.matches} and targets. */
+  private final class Program {
+    final IntList ints = new IntList();
+    final List<Long> longs = new ArrayList<>();
+    /** The entries of each set, written once per family. */
+    final Map<String, int[]> setAt = new HashMap<>();
+
+    private int consts(long... values) {
+      int at = longs.size();
+      for (long v : values) {
+        longs.add(v);
+      }
+      return at;
+    }
+
+    int rule(Rule r, Map<String, Integer> chains) {
+      int at = ints.size();
+      ints.add(r.matches().size());
+      for (Match m : r.matches()) {
+        match(m);
+      }
+      target(r.target(), chains);
+      return at;
+    }
+
+    private void match(Match m) {
+      if (m instanceof Match.Addr a) {
+        add(1, a.side() == Side.SRC ? 0 : 1, bit(a.negated()),
+            consts(a.range().first().hi(), a.range().first().lo(), a.range().last().hi(),
+                a.range().last().lo()));
+      } else if (m instanceof Match.Proto p) {
+        add(2, p.number(), bit(p.negated()));
+      } else if (m instanceof Match.Ports p) {
+        add(3, p.side() == Side.SRC ? 0 : 1, bit(p.negated()), p.ranges().size());
+        for (PortRange pr : p.ranges()) {
+          add(pr.lo(), pr.hi());
+        }
+      } else if (m instanceof Match.Iface i) {
+        add(4, i.out() ? 1 : 0, bit(i.negated()), string(i.name()));
+      } else if (m instanceof Match.CtState s) {
+        int bits = 0;
+        for (ConnState st : s.states()) {
+          bits |= 1 << st.ordinal();
+        }
+        add(5, bits, bit(s.negated()));
+      } else if (m instanceof Match.Icmp ic) {
+        add(6, ic.type(), ic.codeLo(), ic.codeHi(), bit(ic.negated()));
+      } else if (m instanceof Match.TcpFlags t) {
+        add(7, t.mask(), t.comp(), bit(t.negated()));
+      } else if (m instanceof Match.Mark mk) {
+        add(8, consts(mk.value(), mk.mask()), bit(mk.negated()));
+      } else if (m instanceof Match.ConnMark cm) {
+        add(9, consts(cm.value(), cm.mask()), bit(cm.negated()));
+      } else if (m instanceof Match.Dscp d) {
+        add(10, d.value(), bit(d.negated()));
+      } else if (m instanceof Match.Tos t) {
+        add(11, t.value(), t.mask(), bit(t.negated()));
+      } else if (m instanceof Match.Length l) {
+        add(12, l.lo(), l.hi(), bit(l.negated()));
+      } else if (m instanceof Match.Ttl t) {
+        add(13, switch (t.op()) {
+          case EQ -> 0;
+          case NE -> 1;
+          case LT -> 2;
+          case GT -> 3;
+        }, t.value());
+      } else if (m instanceof Match.Fragment fr) {
+        add(14, bit(fr.negated()));
+      } else if (m instanceof Match.Limit l) {
+        add(15, l.burst());
+      } else if (m instanceof Match.Statistic s) {
+        if (s.nth()) {
+          add(16, s.every(), s.packet(), bit(s.negated()));
+        } else {
+          add(17, consts(s.probability()), bit(s.negated()));
+        }
+      } else if (m instanceof Match.AddrType at) {
+        int types = 0;
+        for (AddressType t : at.types()) {
+          types |= switch (t) {
+            case UNSPEC -> 1;
+            case UNICAST -> 2;
+            case LOCAL -> 4;
+            case BROADCAST -> 8;
+            case MULTICAST -> 16;
+          };
+        }
+        add(18, at.side() == Side.SRC ? 0 : 1, types, bit(at.negated()));
+      } else if (m instanceof Match.InSet in) {
+        IpSet set = policy.set(in.name())
+            .orElseThrow(() -> new IllegalStateException("rule uses missing set " + in.name()));
+        int[] at = setAt.computeIfAbsent(set.name(), n -> set(set));
+        add(19, bit(in.negated()), in.dirs().size(), in.dirs().get(0) == Side.SRC ? 0 : 1,
+            in.dirs().size() > 1 ? (in.dirs().get(1) == Side.SRC ? 0 : 1) : -1,
+            set.type().ordinal(), set.family() == null ? 0 : set.family() == Family.IPV4 ? 4 : 6,
+            at[0], at[1]);
+      } else {
+        throw new AssertionError("unknown match " + m);
+      }
+    }
+
+    /** A set's entries as 7 constants each; {count, offset}. */
+    private int[] set(IpSet set) {
+      int at = longs.size();
+      for (IpSet.Entry e : set.entries()) {
+        if (e.addr() != null) {
+          consts(e.addr().first().hi(), e.addr().first().lo(), e.addr().last().hi(),
+              e.addr().last().lo());
+        } else {
+          consts(0, 0, 0, 0);
+        }
+        consts(e.proto(), e.ports() == null ? 0 : e.ports().lo(),
+            e.ports() == null ? -1 : e.ports().hi());
+      }
+      return new int[] {set.entries().size(), at};
+    }
+
+    private void target(Target t, Map<String, Integer> chains) {
+      if (t instanceof Target.None) {
+        add(0);
+      } else if (t instanceof Target.Accept) {
+        add(1);
+      } else if (t instanceof Target.Drop) {
+        add(2);
+      } else if (t instanceof Target.Reject r) {
+        add(3, string(r.with()));
+      } else if (t instanceof Target.Return) {
+        add(4);
+      } else if (t instanceof Target.Jump j) {
+        add(5, chain(chains, j.chain()));
+      } else if (t instanceof Target.Goto g) {
+        add(6, chain(chains, g.chain()));
+      } else if (t instanceof Target.Log l) {
+        add(7, string(l.prefix() == null ? "" : l.prefix()));
+      } else if (t instanceof Target.Mark m) {
+        add(8, consts(m.value(), m.mask()));
+      } else if (t instanceof Target.ConnMark c) {
+        add(9, switch (c.mode()) {
+          case SET -> 0;
+          case SAVE -> 1;
+          case RESTORE -> 2;
+        }, consts(c.value(), c.mask(), c.nfmask(), c.ctmask()));
+      } else if (t instanceof Target.Dscp d) {
+        add(10, d.value());
+      } else if (t instanceof Target.Tos tos) {
+        add(11, tos.value(), tos.mask());
+      } else if (t instanceof Target.Ttl ttl) {
+        add(12, switch (ttl.op()) {
+          case SET -> 0;
+          case INC -> 1;
+          case DEC -> 2;
+        }, ttl.value());
+      } else if (t instanceof Target.NoTrack) {
+        add(13);
+      } else if (t instanceof Target.Dnat || t instanceof Target.Snat
+          || t instanceof Target.Masquerade || t instanceof Target.Redirect
+          || t instanceof Target.TcpMss) {
+        throw new IllegalArgumentException("the classifier does not model " + t);
+      } else {
+        throw new AssertionError("unknown target " + t);
+      }
+    }
+
+    private int chain(Map<String, Integer> chains, String name) {
+      Integer i = chains.get(name);
+      if (i == null) {
+        throw new IllegalStateException("jump to missing chain " + name);
+      }
+      return i;
+    }
+
+    private void add(int... values) {
+      for (int v : values) {
+        ints.add(v);
+      }
+    }
+  }
+
+  private static int bit(boolean b) {
+    return b ? 1 : 0;
+  }
+
+  private static void writeInts(DataOutputStream out, int[] a) throws IOException {
+    out.writeInt(a.length);
+    for (int v : a) {
+      out.writeInt(v);
+    }
+  }
+
+  private static void writeLongs(DataOutputStream out, long[] a) throws IOException {
+    out.writeInt(a.length);
+    for (long v : a) {
+      out.writeLong(v);
+    }
+  }
+
+  /** A growable int array. */
+  private static final class IntList {
+    private int[] a = new int[64];
+    private int n;
+
+    void add(int v) {
+      if (n == a.length) {
+        a = java.util.Arrays.copyOf(a, n * 2);
+      }
+      a[n++] = v;
+    }
+
+    void set(int i, int v) {
+      a[i] = v;
+    }
+
+    int size() {
+      return n;
+    }
+
+    int[] toArray() {
+      return java.util.Arrays.copyOf(a, n);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.policyc.compiler.classifier;
+
+import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
+import java.util.Locale;
+
+/**
+ * The interpreter's decision in the words of the generated classifier's {@code
+ * Decision.toString()}, so that the two engines compare as text: outcome, answer, output
+ * interface, final state, marks, TOS, TTL and length, LOG prefixes, and every step with its
+ * origin and comment.
+ */
+public final class ClassifierText {
+  private ClassifierText() {}
+
+  /** The interpreter's decision for a packet of {@code policy}, as the classifier writes it. */
+  public static String of(IrPolicy policy, Decision d) {
+    StringBuilder sb = new StringBuilder(d.outcome().name());
+    if (d.outcome() == Decision.Outcome.REJECTED && d.rejectWith() != null) {
+      sb.append(" with ").append(d.rejectWith());
+    }
+    if (d.outIface() != null) {
+      sb.append(" out ").append(d.outIface());
+    }
+    Packet a = d.after();
+    sb.append("\n  state ").append(d.state().name().toLowerCase(Locale.ROOT)).append(" mark 0x")
+        .append(Long.toHexString(a.mark())).append(" ctmark 0x")
+        .append(Long.toHexString(a.ctmark())).append(" tos 0x")
+        .append(Integer.toHexString(a.tos())).append(" ttl ").append(a.ttl()).append(" len ")
+        .append(a.length());
+    for (String l : d.logs()) {
+      sb.append("\n  log \"").append(l).append('"');
+    }
+    for (Decision.Step s : d.path()) {
+      sb.append("\n  ").append(s.hook().name()).append(' ')
+          .append(s.table().name().toLowerCase(Locale.ROOT)).append('/').append(s.chain());
+      if (s.isPolicy()) {
+        sb.append(" policy ").append(s.policy().name());
+        continue;
+      }
+      sb.append(" #").append(s.rule());
+      if (s.origin().pos().known()) {
+        sb.append(" (").append(s.origin().pos()).append(')');
+      }
+      Rule r = rule(policy, a, s);
+      if (r.comment() != null) {
+        sb.append(" \"").append(r.comment()).append('"');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static Rule rule(IrPolicy policy, Packet p, Decision.Step s) {
+    Chain c = policy.ruleset(p.family()).table(s.table()).flatMap(t -> t.chain(s.chain()))
+        .orElseThrow(() -> new IllegalStateException("no chain " + s.chain()));
+    return c.rules().get(s.rule() - 1);
+  }
+}

@@ -1,0 +1,115 @@
+package dev.policyc.compiler.cli;
+
+import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.classifier.ClassifierGenerator;
+import dev.policyc.compiler.classifier.GeneratedClassifier;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What {@code policyc compile --target} writes: {@code iptables} (iptables.rules and
+ * ip6tables.rules), {@code ipset} (ipset.rules), {@code report} (report.json) and {@code java}
+ * (the generated classifier, package {@code --package}); by default the first three, as before
+ * targets existed.
+ */
+final class Targets {
+  /** One kind of output. */
+  enum Target {
+    IPTABLES,
+    IPSET,
+    REPORT,
+    JAVA
+  }
+
+  static final String DEFAULT = "iptables,ipset,report";
+
+  private final Set<Target> chosen;
+  private final String packageName;
+
+  private Targets(Set<Target> chosen, String packageName) {
+    this.chosen = chosen;
+    this.packageName = packageName;
+  }
+
+  /**
+   * The targets of a comma-separated list (null: the default), and the Java package when
+   * {@code java} is one; IllegalArgumentException with a usage message when bad.
+   */
+  static Targets parse(String list, String packageName) {
+    Set<Target> chosen = EnumSet.noneOf(Target.class);
+    for (String word : (list == null ? DEFAULT : list).split(",", -1)) {
+      try {
+        chosen.add(Target.valueOf(word.strip().toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--target takes iptables, ipset, report and java,"
+            + " separated by commas, not '" + word + "'");
+      }
+    }
+    if (chosen.contains(Target.JAVA) != (packageName != null)) {
+      throw new IllegalArgumentException(packageName == null
+          ? "--target java needs --package PKG (the generated classes' Java package)"
+          : "--package is for --target java");
+    }
+    if (packageName != null) {
+      ClassifierGenerator.checkPackage(packageName);
+    }
+    return new Targets(chosen, packageName);
+  }
+
+  /**
+   * The compilation with only the chosen targets' files, and the classifier's when chosen; a
+   * list of reasons instead (in {@code why}) when the classifier cannot model the policy.
+   */
+  Compilation apply(Compilation c, List<String> why) {
+    Map<String, String> files = new LinkedHashMap<>();
+    c.files().forEach((name, text) -> {
+      if (chosen.contains(of(name))) {
+        files.put(name, text);
+      }
+    });
+    if (chosen.contains(Target.JAVA)) {
+      List<String> missing = ClassifierGenerator.unsupported(c.lowered());
+      if (!missing.isEmpty()) {
+        why.addAll(missing);
+        return c;
+      }
+      // the classifier makes its own trees, from the rules as lowered; its files sit flat in
+      // the output folder (OutputWriter writes no subfolders): see docs/classifier.md
+      GeneratedClassifier g = ClassifierGenerator.generate(c.lowered(), packageName,
+          Cli.version());
+      g.sources().forEach((path, text) -> files.put(flat(path), text));
+      g.resources().forEach((path, text) -> files.put(flat(path), text));
+    }
+    return new Compilation(c.lowered(), c.ir(), c.diagnostics(), files, c.passes());
+  }
+
+  private static String flat(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private static Target of(String file) {
+    return switch (file) {
+      // apply.sh loads what the iptables files hold (and ipset.rules when there is one)
+      case PolicyCompiler.IPTABLES, PolicyCompiler.IP6TABLES, PolicyCompiler.APPLY ->
+          Target.IPTABLES;
+      case PolicyCompiler.IPSET -> Target.IPSET;
+      case PolicyCompiler.REPORT -> Target.REPORT;
+      default -> throw new IllegalStateException("a file of no target: " + file);
+    };
+  }
+
+  /** For messages: the classifier's reasons, one per line. */
+  static List<String> lines(String file, List<String> why) {
+    List<String> out = new ArrayList<>();
+    for (String w : why) {
+      out.add(file + ": error: the Java classifier does not model " + w);
+    }
+    return out;
+  }
+}
