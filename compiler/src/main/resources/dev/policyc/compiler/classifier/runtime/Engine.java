@@ -382,7 +382,7 @@ final class Engine {
       return s.ended;
     }
     if (s.pktOut == null) {
-      if (s.fragment) {
+      if (s.fragment && s.family == 4) {
         return Decision.HELD; // ip_local_deliver reassembles before the INPUT hook
       }
       s.hook = INPUT;
@@ -390,10 +390,14 @@ final class Engine {
       if (!table(s, MANGLE) || !table(s, FILTER) || !natTable(s)) {
         return s.ended;
       }
-      return Decision.DELIVERED;
+      // IPv6 reassembles after the INPUT hook: the fragment header is a protocol handler
+      return s.fragment ? Decision.HELD : Decision.DELIVERED;
     }
     if (s.ttl <= 1) {
       return Decision.TTL_EXCEEDED;
+    }
+    if (v6ForwardRefused(s)) {
+      return Decision.MARTIAN; // ip6_forward: an unspecified or link-local source
     }
     s.ttl--; // ip_forward decrements the TTL before the FORWARD hook runs
     s.hook = FORWARD;
@@ -448,20 +452,25 @@ final class Engine {
     if (!table(s, RAW) || !table(s, MANGLE)) {
       return s.ended;
     }
-    if (s.fragment) {
-      return Decision.HELD;
+    if (s.fragment && s.family == 4) {
+      return Decision.HELD; // reassembled before INPUT
     }
     s.hook = INPUT;
     if (!table(s, MANGLE) || !table(s, FILTER)) {
       return s.ended;
     }
-    return Decision.DELIVERED;
+    return s.fragment ? Decision.HELD : Decision.DELIVERED;
   }
 
   private boolean natTable(Trip s) {
     return !s.natEligible() || table(s, NAT);
   }
 
+  /**
+   * ip6_rcv_core: an IPv6 packet arriving off {@code lo} with a multicast or loopback source, a
+   * loopback destination, or a multicast destination of scope 0 or 1 (interface-local) is
+   * dropped before any hook. A v4-mapped source is not (Linux 5.12 moved that check into TCP).
+   */
   private static boolean v6Martian(Trip s) {
     if (s.family != 6 || "lo".equals(s.inIf)) {
       return false;
@@ -469,8 +478,23 @@ final class Engine {
     boolean srcMulticast = (s.srcHi >>> 56) == 0xff;
     boolean srcLoop = s.srcHi == 0 && s.srcLo == 1;
     boolean dstLoop = s.dstHi == 0 && s.dstLo == 1;
-    boolean mapped = s.srcHi == 0 && (s.srcLo >>> 32) == 0xffffL;
-    return srcMulticast || srcLoop || dstLoop || mapped;
+    boolean dstNarrowMulticast = (s.dstHi >>> 56) == 0xff && ((s.dstHi >>> 48) & 0xf) <= 1;
+    return srcMulticast || srcLoop || dstLoop || dstNarrowMulticast;
+  }
+
+  /**
+   * ip6_forward: a forwarded IPv6 packet with an unspecified, link-local, multicast or loopback
+   * source is dropped before the FORWARD hook, unless it leaves by the interface it came in on.
+   */
+  private static boolean v6ForwardRefused(Trip s) {
+    if (s.family != 6 || s.pktOut.equals(s.inIf)) {
+      return false;
+    }
+    boolean unspecified = s.srcHi == 0 && s.srcLo == 0;
+    boolean linkLocal = (s.srcHi >>> 54) == (0xfe80L >>> 6);
+    boolean multicast = (s.srcHi >>> 56) == 0xff;
+    boolean loopback = s.srcHi == 0 && s.srcLo == 1;
+    return unspecified || linkLocal || multicast || loopback;
   }
 
   private static boolean loopback(int family, long hi, long lo) {
@@ -825,7 +849,8 @@ final class Engine {
     if ((types & MULTICAST) != 0 && !multicast) {
       return false;
     }
-    if ((types & UNICAST) != 0 && (multicast || unspecified)) {
+    boolean mapped = hi == 0 && (lo >>> 32) == 0xffffL; // IPV6_ADDR_MAPPED alone: not unicast
+    if ((types & UNICAST) != 0 && (multicast || unspecified || mapped)) {
       return false;
     }
     if ((types & UNSPEC) != 0 && !unspecified) {

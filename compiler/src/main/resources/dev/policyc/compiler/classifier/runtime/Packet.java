@@ -3,8 +3,10 @@ package __PACKAGE__;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -133,6 +135,45 @@ public final class Packet {
     return family == 4 ? proto == ICMP : proto == ICMPV6;
   }
 
+  /**
+   * The length a packet gets when none is given: its headers, and for a non-first IPv6 fragment
+   * the fragment header and 8 bytes of payload.
+   */
+  static int defaultLength(int family, int proto, boolean fragment) {
+    return fragment && family == 6 ? 40 + 8 + 8 : defaultLength(family, proto);
+  }
+
+  /**
+   * The state conntrack gives a packet that belongs to no connection yet: TCP SYN, or ACK
+   * without SYN (loose pickup), is NEW and any other flags INVALID; ICMP echo, timestamp,
+   * information and mask requests (ICMPv6 echo and node information queries, MLD and neighbour
+   * discovery) are NEW and other ICMP types INVALID; a non-first fragment and everything else is
+   * NEW.
+   */
+  static int firstPacketState(int family, int proto, int tcpFlags, int icmpType,
+      boolean fragment) {
+    if (fragment) {
+      return NEW;
+    }
+    if (proto == TCP) {
+      int f = tcpFlags & 0x37; // without PSH, ECE and CWR
+      return f == 0x02 || f == 0x22 || f == 0x10 || f == 0x30 ? NEW : INVALID;
+    }
+    if (proto == ICMP && family == 4) {
+      return icmpType == 8 || icmpType == 13 || icmpType == 15 || icmpType == 17 ? NEW : INVALID;
+    }
+    if (proto == ICMPV6 && family == 6) {
+      switch (icmpType) {
+        case 128: case 139: case 130: case 131: case 132: case 133: case 134: case 135:
+        case 136: case 143:
+          return NEW;
+        default:
+          return INVALID;
+      }
+    }
+    return NEW;
+  }
+
   static int defaultLength(int family, int proto) {
     int ip = family == 4 ? 20 : 40;
     switch (proto) {
@@ -167,7 +208,7 @@ public final class Packet {
     private int tcpFlags = -1;
     private String in;
     private String out;
-    private int state = NEW;
+    private int state = -1;
     private long mark;
     private long ctmark;
     private int tos;
@@ -247,7 +288,15 @@ public final class Packet {
       return this;
     }
 
+    /**
+     * The conntrack state; unset, the state conntrack gives a packet of no connection (see
+     * {@link #parse}).
+     */
     public Builder state(int conntrackState) {
+      if (conntrackState < INVALID || conntrackState > ESTABLISHED) {
+        throw new IllegalArgumentException("a packet arrives invalid, new, related or "
+            + "established, not in state " + conntrackState);
+      }
       state = conntrackState;
       return this;
     }
@@ -293,10 +342,6 @@ public final class Packet {
     }
 
     public Packet build() {
-      if (state < INVALID || state > ESTABLISHED) {
-        throw new IllegalArgumentException("a packet arrives invalid, new, related or "
-            + "established, not in state " + state);
-      }
       if (family == 6 && proto == ICMP) {
         proto = ICMPV6;
       }
@@ -309,13 +354,13 @@ public final class Packet {
         icmpCode = 0;
       }
       if (tcpFlags < 0) {
-        tcpFlags = proto != TCP ? 0 : state == NEW ? 0x02 : 0x10; // SYN, or ACK
+        tcpFlags = proto != TCP ? 0 : state < 0 || state == NEW ? 0x02 : 0x10; // SYN, or ACK
       }
       if (length < 0) {
-        length = defaultLength(family, proto);
+        length = defaultLength(family, proto, fragment);
       }
-      if (fragment && family == 6) {
-        throw new IllegalArgumentException("'frag' (a non-first IPv4 fragment) is IPv4 only");
+      if (state < 0) {
+        state = firstPacketState(family, proto, tcpFlags, icmpType, fragment);
       }
       return new Packet(this);
     }
@@ -327,7 +372,10 @@ public final class Packet {
    * <pre>PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF] [state S] [flags F,…] [type T[/C]]
    *   [mark N] [ctmark N] [tos N] [dscp N] [len N] [ttl N] [frag] [seq N] [random N]</pre>
    *
-   * IPv6 addresses with a port are written {@code [2001:db8::1]:443}. Throws {@link
+   * IPv6 addresses with a port are written {@code [2001:db8::1]:443}. Without {@code state},
+   * the packet has the state conntrack gives a packet that belongs to no connection: an echo
+   * reply is INVALID, a SYN NEW. {@code frag} is a non-first fragment (of IPv6: behind a
+   * fragment header). Each attribute may be given once. Throws {@link
    * IllegalArgumentException} with a reason.
    */
   public static Packet parse(String text) {
@@ -369,8 +417,15 @@ public final class Packet {
     b.dport = Math.max(dport, 0);
     boolean flagsGiven = false;
     boolean typeGiven = false;
+    Map<String, String> given = new HashMap<>();
     for (int i = 4; i < t.size(); i++) {
       String k = t.get(i).toLowerCase(Locale.ROOT);
+      // each attribute once; dscp and tos both set the TOS byte, so one of them
+      String first = given.putIfAbsent(k.equals("dscp") ? "tos" : k, k);
+      if (first != null) {
+        throw new IllegalArgumentException(first.equals(k) ? "'" + k + "' is given twice"
+            : "'" + first + "' and '" + k + "' both set the TOS byte: give one");
+      }
       if (k.equals("frag")) {
         b.fragment = true;
         continue;
@@ -381,10 +436,10 @@ public final class Packet {
       String v = t.get(++i);
       switch (k) {
         case "in":
-          b.in = v;
+          b.in = iface(v);
           break;
         case "out":
-          b.out = v;
+          b.out = iface(v);
           break;
         case "state":
           b.state = state(v);
@@ -443,6 +498,21 @@ public final class Packet {
     return b.build();
   }
 
+  /**
+   * An interface name as the kernel takes it: 1 to 15 characters, none of them '/', ':' or
+   * white space, and neither "." nor "..".
+   */
+  private static String iface(String name) {
+    if (name.length() > 15) {
+      throw new IllegalArgumentException("interface name '" + name
+          + "' is longer than the 15 characters the kernel allows");
+    }
+    if (name.equals(".") || name.equals("..") || name.contains("/") || name.contains(":")) {
+      throw new IllegalArgumentException("'" + name + "' is not an interface name");
+    }
+    return name;
+  }
+
   private static int state(String v) {
     String s = v.toLowerCase(Locale.ROOT);
     for (int i = INVALID; i <= ESTABLISHED; i++) {
@@ -457,7 +527,8 @@ public final class Packet {
   private static int tcpFlags(String v) {
     int bits = 0;
     for (String f : v.split(",", -1)) {
-      int b = Vocabulary.tcpFlag(f);
+      String u = f.toUpperCase(Locale.ROOT);
+      int b = u.equals("ECE") ? 0x40 : u.equals("CWR") ? 0x80 : Vocabulary.tcpFlag(f);
       if (b < 0) {
         throw new IllegalArgumentException("unknown TCP flag '" + f + "'");
       }
@@ -511,6 +582,11 @@ public final class Packet {
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("bad IPv6 address '" + text + "'");
     }
+    if (b.length == 4) {
+      // Java reads a v4-mapped literal (::ffff:a.b.c.d) as the IPv4 address it maps
+      long v4 = (b[0] & 0xffL) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+      return new long[] {0, 0xffff00000000L | v4, 6};
+    }
     if (b.length != 16) {
       throw new IllegalArgumentException("bad IPv6 address '" + text + "'");
     }
@@ -553,6 +629,9 @@ public final class Packet {
   }
 
   static String v6(long hi, long lo) {
+    if (hi == 0 && (lo >>> 32) == 0xffffL) {
+      return "::ffff:" + v4(lo & 0xffffffffL); // Java would print the IPv4 address alone
+    }
     byte[] b = new byte[16];
     for (int i = 0; i < 8; i++) {
       b[i] = (byte) (hi >>> (56 - 8 * i));
@@ -563,6 +642,21 @@ public final class Packet {
     } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** The flags as {@link #parse} reads them: iptables' names, then ECE and CWR. */
+  private static String tcpFlagText(int bits) {
+    StringBuilder sb = new StringBuilder();
+    if ((bits & 0x3f) != 0 || bits == 0) {
+      sb.append(Vocabulary.tcpFlagNames(bits & 0x3f));
+    }
+    if ((bits & 0x40) != 0) {
+      sb.append(sb.length() > 0 ? "," : "").append("ECE");
+    }
+    if ((bits & 0x80) != 0) {
+      sb.append(sb.length() > 0 ? "," : "").append("CWR");
+    }
+    return sb.toString();
   }
 
   @Override
@@ -596,7 +690,7 @@ public final class Packet {
     }
     sb.append(" state ").append(STATE_NAMES[state]);
     if (proto == TCP) {
-      sb.append(" flags ").append(Vocabulary.tcpFlagNames(tcpFlags));
+      sb.append(" flags ").append(tcpFlagText(tcpFlags));
     }
     if (isIcmp()) {
       sb.append(" type ").append(icmpType).append('/').append(icmpCode);
@@ -610,7 +704,7 @@ public final class Packet {
     if (tos != 0) {
       sb.append(" tos 0x").append(Integer.toHexString(tos));
     }
-    if (length != defaultLength(family, proto)) {
+    if (length != defaultLength(family, proto, fragment)) {
       sb.append(" len ").append(length);
     }
     if (ttl != 64) {
