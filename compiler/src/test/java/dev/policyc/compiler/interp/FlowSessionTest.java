@@ -14,6 +14,7 @@ import dev.policyc.compiler.interp.FlowSession.Event;
 import dev.policyc.compiler.interp.FlowSession.Result;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.dsl.ConnState;
 import java.util.ArrayList;
@@ -416,6 +417,75 @@ class FlowSessionTest {
     assertEquals(ConnState.INVALID, r.packet().state());
     Packet toTheSender = Packet.parse("icmp 198.51.100.53 -> 192.0.2.2 in eth0 type 3/3");
     assertEquals(ConnState.RELATED, s.decide(toTheSender, 0, quoted).packet().state());
+  }
+
+  /**
+   * The kernel oracle's first flow finding: a source mapping to a port range that lacks the
+   * packet's port takes a port of the range at random (get_unique_tuple,
+   * nf_nat_l4proto_unique_tuple), here in nat INPUT for a delivered packet. The session kept
+   * the packet's own port, 8079, which the kernel never uses: the host's answer went to
+   * 2001:db8:9::9:8079, which the session took for the reply direction, while to the kernel it
+   * is a new connection (nat OUTPUT and POSTROUTING, sent to 2001:db8:9::9). Now the session
+   * takes the range's first port, and a caller that saw the kernel's pick says which.
+   */
+  @Test
+  void aSourcePortPickedAtRandomIsInTheRangeAndTheKernelsPickCanBeGiven() {
+    IrPolicy policy = compile("""
+        host:
+          interfaces:
+            eth0: { addresses: [2001:db8:5::3/64] }
+          routes:
+            - { to: default, via: "2001:db8:5::1", dev: eth0 }
+        nat:
+          INPUT:
+            - match: { proto: tcp, dport: "1000-2000" }
+              action: { snat: "[2001:db8:9::9]:20000-30000" }
+        filter:
+          OUTPUT:
+            - { match: { state: established }, action: { log: "established" } }
+        """);
+    for (Integer picked : new Integer[] {null, 24567}) {
+      FlowSession s = new FlowSession(policy);
+      Result ack = line(s, "tcp [2001:db8:1:2::ffff]:8079 -> [2001:db8:5::3]:1024 in eth0"
+          + " flags ACK");
+      assertEquals(Event.CREATED, ack.event());
+      assertEquals(Outcome.DELIVERED, ack.decision().outcome());
+      assertEquals(Nat.Kind.SNAT, ack.decision().snat().kind());
+      assertEquals(new PortRange(20000, 30000), ack.decision().snat().ports());
+      assertEquals(20000, ack.decision().after().sport(), "the range's first port, not 8079");
+      int port = 20000;
+      if (picked != null) {
+        ack = s.sourcePortPicked(picked);
+        port = picked;
+        assertEquals(port, ack.decision().after().sport());
+        assertEquals(ack, s.last());
+      }
+      assertEquals("tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:" + port,
+          ack.connection().reply());
+      Result answer = line(s, "reply");
+      assertEquals("tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:" + port + " state established"
+          + " flags ACK", answer.packet().toString());
+      assertEquals(Event.REPLY, answer.event());
+      assertEquals(Outcome.SENT, answer.decision().outcome());
+      assertEquals(List.of("established"), answer.decision().logs());
+      assertEquals(Nat.Kind.CONNECTION_UNSNAT, answer.decision().dnat().kind());
+      assertEquals(IpAddr.parse("2001:db8:1:2::ffff"), answer.decision().after().dst());
+      assertEquals(8079, answer.decision().after().dport());
+      assertTrue(!touchesNat(answer));
+      // the packet's own port is no tuple of the connection: a new one, through nat
+      Result other = line(s, "tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:8079"
+          + " flags ACK");
+      assertEquals(Event.CREATED, other.event());
+      assertEquals(ConnState.NEW, other.packet().state());
+      assertEquals(IpAddr.parse("2001:db8:9::9"), other.decision().after().dst());
+      assertTrue(touchesNat(other));
+    }
+    FlowSession s = new FlowSession(policy);
+    line(s, "tcp [2001:db8:1:2::ffff]:8079 -> [2001:db8:5::3]:1024 in eth0 flags ACK");
+    assertThrows(IllegalArgumentException.class, () -> s.sourcePortPicked(8079));
+    line(s, "reply");
+    assertThrows(IllegalStateException.class, () -> s.sourcePortPicked(20001),
+        "the reply created no connection");
   }
 
   @Test
