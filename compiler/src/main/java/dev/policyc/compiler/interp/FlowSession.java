@@ -41,9 +41,15 @@ public final class FlowSession {
   public enum Event {
     /** The namespace tracks no connection of the family, or the packet never met conntrack. */
     NONE,
-    /** The first packet of a connection got through: the connection is in the table now. */
+    /**
+     * The first packet of a connection got through the confirm hook (the end of POSTROUTING or
+     * INPUT): the connection is in the table now, even when the packet was dropped after it.
+     */
     CREATED,
-    /** The first packet of a connection did not get through: its entry was not kept. */
+    /**
+     * The first packet of a connection did not get through the confirm hook: its entry was not
+     * kept.
+     */
     NOT_CREATED,
     /** A later packet in the connection's original direction. */
     ORIGINAL,
@@ -246,7 +252,7 @@ public final class FlowSession {
         side != null);
     Decision d = trip.run();
     Conntrack ct = trip.conntrack();
-    if (side == null && randomSourcePort(d) != null) {
+    if (side == null && ct.confirmed() && randomSourcePort(d) != null) {
       // get_unique_tuple: a source mapping whose range lacks the packet's port takes a port of
       // the range at random (nf_nat_l4proto_unique_tuple); the session takes the range's first
       // port, so that answers come to a port the kernel could have picked. A caller that saw
@@ -262,7 +268,9 @@ public final class FlowSession {
     } else if (state == ConnState.INVALID) {
       event = Event.INVALID;
     } else if (side == null) {
-      if (d.outcome().passes()) {
+      // the entry is kept once the packet passed the confirm hook (POSTROUTING or INPUT), even
+      // when it is dropped after: a packet the host sends itself is dropped in INPUT, say
+      if (ct.confirmed()) {
         entry = create(p, d.after());
         event = Event.CREATED;
       } else {
@@ -328,7 +336,7 @@ public final class FlowSession {
     Decision.Nat n = d.snat();
     boolean first = n != null
         && (n.kind() == Decision.Nat.Kind.SNAT || n.kind() == Decision.Nat.Kind.MASQUERADE);
-    return first && d.outcome().passes() && d.after().hasPorts() && n.ports() != null
+    return first && d.after().hasPorts() && n.ports() != null
         && !n.ports().isSingle() ? n.ports() : null;
   }
 

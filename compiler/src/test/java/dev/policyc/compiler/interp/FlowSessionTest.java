@@ -369,6 +369,39 @@ class FlowSessionTest {
   }
 
   /**
+   * The flow oracle's second finding: conntrack confirms a new connection last at POSTROUTING
+   * (ipv4_confirm), and a packet the host sends to itself keeps its entry when it loops back
+   * through lo (nf_conntrack_in leaves it alone), so a drop in filter INPUT comes too late: the
+   * connection stays. The same packet again is NEW in the original direction, does not traverse
+   * nat, and its REDIRECT comes from the binding.
+   */
+  @Test
+  void aPacketToTheHostItselfDroppedInInputLeavesItsConnection() {
+    FlowSession s = new FlowSession(compile(GATEWAY, """
+        nat:
+          OUTPUT:
+            - { match: { proto: udp }, action: redirect }
+        filter:
+          INPUT:
+            policy: DROP
+        """));
+    String packet = "udp 10.0.0.1:38890 -> 203.0.114.0:10";
+    Result first = line(s, packet);
+    assertEquals(Outcome.DROPPED, first.decision().outcome());
+    assertTrue(touchesNat(first));
+    assertEquals(Event.CREATED, first.event());
+    assertEquals("udp 127.0.0.1:10 -> 10.0.0.1:38890", first.connection().reply());
+    Result again = line(s, packet);
+    assertEquals(Event.ORIGINAL, again.event());
+    assertEquals(ConnState.NEW, again.packet().state(), "no answer was seen");
+    assertTrue(!touchesNat(again));
+    assertEquals(Nat.Kind.CONNECTION_DNAT, again.decision().dnat().kind());
+    assertEquals(IpAddr.parse("127.0.0.1"), again.decision().after().dst());
+    assertEquals(Outcome.DROPPED, again.decision().outcome());
+    assertEquals(1, again.connection().id());
+  }
+
+  /**
    * Without a rule that takes a conntrack reference the namespace tracks nothing: no packet
    * makes a connection, and answers are first packets again. notrack in raw keeps a packet out
    * of the table even when the namespace tracks.

@@ -207,6 +207,36 @@ class KernelOracleTargetedTest {
     }
   }
 
+  /**
+   * The flow oracle's second finding: a packet the host sends to itself (here REDIRECTed) is
+   * confirmed at POSTROUTING and keeps its entry through lo, so filter INPUT's DROP leaves the
+   * connection in the table: the same packet again skips nat and is redirected by the binding.
+   */
+  @Test
+  void aConnectionIsConfirmedAtPostroutingBeforeALoopedBackPacketIsDropped() throws Exception {
+    KernelTests.assume(unavailable);
+    IrPolicy ir = compile("""
+        nat:
+          OUTPUT:
+            - { match: { proto: udp }, action: redirect }
+        filter:
+          INPUT:
+            policy: DROP
+        """);
+    IrPolicy p = new IrPolicy("targeted", topo.host, ir.sets(), ir.ipv4(), ir.ipv6());
+    probe.load(p);
+    FlowSession s = new FlowSession(p);
+    String packet = "udp 192.0.2.1:38890 -> 203.0.114.0:10";
+    FlowSession.Result first = flow(s, packet, true);
+    assertEquals(Outcome.DROPPED, first.decision().outcome());
+    assertEquals(FlowSession.Event.CREATED, first.event());
+    FlowSession.Result again = flow(s, packet, false);
+    assertEquals(FlowSession.Event.ORIGINAL, again.event());
+    assertTrue(again.decision().path().stream()
+        .noneMatch(st -> st.table().iptablesName().equals("nat")), again.decision().path()
+        .toString());
+  }
+
   /** ACCEPT ends its table only: the packet goes on through the next tables. */
   @Test
   void acceptEndsOnlyTheCurrentTable() throws Exception {
