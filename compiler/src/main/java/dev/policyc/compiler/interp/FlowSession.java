@@ -73,9 +73,11 @@ public final class FlowSession {
    * @param mark its connection mark
    * @param replied whether a packet in the reply direction was seen
    * @param closed whether a TCP reset closed it (a new SYN starts a new connection)
+   * @param deleted whether conntrack deleted it: a TCP reset before any answer was seen (the
+   *     next packet of either tuple starts a new connection)
    */
   public record Connection(int id, String original, String reply, long mark, boolean replied,
-      boolean closed) {}
+      boolean closed, boolean deleted) {}
 
   /**
    * One packet of the flow decided.
@@ -285,9 +287,20 @@ public final class FlowSession {
         event = side.reply ? Event.REPLY : Event.ORIGINAL;
         // nf_conntrack_in sets IPS_SEEN_REPLY when the answer meets conntrack, whatever the
         // rules then do with it
+        boolean seenReply = entry.replied;
         entry.replied |= side.reply;
         if (packet.proto() == Protocols.TCP && (Conntrack.tcpFlags(packet) & 0x04) != 0) {
           entry.closed = true;
+          if (!seenReply) {
+            // nf_conntrack_tcp_packet: a reset before IPS_SEEN_REPLY (tested before
+            // nf_conntrack_in sets it for this packet) kills the connection at once; the packet
+            // goes on with it, the table forgets it
+            entry.deleted = true;
+            index.remove(entry.original);
+            if (entry.reply != null) {
+              index.remove(entry.reply);
+            }
+          }
         }
       }
     }
@@ -414,6 +427,7 @@ public final class FlowSession {
     long mark;
     boolean replied;
     boolean closed;
+    boolean deleted;
 
     Entry(int id, Key original, Key reply, Binding binding, long mark) {
       this.id = id;
@@ -433,7 +447,7 @@ public final class FlowSession {
 
     Connection view() {
       return new Connection(id, original.text(), reply == null ? "-" : reply.text(), mark,
-          replied, closed);
+          replied, closed, deleted);
     }
   }
 

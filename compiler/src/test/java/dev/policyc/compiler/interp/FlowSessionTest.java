@@ -333,6 +333,50 @@ class FlowSessionTest {
   }
 
   /**
+   * The flow oracle's third finding: nf_conntrack_tcp_packet kills a connection at once when a
+   * reset comes before IPS_SEEN_REPLY (which nf_conntrack_in sets only after it, for an answer),
+   * so the next packet on either tuple is the first of a new connection, through nat. After an
+   * answer a reset only closes the connection: later packets stay ESTABLISHED in it.
+   */
+  @Test
+  void aResetBeforeAnyAnswerDeletesTheConnection() {
+    IrPolicy policy = compile(GATEWAY, """
+        nat:
+          POSTROUTING:
+            - { match: { out: wan0 }, action: masquerade }
+        """);
+    FlowSession s = new FlowSession(policy);
+    String rst = "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags RST";
+    assertEquals(Event.INVALID, line(s, rst).event());
+    Result picked = line(s, "reply");
+    assertEquals(Event.CREATED, picked.event(), "an ACK, picked up");
+    assertEquals("tcp 198.51.100.9:12286 -> 10.0.0.7:6533", picked.connection().original());
+    Result reset = line(s, rst);
+    assertEquals(Event.REPLY, reset.event());
+    assertEquals(ConnState.ESTABLISHED, reset.packet().state());
+    assertTrue(reset.connection().deleted());
+    Result ack = line(s, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags ACK");
+    assertEquals(Event.CREATED, ack.event());
+    assertEquals(2, ack.connection().id());
+    assertEquals(ConnState.NEW, ack.packet().state());
+    assertTrue(touchesNat(ack));
+    assertEquals(Nat.Kind.MASQUERADE, ack.decision().snat().kind());
+
+    FlowSession answered = new FlowSession(policy);
+    line(answered, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags SYN");
+    line(answered, "reply");
+    Result closing = line(answered, rst);
+    assertEquals(Event.ORIGINAL, closing.event());
+    assertTrue(closing.connection().closed());
+    assertTrue(!closing.connection().deleted());
+    Result after = line(answered, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags ACK");
+    assertEquals(Event.ORIGINAL, after.event());
+    assertEquals(ConnState.ESTABLISHED, after.packet().state());
+    assertEquals(1, after.connection().id());
+    assertTrue(!touchesNat(after));
+  }
+
+  /**
    * Timeouts are not modelled (docs/semantics.md): a connection stays in the table however long
    * the flow pauses, where the kernel forgets an answered UDP flow after 120 s.
    */

@@ -237,6 +237,37 @@ class KernelOracleTargetedTest {
         .toString());
   }
 
+  /**
+   * The flow oracle's third finding: a reset before the connection saw any answer deletes it
+   * (nf_conntrack_tcp_packet), so the next packet on its tuple starts a new connection, through
+   * nat; here the connection was picked up from an answer's ACK and the client's reset came after.
+   */
+  @Test
+  void aResetBeforeAnyAnswerDeletesTheConnection() throws Exception {
+    KernelTests.assume(unavailable);
+    IrPolicy ir = compile("""
+        nat:
+          POSTROUTING:
+            - { match: { out: eth1 }, action: masquerade }
+        """);
+    IrPolicy p = new IrPolicy("targeted", topo.host, ir.sets(), ir.ipv4(), ir.ipv6());
+    probe.load(p);
+    FlowSession s = new FlowSession(p);
+    topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=1");
+    try {
+      String rst = "tcp 192.0.2.2:6533 -> 198.51.100.2:12286 in eth0 flags RST";
+      assertEquals(FlowSession.Event.INVALID, flow(s, rst, true).event());
+      assertEquals(FlowSession.Event.CREATED, flow(s, "reply", false).event());
+      assertTrue(flow(s, rst, false).connection().deleted());
+      FlowSession.Result ack = flow(s,
+          "tcp 192.0.2.2:6533 -> 198.51.100.2:12286 in eth0 flags ACK", false);
+      assertEquals(FlowSession.Event.CREATED, ack.event());
+      assertEquals("198.51.100.1", ack.decision().after().src().toString());
+    } finally {
+      topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=0");
+    }
+  }
+
   /** ACCEPT ends its table only: the packet goes on through the next tables. */
   @Test
   void acceptEndsOnlyTheCurrentTable() throws Exception {
