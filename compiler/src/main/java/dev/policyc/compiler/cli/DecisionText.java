@@ -104,6 +104,7 @@ public final class DecisionText {
       ct.put("mark", String.format("0x%x", c.mark()));
       ct.put("replied", c.replied());
       ct.put("closed", c.closed());
+      ct.put("deleted", c.deleted());
     }
     m.put("conntrack", ct);
     return m;
@@ -121,13 +122,18 @@ public final class DecisionText {
           + " it)";
       case CREATED -> "new connection #" + c.id() + ": " + c.original() + ", replies "
           + c.reply() + mark(c);
-      case NOT_CREATED -> "no connection kept: its first packet did not get through";
-      case ORIGINAL -> "connection #" + c.id() + ", original direction" + mark(c);
-      case REPLY -> "connection #" + c.id() + ", reply direction" + mark(c);
+      case NOT_CREATED -> "no connection kept: its first packet ended before conntrack confirmed"
+          + " it (at the end of POSTROUTING or INPUT)";
+      case ORIGINAL -> "connection #" + c.id() + ", original direction" + mark(c) + deleted(c);
+      case REPLY -> "connection #" + c.id() + ", reply direction" + mark(c) + deleted(c);
       case RELATED -> "related to connection #" + c.id() + " (an ICMP error about it)" + mark(c);
       case INVALID -> "invalid: no connection";
       case UNTRACKED -> "untracked";
     };
+  }
+
+  private static String deleted(FlowSession.Connection c) {
+    return c.deleted() ? "; deleted: a reset before any answer" : "";
   }
 
   private static String mark(FlowSession.Connection c) {

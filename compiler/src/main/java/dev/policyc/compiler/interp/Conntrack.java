@@ -29,6 +29,7 @@ final class Conntrack {
 
   private boolean attached;
   private boolean untracked;
+  private boolean confirmed;
 
   /** A packet before the conntrack hook; {@code on} when its family's rules use conntrack. */
   Conntrack(boolean on) {
@@ -188,6 +189,22 @@ final class Conntrack {
   /** Whether the packet has a conntrack entry now. */
   boolean hasConnection(Packet pkt) {
     return isConnection(state(pkt));
+  }
+
+  /**
+   * The confirm hook (last at POSTROUTING and at INPUT): a new connection of a tracked packet
+   * enters the table here, whatever happens to the packet after (a packet the host sends to
+   * itself is confirmed on its way out, before it loops back through lo to INPUT).
+   */
+  void confirm() {
+    if (attached && !untracked) {
+      confirmed = true;
+    }
+  }
+
+  /** Whether the packet passed the confirm hook: its connection, if new, is in the table. */
+  boolean confirmed() {
+    return confirmed;
   }
 
   /** Whether the packet met the conntrack hook (and so was looked up in the table). */

@@ -4,6 +4,7 @@ import dev.policyc.compiler.interp.Stateful.Binding;
 import dev.policyc.compiler.interp.Stateful.Tuple;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
@@ -40,9 +41,15 @@ public final class FlowSession {
   public enum Event {
     /** The namespace tracks no connection of the family, or the packet never met conntrack. */
     NONE,
-    /** The first packet of a connection got through: the connection is in the table now. */
+    /**
+     * The first packet of a connection got through the confirm hook (the end of POSTROUTING or
+     * INPUT): the connection is in the table now, even when the packet was dropped after it.
+     */
     CREATED,
-    /** The first packet of a connection did not get through: its entry was not kept. */
+    /**
+     * The first packet of a connection did not get through the confirm hook: its entry was not
+     * kept.
+     */
     NOT_CREATED,
     /** A later packet in the connection's original direction. */
     ORIGINAL,
@@ -66,9 +73,11 @@ public final class FlowSession {
    * @param mark its connection mark
    * @param replied whether a packet in the reply direction was seen
    * @param closed whether a TCP reset closed it (a new SYN starts a new connection)
+   * @param deleted whether conntrack deleted it: a TCP reset before any answer was seen (the
+   *     next packet of either tuple starts a new connection)
    */
   public record Connection(int id, String original, String reply, long mark, boolean replied,
-      boolean closed) {}
+      boolean closed, boolean deleted) {}
 
   /**
    * One packet of the flow decided.
@@ -245,6 +254,13 @@ public final class FlowSession {
         side != null);
     Decision d = trip.run();
     Conntrack ct = trip.conntrack();
+    if (side == null && ct.confirmed() && randomSourcePort(d) != null) {
+      // get_unique_tuple: a source mapping whose range lacks the packet's port takes a port of
+      // the range at random (nf_nat_l4proto_unique_tuple); the session takes the range's first
+      // port, so that answers come to a port the kernel could have picked. A caller that saw
+      // the kernel's pick says so with sourcePortPicked.
+      d = withSourcePort(d, randomSourcePort(d).lo());
+    }
     Event event;
     Entry entry = null;
     if (!interp.tracks(f) || !ct.attached()) {
@@ -254,7 +270,9 @@ public final class FlowSession {
     } else if (state == ConnState.INVALID) {
       event = Event.INVALID;
     } else if (side == null) {
-      if (d.outcome().passes()) {
+      // the entry is kept once the packet passed the confirm hook (POSTROUTING or INPUT), even
+      // when it is dropped after: a packet the host sends itself is dropped in INPUT, say
+      if (ct.confirmed()) {
         entry = create(p, d.after());
         event = Event.CREATED;
       } else {
@@ -269,14 +287,77 @@ public final class FlowSession {
         event = side.reply ? Event.REPLY : Event.ORIGINAL;
         // nf_conntrack_in sets IPS_SEEN_REPLY when the answer meets conntrack, whatever the
         // rules then do with it
+        boolean seenReply = entry.replied;
         entry.replied |= side.reply;
         if (packet.proto() == Protocols.TCP && (Conntrack.tcpFlags(packet) & 0x04) != 0) {
           entry.closed = true;
+          if (!seenReply) {
+            // nf_conntrack_tcp_packet: a reset before IPS_SEEN_REPLY (tested before
+            // nf_conntrack_in sets it for this packet) kills the connection at once; the packet
+            // goes on with it, the table forgets it
+            entry.deleted = true;
+            index.remove(entry.original);
+            if (entry.reply != null) {
+              index.remove(entry.reply);
+            }
+          }
         }
       }
     }
     last = new Result(at, p, d, event, entry == null ? null : entry.view());
     return last;
+  }
+
+  /**
+   * Tells the session the port the kernel picked for the source NAT of the connection the last
+   * packet created, where the kernel picks one at random from the range its decision reports
+   * ({@code decision().snat().ports()}; the session took the range's first port): the
+   * connection's translated tuple and reply tuple, and the last packet's decision, take it, so
+   * answers and later packets of the connection use it as the kernel's do. The kernel oracle
+   * reads the pick from the kernel's conntrack table.
+   *
+   * @return the last packet's result with that port
+   * @throws IllegalStateException when the last packet created no connection with a random
+   *     source port
+   * @throws IllegalArgumentException when {@code port} is outside the range
+   */
+  public Result sourcePortPicked(int port) {
+    PortRange range = last == null || last.event() != Event.CREATED ? null
+        : randomSourcePort(last.decision());
+    if (range == null) {
+      throw new IllegalStateException("the last packet created no connection whose source port"
+          + " the kernel picks at random");
+    }
+    if (!range.contains(port)) {
+      throw new IllegalArgumentException("port " + port + " is outside the range " + range);
+    }
+    Entry e = entries.get(last.connection().id() - 1);
+    Decision d = withSourcePort(last.decision(), port);
+    index.remove(e.reply);
+    e.reply = Key.of(d.after()).invert();
+    e.binding = new Binding(e.binding.original(), Tuple.of(d.after()), false);
+    index.put(e.reply, new Side(e, true));
+    last = new Result(last.at(), last.packet(), d, last.event(), e.view());
+    return last;
+  }
+
+  /**
+   * The range the kernel picks a source port from at random for a connection's first packet
+   * (SNAT or MASQUERADE to a port range without the packet's port), or null.
+   */
+  private static PortRange randomSourcePort(Decision d) {
+    Decision.Nat n = d.snat();
+    boolean first = n != null
+        && (n.kind() == Decision.Nat.Kind.SNAT || n.kind() == Decision.Nat.Kind.MASQUERADE);
+    return first && d.after().hasPorts() && n.ports() != null
+        && !n.ports().isSingle() ? n.ports() : null;
+  }
+
+  /** The decision with the packet leaving from {@code port}. */
+  private static Decision withSourcePort(Decision d, int port) {
+    Packet a = d.after().withSrc(d.after().src(), port);
+    return new Decision(d.outcome(), d.rejectWith(), d.path(), a, d.outIface(), d.state(),
+        d.dnat(), d.snat(), d.logs(), d.mss(), d.evaluated());
   }
 
   private Entry create(Packet first, Packet after) {
@@ -341,11 +422,12 @@ public final class FlowSession {
   private static final class Entry {
     final int id;
     final Key original;
-    final Key reply;
-    final Binding binding;
+    Key reply;
+    Binding binding;
     long mark;
     boolean replied;
     boolean closed;
+    boolean deleted;
 
     Entry(int id, Key original, Key reply, Binding binding, long mark) {
       this.id = id;
@@ -365,7 +447,7 @@ public final class FlowSession {
 
     Connection view() {
       return new Connection(id, original.text(), reply == null ? "-" : reply.text(), mark,
-          replied, closed);
+          replied, closed, deleted);
     }
   }
 

@@ -142,6 +142,7 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER) || !srcNat()) {
         return ended();
       }
+      s.conntrack.confirm(); // ipv4_confirm/ipv6_confirm, last at LOCAL_IN
       // IPv6 reassembles after the INPUT hook: the fragment header is a protocol handler
       // (ipv6_frag_rcv) that ip6_input_finish calls
       return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
@@ -164,6 +165,7 @@ final class Trip {
       if (!postrouting(f)) {
         return ended();
       }
+      s.conntrack.confirm(); // last at POST_ROUTING
       return finish(Outcome.FORWARDED);
     }
     throw new AssertionError("unknown route " + route);
@@ -217,6 +219,10 @@ final class Trip {
     if (!postrouting(route)) {
       return ended();
     }
+    // confirmed last at POST_ROUTING, also when the packet loops back through lo: it keeps its
+    // entry there (nf_conntrack_in leaves a packet that has one alone), so a drop after this
+    // point leaves the connection in the table
+    s.conntrack.confirm();
     if (route instanceof Route.Forward) {
       return finish(Outcome.SENT);
     } else if (!(route instanceof Route.Local)) {

@@ -14,6 +14,7 @@ import dev.policyc.compiler.interp.FlowSession.Event;
 import dev.policyc.compiler.interp.FlowSession.Result;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.dsl.ConnState;
 import java.util.ArrayList;
@@ -332,6 +333,50 @@ class FlowSessionTest {
   }
 
   /**
+   * The flow oracle's third finding: nf_conntrack_tcp_packet kills a connection at once when a
+   * reset comes before IPS_SEEN_REPLY (which nf_conntrack_in sets only after it, for an answer),
+   * so the next packet on either tuple is the first of a new connection, through nat. After an
+   * answer a reset only closes the connection: later packets stay ESTABLISHED in it.
+   */
+  @Test
+  void aResetBeforeAnyAnswerDeletesTheConnection() {
+    IrPolicy policy = compile(GATEWAY, """
+        nat:
+          POSTROUTING:
+            - { match: { out: wan0 }, action: masquerade }
+        """);
+    FlowSession s = new FlowSession(policy);
+    String rst = "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags RST";
+    assertEquals(Event.INVALID, line(s, rst).event());
+    Result picked = line(s, "reply");
+    assertEquals(Event.CREATED, picked.event(), "an ACK, picked up");
+    assertEquals("tcp 198.51.100.9:12286 -> 10.0.0.7:6533", picked.connection().original());
+    Result reset = line(s, rst);
+    assertEquals(Event.REPLY, reset.event());
+    assertEquals(ConnState.ESTABLISHED, reset.packet().state());
+    assertTrue(reset.connection().deleted());
+    Result ack = line(s, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags ACK");
+    assertEquals(Event.CREATED, ack.event());
+    assertEquals(2, ack.connection().id());
+    assertEquals(ConnState.NEW, ack.packet().state());
+    assertTrue(touchesNat(ack));
+    assertEquals(Nat.Kind.MASQUERADE, ack.decision().snat().kind());
+
+    FlowSession answered = new FlowSession(policy);
+    line(answered, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags SYN");
+    line(answered, "reply");
+    Result closing = line(answered, rst);
+    assertEquals(Event.ORIGINAL, closing.event());
+    assertTrue(closing.connection().closed());
+    assertTrue(!closing.connection().deleted());
+    Result after = line(answered, "tcp 10.0.0.7:6533 -> 198.51.100.9:12286 in lan0 flags ACK");
+    assertEquals(Event.ORIGINAL, after.event());
+    assertEquals(ConnState.ESTABLISHED, after.packet().state());
+    assertEquals(1, after.connection().id());
+    assertTrue(!touchesNat(after));
+  }
+
+  /**
    * Timeouts are not modelled (docs/semantics.md): a connection stays in the table however long
    * the flow pauses, where the kernel forgets an answered UDP flow after 120 s.
    */
@@ -365,6 +410,39 @@ class FlowSessionTest {
     assertEquals(ConnState.NEW, again.packet().state());
     assertThrows(Packet.SyntaxError.class, () -> line(s, "reply"),
         "nothing answers a dropped packet");
+  }
+
+  /**
+   * The flow oracle's second finding: conntrack confirms a new connection last at POSTROUTING
+   * (ipv4_confirm), and a packet the host sends to itself keeps its entry when it loops back
+   * through lo (nf_conntrack_in leaves it alone), so a drop in filter INPUT comes too late: the
+   * connection stays. The same packet again is NEW in the original direction, does not traverse
+   * nat, and its REDIRECT comes from the binding.
+   */
+  @Test
+  void aPacketToTheHostItselfDroppedInInputLeavesItsConnection() {
+    FlowSession s = new FlowSession(compile(GATEWAY, """
+        nat:
+          OUTPUT:
+            - { match: { proto: udp }, action: redirect }
+        filter:
+          INPUT:
+            policy: DROP
+        """));
+    String packet = "udp 10.0.0.1:38890 -> 203.0.114.0:10";
+    Result first = line(s, packet);
+    assertEquals(Outcome.DROPPED, first.decision().outcome());
+    assertTrue(touchesNat(first));
+    assertEquals(Event.CREATED, first.event());
+    assertEquals("udp 127.0.0.1:10 -> 10.0.0.1:38890", first.connection().reply());
+    Result again = line(s, packet);
+    assertEquals(Event.ORIGINAL, again.event());
+    assertEquals(ConnState.NEW, again.packet().state(), "no answer was seen");
+    assertTrue(!touchesNat(again));
+    assertEquals(Nat.Kind.CONNECTION_DNAT, again.decision().dnat().kind());
+    assertEquals(IpAddr.parse("127.0.0.1"), again.decision().after().dst());
+    assertEquals(Outcome.DROPPED, again.decision().outcome());
+    assertEquals(1, again.connection().id());
   }
 
   /**
@@ -416,6 +494,75 @@ class FlowSessionTest {
     assertEquals(ConnState.INVALID, r.packet().state());
     Packet toTheSender = Packet.parse("icmp 198.51.100.53 -> 192.0.2.2 in eth0 type 3/3");
     assertEquals(ConnState.RELATED, s.decide(toTheSender, 0, quoted).packet().state());
+  }
+
+  /**
+   * The kernel oracle's first flow finding: a source mapping to a port range that lacks the
+   * packet's port takes a port of the range at random (get_unique_tuple,
+   * nf_nat_l4proto_unique_tuple), here in nat INPUT for a delivered packet. The session kept
+   * the packet's own port, 8079, which the kernel never uses: the host's answer went to
+   * 2001:db8:9::9:8079, which the session took for the reply direction, while to the kernel it
+   * is a new connection (nat OUTPUT and POSTROUTING, sent to 2001:db8:9::9). Now the session
+   * takes the range's first port, and a caller that saw the kernel's pick says which.
+   */
+  @Test
+  void aSourcePortPickedAtRandomIsInTheRangeAndTheKernelsPickCanBeGiven() {
+    IrPolicy policy = compile("""
+        host:
+          interfaces:
+            eth0: { addresses: [2001:db8:5::3/64] }
+          routes:
+            - { to: default, via: "2001:db8:5::1", dev: eth0 }
+        nat:
+          INPUT:
+            - match: { proto: tcp, dport: "1000-2000" }
+              action: { snat: "[2001:db8:9::9]:20000-30000" }
+        filter:
+          OUTPUT:
+            - { match: { state: established }, action: { log: "established" } }
+        """);
+    for (Integer picked : new Integer[] {null, 24567}) {
+      FlowSession s = new FlowSession(policy);
+      Result ack = line(s, "tcp [2001:db8:1:2::ffff]:8079 -> [2001:db8:5::3]:1024 in eth0"
+          + " flags ACK");
+      assertEquals(Event.CREATED, ack.event());
+      assertEquals(Outcome.DELIVERED, ack.decision().outcome());
+      assertEquals(Nat.Kind.SNAT, ack.decision().snat().kind());
+      assertEquals(new PortRange(20000, 30000), ack.decision().snat().ports());
+      assertEquals(20000, ack.decision().after().sport(), "the range's first port, not 8079");
+      int port = 20000;
+      if (picked != null) {
+        ack = s.sourcePortPicked(picked);
+        port = picked;
+        assertEquals(port, ack.decision().after().sport());
+        assertEquals(ack, s.last());
+      }
+      assertEquals("tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:" + port,
+          ack.connection().reply());
+      Result answer = line(s, "reply");
+      assertEquals("tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:" + port + " state established"
+          + " flags ACK", answer.packet().toString());
+      assertEquals(Event.REPLY, answer.event());
+      assertEquals(Outcome.SENT, answer.decision().outcome());
+      assertEquals(List.of("established"), answer.decision().logs());
+      assertEquals(Nat.Kind.CONNECTION_UNSNAT, answer.decision().dnat().kind());
+      assertEquals(IpAddr.parse("2001:db8:1:2::ffff"), answer.decision().after().dst());
+      assertEquals(8079, answer.decision().after().dport());
+      assertTrue(!touchesNat(answer));
+      // the packet's own port is no tuple of the connection: a new one, through nat
+      Result other = line(s, "tcp [2001:db8:5::3]:1024 -> [2001:db8:9::9]:8079"
+          + " flags ACK");
+      assertEquals(Event.CREATED, other.event());
+      assertEquals(ConnState.NEW, other.packet().state());
+      assertEquals(IpAddr.parse("2001:db8:9::9"), other.decision().after().dst());
+      assertTrue(touchesNat(other));
+    }
+    FlowSession s = new FlowSession(policy);
+    line(s, "tcp [2001:db8:1:2::ffff]:8079 -> [2001:db8:5::3]:1024 in eth0 flags ACK");
+    assertThrows(IllegalArgumentException.class, () -> s.sourcePortPicked(8079));
+    line(s, "reply");
+    assertThrows(IllegalStateException.class, () -> s.sourcePortPicked(20001),
+        "the reply created no connection");
   }
 
   @Test

@@ -9,6 +9,8 @@ import dev.policyc.compiler.CompileOptions;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Decision.Outcome;
+import dev.policyc.compiler.interp.FlowLine;
+import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -135,6 +137,135 @@ class KernelOracleTargetedTest {
         ack.kernel().path().toString());
     assertEquals("198.51.100.2", ack.kernel().at("eth1").get(0).str("dst"));
     assertEquals(80, ack.kernel().at("eth1").get(0).num("dport"));
+  }
+
+  /**
+   * Sends a line of a flow through a flow session and the kernel ({@code fresh}: the conntrack
+   * table emptied first in both), checks they agree, and returns the session's result with the
+   * kernel's pick of a random source NAT port (as the flow oracle does).
+   */
+  private static FlowSession.Result flow(FlowSession session, String line, boolean fresh)
+      throws Exception {
+    if (fresh) {
+      session.flush();
+    }
+    FlowSession.Result r = session.decide(FlowLine.parse(line));
+    topo.neighbourFor(r.decision());
+    KernelProbe.Observation o = probe.probe(r.packet(), fresh, Map.of());
+    FlowSession.Result picked = KernelOracleFlowTest.kernelsSourcePort(session, probe, r);
+    String diff = Compare.check(topo.host, picked.packet(), picked.decision(), o, null);
+    if (diff != null && r.decision().outcome().passes() && o.noFrames()) {
+      diff = Compare.check(topo.host, picked.packet(), picked.decision(), o, probe.lateFrames());
+    }
+    String d = diff;
+    assertNull(d, () -> "kernel and flow session differ for " + line + " (" + r.packet()
+        + "): " + d);
+    return picked;
+  }
+
+  /**
+   * The flow oracle's first finding: nat INPUT's SNAT to a port range without the packet's port
+   * gives the connection a port of the range the kernel picks at random. The host's answer to
+   * that port is the connection's reply direction (ESTABLISHED, no nat chain, the SNAT undone
+   * and the packet rerouted to the client); an answer to the packet's own port, where the
+   * session used to send it, is a new connection to the SNAT address.
+   */
+  @Test
+  void aRandomSnatPortInNatInputIsWhereAnswersGo() throws Exception {
+    KernelTests.assume(unavailable);
+    IrPolicy ir = compile("""
+        nat:
+          INPUT:
+            - match: { proto: tcp, dport: "1000-2000" }
+              action: { snat: "[2001:db8:9::9]:20000-30000" }
+        filter:
+          OUTPUT:
+            - { match: { state: established }, action: count }
+        """);
+    IrPolicy p = new IrPolicy("targeted", topo.host, ir.sets(), ir.ipv4(), ir.ipv6());
+    probe.load(p);
+    FlowSession s = new FlowSession(p);
+    topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=1");
+    try {
+      FlowSession.Result ack = flow(s,
+          "tcp [2001:db8:c::2]:8079 -> [2001:db8:c::1]:1024 in eth0 flags ACK", true);
+      assertEquals(Outcome.DELIVERED, ack.decision().outcome());
+      int port = ack.decision().after().sport();
+      assertTrue(port >= 20000 && port <= 30000, "the kernel's pick: " + port);
+      FlowSession.Result answer = flow(s, "reply", false);
+      assertEquals("tcp [2001:db8:c::1]:1024 -> [2001:db8:9::9]:" + port
+          + " state established flags ACK", answer.packet().toString());
+      assertEquals(Outcome.SENT, answer.decision().outcome());
+      assertEquals("eth0", answer.decision().outIface());
+      assertEquals(FlowSession.Event.REPLY, answer.event());
+      FlowSession.Result other = flow(s,
+          "tcp [2001:db8:c::1]:1024 -> [2001:db8:9::9]:8079 flags ACK", false);
+      assertEquals(FlowSession.Event.CREATED, other.event());
+      assertEquals("eth1", other.decision().outIface());
+    } finally {
+      topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=0");
+    }
+  }
+
+  /**
+   * The flow oracle's second finding: a packet the host sends to itself (here REDIRECTed) is
+   * confirmed at POSTROUTING and keeps its entry through lo, so filter INPUT's DROP leaves the
+   * connection in the table: the same packet again skips nat and is redirected by the binding.
+   */
+  @Test
+  void aConnectionIsConfirmedAtPostroutingBeforeALoopedBackPacketIsDropped() throws Exception {
+    KernelTests.assume(unavailable);
+    IrPolicy ir = compile("""
+        nat:
+          OUTPUT:
+            - { match: { proto: udp }, action: redirect }
+        filter:
+          INPUT:
+            policy: DROP
+        """);
+    IrPolicy p = new IrPolicy("targeted", topo.host, ir.sets(), ir.ipv4(), ir.ipv6());
+    probe.load(p);
+    FlowSession s = new FlowSession(p);
+    String packet = "udp 192.0.2.1:38890 -> 203.0.114.0:10";
+    FlowSession.Result first = flow(s, packet, true);
+    assertEquals(Outcome.DROPPED, first.decision().outcome());
+    assertEquals(FlowSession.Event.CREATED, first.event());
+    FlowSession.Result again = flow(s, packet, false);
+    assertEquals(FlowSession.Event.ORIGINAL, again.event());
+    assertTrue(again.decision().path().stream()
+        .noneMatch(st -> st.table().iptablesName().equals("nat")), again.decision().path()
+        .toString());
+  }
+
+  /**
+   * The flow oracle's third finding: a reset before the connection saw any answer deletes it
+   * (nf_conntrack_tcp_packet), so the next packet on its tuple starts a new connection, through
+   * nat; here the connection was picked up from an answer's ACK and the client's reset came after.
+   */
+  @Test
+  void aResetBeforeAnyAnswerDeletesTheConnection() throws Exception {
+    KernelTests.assume(unavailable);
+    IrPolicy ir = compile("""
+        nat:
+          POSTROUTING:
+            - { match: { out: eth1 }, action: masquerade }
+        """);
+    IrPolicy p = new IrPolicy("targeted", topo.host, ir.sets(), ir.ipv4(), ir.ipv6());
+    probe.load(p);
+    FlowSession s = new FlowSession(p);
+    topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=1");
+    try {
+      String rst = "tcp 192.0.2.2:6533 -> 198.51.100.2:12286 in eth0 flags RST";
+      assertEquals(FlowSession.Event.INVALID, flow(s, rst, true).event());
+      assertEquals(FlowSession.Event.CREATED, flow(s, "reply", false).event());
+      assertTrue(flow(s, rst, false).connection().deleted());
+      FlowSession.Result ack = flow(s,
+          "tcp 192.0.2.2:6533 -> 198.51.100.2:12286 in eth0 flags ACK", false);
+      assertEquals(FlowSession.Event.CREATED, ack.event());
+      assertEquals("198.51.100.1", ack.decision().after().src().toString());
+    } finally {
+      topo.fw.run("sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_be_liberal=0");
+    }
   }
 
   /** ACCEPT ends its table only: the packet goes on through the next tables. */

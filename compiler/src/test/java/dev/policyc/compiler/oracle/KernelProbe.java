@@ -152,6 +152,28 @@ final class KernelProbe {
     return drainAll();
   }
 
+  private static final Pattern DPORT = Pattern.compile("\\bdport=(\\d+)");
+
+  /**
+   * The source port the kernel's NAT gave the connection whose first packet was {@code p} (as
+   * it arrived, or as the host sent it), read from the reply tuple of its conntrack entry (the
+   * reply's destination port); -1 when the table holds no such connection. For a source NAT to
+   * a port range the kernel picks the port at random.
+   */
+  int natSourcePort(Packet p) throws IOException {
+    Netns.Result r = topo.fw.tryRun("conntrack", "-L",
+        "-f", p.family() == Family.IPV4 ? "ipv4" : "ipv6", "-p", Protocols.name(p.proto()),
+        "-s", p.src().toString(), "-d", p.dst().toString(),
+        "--sport", String.valueOf(p.sport()), "--dport", String.valueOf(p.dport()));
+    for (String line : r.out().split("\n")) {
+      Matcher m = DPORT.matcher(line);
+      if (m.find() && m.find()) {
+        return Integer.parseInt(m.group(1)); // the second dport= is the reply tuple's
+      }
+    }
+    return -1;
+  }
+
   static Map<String, Object> fields(Packet p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("family", p.family() == Family.IPV4 ? 4 : 6);

@@ -53,8 +53,11 @@ final class OraclePackets {
       own.add(IpAddr.parse(f == Family.IPV4 ? "127.0.0.1" : "::1"));
       dst = ordinaryV6(rnd, own.get(rnd.nextInt(own.size())));
     }
-    if (in == null && src.isMin()) {
-      // a raw socket fills in an unspecified source itself; probes name a real one
+    if (in == null && (src.isMin() || (f == Family.IPV4
+        && (V4_MULTICAST.contains(src) || src.lo() == 0xffffffffL)))) {
+      // a raw socket fills in an unspecified source itself; probes name a real one. The host
+      // sends from unicast sources only: its output routing refuses a multicast or limited
+      // broadcast source (ip_route_output_key_hash_rcu), and answers to one are not sent
       src = f == Family.IPV4 ? IpAddr.parse("10.77.0.1") : IpAddr.parse("2001:db8:77::1");
     }
     if (in == null && f == Family.IPV4) {

@@ -3,6 +3,8 @@ package dev.policyc.compiler.testing;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.HostModel;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Protocols;
@@ -22,6 +24,8 @@ public final class RandomFlows {
   private final RandomPackets packets;
   /** Turns a generated packet into one that can be sent (the kernel oracle's), or null. */
   private final UnaryOperator<Packet> realize;
+  /** The policy's host model, or null. */
+  private final HostModel host;
   private long millis;
   private String first;
 
@@ -29,12 +33,14 @@ public final class RandomFlows {
     this.rnd = rnd;
     this.packets = new RandomPackets(rnd, policy);
     this.realize = null;
+    this.host = policy.host();
   }
 
   private RandomFlows(Random rnd, IrPolicy policy, UnaryOperator<Packet> realize) {
     this.rnd = rnd;
     this.packets = new RandomPackets(rnd, policy);
     this.realize = realize;
+    this.host = policy.host();
   }
 
   /**
@@ -42,7 +48,8 @@ public final class RandomFlows {
    * no time stamps (the oracle's limits do not refill within a test, and its clock is not the
    * flow's); no ICMP errors (the agent quotes no packet); TCP goes SYN, SYN/ACK, ACK (answers
    * in other phases, FIN and RST are beyond the session's TCP model, see docs/semantics.md);
-   * answers only of TCP, UDP and ICMP echo, and only to ordinary unicast sources.
+   * answers only of TCP, UDP and ICMP echo, and only between ordinary unicast addresses (not
+   * from a broadcast destination, say).
    */
   public static RandomFlows forKernel(Random rnd, IrPolicy policy, UnaryOperator<Packet> realize) {
     return new RandomFlows(rnd, policy, realize);
@@ -107,9 +114,10 @@ public final class RandomFlows {
     Packet left = previous.decision().after();
     boolean tracked = p.proto() == Protocols.TCP || p.proto() == Protocols.UDP
         || (p.isIcmp() && isRequest(p));
-    boolean ordinary = !left.src().isMin() && !Netfilter.isMulticast(left.src())
-        && !Netfilter.isLoopback(left.src()) && !Netfilter.V6_MAPPED.contains(left.src())
-        && !left.fragment();
+    // the answer goes to the packet's source and comes from its destination: both ordinary
+    // unicast addresses (no host sends from a broadcast address: ip_route_output_key_hash_rcu
+    // refuses a limited broadcast, multicast or zero source)
+    boolean ordinary = ordinary(left.src()) && ordinary(left.dst()) && !left.fragment();
     int pick = rnd.nextInt(10);
     if (previous.decision().outcome().passes() && tracked && ordinary && pick < 5) {
       return "reply";
@@ -122,6 +130,11 @@ public final class RandomFlows {
     }
     first = packet();
     return first;
+  }
+
+  private boolean ordinary(IpAddr a) {
+    return !a.isMin() && !Netfilter.isMulticast(a) && !Netfilter.isLoopback(a)
+        && !Netfilter.V6_MAPPED.contains(a) && (host == null || !host.isBroadcast(a));
   }
 
   private static boolean isRequest(Packet p) {
