@@ -2,6 +2,7 @@ package dev.policyc.dsl;
 
 import dev.policyc.dsl.path.SourcePath;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,14 +18,16 @@ import java.util.Map;
  * DSL.
  */
 public final class SourceMap {
-  private static final SourceMap EMPTY = new SourceMap("<dsl>", Map.of());
+  private static final SourceMap EMPTY = new SourceMap("<dsl>", Map.of(), List.of("<dsl>"));
 
   private final String file;
   private final Map<String, SourcePos> positions;
+  private final List<String> files;
 
-  private SourceMap(String file, Map<String, SourcePos> positions) {
+  private SourceMap(String file, Map<String, SourcePos> positions, List<String> files) {
     this.file = file;
     this.positions = positions;
+    this.files = files;
   }
 
   /** The map of a policy that was not read from a file: every path has the file-only position. */
@@ -38,12 +41,32 @@ public final class SourceMap {
    * it afterwards.
    */
   public static SourceMap of(String file, Map<String, SourcePos> positions) {
-    return new SourceMap(file, Collections.unmodifiableMap(positions));
+    return new SourceMap(file, Collections.unmodifiableMap(positions), List.of(file));
+  }
+
+  /**
+   * As {@link #of(String, Map)}, for a policy read from {@code file} and the files it includes
+   * ({@code include:}); {@code files} lists them all, {@code file} first. A position's own
+   * {@link SourcePos#file()} says which of them the element was written in.
+   */
+  public static SourceMap of(String file, Map<String, SourcePos> positions, List<String> files) {
+    if (files.isEmpty() || !files.get(0).equals(file)) {
+      throw new IllegalArgumentException("files must start with " + file + ": " + files);
+    }
+    return new SourceMap(file, Collections.unmodifiableMap(positions), List.copyOf(files));
   }
 
   /** The file the policy was read from, or {@code <dsl>}. */
   public String file() {
     return file;
+  }
+
+  /**
+   * Every file the policy was read from: {@link #file()} first, then the files it includes, in
+   * the order they were first read.
+   */
+  public List<String> files() {
+    return files;
   }
 
   /**

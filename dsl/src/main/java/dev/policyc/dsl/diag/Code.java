@@ -31,6 +31,21 @@ public enum Code {
    * session to the management service (SSH by default); the position is the chain at fault.
    */
   PC0013(Severity.ERROR, "policy locks the administrators out"),
+  /**
+   * An {@code include:} that leads back to a file already being read; the message names the
+   * chain of files.
+   */
+  PC0014(Severity.ERROR, "include cycle"),
+  /**
+   * An {@code include:} path that is absolute or leads out of the repository root (the nearest
+   * folder above the policy holding {@code .git} or {@code .policyc-root}).
+   */
+  PC0015(Severity.ERROR, "include outside the repository"),
+  /**
+   * An {@code include:} in a policy read from standard input or from text: there is no folder to
+   * resolve it in.
+   */
+  PC0016(Severity.ERROR, "include without a file"),
 
   PC1001(Severity.ERROR, "unknown network group"),
   PC1002(Severity.ERROR, "unknown service group"),
@@ -48,6 +63,15 @@ public enum Code {
   PC1012(Severity.ERROR, "bad policy name"),
   /** {@code policyc compile} of several policies: each needs its own output folder. */
   PC1013(Severity.ERROR, "two policies with one name"),
+  /**
+   * An object or fragment defined in two places of the files a policy includes (or twice in a
+   * {@code PolicyLibrary}); the message names both places.
+   */
+  PC1020(Severity.ERROR, "name defined in two places"),
+  /** A {@code fragment:} placement naming no fragment of the policy or the files it includes. */
+  PC1021(Severity.ERROR, "unknown fragment"),
+  /** A {@code fragment:} placement among the rules of a fragment: fragments do not nest. */
+  PC1022(Severity.ERROR, "fragment placed inside a fragment"),
 
   PC2001(Severity.ERROR, "invalid address"),
   PC2002(Severity.ERROR, "invalid port"),

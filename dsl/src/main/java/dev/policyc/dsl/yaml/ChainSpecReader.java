@@ -13,6 +13,7 @@ import dev.policyc.dsl.yaml.YamlNode.YScalar;
 import dev.policyc.dsl.yaml.YamlNode.YSeq;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,11 +24,18 @@ final class ChainSpecReader {
   private final NodeReader nodes;
   private final MatchSpecReader matches;
   private final ActionReader actions;
+  /** The fragments the policy and its included files define, by name. */
+  private Map<String, YamlNode> fragments = Map.of();
 
   ChainSpecReader(NodeReader nodes) {
     this.nodes = nodes;
     this.matches = new MatchSpecReader(nodes);
     this.actions = new ActionReader(nodes);
+  }
+
+  /** The fragments that {@code {fragment: NAME}} in a chain's rules may place. */
+  void fragments(Map<String, YamlNode> defined) {
+    this.fragments = defined;
   }
 
   /** The chains of table {@code t}, each a mapping with policy and rules or a list of rules. */
@@ -65,14 +73,56 @@ final class ChainSpecReader {
       if (rulesNode != null) {
         YSeq seq = nodes.seq(rulesNode, path + ".rules");
         if (seq != null) {
-          for (int i = 0; i < seq.items().size(); i++) {
-            rules.add(rule(seq.items().get(i), path + ".rules[" + i + "]"));
+          for (YamlNode item : seq.items()) {
+            if (placement(item)) {
+              place((YMap) item, path, rules);
+            } else {
+              // numbered in the chain as read, fragments expanded: the model's path
+              rules.add(rule(item, path + ".rules[" + rules.size() + "]"));
+            }
           }
         }
       }
       out.add(new ChainSpec(t, e.key(), policy, rules));
     }
     return out;
+  }
+
+  private static boolean placement(YamlNode n) {
+    return n instanceof YMap m && m.entries().containsKey("fragment");
+  }
+
+  /**
+   * Places the rules of the fragment {@code {fragment: NAME}} names where it stands in the chain
+   * at {@code path}: each read as a rule of this chain, with the positions of the file that
+   * defines the fragment.
+   */
+  private void place(YMap m, String path, List<RuleSpec> rules) {
+    nodes.keys(m, Set.of("fragment"), path + ".rules");
+    YamlNode v = m.entries().get("fragment").value();
+    if (!(v instanceof YScalar s) || s.kind() != YScalar.Kind.STRING) {
+      nodes.problem(Code.PC0003, "'fragment' names a fragment, not " + YamlNode.describe(v),
+          v.pos());
+      return;
+    }
+    YamlNode body = fragments.get(s.text());
+    if (body == null) {
+      nodes.problem(Code.PC1021, "unknown fragment '" + s.text() + "'"
+          + NodeReader.suggest(s.text(), fragments.keySet()), v.pos());
+      return;
+    }
+    YSeq seq = nodes.seq(body, "fragments." + s.text());
+    if (seq == null) {
+      return;
+    }
+    for (YamlNode item : seq.items()) {
+      if (placement(item)) {
+        nodes.problem(Code.PC1022, "fragment '" + s.text() + "' places another fragment;"
+            + " fragments do not nest", item.pos());
+      } else {
+        rules.add(rule(item, path + ".rules[" + rules.size() + "]"));
+      }
+    }
   }
 
   /**

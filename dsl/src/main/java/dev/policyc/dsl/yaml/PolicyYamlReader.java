@@ -21,7 +21,9 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,11 +42,23 @@ import java.util.Set;
 public final class PolicyYamlReader {
   private static final Set<String> TOP_KEYS =
       Set.of("policy", "description", "owns", "host", "objects", "filter", "nat", "mangle",
-          "raw");
+          "raw", "include", "fragments");
+  /** What an included file may hold. */
+  private static final Set<String> INCLUDED_KEYS =
+      Set.of("include", "description", "objects", "fragments");
 
   private final String file;
   private final NodeReader nodes;
   private final ChainSpecReader chainReader;
+  /** The includes of a policy read from a file; null for standard input and text. */
+  private IncludeLoader includes;
+  private final Map<String, List<String>> networks = new LinkedHashMap<>();
+  private final Map<String, List<String>> services = new LinkedHashMap<>();
+  private final Map<String, List<String>> interfaces = new LinkedHashMap<>();
+  private final List<IpSetSpec> sets = new ArrayList<>();
+  private final Map<String, YamlNode> fragments = new LinkedHashMap<>();
+  /** Where each object and fragment was defined, by kind and name, for PC1020. */
+  private final Map<String, SourcePos> defined = new HashMap<>();
 
   private PolicyYamlReader(String file, int chars) {
     this.file = file;
@@ -52,9 +66,20 @@ public final class PolicyYamlReader {
     this.chainReader = new ChainSpecReader(nodes);
   }
 
-  /** Reads a policy file, at most {@link InputText#MAX_BYTES} bytes of it. */
+  /**
+   * Reads a policy file, at most {@link InputText#MAX_BYTES} bytes of it, with the files it
+   * includes ({@code include:}, resolved relative to it).
+   */
   public static Policy read(Path path) throws IOException, PolicyParseException {
-    return read(path.toString(), InputText.read(path));
+    String name = path.toString();
+    String text = InputText.read(path);
+    PolicyYamlReader r = new PolicyYamlReader(name, text.length());
+    r.includes = new IncludeLoader(path, name, r.nodes);
+    YamlNode root = PlainYamlReader.read(name, text);
+    if (root == null) {
+      root = new YamlTreeReader(name, r.nodes.problems()).read(new StringReader(text));
+    }
+    return r.finish(root);
   }
 
   /**
@@ -87,7 +112,8 @@ public final class PolicyYamlReader {
   private Policy finish(YamlNode root) throws PolicyParseException {
     Policy p = root == null ? null : policy(root);
     if (!nodes.problems().isEmpty() || p == null) {
-      throw new PolicyParseException(nodes.problems(), p);
+      // a fragment placed twice is read twice: its problems are reported once
+      throw new PolicyParseException(List.copyOf(new LinkedHashSet<>(nodes.problems())), p);
     }
     return p;
   }
@@ -109,10 +135,28 @@ public final class PolicyYamlReader {
     if (nodes.problems().size() > before) {
       host = null; // half a host model would draw errors about the half that is missing
     }
-    PolicyObjects objects =
-        m.entries().containsKey("objects")
-            ? objects(m.entries().get("objects").value())
-            : PolicyObjects.NONE;
+    List<String> files = new ArrayList<>(List.of(file));
+    Entry inc = m.entries().get("include");
+    if (inc != null && includes == null) {
+      nodes.problem(Code.PC0016, "'include' needs a policy read from a file, to resolve paths"
+          + " relative to it; " + file + " is not one", inc.keyPos());
+    } else if (inc != null) {
+      includes.include(inc.value());
+      for (IncludeLoader.Included lib : includes.loaded()) {
+        files.add(lib.name());
+        for (Entry e : lib.root().entries().values()) {
+          if (!INCLUDED_KEYS.contains(e.key())) {
+            nodes.problem(Code.PC0002, "unknown key '" + e.key() + "' in an included file, which"
+                + " holds only include, description, objects and fragments"
+                + NodeReader.suggest(e.key(), INCLUDED_KEYS), e.keyPos());
+          }
+        }
+        definitions(lib.root());
+      }
+    }
+    definitions(m);
+    PolicyObjects objects = new PolicyObjects(networks, services, interfaces, sets);
+    chainReader.fragments(fragments);
     List<ChainSpec> chains = new ArrayList<>();
     for (Table t : Table.values()) {
       Entry e = m.entries().get(t.iptablesName());
@@ -125,7 +169,40 @@ public final class PolicyYamlReader {
     }
     // Without a readable name (reported), a partial policy takes a stand-in.
     return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
-        SourceMap.of(file, nodes.positions()), owns);
+        SourceMap.of(file, nodes.positions(), files), owns);
+  }
+
+  /** The objects and fragments of one file (the policy's or an included one). */
+  private void definitions(YMap m) {
+    Entry oe = m.entries().get("objects");
+    if (oe != null) {
+      objects(oe.value());
+    }
+    Entry fe = m.entries().get("fragments");
+    if (fe != null) {
+      YMap fm = nodes.map(fe.value(), "fragments");
+      if (fm != null) {
+        for (Entry e : fm.entries().values()) {
+          if (define("fragment", e)) {
+            fragments.put(e.key(), e.value());
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Records where {@code e} defines a {@code kind} named {@code e.key()}, or reports it defined
+   * twice, naming both places (PC1020), and answers false.
+   */
+  private boolean define(String kind, Entry e) {
+    SourcePos first = defined.putIfAbsent(kind + ":" + e.key(), e.keyPos());
+    if (first == null) {
+      return true;
+    }
+    nodes.problem(Code.PC1020, kind + " '" + e.key() + "' is defined twice: at " + first
+        + " and at " + e.keyPos(), e.keyPos());
+    return false;
   }
 
   // ---------------------------------------------------------------- host
@@ -189,21 +266,23 @@ public final class PolicyYamlReader {
 
   // ---------------------------------------------------------------- objects
 
-  private PolicyObjects objects(YamlNode n) {
+  private void objects(YamlNode n) {
     YMap m = nodes.map(n, "objects");
     if (m == null) {
-      return PolicyObjects.NONE;
+      return;
     }
     nodes.keys(m, Set.of("networks", "services", "interfaces", "sets"), "objects");
-    Map<String, List<String>> networks = groups(m, "networks");
-    Map<String, List<String>> services = groups(m, "services");
-    Map<String, List<String>> interfaces = groups(m, "interfaces");
-    List<IpSetSpec> sets = new ArrayList<>();
+    groups(m, "networks", "network group", networks);
+    groups(m, "services", "service group", services);
+    groups(m, "interfaces", "interface group", interfaces);
     Entry se = m.entries().get("sets");
     if (se != null) {
       YMap sm = nodes.map(se.value(), "objects.sets");
       if (sm != null) {
         for (Entry e : sm.entries().values()) {
+          if (!define("ipset", e)) {
+            continue;
+          }
           // Diagnostics about a set as a whole (its name, its size) point at its name.
           nodes.pointAt("objects.sets." + e.key(), e.keyPos());
           IpSetSpec s = set(e.key(), e.value(), "objects.sets." + e.key());
@@ -213,24 +292,24 @@ public final class PolicyYamlReader {
         }
       }
     }
-    return new PolicyObjects(networks, services, interfaces, sets);
   }
 
-  private Map<String, List<String>> groups(YMap objects, String kind) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
+  private void groups(YMap objects, String kind, String what, Map<String, List<String>> out) {
     Entry e = objects.entries().get(kind);
     if (e == null) {
-      return out;
+      return;
     }
     YMap m = nodes.map(e.value(), "objects." + kind);
     if (m != null) {
       for (Entry g : m.entries().values()) {
+        if (!define(what, g)) {
+          continue;
+        }
         // Diagnostics about a group's name point at the name, not at its first member.
         nodes.pointAt("objects." + kind + "." + g.key(), g.keyPos());
         out.put(g.key(), nodes.stringList(g.value(), "objects." + kind + "." + g.key()));
       }
     }
-    return out;
   }
 
   private IpSetSpec set(String name, YamlNode n, String path) {
