@@ -67,7 +67,32 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC8005, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
           + " 22 : 22 0x01/0xFF")),
       Map.entry(Code.PC8006, DiagnosticCodesTest::explainABadTrace),
-      Map.entry(Code.PC8007, DiagnosticCodesTest::explainABadPacket));
+      Map.entry(Code.PC8007, DiagnosticCodesTest::explainABadPacket),
+      // include: needs a second file (or none: standard input), which bad/ fixtures do not have;
+      // YamlIncludeTest checks their positions and messages
+      Map.entry(Code.PC0014, dir -> include(dir, "include: [policy.yaml]\n", "")),
+      Map.entry(Code.PC0015, dir -> include(dir, "include: [../../outside.yaml]\n", "")),
+      Map.entry(Code.PC0016, dir -> PolicyCompiler.read("<stdin>",
+          "policy: p\ninclude: [lib.yaml]\n").diagnostics().toString()),
+      Map.entry(Code.PC1020, dir -> include(dir, "include: [lib.yaml]\nobjects:\n"
+          + "  networks: { lan: 10.0.0.0/8 }\n", "objects:\n  networks: { lan: 10.0.0.0/8 }\n")),
+      Map.entry(Code.PC1021, dir -> include(dir, "include: [lib.yaml]\nfilter:\n"
+          + "  INPUT: [{ fragment: nope }]\n", "fragments: { f: [] }\n")),
+      Map.entry(Code.PC1022, dir -> include(dir, "include: [lib.yaml]\nfilter:\n"
+          + "  INPUT: [{ fragment: f }]\n", "fragments: { f: [{ fragment: f }] }\n")));
+
+  /** The diagnostics of {@code policy: p} plus {@code role} in a folder beside {@code lib.yaml}. */
+  private static String include(Path dir, String role, String lib) {
+    try {
+      Path d = Files.createDirectories(dir.resolve("include-" + Integer.toHexString(
+          (role + lib).hashCode())).resolve("sub"));
+      Files.writeString(d.resolve("lib.yaml"), lib);
+      Files.writeString(d.resolve("policy.yaml"), "policy: p\n" + role);
+      return PolicyCompiler.read(d.resolve("policy.yaml")).diagnostics().toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @TempDir
   Path tmp;
