@@ -35,6 +35,15 @@ public final class ChainBuilder {
     return this;
   }
 
+  /**
+   * Appends rules built elsewhere, such as a {@link PolicyLibrary}'s fragment: {@code
+   * c.rules(shared.fragment("admin-in"))}.
+   */
+  public ChainBuilder rules(List<RuleSpec> more) {
+    rules.addAll(more);
+    return this;
+  }
+
   public ChainBuilder accept(MatchBuilder match) {
     return rule(match, Action.accept());
   }

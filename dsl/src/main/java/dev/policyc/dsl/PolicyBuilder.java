@@ -17,12 +17,22 @@ public final class PolicyBuilder {
   private final Map<String, List<String>> interfaces = new LinkedHashMap<>();
   private final List<IpSetSpec> sets = new ArrayList<>();
   private final Map<String, ChainBuilder> chains = new LinkedHashMap<>();
+  /** Who defined each object, by kind and name: this policy or a library it uses. */
+  private final Map<String, String> definedBy = new LinkedHashMap<>();
+
+  /** Who defines what this builder declares, in messages about a name defined twice. */
+  private final String owner;
 
   PolicyBuilder(String name) {
+    this(name, "policy '" + name + "'");
+  }
+
+  PolicyBuilder(String name, String owner) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("policy name must not be blank");
     }
     this.name = name;
+    this.owner = owner;
   }
 
   /** What of the kernel's rules the policy owns: its tables (the default) or its chains. */
@@ -46,31 +56,51 @@ public final class PolicyBuilder {
 
   /** Declares a network group: CIDRs, ranges, addresses or names of other groups. */
   public PolicyBuilder networks(String group, String... members) {
-    put(networks, "network group", group, members);
+    put(networks, "network group", group, List.of(members), self());
     return this;
   }
 
   /** Declares a service group: {@code tcp/443}, {@code udp/53}, {@code icmp} or group names. */
   public PolicyBuilder services(String group, String... members) {
-    put(services, "service group", group, members);
+    put(services, "service group", group, List.of(members), self());
     return this;
   }
 
   /** Declares an interface group: names, {@code +} wildcards or group names. */
   public PolicyBuilder interfaces(String group, String... members) {
-    put(interfaces, "interface group", group, members);
+    put(interfaces, "interface group", group, List.of(members), self());
     return this;
   }
 
   /** Declares an ipset of type {@code hash:net}, {@code hash:ip}, … with its members. */
   public PolicyBuilder set(String setName, String type, Family family, String... entries) {
-    sets.add(new IpSetSpec(setName, type, family, List.of(entries), null, null));
-    return this;
+    return set(new IpSetSpec(setName, type, family, List.of(entries), null, null));
   }
 
   /** Declares an ipset from a full specification. */
   public PolicyBuilder set(IpSetSpec spec) {
+    define("ipset", spec.name(), self());
     sets.add(spec);
+    return this;
+  }
+
+  /**
+   * Takes the objects of a shared library into the policy, as YAML's {@code include:} does. A
+   * name the policy or another library it uses also defines is an {@link
+   * IllegalArgumentException} naming both: {@code network group 'admins' is defined twice: in
+   * library 'office' and in library 'shared'}. The library's fragments are placed with {@link
+   * ChainBuilder#rules(List)}.
+   */
+  public PolicyBuilder use(PolicyLibrary library) {
+    String by = "library '" + library.name() + "'";
+    PolicyObjects o = library.objects();
+    o.networks().forEach((k, v) -> put(networks, "network group", k, v, by));
+    o.services().forEach((k, v) -> put(services, "service group", k, v, by));
+    o.interfaces().forEach((k, v) -> put(interfaces, "interface group", k, v, by));
+    for (IpSetSpec s : o.sets()) {
+      define("ipset", s.name(), by);
+      sets.add(s);
+    }
     return this;
   }
 
@@ -113,15 +143,25 @@ public final class PolicyBuilder {
         owns);
   }
 
-  private static void put(
-      Map<String, List<String>> map, String what, String group, String... members) {
+  private String self() {
+    return owner;
+  }
+
+  private void put(Map<String, List<String>> map, String what, String group,
+      List<String> members, String by) {
     if (group == null || group.isBlank()) {
       throw new IllegalArgumentException(what + " name must not be blank");
     }
-    if (map.containsKey(group)) {
-      throw new IllegalArgumentException(what + " '" + group + "' is declared twice");
+    define(what, group, by);
+    map.put(group, List.copyOf(members));
+  }
+
+  private void define(String what, String name, String by) {
+    String first = definedBy.putIfAbsent(what + ":" + name, by);
+    if (first != null) {
+      throw new IllegalArgumentException(what + " '" + name + "' is defined twice: in " + first
+          + " and in " + by);
     }
-    map.put(group, List.of(members));
   }
 
   /** Builds the {@link Host} description. */
