@@ -156,8 +156,8 @@ public final class PolicyCompiler {
     }
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);
-    Map<String, String> files = emit(passed.ir(), sourceName(policy), diagnostics,
-        options.level(), passed.stats(), options.timings(), policy.owns());
+    Map<String, String> files = emit(passed.ir(), sourceName(policy), included(policy),
+        diagnostics, options.level(), passed.stats(), options.timings(), policy.owns());
     return new Compilation(checked.ir(), passed.ir(), diagnostics, files, passed.stats());
   }
 
@@ -197,10 +197,11 @@ public final class PolicyCompiler {
    */
   public static Map<String, String> emit(IrPolicy ir, String sourceName,
       List<Diagnostic> warnings) {
-    return emit(ir, sourceName, warnings, OptLevel.O0, List.of(), false, Ownership.TABLES);
+    return emit(ir, sourceName, List.of(), warnings, OptLevel.O0, List.of(), false,
+        Ownership.TABLES);
   }
 
-  private static Map<String, String> emit(IrPolicy ir, String sourceName,
+  private static Map<String, String> emit(IrPolicy ir, String sourceName, List<String> included,
       List<Diagnostic> warnings, OptLevel level, List<PassStats> passes, boolean timings,
       Ownership owns) {
     Map<String, String> files = new LinkedHashMap<>();
@@ -224,8 +225,8 @@ public final class PolicyCompiler {
             p.counters(), p.setsCreated(), p.removals().stream().map(PolicyCompiler::removed)
                 .toList(), timings ? p.nanos() / 1_000_000 : null))
         .toList();
-    files.put(REPORT, ReportEmitter.emit(ir, sourceName, names, warnings, level.number(),
-        optimizations));
+    files.put(REPORT, ReportEmitter.emit(ir, sourceName, included, names, warnings,
+        level.number(), optimizations));
     return files;
   }
 
@@ -233,6 +234,20 @@ public final class PolicyCompiler {
     return new ReportEmitter.Removed(r.family().yamlName(),
         r.table().iptablesName() + "/" + r.chain(), r.rule().toString(), r.reason(),
         r.by().stream().map(Origin::toString).toList());
+  }
+
+  /**
+   * The files the policy includes, relative to its own folder (so the report does not depend on
+   * the folder policyc ran in), in the order first read.
+   */
+  private static List<String> included(Policy p) {
+    List<String> files = p.source().files();
+    Path dir = Path.of(p.source().file()).getParent();
+    List<String> out = new ArrayList<>();
+    for (String f : files.subList(1, files.size())) {
+      out.add(dir == null ? f : dir.relativize(Path.of(f)).toString());
+    }
+    return out;
   }
 
   private static String sourceName(Policy p) {

@@ -80,6 +80,29 @@ class IncludeCliTest {
           outRole.resolve(f)), f);
     }
     assertTrue(Files.readString(outRole.resolve("iptables.rules")).contains("--dport 22"));
+    assertTrue(Files.readString(outRole.resolve("report.json")).contains(
+        "\"included\": [\n    \"../../shared/objects.yaml\",\n"
+            + "    \"../../shared/fragments.yaml\"\n  ],"), Files.readString(outRole.resolve("report.json")));
+  }
+
+  @Test
+  void aWarningAboutAPlacedRuleNamesTheIncludedFileAndLine() throws IOException {
+    Files.writeString(repo.resolve(".policyc-root"), "");
+    write("shared/fragments.yaml", """
+        fragments:
+          twice:
+            - { match: { proto: tcp, dport: "22" }, action: accept }
+            - { match: { proto: tcp, dport: "22" }, action: accept }
+        """);
+    Path role = write("roles/web/policy.yaml", """
+        policy: web
+        include: [../../shared/fragments.yaml]
+        filter:
+          INPUT: [{ match: { proto: icmp }, action: accept }, { fragment: twice }]
+        """);
+    Cli.Captured c = run("check", role.toString());
+    String lib = repo.resolve("shared/fragments.yaml").toString();
+    assertTrue((c.out() + c.err()).contains(lib + ":4:7: warning PC7002"), c.out() + c.err());
   }
 
   @Test

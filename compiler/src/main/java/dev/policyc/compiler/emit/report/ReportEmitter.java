@@ -45,9 +45,22 @@ public final class ReportEmitter {
    */
   public static String emit(IrPolicy ir, String sourceName, List<String> files,
       List<Diagnostic> warnings, int level, List<PassSummary> passes) {
+    return emit(ir, sourceName, List.of(), files, warnings, level, passes);
+  }
+
+  /**
+   * As {@link #emit(IrPolicy, String, List, List, int, List)}, for a policy that includes the
+   * files {@code included} (relative to its folder), listed as {@code "included"} after {@code
+   * "source"} when there are any.
+   */
+  public static String emit(IrPolicy ir, String sourceName, List<String> included,
+      List<String> files, List<Diagnostic> warnings, int level, List<PassSummary> passes) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("policy", ir.name());
     root.put("source", sourceName);
+    if (!included.isEmpty()) {
+      root.put("included", included);
+    }
     root.put("files", files);
     Map<String, Object> fams = new LinkedHashMap<>();
     for (Family f : Family.values()) {
