@@ -26,6 +26,7 @@ import dev.policyc.dsl.MatchBuilder;
 import dev.policyc.dsl.MatchSpec;
 import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
+import dev.policyc.dsl.PolicyLibrary;
 import dev.policyc.dsl.PolicyBuilder;
 import dev.policyc.dsl.Table;
 import dev.policyc.dsl.TcpFlag;
@@ -168,7 +169,15 @@ class DslYamlRoundTripTest {
       "Action.dscp(String)",
       "Action.tos(String)",
       "Action.ttl(Op,int)",
-      "Action.tcpmss(String)");
+      "Action.tcpmss(String)",
+      "PolicyBuilder.use(PolicyLibrary)",
+      "ChainBuilder.rules(List)");
+
+  /** A shared library, as a YAML policy would include it. */
+  private static final PolicyLibrary SHARED = PolicyLibrary.named("shared")
+      .networks("partners", "198.51.100.0/24")
+      .fragment("partners-in", c -> c.accept(match().src("partners")))
+      .build();
 
   /** A policy that calls every method in {@link #USED}; one rule per method where they clash. */
   static Policy everyBuilderMethod() {
@@ -221,6 +230,8 @@ class DslYamlRoundTripTest {
             .rule(match().notLength("0:63").ttl(MatchSpec.Ttl.Op.LT, 5), Action.drop()))
         .filter("services", c -> c.accept(match().notIn("eth0").out("eth1")))
         .filter("admin", c -> c.accept(match().notOut("wan+")))
+        .use(SHARED)
+        .filter("partners", c -> c.rules(SHARED.fragment("partners-in")))
         .chain(Table.FILTER, FORWARD, c -> c.policy(ACCEPT).drop(match().ipv6()))
         .nat(PREROUTING, c -> c
             .dnat(match().in("eth0").tcp().dport(8080), "10.0.0.5:80")
