@@ -465,6 +465,25 @@ class PolicySchemaTest {
     }
   }
 
+  @Test
+  void includeFragmentsAndPlacementsAreValid() {
+    assertValid("include", """
+        policy: p
+        include: [../shared/objects.yaml, fragments.yaml]
+        fragments:
+          f:
+            - { match: { proto: tcp }, action: accept }
+        filter:
+          INPUT:
+            rules:
+              - fragment: f
+              - { action: drop }
+          user: [{ fragment: g }]
+        """);
+    assertFalse(errors(rule("{ fragment: f, action: accept }")).isEmpty());
+    assertFalse(errors("policy: p\ninclude: ../x.yaml\n").isEmpty());
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** A policy with one filter INPUT chain whose rules follow {@code "      - "}. */
