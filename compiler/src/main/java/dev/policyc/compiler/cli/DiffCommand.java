@@ -114,8 +114,9 @@ final class DiffCommand implements Command {
           return Cli.POLICY_ERRORS;
         }
       } else {
+        // read again from the file, not from its text: its include: paths are relative to it
         PolicyCompiler.ReadResult read = text == null ? inv.policies().read(file)
-            : PolicyCompiler.read(file, text);
+            : PolicyCompiler.read(Path.of(file));
         if (read.policy() == null) {
           read.diagnostics().forEach(inv.err()::println);
           return Cli.POLICY_ERRORS;

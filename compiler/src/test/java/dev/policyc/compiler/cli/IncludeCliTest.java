@@ -82,7 +82,8 @@ class IncludeCliTest {
     assertTrue(Files.readString(outRole.resolve("iptables.rules")).contains("--dport 22"));
     assertTrue(Files.readString(outRole.resolve("report.json")).contains(
         "\"included\": [\n    \"../../shared/objects.yaml\",\n"
-            + "    \"../../shared/fragments.yaml\"\n  ],"), Files.readString(outRole.resolve("report.json")));
+            + "    \"../../shared/fragments.yaml\"\n  ],"),
+        Files.readString(outRole.resolve("report.json")));
   }
 
   @Test
@@ -103,6 +104,20 @@ class IncludeCliTest {
     Cli.Captured c = run("check", role.toString());
     String lib = repo.resolve("shared/fragments.yaml").toString();
     assertTrue((c.out() + c.err()).contains(lib + ":4:7: warning PC7002"), c.out() + c.err());
+  }
+
+  @Test
+  void diffReadsARoleFileWithItsIncludes() throws IOException {
+    Files.writeString(repo.resolve(".policyc-root"), "");
+    write("shared/objects.yaml", OBJECTS);
+    Path role = write("role.yaml", """
+        policy: web
+        include: [shared/objects.yaml]
+        filter:
+          INPUT: [{ match: { service: ssh, src: admins }, action: accept }]
+        """);
+    Cli.Captured c = run("diff", role.toString(), role.toString());
+    assertEquals(Cli.OK, c.code(), c.out() + c.err());
   }
 
   @Test
