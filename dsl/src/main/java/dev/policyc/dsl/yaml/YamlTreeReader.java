@@ -183,8 +183,9 @@ final class YamlTreeReader {
           }
           YamlNode value = node(p, p.nextToken());
           if (entries.containsKey(key)) {
-            problems.add(
-                new Diagnostic(Code.PC0005, "duplicate key '" + key + "'", keyPos));
+            // both places, as for a name defined in two files (PC1020)
+            problems.add(new Diagnostic(Code.PC0005, "duplicate key '" + key + "' (first at "
+                + entries.get(key).keyPos() + ")", keyPos));
           } else {
             entries.put(key, new Entry(key, keyPos, value));
           }

@@ -152,6 +152,22 @@ class YamlIncludeTest {
   }
 
   @Test
+  void aNameDefinedTwiceInOneFileNamesBothPlaces() throws Exception {
+    Path role = write("policy.yaml", """
+        policy: p
+        objects:
+          networks:
+            lan: [10.0.0.0/8]
+            lan: [10.1.0.0/16]
+        """);
+    List<Diagnostic> ds = problems(role);
+    assertEquals(1, ds.size(), ds.toString());
+    assertEquals(Code.PC0005, ds.get(0).code());
+    assertEquals(new SourcePos(name(role), 5, 5), ds.get(0).pos());
+    assertEquals("duplicate key 'lan' (first at " + name(role) + ":4:5)", ds.get(0).message());
+  }
+
+  @Test
   void aFragmentDefinedInTwoFilesNamesBoth() throws Exception {
     write("a.yaml", "fragments:\n  f: []\n");
     write("b.yaml", "include: [a.yaml]\nfragments:\n  f: []\n");
