@@ -53,8 +53,13 @@ class ClassifierTest {
 
   private static final int PACKETS = 40;
 
-  /** Packets compared, rules matched on the way, decisions that were not the first chain's. */
-  private static final long[] SEEN = new long[3];
+  /**
+   * Packets compared, rules matched on the way; decisions with a destination rewrite, with a
+   * source rewrite (MASQUERADE under a host model counted again), with an MSS option; packets
+   * decided under a host model, and those its routing refused (martian, no route, not
+   * forwarded).
+   */
+  private static final long[] SEEN = new long[9];
 
   @Test
   void randomPoliciesDecideAsTheInterpreter() {
@@ -86,9 +91,17 @@ class ClassifierTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.println("classifier = interpreter: " + trials + " policies, " + SEEN[0]
-        + " packets, " + SEEN[1] + " rules matched, in " + ms + " ms");
+        + " packets, " + SEEN[1] + " rules matched, " + SEEN[2] + " destination and " + SEEN[3]
+        + " source rewrites (" + SEEN[4] + " MASQUERADE by a host model), " + SEEN[5]
+        + " MSS options; " + SEEN[6] + " packets under a host model, " + SEEN[7]
+        + " refused by its routing, " + SEEN[8] + " forwarded by it; in " + ms + " ms");
     assertTrue(SEEN[0] >= (long) trials * PACKETS / 2, "compared only " + SEEN[0] + " packets");
     assertTrue(SEEN[1] > SEEN[0], "the packets matched only " + SEEN[1] + " rules");
+    // the features the comparison is for, each seen often enough to mean something
+    long least = trials / 20L;
+    for (int i = 2; i <= 8; i++) {
+      assertTrue(SEEN[i] >= least, "feature " + i + " seen only " + SEEN[i] + " times");
+    }
   }
 
   /**
@@ -106,15 +119,19 @@ class ClassifierTest {
 
   /** Null when the classifier and the interpreter agree on the packets of a seed. */
   private static String compare(IrPolicy policy, LoadedClassifier c, long seed) {
-    RandomPackets packets = new RandomPackets(new Random(seed ^ 0x5eed), policy);
+    Random rnd = new Random(seed ^ 0x5eed);
+    RandomPackets packets = new RandomPackets(rnd, policy);
     Interpreter interp = new Interpreter(policy);
     for (int k = 0; k < PACKETS; k++) {
       Packet p = packets.next();
+      if (k % 2 == 1) {
+        p = firstPacket(p); // what the nat chains see, and TCPMSS adds its option to
+      }
       String want;
       try {
         Decision d = interp.decide(p);
         want = ClassifierText.of(policy, d);
-        SEEN[1] += d.path().stream().filter(s -> !s.isPolicy()).count();
+        count(policy, d);
       } catch (IllegalArgumentException e) {
         want = "refused";
       }
@@ -136,6 +153,35 @@ class ClassifierTest {
       }
     }
     return null;
+  }
+
+  private static void count(IrPolicy policy, Decision d) {
+    SEEN[1] += d.path().stream().filter(s -> !s.isPolicy()).count();
+    SEEN[2] += d.dnat() != null ? 1 : 0;
+    SEEN[3] += d.snat() != null ? 1 : 0;
+    SEEN[4] += d.snat() != null && d.snat().kind() == Decision.Nat.Kind.MASQUERADE
+        && policy.host() != null ? 1 : 0;
+    SEEN[5] += d.mss() != null ? 1 : 0;
+    if (policy.host() != null) {
+      SEEN[6]++;
+      SEEN[7] += switch (d.outcome()) {
+        case MARTIAN, NO_ROUTE, NOT_FORWARDED -> 1;
+        default -> 0;
+      };
+      SEEN[8] += d.outcome() == Decision.Outcome.FORWARDED ? 1 : 0;
+    }
+  }
+
+  /**
+   * The packet as the first of a new connection: NEW, a TCP SYN, not a fragment, of its
+   * headers' length.
+   */
+  private static Packet firstPacket(Packet p) {
+    boolean tcp = p.proto() == Protocols.TCP;
+    return new Packet(p.family(), p.src(), p.dst(), p.proto(), p.sport(), p.dport(),
+        p.icmpType(), p.icmpCode(), tcp ? TcpFlag.SYN.bit() : p.tcpFlags(), p.in(), p.out(),
+        ConnState.NEW, p.mark(), p.ctmark(), p.tos(), Packet.defaultLength(p.family(),
+            p.proto()), p.ttl(), false, p.seq(), p.random());
   }
 
   /** The verdict of the packet's address, protocol, ports and interfaces with the defaults. */
