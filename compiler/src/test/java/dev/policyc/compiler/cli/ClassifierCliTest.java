@@ -43,8 +43,9 @@ class ClassifierCliTest {
     Cli.Captured r = run("compile", policy.toString(), "-o", out.toString(), "--target", "java",
         "--package", "com.example.fw");
     assertEquals(Cli.OK, r.code(), r.err());
-    assertEquals(List.of("Decision.java", "Engine.java", "Packet.java", "SmallClassifier.java",
-        "SmallClassifier.tables", "Vocabulary.java"), CliFixtures.listing(out));
+    assertEquals(List.of("Decision.java", "Engine.java", "Host.java", "Packet.java",
+        "SmallClassifier.java", "SmallClassifier.tables", "Vocabulary.java"),
+        CliFixtures.listing(out));
     assertTrue(Files.readString(out.resolve("SmallClassifier.java"))
         .contains("package com.example.fw;"));
     Path both = tmp.resolve("both");

@@ -257,6 +257,25 @@ public final class Packet {
       return this;
     }
 
+    /** TCP (the default protocol). */
+    public Builder tcp() {
+      return proto(TCP);
+    }
+
+    public Builder udp() {
+      return proto(UDP);
+    }
+
+    /** ICMP, or ICMPv6 for an IPv6 packet; an echo request unless {@link #icmp(int, int)}. */
+    public Builder icmp() {
+      return proto(ICMP);
+    }
+
+    /** The conntrack state by name: {@code new}, {@code established}, … */
+    public Builder state(String name) {
+      return state(Packet.state(name));
+    }
+
     public Builder sport(int port) {
       sport = port;
       return this;
