@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * What of a policy the generated classifier does not model yet: rules an optimizer pass merged
- * (the classifier is generated from rules as lowered; sessions and IPVS are not policy features
- * and are refused where they are asked for). The generator
- * refuses such a policy rather than decide some packets differently from the interpreter.
+ * (the classifier is generated from rules as lowered; sessions are refused where they are asked
+ * for). The generator refuses such a policy rather than decide some packets differently from
+ * the interpreter.
  */
 final class Unsupported {
   private Unsupported() {}
