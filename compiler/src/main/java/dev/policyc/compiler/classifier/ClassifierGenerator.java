@@ -30,13 +30,13 @@ import javax.lang.model.element.Modifier;
 
 /**
  * Generates the Java classifier of a policy: the fixed runtime ({@code Packet}, {@code Decision},
- * {@code Engine}: templates kept in this package's resources, copied with the package name put
- * in), and with JavaPoet the classifier class and the vocabulary of the packet syntax; the rules
- * and trees go to a table resource ({@link ClassifierTables}) so that no method or constant pool
- * grows with the policy. See {@code docs/classifier.md}.
+ * {@code Engine}, {@code Host}: templates kept in this package's resources, copied with the
+ * package name put in), and with JavaPoet the classifier class and the vocabulary of the packet
+ * syntax; the rules, trees and host model go to a table resource ({@link ClassifierTables}) so
+ * that no method or constant pool grows with the policy. See {@code docs/classifier.md}.
  */
 public final class ClassifierGenerator {
-  private static final List<String> RUNTIME = List.of("Decision", "Engine", "Packet");
+  private static final List<String> RUNTIME = List.of("Decision", "Engine", "Host", "Packet");
   private static final Pattern PACKAGE = Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*");
 
   private ClassifierGenerator() {}

@@ -3,6 +3,8 @@ package dev.policyc.compiler.classifier;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.HostModel;
+import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
@@ -45,7 +47,7 @@ final class ClassifierTables {
   private static final List<Table> TABLES = List.of(Table.RAW, Table.MANGLE, Table.NAT,
       Table.FILTER);
 
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   /** Chains shorter than this are one leaf: a tree would not pay. */
   static final int MIN_TREE_RULES = 8;
@@ -73,6 +75,7 @@ final class ClassifierTables {
       for (Family f : Family.values()) {
         family(out, policy.ruleset(f));
       }
+      host(out, policy.host());
       out.flush();
       DataOutputStream head = new DataOutputStream(bytes);
       head.writeInt(VERSION);
@@ -139,6 +142,51 @@ final class ClassifierTables {
         writeInts(out, tree.nodes.toArray());
         writeLongs(out, tree.bounds.stream().mapToLong(Long::longValue).toArray());
       }
+    }
+  }
+
+  /**
+   * The host model as the runtime's {@code Host} reads it: forwarding, the interface names, every
+   * address in model order (interface, family, address, prefix length, subnet bounds), the
+   * declared routes in model order.
+   */
+  private void host(DataOutputStream out, HostModel host) throws IOException {
+    out.writeBoolean(host != null);
+    if (host == null) {
+      return;
+    }
+    out.writeBoolean(host.forwarding());
+    out.writeInt(host.ifaces().size());
+    for (HostModel.Iface i : host.ifaces()) {
+      out.writeInt(string(i.name()));
+    }
+    out.writeInt(host.ifaces().stream().mapToInt(i -> i.addrs().size()).sum());
+    for (int i = 0; i < host.ifaces().size(); i++) {
+      for (HostModel.IfAddr a : host.ifaces().get(i).addrs()) {
+        out.writeInt(i);
+        out.writeInt(a.addr().family() == Family.IPV4 ? 4 : 6);
+        out.writeLong(a.addr().hi());
+        out.writeLong(a.addr().lo());
+        out.writeInt(a.prefixLength());
+        IpRange net = a.subnet();
+        out.writeLong(net.first().hi());
+        out.writeLong(net.first().lo());
+        out.writeLong(net.last().hi());
+        out.writeLong(net.last().lo());
+      }
+    }
+    out.writeInt(host.routes().size());
+    for (HostModel.Route r : host.routes()) {
+      out.writeInt(r.dst().family() == Family.IPV4 ? 4 : 6);
+      out.writeLong(r.dst().first().hi());
+      out.writeLong(r.dst().first().lo());
+      out.writeLong(r.dst().last().hi());
+      out.writeLong(r.dst().last().lo());
+      out.writeInt(r.dst().prefixLength());
+      out.writeBoolean(r.via() != null);
+      out.writeLong(r.via() == null ? 0 : r.via().hi());
+      out.writeLong(r.via() == null ? 0 : r.via().lo());
+      out.writeInt(string(r.dev()));
     }
   }
 
@@ -397,12 +445,42 @@ final class ClassifierTables {
         }, ttl.value());
       } else if (t instanceof Target.NoTrack) {
         add(13);
-      } else if (t instanceof Target.Dnat || t instanceof Target.Snat
-          || t instanceof Target.Masquerade || t instanceof Target.Redirect
-          || t instanceof Target.TcpMss) {
-        throw new IllegalArgumentException("the classifier does not model " + t);
+      } else if (t instanceof Target.Dnat d) {
+        add(14);
+        range(d.addrs());
+        ports(d.ports());
+      } else if (t instanceof Target.Snat sn) {
+        add(15);
+        range(sn.addrs());
+        ports(sn.ports());
+      } else if (t instanceof Target.Masquerade m) {
+        add(16);
+        ports(m.ports());
+      } else if (t instanceof Target.Redirect rd) {
+        add(17);
+        ports(rd.ports());
+      } else if (t instanceof Target.TcpMss mss) {
+        add(18, mss.mss());
       } else {
         throw new AssertionError("unknown target " + t);
+      }
+    }
+
+    /** A NAT address range: whether there is one, and its bounds' constants. */
+    private void range(IpRange r) {
+      if (r == null) {
+        add(0, -1);
+      } else {
+        add(1, consts(r.first().hi(), r.first().lo(), r.last().hi(), r.last().lo()));
+      }
+    }
+
+    /** A NAT port range: lo, hi; -1, -1 for none. */
+    private void ports(PortRange p) {
+      if (p == null) {
+        add(-1, -1);
+      } else {
+        add(p.lo(), p.hi());
       }
     }
 

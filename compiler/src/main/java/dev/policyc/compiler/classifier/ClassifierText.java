@@ -3,15 +3,19 @@ package dev.policyc.compiler.classifier;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
+import dev.policyc.dsl.Family;
 import java.util.Locale;
 
 /**
  * The interpreter's decision in the words of the generated classifier's {@code
  * Decision.toString()}, so that the two engines compare as text: outcome, answer, output
- * interface, final state, marks, TOS, TTL and length, LOG prefixes, and every step with its
- * origin and comment.
+ * interface, final state, marks, TOS, TTL and length, the NAT rewrites (and then the addresses
+ * and ports as the packet leaves), the MSS a TCPMSS target set, LOG prefixes, and every step
+ * with its origin and comment.
  */
 public final class ClassifierText {
   private ClassifierText() {}
@@ -31,6 +35,22 @@ public final class ClassifierText {
         .append(Long.toHexString(a.ctmark())).append(" tos 0x")
         .append(Integer.toHexString(a.tos())).append(" ttl ").append(a.ttl()).append(" len ")
         .append(a.length());
+    if (d.dnat() != null) {
+      sb.append("\n  dnat ").append(d.dnat().kind().name()).append(" to ")
+          .append(endpoint(d.dnat(), a));
+    }
+    if (d.snat() != null) {
+      sb.append("\n  snat ").append(d.snat().kind().name()).append(" to ")
+          .append(endpoint(d.snat(), a));
+    }
+    if (d.dnat() != null || d.snat() != null) {
+      boolean ports = a.hasPorts();
+      sb.append("\n  after ").append(endpoint(a.src(), ports ? PortRange.of(a.sport()) : null))
+          .append(" -> ").append(endpoint(a.dst(), ports ? PortRange.of(a.dport()) : null));
+    }
+    if (d.mss() != null) {
+      sb.append("\n  mss ").append(d.mss());
+    }
     for (String l : d.logs()) {
       sb.append("\n  log \"").append(l).append('"');
     }
@@ -51,6 +71,26 @@ public final class ClassifierText {
       }
     }
     return sb.toString();
+  }
+
+  /** A rewrite's address and ports: {@code 10.0.0.5:80}, {@code [2001:db8::5]:1024-2047}. */
+  private static String endpoint(Decision.Nat n, Packet p) {
+    if (n.addr() == null) {
+      String a = "(an address of the interface)";
+      return n.ports() == null ? a : a + ":" + ports(n.ports());
+    }
+    return endpoint(n.addr(), n.ports());
+  }
+
+  private static String endpoint(IpAddr a, PortRange ports) {
+    if (ports == null) {
+      return a.toString();
+    }
+    return (a.family() == Family.IPV6 ? "[" + a + "]" : a.toString()) + ":" + ports(ports);
+  }
+
+  private static String ports(PortRange r) {
+    return r.isSingle() ? Integer.toString(r.lo()) : r.lo() + "-" + r.hi();
   }
 
   private static Rule rule(IrPolicy policy, Packet p, Decision.Step s) {

@@ -5,47 +5,33 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
-import dev.policyc.compiler.ir.Target;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * A policy made one the classifier models ({@link Unsupported} empty): without its host model
- * (packets then say where they go), NAT targets made ACCEPT, TCPMSS made a rule without target.
- * Every other rule stays as it was.
- */
+/** Policies changed in one rule, for the tests of what the classifier refuses. */
 final class Classifiable {
   private Classifiable() {}
 
-  static IrPolicy of(IrPolicy p) {
-    return new IrPolicy(p.name(), null, p.sets(), of(p.ipv4()), of(p.ipv6()));
-  }
-
-  private static Ruleset of(Ruleset rs) {
+  /** {@code p} with rule {@code index} of a chain replaced by {@code rule}. */
+  static IrPolicy replace(IrPolicy p, Family f, Table table, String chain, int index, Rule rule) {
+    Ruleset rs = p.ruleset(f);
     List<RuleTable> tables = new ArrayList<>();
     for (RuleTable t : rs.tables()) {
       List<Chain> chains = new ArrayList<>();
       for (Chain c : t.chains()) {
-        List<Rule> rules = new ArrayList<>();
-        for (Rule r : c.rules()) {
-          rules.add(of(r, t.table()));
+        if (t.table() == table && c.name().equals(chain)) {
+          List<Rule> rules = new ArrayList<>(c.rules());
+          rules.set(index, rule);
+          c = new Chain(c.name(), c.policy(), rules);
         }
-        chains.add(new Chain(c.name(), c.policy(), rules));
+        chains.add(c);
       }
       tables.add(new RuleTable(t.table(), chains));
     }
-    return new Ruleset(rs.family(), tables);
-  }
-
-  private static Rule of(Rule r, Table table) {
-    Target t = r.target();
-    if (t instanceof Target.Dnat || t instanceof Target.Snat || t instanceof Target.Masquerade
-        || t instanceof Target.Redirect) {
-      t = new Target.Accept();
-    } else if (t instanceof Target.TcpMss) {
-      t = new Target.None();
-    }
-    return new Rule(r.matches(), t, r.comment(), r.origin().parts().isEmpty() ? r.origin() : null);
+    Ruleset changed = new Ruleset(f, tables);
+    return new IrPolicy(p.name(), p.host(), p.sets(), f == Family.IPV4 ? changed : p.ipv4(),
+        f == Family.IPV6 ? changed : p.ipv6());
   }
 }

@@ -17,11 +17,14 @@ import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.testing.RandomHostModels;
 import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.compiler.testing.RandomPolicies;
 import dev.policyc.compiler.testing.Repo;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
 import dev.policyc.dsl.TcpFlag;
 import dev.policyc.dsl.testing.Property;
 import java.io.IOException;
@@ -35,10 +38,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The generated classifier decides as the interpreter does: random policies (made {@link
- * Classifiable}) and the example policies are generated, compiled in memory, loaded, and asked
- * about packets biased to each policy's boundaries; the decision texts must be equal, and the
- * allocation-free verdict must be the interpreter's outcome.
+ * The generated classifier decides as the interpreter does: random policies (NAT targets, TCPMSS,
+ * half of them with a random host model) and the example policies are generated, compiled in
+ * memory, loaded, and asked about packets biased to each policy's boundaries (unusual and
+ * v4-mapped IPv6 sources among them); the decision texts must be equal, and the fast path's
+ * verdict must be the interpreter's outcome.
  */
 class ClassifierTest {
   /**
@@ -49,8 +53,13 @@ class ClassifierTest {
 
   private static final int PACKETS = 40;
 
-  /** Packets compared, rules matched on the way, decisions that were not the first chain's. */
-  private static final long[] SEEN = new long[3];
+  /**
+   * Packets compared, rules matched on the way; decisions with a destination rewrite, with a
+   * source rewrite (MASQUERADE under a host model counted again), with an MSS option; packets
+   * decided under a host model, and those its routing refused (martian, no route, not
+   * forwarded).
+   */
+  private static final long[] SEEN = new long[9];
 
   @Test
   void randomPoliciesDecideAsTheInterpreter() {
@@ -82,28 +91,47 @@ class ClassifierTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.println("classifier = interpreter: " + trials + " policies, " + SEEN[0]
-        + " packets, " + SEEN[1] + " rules matched, in " + ms + " ms");
+        + " packets, " + SEEN[1] + " rules matched, " + SEEN[2] + " destination and " + SEEN[3]
+        + " source rewrites (" + SEEN[4] + " MASQUERADE by a host model), " + SEEN[5]
+        + " MSS options; " + SEEN[6] + " packets under a host model, " + SEEN[7]
+        + " refused by its routing, " + SEEN[8] + " forwarded by it; in " + ms + " ms");
     assertTrue(SEEN[0] >= (long) trials * PACKETS / 2, "compared only " + SEEN[0] + " packets");
     assertTrue(SEEN[1] > SEEN[0], "the packets matched only " + SEEN[1] + " rules");
+    // the features the comparison is for, each seen often enough to mean something
+    long least = trials / 20L;
+    for (int i = 2; i <= 8; i++) {
+      assertTrue(SEEN[i] >= least, "feature " + i + " seen only " + SEEN[i] + " times");
+    }
   }
 
-  /** A random policy the classifier models, with chains long enough to grow trees. */
+  /**
+   * A random policy with chains long enough to grow trees, NAT targets and TCPMSS among its
+   * rules, and half the time a random host model (which decides where packets go).
+   */
   static IrPolicy policy(long seed) {
     Random r = new Random(seed);
-    return Classifiable.of(new RandomPolicies(r).policy(RandomPolicies.Options.OPTIMIZER));
+    IrPolicy p = new RandomPolicies(r).policy(RandomPolicies.Options.OPTIMIZER);
+    if (r.nextBoolean()) {
+      p = new IrPolicy(p.name(), new RandomHostModels(r).next(), p.sets(), p.ipv4(), p.ipv6());
+    }
+    return p;
   }
 
   /** Null when the classifier and the interpreter agree on the packets of a seed. */
   private static String compare(IrPolicy policy, LoadedClassifier c, long seed) {
-    RandomPackets packets = new RandomPackets(new Random(seed ^ 0x5eed), policy);
+    Random rnd = new Random(seed ^ 0x5eed);
+    RandomPackets packets = new RandomPackets(rnd, policy);
     Interpreter interp = new Interpreter(policy);
     for (int k = 0; k < PACKETS; k++) {
       Packet p = packets.next();
+      if (k % 2 == 1) {
+        p = firstPacket(p); // what the nat chains see, and TCPMSS adds its option to
+      }
       String want;
       try {
         Decision d = interp.decide(p);
         want = ClassifierText.of(policy, d);
-        SEEN[1] += d.path().stream().filter(s -> !s.isPolicy()).count();
+        count(policy, d);
       } catch (IllegalArgumentException e) {
         want = "refused";
       }
@@ -125,6 +153,35 @@ class ClassifierTest {
       }
     }
     return null;
+  }
+
+  private static void count(IrPolicy policy, Decision d) {
+    SEEN[1] += d.path().stream().filter(s -> !s.isPolicy()).count();
+    SEEN[2] += d.dnat() != null ? 1 : 0;
+    SEEN[3] += d.snat() != null ? 1 : 0;
+    SEEN[4] += d.snat() != null && d.snat().kind() == Decision.Nat.Kind.MASQUERADE
+        && policy.host() != null ? 1 : 0;
+    SEEN[5] += d.mss() != null ? 1 : 0;
+    if (policy.host() != null) {
+      SEEN[6]++;
+      SEEN[7] += switch (d.outcome()) {
+        case MARTIAN, NO_ROUTE, NOT_FORWARDED -> 1;
+        default -> 0;
+      };
+      SEEN[8] += d.outcome() == Decision.Outcome.FORWARDED ? 1 : 0;
+    }
+  }
+
+  /**
+   * The packet as the first of a new connection: NEW, a TCP SYN, not a fragment, of its
+   * headers' length.
+   */
+  private static Packet firstPacket(Packet p) {
+    boolean tcp = p.proto() == Protocols.TCP;
+    return new Packet(p.family(), p.src(), p.dst(), p.proto(), p.sport(), p.dport(),
+        p.icmpType(), p.icmpCode(), tcp ? TcpFlag.SYN.bit() : p.tcpFlags(), p.in(), p.out(),
+        ConnState.NEW, p.mark(), p.ctmark(), p.tos(), Packet.defaultLength(p.family(),
+            p.proto()), p.ttl(), false, p.seq(), p.random());
   }
 
   /** The verdict of the packet's address, protocol, ports and interfaces with the defaults. */
@@ -189,7 +246,8 @@ class ClassifierTest {
     for (Path f : files) {
       CheckResult checked = PolicyCompiler.check(PolicyCompiler.read(f).policy());
       assertTrue(checked.ok(), f + ": " + checked.diagnostics());
-      IrPolicy p = Classifiable.of(checked.ir());
+      IrPolicy p = checked.ir();
+      assertEquals(List.of(), ClassifierGenerator.unsupported(p), f.toString());
       policies.add(p);
       gen.add(ClassifierGenerator.generate(p, "gen.example" + policies.size(), "test"));
     }
@@ -207,14 +265,19 @@ class ClassifierTest {
     CheckResult checked = PolicyCompiler.check(
         PolicyCompiler.read(Repo.policies().resolve("nat-gateway.yaml")).policy());
     IrPolicy ir = checked.ir();
-    List<String> why = ClassifierGenerator.unsupported(ir);
-    assertTrue(why.contains("a host model (routing is not in the classifier yet)"), why::toString);
-    assertTrue(why.stream().anyMatch(w -> w.startsWith("NAT targets (nat/")), why::toString);
+    assertEquals(List.of(), ClassifierGenerator.unsupported(ir));
+    // a rule an optimizer pass merged from two is still refused
+    Chain input = ir.ipv4().table(Table.FILTER).orElseThrow().chain("INPUT").orElseThrow();
+    Rule merged = new Rule(input.rules().get(0).matches(), input.rules().get(0).target(), null,
+        Origin.merged(input.rules().subList(0, 2)));
+    IrPolicy withMerged = Classifiable.replace(ir, Family.IPV4, Table.FILTER, "INPUT", 0,
+        merged);
+    List<String> why = ClassifierGenerator.unsupported(withMerged);
+    assertEquals(List.of("rules merged by an optimizer pass (filter/INPUT)"), why);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ClassifierGenerator.generate(ir, "gen.nat", "test"));
-    assertTrue(e.getMessage().startsWith("the Java classifier does not model a host model"),
+        () -> ClassifierGenerator.generate(withMerged, "gen.merged", "test"));
+    assertTrue(e.getMessage().startsWith("the Java classifier does not model rules merged"),
         e.getMessage());
-    assertEquals(List.of(), ClassifierGenerator.unsupported(Classifiable.of(ir)));
   }
 
   @Test

@@ -43,8 +43,9 @@ class ClassifierCliTest {
     Cli.Captured r = run("compile", policy.toString(), "-o", out.toString(), "--target", "java",
         "--package", "com.example.fw");
     assertEquals(Cli.OK, r.code(), r.err());
-    assertEquals(List.of("Decision.java", "Engine.java", "Packet.java", "SmallClassifier.java",
-        "SmallClassifier.tables", "Vocabulary.java"), CliFixtures.listing(out));
+    assertEquals(List.of("Decision.java", "Engine.java", "Host.java", "Packet.java",
+        "SmallClassifier.java", "SmallClassifier.tables", "Vocabulary.java"),
+        CliFixtures.listing(out));
     assertTrue(Files.readString(out.resolve("SmallClassifier.java"))
         .contains("package com.example.fw;"));
     Path both = tmp.resolve("both");
@@ -71,12 +72,13 @@ class ClassifierCliTest {
   }
 
   @Test
-  void aPolicyTheClassifierDoesNotModelIsAnErrorWithTheReason() {
+  void explainWithTheClassifierShowsThePortForwardOfAHostModel() {
     Cli.Captured r = run("explain", CliFixtures.policy("nat-gateway"), "--engine", "classifier",
         "--packet", "tcp 198.51.100.7:40000 -> 203.0.113.2:2222 in wan0");
-    assertEquals(Cli.POLICY_ERRORS, r.code());
-    assertTrue(r.err().contains("error: the Java classifier does not model NAT targets"),
-        r.err());
+    assertEquals(Cli.OK, r.code(), r.err());
+    assertTrue(r.out().contains("FORWARDED out lan0\n"), r.out());
+    assertTrue(r.out().contains("  dnat DNAT to 10.10.0.5:22\n"), r.out());
+    assertTrue(r.out().contains("  after 198.51.100.7:40000 -> 10.10.0.5:22\n"), r.out());
   }
 
   @Test

@@ -44,9 +44,16 @@ public final class Decision {
   private final int ttl;
   private final int length;
   private final List<String> logs;
+  private final String dnatKind;
+  private final String dnat;
+  private final String snatKind;
+  private final String snat;
+  private final int mss;
+  private final String after;
 
   Decision(int outcome, String rejectWith, List<Step> path, String outIface, int state, long mark,
-      long ctmark, int tos, int ttl, int length, List<String> logs) {
+      long ctmark, int tos, int ttl, int length, List<String> logs, String dnatKind, String dnat,
+      String snatKind, String snat, int mss, String after) {
     this.outcome = outcome;
     this.rejectWith = rejectWith;
     this.path = List.copyOf(path);
@@ -58,6 +65,12 @@ public final class Decision {
     this.ttl = ttl;
     this.length = length;
     this.logs = List.copyOf(logs);
+    this.dnatKind = dnatKind;
+    this.dnat = dnat;
+    this.snatKind = snatKind;
+    this.snat = snat;
+    this.mss = mss;
+    this.after = after;
   }
 
   /** One of {@link #DELIVERED}, {@link #FORWARDED}… */
@@ -78,6 +91,89 @@ public final class Decision {
   /** Whether an outcome lets the packet through (delivered, forwarded or sent). */
   public static boolean passes(int outcome) {
     return outcome == DELIVERED || outcome == FORWARDED || outcome == SENT;
+  }
+
+  /** Whether the packet gets through: delivered, forwarded or sent (as {@link #passes()}). */
+  public boolean accepted() {
+    return passes(outcome);
+  }
+
+  /**
+   * Whether the packet does not get through, for whatever reason: dropped or rejected by a rule
+   * or policy, or refused by routing (no route, not forwarded, TTL exceeded, martian), or held
+   * as a fragment. {@code !accepted()}; {@link #outcome()} says which.
+   */
+  public boolean dropped() {
+    return !passes(outcome);
+  }
+
+  /** Whether a REJECT rule dropped the packet and answered it ({@link #rejectWith()}). */
+  public boolean rejected() {
+    return outcome == REJECTED;
+  }
+
+  /** Whether the host forwards the packet (out of {@link #outIface()}). */
+  public boolean forwarded() {
+    return outcome == FORWARDED;
+  }
+
+  /** Whether the packet is delivered to a local socket of the host. */
+  public boolean delivered() {
+    return outcome == DELIVERED;
+  }
+
+  /** Whether the packet, sent by the host, leaves it (out of {@link #outIface()}). */
+  public boolean sent() {
+    return outcome == SENT;
+  }
+
+  /**
+   * The destination after destination NAT (DNAT, REDIRECT) as {@code address:port} ({@code
+   * 10.10.0.5:80}, {@code [2001:db8::5]:80}; the address alone for a protocol without ports),
+   * or null when the destination was not rewritten. Without a host model a REDIRECT outside
+   * nat OUTPUT goes to "(an address of the interface)".
+   */
+  public String dnat() {
+    return dnat;
+  }
+
+  /** {@code DNAT} or {@code REDIRECT}, or null when the destination was not rewritten. */
+  public String dnatKind() {
+    return dnatKind;
+  }
+
+  /**
+   * The source after source NAT (SNAT, MASQUERADE) as {@code address:port}, or null. The port is
+   * a range {@code lo-hi} when the kernel picks a free one of it at random. Without a host model
+   * MASQUERADE's address is "(an address of the interface)".
+   */
+  public String snat() {
+    return snat;
+  }
+
+  /** {@code SNAT} or {@code MASQUERADE}, or null when the source was not rewritten. */
+  public String snatKind() {
+    return snatKind;
+  }
+
+  /** The MSS option a TCPMSS target added (0 for clamp-to-pmtu), or null when none. */
+  public Integer mss() {
+    return mss < 0 ? null : mss;
+  }
+
+  /** Whether the packet ends untracked (a notrack rule): {@code state() == UNTRACKED}. */
+  public boolean untracked() {
+    return state == Packet.UNTRACKED;
+  }
+
+  /** The conntrack state's name: {@code new}, {@code established}, … {@code untracked}. */
+  public String stateName() {
+    return Packet.STATE_NAMES[state];
+  }
+
+  /** The packet's length as it leaves (a TCPMSS option adds 4 bytes). */
+  public int length() {
+    return length;
   }
 
   /** The answer of a REJECT ({@code icmp-port-unreachable}…), or null. */
@@ -135,6 +231,18 @@ public final class Decision {
         .append(Long.toHexString(mark)).append(" ctmark 0x").append(Long.toHexString(ctmark))
         .append(" tos 0x").append(Integer.toHexString(tos)).append(" ttl ").append(ttl)
         .append(" len ").append(length);
+    if (dnat != null) {
+      sb.append("\n  dnat ").append(dnatKind).append(" to ").append(dnat);
+    }
+    if (snat != null) {
+      sb.append("\n  snat ").append(snatKind).append(" to ").append(snat);
+    }
+    if (after != null) {
+      sb.append("\n  after ").append(after);
+    }
+    if (mss >= 0) {
+      sb.append("\n  mss ").append(mss);
+    }
     for (String l : logs) {
       sb.append("\n  log \"").append(l).append('"');
     }

@@ -81,16 +81,23 @@ final class Engine {
   static final int T_TOS = 11;
   static final int T_TTL = 12;
   static final int T_NOTRACK = 13;
+  static final int T_DNAT = 14;
+  static final int T_SNAT = 15;
+  static final int T_MASQUERADE = 16;
+  static final int T_REDIRECT = 17;
+  static final int T_TCPMSS = 18;
 
   /** A tree node that is a leaf: {@code -1, count, rule…}. */
   static final int LEAF = -1;
 
   private static final int MAX_STEPS = 1_000_000;
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private final String[] strings;
   /** Per family (0: IPv4, 1: IPv6), or null when the policy has no rules of that family. */
   private final Family[] families = new Family[2];
+  /** The policy's host model, or null when packets say where they go. */
+  private final Host host;
 
   private static final class Family {
     boolean conntrack;
@@ -153,6 +160,7 @@ final class Engine {
       }
       families[f] = fam;
     }
+    host = in.readBoolean() ? new Host(in, strings) : null;
   }
 
   private static int[] ints(DataInputStream in) throws IOException {
@@ -172,6 +180,19 @@ final class Engine {
   }
 
   // ------------------------------------------------------------ the trip
+
+  /** A route's kind: for the host itself, out of a device, or (an outcome, from 0) refused. */
+  static final int R_LOCAL = -1;
+  static final int R_FORWARD = -2;
+  /** IPv4 input routing goes on to the forwarding decision. */
+  private static final int R_ON = -3;
+
+  /** NAT kinds, as {@link Decision#dnatKind()} and {@link Decision#snatKind()} name them. */
+  static final int DNAT = 0;
+  static final int REDIRECT = 1;
+  static final int SNAT = 2;
+  static final int MASQUERADE = 3;
+  static final String[] NAT_KINDS = {"DNAT", "REDIRECT", "SNAT", "MASQUERADE"};
 
   /** One packet's trip; reusable (for the allocation-free verdict) once {@link #reset} ran. */
   static final class Trip {
@@ -200,6 +221,13 @@ final class Engine {
     long random;
     String pktIn;
     String pktOut;
+    // the packet as it entered: without a host model its source says what is local
+    long origSrcHi;
+    long origSrcLo;
+    long origDstHi;
+    long origDstLo;
+    int origSport;
+    int origDport;
     // where it is
     int hook;
     String inIf;
@@ -207,6 +235,38 @@ final class Engine {
     // conntrack
     boolean attached;
     boolean untracked;
+    // the last route lookup: Host.route's hop, and the route taken (R_FORWARD's device and next
+    // hop)
+    boolean hopLocal;
+    String hopDev;
+    long hopHi;
+    long hopLo;
+    String routeDev;
+    long nhHi;
+    long nhLo;
+    // the route it leaves by, once POSTROUTING is reached (for MASQUERADE): 0 for none yet
+    int leaving;
+    String leavingDev;
+    long leavingHi;
+    long leavingLo;
+    // NAT done to it: kind (-1 none), whether the address is known, address, ports (-1 none)
+    int dnatKind;
+    boolean dnatKnown;
+    long dnatHi;
+    long dnatLo;
+    int dnatPortLo;
+    int dnatPortHi;
+    int snatKind;
+    boolean snatKnown;
+    long snatHi;
+    long snatLo;
+    int snatPortLo;
+    int snatPortHi;
+    /** A REDIRECT made the destination the host's own: routing delivers it locally. */
+    boolean redirected;
+    /** The MSS a TCPMSS target set (0 for clamp-to-pmtu), -1 for none. */
+    int mss;
+    final long[] addr = new long[2];
     // what the decision reports
     int ended;
     String rejectWith;
@@ -221,11 +281,17 @@ final class Engine {
       this.record = record;
       this.path = record ? new ArrayList<>() : null;
       this.logs = record ? new ArrayList<>() : null;
+      reset();
     }
 
     void reset() {
       attached = false;
       untracked = false;
+      leaving = 0;
+      dnatKind = -1;
+      snatKind = -1;
+      redirected = false;
+      mss = -1;
       ended = 0;
       rejectWith = null;
       if (record) {
@@ -257,10 +323,26 @@ final class Engine {
       random = p.random;
       pktIn = p.in;
       pktOut = p.out;
+      entered();
+    }
+
+    /** Remembers the packet as it entered. */
+    void entered() {
+      origSrcHi = srcHi;
+      origSrcLo = srcLo;
+      origDstHi = dstHi;
+      origDstLo = dstLo;
+      origSport = sport;
+      origDport = dport;
     }
 
     boolean isIcmp() {
       return family == 4 ? proto == Packet.ICMP : proto == Packet.ICMPV6;
+    }
+
+    boolean hasPorts() {
+      return proto == Packet.TCP || proto == Packet.UDP || proto == Packet.SCTP
+          || proto == Packet.DCCP || proto == Packet.UDPLITE;
     }
 
     /** The state a conntrack match sees now. */
@@ -306,14 +388,41 @@ final class Engine {
     } else {
       out = null;
     }
+    String dnat = s.dnatKind < 0 ? null
+        : endpoint(s, s.dnatKnown, s.dnatHi, s.dnatLo, s.dnatPortLo, s.dnatPortHi);
+    String snat = s.snatKind < 0 ? null
+        : endpoint(s, s.snatKnown, s.snatHi, s.snatLo, s.snatPortLo, s.snatPortHi);
+    String after = null;
+    if (dnat != null || snat != null) {
+      boolean ports = s.hasPorts();
+      after = endpoint(s, true, s.srcHi, s.srcLo, ports ? s.sport : -1, ports ? s.sport : -1)
+          + " -> " + endpoint(s, true, s.dstHi, s.dstLo, ports ? s.dport : -1,
+              ports ? s.dport : -1);
+    }
     return new Decision(outcome, outcome == Decision.REJECTED ? s.rejectWith : null, s.path, out,
         s.untracked ? Packet.UNTRACKED : s.state, s.mark, s.ctmark, s.tos, s.ttl, s.length,
-        s.logs);
+        s.logs, s.dnatKind < 0 ? null : NAT_KINDS[s.dnatKind], dnat,
+        s.snatKind < 0 ? null : NAT_KINDS[s.snatKind], snat, s.mss, after);
+  }
+
+  /**
+   * An address and its ports as a decision writes them: {@code 10.0.0.5:80}, {@code
+   * [2001:db8::5]:80}, a range {@code 10.0.0.5:1024-2047}; no port for a protocol without.
+   */
+  private static String endpoint(Trip s, boolean known, long hi, long lo, int portLo,
+      int portHi) {
+    String a = !known ? "(an address of the interface)" : Packet.text(s.family, hi, lo);
+    if (portLo < 0) {
+      return a;
+    }
+    String p = portLo == portHi ? Integer.toString(portLo) : portLo + "-" + portHi;
+    return (s.family == 6 && known ? "[" + a + "]" : a) + ":" + p;
   }
 
   /**
    * The outcome for an IPv4 packet of a new connection with the parser's defaults, on a trip
-   * made for reuse ({@code new Trip(false)}): nothing is allocated.
+   * made for reuse ({@code new Trip(false)}): nothing is allocated unless a NAT rule picks an
+   * address from a range.
    */
   int verdict4(Trip s, int proto, int src, int dst, int sport, int dport, String in,
       String out) {
@@ -342,6 +451,7 @@ final class Engine {
     s.random = 0;
     s.pktIn = in;
     s.pktOut = out;
+    s.entered();
     return run(s);
   }
 
@@ -351,7 +461,11 @@ final class Engine {
     if (s.fam == null) {
       s.fam = EMPTY;
     }
-    if (s.pktIn == null && s.pktOut == null) {
+    if (host != null && s.pktOut != null) {
+      throw new IllegalArgumentException("the policy has a host model, which decides the output"
+          + " interface; drop 'out " + s.pktOut + "' from the packet");
+    }
+    if (host == null && s.pktIn == null && s.pktOut == null) {
       throw new IllegalArgumentException(
           "a packet the host sends needs 'out IF' when the policy has no host model");
     }
@@ -381,7 +495,11 @@ final class Engine {
     if (!table(s, MANGLE) || !natTable(s)) {
       return s.ended;
     }
-    if (s.pktOut == null) {
+    int route = routeIncoming(s);
+    if (route >= 0) {
+      return route;
+    }
+    if (route == R_LOCAL) {
       if (s.fragment && s.family == 4) {
         return Decision.HELD; // ip_local_deliver reassembles before the INPUT hook
       }
@@ -396,31 +514,51 @@ final class Engine {
     if (s.ttl <= 1) {
       return Decision.TTL_EXCEEDED;
     }
-    if (v6ForwardRefused(s)) {
+    String dev = s.routeDev;
+    long nhHi = s.nhHi;
+    long nhLo = s.nhLo;
+    if (v6ForwardRefused(s, dev)) {
       return Decision.MARTIAN; // ip6_forward: an unspecified or link-local source
     }
     s.ttl--; // ip_forward decrements the TTL before the FORWARD hook runs
     s.hook = FORWARD;
-    s.outIf = s.pktOut;
+    s.outIf = dev;
     if (!table(s, MANGLE) || !table(s, FILTER)) {
       return s.ended;
     }
     s.hook = POSTROUTING;
     s.inIf = "";
-    if (!table(s, MANGLE) || !natTable(s)) {
+    if (!table(s, MANGLE)) {
+      return s.ended;
+    }
+    leave(s, R_FORWARD, dev, nhHi, nhLo);
+    if (!natTable(s)) {
       return s.ended;
     }
     return Decision.FORWARDED;
   }
 
+  private static void leave(Trip s, int route, String dev, long nhHi, long nhLo) {
+    s.leaving = route;
+    s.leavingDev = dev;
+    s.leavingHi = nhHi;
+    s.leavingLo = nhLo;
+  }
+
   private int outgoing(Trip s) {
-    boolean local = s.pktOut.equals("lo") || loopback(s.family, s.dstHi, s.dstLo);
+    int route = routeOutgoing(s);
+    if (route >= 0) {
+      return route;
+    }
+    String dev = route == R_LOCAL ? "lo" : s.routeDev;
+    long nhHi = s.nhHi;
+    long nhLo = s.nhLo;
     if (s.fragment && s.fam.conntrack) {
       return Decision.HELD; // defragmentation in LOCAL_OUT (priority -400)
     }
     s.hook = OUTPUT;
     s.inIf = "";
-    s.outIf = local ? "lo" : s.pktOut;
+    s.outIf = dev;
     if (!table(s, RAW)) {
       return s.ended;
     }
@@ -430,19 +568,41 @@ final class Engine {
     if (!table(s, MANGLE)) {
       return s.ended;
     }
-    // ip_route_me_harder: a loopback source may not leave by another device
-    if ((s.mark != markBefore || s.tos != tosBefore) && s.family == 4 && !local
-        && (s.srcLo >>> 24) == 127 && s.srcLo != 0x7fffffffL) {
+    if ((s.mark != markBefore || s.tos != tosBefore) && reroutingFails(s, route)) {
       return Decision.DROPPED;
     }
-    if (!natTable(s) || !table(s, FILTER)) {
+    long dstHi = s.dstHi;
+    long dstLo = s.dstLo;
+    if (!natTable(s)) {
+      return s.ended;
+    }
+    if (s.dstHi != dstHi || s.dstLo != dstLo) {
+      // A DNAT in OUTPUT reroutes the packet (ip_route_me_harder); filter OUTPUT's -o still
+      // sees the first route's device, POSTROUTING the new one.
+      route = routeOutgoing(s);
+      if (route >= 0) {
+        return route;
+      }
+      if (reroutingFails(s, route)) {
+        return Decision.DROPPED;
+      }
+      dev = route == R_LOCAL ? "lo" : s.routeDev;
+      nhHi = s.nhHi;
+      nhLo = s.nhLo;
+    }
+    if (!table(s, FILTER)) {
       return s.ended;
     }
     s.hook = POSTROUTING;
-    if (!table(s, MANGLE) || !natTable(s)) {
+    s.outIf = dev;
+    if (!table(s, MANGLE)) {
       return s.ended;
     }
-    if (!local) {
+    leave(s, route, dev, nhHi, nhLo);
+    if (!natTable(s)) {
+      return s.ended;
+    }
+    if (route == R_FORWARD) {
       return Decision.SENT;
     }
     // Loopback: back in on lo with its conntrack entry; both NAT bindings exist already.
@@ -467,6 +627,137 @@ final class Engine {
   }
 
   /**
+   * ip_route_me_harder after mangle OUTPUT changed the mark or TOS, or nat OUTPUT the
+   * destination: an IPv4 loopback source (but 127.255.255.255) may not leave by another device.
+   */
+  private static boolean reroutingFails(Trip s, int route) {
+    return s.family == 4 && (s.srcLo >>> 24) == 127 && route != R_LOCAL
+        && s.srcLo != 0x7fffffffL;
+  }
+
+  // ------------------------------------------------------------ routing
+
+  /**
+   * The input route of an arriving packet after PREROUTING (as {@code interp.Routing.incoming}):
+   * R_LOCAL, R_FORWARD (device and next hop in the trip) or the outcome that refuses it.
+   */
+  private int routeIncoming(Trip s) {
+    if (host == null) {
+      if (s.redirected || s.pktOut == null) {
+        return R_LOCAL;
+      }
+      s.routeDev = s.pktOut;
+      s.nhHi = s.dstHi;
+      s.nhLo = s.dstLo;
+      return R_FORWARD;
+    }
+    if (s.family == 4) {
+      // a REDIRECT made the destination one of ours; the martian checks on the source apply
+      int r = v4Route(s);
+      if (r != R_ON) {
+        return r;
+      }
+    } else if (s.redirected) {
+      return R_LOCAL;
+    } else if ((s.dstHi >>> 56) == 0xff) {
+      return host.joinedV6(s.dstHi, s.dstLo) ? R_LOCAL : Decision.MARTIAN;
+    } else if (host.isLocal(6, s.dstHi, s.dstLo)) {
+      return R_LOCAL;
+    }
+    boolean hop = host.route(s.family, s.dstHi, s.dstLo, s);
+    if (!host.forwarding) {
+      // IPv6 looks the route up first and discards a packet without one; IPv4 refuses to
+      // forward before the lookup matters
+      return s.family == 6 && !hop ? Decision.NO_ROUTE : Decision.NOT_FORWARDED;
+    }
+    if (!hop) {
+      return Decision.NO_ROUTE;
+    }
+    if (s.family == 4 && !"lo".equals(s.inIf)) {
+      if (host.isAssigned(4, s.srcHi, s.srcLo)) {
+        return Decision.MARTIAN; // __mkroute_input validates it
+      }
+      // back out of the interface it came in on: fib_validate_source's full reverse lookup
+      if (s.hopDev.equals(s.inIf) && host.isBroadcast(4, s.srcHi, s.srcLo)) {
+        return Decision.MARTIAN;
+      }
+    }
+    s.routeDev = s.hopDev;
+    s.nhHi = s.hopHi;
+    s.nhLo = s.hopLo;
+    return R_FORWARD;
+  }
+
+  /**
+   * IPv4 input routing up to the forwarding decision (ip_route_input_rcu, ip_route_input_slow;
+   * rp_filter, accept_local and route_localnet off); R_ON when the packet is to be forwarded.
+   */
+  private int v4Route(Trip s) {
+    long src = s.srcLo;
+    long dst = s.dstLo;
+    boolean lo = "lo".equals(s.inIf);
+    boolean srcLocal = !lo && host.isAssigned(4, 0, src); // fib_validate_source
+    boolean srcLoopback = (src >>> 24) == 127;
+    if ((dst >>> 28) == 0xe) {
+      if (dst != 0xe0000001L) {
+        return Decision.MARTIAN; // not a group the host joined, and no multicast routing
+      }
+      if ((src >>> 28) == 0xe || src == 0xffffffffL || (!lo && srcLoopback)) {
+        return Decision.MARTIAN;
+      }
+      if (src == 0) {
+        return (dst >>> 8) == 0xe00000L || s.proto == 2 ? R_LOCAL : Decision.MARTIAN;
+      }
+      return srcLocal ? Decision.MARTIAN : R_LOCAL;
+    }
+    if ((src >>> 28) == 0xe || src == 0xffffffffL) {
+      return Decision.MARTIAN;
+    }
+    if (dst == 0xffffffffL || (src == 0 && dst == 0)) {
+      return src != 0 && srcLocal ? Decision.MARTIAN : R_LOCAL;
+    }
+    if (src == 0 || dst == 0) {
+      return Decision.MARTIAN;
+    }
+    if (!lo && ((dst >>> 24) == 127 || srcLoopback)) {
+      return Decision.MARTIAN;
+    }
+    if (host.isLocal(4, 0, dst) || host.isBroadcast(4, 0, dst)) {
+      return srcLocal ? Decision.MARTIAN : R_LOCAL;
+    }
+    return R_ON;
+  }
+
+  /**
+   * The output route of a packet the host sends, before OUTPUT and again after nat OUTPUT
+   * changed its destination: R_LOCAL, R_FORWARD, or NO_ROUTE.
+   */
+  private int routeOutgoing(Trip s) {
+    if (host == null) {
+      // a REDIRECT (or DNAT to a loopback address) in nat OUTPUT reroutes it to the host
+      if (s.pktOut.equals("lo") || s.redirected || loopback(s.family, s.dstHi, s.dstLo)) {
+        s.nhHi = s.dstHi;
+        s.nhLo = s.dstLo;
+        return R_LOCAL;
+      }
+      s.routeDev = s.pktOut;
+      s.nhHi = s.dstHi;
+      s.nhLo = s.dstLo;
+      return R_FORWARD;
+    }
+    if (!host.route(s.family, s.dstHi, s.dstLo, s)) {
+      return Decision.NO_ROUTE;
+    }
+    s.nhHi = s.hopHi;
+    s.nhLo = s.hopLo;
+    if (s.hopLocal) {
+      return R_LOCAL;
+    }
+    s.routeDev = s.hopDev;
+    return R_FORWARD;
+  }
+
+  /**
    * ip6_rcv_core: an IPv6 packet arriving off {@code lo} with a multicast or loopback source, a
    * loopback destination, or a multicast destination of scope 0 or 1 (interface-local) is
    * dropped before any hook. A v4-mapped source is not (Linux 5.12 moved that check into TCP).
@@ -486,8 +777,8 @@ final class Engine {
    * ip6_forward: a forwarded IPv6 packet with an unspecified, link-local, multicast or loopback
    * source is dropped before the FORWARD hook, unless it leaves by the interface it came in on.
    */
-  private static boolean v6ForwardRefused(Trip s) {
-    if (s.family != 6 || s.pktOut.equals(s.inIf)) {
+  private static boolean v6ForwardRefused(Trip s, String outDev) {
+    if (s.family != 6 || outDev.equals(s.inIf)) {
       return false;
     }
     boolean unspecified = s.srcHi == 0 && s.srcLo == 0;
@@ -585,8 +876,16 @@ final class Engine {
           leaf = leaf(s, cur);
           cursor = 0;
           break;
+        case T_DNAT:
+        case T_SNAT:
+        case T_MASQUERADE:
+        case T_REDIRECT:
+          // NAT targets end the table, or drop the packet when they cannot map it
+          return nat(s, prog, pc) ? T_ACCEPT : T_DROP;
         default:
-          apply(s, prog, pc);
+          if (!apply(s, prog, pc)) {
+            return T_DROP;
+          }
       }
     }
   }
@@ -830,13 +1129,15 @@ final class Engine {
    * IPv6 as {@code match_type6} tests every listed type. Without a host model, the packet says
    * which addresses are local.
    */
-  private static boolean addrType(Trip s, boolean dst, long hi, long lo, int types) {
+  private boolean addrType(Trip s, boolean dst, long hi, long lo, int types) {
     if (s.family == 4) {
       int type;
       if (lo == 0 || lo == 0xffffffffL || lo == 0x7fffffffL) {
         type = BROADCAST; // 127.255.255.255: the local table's /32 broadcast route wins
       } else if ((lo >>> 28) == 0xe) {
         type = MULTICAST;
+      } else if (host != null && host.isBroadcast(4, hi, lo)) {
+        type = BROADCAST; // a subnet broadcast: the local table's /32 broadcast route
       } else if (isLocal(s, dst, hi, lo)) {
         type = LOCAL;
       } else {
@@ -863,16 +1164,19 @@ final class Engine {
   }
 
   /**
-   * Whether an address is the host's own, as the packet says: loopback addresses, the source of
-   * a packet the host sends (and its destination when it goes out of lo), the destination of a
-   * packet delivered locally. (Addresses are the packet's own: only NAT, which the classifier
-   * does not model, would change them.)
+   * Whether an address is the host's own: with a host model, its addresses and loopback; without
+   * one, as the packet says: loopback addresses, the source the packet the host sends had (and
+   * its destination now, when it goes out of lo), the destination now of a packet delivered
+   * locally.
    */
-  private static boolean isLocal(Trip s, boolean dst, long hi, long lo) {
+  private boolean isLocal(Trip s, boolean dst, long hi, long lo) {
+    if (host != null) {
+      return host.hasAddress(s.family, hi, lo);
+    }
     if (loopback(s.family, hi, lo)) {
       return true;
     }
-    boolean isSrc = hi == s.srcHi && lo == s.srcLo;
+    boolean isSrc = hi == s.origSrcHi && lo == s.origSrcLo;
     boolean isDst = hi == s.dstHi && lo == s.dstLo;
     if (s.pktIn == null) {
       return isSrc || ("lo".equals(s.pktOut) && isDst);
@@ -935,8 +1239,8 @@ final class Engine {
     return false;
   }
 
-  /** A target that lets the packet go on. */
-  private void apply(Trip s, int[] prog, int pc) {
+  /** A target that lets the packet go on; false when it drops the packet instead. */
+  private boolean apply(Trip s, int[] prog, int pc) {
     long[] k = s.fam.consts;
     switch (prog[pc]) {
       case T_NONE:
@@ -1000,8 +1304,286 @@ final class Engine {
           s.untracked = true; // does nothing to a packet that already has an entry
         }
         break;
+      case T_TCPMSS:
+        return tcpMss(s, prog[pc + 1]);
       default:
         throw new IllegalStateException("unknown target " + prog[pc]);
     }
+    return true;
+  }
+
+  /**
+   * TCPMSS (tcpmss_mangle_packet): packets carry no TCP options, so the first TCPMSS to meet a
+   * segment without payload adds an MSS option (4 bytes); a later one only lowers its value. A
+   * segment with payload and a non-first fragment are left alone; a segment too short for its
+   * TCP header is dropped.
+   */
+  private static boolean tcpMss(Trip s, int value) {
+    if (s.proto != Packet.TCP || s.fragment) {
+      return true;
+    }
+    int headers = (s.family == 4 ? 20 : 40) + 20;
+    if (s.length < headers) {
+      return false;
+    }
+    if (s.mss >= 0) {
+      // 0 stands for clamp-to-pmtu, whose value the model does not know
+      if (s.mss != 0 && value != 0) {
+        s.mss = Math.min(s.mss, value);
+      }
+      return true;
+    }
+    if (s.length == headers) {
+      s.length = headers + 4;
+      s.mss = value;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------ NAT
+
+  /**
+   * A NAT target (DNAT, REDIRECT, SNAT, MASQUERADE) on a connection's first packet, as {@code
+   * interp.TargetEffects.nat}; false when the kernel drops the packet.
+   */
+  private boolean nat(Trip s, int[] prog, int pc) {
+    long[] k = s.fam.consts;
+    boolean ports = s.hasPorts();
+    switch (prog[pc]) {
+      case T_DNAT:
+        {
+          long hi = s.dstHi;
+          long lo = s.dstLo;
+          if (prog[pc + 1] != 0) {
+            int c = prog[pc + 2];
+            pick(s, k[c], k[c + 1], k[c + 2], k[c + 3], true);
+            hi = s.addr[0];
+            lo = s.addr[1];
+          }
+          int port = dstPort(s, prog[pc + 3], prog[pc + 4]);
+          s.dnatKind = DNAT;
+          s.dnatKnown = true;
+          s.dnatHi = hi;
+          s.dnatLo = lo;
+          s.dnatPortLo = ports ? port : -1;
+          s.dnatPortHi = ports ? port : -1;
+          s.dstHi = hi;
+          s.dstLo = lo;
+          s.dport = port;
+          return true;
+        }
+      case T_REDIRECT:
+        {
+          boolean known = true;
+          long hi = 0;
+          long lo = 0;
+          if (s.hook == OUTPUT) {
+            lo = s.family == 4 ? 0x7f000001L : 1;
+          } else if (host == null) {
+            known = false;
+          } else {
+            if (!host.redirectTarget(s.inIf, s.family, s.dstHi, s.dstLo, s.addr)) {
+              return false; // nf_nat_redirect: no (fitting) address on the input device
+            }
+            hi = s.addr[0];
+            lo = s.addr[1];
+          }
+          int port = dstPort(s, prog[pc + 1], prog[pc + 2]);
+          s.dnatKind = REDIRECT;
+          s.dnatKnown = known;
+          s.dnatHi = hi;
+          s.dnatLo = lo;
+          s.dnatPortLo = ports ? port : -1;
+          s.dnatPortHi = ports ? port : -1;
+          s.redirected = true;
+          if (known) {
+            s.dstHi = hi;
+            s.dstLo = lo;
+          }
+          s.dport = port;
+          return true;
+        }
+      case T_SNAT:
+        {
+          int c = prog[pc + 2];
+          boolean ranged = prog[pc + 1] != 0;
+          return srcNat(s, SNAT, ranged, ranged ? k[c] : 0, ranged ? k[c + 1] : 0,
+              ranged ? k[c + 2] : 0, ranged ? k[c + 3] : 0, prog[pc + 3], prog[pc + 4]);
+        }
+      default:
+        {
+          if (host == null) {
+            // the address is the output interface's, which the packet does not say
+            s.snatKind = MASQUERADE;
+            s.snatKnown = false;
+            srcPorts(s, prog[pc + 1], prog[pc + 2]);
+            return true;
+          }
+          String dev = s.leaving == 0 ? null : s.leavingDev;
+          long nhHi = s.leaving == R_LOCAL ? s.dstHi : s.leavingHi;
+          long nhLo = s.leaving == R_LOCAL ? s.dstLo : s.leavingLo;
+          if (!host.masqueradeSource(s.family, dev, nhHi, nhLo, s.dstHi, s.dstLo, s.addr)) {
+            return false; // masquerade_tg: no address to give
+          }
+          long hi = s.addr[0];
+          long lo = s.addr[1];
+          return srcNat(s, MASQUERADE, true, hi, lo, hi, lo, prog[pc + 1], prog[pc + 2]);
+        }
+    }
+  }
+
+  /** The destination port a mapping gives: kept inside the range, else the range's start. */
+  private static int dstPort(Trip s, int lo, int hi) {
+    if (lo < 0 || !s.hasPorts() || (s.dport >= lo && s.dport <= hi)) {
+      return s.dport;
+    }
+    return lo;
+  }
+
+  /**
+   * The source ports a mapping reports, into the trip's snat ports: the packet's own when kept,
+   * else the range the kernel picks a free port from at random; none without ports.
+   */
+  private static void srcPorts(Trip s, int lo, int hi) {
+    if (!s.hasPorts()) {
+      s.snatPortLo = -1;
+      s.snatPortHi = -1;
+    } else if (lo < 0 || (s.sport >= lo && s.sport <= hi)) {
+      s.snatPortLo = s.sport;
+      s.snatPortHi = s.sport;
+    } else {
+      s.snatPortLo = lo;
+      s.snatPortHi = hi;
+    }
+  }
+
+  /** Source NAT keeps the original tuple when it already lies in the target range. */
+  private static boolean srcNat(Trip s, int kind, boolean ranged, long fhi, long flo, long lhi,
+      long llo, int portLo, int portHi) {
+    boolean portOk = portLo < 0 || !s.hasPorts() || (s.sport >= portLo && s.sport <= portHi);
+    long hi = s.srcHi;
+    long lo = s.srcLo;
+    boolean inRange = cmp(fhi, flo, hi, lo) <= 0 && cmp(hi, lo, lhi, llo) <= 0;
+    if (ranged && !(inRange && portOk)) {
+      pick(s, fhi, flo, lhi, llo, false);
+      hi = s.addr[0];
+      lo = s.addr[1];
+    }
+    srcPorts(s, portLo, portHi);
+    s.snatKind = kind;
+    s.snatKnown = true;
+    s.snatHi = hi;
+    s.snatLo = lo;
+    s.srcHi = hi;
+    s.srcLo = lo;
+    if (s.snatPortLo >= 0 && s.snatPortLo == s.snatPortHi) {
+      s.sport = s.snatPortLo;
+    }
+    return true;
+  }
+
+  /** 32-bit word {@code i} in network order of an address; IPv4: its value. */
+  private static int word32(int family, long hi, long lo, int i) {
+    if (family == 4) {
+      return (int) lo;
+    }
+    long half = i < 2 ? hi : lo;
+    return (int) (i % 2 == 0 ? half >>> 32 : half);
+  }
+
+  /**
+   * The address the kernel picks from a NAT range for the connection (find_best_ips_proto: a
+   * jhash2 of the source seeded with the destination, scaled into the range), into the trip's
+   * {@code addr}; {@code dnat} when the destination is rewritten (its chosen words feed the
+   * hash), as {@code interp.NatChoice}.
+   */
+  private static void pick(Trip s, long fhi, long flo, long lhi, long llo, boolean dnat) {
+    if (fhi == lhi && flo == llo) {
+      s.addr[0] = fhi;
+      s.addr[1] = flo;
+      return;
+    }
+    int f = s.family;
+    int max = f == 4 ? 0 : 3;
+    int[] srcWords = new int[4];
+    int[] dstWords = new int[4];
+    for (int i = 0; i <= max; i++) {
+      srcWords[i] = Integer.reverseBytes(word32(f, s.srcHi, s.srcLo, i));
+      dstWords[i] = Integer.reverseBytes(word32(f, s.dstHi, s.dstLo, i));
+    }
+    int j = jhash2(srcWords, dstWords[max]);
+    int[] out = new int[4];
+    boolean fullRange = false;
+    for (int i = 0; i <= max; i++) {
+      long minip;
+      long dist;
+      if (!fullRange) {
+        minip = word32(f, fhi, flo, i) & 0xffffffffL;
+        long maxip = word32(f, lhi, llo, i) & 0xffffffffL;
+        dist = (maxip - minip + 1) & 0xffffffffL;
+      } else {
+        minip = 0;
+        dist = 0xffffffffL;
+      }
+      long scaled = ((j & 0xffffffffL) * dist) >>> 32; // reciprocal_scale
+      out[i] = (int) (minip + scaled);
+      if (out[i] != word32(f, lhi, llo, i)) {
+        fullRange = true;
+      }
+      j ^= dnat ? Integer.reverseBytes(out[i]) : dstWords[i];
+    }
+    if (f == 4) {
+      s.addr[0] = 0;
+      s.addr[1] = out[0] & 0xffffffffL;
+    } else {
+      s.addr[0] = (out[0] & 0xffffffffL) << 32 | (out[1] & 0xffffffffL);
+      s.addr[1] = (out[2] & 0xffffffffL) << 32 | (out[3] & 0xffffffffL);
+    }
+  }
+
+  /** The kernel's {@code jhash2} over four words. */
+  private static int jhash2(int[] k, int initval) {
+    int a = 0xdeadbeef + (4 << 2) + initval;
+    int b = a;
+    int c = a;
+    a += k[0];
+    b += k[1];
+    c += k[2];
+    // __jhash_mix
+    a -= c;
+    a ^= Integer.rotateLeft(c, 4);
+    c += b;
+    b -= a;
+    b ^= Integer.rotateLeft(a, 6);
+    a += c;
+    c -= b;
+    c ^= Integer.rotateLeft(b, 8);
+    b += a;
+    a -= c;
+    a ^= Integer.rotateLeft(c, 16);
+    c += b;
+    b -= a;
+    b ^= Integer.rotateLeft(a, 19);
+    a += c;
+    c -= b;
+    c ^= Integer.rotateLeft(b, 4);
+    b += a;
+    a += k[3]; // one word left
+    // __jhash_final
+    c ^= b;
+    c -= Integer.rotateLeft(b, 14);
+    a ^= c;
+    a -= Integer.rotateLeft(c, 11);
+    b ^= a;
+    b -= Integer.rotateLeft(a, 25);
+    c ^= b;
+    c -= Integer.rotateLeft(b, 16);
+    a ^= c;
+    a -= Integer.rotateLeft(c, 4);
+    b ^= a;
+    b -= Integer.rotateLeft(a, 14);
+    c ^= b;
+    c -= Integer.rotateLeft(b, 24);
+    return c;
   }
 }

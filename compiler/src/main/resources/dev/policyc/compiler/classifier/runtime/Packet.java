@@ -257,6 +257,25 @@ public final class Packet {
       return this;
     }
 
+    /** TCP (the default protocol). */
+    public Builder tcp() {
+      return proto(TCP);
+    }
+
+    public Builder udp() {
+      return proto(UDP);
+    }
+
+    /** ICMP, or ICMPv6 for an IPv6 packet; an echo request unless {@link #icmp(int, int)}. */
+    public Builder icmp() {
+      return proto(ICMP);
+    }
+
+    /** The conntrack state by name: {@code new}, {@code established}, … */
+    public Builder state(String name) {
+      return state(Packet.state(name));
+    }
+
     public Builder sport(int port) {
       sport = port;
       return this;
@@ -642,6 +661,70 @@ public final class Packet {
     } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * An address as policyc prints it (glibc {@code inet_ntop}): IPv6 with the longest run of two
+   * or more zero words compressed, and {@code ::a.b.c.d} and {@code ::ffff:a.b.c.d} with their
+   * IPv4 tail.
+   */
+  static String text(int family, long hi, long lo) {
+    if (family == 4) {
+      return v4(lo);
+    }
+    int[] w = new int[8];
+    for (int i = 0; i < 8; i++) {
+      long half = i < 4 ? hi : lo;
+      w[i] = (int) ((half >>> (16 * (3 - (i % 4)))) & 0xffff);
+    }
+    int bestBase = -1;
+    int bestLen = 0;
+    int curBase = -1;
+    int curLen = 0;
+    for (int i = 0; i < 8; i++) {
+      if (w[i] == 0) {
+        if (curBase < 0) {
+          curBase = i;
+          curLen = 1;
+        } else {
+          curLen++;
+        }
+      } else if (curBase >= 0) {
+        if (bestBase < 0 || curLen > bestLen) {
+          bestBase = curBase;
+          bestLen = curLen;
+        }
+        curBase = -1;
+      }
+    }
+    if (curBase >= 0 && (bestBase < 0 || curLen > bestLen)) {
+      bestBase = curBase;
+      bestLen = curLen;
+    }
+    if (bestBase >= 0 && bestLen < 2) {
+      bestBase = -1;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+        if (i == bestBase) {
+          sb.append(':');
+        }
+        continue;
+      }
+      if (i != 0) {
+        sb.append(':');
+      }
+      if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff))) {
+        sb.append(v4(((long) w[6]) << 16 | w[7]));
+        break;
+      }
+      sb.append(Integer.toHexString(w[i]));
+    }
+    if (bestBase >= 0 && bestBase + bestLen == 8) {
+      sb.append(':');
+    }
+    return sb.toString();
   }
 
   /** The flags as {@link #parse} reads them: iptables' names, then ECE and CWR. */
