@@ -78,14 +78,20 @@ public final class PolicyBuild {
       Objects.requireNonNull(sourcesDir, "sourcesDir");
       Objects.requireNonNull(resourcesDir, "resourcesDir");
       Objects.requireNonNull(packageName, "packageName");
-      targets = List.copyOf(targets);
-      skipClassifierFor = List.copyOf(skipClassifierFor);
+      targets = words(targets);
+      skipClassifierFor = words(skipClassifierFor);
       Objects.requireNonNull(toolVersion, "toolVersion");
+    }
+
+    /** The words of a list whose entries may hold several separated by commas (a property). */
+    private static List<String> words(List<String> entries) {
+      return entries.stream().flatMap(e -> Stream.of(e == null ? new String[0] : e.split(",")))
+          .map(String::strip).filter(w -> !w.isEmpty()).toList();
     }
 
     /** Whether {@code compile} generates classifiers. */
     public boolean java() {
-      return targets.isEmpty() || targets.stream().anyMatch(t -> t.strip().equals("java"));
+      return targets.isEmpty() || targets.contains("java");
     }
   }
 
