@@ -269,7 +269,9 @@ public final class PolicyBuild {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot clear the outputs of the last compile", e);
     }
-    fail(OutputWriter.write(request.scriptsDir(), results, true));
+    // with the classifier only, no policy gets a folder of scripts
+    List<Compilation> withScripts = results.stream().filter(r -> !r.files().isEmpty()).toList();
+    fail(OutputWriter.write(request.scriptsDir(), withScripts, true));
     sources.forEach((path, text) ->
         fail(OutputWriter.writeFile(request.sourcesDir().resolve(path), text)));
     resources.forEach((path, text) ->
