@@ -22,9 +22,9 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
    * The folder holding the policies (YAML files). Every file under it counts for the up-to-date
    * test of {@code compile}, also those that are not policies (files a policy includes).
    *
-   * <pre>{@code
-   * <policiesDirectory>${project.basedir}/firewall</policiesDirectory>
-   * }</pre>
+   * <pre>
+   * &lt;policiesDirectory&gt;${project.basedir}/firewall&lt;/policiesDirectory&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.policiesDirectory",
       defaultValue = "${project.basedir}/src/main/policies", required = true)
@@ -32,14 +32,14 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
 
   /**
    * Glob patterns, relative to {@code policiesDirectory}, of the files that are policies. A
-   * leading {@code **}{@code /} also matches in the folder itself. Default: every {@code .yaml}
+   * leading <code>**&#47;</code> also matches in the folder itself. Default: every {@code .yaml}
    * file.
    *
-   * <pre>{@code
-   * <includes>
-   *   <include>hosts/**}{@code /*.yaml</include>
-   * </includes>
-   * }</pre>
+   * <pre>
+   * &lt;includes&gt;
+   *   &lt;include&gt;hosts/**&#47;*.yaml&lt;/include&gt;
+   * &lt;/includes&gt;
+   * </pre>
    */
   @Parameter
   protected List<String> includes = List.of();
@@ -48,11 +48,11 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
    * Glob patterns, relative to {@code policiesDirectory}, of files that are not policies although
    * the includes take them: object files that policies include, say.
    *
-   * <pre>{@code
-   * <excludes>
-   *   <exclude>shared/**</exclude>
-   * </excludes>
-   * }</pre>
+   * <pre>
+   * &lt;excludes&gt;
+   *   &lt;exclude&gt;shared/**&lt;/exclude&gt;
+   * &lt;/excludes&gt;
+   * </pre>
    */
   @Parameter
   protected List<String> excludes = List.of();
@@ -61,9 +61,9 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
    * The optimization level: {@code 0} the rules as written, {@code 1} redundancy removal, rule
    * merging and ipsets, {@code 2} also decision-tree chains (as {@code policyc compile -O}).
    *
-   * <pre>{@code
-   * <optimizationLevel>1</optimizationLevel>
-   * }</pre>
+   * <pre>
+   * &lt;optimizationLevel&gt;1&lt;/optimizationLevel&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.optimizationLevel", defaultValue = "2")
   protected int optimizationLevel;
@@ -71,9 +71,9 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
   /**
    * Makes warnings (shadowed rules, lockout risks, …) fail the build as errors do.
    *
-   * <pre>{@code
-   * <failOnWarning>true</failOnWarning>
-   * }</pre>
+   * <pre>
+   * &lt;failOnWarning&gt;true&lt;/failOnWarning&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.failOnWarning", defaultValue = "false")
   protected boolean failOnWarning;
@@ -81,9 +81,9 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
   /**
    * Skips the goal.
    *
-   * <pre>{@code
-   * <skip>true</skip>
-   * }</pre>
+   * <pre>
+   * &lt;skip&gt;true&lt;/skip&gt;
+   * </pre>
    * or on the command line: {@code -Dpolicyc.skip}.
    */
   @Parameter(property = "policyc.skip", defaultValue = "false")

@@ -9,12 +9,12 @@ import org.apache.maven.plugins.annotations.Mojo;
  * …), logging each diagnostic as {@code file:line:column: CODE message} so that IDEs and CI
  * annotate it. Errors fail the build; warnings too with {@code failOnWarning}. Writes nothing.
  *
- * <pre>{@code
- * <execution>
- *   <goals><goal>check</goal></goals>
- *   <configuration><failOnWarning>true</failOnWarning></configuration>
- * </execution>
- * }</pre>
+ * <pre>
+ * &lt;execution&gt;
+ *   &lt;goals&gt;&lt;goal&gt;check&lt;/goal&gt;&lt;/goals&gt;
+ *   &lt;configuration&gt;&lt;failOnWarning&gt;true&lt;/failOnWarning&gt;&lt;/configuration&gt;
+ * &lt;/execution&gt;
+ * </pre>
  */
 @Mojo(name = "check", defaultPhase = LifecyclePhase.VALIDATE, threadSafe = true)
 public class CheckMojo extends AbstractPolicycMojo {

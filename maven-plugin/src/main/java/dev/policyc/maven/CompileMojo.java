@@ -11,19 +11,19 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * Compiles the policies: each policy's {@code iptables-restore}, {@code ipset} and report files
  * and its {@code apply.sh} into {@code scriptsDirectory/POLICY/}, and its Java classifier (a
- * class {@code <Policy>Classifier} that decides packets as the kernel would, for unit tests)
+ * class <code>&lt;Policy&gt;Classifier</code> that decides packets as the kernel would, for unit tests)
  * into {@code generatedSourcesDirectory}, which becomes a compile source root, with its tables
  * in {@code generatedResourcesDirectory}, which becomes a resource folder. All or nothing: a
  * policy with errors fails the build and nothing is written. When neither the files under
  * {@code policiesDirectory} nor the configuration changed since the last compile, the goal does
  * nothing and says so.
  *
- * <pre>{@code
- * <execution>
- *   <goals><goal>compile</goal></goals>
- *   <configuration><packageName>com.example.firewall</packageName></configuration>
- * </execution>
- * }</pre>
+ * <pre>
+ * &lt;execution&gt;
+ *   &lt;goals&gt;&lt;goal&gt;compile&lt;/goal&gt;&lt;/goals&gt;
+ *   &lt;configuration&gt;&lt;packageName&gt;com.example.firewall&lt;/packageName&gt;&lt;/configuration&gt;
+ * &lt;/execution&gt;
+ * </pre>
  */
 @Mojo(name = "compile", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
 public class CompileMojo extends AbstractPolicycMojo {
@@ -31,9 +31,9 @@ public class CompileMojo extends AbstractPolicycMojo {
    * The Java package of the generated classifiers (one class per policy, sharing a small
    * runtime: {@code Packet}, {@code Decision}).
    *
-   * <pre>{@code
-   * <packageName>com.example.firewall</packageName>
-   * }</pre>
+   * <pre>
+   * &lt;packageName&gt;com.example.firewall&lt;/packageName&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.packageName", defaultValue = "policyc")
   private String packageName;
@@ -43,12 +43,12 @@ public class CompileMojo extends AbstractPolicycMojo {
    * (ipset.rules), {@code report} (report.json) and {@code java} (the classifier). Default: all
    * four.
    *
-   * <pre>{@code
-   * <targets>
-   *   <target>iptables</target>
-   *   <target>java</target>
-   * </targets>
-   * }</pre>
+   * <pre>
+   * &lt;targets&gt;
+   *   &lt;target&gt;iptables&lt;/target&gt;
+   *   &lt;target&gt;java&lt;/target&gt;
+   * &lt;/targets&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.targets")
   private List<String> targets;
@@ -59,11 +59,11 @@ public class CompileMojo extends AbstractPolicycMojo {
    * host:} model, NAT targets; docs/classifier.md), which would otherwise fail the build. Their
    * scripts are compiled. Commas separate names too, so a property can hold the list.
    *
-   * <pre>{@code
-   * <skipClassifierFor>
-   *   <policy>nat-gateway</policy>
-   * </skipClassifierFor>
-   * }</pre>
+   * <pre>
+   * &lt;skipClassifierFor&gt;
+   *   &lt;policy&gt;nat-gateway&lt;/policy&gt;
+   * &lt;/skipClassifierFor&gt;
+   * </pre>
    */
   @Parameter(property = "policyc.skipClassifierFor")
   private List<String> skipClassifierFor;
@@ -71,9 +71,9 @@ public class CompileMojo extends AbstractPolicycMojo {
   /**
    * Where each policy's scripts go, in a folder named by the policy.
    *
-   * <pre>{@code
-   * <scriptsDirectory>${project.build.directory}/firewall</scriptsDirectory>
-   * }</pre>
+   * <pre>
+   * &lt;scriptsDirectory&gt;${project.build.directory}/firewall&lt;/scriptsDirectory&gt;
+   * </pre>
    */
   @Parameter(defaultValue = "${project.build.directory}/policyc", required = true)
   private File scriptsDirectory;

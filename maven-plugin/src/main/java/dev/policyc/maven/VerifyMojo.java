@@ -10,11 +10,11 @@ import org.apache.maven.plugins.annotations.Mojo;
  * policy's IR, and that the optimization passes kept its meaning ({@code policyc verify
  * --exhaustive}). A proof that fails or cannot be decided fails the build.
  *
- * <pre>{@code
- * <execution>
- *   <goals><goal>verify</goal></goals>
- * </execution>
- * }</pre>
+ * <pre>
+ * &lt;execution&gt;
+ *   &lt;goals&gt;&lt;goal&gt;verify&lt;/goal&gt;&lt;/goals&gt;
+ * &lt;/execution&gt;
+ * </pre>
  */
 @Mojo(name = "verify", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public class VerifyMojo extends AbstractPolicycMojo {
