@@ -284,6 +284,25 @@ class ArchitectureTest {
     }
   }
 
+  // ------------------------------------------------------------------ the Maven plugin
+
+  /** Thin Mojos (STYLE.md point 8): the plugin reaches the compiler through {@code cli} only. */
+  @Test
+  void theMavenPluginUsesOnlyTheBuildFacade() {
+    List<String> violations = new ArrayList<>();
+    for (Source s : sources(false)) {
+      if (within(s.pkg(), "dev.policyc.maven")) {
+        s.uses().forEach((used, line) -> {
+          if (!used.equals(COMPILER + ".cli")) {
+            violations.add(where(s, line) + ": " + s.pkg() + " uses " + used);
+          }
+        });
+      }
+    }
+    assertTrue(violations.isEmpty(), "the plugin may use only " + COMPILER
+        + ".cli (PolicyBuild):\n" + String.join("\n", violations));
+  }
+
   // ------------------------------------------------------------------ reading sources
 
   /** The Java sources of every module: main only, or main and test. */

@@ -1,0 +1,2 @@
+/** Tests of the example policies' packet decisions, through their generated classifiers. */
+package dev.policyc.policies;
