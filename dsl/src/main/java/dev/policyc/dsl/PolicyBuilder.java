@@ -17,6 +17,7 @@ public final class PolicyBuilder {
   private final Map<String, List<String>> interfaces = new LinkedHashMap<>();
   private final List<IpSetSpec> sets = new ArrayList<>();
   private final Map<String, ChainBuilder> chains = new LinkedHashMap<>();
+  private final List<IpvsSpec.VirtualService> virtualServices = new ArrayList<>();
 
   PolicyBuilder(String name) {
     if (name == null || name.isBlank()) {
@@ -98,6 +99,24 @@ public final class PolicyBuilder {
     return this;
   }
 
+  /** An IPVS virtual service {@code protocol address:port} ({@code tcp}, {@code udp}, {@code sctp}). */
+  public PolicyBuilder virtualService(String protocol, String address, int port,
+      Consumer<VirtualServiceBuilder> spec) {
+    VirtualServiceBuilder b = new VirtualServiceBuilder(protocol, address, port, null, null);
+    spec.accept(b);
+    virtualServices.add(b.build());
+    return this;
+  }
+
+  /** An IPVS virtual service of the packets marked {@code mark} (decimal or {@code 0x} hex). */
+  public PolicyBuilder fwmarkService(String mark, Family family,
+      Consumer<VirtualServiceBuilder> spec) {
+    VirtualServiceBuilder b = new VirtualServiceBuilder(null, null, null, mark, family);
+    spec.accept(b);
+    virtualServices.add(b.build());
+    return this;
+  }
+
   public Policy build() {
     List<ChainSpec> built = new ArrayList<>();
     for (ChainBuilder b : chains.values()) {
@@ -110,7 +129,8 @@ public final class PolicyBuilder {
         new PolicyObjects(networks, services, interfaces, sets),
         built,
         SourceMap.empty(),
-        owns);
+        owns,
+        new IpvsSpec(virtualServices));
   }
 
   private static void put(

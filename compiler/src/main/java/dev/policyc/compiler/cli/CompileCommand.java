@@ -67,7 +67,8 @@ final class CompileCommand implements Command {
                 + " iptables-restore, ip6tables-restore or ipset restore").get())
         .addOption(Option.builder().longOpt("target").hasArg().argName("LIST")
             .desc("what to write, separated by commas: iptables, ipset, report, java (the"
-                + " generated classifier); default " + Targets.DEFAULT).get())
+                + " generated classifier), ipvs (ipvs.rules, interfaces.sh, keepalived.conf, for"
+                + " a policy with ipvs); default " + Targets.DEFAULT).get())
         .addOption(Option.builder().longOpt("package").hasArg().argName("PKG")
             .desc("the Java package of the classifier (--target java)").get());
   }

@@ -4,6 +4,7 @@ import dev.policyc.dsl.ChainSpec;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Host;
 import dev.policyc.dsl.IpSetSpec;
+import dev.policyc.dsl.IpvsSpec;
 import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.PolicyObjects;
@@ -40,7 +41,7 @@ import java.util.Set;
 public final class PolicyYamlReader {
   private static final Set<String> TOP_KEYS =
       Set.of("policy", "description", "owns", "host", "objects", "filter", "nat", "mangle",
-          "raw");
+          "raw", "ipvs");
 
   private final String file;
   private final NodeReader nodes;
@@ -120,12 +121,15 @@ public final class PolicyYamlReader {
         chains.addAll(chainReader.table(t, e.value()));
       }
     }
+    IpvsSpec ipvs = m.entries().containsKey("ipvs")
+        ? new IpvsSpecReader(nodes).read(m.entries().get("ipvs").value())
+        : IpvsSpec.NONE;
     if (name == null && nodes.problems().isEmpty()) {
       return null;
     }
     // Without a readable name (reported), a partial policy takes a stand-in.
     return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
-        SourceMap.of(file, nodes.positions()), owns);
+        SourceMap.of(file, nodes.positions()), owns, ipvs);
   }
 
   // ---------------------------------------------------------------- host
