@@ -1,5 +1,6 @@
 package dev.policyc.compiler.interp;
 
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Ruleset;
@@ -38,9 +39,26 @@ public final class Interpreter {
   private final Routing routing;
   private final MatchEvaluator matches;
   private final TargetEffects targets;
+  /** The host's IPVS services and their schedulers' state, or null. */
+  private IpvsState ipvs;
 
   public Interpreter(IrPolicy policy) {
     this(policy, Stateful.FROM_SEQ);
+  }
+
+  /**
+   * An interpreter of a host that also runs IPVS: packets to a virtual service are scheduled
+   * after filter INPUT, and the schedulers keep their state from one decision to the next
+   * (docs/ipvs.md).
+   */
+  public Interpreter(IrPolicy policy, IpvsConfig ipvs) {
+    this(policy, Stateful.FROM_SEQ);
+    this.ipvs = ipvs.isEmpty() ? null : new IpvsState(ipvs);
+  }
+
+  /** The IPVS state, or null without IPVS. */
+  public IpvsState ipvs() {
+    return ipvs;
   }
 
   private Interpreter(IrPolicy policy, Stateful stateful) {
@@ -98,7 +116,7 @@ public final class Interpreter {
     check(packet);
     Family f = packet.family();
     return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
-        stateful, packet).run();
+        stateful, packet).withIpvs(ipvs).run();
   }
 
   /**
