@@ -1,5 +1,6 @@
 package dev.policyc.compiler.interp;
 
+import dev.policyc.compiler.ipvs.ForwardMethod;
 import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ipvs.RealServer;
 import dev.policyc.compiler.ipvs.VirtualService;
@@ -19,6 +20,11 @@ import java.util.Map;
 public final class IpvsState {
   private final IpvsConfig config;
   private final Map<VirtualService, IpvsScheduler> schedulers = new LinkedHashMap<>();
+  /**
+   * The masq connections scheduled so far: (protocol, client, client port, real server, its
+   * port) → the hit, so that a reply from the real server is put back to the VIP.
+   */
+  private final Map<List<Object>, Hit> connections = new HashMap<>();
   /** Persistence templates: (service, client network) → the real server. */
   private final Map<List<Object>, RealServer> templates = new HashMap<>();
 
@@ -79,7 +85,7 @@ public final class IpvsState {
       IpvsScheduler.Dest d = r == null ? null : schedulers.get(vs).dest(r);
       if (d != null && !d.unavailable()) {
         d.active++;
-        return new Hit(vs, r, true);
+        return remember(p, new Hit(vs, r, true));
       }
     }
     IpvsScheduler.Dest d = schedulers.get(vs).schedule(p.src(), p.sport(), p.dst(), p.random());
@@ -89,7 +95,24 @@ public final class IpvsState {
     if (key != null) {
       templates.put(key, d.server());
     }
-    return new Hit(vs, d.server(), false);
+    return remember(p, new Hit(vs, d.server(), false));
+  }
+
+  private Hit remember(Packet p, Hit h) {
+    if (h.real() != null && h.real().method() == ForwardMethod.MASQ) {
+      connections.put(List.of(p.proto(), p.src(), p.sport(), h.real().address(),
+          h.real().port()), h);
+    }
+    return h;
+  }
+
+  /**
+   * The connection a packet from a real server to a client answers (a masq connection
+   * scheduled earlier), or null: ip_vs_reply4 at FORWARD then rewrites its source back to the
+   * virtual address and port.
+   */
+  public Hit reply(Packet p) {
+    return connections.get(List.of(p.proto(), p.dst(), p.dport(), p.src(), p.sport()));
   }
 
   /**

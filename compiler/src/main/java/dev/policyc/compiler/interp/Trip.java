@@ -180,6 +180,13 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER)) {
         return ended();
       }
+      // ip_vs_reply4 at FORWARD, after filter: a masq real server's answer gets the VIP back
+      IpvsState.Hit reply = ipvs == null ? null : ipvs.reply(s.packet);
+      if (reply != null && !reply.service().isFwmark()) {
+        ipvsHit = reply;
+        s.packet = s.packet.withSrc(reply.service().address(),
+            reply.service().port() == 0 ? s.packet.sport() : reply.service().port());
+      }
       s.hook = Hook.POSTROUTING;
       s.inIf = "";
       if (!postrouting(f)) {

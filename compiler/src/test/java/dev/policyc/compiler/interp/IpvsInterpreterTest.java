@@ -28,6 +28,8 @@ class IpvsInterpreterTest {
           eth0: { addresses: [192.0.2.10/24] }
           eth1: { addresses: [10.1.0.254/24] }
           ipvs0: { addresses: [192.0.2.80/32] }
+        routes:
+          - { to: default, via: 192.0.2.1, dev: eth0 }
       mangle:
         PREROUTING:
           rules:
@@ -140,5 +142,20 @@ class IpvsInterpreterTest {
         + " flags SYN"));
     assertEquals(Outcome.DROPPED, d.outcome());
     assertEquals("10.1.0.9", d.ipvs().real().address().toString());
+  }
+
+  @Test
+  void theRealServersReplyGetsTheVipBack() {
+    Interpreter in = director();
+    Decision d = in.decide(Packet.parse("tcp 198.51.100.7:40000 -> 192.0.2.80:80 in eth0"
+        + " flags SYN"));
+    String real = d.after().dst().toString();
+    Decision r = in.decide(Packet.parse("tcp " + real + ":8080 -> 198.51.100.7:40000 in eth1"
+        + " state established flags SYN,ACK"));
+    assertEquals(Outcome.FORWARDED, r.outcome());
+    assertEquals("eth0", r.outIface());
+    assertEquals("192.0.2.80", r.after().src().toString());
+    assertEquals(80, r.after().sport());
+    assertEquals(real, r.ipvs().real().address().toString());
   }
 }
