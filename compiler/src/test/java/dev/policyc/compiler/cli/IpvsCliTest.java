@@ -57,4 +57,12 @@ class IpvsCliTest {
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("\"realServer\": \"10.1.0.2:8080\""), c.out());
   }
+
+  @Test
+  void onlyIpvsPrintsTheRulesForIpvsadm() throws IOException {
+    Cli.Captured c = run("compile", DIRECTOR, "-o", "-", "--only", "ipvs", "--allow-lockout");
+    assertEquals(0, c.code(), c.err());
+    assertEquals(Files.readString(Repo.root().resolve(
+        "compiler/src/test/resources/ipvs/director/ipvs.rules")), c.out());
+  }
 }
