@@ -109,8 +109,9 @@ public final class IpvsadmReader {
           if (t != null) {
             throw error(ln, o, "a second virtual service on one line");
           }
-          i = target(w, i, ln);
-          t = lastTarget;
+          Parsed parsed = target(w, i, ln);
+          t = parsed.target();
+          i = parsed.last();
         }
         case "-6", "--ipv6" -> {
           throw error(ln, o, "-6 goes right after -f MARK");
@@ -177,8 +178,9 @@ public final class IpvsadmReader {
           if (t != null) {
             throw error(ln, o, "a second virtual service on one line");
           }
-          i = target(w, i, ln);
-          t = lastTarget;
+          Parsed parsed = target(w, i, ln);
+          t = parsed.target();
+          i = parsed.last();
         }
         case "-r", "--real-server" -> real = value(w, ++i, ln, o);
         case "-g", "--gatewaying" -> method = ForwardMethod.GATE;
@@ -211,10 +213,11 @@ public final class IpvsadmReader {
     s.reals.add(r);
   }
 
-  private Target lastTarget;
+  /** A virtual service read, and the index of its last word. */
+  private record Parsed(Target target, int last) {}
 
-  /** Reads the service option at {@code i}; returns the index of its last word. */
-  private int target(List<Word> w, int i, int ln) throws ParseException {
+  /** Reads the service option at {@code i}. */
+  private Parsed target(List<Word> w, int i, int ln) throws ParseException {
     Word o = w.get(i);
     Word v = value(w, i + 1, ln, o);
     switch (o.text()) {
@@ -230,8 +233,7 @@ public final class IpvsadmReader {
           f = Family.IPV6;
           last++;
         }
-        lastTarget = new Target(null, null, 0, mark, f);
-        return last;
+        return new Parsed(new Target(null, null, 0, mark, f), last);
       }
       default -> {
         IpvsProtocol p = switch (o.text()) {
@@ -240,9 +242,8 @@ public final class IpvsadmReader {
           default -> IpvsProtocol.SCTP;
         };
         Endpoint e = endpoint(v, ln, false);
-        lastTarget = new Target(p, e.address(), Math.max(e.port(), 0), 0,
-            e.address().family());
-        return i + 1;
+        return new Parsed(new Target(p, e.address(), Math.max(e.port(), 0), 0,
+            e.address().family()), i + 1);
       }
     }
   }
