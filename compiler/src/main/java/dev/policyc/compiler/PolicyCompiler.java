@@ -5,6 +5,12 @@ import dev.policyc.compiler.checks.Checks;
 import dev.policyc.compiler.checks.LockoutGuard;
 import dev.policyc.compiler.emit.apply.ApplyScriptEmitter;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
+import dev.policyc.compiler.emit.ipvs.InterfacesEmitter;
+import dev.policyc.compiler.emit.ipvs.IpvsadmEmitter;
+import dev.policyc.compiler.emit.ipvs.KeepalivedEmitter;
+import dev.policyc.compiler.ipvs.IpvsConfig;
+import dev.policyc.compiler.ipvs.IpvsValidator;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.emit.report.ReportEmitter;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -31,10 +37,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The compiler's public entry point: reads or takes a policy, lowers it, and emits the files.
@@ -47,6 +55,12 @@ public final class PolicyCompiler {
   public static final String REPORT = "report.json";
   /** The script that loads the other files all or nothing (docs/apply.md). */
   public static final String APPLY = "apply.sh";
+  /** The IPVS services for {@code ipvsadm -R} (docs/ipvs.md); only for a policy with ipvs. */
+  public static final String IPVS_RULES = "ipvs.rules";
+  /** The script that binds the virtual IPs on a dummy interface. */
+  public static final String INTERFACES = "interfaces.sh";
+  /** The same services with their health checks, for keepalived. */
+  public static final String KEEPALIVED = "keepalived.conf";
 
   private PolicyCompiler() {}
 
@@ -105,7 +119,14 @@ public final class PolicyCompiler {
     all.addAll(Checks.run(policy, lowered.ir(), lowered.complete(),
         new CheckSettings(options.maxExpansion(), options.managementPort(),
             options.compareRules())));
-    return new CheckResult(lowered.ok() ? lowered.ir() : null, sorted(all));
+    IpvsValidator.Result ipvs = ipvs(policy);
+    all.addAll(ipvs.diagnostics());
+    return new CheckResult(lowered.ok() && ipvs.ok() ? lowered.ir() : null, sorted(all));
+  }
+
+  /** The policy's IPVS services checked (docs/ipvs.md), or the diagnostics that say why not. */
+  public static IpvsValidator.Result ipvs(Policy policy) {
+    return IpvsValidator.validate(policy.ipvs(), policy.source());
   }
 
   /** Compiles a policy with the default options. */
@@ -157,7 +178,8 @@ public final class PolicyCompiler {
     all.addAll(passDiagnostics.diagnostics());
     List<Diagnostic> diagnostics = sorted(all);
     Map<String, String> files = emit(passed.ir(), sourceName(policy), included(policy),
-        diagnostics, options.level(), passed.stats(), options.timings(), policy.owns());
+        diagnostics, options.level(), passed.stats(), options.timings(), policy.owns(),
+        ipvs(policy).config());
     return new Compilation(checked.ir(), passed.ir(), diagnostics, files, passed.stats());
   }
 
@@ -198,12 +220,12 @@ public final class PolicyCompiler {
   public static Map<String, String> emit(IrPolicy ir, String sourceName,
       List<Diagnostic> warnings) {
     return emit(ir, sourceName, List.of(), warnings, OptLevel.O0, List.of(), false,
-        Ownership.TABLES);
+        Ownership.TABLES, IpvsConfig.NONE);
   }
 
   private static Map<String, String> emit(IrPolicy ir, String sourceName, List<String> included,
       List<Diagnostic> warnings, OptLevel level, List<PassStats> passes, boolean timings,
-      Ownership owns) {
+      Ownership owns, IpvsConfig ipvs) {
     Map<String, String> files = new LinkedHashMap<>();
     files.put(IPTABLES, IptablesEmitter.emit(ir.ipv4(), ir.name(), owns));
     // An IPv6 file whenever it changes anything: IPv6 rules or a DROP policy. A policy whose
@@ -216,6 +238,12 @@ public final class PolicyCompiler {
     }
     files.put(APPLY, ApplyScriptEmitter.emit(files.containsKey(IP6TABLES),
         files.containsKey(IPSET), owns == Ownership.CHAINS));
+    if (!ipvs.isEmpty()) {
+      // only a policy with an ipvs section has these: the others' outputs stay as they were
+      files.put(IPVS_RULES, IpvsadmEmitter.emit(ipvs));
+      files.put(INTERFACES, InterfacesEmitter.emit(ipvs, hostAddresses(ir), ir.name()));
+      files.put(KEEPALIVED, KeepalivedEmitter.emit(ipvs, ir.name()));
+    }
     List<String> names = new ArrayList<>(files.keySet());
     names.add(REPORT);
     // The report lists the optimization passes; legalization runs at every level.
@@ -228,6 +256,13 @@ public final class PolicyCompiler {
     files.put(REPORT, ReportEmitter.emit(ir, sourceName, included, names, warnings,
         level.number(), optimizations));
     return files;
+  }
+
+  private static Set<IpAddr> hostAddresses(IrPolicy ir) {
+    Set<IpAddr> out = new HashSet<>();
+    ir.hostModel().ifPresent(h -> h.ifaces().forEach(i -> i.addrs().forEach(
+        a -> out.add(a.addr()))));
+    return out;
   }
 
   private static ReportEmitter.Removed removed(PassContext.Removal r) {

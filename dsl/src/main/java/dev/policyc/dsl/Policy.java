@@ -12,7 +12,7 @@ import java.util.Optional;
  * <p>Chains are kept grouped by table in the order filter, nat, mangle, raw, and within a table
  * in the order written. {@link #source()} records where each element was written; it takes no
  * part in equality. {@link #owns()} says what of the kernel's rules the policy owns (its tables,
- * by default, or only its chains).
+ * by default, or only its chains). {@link #ipvs()} holds the IPVS virtual services, if any.
  */
 public record Policy(
     String name,
@@ -21,12 +21,19 @@ public record Policy(
     PolicyObjects objects,
     List<ChainSpec> chains,
     SourceMap source,
-    Ownership owns) {
+    Ownership owns,
+    IpvsSpec ipvs) {
 
   /** A policy that owns its tables. */
   public Policy(String name, String description, Host host, PolicyObjects objects,
       List<ChainSpec> chains, SourceMap source) {
     this(name, description, host, objects, chains, source, Ownership.TABLES);
+  }
+
+  /** A policy without IPVS. */
+  public Policy(String name, String description, Host host, PolicyObjects objects,
+      List<ChainSpec> chains, SourceMap source, Ownership owns) {
+    this(name, description, host, objects, chains, source, owns, IpvsSpec.NONE);
   }
 
   public Policy {
@@ -37,6 +44,7 @@ public record Policy(
     sorted.sort(Comparator.comparing(ChainSpec::table)); // stable: keeps written order per table
     chains = List.copyOf(sorted);
     source = source == null ? SourceMap.empty() : source;
+    ipvs = ipvs == null ? IpvsSpec.NONE : ipvs;
   }
 
   /** The longest policy name: it names a folder and appears in the emitted files' headers. */
@@ -98,6 +106,6 @@ public record Policy(
 
   /** This policy with another source map (positions). */
   public Policy withSource(SourceMap newSource) {
-    return new Policy(name, description, host, objects, chains, newSource, owns);
+    return new Policy(name, description, host, objects, chains, newSource, owns, ipvs);
   }
 }

@@ -22,6 +22,7 @@ public final class PolicyBuilder {
 
   /** Who defines what this builder declares, in messages about a name defined twice. */
   private final String owner;
+  private final List<IpvsSpec.VirtualService> virtualServices = new ArrayList<>();
 
   PolicyBuilder(String name) {
     this(name, "policy '" + name + "'");
@@ -128,6 +129,24 @@ public final class PolicyBuilder {
     return this;
   }
 
+  /** An IPVS virtual service {@code protocol address:port} ({@code tcp}, {@code udp}, {@code sctp}). */
+  public PolicyBuilder virtualService(String protocol, String address, int port,
+      Consumer<VirtualServiceBuilder> spec) {
+    VirtualServiceBuilder b = new VirtualServiceBuilder(protocol, address, port, null, null);
+    spec.accept(b);
+    virtualServices.add(b.build());
+    return this;
+  }
+
+  /** An IPVS virtual service of the packets marked {@code mark} (decimal or {@code 0x} hex). */
+  public PolicyBuilder fwmarkService(String mark, Family family,
+      Consumer<VirtualServiceBuilder> spec) {
+    VirtualServiceBuilder b = new VirtualServiceBuilder(null, null, null, mark, family);
+    spec.accept(b);
+    virtualServices.add(b.build());
+    return this;
+  }
+
   public Policy build() {
     List<ChainSpec> built = new ArrayList<>();
     for (ChainBuilder b : chains.values()) {
@@ -140,7 +159,8 @@ public final class PolicyBuilder {
         new PolicyObjects(networks, services, interfaces, sets),
         built,
         SourceMap.empty(),
-        owns);
+        owns,
+        new IpvsSpec(virtualServices));
   }
 
   private String self() {

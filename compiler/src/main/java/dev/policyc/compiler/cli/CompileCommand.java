@@ -64,10 +64,11 @@ final class CompileCommand implements Command {
         .addOption(Option.builder().longOpt("only").hasArg().argName(String.join("|",
                 ONLY.keySet()))
             .desc("with -o - and one policy: print only this file, as it is, for a pipe into"
-                + " iptables-restore, ip6tables-restore or ipset restore").get())
+                + " iptables-restore, ip6tables-restore, ipset restore or ipvsadm -R").get())
         .addOption(Option.builder().longOpt("target").hasArg().argName("LIST")
             .desc("what to write, separated by commas: iptables, ipset, report, java (the"
-                + " generated classifier); default " + Targets.DEFAULT).get())
+                + " generated classifier), ipvs (ipvs.rules, interfaces.sh, keepalived.conf, for"
+                + " a policy with ipvs); default " + Targets.DEFAULT).get())
         .addOption(Option.builder().longOpt("package").hasArg().argName("PKG")
             .desc("the Java package of the classifier (--target java)").get());
   }
@@ -78,6 +79,7 @@ final class CompileCommand implements Command {
     m.put("ip6tables", PolicyCompiler.IP6TABLES);
     m.put("ipset", PolicyCompiler.IPSET);
     m.put("report", PolicyCompiler.REPORT);
+    m.put("ipvs", PolicyCompiler.IPVS_RULES);
     return Collections.unmodifiableMap(m);
   }
 
@@ -181,7 +183,8 @@ final class CompileCommand implements Command {
       if (text == null) {
         // Printing nothing loads nothing, as a missing file would: say why it is empty.
         err.println("policyc compile: " + r.ir().name() + " has no " + ONLY.get(only) + " ("
-            + (only.equals("ipset") ? "no sets" : "no IPv6 rules") + "); nothing printed");
+            + (only.equals("ipset") ? "no sets" : only.equals("ipvs") ? "no ipvs section"
+                : "no IPv6 rules") + "); nothing printed");
       } else {
         inv.out().print(text);
       }

@@ -4,6 +4,7 @@ import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.FlowLine;
 import dev.policyc.compiler.interp.FlowSession;
+import dev.policyc.compiler.interp.IpvsState;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Packet;
@@ -50,6 +51,9 @@ public final class DecisionText {
     }
     if (d.snat() != null) {
       sb.append("  ").append(nat(d.snat())).append('\n');
+    }
+    if (d.ipvs() != null) {
+      sb.append("  ipvs: ").append(ipvs(d.ipvs())).append('\n');
     }
     Packet a = d.after();
     if (a.mark() != p.mark()) {
@@ -225,6 +229,17 @@ public final class DecisionText {
     if (d.snat() != null) {
       m.put("snat", nat(d.snat()));
     }
+    if (d.ipvs() != null) {
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("service", d.ipvs().service().ipvsadmName());
+      v.put("scheduler", d.ipvs().service().scheduler().word());
+      if (d.ipvs().real() != null) {
+        v.put("realServer", d.ipvs().real().endpoint());
+        v.put("method", d.ipvs().real().method().word());
+      }
+      v.put("persistent", d.ipvs().persistent());
+      m.put("ipvs", v);
+    }
     Packet a = d.after();
     Map<String, Object> after = new LinkedHashMap<>();
     after.put("src", a.src().toString());
@@ -278,6 +293,16 @@ public final class DecisionText {
   }
 
   /** A NAT rewrite, such as {@code DNAT to 10.0.0.5:80}. */
+  /** {@code -t 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, or no real server available. */
+  public static String ipvs(IpvsState.Hit h) {
+    String svc = h.service().ipvsadmName() + " (" + h.service().scheduler().word() + ")";
+    if (h.real() == null) {
+      return svc + ": no real server available";
+    }
+    return svc + " -> " + h.real().endpoint() + " " + h.real().method().word()
+        + (h.persistent() ? " (persistence template)" : "");
+  }
+
   public static String nat(Nat n) {
     String kind = switch (n.kind()) {
       case DNAT -> "DNAT";

@@ -10,6 +10,7 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.FlowLine;
 import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.optimize.OptLevel;
@@ -193,7 +194,8 @@ final class ExplainCommand implements Command {
       return ClassifierExplain.packets(inv, written.stream().map(Written::text).toList(),
           written.stream().map(w -> at(where, w)).toList());
     }
-    IrPolicy rules = rules(inv, level, engine);
+    IpvsConfig[] ipvs = {IpvsConfig.NONE};
+    IrPolicy rules = rules(inv, level, engine, ipvs);
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
@@ -201,7 +203,8 @@ final class ExplainCommand implements Command {
       return explainFlow(inv, written, where, rules, cl.hasOption("flow"), stats, level,
           engine);
     }
-    Interpreter interp = new Interpreter(rules);
+    // IPVS schedules the packets to virtual services, its schedulers advancing packet by packet
+    Interpreter interp = new Interpreter(rules, ipvs[0]);
     List<Object> json = new ArrayList<>();
     int bad = 0;
     for (Written w : written) {
@@ -349,6 +352,12 @@ final class ExplainCommand implements Command {
    * diagnostics printed, when the policy has errors.
    */
   private static IrPolicy rules(Invocation inv, OptLevel level, Engine engine) {
+    return rules(inv, level, engine, new IpvsConfig[1]);
+  }
+
+  /** As {@link #rules(Invocation, OptLevel, Engine)}, and the IPVS services in {@code ipvs[0]}. */
+  private static IrPolicy rules(Invocation inv, OptLevel level, Engine engine,
+      IpvsConfig[] ipvs) {
     PolicyCompiler.ReadResult read = inv.policies().read(inv.args().get(0));
     if (read.policy() == null) {
       read.diagnostics().forEach(inv.err()::println);
@@ -359,6 +368,7 @@ final class ExplainCommand implements Command {
       compiled.diagnostics().forEach(inv.err()::println);
       return null;
     }
+    ipvs[0] = PolicyCompiler.ipvs(read.policy()).config();
     if (engine == Engine.INTERPRETER) {
       return compiled.ir();
     }

@@ -33,7 +33,8 @@ import java.util.Optional;
 final class OutputWriter {
   private static final List<String> KNOWN = List.of(PolicyCompiler.IPTABLES,
       PolicyCompiler.IP6TABLES, PolicyCompiler.IPSET, PolicyCompiler.REPORT,
-      PolicyCompiler.APPLY);
+      PolicyCompiler.APPLY, PolicyCompiler.IPVS_RULES, PolicyCompiler.INTERFACES,
+      PolicyCompiler.KEEPALIVED);
 
   /** Temporary → destination, in the order written. */
   private final Map<Path, Path> moves = new LinkedHashMap<>();
@@ -111,7 +112,8 @@ final class OutputWriter {
         moves.put(tmp, dest);
         Files.writeString(tmp, f.getValue(), StandardCharsets.UTF_8);
         readableByAll(tmp);
-        if (f.getKey().equals(PolicyCompiler.APPLY)) {
+        if (f.getKey().equals(PolicyCompiler.APPLY)
+            || f.getKey().equals(PolicyCompiler.INTERFACES)) {
           executable(tmp);
         }
       }

@@ -15,8 +15,10 @@ import java.util.Set;
 /**
  * What {@code policyc compile --target} writes: {@code iptables} (iptables.rules and
  * ip6tables.rules), {@code ipset} (ipset.rules), {@code report} (report.json) and {@code java}
- * (the generated classifier, package {@code --package}); by default the first three, as before
- * targets existed.
+ * (the generated classifier, package {@code --package}) and {@code ipvs} (ipvs.rules,
+ * interfaces.sh and keepalived.conf, for a policy with an {@code ipvs:} section); by default
+ * all but java. A policy without IPVS has no ipvs files, so its default output is what it was
+ * before the ipvs target existed; {@code --target ipvs} writes only the IPVS files.
  */
 final class Targets {
   /** One kind of output. */
@@ -24,10 +26,11 @@ final class Targets {
     IPTABLES,
     IPSET,
     REPORT,
-    JAVA
+    JAVA,
+    IPVS
   }
 
-  static final String DEFAULT = "iptables,ipset,report";
+  static final String DEFAULT = "iptables,ipset,report,ipvs";
 
   private final Set<Target> chosen;
   private final String packageName;
@@ -47,7 +50,7 @@ final class Targets {
       try {
         chosen.add(Target.valueOf(word.strip().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--target takes iptables, ipset, report and java,"
+        throw new IllegalArgumentException("--target takes iptables, ipset, report, java and ipvs,"
             + " separated by commas, not '" + word + "'");
       }
     }
@@ -100,6 +103,8 @@ final class Targets {
           Target.IPTABLES;
       case PolicyCompiler.IPSET -> Target.IPSET;
       case PolicyCompiler.REPORT -> Target.REPORT;
+      case PolicyCompiler.IPVS_RULES, PolicyCompiler.INTERFACES, PolicyCompiler.KEEPALIVED ->
+          Target.IPVS;
       default -> throw new IllegalStateException("a file of no target: " + file);
     };
   }

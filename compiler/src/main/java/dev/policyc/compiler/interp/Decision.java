@@ -24,6 +24,7 @@ import java.util.List;
  * @param mss the MSS a TCPMSS target set (0 for clamp-to-pmtu), or null
  * @param evaluated how many rules the packet was tested against on its way, in every table and
  *     hook: the work a linear rule scan does for it (what the optimizer's decision trees cut)
+ * @param ipvs the IPVS virtual service and real server the packet went to, or null
  */
 public record Decision(
     Outcome outcome,
@@ -36,7 +37,16 @@ public record Decision(
     Nat snat,
     List<String> logs,
     Integer mss,
-    int evaluated) {
+    int evaluated,
+    IpvsState.Hit ipvs) {
+
+  /** A decision without IPVS. */
+  public Decision(Outcome outcome, String rejectWith, List<Step> path, Packet after,
+      String outIface, ConnState state, Nat dnat, Nat snat, List<String> logs, Integer mss,
+      int evaluated) {
+    this(outcome, rejectWith, path, after, outIface, state, dnat, snat, logs, mss, evaluated,
+        null);
+  }
 
   public Decision {
     path = List.copyOf(path);

@@ -357,7 +357,7 @@ public final class FlowSession {
   private static Decision withSourcePort(Decision d, int port) {
     Packet a = d.after().withSrc(d.after().src(), port);
     return new Decision(d.outcome(), d.rejectWith(), d.path(), a, d.outIface(), d.state(),
-        d.dnat(), d.snat(), d.logs(), d.mss(), d.evaluated());
+        d.dnat(), d.snat(), d.logs(), d.mss(), d.evaluated(), d.ipvs());
   }
 
   private Entry create(Packet first, Packet after) {

@@ -1,6 +1,12 @@
 package dev.policyc.compiler.interp;
 
+import dev.policyc.compiler.ipvs.IpvsConfig;
+import dev.policyc.compiler.ipvs.VirtualService;
+import dev.policyc.compiler.ir.HostModel;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
+import java.util.ArrayList;
+import java.util.List;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.dsl.ConnState;
@@ -38,9 +44,54 @@ public final class Interpreter {
   private final Routing routing;
   private final MatchEvaluator matches;
   private final TargetEffects targets;
+  /** The host's IPVS services and their schedulers' state, or null. */
+  private IpvsState ipvs;
 
   public Interpreter(IrPolicy policy) {
     this(policy, Stateful.FROM_SEQ);
+  }
+
+  /**
+   * An interpreter of a host that also runs IPVS: packets to a virtual service are scheduled
+   * after filter INPUT, and the schedulers keep their state from one decision to the next
+   * (docs/ipvs.md).
+   */
+  public Interpreter(IrPolicy policy, IpvsConfig ipvs) {
+    this(withVips(policy, ipvs), Stateful.FROM_SEQ);
+    this.ipvs = ipvs.isEmpty() ? null : new IpvsState(ipvs);
+  }
+
+  /**
+   * The policy with the virtual IPs its host model does not have bound on the dummy interface
+   * {@code interfaces.sh} creates, as host addresses: then packets to them are local.
+   */
+  private static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs) {
+    HostModel h = policy.host();
+    if (h == null || ipvs.isEmpty()) {
+      return policy;
+    }
+    List<HostModel.IfAddr> vips = new ArrayList<>();
+    for (VirtualService vs : ipvs.services()) {
+      if (!vs.isFwmark() && !h.hasAddress(vs.address())
+          && vips.stream().noneMatch(a -> a.addr().equals(vs.address()))) {
+        vips.add(new HostModel.IfAddr(vs.address(), IpAddr.bits(vs.family())));
+      }
+    }
+    if (vips.isEmpty()) {
+      return policy;
+    }
+    List<HostModel.Iface> ifaces = new ArrayList<>(h.ifaces());
+    ifaces.add(new HostModel.Iface(IPVS_DEVICE, vips));
+    return new IrPolicy(policy.name(), new HostModel(h.forwarding(), ifaces, h.routes()),
+        policy.sets(), policy.ipv4(), policy.ipv6());
+  }
+
+  /** The dummy interface of interfaces.sh (emit.ipvs.InterfacesEmitter.DEVICE). */
+  static final String IPVS_DEVICE = "policyc-ipvs0";
+
+  /** The IPVS state, or null without IPVS. */
+  public IpvsState ipvs() {
+    return ipvs;
   }
 
   private Interpreter(IrPolicy policy, Stateful stateful) {
@@ -98,7 +149,7 @@ public final class Interpreter {
     check(packet);
     Family f = packet.family();
     return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
-        stateful, packet).run();
+        stateful, packet).withIpvs(ipvs).run();
   }
 
   /**

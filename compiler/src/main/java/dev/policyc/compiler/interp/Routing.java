@@ -19,6 +19,11 @@ final class Routing {
   /** The host model, or null when packets say where they go. */
   private final HostModel host;
 
+  /** Whether there is a host model (which routes a packet to an IPVS real server). */
+  boolean hasHost() {
+    return host != null;
+  }
+
   Routing(HostModel host) {
     this.host = host;
   }

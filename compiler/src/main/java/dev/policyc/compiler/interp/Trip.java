@@ -4,6 +4,9 @@ import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Stateful.Binding;
 import dev.policyc.compiler.interp.Stateful.Tuple;
+import dev.policyc.compiler.ipvs.ForwardMethod;
+import dev.policyc.compiler.ipvs.RealServer;
+import dev.policyc.compiler.ipvs.VirtualService;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpAddr;
@@ -43,6 +46,9 @@ final class Trip {
   private final Stateful stateful;
   /** The trip's state; a short name, since nearly every line reads or writes it. */
   private final TripState s;
+  /** The host's IPVS services, or null. */
+  private IpvsState ipvs;
+  private IpvsState.Hit ipvsHit;
 
   /** A trip of {@code packet} under its family's rules; {@code conntrack} if they use it. */
   Trip(Ruleset rules, boolean conntrack, Routing routing, MatchEvaluator matches,
@@ -65,6 +71,12 @@ final class Trip {
     this.targets = targets;
     this.stateful = stateful;
     this.s = new TripState(packet, binding, new Conntrack(conntrack, natDone));
+  }
+
+  /** Lets IPVS schedule the packets to its virtual services (after filter INPUT). */
+  Trip withIpvs(IpvsState state) {
+    this.ipvs = state;
+    return this;
   }
 
   /** The conntrack view the trip ended with (whether the packet met the conntrack hook). */
@@ -139,7 +151,15 @@ final class Trip {
       }
       s.hook = Hook.INPUT;
       s.outIf = "";
-      if (!table(Table.MANGLE) || !table(Table.FILTER) || !srcNat()) {
+      if (!table(Table.MANGLE) || !table(Table.FILTER)) {
+        return ended();
+      }
+      // IPVS at LOCAL_IN priority 99 (ip_vs_remote_request): after filter, before nat INPUT
+      VirtualService vs = ipvs == null || s.packet.fragment() ? null : ipvs.find(s.packet);
+      if (vs != null) {
+        return ipvsForward(ipvs.schedule(vs, s.packet));
+      }
+      if (!srcNat()) {
         return ended();
       }
       s.conntrack.confirm(); // ipv4_confirm/ipv6_confirm, last at LOCAL_IN
@@ -159,6 +179,13 @@ final class Trip {
       s.outIf = f.dev();
       if (!table(Table.MANGLE) || !table(Table.FILTER)) {
         return ended();
+      }
+      // ip_vs_reply4 at FORWARD, after filter: a masq real server's answer gets the VIP back
+      IpvsState.Hit reply = ipvs == null ? null : ipvs.reply(s.packet);
+      if (reply != null && !reply.service().isFwmark()) {
+        ipvsHit = reply;
+        s.packet = s.packet.withSrc(reply.service().address(),
+            reply.service().port() == 0 ? s.packet.sport() : reply.service().port());
       }
       s.hook = Hook.POSTROUTING;
       s.inIf = "";
@@ -245,6 +272,53 @@ final class Trip {
       return ended();
     }
     return finish(s.packet.fragment() ? Outcome.HELD : Outcome.DELIVERED);
+  }
+
+  /**
+   * A packet IPVS took: with no real server available, ip_vs_leave answers port unreachable and
+   * drops it. Otherwise the transmitter (ip_vs_nat_xmit, ip_vs_dr_xmit, ip_vs_tunnel_xmit)
+   * rewrites it (masq: the destination becomes the real server; gate and ipip keep it, the
+   * route goes to the real server) and sends it through LOCAL_OUT (ip_vs_send_or_cont): raw,
+   * mangle and filter OUTPUT, not nat OUTPUT (the connection's destination NAT was settled in
+   * PREROUTING), then POSTROUTING, where nat may masquerade it as kube-proxy does. A real
+   * server that is a local address is delivered (LOCALNODE). An ipip server of the other family
+   * leaves by its tunnel without traversing the rules here (not modelled).
+   */
+  private Decision ipvsForward(IpvsState.Hit hit) {
+    ipvsHit = hit;
+    RealServer r = hit.real();
+    if (r == null) {
+      s.rejectWith = "icmp-port-unreachable";
+      return finish(Outcome.REJECTED);
+    }
+    if (r.address().family() != s.packet.family()) {
+      return finish(Outcome.FORWARDED);
+    }
+    Packet probe = s.packet.withDst(r.address(), r.port());
+    if (r.method() == ForwardMethod.MASQ) {
+      s.packet = probe;
+    }
+    Route route = routing.hasHost()
+        ? routing.outgoing(probe.withRoute(null, null), false)
+        : new Route.Forward(s.packet.out() == null ? "" : s.packet.out(), r.address());
+    if (route instanceof Route.Refused rf) {
+      return finish(rf.outcome());
+    }
+    if (route instanceof Route.Local) {
+      return finish(Outcome.DELIVERED); // LOCALNODE: ip_vs_null_xmit, on to the local socket
+    }
+    s.hook = Hook.OUTPUT;
+    s.inIf = "";
+    s.outIf = Routing.device(route);
+    if (!table(Table.RAW) || !table(Table.MANGLE) || !table(Table.FILTER)) {
+      return ended();
+    }
+    s.hook = Hook.POSTROUTING;
+    if (!postrouting(route)) {
+      return ended();
+    }
+    s.conntrack.confirm();
+    return finish(Outcome.FORWARDED);
   }
 
   /** mangle and nat POSTROUTING for a packet leaving by {@code route}; false when it ended. */
@@ -384,6 +458,6 @@ final class Trip {
       default -> null;
     };
     return new Decision(o, o == Outcome.REJECTED ? s.rejectWith : null, s.path, s.packet, out,
-        s.conntrack.finalState(s.packet), s.dnat, s.snat, s.logs, s.mss, s.evaluated);
+        s.conntrack.finalState(s.packet), s.dnat, s.snat, s.logs, s.mss, s.evaluated, ipvsHit);
   }
 }

@@ -224,7 +224,7 @@ class CompileCommandTest {
   void onlyTakesOneKnownOutputOfOnePolicyOnStandardOutput() {
     Cli.Captured bad = run("compile", policy("nat-gateway"), "-o", "-", "--only", "nft");
     assertEquals(Cli.USAGE, bad.code());
-    assertTrue(bad.err().contains("--only must be iptables, ip6tables, ipset, report, not"
+    assertTrue(bad.err().contains("--only must be iptables, ip6tables, ipset, report, ipvs, not"
         + " 'nft'"), bad.err());
     Cli.Captured dir = run("compile", policy("nat-gateway"), "-o", tmp.resolve("o").toString(),
         "--only", "iptables");

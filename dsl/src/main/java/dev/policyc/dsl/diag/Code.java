@@ -147,7 +147,56 @@ public enum Code {
    * A line of {@code policyc explain --packets} or {@code --flow} that is not a packet; the
    * position is its line and the column of the word at fault.
    */
-  PC8007(Severity.ERROR, "malformed packet");
+  PC8007(Severity.ERROR, "malformed packet"),
+
+  // IPVS (the ipvs: section; docs/ipvs.md): names, values, families and warnings.
+  /** A scheduler the kernel does not have; the message suggests the closest name. */
+  PC1030(Severity.ERROR, "unknown IPVS scheduler"),
+  /** Two virtual services with the same protocol, address and port (or fwmark and family). */
+  PC1031(Severity.ERROR, "virtual service declared twice"),
+  /** Two real servers of one virtual service with the same address and port. */
+  PC1032(Severity.ERROR, "real server declared twice"),
+  /**
+   * A scheduler flag ipvsadm does not know, or one of another scheduler ({@code sh-port} on a
+   * {@code wrr} service: ipvsadm's "incompatible scheduler flag").
+   */
+  PC1033(Severity.ERROR, "unknown or incompatible scheduler flag"),
+  /**
+   * A virtual service that is neither {@code protocol address:port} nor {@code fwmark}: a port
+   * on a fwmark service, a missing address, an unknown protocol, port 0 without persistence.
+   */
+  PC2030(Severity.ERROR, "invalid virtual service"),
+  /** A real server's weight outside 0–65535. */
+  PC2031(Severity.ERROR, "invalid IPVS weight"),
+  /** A connection threshold outside 0–65535, or a lower threshold above the upper one. */
+  PC2032(Severity.ERROR, "invalid connection threshold"),
+  /** A persistence timeout outside 1–2^31 s, or a netmask that is not one. */
+  PC2033(Severity.ERROR, "invalid persistence"),
+  /** A health check's type, path, status, delay, timeout or retries out of place or range. */
+  PC2034(Severity.ERROR, "invalid health check"),
+  /**
+   * A forwarding method other than masq, gate and ipip, or a real-server port other than the
+   * virtual port with gate or ipip (only NAT can map ports).
+   */
+  PC2035(Severity.ERROR, "invalid forwarding method"),
+  /** A firewall mark that is not a number from 1 to 2^32-1. */
+  PC2036(Severity.ERROR, "invalid fwmark"),
+  /** A virtual or real server address that is not an IP address, or a port outside 0–65535. */
+  PC2037(Severity.ERROR, "invalid IPVS address or port"),
+  /**
+   * A real server of another family than its virtual service, except by ipip (the kernel
+   * refuses mixed families for masq and gate).
+   */
+  PC4010(Severity.ERROR, "real server of the wrong family"),
+  /**
+   * A persistence netmask of the other family: a dotted netmask on an IPv6 service, or one
+   * beyond /32 on IPv4.
+   */
+  PC4011(Severity.ERROR, "persistence netmask of the wrong family"),
+  /** A virtual service no new connection can be scheduled to: no real server of weight > 0. */
+  PC7020(Severity.WARNING, "virtual service without an available real server"),
+  /** Weights on a scheduler that ignores them (rr, dh, lc, lblc's table): they do nothing. */
+  PC7021(Severity.WARNING, "weights the scheduler ignores");
 
   private final Severity severity;
   private final String title;

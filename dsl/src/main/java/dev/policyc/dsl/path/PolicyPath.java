@@ -44,6 +44,11 @@ public final class PolicyPath {
     return OBJECTS;
   }
 
+  /** {@code ipvs.services[i]}: an IPVS virtual service. */
+  public static IpvsPath ipvs(int index) {
+    return new IpvsPath(new ListPath(new SourcePath("ipvs"), "services"), index);
+  }
+
   /** {@code host}: the host's interfaces and routes. */
   public static HostPath host() {
     return HOST;

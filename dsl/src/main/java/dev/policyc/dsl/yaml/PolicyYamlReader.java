@@ -4,6 +4,7 @@ import dev.policyc.dsl.ChainSpec;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Host;
 import dev.policyc.dsl.IpSetSpec;
+import dev.policyc.dsl.IpvsSpec;
 import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.Policy;
 import dev.policyc.dsl.PolicyObjects;
@@ -42,7 +43,7 @@ import java.util.Set;
 public final class PolicyYamlReader {
   private static final Set<String> TOP_KEYS =
       Set.of("policy", "description", "owns", "host", "objects", "filter", "nat", "mangle",
-          "raw", "include", "fragments");
+          "raw", "include", "fragments", "ipvs");
   /** What an included file may hold. */
   private static final Set<String> INCLUDED_KEYS =
       Set.of("include", "description", "objects", "fragments");
@@ -164,12 +165,15 @@ public final class PolicyYamlReader {
         chains.addAll(chainReader.table(t, e.value()));
       }
     }
+    IpvsSpec ipvs = m.entries().containsKey("ipvs")
+        ? new IpvsSpecReader(nodes).read(m.entries().get("ipvs").value())
+        : IpvsSpec.NONE;
     if (name == null && nodes.problems().isEmpty()) {
       return null;
     }
     // Without a readable name (reported), a partial policy takes a stand-in.
     return new Policy(name == null ? "unnamed" : name, description, host, objects, chains,
-        SourceMap.of(file, nodes.positions(), files), owns);
+        SourceMap.of(file, nodes.positions(), files), owns, ipvs);
   }
 
   /** The objects and fragments of one file (the policy's or an included one). */

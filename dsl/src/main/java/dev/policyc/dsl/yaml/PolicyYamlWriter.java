@@ -3,6 +3,7 @@ package dev.policyc.dsl.yaml;
 import dev.policyc.dsl.Action;
 import dev.policyc.dsl.ChainSpec;
 import dev.policyc.dsl.Host;
+import dev.policyc.dsl.IpvsSpec;
 import dev.policyc.dsl.IpSetSpec;
 import dev.policyc.dsl.Ownership;
 import dev.policyc.dsl.MatchSpec;
@@ -109,7 +110,64 @@ public final class PolicyYamlWriter {
       }
       root.put(t.iptablesName(), tm);
     }
+    if (!p.ipvs().isEmpty()) {
+      List<Object> services = new ArrayList<>();
+      p.ipvs().services().forEach(vs -> services.add(ipvsService(vs)));
+      root.put("ipvs", Map.of("services", services));
+    }
     return root;
+  }
+
+  private static Map<String, Object> ipvsService(IpvsSpec.VirtualService vs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    putIf(m, "protocol", vs.protocol());
+    putIf(m, "address", vs.address());
+    putIf(m, "port", vs.port());
+    putIf(m, "fwmark", vs.fwmark());
+    putIf(m, "family", vs.family() == null ? null : vs.family().yamlName());
+    putIf(m, "scheduler", vs.scheduler());
+    if (!vs.flags().isEmpty()) {
+      m.put("flags", vs.flags());
+    }
+    if (vs.persistence() != null) {
+      Map<String, Object> pm = new LinkedHashMap<>();
+      putIf(pm, "timeout", vs.persistence().timeout());
+      putIf(pm, "netmask", vs.persistence().netmask());
+      m.put("persistence", pm);
+    }
+    if (vs.onePacket()) {
+      m.put("ops", true);
+    }
+    List<Object> reals = new ArrayList<>();
+    for (IpvsSpec.RealServer r : vs.realServers()) {
+      Map<String, Object> rm = new LinkedHashMap<>();
+      putIf(rm, "address", r.address());
+      putIf(rm, "port", r.port());
+      putIf(rm, "weight", r.weight());
+      putIf(rm, "method", r.method());
+      putIf(rm, "u-threshold", r.upperThreshold());
+      putIf(rm, "l-threshold", r.lowerThreshold());
+      reals.add(rm);
+    }
+    m.put("real-servers", reals);
+    IpvsSpec.HealthCheck c = vs.check();
+    if (c != null) {
+      Map<String, Object> cm = new LinkedHashMap<>();
+      putIf(cm, "type", c.type());
+      putIf(cm, "path", c.path());
+      putIf(cm, "status", c.status());
+      putIf(cm, "delay", c.delay());
+      putIf(cm, "timeout", c.timeout());
+      putIf(cm, "retries", c.retries());
+      m.put("health-check", cm);
+    }
+    return m;
+  }
+
+  private static void putIf(Map<String, Object> m, String key, Object value) {
+    if (value != null) {
+      m.put(key, value);
+    }
   }
 
   private static Map<String, Object> host(Host h) {

@@ -64,6 +64,8 @@ class DslYamlRoundTripTest {
       "PolicyBuilder.raw(String,Consumer)",
       "PolicyBuilder.chain(Table,String,Consumer)",
       "PolicyBuilder.build()",
+      "PolicyBuilder.virtualService(String,String,int,Consumer)",
+      "PolicyBuilder.fwmarkService(String,Family,Consumer)",
       "HostBuilder.forwarding(boolean)",
       "HostBuilder.iface(String,String[])",
       "HostBuilder.route(String,String,String)",
@@ -263,6 +265,18 @@ class DslYamlRoundTripTest {
         .raw(PREROUTING, c -> c.notrack(match().udp().dport(53)))
         .raw(OUTPUT, c -> c.rule(match().udp().sport(53), Action.notrack())
             .rule(match().udp(), Action.count()))
+        .virtualService("tcp", "192.0.2.80", 80, v -> v.scheduler("wrr")
+            .persistence(600, "255.255.255.0")
+            .real("10.1.0.1")
+            .real("10.1.0.2", 8080, r -> r.weight(4).masq().thresholds(100, 50))
+            .real("10.1.0.3", null, r -> r.gate())
+            .real("10.1.0.4", null, r -> r.ipip().weight(0))
+            .httpCheck("/healthz", 200, 5, 3, 2))
+        .virtualService("udp", "2001:db8::53", 53, v -> v.scheduler("sh")
+            .flags("sh-port", "sh-fallback").onePacket().persistence(60)
+            .real("2001:db8::1").tcpCheck(10, 5, 3))
+        .fwmarkService("0x10", Family.IPV6, v -> v.scheduler("mh").flags("mh-port")
+            .real("2001:db8::2"))
         .build();
   }
 
