@@ -123,7 +123,30 @@ public enum Code {
    * A line of {@code policyc explain --packets} or {@code --flow} that is not a packet; the
    * position is its line and the column of the word at fault.
    */
-  PC8007(Severity.ERROR, "malformed packet");
+  PC8007(Severity.ERROR, "malformed packet"),
+
+  // policyc kube: Service and EndpointSlice manifests and the node's facts (docs/kube.md); the
+  // position is the line and column of the offending key or value.
+  /** A manifest or node file that is not YAML, or whose documents are not mappings. */
+  PC8101(Severity.ERROR, "malformed Kubernetes manifest"),
+  /** A {@code kind} other than Service, EndpointSlice or List (of those). */
+  PC8102(Severity.ERROR, "unknown Kubernetes kind"),
+  /** A required field (metadata.name, spec.ports, a port's port…) is missing. */
+  PC8103(Severity.ERROR, "missing manifest field"),
+  /** A field of the wrong type or with a value Kubernetes refuses (protocol, type, policy…). */
+  PC8104(Severity.ERROR, "invalid manifest value"),
+  /** An address or CIDR that does not parse, or is of the other family. */
+  PC8105(Severity.ERROR, "malformed IP address"),
+  /** A nodePort or healthCheckNodePort outside the node's NodePort range, or a bad port. */
+  PC8106(Severity.ERROR, "port out of range"),
+  /** A Service port name that none of the Service's EndpointSlices carries, or the reverse. */
+  PC8107(Severity.ERROR, "port name without endpoints"),
+  /** Two Services (or two EndpointSlices) with the same namespace and name. */
+  PC8108(Severity.ERROR, "duplicate Kubernetes object"),
+  /** A node facts file (--node) with a missing or invalid field. */
+  PC8109(Severity.ERROR, "invalid node facts"),
+  /** A manifest or node file that cannot be read. */
+  PC8110(Severity.ERROR, "cannot read Kubernetes input");
 
   private final Severity severity;
   private final String title;
