@@ -14,6 +14,7 @@ import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.compiler.checks.CheckFixturesTest;
+import dev.policyc.compiler.kube.KubeBadInputTest;
 import dev.policyc.compiler.cli.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,7 +68,18 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC8005, dir -> importSet(dir, "@1.2.3.4/32 5.6.7.8/32 0 : 65535"
           + " 22 : 22 0x01/0xFF")),
       Map.entry(Code.PC8006, DiagnosticCodesTest::explainABadTrace),
-      Map.entry(Code.PC8007, DiagnosticCodesTest::explainABadPacket));
+      Map.entry(Code.PC8007, DiagnosticCodesTest::explainABadPacket),
+      // policyc kube reads manifests, not policies (KubeBadInputTest checks the positions).
+      Map.entry(Code.PC8101, dir -> KubeBadInputTest.produce("PC8101", dir)),
+      Map.entry(Code.PC8102, dir -> KubeBadInputTest.produce("PC8102", dir)),
+      Map.entry(Code.PC8103, dir -> KubeBadInputTest.produce("PC8103", dir)),
+      Map.entry(Code.PC8104, dir -> KubeBadInputTest.produce("PC8104", dir)),
+      Map.entry(Code.PC8105, dir -> KubeBadInputTest.produce("PC8105", dir)),
+      Map.entry(Code.PC8106, dir -> KubeBadInputTest.produce("PC8106", dir)),
+      Map.entry(Code.PC8107, dir -> KubeBadInputTest.produce("PC8107", dir)),
+      Map.entry(Code.PC8108, dir -> KubeBadInputTest.produce("PC8108", dir)),
+      Map.entry(Code.PC8109, dir -> KubeBadInputTest.produce("PC8109", dir)),
+      Map.entry(Code.PC8110, dir -> KubeBadInputTest.produce("PC8110", dir)));
 
   @TempDir
   Path tmp;

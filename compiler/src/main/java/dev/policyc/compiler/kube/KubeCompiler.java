@@ -1,6 +1,7 @@
 package dev.policyc.compiler.kube;
 
 import dev.policyc.compiler.kube.ServiceMap.SvcPort;
+import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +60,16 @@ public final class KubeCompiler {
     List<Diagnostic> problems = new ArrayList<>();
     NodeFacts facts = NodeFacts.read(node.file(), node.text(), problems);
     Cluster cluster = read(manifests, facts == null ? "" : facts.nodeName(), problems);
+    if (facts != null) {
+      for (SvcPort sp : cluster.ports) {
+        int np = sp.port().nodePort();
+        if (np != 0 && (np < facts.nodePortMin() || np > facts.nodePortMax())) {
+          problems.add(new Diagnostic(Code.PC8106, "nodePort " + np + " is outside the node's"
+              + " NodePort range " + facts.nodePortMin() + "-" + facts.nodePortMax(),
+              sp.port().pos()));
+        }
+      }
+    }
     if (facts == null || problems.stream().anyMatch(Diagnostic::isError)) {
       return new Result(Map.of(), null, problems);
     }
