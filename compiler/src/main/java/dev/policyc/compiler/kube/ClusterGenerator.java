@@ -7,8 +7,27 @@ import java.util.Random;
  * namespaces of 100, of which a seeded tenth are NodePorts, each with {@code endpoints}
  * endpoints (a third on this node), written as manifests so they take the reader's path.
  */
-final class ClusterGenerator {
+public final class ClusterGenerator {
   private ClusterGenerator() {}
+
+  /**
+   * Prints a generated cluster's manifests: {@code --services N --endpoints E --seed S}
+   * (bench/kube.sh).
+   */
+  public static void main(String[] args) {
+    int services = 10000;
+    int endpoints = 10;
+    long seed = 1;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--services" -> services = Integer.parseInt(args[i + 1]);
+        case "--endpoints" -> endpoints = Integer.parseInt(args[i + 1]);
+        case "--seed" -> seed = Long.parseLong(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    System.out.print(manifests(services, endpoints, seed));
+  }
 
   /** The ClusterIP of Service {@code i}: 10.96.0.0/12 in order from 10.96.0.1. */
   static String clusterIP(int i) {
