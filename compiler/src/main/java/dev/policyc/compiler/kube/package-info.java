@@ -1,5 +1,2 @@
-/**
- * Kubernetes Services and EndpointSlices compiled as kube-proxy programs them, in its iptables
- * mode and in its IPVS mode (docs/kube.md).
- */
+/** Kubernetes Services and EndpointSlices compiled as kube-proxy programs them (docs/kube.md). */
 package dev.policyc.compiler.kube;
