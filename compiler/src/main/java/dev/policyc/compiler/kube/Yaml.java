@@ -43,18 +43,59 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
 
   /** Every document of {@code text}; a syntax error is one PC8101 diagnostic and no document. */
   static List<Yaml> read(String file, String text, List<Diagnostic> problems) {
+    List<int[]> chunks = chunks(text);
+    if (chunks.size() == 1) {
+      return readChunk(file, text, 0, problems);
+    }
+    // A large file is parsed in pieces, split where a line is a document marker "---" (which
+    // always starts a document at column 1), in parallel; positions keep their lines.
+    List<List<Diagnostic>> found = new ArrayList<>();
+    chunks.forEach(c -> found.add(new ArrayList<>()));
+    List<List<Yaml>> parsed = java.util.stream.IntStream.range(0, chunks.size()).parallel()
+        .mapToObj(i -> readChunk(file, text.substring(chunks.get(i)[0], chunks.get(i)[1]),
+            chunks.get(i)[2], found.get(i)))
+        .toList();
+    List<Yaml> docs = new ArrayList<>();
+    parsed.forEach(docs::addAll);
+    found.forEach(problems::addAll);
+    return found.stream().allMatch(List::isEmpty) ? docs : List.of();
+  }
+
+  /** Start, end and lines before, of the pieces of {@code text} parsed apart. */
+  private static List<int[]> chunks(String text) {
+    int pieces = text.length() < (1 << 20) ? 1
+        : Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
+    List<int[]> out = new ArrayList<>();
+    int start = 0;
+    int lines = 0;
+    for (int k = 1; k < pieces; k++) {
+      int at = text.indexOf("\n---\n", Math.max(start, (int) ((long) text.length() * k / pieces)));
+      if (at < 0) {
+        break;
+      }
+      int end = at + 1;
+      out.add(new int[] {start, end, lines});
+      lines += (int) text.substring(start, end).chars().filter(ch -> ch == '\n').count();
+      start = end;
+    }
+    out.add(new int[] {start, text.length(), lines});
+    return out;
+  }
+
+  private static List<Yaml> readChunk(String file, String text, int lineOffset,
+      List<Diagnostic> problems) {
     List<Yaml> docs = new ArrayList<>();
     try (YAMLParser p = (YAMLParser) Factory.FACTORY.createParser(ObjectReadContext.empty(),
         new StringReader(text))) {
       JsonToken t;
       while ((t = p.nextToken()) != null) {
-        docs.add(node(file, p, t, 0));
+        docs.add(node(file, lineOffset, p, t, 0));
       }
     } catch (Refused e) {
       problems.add(e.diagnostic);
       return List.of();
     } catch (JacksonException e) {
-      problems.add(problem(file, e));
+      problems.add(problem(file, lineOffset, e));
       return List.of();
     }
     return docs;
@@ -78,8 +119,8 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
     }
   }
 
-  private static Yaml node(String file, YAMLParser p, JsonToken t, int depth) {
-    SourcePos here = pos(file, p.currentTokenLocation());
+  private static Yaml node(String file, int off, YAMLParser p, JsonToken t, int depth) {
+    SourcePos here = pos(file, off, p.currentTokenLocation());
     if (depth > 64) {
       throw new Refused(new Diagnostic(Code.PC8101, "the document nests deeper than 64 levels",
           here));
@@ -97,9 +138,9 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         Map<String, Entry> entries = new LinkedHashMap<>();
         JsonToken k;
         while ((k = p.nextToken()) == JsonToken.PROPERTY_NAME) {
-          SourcePos keyPos = pos(file, p.currentTokenLocation());
+          SourcePos keyPos = pos(file, off, p.currentTokenLocation());
           String key = p.currentName();
-          Yaml value = node(file, p, p.nextToken(), depth + 1);
+          Yaml value = node(file, off, p, p.nextToken(), depth + 1);
           if (entries.putIfAbsent(key, new Entry(key, keyPos, value)) != null) {
             throw new Refused(new Diagnostic(Code.PC8101, "duplicate key '" + key + "'",
                 keyPos));
@@ -111,7 +152,7 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         List<Yaml> items = new ArrayList<>();
         JsonToken i;
         while ((i = p.nextToken()) != JsonToken.END_ARRAY && i != null) {
-          items.add(node(file, p, i, depth + 1));
+          items.add(node(file, off, p, i, depth + 1));
         }
         return new YSeq(items, here);
       }
@@ -127,24 +168,24 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
     }
   }
 
-  private static Diagnostic problem(String file, JacksonException e) {
+  private static Diagnostic problem(String file, int off, JacksonException e) {
     for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       if (c instanceof MarkedYamlEngineException m && m.getProblemMark().isPresent()) {
         Mark mark = m.getProblemMark().get();
         String text = m.getProblem() == null ? "invalid YAML" : m.getProblem().strip();
         return new Diagnostic(Code.PC8101, text,
-            new SourcePos(file, mark.getLine() + 1, mark.getColumn() + 1));
+            new SourcePos(file, off + mark.getLine() + 1, mark.getColumn() + 1));
       }
     }
     String msg = e.getOriginalMessage() == null ? "invalid YAML"
         : e.getOriginalMessage().strip().lines().findFirst().orElse("invalid YAML");
-    return new Diagnostic(Code.PC8101, msg, pos(file, e.getLocation()));
+    return new Diagnostic(Code.PC8101, msg, pos(file, off, e.getLocation()));
   }
 
-  private static SourcePos pos(String file, TokenStreamLocation loc) {
+  private static SourcePos pos(String file, int off, TokenStreamLocation loc) {
     if (loc == null || loc.getLineNr() < 1) {
       return new SourcePos(file, 0, 0);
     }
-    return new SourcePos(file, loc.getLineNr(), Math.max(1, loc.getColumnNr()));
+    return new SourcePos(file, off + loc.getLineNr(), Math.max(1, loc.getColumnNr()));
   }
 }

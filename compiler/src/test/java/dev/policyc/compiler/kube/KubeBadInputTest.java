@@ -94,6 +94,19 @@ public class KubeBadInputTest {
         + " outside the node's NodePort range 30000-32767"), c.err());
   }
 
+  @Test
+  void aLargeFileParsedInPiecesReportsTheLineOfTheWholeFile() {
+    String big = ClusterGenerator.manifests(3000, 2, 1L);
+    assertEquals(true, big.length() > (1 << 20));
+    String text = big + "---\nkind: Pod\n";
+    long line = text.lines().count();
+    java.util.List<dev.policyc.dsl.diag.Diagnostic> problems = new java.util.ArrayList<>();
+    KubeCompiler.read(java.util.List.of(new KubeCompiler.Input("big.yaml", text)), "n",
+        problems);
+    assertEquals("big.yaml:" + line + ":7: error PC8102: unknown kind 'Pod': policyc kube reads"
+        + " Service, EndpointSlice and List", problems.get(0).toString());
+  }
+
   /** Each code of policyc kube, produced by the CLI, for DiagnosticCodesTest. */
   public static String produce(String code, Path dir) {
     try {
