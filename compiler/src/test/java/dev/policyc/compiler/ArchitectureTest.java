@@ -55,7 +55,8 @@ class ArchitectureTest {
       Map.entry(COMPILER + ".cli", List.of("=" + COMPILER, COMPILER + ".optimize",
           COMPILER + ".interp", COMPILER + ".ir", COMPILER + ".emit.report",
           COMPILER + ".classbench", COMPILER + ".verify", COMPILER + ".space",
-          COMPILER + ".parse", COMPILER + ".classifier", COMPILER + ".ipvs")),
+          COMPILER + ".parse", COMPILER + ".classifier", COMPILER + ".ipvs",
+          COMPILER + ".kube")),
       Map.entry("=" + COMPILER, List.of(COMPILER + ".checks", COMPILER + ".optimize",
           COMPILER + ".verify", COMPILER + ".ipvs",
           COMPILER + ".emit", COMPILER + ".lower", COMPILER + ".parse", COMPILER + ".space",
@@ -80,7 +81,11 @@ class ArchitectureTest {
       Map.entry(COMPILER + ".ir", List.of()),
       // the IPVS model (docs/ipvs.md): checked from the policy, read by emitters, readers and
       // the interpreter
-      Map.entry(COMPILER + ".ipvs", List.of(COMPILER + ".ir")));
+      Map.entry(COMPILER + ".ipvs", List.of(COMPILER + ".ir")),
+      // policyc kube: a front end for Kubernetes manifests; its report reads its iptables text
+      // back (parse) and decides packets on it (interp).
+      Map.entry(COMPILER + ".kube", List.of(COMPILER + ".parse", COMPILER + ".interp",
+          COMPILER + ".ir")));
 
   private static final Pattern PACKAGE_DECL =
       Pattern.compile("^\\s*package\\s+([a-z0-9_.]+)\\s*;", Pattern.MULTILINE);

@@ -14,6 +14,7 @@ import dev.policyc.dsl.Table;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.compiler.checks.CheckFixturesTest;
+import dev.policyc.compiler.kube.KubeBadInputTest;
 import dev.policyc.compiler.cli.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,7 +80,19 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC1021, dir -> include(dir, "include: [lib.yaml]\nfilter:\n"
           + "  INPUT: [{ fragment: nope }]\n", "fragments: { f: [] }\n")),
       Map.entry(Code.PC1022, dir -> include(dir, "include: [lib.yaml]\nfilter:\n"
-          + "  INPUT: [{ fragment: f }]\n", "fragments: { f: [{ fragment: f }] }\n")));
+          + "  INPUT: [{ fragment: f }]\n", "fragments: { f: [{ fragment: f }] }\n")),
+      // policyc kube reads manifests, not policies (KubeBadInputTest checks the positions).
+      Map.entry(Code.PC8101, dir -> KubeBadInputTest.produce("PC8101", dir)),
+      Map.entry(Code.PC8102, dir -> KubeBadInputTest.produce("PC8102", dir)),
+      Map.entry(Code.PC8103, dir -> KubeBadInputTest.produce("PC8103", dir)),
+      Map.entry(Code.PC8104, dir -> KubeBadInputTest.produce("PC8104", dir)),
+      Map.entry(Code.PC8105, dir -> KubeBadInputTest.produce("PC8105", dir)),
+      Map.entry(Code.PC8106, dir -> KubeBadInputTest.produce("PC8106", dir)),
+      Map.entry(Code.PC8107, dir -> KubeBadInputTest.produce("PC8107", dir)),
+      Map.entry(Code.PC8108, dir -> KubeBadInputTest.produce("PC8108", dir)),
+      Map.entry(Code.PC8109, dir -> KubeBadInputTest.produce("PC8109", dir)),
+      Map.entry(Code.PC8110, dir -> KubeBadInputTest.produce("PC8110", dir)));
+
 
   /** The diagnostics of {@code policy: p} plus {@code role} in a folder beside {@code lib.yaml}. */
   private static String include(Path dir, String role, String lib) {

@@ -22,7 +22,7 @@ public final class Cli {
 
   private static final List<Command> COMMANDS =
       List.of(new CompileCommand(), new CheckCommand(), new ExplainCommand(),
-          new VerifyCommand(), new DiffCommand(), new ImportCommand());
+          new VerifyCommand(), new DiffCommand(), new ImportCommand(), new KubeCommand());
 
   private Cli() {}
 

@@ -206,4 +206,33 @@ final class OutputWriter {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
     }
   }
+
+  /**
+   * Writes {@code files} (name to text) into {@code dir}, all or nothing, and removes the files
+   * named in {@code stale} that this run does not write (the other mode's outputs of {@code
+   * policyc kube}); returns the diagnostic of a failure.
+   */
+  static Optional<Diagnostic> writeFiles(Path dir, Map<String, String> files,
+      List<String> stale) {
+    OutputWriter w = new OutputWriter();
+    try {
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        w.stageFile(dir.resolve(f.getKey()), f.getValue());
+        if (f.getKey().endsWith(".sh")) {
+          executable(w.moves.keySet().stream().reduce((a, b) -> b).orElseThrow());
+        }
+      }
+      for (String s : stale) {
+        if (!files.containsKey(s)) {
+          w.stale.add(dir.resolve(s));
+        }
+      }
+      w.commit();
+      return Optional.empty();
+    } catch (IOException e) {
+      w.rollBack();
+      return Optional.of(new Diagnostic(Code.PC0011, "cannot write output: " + IoReason.of(e),
+          new SourcePos(w.current.toString(), 0, 0)));
+    }
+  }
 }

@@ -196,7 +196,30 @@ public enum Code {
   /** A virtual service no new connection can be scheduled to: no real server of weight > 0. */
   PC7020(Severity.WARNING, "virtual service without an available real server"),
   /** Weights on a scheduler that ignores them (rr, dh, lc, lblc's table): they do nothing. */
-  PC7021(Severity.WARNING, "weights the scheduler ignores");
+  PC7021(Severity.WARNING, "weights the scheduler ignores"),
+
+  // policyc kube: Service and EndpointSlice manifests and the node's facts (docs/kube.md); the
+  // position is the line and column of the offending key or value.
+  /** A manifest or node file that is not YAML, or whose documents are not mappings. */
+  PC8101(Severity.ERROR, "malformed Kubernetes manifest"),
+  /** A {@code kind} other than Service, EndpointSlice or List (of those). */
+  PC8102(Severity.ERROR, "unknown Kubernetes kind"),
+  /** A required field (metadata.name, spec.ports, a port's port…) is missing. */
+  PC8103(Severity.ERROR, "missing manifest field"),
+  /** A field of the wrong type or with a value Kubernetes refuses (protocol, type, policy…). */
+  PC8104(Severity.ERROR, "invalid manifest value"),
+  /** An address or CIDR that does not parse, or is of the other family. */
+  PC8105(Severity.ERROR, "malformed IP address"),
+  /** A nodePort or healthCheckNodePort outside the node's NodePort range, or a bad port. */
+  PC8106(Severity.ERROR, "port out of range"),
+  /** A Service port name that none of the Service's EndpointSlices carries, or the reverse. */
+  PC8107(Severity.ERROR, "port name without endpoints"),
+  /** Two Services (or two EndpointSlices) with the same namespace and name. */
+  PC8108(Severity.ERROR, "duplicate Kubernetes object"),
+  /** A node facts file (--node) with a missing or invalid field. */
+  PC8109(Severity.ERROR, "invalid node facts"),
+  /** A manifest or node file that cannot be read. */
+  PC8110(Severity.ERROR, "cannot read Kubernetes input");
 
   private final Severity severity;
   private final String title;

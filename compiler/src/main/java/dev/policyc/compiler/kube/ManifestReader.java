@@ -1,0 +1,339 @@
+package dev.policyc.compiler.kube;
+
+import dev.policyc.compiler.kube.KubeObjects.Endpoint;
+import dev.policyc.compiler.kube.KubeObjects.EndpointSlice;
+import dev.policyc.compiler.kube.KubeObjects.Protocol;
+import dev.policyc.compiler.kube.KubeObjects.Service;
+import dev.policyc.compiler.kube.KubeObjects.ServicePort;
+import dev.policyc.compiler.kube.KubeObjects.ServiceType;
+import dev.policyc.compiler.kube.KubeObjects.SlicePort;
+import dev.policyc.compiler.kube.Yaml.YMap;
+import dev.policyc.compiler.kube.Yaml.YScalar;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads Service and EndpointSlice manifests: multi-document YAML, {@code List} kinds holding
+ * them, the fields kube-proxy reads and the checks the API server would have made on them.
+ */
+final class ManifestReader {
+  private static final Set<String> LISTS = Set.of("List", "ServiceList", "EndpointSliceList");
+
+  private final List<Diagnostic> problems;
+  private final Fields f;
+  final List<Service> services = new ArrayList<>();
+  final List<EndpointSlice> slices = new ArrayList<>();
+
+  ManifestReader(List<Diagnostic> problems) {
+    this.problems = problems;
+    this.f = new Fields(problems, Code.PC8104, Code.PC8103);
+  }
+
+  /** Reads every object of one file. */
+  void read(String file, String text) {
+    for (Yaml doc : Yaml.read(file, text, problems)) {
+      if (doc instanceof YScalar s && s.isNull()) {
+        continue; // an empty document, as after a trailing "---"
+      }
+      object(doc, false);
+    }
+  }
+
+  private void object(Yaml doc, boolean inList) {
+    if (!(doc instanceof YMap m)) {
+      f.error(Code.PC8101, "a Kubernetes object must be a mapping", doc.pos());
+      return;
+    }
+    String kind = f.required(m, "kind", "kind", m.pos());
+    if (kind == null) {
+      return;
+    }
+    switch (kind) {
+      case "Service" -> service(m);
+      case "EndpointSlice" -> slice(m);
+      default -> {
+        if (LISTS.contains(kind) && !inList) {
+          for (Yaml item : f.seq(m, "items", "items")) {
+            object(item, true);
+          }
+        } else {
+          f.error(Code.PC8102, "unknown kind '" + kind + "': policyc kube reads Service,"
+              + " EndpointSlice and List", Fields.at(m, "kind"));
+        }
+      }
+    }
+  }
+
+  private void service(YMap m) {
+    YMap meta = f.map(m, "metadata", "metadata");
+    String name = f.required(meta, "name", "metadata.name", m.pos());
+    String ns = namespace(meta);
+    YMap spec = f.map(m, "spec", "spec");
+    if (spec == null) {
+      f.error(Code.PC8103, "spec is missing", m.pos());
+      return;
+    }
+    String typeWord = f.string(spec, "type", "spec.type");
+    ServiceType type = ServiceType.CLUSTER_IP;
+    if (typeWord != null) {
+      type = null;
+      for (ServiceType t : ServiceType.values()) {
+        if (t.word.equals(typeWord)) {
+          type = t;
+        }
+      }
+      if (type == null) {
+        f.bad("spec.type must be ClusterIP, NodePort, LoadBalancer or ExternalName, not '"
+            + typeWord + "'", Fields.at(spec, "type"));
+        return;
+      }
+    }
+    String clusterIP = f.string(spec, "clusterIP", "spec.clusterIP");
+    if (clusterIP == null) {
+      List<String> ips = f.strings(spec, "clusterIPs", "spec.clusterIPs");
+      clusterIP = ips.isEmpty() ? null : ips.get(0);
+    }
+    if (type == ServiceType.EXTERNAL_NAME || "None".equals(clusterIP)) {
+      clusterIP = null; // ExternalName and headless Services get no rules from kube-proxy
+    } else if (clusterIP == null) {
+      f.error(Code.PC8103, "spec.clusterIP is missing (the API server allocates it; give the"
+          + " allocated address, or None for a headless Service)", spec.pos());
+    } else {
+      address(clusterIP, Fields.at(spec, "clusterIP"), "spec.clusterIP");
+    }
+    List<ServicePort> ports = new ArrayList<>();
+    List<Yaml> portNodes = f.seq(spec, "ports", "spec.ports");
+    if (portNodes.isEmpty() && type != ServiceType.EXTERNAL_NAME && clusterIP != null) {
+      f.error(Code.PC8103, "spec.ports is missing: a Service needs at least one port",
+          spec.pos());
+    }
+    for (Yaml pn : portNodes) {
+      ServicePort p = servicePort(pn, portNodes.size());
+      if (p != null) {
+        for (ServicePort q : ports) {
+          if (q.name().equals(p.name())) {
+            f.bad("two ports are named '" + p.name() + "'", p.namePos());
+          }
+        }
+        ports.add(p);
+      }
+    }
+    List<String> externalIPs = f.strings(spec, "externalIPs", "spec.externalIPs");
+    for (int i = 0; i < externalIPs.size(); i++) {
+      address(externalIPs.get(i), ((Yaml.YSeq) spec.get("externalIPs")).items().get(i).pos(),
+          "an external IP");
+    }
+    List<String> ingress = new ArrayList<>();
+    List<String> ranges = new ArrayList<>();
+    if (type == ServiceType.LOAD_BALANCER) {
+      YMap status = f.map(m, "status", "status");
+      YMap lb = f.map(status, "loadBalancer", "status.loadBalancer");
+      for (Yaml in : f.seq(lb, "ingress", "status.loadBalancer.ingress")) {
+        if (in instanceof YMap im) {
+          String ip = f.string(im, "ip", "an ingress ip");
+          if (ip != null && address(ip, Fields.at(im, "ip"), "a load balancer ingress IP")) {
+            ingress.add(ip);
+          }
+        } else {
+          f.bad("each ingress must be a mapping", in.pos());
+        }
+      }
+      List<Yaml> rangeNodes = f.seq(spec, "loadBalancerSourceRanges",
+          "spec.loadBalancerSourceRanges");
+      for (Yaml rn : rangeNodes) {
+        if (rn instanceof YScalar s && !s.isNull()) {
+          // kube-proxy trims the blanks the API has let through (its own test keeps one).
+          String r = s.text().strip();
+          if (Ipv4.cidr(r) == null || !r.contains("/")) {
+            f.error(Code.PC8105, "'" + s.text() + "' is not an IPv4 CIDR", rn.pos());
+          } else {
+            ranges.add(r);
+          }
+        } else {
+          f.bad("each source range must be a string", rn.pos());
+        }
+      }
+    }
+    boolean eLocal = policy(spec, "externalTrafficPolicy");
+    boolean iLocal = policy(spec, "internalTrafficPolicy");
+    String affinity = f.string(spec, "sessionAffinity", "spec.sessionAffinity");
+    int timeout = 0;
+    if ("ClientIP".equals(affinity)) {
+      YMap cfg = f.map(f.map(spec, "sessionAffinityConfig", "spec.sessionAffinityConfig"),
+          "clientIP", "spec.sessionAffinityConfig.clientIP");
+      timeout = f.integer(cfg, "timeoutSeconds",
+          "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800);
+      if (timeout < 1 || timeout > 86400) {
+        f.bad("timeoutSeconds must be within 1..86400", Fields.at(cfg, "timeoutSeconds"));
+      }
+    } else if (affinity != null && !affinity.equals("None")) {
+      f.bad("spec.sessionAffinity must be None or ClientIP, not '" + affinity + "'",
+          Fields.at(spec, "sessionAffinity"));
+    }
+    int hc = f.integer(spec, "healthCheckNodePort", "spec.healthCheckNodePort", 0);
+    if (hc < 0 || hc > 65535) {
+      f.error(Code.PC8106, "healthCheckNodePort " + hc + " is not a port",
+          Fields.at(spec, "healthCheckNodePort"));
+    }
+    // kube-proxy serves a health check only for a LoadBalancer with the Local policy.
+    if (type != ServiceType.LOAD_BALANCER || !eLocal) {
+      hc = 0;
+    }
+    if (name != null) {
+      services.add(new Service(ns, name, type, clusterIP, ports, externalIPs, ingress, ranges,
+          eLocal, iLocal, timeout, hc, m.pos()));
+    }
+  }
+
+  private boolean policy(YMap spec, String key) {
+    String v = f.string(spec, key, "spec." + key);
+    if (v == null || v.equals("Cluster")) {
+      return false;
+    }
+    if (v.equals("Local")) {
+      return true;
+    }
+    f.bad("spec." + key + " must be Cluster or Local, not '" + v + "'", Fields.at(spec, key));
+    return false;
+  }
+
+  private ServicePort servicePort(Yaml pn, int count) {
+    if (!(pn instanceof YMap p)) {
+      f.bad("each port must be a mapping", pn.pos());
+      return null;
+    }
+    String name = f.string(p, "name", "a port's name");
+    if (name == null) {
+      name = "";
+      if (count > 1) {
+        f.error(Code.PC8103, "a Service with several ports must name each", p.pos());
+      }
+    }
+    Protocol proto = protocol(p);
+    if (!p.entries().containsKey("port")) {
+      f.error(Code.PC8103, "the port's port is missing", p.pos());
+      return null;
+    }
+    int port = f.integer(p, "port", "port", 0);
+    if (port < 1 || port > 65535) {
+      f.error(Code.PC8106, "port " + port + " is out of range 1..65535", Fields.at(p, "port"));
+    }
+    int nodePort = f.integer(p, "nodePort", "nodePort", 0);
+    if (nodePort != 0 && (nodePort < 1 || nodePort > 65535)) {
+      f.error(Code.PC8106, "nodePort " + nodePort + " is out of range 1..65535",
+          Fields.at(p, "nodePort"));
+      nodePort = 0;
+    }
+    SourcePos namePos = p.entries().containsKey("name") ? Fields.at(p, "name") : p.pos();
+    return proto == null ? null : new ServicePort(name, proto, port, nodePort, p.pos(), namePos);
+  }
+
+  private Protocol protocol(YMap p) {
+    String w = f.string(p, "protocol", "protocol");
+    if (w == null) {
+      return Protocol.TCP;
+    }
+    for (Protocol pr : Protocol.values()) {
+      if (pr.name().equals(w)) {
+        return pr;
+      }
+    }
+    f.bad("protocol must be TCP, UDP or SCTP, not '" + w + "'", Fields.at(p, "protocol"));
+    return null;
+  }
+
+  private boolean address(String ip, SourcePos pos, String what) {
+    if (!Ipv4.isAddress(ip)) {
+      f.error(Code.PC8105, what + " '" + ip + "' is not an IPv4 address", pos);
+      return false;
+    }
+    return true;
+  }
+
+  private String namespace(YMap meta) {
+    String ns = f.string(meta, "namespace", "metadata.namespace");
+    return ns == null ? "default" : ns;
+  }
+
+  private void slice(YMap m) {
+    YMap meta = f.map(m, "metadata", "metadata");
+    String name = f.required(meta, "name", "metadata.name", m.pos());
+    String ns = namespace(meta);
+    YMap labels = f.map(meta, "labels", "metadata.labels");
+    String svc = f.string(labels, "kubernetes.io/service-name",
+        "the label kubernetes.io/service-name");
+    if (svc == null) {
+      f.error(Code.PC8103, "the label kubernetes.io/service-name is missing: it names the"
+          + " Service of the slice", meta == null ? m.pos() : meta.pos());
+    }
+    String addressType = f.required(m, "addressType", "addressType", m.pos());
+    if (addressType != null && !Set.of("IPv4", "IPv6", "FQDN").contains(addressType)) {
+      f.bad("addressType must be IPv4, IPv6 or FQDN, not '" + addressType + "'",
+          Fields.at(m, "addressType"));
+    }
+    boolean v4 = "IPv4".equals(addressType);
+    List<Endpoint> eps = new ArrayList<>();
+    for (Yaml en : f.seq(m, "endpoints", "endpoints")) {
+      if (!(en instanceof YMap e)) {
+        f.bad("each endpoint must be a mapping", en.pos());
+        continue;
+      }
+      List<String> addrs = f.strings(e, "addresses", "addresses");
+      if (addrs.isEmpty()) {
+        f.error(Code.PC8103, "the endpoint has no addresses", e.pos());
+        continue;
+      }
+      // kube-proxy uses the first address only (the API allows one).
+      String addr = addrs.get(0);
+      if (v4 && !address(addr, ((Yaml.YSeq) e.get("addresses")).items().get(0).pos(),
+          "an endpoint address")) {
+        continue;
+      }
+      YMap cond = f.map(e, "conditions", "conditions");
+      Boolean ready = tri(cond, "ready");
+      Boolean serving = tri(cond, "serving");
+      Boolean terminating = tri(cond, "terminating");
+      boolean r = ready == null || ready;
+      eps.add(new Endpoint(addr, f.string(e, "nodeName", "nodeName"), r,
+          serving == null ? r : serving, terminating != null && terminating, e.pos()));
+    }
+    List<SlicePort> ports = new ArrayList<>();
+    for (Yaml pn : f.seq(m, "ports", "ports")) {
+      if (!(pn instanceof YMap p)) {
+        f.bad("each port must be a mapping", pn.pos());
+        continue;
+      }
+      String pname = f.string(p, "name", "a port's name");
+      Protocol proto = protocol(p);
+      if (!p.entries().containsKey("port")) {
+        f.error(Code.PC8103, "the port's port is missing", p.pos());
+        continue;
+      }
+      int port = f.integer(p, "port", "port", 0);
+      if (port < 1 || port > 65535) {
+        f.error(Code.PC8106, "port " + port + " is out of range 1..65535",
+            Fields.at(p, "port"));
+        continue;
+      }
+      if (proto != null) {
+        ports.add(new SlicePort(pname == null ? "" : pname, proto, port,
+            p.entries().containsKey("name") ? Fields.at(p, "name") : p.pos()));
+      }
+    }
+    if (name != null && svc != null && addressType != null) {
+      slices.add(new EndpointSlice(ns, name, svc, addressType, eps, ports, m.pos()));
+    }
+  }
+
+  private Boolean tri(YMap cond, String key) {
+    if (cond == null || cond.get(key) == null
+        || cond.get(key) instanceof YScalar s && s.isNull()) {
+      return null;
+    }
+    return f.bool(cond, key, "conditions." + key, true);
+  }
+}

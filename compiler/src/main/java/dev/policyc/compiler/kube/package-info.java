@@ -1,0 +1,2 @@
+/** Kubernetes Services and EndpointSlices compiled as kube-proxy programs them (docs/kube.md). */
+package dev.policyc.compiler.kube;

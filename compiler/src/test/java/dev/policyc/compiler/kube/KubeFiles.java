@@ -1,0 +1,34 @@
+package dev.policyc.compiler.kube;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The test files under src/test/resources/kube. */
+final class KubeFiles {
+  static final Path DIR = Path.of("src/test/resources/kube");
+
+  private KubeFiles() {}
+
+  static String text(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static KubeCompiler.Input input(Path p) {
+    return new KubeCompiler.Input(p.toString(), text(p));
+  }
+
+  static KubeCompiler.Input node() {
+    return input(DIR.resolve("node.yaml"));
+  }
+
+  static KubeCompiler.Result compile(Path manifests, KubeCompiler.Mode mode) {
+    return KubeCompiler.compile(List.of(input(manifests)), node(), mode);
+  }
+}

@@ -1,0 +1,114 @@
+package dev.policyc.compiler.kube;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.testing.KernelTests;
+import dev.policyc.compiler.testing.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel takes policyc kube's output: in a network namespace of its own, each golden case's
+ * ipset.rules (IPVS mode) and iptables.rules (both modes) load, and iptables-save gives back the
+ * same chains with the same number of rules each, which load again unchanged. The nfacct
+ * counters are left out (the node facts say none exist, as kube-proxy would find on a machine
+ * without them). The IPVS virtual servers skip with a message where the kernel has no IPVS
+ * (/proc/net/ip_vs absent). Skipped without root or ip netns (KernelTests).
+ */
+class KubeKernelTest {
+  private static String unavailable;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void probe() {
+    unavailable = Netns.unavailableReason();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eachGoldenCaseLoadsAndSavesBack() throws IOException {
+    List<Path> cases;
+    try (Stream<Path> s = Files.list(KubeFiles.DIR.resolve("golden"))) {
+      cases = s.filter(Files::isDirectory).sorted().toList();
+    }
+    return cases.stream().flatMap(c -> Stream.of(KubeCompiler.Mode.values())
+        .map(m -> DynamicTest.dynamicTest(c.getFileName() + " "
+            + m.name().toLowerCase(Locale.ROOT), () -> load(c, m))));
+  }
+
+  private void load(Path dir, KubeCompiler.Mode mode) throws IOException {
+    KernelTests.assume(unavailable);
+    String node = KubeFiles.text(KubeFiles.DIR.resolve("node.yaml"))
+        .replace("ct_state_invalid_dropped_pkts: true", "ct_state_invalid_dropped_pkts: false")
+        .replace("localhost_nps_accepted_pkts: true", "localhost_nps_accepted_pkts: false");
+    KubeCompiler.Result r = KubeCompiler.compile(List.of(KubeFiles.input(
+        dir.resolve("manifests.yaml"))), new KubeCompiler.Input("node.yaml", node), mode);
+    assertTrue(r.ok(), r.diagnostics().toString());
+    try (Netns ns = Netns.create("kube")) {
+      if (r.files().containsKey("ipset.rules")) {
+        Path sets = Files.writeString(tmp.resolve("ipset.rules"), r.files().get("ipset.rules"));
+        ns.run("ipset", "restore", "-file", sets.toString());
+        String listed = ns.run("ipset", "list", "-n");
+        assertEquals(IpvsProxier.Set.values().length, listed.lines().count(), listed);
+      }
+      String payload = r.files().get("iptables.rules");
+      Path rules = Files.writeString(tmp.resolve("iptables.rules"), payload);
+      ns.run("iptables-restore", "--noflush", rules.toString());
+      String saved = ns.run("iptables-save");
+      assertEquals(chainCounts(payload), chainCounts(saved), saved);
+      // What the kernel gives back loads again and saves the same.
+      Path again = Files.writeString(tmp.resolve("saved.rules"), saved);
+      ns.run("iptables-restore", again.toString());
+      assertEquals(strip(saved), strip(ns.run("iptables-save")));
+    }
+  }
+
+  @Test
+  void ipvsRulesLoadWhereTheKernelHasIpvs() throws IOException {
+    KernelTests.assume(unavailable);
+    KernelTests.assume(Files.exists(Path.of("/proc/net/ip_vs")) ? null
+        : "the kernel has no IPVS (/proc/net/ip_vs absent): ipvs.rules not loaded");
+    KubeCompiler.Result r = KubeFiles.compile(KubeFiles.DIR.resolve("overall/manifests.yaml"),
+        KubeCompiler.Mode.IPVS);
+    try (Netns ns = Netns.create("kubeipvs")) {
+      Path rules = Files.writeString(tmp.resolve("ipvs.rules"), r.files().get("ipvs.rules"));
+      Netns.Result load = ns.tryRun("sh", "-c", "ipvsadm -R < " + rules);
+      KernelTests.assume(load.code() == 0 ? null : "ipvsadm -R failed: " + load.err());
+      assertEquals(r.files().get("ipvs.rules"), ns.run("ipvsadm", "-S", "-n"));
+    }
+  }
+
+  /** Rules per KUBE- chain, table by table. */
+  private static Map<String, Integer> chainCounts(String text) {
+    Map<String, Integer> out = new TreeMap<>();
+    String table = "";
+    for (String line : text.lines().toList()) {
+      if (line.startsWith("*")) {
+        table = line.substring(1);
+      } else if (line.startsWith(":KUBE-")) {
+        out.putIfAbsent(table + " " + line.substring(1).split(" ")[0], 0);
+      } else if (line.startsWith("-A KUBE-")) {
+        out.merge(table + " " + line.split(" ")[1], 1, Integer::sum);
+      }
+    }
+    return out;
+  }
+
+  private static String strip(String saved) {
+    return saved.lines().filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]",
+        "")).reduce("", (a, b) -> a + b + "\n");
+  }
+}
