@@ -19,8 +19,8 @@ import java.util.List;
 final class RuleReader {
   private RuleReader() {}
 
-  /** A rule and the chain it is appended to. */
-  record Parsed(String chain, Rule rule) {}
+  /** A rule, the chain it is appended to, and the arguments of its line (for error columns). */
+  record Parsed(String chain, Rule rule, List<Token> tokens) {}
 
   /** Reads line {@code ln} of {@code file}, a rule of {@code family}. */
   static Parsed read(String file, Family family, int ln, String text) throws ParseException {
@@ -142,6 +142,6 @@ final class RuleReader {
     }
     MatchReader.bareModule(module, optionsSeen, proto, matches);
     Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
-    return new Parsed(chain, new Rule(matches, target, comment, origin));
+    return new Parsed(chain, new Rule(matches, target, comment, origin), l.tokens());
   }
 }
