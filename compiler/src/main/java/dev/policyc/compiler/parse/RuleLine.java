@@ -93,6 +93,12 @@ final class RuleLine {
     return error(file, ln, at.column(), msg);
   }
 
+  /** An error at the argument read last (the first of the line if none was). */
+  ParseException failAtLast(String msg) {
+    Token at = lastValue != null ? lastValue : lastOption;
+    return error(file, ln, at != null ? at.column() : 1, msg);
+  }
+
   /** Every argument of the line. */
   List<Token> tokens() {
     return toks;

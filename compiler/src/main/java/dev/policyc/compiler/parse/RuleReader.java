@@ -25,6 +25,16 @@ final class RuleReader {
   /** Reads line {@code ln} of {@code file}, a rule of {@code family}. */
   static Parsed read(String file, Family family, int ln, String text) throws ParseException {
     RuleLine l = RuleLine.of(file, family, ln, text);
+    try {
+      return read(l);
+    } catch (IllegalArgumentException e) {
+      // an IR value that refuses what the line says (-i "", found by FrontEndFuzzTest): an
+      // error at the argument read last, never an exception out of the reader
+      throw l.failAtLast(e.getMessage());
+    }
+  }
+
+  private static Parsed read(RuleLine l) throws ParseException {
     if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
       l.next(); // packet and byte counters of iptables-save -c
     }
