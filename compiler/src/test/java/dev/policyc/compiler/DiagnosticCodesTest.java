@@ -16,6 +16,8 @@ import dev.policyc.dsl.diag.Diagnostic;
 import dev.policyc.compiler.checks.CheckFixturesTest;
 import dev.policyc.compiler.kube.KubeBadInputTest;
 import dev.policyc.compiler.cli.Cli;
+import dev.policyc.compiler.parse.IpsetReader;
+import dev.policyc.compiler.parse.ParseException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,8 +49,8 @@ class DiagnosticCodesTest {
    * in YAML (PC0005), so only a policy built in Java can hold one; an output that cannot be
    * written is a fault of the output folder, not of the policy; two policies of one name take two
    * files. The PC8xxx codes are about
-   * ClassBench files, not policies (ImportCommandTest and ClassBenchReaderTest check their
-   * positions and messages).
+   * ClassBench files, packets, iptables-save and ipset text, not policies (ImportCommandTest and
+   * ClassBenchReaderTest check their positions and messages; FrontEndCorpusTest the others').
    */
   private static final Map<Code, Function<Path, String>> NOT_FROM_YAML = Map.ofEntries(
       Map.entry(Code.PC0010, dir -> PolicyCompiler.read(dir).diagnostics().toString()),
@@ -91,7 +93,10 @@ class DiagnosticCodesTest {
       Map.entry(Code.PC8107, dir -> KubeBadInputTest.produce("PC8107", dir)),
       Map.entry(Code.PC8108, dir -> KubeBadInputTest.produce("PC8108", dir)),
       Map.entry(Code.PC8109, dir -> KubeBadInputTest.produce("PC8109", dir)),
-      Map.entry(Code.PC8110, dir -> KubeBadInputTest.produce("PC8110", dir)));
+      Map.entry(Code.PC8110, dir -> KubeBadInputTest.produce("PC8110", dir)),
+      Map.entry(Code.PC8008, DiagnosticCodesTest::diffABadSaveFile),
+      Map.entry(Code.PC8009, dir -> readBadIpsetText()));
+
 
 
   /** The diagnostics of {@code policy: p} plus {@code role} in a folder beside {@code lib.yaml}. */
@@ -276,6 +281,27 @@ class DiagnosticCodesTest {
       return c.err();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String diffABadSaveFile(Path dir) {
+    try {
+      Path save = Files.writeString(dir.resolve("bad.save"),
+          "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NOSUCH\nCOMMIT\n");
+      Cli.Captured c = Cli.capture("diff", save.toString(), save.toString());
+      assertEquals(Cli.POLICY_ERRORS, c.code(), c.err());
+      return c.err();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String readBadIpsetText() {
+    try {
+      IpsetReader.read("bad.ipset", "create s hash:mac\n");
+      throw new AssertionError("hash:mac was read");
+    } catch (ParseException e) {
+      return e.diagnostic().toString();
     }
   }
 

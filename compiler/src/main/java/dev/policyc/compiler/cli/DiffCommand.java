@@ -110,7 +110,7 @@ final class DiffCommand implements Command {
           sides[i] = new Side(new IrPolicy(file, null, List.of(),
               f == Family.IPV4 ? rs : none, f == Family.IPV6 ? rs : none), f);
         } catch (ParseException e) {
-          inv.err().println(e.getMessage());
+          inv.err().println(e.diagnostic());
           return Cli.POLICY_ERRORS;
         }
       } else {

@@ -375,7 +375,7 @@ final class ExplainCommand implements Command {
     try {
       return Proofs.readBackWithOrigins(compiled);
     } catch (ParseException e) {
-      throw new IllegalStateException("the emitted files do not read back: " + e.getMessage(),
+      throw new IllegalStateException("the emitted files do not read back: " + e.diagnostic(),
           e);
     }
   }

@@ -83,7 +83,7 @@ final class VerifyCommand implements Command {
       try {
         proofs = Proofs.of(c, Equivalence.DEFAULT_BUDGET, inv.line().hasOption("exhaustive"));
       } catch (ParseException e) {
-        inv.err().println(file + ": the emitted rules do not read back: " + e.getMessage());
+        inv.err().println(file + ": the emitted rules do not read back: " + e.diagnostic());
         allHold = false;
         continue;
       }

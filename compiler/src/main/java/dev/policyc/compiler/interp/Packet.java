@@ -198,8 +198,10 @@ public record Packet(
   public static Packet parse(String text) {
     List<Word> t = words(text);
     if (t.size() < 4 || !t.get(2).text().equals("->")) {
+      // the column of the word that should be the arrow, when there is one
       throw new SyntaxError(
-          "expected 'PROTO SRC[:PORT] -> DST[:PORT] …', got '" + text.strip() + "'", 1);
+          "expected 'PROTO SRC[:PORT] -> DST[:PORT] …', got '" + text.strip() + "'",
+          t.size() >= 3 && !t.get(2).text().equals("->") ? t.get(2).column() : 1);
     }
     int proto = Protocols.number(t.get(0).text());
     if (proto <= 0) {
@@ -393,13 +395,20 @@ public record Packet(
         if (!rest.startsWith(":")) {
           throw new IllegalArgumentException("bad endpoint '" + s + "'");
         }
-        port = number(rest.substring(1), 65535);
+        port = port(rest.substring(1), s);
       }
     } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
       addr = s.substring(0, s.indexOf(':'));
-      port = number(s.substring(s.indexOf(':') + 1), 65535);
+      port = port(s.substring(s.indexOf(':') + 1), s);
     }
     return new Object[] {IpAddr.parse(addr), port};
+  }
+
+  private static int port(String p, String endpoint) {
+    if (p.isEmpty()) {
+      throw new IllegalArgumentException("missing port after ':' in '" + endpoint + "'");
+    }
+    return number(p, 65535);
   }
 
   private static int number(String s, int max) {
@@ -410,21 +419,22 @@ public record Packet(
     return (int) v;
   }
 
+  /** A 32-bit unsigned number, decimal or 0x-hexadecimal; leading zeros are allowed. */
   private static long longNumber(String s) {
-    try {
-      if (!s.matches("(0[xX][0-9a-fA-F]{1,8})|[0-9]{1,10}")) {
-        throw new NumberFormatException();
-      }
-      long v = s.startsWith("0x") || s.startsWith("0X")
-          ? Long.parseLong(s.substring(2), 16)
-          : Long.parseLong(s);
-      if (v < 0 || v > 0xffffffffL) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
+    if (!s.matches("0[xX][0-9a-fA-F]+|[0-9]+")) {
       throw new IllegalArgumentException("'" + s + "' is not a number");
     }
+    boolean hex = s.length() > 1 && (s.charAt(1) == 'x' || s.charAt(1) == 'X');
+    String digits = (hex ? s.substring(2) : s).replaceFirst("^0+(?=.)", "");
+    // a value written with more digits than 0xffffffff has is out of range too
+    if (digits.length() > (hex ? 8 : 10)) {
+      throw new IllegalArgumentException("'" + s + "' is out of range (above 0xffffffff)");
+    }
+    long v = Long.parseLong(digits, hex ? 16 : 10);
+    if (v > 0xffffffffL) {
+      throw new IllegalArgumentException("'" + s + "' is out of range (above 0xffffffff)");
+    }
+    return v;
   }
 
   /** The packet in the syntax {@link #parse} reads. */

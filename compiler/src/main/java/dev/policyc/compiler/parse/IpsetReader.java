@@ -6,6 +6,7 @@ import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,20 +101,26 @@ public final class IpsetReader {
     for (int i = 3; i < w.length; i++) {
       switch (w[i]) {
         case "-exist", "-!" -> exist = true;
-        case "family" -> b.family = switch (w[++i]) {
+        case "family" -> b.family = switch (arg(w, ++i, ln)) {
           case "inet" -> Family.IPV4;
           case "inet6" -> Family.IPV6;
           default -> throw error(ln, "unknown family " + w[i]);
         };
         case "range" -> {
           try {
-            b.range = range(w[++i]);
+            b.range = range(arg(w, ++i, ln));
           } catch (IllegalArgumentException e) {
             throw error(ln, e.getMessage());
           }
         }
-        case "maxelem" -> b.maxelem = Integer.parseInt(w[++i]);
-        case "hashsize", "bucketsize", "initval", "timeout", "netmask", "size" -> i++;
+        case "maxelem" -> {
+          String v = arg(w, ++i, ln);
+          if (!v.matches("[0-9]{1,9}") || Integer.parseInt(v) == 0) {
+            throw error(ln, "maxelem must be a number from 1 to 999999999, not '" + v + "'");
+          }
+          b.maxelem = Integer.parseInt(v);
+        }
+        case "hashsize", "bucketsize", "initval", "timeout", "netmask", "size" -> arg(w, ++i, ln);
         case "counters", "comment", "skbinfo", "forceadd" -> {
           // flags without a value that do not change membership
         }
@@ -181,6 +188,14 @@ public final class IpsetReader {
     return b;
   }
 
+  /** Word {@code i} of the line, the value of the option before it. */
+  private String arg(String[] w, int i, int ln) throws ParseException {
+    if (i >= w.length) {
+      throw error(ln, "'" + w[i - 1] + "' needs a value");
+    }
+    return w[i];
+  }
+
   private void need(String[] w, int n, int ln) throws ParseException {
     if (w.length < n) {
       throw error(ln, "'" + w[0] + "' needs " + (n - 1) + " argument(s)");
@@ -188,6 +203,6 @@ public final class IpsetReader {
   }
 
   private ParseException error(int ln, String msg) {
-    return new ParseException(new SourcePos(file, ln, 1), msg);
+    return new ParseException(Code.PC8009, new SourcePos(file, ln, 1), msg);
   }
 }

@@ -3,7 +3,9 @@ package dev.policyc.compiler.parse;
 import dev.policyc.compiler.parse.Tokenizer.Token;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.SourcePos;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A cursor over the arguments of one rule line, with what the readers of its parts share: the
@@ -16,6 +18,11 @@ final class RuleLine {
   private final int ln;
   private final List<Token> toks;
   private int i;
+  /** The argument {@link #next} returned last, and the value {@link #value} took after it. */
+  private Token lastOption;
+  private Token lastValue;
+  /** The first value taken after each option (of those that take one). */
+  private final Map<Token, Token> firstValue = new IdentityHashMap<>();
 
   private RuleLine(String file, Family family, int ln, List<Token> toks) {
     this.file = file;
@@ -61,7 +68,9 @@ final class RuleLine {
       int col = toks.isEmpty() ? 1 : toks.get(toks.size() - 1).column();
       throw error(file, ln, col, "missing value at end of rule");
     }
-    return toks.get(i++);
+    lastOption = toks.get(i++);
+    lastValue = null;
+    return lastOption;
   }
 
   /** The argument after {@code option}, which needs one. */
@@ -69,12 +78,30 @@ final class RuleLine {
     if (i >= toks.size()) {
       throw error(file, ln, toks.get(i - 1).column(), option + " needs a value");
     }
-    return toks.get(i++).text();
+    lastValue = toks.get(i++);
+    firstValue.putIfAbsent(lastOption, lastValue);
+    return lastValue.text();
   }
 
-  /** An error at argument {@code t} of this line. */
+  /**
+   * An error at argument {@code t} of this line, or at the value taken after it when there is
+   * one (the last taken, else the first): the value is what is at fault ({@code -j TTL} in an
+   * IPv6 dump points at {@code TTL}).
+   */
   ParseException fail(Token t, String msg) {
-    return error(file, ln, t.column(), msg);
+    Token at = lastValue != null && t == lastOption ? lastValue : firstValue.getOrDefault(t, t);
+    return error(file, ln, at.column(), msg);
+  }
+
+  /** An error at the argument read last (the first of the line if none was). */
+  ParseException failAtLast(String msg) {
+    Token at = lastValue != null ? lastValue : lastOption;
+    return error(file, ln, at != null ? at.column() : 1, msg);
+  }
+
+  /** Every argument of the line. */
+  List<Token> tokens() {
+    return toks;
   }
 
   static ParseException error(String file, int line, int col, String msg) {

@@ -19,12 +19,22 @@ import java.util.List;
 final class RuleReader {
   private RuleReader() {}
 
-  /** A rule and the chain it is appended to. */
-  record Parsed(String chain, Rule rule) {}
+  /** A rule, the chain it is appended to, and the arguments of its line (for error columns). */
+  record Parsed(String chain, Rule rule, List<Token> tokens) {}
 
   /** Reads line {@code ln} of {@code file}, a rule of {@code family}. */
   static Parsed read(String file, Family family, int ln, String text) throws ParseException {
     RuleLine l = RuleLine.of(file, family, ln, text);
+    try {
+      return read(l);
+    } catch (IllegalArgumentException e) {
+      // an IR value that refuses what the line says (-i "", found by FrontEndFuzzTest): an
+      // error at the argument read last, never an exception out of the reader
+      throw l.failAtLast(e.getMessage());
+    }
+  }
+
+  private static Parsed read(RuleLine l) throws ParseException {
     if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
       l.next(); // packet and byte counters of iptables-save -c
     }
@@ -142,6 +152,6 @@ final class RuleReader {
     }
     MatchReader.bareModule(module, optionsSeen, proto, matches);
     Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
-    return new Parsed(chain, new Rule(matches, target, comment, origin));
+    return new Parsed(chain, new Rule(matches, target, comment, origin), l.tokens());
   }
 }

@@ -81,21 +81,21 @@ final class Values {
     return bits;
   }
 
-  /** A decimal or 0x-hexadecimal number from 0 to {@code max}. */
+  /** A decimal or 0x-hexadecimal number from 0 to {@code max}; leading zeros are allowed. */
   static long number(String v, long max, RuleLine l, Token t) throws ParseException {
-    try {
-      if (!v.matches("(0[xX][0-9a-fA-F]{1,8})|[0-9]{1,10}")) {
-        throw new NumberFormatException();
-      }
-      long n = v.startsWith("0x") || v.startsWith("0X") ? Long.parseLong(v.substring(2), 16)
-          : Long.parseLong(v);
-      if (n < 0 || n > max) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
+    if (!v.matches("0[xX][0-9a-fA-F]+|[0-9]+")) {
       throw l.fail(t, "bad number '" + v + "'");
     }
+    boolean hex = v.length() > 1 && (v.charAt(1) == 'x' || v.charAt(1) == 'X');
+    String digits = (hex ? v.substring(2) : v).replaceFirst("^0+(?=.)", "");
+    // more digits than any long has: out of range too
+    long n = digits.length() > (hex ? 15 : 18) ? Long.MAX_VALUE
+        : Long.parseLong(digits, hex ? 16 : 10);
+    if (n > max) {
+      throw l.fail(t, "number '" + v + "' is out of range (at most " + max
+          + (max > 9 ? " = 0x" + Long.toHexString(max) : "") + ")");
+    }
+    return n;
   }
 
   /** {@code value[/mask]}; the mask is {@code max} when absent. */

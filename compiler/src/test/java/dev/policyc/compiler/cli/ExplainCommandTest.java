@@ -180,7 +180,7 @@ class ExplainCommandTest {
     assertEquals(Cli.POLICY_ERRORS, c.code());
     List<String> err = c.err().lines().toList();
     assertEquals(List.of(
-        file + ":4:1: error PC8007: bad packet: expected 'PROTO SRC[:PORT] -> DST[:PORT] …',"
+        file + ":4:18: error PC8007: bad packet: expected 'PROTO SRC[:PORT] -> DST[:PORT] …',"
             + " got 'tcp 198.51.100.7 => 203.0.113.2'",
         file + ":5:50: error PC8007: bad packet: 'in' is given twice",
         "policyc explain: 2 lines of " + file + " not decided"), err);

@@ -94,7 +94,7 @@ class PacketTest {
 
   @Test
   void errorsNameTheColumnOfTheWordAtFault() {
-    assertEquals(1, refused("tcp 192.0.2.1 => 192.0.2.2").column());
+    assertEquals(15, refused("tcp 192.0.2.1 => 192.0.2.2").column()); // the word for "->"
     assertEquals(5, refused("tcp 192.0.2.999:1 -> 192.0.2.2:2").column());
     assertEquals(33, refused("tcp 192.0.2.1:1 -> 192.0.2.2:80 colour blue").column());
     assertEquals(37, refused("udp 192.0.2.1:1 -> 192.0.2.2:53 ttl 256").column());

@@ -29,23 +29,23 @@ class IptablesSaveReaderTest {
         Arguments.of("-A INPUT --dport 22 -j ACCEPT",
             "1:10: option --dport is not known to any loaded match"),
         Arguments.of("-A INPUT -p tcp --dport 70000 -j ACCEPT",
-            "1:17: bad port or port range '70000'"),
+            "1:25: bad port or port range '70000'"),
         Arguments.of("-A INPUT -m comment --comment \"open -j ACCEPT",
             "1:31: unterminated quote"),
         Arguments.of("-I INPUT -j ACCEPT",
             "1:1: expected -A CHAIN (only appended rules are supported), got '-I'"),
         Arguments.of("-A INPUT ! ! -s 10.0.0.1 -j ACCEPT", "1:12: double '!'"),
         Arguments.of("-A INPUT -s 10.0.0.0/255.0.255.0 -j ACCEPT",
-            "1:10: non-contiguous netmask 255.0.255.0 is not supported"),
+            "1:13: non-contiguous netmask 255.0.255.0 is not supported"),
         Arguments.of("-A INPUT -s 2001:db8::1 -j ACCEPT",
-            "1:10: 2001:db8::1 is not an IPV4 address"),
+            "1:13: 2001:db8::1 is not an IPV4 address"),
         Arguments.of("-A INPUT -m frobnicate -j ACCEPT",
-            "1:10: unsupported match module 'frobnicate'"),
+            "1:13: unsupported match module 'frobnicate'"),
         Arguments.of("-A INPUT -j ACCEPT -j DROP", "1:20: more than one target"),
         Arguments.of("-A INPUT -p udp -j REJECT --reject-with tcp-reset",
-            "1:27: tcp-reset needs -p tcp"),
+            "1:41: tcp-reset needs -p tcp"),
         Arguments.of("-A INPUT -m limit --limit 5/fortnight -j ACCEPT",
-            "1:19: bad rate unit 'fortnight'"));
+            "1:27: bad rate unit 'fortnight'"));
   }
 
   @ParameterizedTest
@@ -69,9 +69,9 @@ class IptablesSaveReaderTest {
             "4:1: table filter appears twice"),
         Arguments.of("*security\nCOMMIT\n", "1:2: unsupported table 'security'"),
         Arguments.of("*filter\n:INPUT REJECT [0:0]\nCOMMIT\n",
-            "2:7: built-in chain policy must be ACCEPT or DROP"),
+            "2:8: built-in chain policy must be ACCEPT or DROP, not 'REJECT'"),
         Arguments.of("*filter\n:mine ACCEPT [0:0]\nCOMMIT\n",
-            "2:6: user chain mine must have policy '-'"));
+            "2:7: user chain mine must have policy '-'"));
   }
 
   @ParameterizedTest

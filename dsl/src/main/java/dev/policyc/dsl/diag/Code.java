@@ -148,6 +148,14 @@ public enum Code {
    * position is its line and the column of the word at fault.
    */
   PC8007(Severity.ERROR, "malformed packet"),
+  /**
+   * {@code iptables-save} text (or an {@code iptables-restore} script) that policyc's reader
+   * cannot read, or reads into rules the kernel would refuse; the position is the line and the
+   * column of the argument at fault.
+   */
+  PC8008(Severity.ERROR, "malformed iptables-save text"),
+  /** {@code ipset save} text (or an {@code ipset restore} script) that cannot be read. */
+  PC8009(Severity.ERROR, "malformed ipset save text"),
 
   // IPVS (the ipvs: section; docs/ipvs.md): names, values, families and warnings.
   /** A scheduler the kernel does not have; the message suggests the closest name. */

@@ -570,11 +570,11 @@ public final class Packet {
         if (!rest.startsWith(":")) {
           throw new IllegalArgumentException("bad endpoint '" + s + "'");
         }
-        port = number(rest.substring(1), 65535);
+        port = port(rest.substring(1), s);
       }
     } else if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
       addr = s.substring(0, s.indexOf(':'));
-      port = number(s.substring(s.indexOf(':') + 1), 65535);
+      port = port(s.substring(s.indexOf(':') + 1), s);
     }
     return new Object[] {address(addr), port};
   }
@@ -618,6 +618,13 @@ public final class Packet {
     return new long[] {hi, lo, 6};
   }
 
+  private static int port(String p, String endpoint) {
+    if (p.isEmpty()) {
+      throw new IllegalArgumentException("missing port after ':' in '" + endpoint + "'");
+    }
+    return number(p, 65535);
+  }
+
   private static int number(String s, int max) {
     long v = longNumber(s);
     if (v > max) {
@@ -626,21 +633,22 @@ public final class Packet {
     return (int) v;
   }
 
+  /** A 32-bit unsigned number, decimal or 0x-hexadecimal; leading zeros are allowed. */
   private static long longNumber(String s) {
-    try {
-      if (!s.matches("(0[xX][0-9a-fA-F]{1,8})|[0-9]{1,10}")) {
-        throw new NumberFormatException();
-      }
-      long v = s.startsWith("0x") || s.startsWith("0X")
-          ? Long.parseLong(s.substring(2), 16)
-          : Long.parseLong(s);
-      if (v < 0 || v > 0xffffffffL) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
+    if (!s.matches("0[xX][0-9a-fA-F]+|[0-9]+")) {
       throw new IllegalArgumentException("'" + s + "' is not a number");
     }
+    boolean hex = s.length() > 1 && (s.charAt(1) == 'x' || s.charAt(1) == 'X');
+    String digits = (hex ? s.substring(2) : s).replaceFirst("^0+(?=.)", "");
+    // a value written with more digits than 0xffffffff has is out of range too
+    if (digits.length() > (hex ? 8 : 10)) {
+      throw new IllegalArgumentException("'" + s + "' is out of range (above 0xffffffff)");
+    }
+    long v = Long.parseLong(digits, hex ? 16 : 10);
+    if (v > 0xffffffffL) {
+      throw new IllegalArgumentException("'" + s + "' is out of range (above 0xffffffff)");
+    }
+    return v;
   }
 
   static String v4(long a) {
