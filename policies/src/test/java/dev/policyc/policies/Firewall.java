@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Locale;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The generated classifier of a policy of this repository ({@code Packet} and {@code Decision}
- * are generated beside it by policyc-maven-plugin). It is looked up by name, so that the tests
- * of a policy whose classifier is not generated ({@code policies.noClassifier} in pom.xml)
- * compile, and skip with a message.
+ * are generated beside it by policyc-maven-plugin), looked up by the policy's name so that each
+ * test names the policy as its file does.
  */
 final class Firewall {
   private final String policy;
@@ -22,7 +20,7 @@ final class Firewall {
     this.classify = classify;
   }
 
-  /** The classifier of {@code policy} (its {@code policy:} name); the test skips without it. */
+  /** The classifier of {@code policy} (its {@code policy:} name). */
   static Firewall of(String policy) {
     StringBuilder name = new StringBuilder(Firewall.class.getPackageName()).append('.');
     for (String word : policy.split("-")) {
@@ -32,8 +30,8 @@ final class Firewall {
       Class<?> c = Class.forName(name + "Classifier");
       return new Firewall(policy, c.getMethod("classify", Packet.class));
     } catch (ClassNotFoundException e) {
-      return Assumptions.abort("no classifier for " + policy + ": it is in policies.noClassifier"
-          + " (policies/pom.xml) until the classifier models it (docs/classifier.md)");
+      throw new AssertionError("no classifier generated for " + policy
+          + " (is it in skipClassifierFor, policies/pom.xml?)", e);
     } catch (NoSuchMethodException e) {
       throw new AssertionError(name + "Classifier has no classify(Packet)", e);
     }
@@ -55,21 +53,5 @@ final class Firewall {
     Decision d = decide(packet);
     assertEquals(outcome, d.outcomeName(), () -> policy + ": " + packet + "\n" + d);
     return d;
-  }
-
-  /**
-   * An accessor of the decision that newer classifiers have ({@code dnat()}), as text; the test
-   * skips when this classifier does not have it.
-   */
-  static String newer(Decision d, String accessor) {
-    try {
-      return String.valueOf(Decision.class.getMethod(accessor).invoke(d));
-    } catch (NoSuchMethodException e) {
-      return Assumptions.abort("the generated Decision has no " + accessor + "() yet");
-    } catch (IllegalAccessException e) {
-      throw new AssertionError(e);
-    } catch (InvocationTargetException e) {
-      throw new AssertionError(e.getCause());
-    }
   }
 }

@@ -84,7 +84,7 @@ final class ClassifierExplain {
       return null;
     }
     IrPolicy rules = compiled.lowered();
-    List<String> why = ClassifierGenerator.unsupported(rules);
+    List<String> why = Targets.classifierGaps(compiled);
     if (!why.isEmpty()) {
       Targets.lines(file, why).forEach(inv.err()::println);
       return null;

@@ -179,7 +179,7 @@ public final class PolicyBuild {
         continue;
       }
       if (request.java() && !skipped(request, name, file)) {
-        List<String> missing = ClassifierGenerator.unsupported(c.lowered());
+        List<String> missing = Targets.classifierGaps(c);
         for (String m : missing) {
           counts.errors++;
           out.add(new Message(Level.ERROR, file + ": the Java classifier does not model " + m

@@ -77,7 +77,7 @@ final class Targets {
       }
     });
     if (chosen.contains(Target.JAVA)) {
-      List<String> missing = ClassifierGenerator.unsupported(c.lowered());
+      List<String> missing = classifierGaps(c);
       if (!missing.isEmpty()) {
         why.addAll(missing);
         return c;
@@ -107,6 +107,20 @@ final class Targets {
           Target.IPVS;
       default -> throw new IllegalStateException("a file of no target: " + file);
     };
+  }
+
+  /**
+   * Why the generated classifier cannot decide {@code c}'s packets as the interpreter does, one
+   * line per feature: what {@link ClassifierGenerator#unsupported} finds in the rules, and IPVS
+   * (the classifier is generated from the rules alone, and would deliver a packet to a VIP that
+   * IPVS sends on to a real server).
+   */
+  static List<String> classifierGaps(Compilation c) {
+    List<String> why = new ArrayList<>(ClassifierGenerator.unsupported(c.lowered()));
+    if (c.files().containsKey(PolicyCompiler.IPVS_RULES)) {
+      why.add("IPVS virtual services (ipvs:)");
+    }
+    return why;
   }
 
   /** For messages: the classifier's reasons, one per line. */

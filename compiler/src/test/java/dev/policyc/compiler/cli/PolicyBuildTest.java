@@ -86,7 +86,8 @@ class PolicyBuildTest {
         "edge/iptables.rules", "edge/report.json", "web/apply.sh", "web/ip6tables.rules",
         "web/iptables.rules", "web/report.json"), tree("out/policyc"));
     assertEquals(List.of("com/acme/fw/Decision.java", "com/acme/fw/EdgeClassifier.java",
-        "com/acme/fw/Engine.java", "com/acme/fw/Packet.java", "com/acme/fw/Vocabulary.java",
+        "com/acme/fw/Engine.java", "com/acme/fw/Host.java", "com/acme/fw/Packet.java",
+        "com/acme/fw/Vocabulary.java",
         "com/acme/fw/WebClassifier.java"), tree("out/gen"));
     assertEquals(List.of("com/acme/fw/EdgeClassifier.tables", "com/acme/fw/WebClassifier.tables"),
         tree("out/res"));
@@ -151,18 +152,19 @@ class PolicyBuildTest {
 
   @Test
   void aPolicyTheClassifierCannotModelNeedsSkipClassifierFor() throws IOException {
-    Path gw = policy("nat-gateway.yaml",
-        Files.readString(Repo.policies().resolve("nat-gateway.yaml")));
+    Path d = policy("director.yaml", WEB.replace("policy: web", "policy: director")
+        + "ipvs:\n  services:\n    - { protocol: tcp, address: 192.0.2.80, port: 80,"
+        + " scheduler: rr, real-servers: [{ address: 10.1.0.1, port: 8080, method: masq }] }\n");
     PolicyBuild.Outcome o = PolicyBuild.compile(request());
     assertTrue(o.failed());
-    assertTrue(text(o).contains("ERROR " + gw + ": the Java classifier does not model NAT"
-        + " targets (nat/PREROUTING) (list 'nat-gateway' in skipClassifierFor to compile only"
+    assertTrue(text(o).contains("ERROR " + d + ": the Java classifier does not model IPVS"
+        + " virtual services (ipvs:) (list 'director' in skipClassifierFor to compile only"
         + " its scripts)"), text(o));
     assertEquals(List.of(), tree("out"));
 
-    PolicyBuild.Outcome skipped = PolicyBuild.compile(request(List.of("nat-gateway"), false));
+    PolicyBuild.Outcome skipped = PolicyBuild.compile(request(List.of("director"), false));
     assertFalse(skipped.failed(), text(skipped));
-    assertTrue(tree("out/policyc").contains("nat-gateway/iptables.rules"));
+    assertTrue(tree("out/policyc").contains("director/ipvs.rules"));
     assertEquals(List.of(), tree("out/gen"));
   }
 
