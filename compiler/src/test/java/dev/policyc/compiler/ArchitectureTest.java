@@ -85,7 +85,7 @@ class ArchitectureTest {
       // policyc kube: a front end for Kubernetes manifests; its report reads its iptables text
       // back (parse) and decides packets on it (interp).
       Map.entry(COMPILER + ".kube", List.of(COMPILER + ".parse", COMPILER + ".interp",
-          COMPILER + ".ir")));
+          COMPILER + ".emit", COMPILER + ".ipvs", COMPILER + ".ir")));
 
   private static final Pattern PACKAGE_DECL =
       Pattern.compile("^\\s*package\\s+([a-z0-9_.]+)\\s*;", Pattern.MULTILINE);

@@ -1,13 +1,25 @@
 package dev.policyc.compiler.kube;
 
+import dev.policyc.compiler.emit.ipvs.IpvsadmEmitter;
+import dev.policyc.compiler.ipvs.ForwardMethod;
+import dev.policyc.compiler.ipvs.IpvsConfig;
+import dev.policyc.compiler.ipvs.IpvsProtocol;
+import dev.policyc.compiler.ipvs.Persistence;
+import dev.policyc.compiler.ipvs.RealServer;
+import dev.policyc.compiler.ipvs.Scheduler;
+import dev.policyc.compiler.ipvs.VirtualService;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.kube.KubeObjects.Protocol;
 import dev.policyc.compiler.kube.ServiceMap.Categories;
 import dev.policyc.compiler.kube.ServiceMap.Ep;
 import dev.policyc.compiler.kube.ServiceMap.SvcPort;
+import dev.policyc.dsl.Family;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -391,56 +403,35 @@ final class IpvsProxier {
     return sb.toString();
   }
 
+  /**
+   * ipvs.rules: the virtual servers in the form {@code ipvsadm -S -n} prints, written by the
+   * emitter of the policy's own {@code ipvs:} section (so in ipvsadm's order); one virtual
+   * server per protocol, address and port, however many Services name it (the first wins).
+   */
   private String ipvs() {
-    // ipvsadm -S sorts services and real servers (ipvsadm.c); the address comparator subtracts
-    // the two 32-bit values into an int, which this reproduces.
-    List<VirtualServer> vs = new ArrayList<>(servers);
-    vs.sort((a, b) -> {
-      int c = Integer.compare(number(a.protocol()), number(b.protocol()));
-      if (c != 0) {
-        return c;
+    Scheduler scheduler = Scheduler.of(node.scheduler()).orElseThrow();
+    List<VirtualService> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (VirtualServer v : servers) {
+      if (!seen.add(v.protocol() + " " + v.address() + ":" + v.port())) {
+        continue;
       }
-      c = (int) (a.address() - b.address());
-      return c != 0 ? c : Integer.compare(a.port(), b.port());
-    });
-    StringBuilder sb = new StringBuilder();
-    String last = null;
-    for (VirtualServer v : vs) {
-      String svc = flag(v.protocol()) + " " + Ipv4.format(v.address()) + ":" + v.port();
-      if (svc.equals(last)) {
-        continue; // one virtual server per address and port, however many Services name it
+      List<RealServer> reals = new ArrayList<>();
+      for (Ep r : v.reals()) {
+        reals.add(new RealServer(IpAddr.parse(r.ip()), r.port(), 1, ForwardMethod.MASQ, 0, 0));
       }
-      last = svc;
-      sb.append("-A ").append(svc).append(" -s ").append(node.scheduler());
-      if (v.persistence() > 0) {
-        sb.append(" -p ").append(v.persistence());
-      }
-      sb.append('\n');
-      List<Ep> reals = new ArrayList<>(v.reals());
-      reals.sort((a, b) -> {
-        int c = (int) (Ipv4.parse(a.ip()) - Ipv4.parse(b.ip()));
-        return c != 0 ? c : Integer.compare(a.port(), b.port());
-      });
-      for (Ep r : reals) {
-        sb.append("-a ").append(svc).append(" -r ").append(r.endpoint()).append(" -m -w 1\n");
-      }
+      out.add(new VirtualService(protocol(v.protocol()), IpAddr.v4(v.address()), v.port(), 0,
+          Family.IPV4, scheduler, 0,
+          v.persistence() > 0 ? new Persistence(v.persistence(), 32) : null, false, reals, null));
     }
-    return sb.toString();
+    return IpvsadmEmitter.emit(new IpvsConfig(out));
   }
 
-  private static int number(Protocol p) {
+  private static IpvsProtocol protocol(Protocol p) {
     return switch (p) {
-      case TCP -> 6;
-      case UDP -> 17;
-      case SCTP -> 132;
-    };
-  }
-
-  private static String flag(Protocol p) {
-    return switch (p) {
-      case TCP -> "-t";
-      case UDP -> "-u";
-      case SCTP -> "--sctp-service";
+      case TCP -> IpvsProtocol.TCP;
+      case UDP -> IpvsProtocol.UDP;
+      case SCTP -> IpvsProtocol.SCTP;
     };
   }
 }

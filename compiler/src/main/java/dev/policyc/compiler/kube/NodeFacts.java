@@ -1,5 +1,6 @@
 package dev.policyc.compiler.kube;
 
+import dev.policyc.compiler.ipvs.Scheduler;
 import dev.policyc.compiler.kube.Yaml.YMap;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
@@ -106,6 +107,11 @@ record NodeFacts(String nodeName, long nodeIP, List<Ipv4.Cidr> nodeIPs, Detector
       }
     }
     String scheduler = f.string(m, "ipvsScheduler", "ipvsScheduler");
+    if (scheduler != null && Scheduler.of(scheduler).isEmpty()) {
+      f.bad("ipvsScheduler must be a scheduler of the kernel's IPVS (rr, wrr, lc, wlc, lblc,"
+          + " lblcr, dh, sh, sed, nq, fo, ovf, mh, twos), not '" + scheduler + "'",
+          Fields.at(m, "ipvsScheduler"));
+    }
     String syncMode = f.string(m, "syncMode", "syncMode");
     if (syncMode != null && !syncMode.equals("full")) {
       f.bad("syncMode must be full: policyc writes what a full sync writes",
