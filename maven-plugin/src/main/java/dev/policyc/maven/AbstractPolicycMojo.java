@@ -8,8 +8,10 @@ import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.codehaus.plexus.build.BuildContext;
 
 /**
  * The parameters every goal shares, and the one way a goal runs: map the parameters into a
@@ -95,12 +97,23 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
   @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
   protected PluginDescriptor plugin;
 
+  /** The build context: an IDE's (m2e) deltas and markers, or the command line's no-op one. */
+  @Component
+  protected BuildContext context;
+
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip) {
       getLog().info("policyc: skipped");
       return;
     }
+    if (context.isIncremental() && !context.hasDelta(policiesDirectory)) {
+      // an IDE's incremental build (m2e) after a change elsewhere in the project
+      getLog().info("policyc: no policy changed since the last build");
+      after(null);
+      return;
+    }
+    context.removeMessages(policiesDirectory);
     PolicyBuild.Outcome outcome;
     try {
       outcome = run();
@@ -115,6 +128,12 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
         case WARNING -> getLog().warn(m.text());
         case ERROR -> getLog().error(m.text());
       }
+      if (m.file() != null && m.level() != PolicyBuild.Level.INFO) {
+        // a marker on the policy's line in an IDE; the command line build ignores it
+        context.addMessage(new File(m.file()), m.line(), m.column(), m.text(),
+            m.level() == PolicyBuild.Level.ERROR ? BuildContext.SEVERITY_ERROR
+                : BuildContext.SEVERITY_WARNING, null);
+      }
     }
     if (outcome.failed()) {
       throw new MojoFailureException(outcome.summary());
@@ -126,6 +145,7 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
   abstract PolicyBuild.Outcome run();
 
   /** What the goal does to the project after a run that did not fail. */
+  /** After a run that did not fail; {@code outcome} is null when no policy changed. */
   void after(PolicyBuild.Outcome outcome) {}
 
   /** The request of the shared parameters, with {@code compile}'s as given. */

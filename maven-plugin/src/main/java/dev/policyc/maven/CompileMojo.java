@@ -88,18 +88,24 @@ public class CompileMojo extends AbstractPolicycMojo {
       required = true)
   private File generatedResourcesDirectory;
 
-  private PolicyBuild.Request request;
+  private PolicyBuild.Request compileRequest() {
+    return request(scriptsDirectory, generatedSourcesDirectory, generatedResourcesDirectory,
+        packageName, targets, skipClassifierFor);
+  }
 
   @Override
   PolicyBuild.Outcome run() {
-    request = request(scriptsDirectory, generatedSourcesDirectory, generatedResourcesDirectory,
-        packageName, targets, skipClassifierFor);
-    return PolicyBuild.compile(request);
+    return PolicyBuild.compile(compileRequest());
   }
 
   @Override
   void after(PolicyBuild.Outcome outcome) {
-    if (request.java()) {
+    if (outcome != null) {
+      context.refresh(scriptsDirectory);
+      context.refresh(generatedSourcesDirectory);
+      context.refresh(generatedResourcesDirectory);
+    }
+    if (compileRequest().java()) {
       project.addCompileSourceRoot(generatedSourcesDirectory.getPath());
       Resource tables = new Resource();
       tables.setDirectory(generatedResourcesDirectory.getPath());

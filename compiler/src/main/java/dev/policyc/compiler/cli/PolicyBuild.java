@@ -102,8 +102,15 @@ public final class PolicyBuild {
     ERROR
   }
 
-  /** One line for the build log. */
-  public record Message(Level level, String text) {}
+  /**
+   * One line for the build log; a diagnostic's also carries its position ({@code file} null and
+   * {@code line}, {@code column} 0 for the others), so that an IDE can mark the line.
+   */
+  public record Message(Level level, String text, String file, int line, int column) {
+    public Message(Level level, String text) {
+      this(level, text, null, 0, 0);
+    }
+  }
 
   /**
    * What a goal did: the lines to log, whether it failed (policy errors, or warnings with {@code
@@ -394,12 +401,14 @@ public final class PolicyBuild {
     int warnings;
 
     Message message(Diagnostic d) {
+      Level level = d.isError() ? Level.ERROR : Level.WARNING;
       if (d.isError()) {
         errors++;
-        return new Message(Level.ERROR, line(d));
+      } else {
+        warnings++;
       }
-      warnings++;
-      return new Message(Level.WARNING, line(d));
+      return d.pos() == null ? new Message(level, line(d))
+          : new Message(level, line(d), d.pos().file(), d.pos().line(), d.pos().column());
     }
 
     Outcome outcome(List<Message> out, String goal, int policies, boolean failOnWarning,

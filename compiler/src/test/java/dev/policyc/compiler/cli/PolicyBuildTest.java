@@ -138,6 +138,9 @@ class PolicyBuildTest {
     PolicyBuild.Outcome o = PolicyBuild.check(request());
     assertFalse(o.failed(), text(o));
     assertTrue(text(o).startsWith("WARNING " + f + ":9:9: PC7002 this rule is shadowed"), text(o));
+    // the position again, for an IDE's marker on the line
+    PolicyBuild.Message w = o.messages().get(0);
+    assertEquals(List.of(f.toString(), 9, 9), List.of(w.file(), w.line(), w.column()));
     assertTrue(text(o).endsWith("INFO policyc: 1 policy OK, 0 errors, 1 warning"), text(o));
 
     PolicyBuild.Outcome strict = PolicyBuild.check(request(List.of(), true));

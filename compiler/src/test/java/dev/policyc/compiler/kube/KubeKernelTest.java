@@ -79,8 +79,7 @@ class KubeKernelTest {
   @Test
   void ipvsRulesLoadWhereTheKernelHasIpvs() throws IOException {
     KernelTests.assume(unavailable);
-    KernelTests.assume(Files.exists(Path.of("/proc/net/ip_vs")) ? null
-        : "the kernel has no IPVS (/proc/net/ip_vs absent): ipvs.rules not loaded");
+    KernelTests.assumeIpvs();
     KubeCompiler.Result r = KubeFiles.compile(KubeFiles.DIR.resolve("overall/manifests.yaml"),
         KubeCompiler.Mode.IPVS);
     try (Netns ns = Netns.create("kubeipvs")) {

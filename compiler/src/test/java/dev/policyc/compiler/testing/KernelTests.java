@@ -1,5 +1,7 @@
 package dev.policyc.compiler.testing;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -37,5 +39,16 @@ public final class KernelTests {
           + " POLICYC_KERNEL_REQUIRED) but cannot run: " + unavailable);
     }
     Assumptions.assumeTrue(false, "skipped: " + unavailable);
+  }
+
+  /**
+   * Skips the calling test, even where kernel tests are required, when this kernel has no IPVS
+   * ({@code /proc/net/ip_vs} absent): IPVS is a kernel feature, not a tool CI can install, and
+   * the machines here are built without it. Where it exists, the test runs and a missing
+   * {@code ipvsadm} fails it as any missing tool does.
+   */
+  public static void assumeIpvs() {
+    Assumptions.assumeTrue(Files.exists(Path.of("/proc/net/ip_vs")),
+        "skipped: the kernel has no IPVS here (/proc/net/ip_vs is absent; modprobe ip_vs)");
   }
 }
