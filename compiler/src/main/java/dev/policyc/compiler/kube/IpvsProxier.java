@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -411,7 +410,7 @@ final class IpvsProxier {
   private String ipvs() {
     Scheduler scheduler = Scheduler.of(node.scheduler()).orElseThrow();
     List<VirtualService> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    HashSet<String> seen = new HashSet<>();
     for (VirtualServer v : servers) {
       if (!seen.add(v.protocol() + " " + v.address() + ":" + v.port())) {
         continue;
