@@ -97,7 +97,12 @@ abstract class AbstractPolicycMojo extends AbstractMojo {
   @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
   protected PluginDescriptor plugin;
 
-  /** The build context: an IDE's (m2e) deltas and markers, or the command line's no-op one. */
+  /**
+   * The build context: an IDE's (m2e) deltas and markers, or the command line's no-op one.
+   * ({@code @Component} is deprecated for JSR-330 injection, which Maven 3.x gives mojos only
+   * through constructors; a field keeps the three mojos' construction plain.)
+   */
+  @SuppressWarnings("deprecation")
   @Component
   protected BuildContext context;
 
