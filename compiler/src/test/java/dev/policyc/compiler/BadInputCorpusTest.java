@@ -107,8 +107,11 @@ class BadInputCorpusTest {
     return out;
   }
 
-  /** {@code \t}, {@code \\} and {@code \}{@code uXXXX} to the characters they stand for. */
-  private static String unescape(String s) {
+  /**
+   * {@code \r}, {@code \t}, {@code \\} and {@code \}{@code uXXXX} to the characters they stand
+   * for (the escaped cases of every corpus: FrontEndCorpusTest's too).
+   */
+  static String unescape(String s) {
     StringBuilder b = new StringBuilder();
     for (int k = 0; k < s.length(); k++) {
       char c = s.charAt(k);
@@ -118,6 +121,7 @@ class BadInputCorpusTest {
       }
       char n = s.charAt(++k);
       switch (n) {
+        case 'r' -> b.append('\r');
         case 't' -> b.append('\t');
         case '\\' -> b.append('\\');
         case 'u' -> {

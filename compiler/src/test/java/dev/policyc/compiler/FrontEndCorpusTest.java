@@ -210,33 +210,10 @@ class FrontEndCorpusTest {
       while (i < lines.size() && !lines.get(i).startsWith("=== ")) {
         body.append(lines.get(i++)).append('\n');
       }
-      String text = flags.contains("escaped") ? unescape(body.toString()) : body.toString();
+      String text = flags.contains("escaped")
+          ? BadInputCorpusTest.unescape(body.toString()) : body.toString();
       out.add(new Case(header, flags, expected, text));
     }
     return out;
-  }
-
-  /** {@code \r}, {@code \t}, {@code \\} and {@code \}{@code uXXXX} to their characters. */
-  private static String unescape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int k = 0; k < s.length(); k++) {
-      char c = s.charAt(k);
-      if (c != '\\' || k + 1 >= s.length()) {
-        b.append(c);
-        continue;
-      }
-      char n = s.charAt(++k);
-      switch (n) {
-        case 'r' -> b.append('\r');
-        case 't' -> b.append('\t');
-        case '\\' -> b.append('\\');
-        case 'u' -> {
-          b.append((char) Integer.parseInt(s.substring(k + 1, k + 5), 16));
-          k += 4;
-        }
-        default -> throw new IllegalArgumentException("unknown escape \\" + n);
-      }
-    }
-    return b.toString();
   }
 }
