@@ -16,10 +16,6 @@ import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
-import dev.policyc.compiler.space.Field;
-import dev.policyc.compiler.space.IntervalSet;
-import dev.policyc.compiler.tree.Node;
-import dev.policyc.compiler.tree.TreeBuilder;
 import dev.policyc.dsl.AddressType;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
@@ -30,7 +26,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +33,8 @@ import java.util.Map;
 
 /**
  * The table resource of a generated classifier: every rule as a small program of primitive
- * operations, and per chain a decision tree ({@link TreeBuilder}) as an int array of nodes and a
- * long array of branch bounds, in the format the runtime's {@code Engine} reads. Deterministic:
+ * operations, and per chain its search trees ({@link CutTrees}: the roots, then one int array of
+ * nodes), in the format the runtime's {@code Engine} reads. Deterministic:
  * the same policy gives the same bytes.
  */
 final class ClassifierTables {
@@ -47,13 +42,10 @@ final class ClassifierTables {
   private static final List<Table> TABLES = List.of(Table.RAW, Table.MANGLE, Table.NAT,
       Table.FILTER);
 
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
 
   /** Chains shorter than this are one leaf: a tree would not pay. */
   static final int MIN_TREE_RULES = 8;
-
-  /** Small leaves; the classifier is not bound by the iptables rule count the pass guards. */
-  static final TreeBuilder.Options TREE = new TreeBuilder.Options(4, 4.0, 32);
 
   private final IrPolicy policy;
   private final Map<String, Integer> strings = new LinkedHashMap<>();
@@ -109,11 +101,14 @@ final class ClassifierTables {
       }
       for (Chain c : chains) {
         int[] at = new int[c.rules().size()];
+        int[] targets = new int[c.rules().size()];
         for (int i = 0; i < at.length; i++) {
           at[i] = prog.rule(c.rules().get(i), index);
+          targets[i] = exact(c.rules().get(i)) ? prog.lastTarget : -1;
         }
         List<int[]> one = new ArrayList<>();
         one.add(at);
+        one.add(targets);
         chainRules.add(one);
       }
     }
@@ -128,7 +123,8 @@ final class ClassifierTables {
         out.writeInt(string(c.name()));
         out.writeInt(!c.isBuiltin() ? -1 : c.policy() == Verdict.DROP ? 1 : 0);
         out.writeInt(c.isBuiltin() ? hook(c.name()) : -1);
-        writeInts(out, chainRules.get(k++).get(0));
+        List<int[]> programs = chainRules.get(k++);
+        writeInts(out, programs.get(0));
         int[] origins = new int[c.rules().size()];
         int[] comments = new int[c.rules().size()];
         for (int i = 0; i < origins.length; i++) {
@@ -138,9 +134,11 @@ final class ClassifierTables {
         }
         writeInts(out, origins);
         writeInts(out, comments);
-        Tree tree = tree(c, rs.family());
-        writeInts(out, tree.nodes.toArray());
-        writeLongs(out, tree.bounds.stream().mapToLong(Long::longValue).toArray());
+        CutTrees.Built tree = tree(c, rs.family());
+        writeInts(out, tree.roots());
+        writeInts(out, tree.nodes());
+        writeInts(out, tree.quick());
+        writeInts(out, tree.quick().length == 0 ? new int[0] : programs.get(1));
       }
     }
   }
@@ -200,93 +198,40 @@ final class ClassifierTables {
     };
   }
 
+  /**
+   * Whether an IPv4 rule's matches are exactly its hull on the five fields (addresses, protocol
+   * and one port range, none negated), so that the runtime's quick test decides it for a packet
+   * that is not a fragment (the only packets that test it quickly).
+   */
+  private static boolean exact(Rule r) {
+    for (Match m : r.matches()) {
+      boolean plain = m instanceof Match.Addr a && !a.negated() && a.range().family() == Family.IPV4
+          || m instanceof Match.Proto p && !p.negated()
+          || m instanceof Match.Ports p2 && !p2.negated() && p2.ranges().size() == 1;
+      if (!plain) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ------------------------------------------------------------ trees
 
-  private Tree tree(Chain c, Family f) {
-    Node root;
+  private CutTrees.Built tree(Chain c, Family f) {
     int n = c.rules().size();
+    CutTrees.Built built;
     if (n < MIN_TREE_RULES) {
-      List<Integer> all = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        all.add(i);
-      }
-      root = new Node.Leaf(all);
+      built = CutTrees.single(n);
     } else {
       List<Constraint> cs = new ArrayList<>();
       for (Rule r : c.rules()) {
         cs.add(Constraints.of(r, f, policy));
       }
-      root = TreeBuilder.build(cs, f, TREE);
-      trees += root instanceof Node.Split ? 1 : 0;
+      built = CutTrees.build(cs, f);
+      trees += built.roots().length;
     }
-    Tree t = new Tree();
-    t.encode(root);
-    return t;
-  }
-
-  /** A tree as the runtime reads it: see {@code Engine.leaf}. */
-  private final class Tree {
-    final IntList nodes = new IntList();
-    final List<Long> bounds = new ArrayList<>();
-
-    int encode(Node node) {
-      int at = nodes.size();
-      if (node instanceof Node.Leaf leaf) {
-        nodes.add(-1);
-        nodes.add(leaf.rules().size());
-        for (int r : leaf.rules()) {
-          nodes.add(r);
-        }
-        leafRules += leaf.rules().size();
-        return at;
-      } else if (node instanceof Node.Split split) {
-        List<Node.Branch> branches = split.branches();
-        int n = branches.size();
-        // the runtime searches the one-interval branches by their first value; their order
-        // carries no meaning (they are disjoint), the last branch stays last
-        List<Node.Branch> sorted = new ArrayList<>(branches.subList(0, n - 1));
-        sorted.sort(Comparator.comparing((Node.Branch b) -> first(b)[0], Long::compareUnsigned)
-            .thenComparing(b -> first(b)[1], Long::compareUnsigned));
-        sorted.add(branches.get(n - 1));
-        nodes.add(field(split.field()));
-        nodes.add(n);
-        nodes.add(bounds.size());
-        for (int i = 0; i < n - 1; i++) {
-          IntervalSet v = (IntervalSet) sorted.get(i).values();
-          if (v.intervals() != 1) {
-            throw new AssertionError("a branch of " + v.intervals() + " intervals");
-          }
-          bounds.add(v.first()[0]);
-          bounds.add(v.first()[1]);
-          bounds.add(v.last()[0]);
-          bounds.add(v.last()[1]);
-        }
-        int children = nodes.size();
-        for (int i = 0; i < n; i++) {
-          nodes.add(0);
-        }
-        for (int i = 0; i < n; i++) {
-          nodes.set(children + i, encode(sorted.get(i).child()));
-        }
-        return at;
-      }
-      throw new AssertionError("unknown node " + node);
-    }
-
-    private long[] first(Node.Branch b) {
-      return ((IntervalSet) b.values()).first();
-    }
-  }
-
-  private static int field(Field f) {
-    return switch (f) {
-      case PROTO -> 0;
-      case SRC -> 1;
-      case DST -> 2;
-      case SPORT -> 3;
-      case DPORT -> 4;
-      default -> throw new AssertionError("a tree split on " + f);
-    };
+    leafRules += built.leafEntries();
+    return built;
   }
 
   // ------------------------------------------------------------ rules
@@ -306,12 +251,16 @@ final class ClassifierTables {
       return at;
     }
 
+    /** Where the last rule's target starts. */
+    int lastTarget;
+
     int rule(Rule r, Map<String, Integer> chains) {
       int at = ints.size();
       ints.add(r.matches().size());
       for (Match m : r.matches()) {
         match(m);
       }
+      lastTarget = ints.size();
       target(r.target(), chains);
       return at;
     }

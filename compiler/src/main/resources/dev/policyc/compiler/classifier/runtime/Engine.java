@@ -91,13 +91,15 @@ final class Engine {
   static final int LEAF = -1;
 
   private static final int MAX_STEPS = 1_000_000;
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
 
   private final String[] strings;
   /** Per family (0: IPv4, 1: IPv6), or null when the policy has no rules of that family. */
   private final Family[] families = new Family[2];
   /** The policy's host model, or null when packets say where they go. */
   private final Host host;
+  /** The most trees a chain has: the width of a trip's cursor rows. */
+  private int maxRoots = 1;
 
   private static final class Family {
     boolean conntrack;
@@ -116,8 +118,21 @@ final class Engine {
     int[] ruleAt;
     int[] origin;
     int[] comment;
-    int[] tree;
-    long[] bounds;
+    /** The roots of the chain's trees in {@link #cuts}. */
+    int[] roots;
+    /** The nodes: a leaf is {@code -1, n, rule…}, a cut {@code field, shift, mask, child…}. */
+    int[] cuts;
+    /**
+     * IPv4 chains of a tree: per rule 7 ints that every packet it matches passes (address bounds
+     * with the sign bit flipped, port bounds as {@code lo << 16 | hi}, the protocol or -1),
+     * tested before its program; empty otherwise.
+     */
+    int[] quick;
+    /**
+     * With {@link #quick}: per rule the offset of its target in the program when the quick test
+     * is the whole of its matches (addresses, protocol, one port range, none negated), else -1.
+     */
+    int[] exact;
   }
 
   Engine(InputStream data) throws IOException {
@@ -152,8 +167,11 @@ final class Engine {
           ch.ruleAt = ints(in);
           ch.origin = ints(in);
           ch.comment = ints(in);
-          ch.tree = ints(in);
-          ch.bounds = longs(in);
+          ch.roots = ints(in);
+          ch.cuts = ints(in);
+          ch.quick = ints(in);
+          ch.exact = ints(in);
+          maxRoots = Math.max(maxRoots, ch.roots.length);
           cs[c] = ch;
         }
         fam.chains[t] = cs;
@@ -272,10 +290,10 @@ final class Engine {
     String rejectWith;
     final List<Decision.Step> path;
     final List<String> logs;
-    // the chain stack: chain, leaf offset, cursor
+    // the chain stack: per depth its chain, and a row of (leaf offset, cursor) per tree of it
     Chain[] stackChain = new Chain[16];
-    int[] stackLeaf = new int[16];
-    int[] stackCursor = new int[16];
+    int[] leafAt = new int[16];
+    int[] cursor = new int[16];
 
     Trip(boolean record) {
       this.record = record;
@@ -812,28 +830,34 @@ final class Engine {
   private int traverse(Trip s, int t, Chain base) {
     int depth = 0;
     Chain cur = base;
-    int leaf = leaf(s, cur);
-    int cursor = 0;
+    enter(s, cur, 0);
     int steps = 0;
     int[] prog = s.fam.prog;
     while (true) {
       if (++steps > MAX_STEPS) {
         throw new IllegalStateException("rule evaluation does not terminate (a jump loop?)");
       }
-      int[] tree = cur.tree;
-      if (cursor >= tree[leaf + 1]) {
+      int index = next(s, cur, depth);
+      if (index < 0) {
         if (depth == 0) {
           return policy(s, t, base);
         }
         depth--;
         cur = s.stackChain[depth];
-        leaf = s.stackLeaf[depth];
-        cursor = s.stackCursor[depth];
         continue;
       }
-      int index = tree[leaf + 2 + cursor++];
-      int at = cur.ruleAt[index];
-      int pc = matches(s, prog, at);
+      int pc;
+      if (cur.quick.length != 0 && !s.fragment) {
+        if (!quick(s, cur.quick, index)) {
+          continue;
+        }
+        pc = cur.exact[index];
+        if (pc < 0) {
+          pc = matches(s, prog, cur.ruleAt[index]);
+        }
+      } else {
+        pc = matches(s, prog, cur.ruleAt[index]);
+      }
       if (pc < 0) {
         continue;
       }
@@ -856,25 +880,16 @@ final class Engine {
           }
           depth--;
           cur = s.stackChain[depth];
-          leaf = s.stackLeaf[depth];
-          cursor = s.stackCursor[depth];
           break;
         case T_JUMP:
-          if (depth == s.stackChain.length) {
-            grow(s);
-          }
           s.stackChain[depth] = cur;
-          s.stackLeaf[depth] = leaf;
-          s.stackCursor[depth] = cursor;
           depth++;
           cur = s.fam.chains[t][prog[pc + 1]];
-          leaf = leaf(s, cur);
-          cursor = 0;
+          enter(s, cur, depth);
           break;
         case T_GOTO:
           cur = s.fam.chains[t][prog[pc + 1]];
-          leaf = leaf(s, cur);
-          cursor = 0;
+          enter(s, cur, depth);
           break;
         case T_DNAT:
         case T_SNAT:
@@ -890,11 +905,82 @@ final class Engine {
     }
   }
 
-  private static void grow(Trip s) {
-    int n = s.stackChain.length * 2;
-    s.stackChain = java.util.Arrays.copyOf(s.stackChain, n);
-    s.stackLeaf = java.util.Arrays.copyOf(s.stackLeaf, n);
-    s.stackCursor = java.util.Arrays.copyOf(s.stackCursor, n);
+  /** Whether an IPv4 packet is within a rule's hull: a test its program need not repeat. */
+  private static boolean quick(Trip s, int[] q, int index) {
+    int o = 7 * index;
+    int src = (int) s.srcLo ^ Integer.MIN_VALUE;
+    int dst = (int) s.dstLo ^ Integer.MIN_VALUE;
+    int sp = q[o + 4];
+    int dp = q[o + 5];
+    int proto = q[o + 6];
+    return src >= q[o] && src <= q[o + 1] && dst >= q[o + 2] && dst <= q[o + 3]
+        && s.sport >= sp >>> 16 && s.sport <= (sp & 0xffff)
+        && s.dport >= dp >>> 16 && s.dport <= (dp & 0xffff)
+        && (proto < 0 || proto == s.proto);
+  }
+
+  /** A leaf offset that stands for every rule of the chain in order (fragments: no ports). */
+  private static final int ALL = -2;
+
+  /**
+   * Enters a chain at a depth of the stack: walks each of its trees to the leaf of the packet's
+   * region. The fields the trees cut change only by NAT, which ends the table, so the leaves
+   * stay right for the rest of the chain. A non-first fragment has no ports, so it scans the
+   * chain's rules in order instead.
+   */
+  private void enter(Trip s, Chain c, int depth) {
+    int row = depth * maxRoots;
+    if (row + maxRoots > s.leafAt.length) {
+      int n = Math.max(s.leafAt.length * 2, row + maxRoots);
+      s.leafAt = java.util.Arrays.copyOf(s.leafAt, n);
+      s.cursor = java.util.Arrays.copyOf(s.cursor, n);
+    }
+    if (depth >= s.stackChain.length) {
+      s.stackChain = java.util.Arrays.copyOf(s.stackChain, s.stackChain.length * 2);
+    }
+    s.stackChain[depth] = c;
+    int[] roots = c.roots;
+    if (s.fragment) {
+      s.leafAt[row] = ALL;
+      s.cursor[row] = 0;
+      return;
+    }
+    for (int i = 0; i < roots.length; i++) {
+      s.leafAt[row + i] = leaf(s, c.cuts, roots[i]);
+      s.cursor[row + i] = 0;
+    }
+  }
+
+  /** The next rule (its index in the chain) the packet may match at a depth, or -1. */
+  private int next(Trip s, Chain c, int depth) {
+    int row = depth * maxRoots;
+    int[] leafAt = s.leafAt;
+    int[] cursor = s.cursor;
+    if (leafAt[row] == ALL) {
+      int i = cursor[row];
+      if (i >= c.ruleAt.length) {
+        return -1;
+      }
+      cursor[row] = i + 1;
+      return i;
+    }
+    int[] cuts = c.cuts;
+    int n = c.roots.length;
+    int best = Integer.MAX_VALUE;
+    int from = -1;
+    for (int i = 0; i < n; i++) {
+      int o = leafAt[row + i];
+      int k = cursor[row + i];
+      if (k < cuts[o + 1] && cuts[o + 2 + k] < best) {
+        best = cuts[o + 2 + k];
+        from = i;
+      }
+    }
+    if (from < 0) {
+      return -1;
+    }
+    cursor[row + from]++;
+    return best;
   }
 
   private int policy(Trip s, int t, Chain base) {
@@ -905,63 +991,36 @@ final class Engine {
     return base.policy == 1 ? T_DROP : T_ACCEPT;
   }
 
-  /** The offset of the leaf of a chain's tree the packet reaches. */
-  private static int leaf(Trip s, Chain c) {
-    int[] tree = c.tree;
-    long[] bounds = c.bounds;
-    int o = 0;
-    while (tree[o] != LEAF) {
-      int field = tree[o];
-      int n = tree[o + 1];
-      int b = tree[o + 2];
-      long hi;
-      long lo;
-      boolean none = false;
-      switch (field) {
+  /** The offset of the leaf of a tree the packet reaches: one shift and mask a level. */
+  private static int leaf(Trip s, int[] cuts, int o) {
+    while (true) {
+      long v;
+      switch (cuts[o]) {
+        case LEAF:
+          return o;
         case 0:
-          hi = 0;
-          lo = s.proto;
+          v = s.proto;
           break;
         case 1:
-          hi = s.srcHi;
-          lo = s.srcLo;
+          v = s.srcHi;
           break;
         case 2:
-          hi = s.dstHi;
-          lo = s.dstLo;
+          v = s.srcLo;
           break;
         case 3:
-          hi = 0;
-          lo = s.sport;
-          none = s.fragment; // no ports: the last branch
+          v = s.dstHi;
+          break;
+        case 4:
+          v = s.dstLo;
+          break;
+        case 5:
+          v = s.sport;
           break;
         default:
-          hi = 0;
-          lo = s.dport;
-          none = s.fragment;
+          v = s.dport;
       }
-      int pick = n - 1;
-      if (!none) {
-        // the last branch whose interval starts at or below the value
-        int a = 0;
-        int z = n - 2;
-        int found = -1;
-        while (a <= z) {
-          int m = (a + z) >>> 1;
-          if (cmp(bounds[b + 4 * m], bounds[b + 4 * m + 1], hi, lo) <= 0) {
-            found = m;
-            a = m + 1;
-          } else {
-            z = m - 1;
-          }
-        }
-        if (found >= 0 && cmp(hi, lo, bounds[b + 4 * found + 2], bounds[b + 4 * found + 3]) <= 0) {
-          pick = found;
-        }
-      }
-      o = tree[o + 3 + pick];
+      o = cuts[o + 3 + ((int) (v >>> cuts[o + 1]) & cuts[o + 2])];
     }
-    return o;
   }
 
   private static int cmp(long ahi, long alo, long bhi, long blo) {

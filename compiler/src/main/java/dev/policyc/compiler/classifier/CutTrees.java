@@ -1,0 +1,467 @@
+package dev.policyc.compiler.classifier;
+
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.Opaque;
+import dev.policyc.compiler.space.ValueSet;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The classifier's search structure for one chain: a few decision trees whose nodes cut one field
+ * (protocol, source or destination address, source or destination port) into 2 to 256 equal
+ * parts by a run of its bits, so that a packet goes down a level with one shift and one mask
+ * (HiCuts' equal-size cuts), and whose leaves list, in first-match order, every rule that can
+ * match a packet of the leaf's region.
+ *
+ * <p>Rules are first separated by which addresses they leave wide (EffiCuts' separable trees):
+ * a rule with a wide source would be copied into every part of a cut on the source, so rules
+ * narrow in both addresses, wide in one, and wide in both get trees of their own, and a packet
+ * walks each tree and takes the first rule of the merged leaves. A rule is placed by the hull of
+ * its values on the five fields ({@link Cube}, an {@link Opaque} rule by its bound), which holds
+ * every packet it matches; the leaf's rules are still tested in full. Identical subtrees are
+ * stored once.
+ *
+ * <p>This is not the {@code tree} package's construction, which the decision-tree pass and
+ * iptables need: a dispatch in iptables costs one rule per branch tested, so that builder makes
+ * few-branch splits at interval bounds and bounds the copies by the emitted rule count; a lookup
+ * table pays nothing per branch and is bounded by its memory instead (docs/classifier.md).
+ */
+final class CutTrees {
+  /** A node of at most this many rules is a leaf. */
+  static final int LEAF_SIZE = 8;
+  /** The most bits one node cuts: 256 children. */
+  private static final int MAX_BITS = 8;
+  /**
+   * HiCuts' space factor: a cut's copies plus its children, against the node's rules; more for
+   * nodes of few rules (their copies cost little, and they are where wide rules pile up).
+   */
+  private static final double SPACE_FACTOR = 8.0;
+  private static final double SMALL_SPACE_FACTOR = 32.0;
+  private static final int SMALL = 256;
+  /** The leaf entries all trees of a chain may hold, per rule (then nodes stop being cut). */
+  private static final int MAX_ENTRIES_PER_RULE = 16;
+
+  /** A leaf: {@code -1, n, rule…}. */
+  static final int LEAF = -1;
+
+  /** The runtime's field codes: which value a node reads. */
+  static final int PROTO = 0;
+  static final int SRC_HI = 1;
+  static final int SRC_LO = 2;
+  static final int DST_HI = 3;
+  static final int DST_LO = 4;
+  static final int SPORT = 5;
+  static final int DPORT = 6;
+
+  private static final Field[] FIELDS = {Field.PROTO, Field.SRC, Field.DST, Field.SPORT,
+      Field.DPORT};
+
+  /**
+   * The structure of a chain: the roots of its trees in {@code nodes}, and for an IPv4 chain the
+   * hull of each rule as {@link #QUICK} ints (source and destination bounds with the sign bit
+   * flipped, so that a signed comparison orders them; source and destination port bounds as
+   * {@code lo << 16 | hi}; the protocol or -1), empty for IPv6: a test every packet the rule
+   * matches passes, made before the rule's program.
+   */
+  record Built(int[] roots, int[] nodes, int leafEntries, int[] quick) {}
+
+  /** Ints per rule in {@link Built#quick()}. */
+  static final int QUICK = 7;
+
+  private final int[] width = new int[5];
+  /** Per field and rule: the hull's lower and upper bounds as (hi, lo) words. */
+  private final long[][] loHi = new long[5][];
+  private final long[][] loLo = new long[5][];
+  private final long[][] upHi = new long[5][];
+  private final long[][] upLo = new long[5][];
+  private final List<Integer> nodes = new ArrayList<>();
+  private final Map<Key, Integer> interned = new HashMap<>();
+  private long room;
+  private int leafEntries;
+
+  private CutTrees(List<Constraint> rules, Family family) {
+    int n = rules.size();
+    int addr = IpAddr.bits(family);
+    int[] widths = {8, addr, addr, 16, 16};
+    for (int d = 0; d < 5; d++) {
+      width[d] = widths[d];
+      loHi[d] = new long[n];
+      loLo[d] = new long[n];
+      upHi[d] = new long[n];
+      upLo[d] = new long[n];
+    }
+    for (int r = 0; r < n; r++) {
+      Constraint c = rules.get(r);
+      Cube cube = c instanceof Cube k ? k : ((Opaque) c).bound();
+      for (int d = 0; d < 5; d++) {
+        ValueSet v = cube.get(FIELDS[d]);
+        if (v instanceof IntervalSet s && !s.isEmpty()) {
+          long[] first = s.first();
+          long[] last = s.last();
+          loHi[d][r] = first[0];
+          loLo[d][r] = first[1];
+          upHi[d][r] = last[0];
+          upLo[d][r] = last[1];
+        } else {
+          // no bound known (or none matched): every value, the safe side
+          loHi[d][r] = 0;
+          loLo[d][r] = 0;
+          upHi[d][r] = width[d] > 64 ? -1L : 0;
+          upLo[d][r] = width[d] >= 64 ? -1L : (1L << width[d]) - 1;
+        }
+      }
+    }
+    this.room = (long) MAX_ENTRIES_PER_RULE * n + 1024;
+  }
+
+  /** The trees of a chain's rules (their constraints, in first-match order). */
+  static Built build(List<Constraint> rules, Family family) {
+    CutTrees b = new CutTrees(rules, family);
+    int n = rules.size();
+    List<List<Integer>> groups = new ArrayList<>();
+    for (int g = 0; g < 4; g++) {
+      groups.add(new ArrayList<>());
+    }
+    for (int r = 0; r < n; r++) {
+      groups.get((b.wide(1, r) ? 1 : 0) | (b.wide(2, r) ? 2 : 0)).add(r);
+    }
+    List<Integer> roots = new ArrayList<>();
+    for (List<Integer> g : groups) {
+      if (!g.isEmpty()) {
+        roots.add(b.node(toArray(g), new Region(b.width)));
+      }
+    }
+    if (roots.isEmpty()) {
+      roots.add(b.leaf(new int[0]));
+    }
+    return new Built(roots.stream().mapToInt(Integer::intValue).toArray(),
+        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries,
+        family == Family.IPV4 ? b.quick(n) : new int[0]);
+  }
+
+  private int[] quick(int n) {
+    int[] q = new int[QUICK * n];
+    for (int r = 0; r < n; r++) {
+      int o = QUICK * r;
+      q[o] = (int) loLo[1][r] ^ Integer.MIN_VALUE;
+      q[o + 1] = (int) upLo[1][r] ^ Integer.MIN_VALUE;
+      q[o + 2] = (int) loLo[2][r] ^ Integer.MIN_VALUE;
+      q[o + 3] = (int) upLo[2][r] ^ Integer.MIN_VALUE;
+      q[o + 4] = (int) (loLo[3][r] << 16 | upLo[3][r]);
+      q[o + 5] = (int) (loLo[4][r] << 16 | upLo[4][r]);
+      q[o + 6] = loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : -1;
+    }
+    return q;
+  }
+
+  /** A chain as one leaf of all its rules. */
+  static Built single(int rules) {
+    CutTrees b = new CutTrees(List.of(), Family.IPV4);
+    int[] all = new int[rules];
+    for (int i = 0; i < rules; i++) {
+      all[i] = i;
+    }
+    return new Built(new int[] {b.leaf(all)},
+        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries, new int[0]);
+  }
+
+  private static int[] toArray(List<Integer> l) {
+    return l.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Whether rule r's hull on an address field spans more than half the field's bits. */
+  private boolean wide(int d, int r) {
+    int half = width[d] / 2;
+    // the hull's size - 1 = up - lo (128-bit); wide when it is at least 2^half
+    long h = upHi[d][r] - loHi[d][r] - (Long.compareUnsigned(upLo[d][r], loLo[d][r]) < 0 ? 1 : 0);
+    long l = upLo[d][r] - loLo[d][r];
+    if (half >= 64) {
+      return Long.compareUnsigned(h, 1L << (half - 64)) >= 0;
+    }
+    return h != 0 || Long.compareUnsigned(l, 1L << half) >= 0;
+  }
+
+  /** The region of a node: per field, how many leading bits are fixed, and their value. */
+  private static final class Region {
+    final int[] fixed = new int[5];
+    final long[] hi = new long[5];
+    final long[] lo = new long[5];
+    final int[] width;
+
+    Region(int[] width) {
+      this.width = width;
+    }
+
+    Region child(int d, int bits, int index) {
+      Region c = new Region(width);
+      System.arraycopy(fixed, 0, c.fixed, 0, 5);
+      System.arraycopy(hi, 0, c.hi, 0, 5);
+      System.arraycopy(lo, 0, c.lo, 0, 5);
+      int pos = width[d] - fixed[d] - bits;
+      if (pos >= 64) {
+        c.hi[d] |= (long) index << (pos - 64);
+      } else {
+        c.lo[d] |= (long) index << pos;
+      }
+      c.fixed[d] += bits;
+      return c;
+    }
+
+    /** The largest value of the region on field d, as (hi, lo). */
+    long upHi(int d) {
+      int free = width[d] - fixed[d];
+      return free > 64 ? hi[d] | (free >= 128 ? -1L : (1L << (free - 64)) - 1) : hi[d];
+    }
+
+    long upLo(int d) {
+      int free = width[d] - fixed[d];
+      return free >= 64 ? -1L : lo[d] | ((1L << free) - 1);
+    }
+
+    /** This region with the first {@code bits} bits of field d fixed to those of (vHi, vLo). */
+    Region narrow(int d, int bits, long vHi, long vLo) {
+      Region c = new Region(width);
+      System.arraycopy(fixed, 0, c.fixed, 0, 5);
+      System.arraycopy(hi, 0, c.hi, 0, 5);
+      System.arraycopy(lo, 0, c.lo, 0, 5);
+      int free = width[d] - bits;
+      c.hi[d] = free >= 128 ? 0 : free >= 64 ? vHi & -(1L << (free - 64)) : vHi;
+      c.lo[d] = free >= 64 ? 0 : vLo & -(1L << free);
+      c.fixed[d] = bits;
+      return c;
+    }
+  }
+
+  /**
+   * The region with field d's fixed bits extended by the leading bits all the node's rules share
+   * there (their hulls clamped to the region): a packet off them matches none of the rules, so
+   * the cut may read the bits below, where the rules differ (what HiCuts gets by shrinking a
+   * node's region to its rules).
+   */
+  private Region shared(int[] rules, Region region, int d) {
+    long aHi = 0;
+    long aLo = 0;
+    long diffHi = 0;
+    long diffLo = 0;
+    for (int i = 0; i < rules.length; i++) {
+      int r = rules[i];
+      long lh = loHi[d][r];
+      long ll = loLo[d][r];
+      if (cmp(lh, ll, region.hi[d], region.lo[d]) < 0) {
+        lh = region.hi[d];
+        ll = region.lo[d];
+      }
+      long uh = upHi[d][r];
+      long ul = upLo[d][r];
+      if (cmp(uh, ul, region.upHi(d), region.upLo(d)) > 0) {
+        uh = region.upHi(d);
+        ul = region.upLo(d);
+      }
+      if (i == 0) {
+        aHi = lh;
+        aLo = ll;
+      }
+      diffHi |= (lh ^ aHi) | (uh ^ aHi);
+      diffLo |= (ll ^ aLo) | (ul ^ aLo);
+    }
+    int common;
+    if (width[d] > 64) {
+      common = diffHi != 0 ? Long.numberOfLeadingZeros(diffHi)
+          : 64 + Long.numberOfLeadingZeros(diffLo);
+    } else {
+      common = Long.numberOfLeadingZeros(diffLo) - (64 - width[d]);
+    }
+    common = Math.min(common, width[d]);
+    return common <= region.fixed[d] ? region : region.narrow(d, common, aHi, aLo);
+  }
+
+  private int node(int[] rules, Region region) {
+    if (rules.length <= LEAF_SIZE || room <= 0) {
+      return leaf(rules);
+    }
+    int bestD = -1;
+    int bestBits = 0;
+    long bestScore = Long.MAX_VALUE;
+    Region[] at = new Region[5];
+    for (int d = 0; d < 5; d++) {
+      at[d] = shared(rules, region, d);
+      int free = width[d] - at[d].fixed[d];
+      int pos0 = free; // bit position (from the least significant) above the free bits
+      for (int bits = 1; bits <= Math.min(MAX_BITS, free); bits++) {
+        int pos = pos0 - bits;
+        if (pos < 64 && pos + bits > 64) {
+          break; // a run of bits across the two words of an IPv6 address
+        }
+        long[] sizes = sizes(rules, at[d], d, bits);
+        long total = sizes[0];
+        long max = sizes[1];
+        int children = 1 << bits;
+        double factor = rules.length < SMALL ? SMALL_SPACE_FACTOR : SPACE_FACTOR;
+        if (max >= rules.length || total + children > factor * rules.length) {
+          continue;
+        }
+        // the largest child first (what a lookup tests), then the copies and the node's size
+        long score = max * 64 + (total - rules.length) * 64 / rules.length + children / 4;
+        if (score < bestScore) {
+          bestScore = score;
+          bestD = d;
+          bestBits = bits;
+        }
+      }
+    }
+    if (bestD < 0) {
+      return leaf(rules);
+    }
+    int d = bestD;
+    int bits = bestBits;
+    int children = 1 << bits;
+    Region cut = at[d];
+    int[][] members = members(rules, cut, d, bits);
+    int[] kids = new int[children];
+    for (int i = 0; i < children; i++) {
+      kids[i] = node(members[i], cut.child(d, bits, i));
+    }
+    int pos = width[d] - cut.fixed[d] - bits;
+    int field = switch (d) {
+      case 0 -> PROTO;
+      case 1 -> pos >= 64 ? SRC_HI : SRC_LO;
+      case 2 -> pos >= 64 ? DST_HI : DST_LO;
+      case 3 -> SPORT;
+      default -> DPORT;
+    };
+    int[] content = new int[3 + children];
+    content[0] = field;
+    content[1] = pos >= 64 ? pos - 64 : pos;
+    content[2] = children - 1;
+    System.arraycopy(kids, 0, content, 3, children);
+    return intern(content);
+  }
+
+  private int leaf(int[] rules) {
+    int[] content = new int[2 + rules.length];
+    content[0] = LEAF;
+    content[1] = rules.length;
+    System.arraycopy(rules, 0, content, 2, rules.length);
+    int before = nodes.size();
+    int at = intern(content);
+    if (nodes.size() != before) {
+      leafEntries += rules.length;
+      room -= rules.length;
+    }
+    return at;
+  }
+
+  private int intern(int[] content) {
+    Key k = new Key(content);
+    Integer at = interned.get(k);
+    if (at != null) {
+      return at;
+    }
+    int offset = nodes.size();
+    for (int v : content) {
+      nodes.add(v);
+    }
+    interned.put(k, offset);
+    return offset;
+  }
+
+  /** The child index range [first, last] rule r meets, packed as first << 32 | last. */
+  private long span(int r, Region region, int d, int bits) {
+    // clamp the rule's hull to the region, then read the bits below the fixed ones
+    long aHi = loHi[d][r];
+    long aLo = loLo[d][r];
+    if (cmp(aHi, aLo, region.hi[d], region.lo[d]) < 0) {
+      aHi = region.hi[d];
+      aLo = region.lo[d];
+    }
+    long zHi = upHi[d][r];
+    long zLo = upLo[d][r];
+    long rHi = region.upHi(d);
+    long rLo = region.upLo(d);
+    if (cmp(zHi, zLo, rHi, rLo) > 0) {
+      zHi = rHi;
+      zLo = rLo;
+    }
+    int pos = width[d] - region.fixed[d] - bits;
+    long mask = (1L << bits) - 1;
+    long first = pos >= 64 ? (aHi >>> (pos - 64)) & mask : (aLo >>> pos) & mask;
+    long last = pos >= 64 ? (zHi >>> (pos - 64)) & mask : (zLo >>> pos) & mask;
+    return first << 32 | last;
+  }
+
+  /** Of a cut: the rules of all children together, and of the largest. */
+  private long[] sizes(int[] rules, Region region, int d, int bits) {
+    int children = 1 << bits;
+    int[] diff = new int[children + 1];
+    long total = 0;
+    for (int r : rules) {
+      long s = span(r, region, d, bits);
+      int first = (int) (s >>> 32);
+      int last = (int) s;
+      diff[first]++;
+      diff[last + 1]--;
+      total += last - first + 1;
+    }
+    long max = 0;
+    int run = 0;
+    for (int i = 0; i < children; i++) {
+      run += diff[i];
+      max = Math.max(max, run);
+    }
+    return new long[] {total, max};
+  }
+
+  private int[][] members(int[] rules, Region region, int d, int bits) {
+    int children = 1 << bits;
+    int[] count = new int[children];
+    long[] spans = new long[rules.length];
+    for (int i = 0; i < rules.length; i++) {
+      spans[i] = span(rules[i], region, d, bits);
+      for (int c = (int) (spans[i] >>> 32); c <= (int) spans[i]; c++) {
+        count[c]++;
+      }
+    }
+    int[][] out = new int[children][];
+    for (int c = 0; c < children; c++) {
+      out[c] = new int[count[c]];
+      count[c] = 0;
+    }
+    for (int i = 0; i < rules.length; i++) {
+      for (int c = (int) (spans[i] >>> 32); c <= (int) spans[i]; c++) {
+        out[c][count[c]++] = rules[i];
+      }
+    }
+    return out;
+  }
+
+  private static int cmp(long ahi, long alo, long bhi, long blo) {
+    int c = Long.compareUnsigned(ahi, bhi);
+    return c != 0 ? c : Long.compareUnsigned(alo, blo);
+  }
+
+  /** A node's content as a map key. */
+  private record Key(int[] content) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Arrays.equals(content, k.content);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(content);
+    }
+
+    @Override
+    public String toString() {
+      return Arrays.toString(content);
+    }
+  }
+}
