@@ -88,6 +88,22 @@ public final class ClassifierGenerator {
   }
 
   /** Throws IllegalArgumentException when {@code name} cannot name the generated package. */
+  /**
+   * The size of a policy's classifier tables, as the runtime holds them: {@code bytes} of the
+   * binary table (rules as programs and their constants, origins, comments, the search
+   * structure, the host model, the strings), of which {@code searchBytes} are the search
+   * structure (the trees, each IPv4 rule's quick test and target); the trees written, and the
+   * rule entries of their leaves.
+   */
+  public record TableSize(int bytes, long searchBytes, int trees, int leafEntries) {}
+
+  /** Measures the tables of a policy's classifier (what {@link #generate} writes). */
+  public static TableSize tableSize(IrPolicy policy) {
+    ClassifierTables t = new ClassifierTables(policy);
+    byte[] b = t.write();
+    return new TableSize(b.length, 4 * t.searchInts, t.trees, t.leafRules);
+  }
+
   public static void checkPackage(String name) {
     if (!PACKAGE.matcher(name).matches() || List.of(name.split("\\.")).stream()
         .anyMatch(SourceVersion::isKeyword)) {

@@ -54,6 +54,9 @@ final class ClassifierTables {
 
   int leafRules;
 
+  /** Ints of the search structure written: the trees, quick tests and exact targets. */
+  long searchInts;
+
   ClassifierTables(IrPolicy policy) {
     this.policy = policy;
     string("");
@@ -138,7 +141,10 @@ final class ClassifierTables {
         writeInts(out, tree.roots());
         writeInts(out, tree.nodes());
         writeInts(out, tree.quick());
-        writeInts(out, tree.quick().length == 0 ? new int[0] : programs.get(1));
+        int[] exact = tree.quick().length == 0 ? new int[0] : programs.get(1);
+        writeInts(out, exact);
+        searchInts += tree.roots().length + tree.nodes().length + tree.quick().length
+            + exact.length;
       }
     }
   }
@@ -243,11 +249,27 @@ final class ClassifierTables {
     /** The entries of each set, written once per family. */
     final Map<String, int[]> setAt = new HashMap<>();
 
-    private int consts(long... values) {
-      int at = longs.size();
+    private void append(long... values) {
       for (long v : values) {
         longs.add(v);
       }
+    }
+
+    /** Where each run of constants was written first: rules share their addresses' bounds. */
+    private final Map<List<Long>, Integer> constsAt = new HashMap<>();
+
+    private int consts(long... values) {
+      List<Long> key = new ArrayList<>(values.length);
+      for (long v : values) {
+        key.add(v);
+      }
+      Integer known = constsAt.get(key);
+      if (known != null) {
+        return known;
+      }
+      int at = longs.size();
+      longs.addAll(key);
+      constsAt.put(key, at);
       return at;
     }
 
@@ -345,13 +367,14 @@ final class ClassifierTables {
     private int[] set(IpSet set) {
       int at = longs.size();
       for (IpSet.Entry e : set.entries()) {
+        // in a row, 7 an entry (the runtime scans them from the set's offset): not shared
         if (e.addr() != null) {
-          consts(e.addr().first().hi(), e.addr().first().lo(), e.addr().last().hi(),
+          append(e.addr().first().hi(), e.addr().first().lo(), e.addr().last().hi(),
               e.addr().last().lo());
         } else {
-          consts(0, 0, 0, 0);
+          append(0, 0, 0, 0);
         }
-        consts(e.proto(), e.ports() == null ? 0 : e.ports().lo(),
+        append(e.proto(), e.ports() == null ? 0 : e.ports().lo(),
             e.ports() == null ? -1 : e.ports().hi());
       }
       return new int[] {set.entries().size(), at};

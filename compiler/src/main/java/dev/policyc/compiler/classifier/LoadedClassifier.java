@@ -37,6 +37,11 @@ public final class LoadedClassifier {
     return generated;
   }
 
+  /** The loaded classifier class (for a caller that calls it directly, as a benchmark does). */
+  public Class<?> classifierClass() {
+    return verdict.getDeclaringClass();
+  }
+
   /** The compiled class files of this classifier, by binary class name. */
   public Map<String, byte[]> classFiles() {
     return classFiles;

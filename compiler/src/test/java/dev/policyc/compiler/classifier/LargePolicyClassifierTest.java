@@ -86,7 +86,7 @@ class LargePolicyClassifierTest {
   }
 
   /** A trace header as ClassBench's importer means it: a new connection's first packet. */
-  private static Packet packet(ClassBenchTraceGenerator.Header h) {
+  static Packet packet(ClassBenchTraceGenerator.Header h) {
     int proto = h.proto();
     boolean ports = Protocols.hasPorts(proto) || proto == Protocols.UDPLITE;
     return new Packet(Family.IPV4, IpAddr.v4(h.src()), IpAddr.v4(h.dst()), proto,
