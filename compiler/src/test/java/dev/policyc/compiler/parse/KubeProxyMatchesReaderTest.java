@@ -82,6 +82,11 @@ class KubeProxyMatchesReaderTest {
         + " -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP");
     assertEquals(List.of(new Match.CtState(EnumSet.of(ConnState.INVALID), false),
         new Match.Nfacct("ct_state_invalid_dropped_pkts")), r.matches());
+    // iptables-save 1.8.9 prints two spaces before the name
+    String saved = "-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name "
+        + " ct_state_invalid_dropped_pkts -j DROP";
+    assertEquals(r.matches(), read(saved).matches());
+    assertEquals(saved, IptablesEmitter.rule("KUBE-FORWARD", r, Family.IPV4));
     Rule counting = read("-A KUBE-FW-X -m comment --comment \"other traffic to s will be"
         + " dropped by KUBE-PROXY-FIREWALL\"");
     assertEquals(new Target.None(), counting.target());

@@ -413,7 +413,8 @@ public final class IptablesEmitter {
       sb.append(" --name ").append(r.name()).append(" --mask ").append(r.mask())
           .append(r.dest() ? " --rdest" : " --rsource");
     } else if (m instanceof Match.Nfacct n) {
-      sb.append(" -m nfacct --nfacct-name ").append(n.name());
+      // libxt_nfacct's save prints " --nfacct-name " and then the name with a space of its own
+      sb.append(" -m nfacct --nfacct-name  ").append(n.name());
     } else if (m instanceof Match.Ports || m instanceof Match.TcpFlags
         || m instanceof Match.AddrType) {
       throw new AssertionError("handled by modules(): " + m);
