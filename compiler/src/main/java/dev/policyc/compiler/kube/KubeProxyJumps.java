@@ -120,12 +120,17 @@ public final class KubeProxyJumps {
         }
       }
       List<Chain> chains = new ArrayList<>();
-      for (Map.Entry<String, List<Rule>> e : builtins.entrySet()) {
-        if (t.chain(e.getKey()).isPresent()) {
-          throw new IllegalArgumentException("the " + table + " table declares " + e.getKey()
+      for (String builtin : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")) {
+        // in the order the reader gives built-in chains
+        List<Rule> jumps = builtins.get(builtin);
+        if (jumps == null) {
+          continue;
+        }
+        if (t.chain(builtin).isPresent()) {
+          throw new IllegalArgumentException("the " + table + " table declares " + builtin
               + " already: its jumps are in it");
         }
-        chains.add(new Chain(e.getKey(), Verdict.ACCEPT, e.getValue()));
+        chains.add(new Chain(builtin, Verdict.ACCEPT, jumps));
       }
       chains.addAll(t.chains());
       tables.add(new RuleTable(t.table(), chains));

@@ -177,6 +177,34 @@ class KubeExplainTest {
     assertTrue(chains(blocked).endsWith("KUBE-FIREWALL#1"), chains(blocked));
   }
 
+  /**
+   * The jumps written into the text (what the kernel test loads) and added to the rules read
+   * back (what explain decides on) are the same rules, in kube-proxy's order: each prepended.
+   */
+  @Test
+  void theJumpsAreTheSameInTheTextAndInTheRules() throws ParseException {
+    String payload = KubeFiles.text(OVERALL);
+    Ruleset fromText = IptablesSaveReader.read("t", KubeProxyJumps.add(payload), Family.IPV4);
+    Ruleset fromRules = KubeProxyJumps.add(IptablesSaveReader.read("t", payload, Family.IPV4));
+    assertEquals(fromText, fromRules);
+    String text = KubeProxyJumps.add(payload);
+    assertTrue(text.contains("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n"), text);
+    assertTrue(text.contains("-A INPUT -j KUBE-FIREWALL\n"
+        + "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer"
+        + " firewall\" -j KUBE-PROXY-FIREWALL\n"
+        + "-A INPUT -m comment --comment \"kubernetes health check service ports\""
+        + " -j KUBE-NODEPORTS\n"
+        + "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes"
+        + " externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES\n"), text);
+    assertTrue(text.contains("-A PREROUTING -m comment --comment \"kubernetes service portals\""
+        + " -j KUBE-SERVICES\n-A POSTROUTING -m comment --comment \"kubernetes postrouting"
+        + " rules\" -j KUBE-POSTROUTING\nCOMMIT\n"), text);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> KubeProxyJumps.add(text));
+    assertTrue(e.getMessage().contains("declares INPUT already"), e.getMessage());
+  }
+
   private static String chains(Decision d) {
     return d.path().stream().filter(s -> !s.isPolicy()).map(s -> s.chain() + "#" + s.rule())
         .collect(Collectors.joining(" "));
