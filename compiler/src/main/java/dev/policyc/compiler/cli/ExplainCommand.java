@@ -47,7 +47,10 @@ import org.apache.commons.cli.Options;
  * engine is the reference interpreter on the compiled IR, or ({@code --engine iptables}) on the
  * emitted {@code iptables-restore} text read back, so what the kernel would load can be traced
  * rule by rule; rule numbers are the ones the kernel counts, and rules an optimizer pass made of
- * several are named by the policy rule the packet matched first.
+ * several are named by the policy rule the packet matched first. In place of the policy it takes
+ * RULES, an {@code iptables-save} or {@code iptables-restore} text (kube-proxy's payload, with
+ * {@code --kube-proxy-jumps}), on the host model of {@code --host} and the sets of {@code
+ * --ipsets}.
  */
 final class ExplainCommand implements Command {
   @Override
@@ -57,16 +60,15 @@ final class ExplainCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY (--packet PACKET | --packets FILE [--session] | --flow FILE) [-O LEVEL]"
-        + " [--engine interpreter|iptables|classifier] [--stats]"
-        + " [--format text|json|classbench-trace]\n"
-        + "  or: RULES (--packet ... | --packets ... | --flow ...) [--ipsets FILE]"
-        + " [--host POLICY] [--kube-proxy-jumps]";
+    return "POLICY|RULES (--packet PACKET | --packets FILE [--session] | --flow FILE)"
+        + " [-O LEVEL] [--engine interpreter|iptables|classifier] [--stats]"
+        + " [--format text|json|classbench-trace] [--ipsets FILE] [--host POLICY]"
+        + " [--kube-proxy-jumps]";
   }
 
   @Override
   public String summary() {
-    return "trace a packet through the compiled rules";
+    return "trace a packet through the compiled rules, or an iptables-save text";
   }
 
   @Override
