@@ -21,7 +21,8 @@ public record Rule(List<Match> matches, Target target, String comment, Origin or
 
   /**
    * True when the rule has a match with state that each evaluation changes (a rate limit,
-   * nth-packet sampling, a recent list): copying, merging or moving the rule would change what it counts.
+   * nth-packet sampling, a recent list): copying, merging or moving the rule would change what
+   * it counts.
    */
   public boolean hasStatefulMatch() {
     for (Match m : matches) {
