@@ -82,16 +82,15 @@ public final class KubeProxyJumps {
       List<String> declared = new ArrayList<>();
       for (int j = i + 1; j < lines.size() && !lines.get(j).equals("COMMIT"); j++) {
         if (lines.get(j).startsWith(":")) {
-          String chain = lines.get(j).substring(1).split(" ", 2)[0];
-          if (!chain.startsWith("KUBE-")) {
-            throw new IllegalArgumentException("the " + table + " table declares " + chain
-                + " already: its jumps are in it");
-          }
-          declared.add(chain);
+          declared.add(lines.get(j).substring(1).split(" ", 2)[0]);
         }
       }
       for (Jump j : ENSURED) {
         if (j.table().equals(table) && declared.contains(j.to())) {
+          if (declared.contains(j.from())) {
+            throw new IllegalArgumentException("the " + table + " table declares " + j.from()
+                + " already: its jumps are in it");
+          }
           builtins.computeIfAbsent(j.from(), k -> new ArrayList<>()).add(0, j.line());
         }
       }
