@@ -407,7 +407,13 @@ final class ExplainCommand implements Command {
       Family f = DiffCommand.V6_ADDRESS.matcher(text).find() ? Family.IPV6 : Family.IPV4;
       Ruleset rs = IptablesSaveReader.read(where, text, f);
       if (cl.hasOption("kube-proxy-jumps")) {
-        rs = KubeProxyJumps.add(rs);
+        try {
+          rs = KubeProxyJumps.add(rs);
+        } catch (IllegalArgumentException e) {
+          inv.err().println(new Diagnostic(Code.PC8008, "--kube-proxy-jumps: " + e.getMessage(),
+              new SourcePos(where, 0, 0)));
+          return null;
+        }
       }
       Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
       List<IpSet> sets = List.of();
@@ -444,13 +450,13 @@ final class ExplainCommand implements Command {
     } catch (PolicyParseException e) {
       e.diagnostics().forEach(inv.err()::println);
       return null;
-    } catch (IOException | InvalidPathException e) {
-      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: " + e.getMessage(),
+    } catch (IOException e) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: " + IoReason.of(e),
           new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
       return null;
-    } catch (IllegalArgumentException e) {
-      inv.err().println(new Diagnostic(Code.PC8008, "--kube-proxy-jumps: " + e.getMessage(),
-          new SourcePos(where, 0, 0)));
+    } catch (InvalidPathException e) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: bad file name ("
+          + e.getReason() + ")", new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
       return null;
     }
   }

@@ -112,6 +112,21 @@ class ExplainRulesTest {
   }
 
   @Test
+  void aDumpWithItsOwnJumpsAndAMissingSetFileAreErrors() throws IOException {
+    Path dump = CliFixtures.write(tmp, "dump.rules", "*nat\n:PREROUTING ACCEPT [0:0]\n"
+        + ":KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n");
+    Cli.Captured c = run("explain", dump.toString(), "--kube-proxy-jumps", "--packet",
+        "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertEquals(dump + ": error PC8008: --kube-proxy-jumps: the nat table declares PREROUTING"
+        + " already: its jumps are in it", c.err().strip());
+    Cli.Captured sets = run("explain", dump.toString(), "--ipsets", tmp.resolve("none").toString(),
+        "--packet", "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
+    assertEquals(Cli.POLICY_ERRORS, sets.code());
+    assertTrue(sets.err().contains("error PC0010: cannot read --ipsets: "), sets.err());
+  }
+
+  @Test
   void ruleOptionsNeedRulesAndRulesNeedNoClassifier() {
     Cli.Captured c = run("explain", CliFixtures.policy("nat-gateway"), "--host", HOST,
         "--packet", "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
