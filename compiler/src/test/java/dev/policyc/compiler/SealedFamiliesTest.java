@@ -12,6 +12,7 @@ import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -125,6 +126,18 @@ class SealedFamiliesTest {
     sample(v6, Match.Limit.of(3, 60, 20));
     sample(v4, new Match.Statistic(false, 0x40000000L, 0, 0, false));
     sample(v4, new Match.Statistic(true, 0, 4, 1, true));
+    sample(v4, new Match.CtState(EnumSet.of(ConnState.RELATED, ConnState.ESTABLISHED), false,
+        true, true)); // kube-proxy's KUBE-FIREWALL: ! --ctstate RELATED,ESTABLISHED,DNAT
+    sample(v4, new Match.CtState(EnumSet.noneOf(ConnState.class), true, false, false));
+    sample(v4, new Match.Recent("KUBE-SEP-X", Match.Recent.Mode.SET, 0, false, 0,
+        IpAddr.max(v4), false, false));
+    sample(v4, new Match.Recent("KUBE-SEP-X", Match.Recent.Mode.CHECK, 10800, true, 0,
+        IpAddr.max(v4), false, false));
+    sample(v6, new Match.Recent("r", Match.Recent.Mode.UPDATE, 60, false, 3,
+        IpAddr.parse("ffff:ffff::"), true, true));
+    sample(v4, new Match.Recent("r", Match.Recent.Mode.REMOVE, 0, false, 0,
+        IpAddr.parse("255.255.255.0"), false, false));
+    sample(v4, new Match.Nfacct("ct_state_invalid_dropped_pkts"));
   }
 
   @Test
@@ -186,6 +199,7 @@ class SealedFamiliesTest {
     sample(v4, nat, "POSTROUTING", new Target.Snat(IpRange.parse("192.0.2.10"), null));
     sample(v4, nat, "INPUT", new Target.Snat(null, new PortRange(1024, 2048)));
     sample(v4, nat, "POSTROUTING", new Target.Masquerade(null));
+    sample(v4, nat, "POSTROUTING", new Target.Masquerade(null, true));
     sample(v6, nat, "POSTROUTING", new Target.Masquerade(new PortRange(1024, 65535)));
     sample(v4, nat, "PREROUTING", new Target.Redirect(PortRange.of(8080)));
     sample(v6, nat, "OUTPUT", new Target.Redirect(null));

@@ -302,6 +302,9 @@ final class ClassifierTables {
       } else if (m instanceof Match.Iface i) {
         add(4, i.out() ? 1 : 0, bit(i.negated()), string(i.name()));
       } else if (m instanceof Match.CtState s) {
+        if (s.snat() || s.dnat()) {
+          throw new IllegalArgumentException("the classifier has no --ctstate SNAT/DNAT: " + m);
+        }
         int bits = 0;
         for (ConnState st : s.states()) {
           bits |= 1 << st.ordinal();
@@ -358,6 +361,9 @@ final class ClassifierTables {
             in.dirs().size() > 1 ? (in.dirs().get(1) == Side.SRC ? 0 : 1) : -1,
             set.type().ordinal(), set.family() == null ? 0 : set.family() == Family.IPV4 ? 4 : 6,
             at[0], at[1]);
+      } else if (m instanceof Match.Recent || m instanceof Match.Nfacct) {
+        // read from iptables-save text only: no policy compiles to them
+        throw new IllegalArgumentException("the classifier has no " + m);
       } else {
         throw new AssertionError("unknown match " + m);
       }
@@ -426,6 +432,9 @@ final class ClassifierTables {
         range(sn.addrs());
         ports(sn.ports());
       } else if (t instanceof Target.Masquerade m) {
+        if (m.randomFully()) {
+          throw new IllegalArgumentException("the classifier has no MASQUERADE --random-fully");
+        }
         add(16);
         ports(m.ports());
       } else if (t instanceof Target.Redirect rd) {

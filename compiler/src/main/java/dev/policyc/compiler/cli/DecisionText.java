@@ -341,7 +341,8 @@ public final class DecisionText {
     } else if (t instanceof Target.Snat s) {
       return "SNAT " + natText(s.addrs(), s.ports());
     } else if (t instanceof Target.Masquerade m) {
-      return "MASQUERADE" + (m.ports() == null ? "" : " " + portText(m.ports()));
+      return "MASQUERADE" + (m.ports() == null ? "" : " " + portText(m.ports()))
+          + (m.randomFully() ? " random-fully" : "");
     } else if (t instanceof Target.Redirect r) {
       return "REDIRECT" + (r.ports() == null ? "" : " " + portText(r.ports()));
     } else if (t instanceof Target.Mark m) {

@@ -35,7 +35,7 @@ import org.apache.commons.cli.Options;
  * decide).
  */
 final class DiffCommand implements Command {
-  private static final Pattern V6_ADDRESS =
+  static final Pattern V6_ADDRESS =
       Pattern.compile("\\s(-s|-d|--to-destination|--to-source)\\s+!?\\s*\\[?[0-9a-fA-F]*:");
 
   /** One side: its IR, and the family a save file holds (null for a policy: both). */

@@ -12,9 +12,17 @@ import dev.policyc.compiler.interp.FlowSession;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ir.HostModel;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.IrValidator;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.kube.KubeProxyJumps;
+import dev.policyc.compiler.parse.IpsetReader;
+import dev.policyc.compiler.parse.IptablesSaveReader;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
@@ -39,7 +47,10 @@ import org.apache.commons.cli.Options;
  * engine is the reference interpreter on the compiled IR, or ({@code --engine iptables}) on the
  * emitted {@code iptables-restore} text read back, so what the kernel would load can be traced
  * rule by rule; rule numbers are the ones the kernel counts, and rules an optimizer pass made of
- * several are named by the policy rule the packet matched first.
+ * several are named by the policy rule the packet matched first. In place of the policy it takes
+ * RULES, an {@code iptables-save} or {@code iptables-restore} text (kube-proxy's payload, with
+ * {@code --kube-proxy-jumps}), on the host model of {@code --host} and the sets of {@code
+ * --ipsets}.
  */
 final class ExplainCommand implements Command {
   @Override
@@ -49,14 +60,15 @@ final class ExplainCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "POLICY (--packet PACKET | --packets FILE [--session] | --flow FILE) [-O LEVEL]"
-        + " [--engine interpreter|iptables|classifier] [--stats]"
-        + " [--format text|json|classbench-trace]";
+    return "POLICY|RULES (--packet PACKET | --packets FILE [--session] | --flow FILE)"
+        + " [-O LEVEL] [--engine interpreter|iptables|classifier] [--stats]"
+        + " [--format text|json|classbench-trace] [--ipsets FILE] [--host POLICY]"
+        + " [--kube-proxy-jumps]";
   }
 
   @Override
   public String summary() {
-    return "trace a packet through the compiled rules";
+    return "trace a packet through the compiled rules, or an iptables-save text";
   }
 
   @Override
@@ -87,6 +99,17 @@ final class ExplainCommand implements Command {
             .desc("interpreter (the default: the reference interpreter on the compiled rules),"
                 + " iptables (on the emitted iptables-restore text read back) or classifier (the"
                 + " generated Java classifier, compiled in process)").get())
+        .addOption(Option.builder().longOpt("ipsets").hasArg().argName("FILE")
+            .desc("with RULES (an iptables-save or iptables-restore text in place of the"
+                + " policy): the sets its rules name, as 'ipset save' or 'ipset restore' text")
+            .get())
+        .addOption(Option.builder().longOpt("host").hasArg().argName("POLICY")
+            .desc("with RULES: the host they run on, the host model of this policy file (its"
+                + " rules are not used); without it packets say where they go").get())
+        .addOption(Option.builder().longOpt("kube-proxy-jumps")
+            .desc("with RULES written by 'policyc kube --mode iptables' (or kube-proxy's"
+                + " payload): add the jumps from the built-in chains that kube-proxy ensures"
+                + " outside the payload").get())
         .addOption(Option.builder().longOpt("stats")
             .desc("after the decisions, print how many packets each outcome got and the mean"
                 + " and maximum number of rules a packet was tested against (on standard"
@@ -146,6 +169,16 @@ final class ExplainCommand implements Command {
     } catch (IllegalArgumentException e) {
       return inv.usageError(e.getMessage());
     }
+    String saved = savedRules(inv);
+    boolean ruleOptions = cl.hasOption("ipsets") || cl.hasOption("host")
+        || cl.hasOption("kube-proxy-jumps");
+    if (saved == null && ruleOptions) {
+      return inv.usageError("--ipsets, --host and --kube-proxy-jumps go with RULES, an"
+          + " iptables-save or iptables-restore text in place of the policy");
+    }
+    if (saved != null && engine == Engine.CLASSIFIER) {
+      return inv.usageError("--engine classifier runs a compiled policy, not RULES");
+    }
     Stats stats = cl.hasOption("stats") ? new Stats() : null;
     boolean trace = inv.format() == Format.CLASSBENCH_TRACE;
     if (trace && (!cl.hasOption("packets") || session)) {
@@ -176,7 +209,7 @@ final class ExplainCommand implements Command {
       if (trace) {
         ClassBenchTraceReader.Result read = ClassBenchTraceReader.read(where, text);
         return engine == Engine.CLASSIFIER ? ClassifierExplain.trace(inv, read)
-            : explainTrace(inv, read, level, engine, stats);
+            : explainTrace(inv, read, level, engine, stats, saved);
       }
       List<String> lines = text.lines().toList();
       for (int i = 0; i < lines.size(); i++) {
@@ -195,7 +228,7 @@ final class ExplainCommand implements Command {
           written.stream().map(w -> at(where, w)).toList());
     }
     IpvsConfig[] ipvs = {IpvsConfig.NONE};
-    IrPolicy rules = rules(inv, level, engine, ipvs);
+    IrPolicy rules = saved != null ? savedPolicy(inv, saved) : rules(inv, level, engine, ipvs);
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
@@ -346,6 +379,89 @@ final class ExplainCommand implements Command {
   }
 
   /**
+   * The text of POLICY when it is an iptables-save or iptables-restore text (its first line
+   * that is not blank or a comment starts a table, {@code *filter}), else null (a policy, or a
+   * file the policy reader reports on).
+   */
+  private static String savedRules(Invocation inv) {
+    String file = inv.args().get(0);
+    String text;
+    try {
+      text = file.equals("-") ? inv.policies().stdin() : InputText.read(Path.of(file));
+    } catch (IOException | InvalidPathException | PolicyParseException e) {
+      return null; // the policy reader says what is wrong with it
+    }
+    return DiffCommand.isSaveFile(text) ? text : null;
+  }
+
+  /**
+   * The policy RULES describe: the rules (of the family their addresses say, with kube-proxy's
+   * jumps when asked), the sets of {@code --ipsets}, the host model of {@code --host}. Null,
+   * with the problems printed, when one does not read.
+   */
+  private static IrPolicy savedPolicy(Invocation inv, String text) {
+    CommandLine cl = inv.line();
+    String file = inv.args().get(0);
+    String where = file.equals("-") ? PolicyInput.STDIN : file;
+    try {
+      Family f = DiffCommand.V6_ADDRESS.matcher(text).find() ? Family.IPV6 : Family.IPV4;
+      Ruleset rs = IptablesSaveReader.read(where, text, f);
+      if (cl.hasOption("kube-proxy-jumps")) {
+        try {
+          rs = KubeProxyJumps.add(rs);
+        } catch (IllegalArgumentException e) {
+          inv.err().println(new Diagnostic(Code.PC8008, "--kube-proxy-jumps: " + e.getMessage(),
+              new SourcePos(where, 0, 0)));
+          return null;
+        }
+      }
+      Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
+      List<IpSet> sets = List.of();
+      if (cl.hasOption("ipsets")) {
+        String setsFile = cl.getOptionValue("ipsets");
+        sets = IpsetReader.read(setsFile, InputText.read(Path.of(setsFile)));
+      }
+      HostModel host = null;
+      if (cl.hasOption("host")) {
+        PolicyCompiler.ReadResult read = inv.policies().read(cl.getOptionValue("host"));
+        if (read.policy() == null) {
+          read.diagnostics().forEach(inv.err()::println);
+          return null;
+        }
+        Compilation c = PolicyCompiler.compile(read.policy());
+        if (!c.ok()) {
+          c.diagnostics().stream().filter(Diagnostic::isError).forEach(inv.err()::println);
+          return null;
+        }
+        host = c.ir().host();
+      }
+      IrPolicy p = new IrPolicy(where, host, sets, f == Family.IPV4 ? rs : none,
+          f == Family.IPV6 ? rs : none);
+      for (String problem : IrValidator.problems(p, true)) {
+        if (problem.contains(": no set named ")) {
+          inv.err().println(new Diagnostic(Code.PC8008, problem, new SourcePos(where, 0, 0)));
+          return null;
+        }
+      }
+      return p;
+    } catch (ParseException e) {
+      inv.err().println(e.diagnostic());
+      return null;
+    } catch (PolicyParseException e) {
+      e.diagnostics().forEach(inv.err()::println);
+      return null;
+    } catch (IOException e) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: " + IoReason.of(e),
+          new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
+      return null;
+    } catch (InvalidPathException e) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: bad file name ("
+          + e.getReason() + ")", new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
+      return null;
+    }
+  }
+
+  /**
    * The rules the engine decides on: the IR the files are emitted from, after the passes of
    * {@code level}, or those files read back (with the IR's origins). Either way its rule numbers
    * are the ones the kernel counts in the rules iptables-restore loads. Null, with the
@@ -386,7 +502,7 @@ final class ExplainCommand implements Command {
    * {@code policyc import} puts the rules (see {@link ClassBenchTraceReader.TracePacket}).
    */
   private static int explainTrace(Invocation inv, ClassBenchTraceReader.Result trace,
-      OptLevel level, Engine engine, Stats stats) {
+      OptLevel level, Engine engine, Stats stats, String saved) {
     if (!trace.ok()) {
       trace.diagnostics().forEach(inv.err()::println);
       int n = trace.diagnostics().size();
@@ -394,7 +510,7 @@ final class ExplainCommand implements Command {
           + " in the trace");
       return Cli.POLICY_ERRORS;
     }
-    IrPolicy rules = rules(inv, level, engine);
+    IrPolicy rules = saved != null ? savedPolicy(inv, saved) : rules(inv, level, engine);
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }

@@ -48,6 +48,8 @@ final class MatchEvaluator {
         hit = stateful.limit(rule, i, l, in.packet());
       } else if (m instanceof Match.Statistic st && st.nth()) {
         hit = stateful.nth(rule, i, st, in.packet()) ^ st.negated();
+      } else if (m instanceof Match.Recent r) {
+        hit = stateful.recent(r, recentAddr(r, in), in.packet());
       } else {
         hit = matches(m, in);
       }
@@ -81,7 +83,10 @@ final class MatchEvaluator {
     } else if (m instanceof Match.Iface i) {
       return i.matches(i.out() ? in.outIf() : in.inIf()) ^ i.negated();
     } else if (m instanceof Match.CtState c) {
-      return c.states().contains(in.ctState()) ^ c.negated();
+      // conntrack_mt_v3: the state's bit, and the virtual SNAT and DNAT bits of a connection
+      boolean hit = c.states().contains(in.ctState()) || (c.snat() && in.snat())
+          || (c.dnat() && in.dnat());
+      return hit ^ c.negated();
     } else if (m instanceof Match.Icmp ic) {
       if (pkt.fragment()) {
         return false;
@@ -133,8 +138,20 @@ final class MatchEvaluator {
         return Stateful.FROM_SEQ.nth(null, 0, s, pkt) ^ s.negated();
       }
       return ((pkt.random() & 0x7fffffffL) < s.probability()) ^ s.negated();
+    } else if (m instanceof Match.Recent r) {
+      return Stateful.FROM_SEQ.recent(r, recentAddr(r, in), pkt);
+    } else if (m instanceof Match.Nfacct) {
+      return true; // nfacct_mt counts the packet and matches
     }
     throw new AssertionError("unknown match " + m);
+  }
+
+  /** The address a recent match looks up: the source or destination, masked. */
+  private static IpAddr recentAddr(Match.Recent r, MatchInput in) {
+    IpAddr a = r.dest() ? in.packet().dst() : in.packet().src();
+    IpAddr m = r.mask();
+    return a.family() == m.family() ? new IpAddr(a.family(), a.hi() & m.hi(), a.lo() & m.lo())
+        : a;
   }
 
   /** IPv4 address type as {@code inet_addr_type} gives it. */

@@ -15,14 +15,23 @@ import java.util.Objects;
  *     UNTRACKED after notrack
  * @param original the packet as it entered the host: without a host model it says which
  *     addresses are the host's own ({@code addrtype LOCAL})
+ * @param snat whether the packet's connection has a source NAT that changed its tuple
+ *     ({@code --ctstate SNAT})
+ * @param dnat whether it has such a destination NAT ({@code --ctstate DNAT})
  */
-record MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original) {
+record MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original,
+    boolean snat, boolean dnat) {
   MatchInput {
     Objects.requireNonNull(packet, "packet");
     Objects.requireNonNull(inIf, "inIf");
     Objects.requireNonNull(outIf, "outIf");
     Objects.requireNonNull(ctState, "ctState");
     Objects.requireNonNull(original, "original");
+  }
+
+  /** What a match sees of a packet whose connection (if any) has no NAT. */
+  MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original) {
+    this(packet, inIf, outIf, ctState, original, false, false);
   }
 
   /**

@@ -3,8 +3,10 @@ package dev.policyc.compiler.interp;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,6 +23,12 @@ interface Stateful {
 
   /** Whether {@code --mode nth} match number {@code index} of {@code rule} matches (unnegated). */
   boolean nth(Rule rule, int index, Match.Statistic s, Packet p);
+
+  /**
+   * Whether recent match {@code r} matches (negation included: the kernel's {@code update}
+   * depends on it) for the address {@code addr} it looks up, recording what it records.
+   */
+  boolean recent(Match.Recent r, IpAddr addr, Packet p);
 
   /** The NAT binding of the connection a packet belongs to, or null. */
   default Binding binding(Packet p) {
@@ -58,6 +66,12 @@ interface Stateful {
     public boolean nth(Rule rule, int index, Match.Statistic s, Packet p) {
       return p.seq() % s.every() == s.packet();
     }
+
+    /** Every list is empty: only {@code --set} matches (what it adds is not kept). */
+    @Override
+    public boolean recent(Match.Recent r, IpAddr addr, Packet p) {
+      return (r.mode() == Match.Recent.Mode.SET) ^ r.negated();
+    }
   }
 
   /**
@@ -67,10 +81,15 @@ interface Stateful {
    * {@link Interpreter#session}, whose packets declare their conntrack state).
    */
   final class Counting implements Stateful {
+    /** The kernel's {@code ip_list_tot}: addresses a recent list holds, at most. */
+    static final int RECENT_ENTRIES = 100;
+
     private final IdentityHashMap<Rule, long[]> state = new IdentityHashMap<>();
     /** Per limit match: {credit, time of the last refill}, credits in microseconds. */
     private final IdentityHashMap<Rule, long[][]> buckets = new IdentityHashMap<>();
     private final Map<Tuple, Binding> connections = new HashMap<>();
+    /** The recent lists by name: address → its time stamps, least recently updated first. */
+    private final Map<String, LinkedHashMap<IpAddr, ArrayDeque<Long>>> recent = new HashMap<>();
     /** The time of the packet being decided, in microseconds since the rules were loaded. */
     private long now;
 
@@ -133,6 +152,70 @@ interface Stateful {
       c = c == s.every() - 1 ? 0 : c + 1;
       st[index] = c + 1;
       return c == 0;
+    }
+
+    /**
+     * xt_recent's {@code recent_mt}: lists are shared by name; an entry keeps its last {@link
+     * Match.Recent#MAX_HITS} time stamps; a list holds at most {@link #RECENT_ENTRIES}
+     * addresses, a new one evicting the least recently updated. Time stamps are the session's
+     * clock (the kernel's are jiffies).
+     */
+    @Override
+    public boolean recent(Match.Recent r, IpAddr addr, Packet p) {
+      LinkedHashMap<IpAddr, ArrayDeque<Long>> list =
+          recent.computeIfAbsent(r.name(), n -> new LinkedHashMap<>());
+      boolean ret = r.negated();
+      ArrayDeque<Long> e = list.get(addr);
+      if (e == null) {
+        if (r.mode() != Match.Recent.Mode.SET) {
+          return ret;
+        }
+        if (list.size() >= RECENT_ENTRIES) {
+          list.remove(list.keySet().iterator().next());
+        }
+        e = new ArrayDeque<>();
+        e.add(now);
+        list.put(addr, e);
+        return !ret;
+      }
+      switch (r.mode()) {
+        case SET -> ret = !ret;
+        case REMOVE -> {
+          list.remove(addr);
+          return !ret;
+        }
+        case CHECK, UPDATE -> {
+          long since = now - r.seconds() * 1_000_000;
+          int hits = 0;
+          for (long stamp : e) {
+            if (r.seconds() > 0 && stamp < since) {
+              continue;
+            }
+            if (r.hitCount() == 0 || ++hits >= r.hitCount()) {
+              ret = !ret;
+              break;
+            }
+          }
+          if (r.reap()) {
+            // recent_entry_reap: the least recently updated entry goes when its newest time
+            // stamp is older than the window (unless it is this packet's)
+            Map.Entry<IpAddr, ArrayDeque<Long>> oldest = list.entrySet().iterator().next();
+            if (oldest.getValue() != e && oldest.getValue().getLast() < since) {
+              list.remove(oldest.getKey());
+            }
+          }
+        }
+        default -> throw new AssertionError(r.mode());
+      }
+      if (r.mode() == Match.Recent.Mode.SET || (r.mode() == Match.Recent.Mode.UPDATE && ret)) {
+        if (e.size() == Match.Recent.MAX_HITS) {
+          e.removeFirst();
+        }
+        e.addLast(now);
+        list.remove(addr);
+        list.put(addr, e); // to the end of the least-recently-updated order
+      }
+      return ret;
     }
   }
 }

@@ -165,10 +165,11 @@ final class TargetEffects {
       s.rewrite(pkt.withDst(to == null ? pkt.dst() : to, port));
       return true;
     } else if (tg instanceof Target.Snat sn) {
-      return srcNat(Nat.Kind.SNAT, sn.addrs(), sn.ports(), s);
+      return srcNat(Nat.Kind.SNAT, sn.addrs(), sn.ports(), false, s);
     } else if (tg instanceof Target.Masquerade m) {
+      PortRange masq = m.randomFully() ? randomFully(m.ports(), pkt) : m.ports();
       if (host == null) {
-        s.snat(new Nat(Nat.Kind.MASQUERADE, null, srcPorts(m.ports(), pkt)));
+        s.snat(new Nat(Nat.Kind.MASQUERADE, null, srcPorts(masq, pkt, m.randomFully())));
         return true;
       }
       Route leaving = s.leaving();
@@ -178,7 +179,7 @@ final class TargetEffects {
       if (addr.isEmpty()) {
         return false; // masquerade_tg: no address to give ("ate my IP address")
       }
-      return srcNat(Nat.Kind.MASQUERADE, IpRange.host(addr.get()), m.ports(), s);
+      return srcNat(Nat.Kind.MASQUERADE, IpRange.host(addr.get()), masq, m.randomFully(), s);
     }
     throw new AssertionError("not a NAT target: " + tg);
   }
@@ -190,25 +191,41 @@ final class TargetEffects {
     return range.lo(); // get_unique_tuple: a destination mapping starts at the range's start
   }
 
-  private static PortRange srcPorts(PortRange range, Packet pkt) {
+  /**
+   * The ports {@code --random-fully} picks the source port from at random, the packet's own
+   * never kept (nf_nat_l4proto_unique_tuple with NF_NAT_RANGE_PROTO_RANDOM_FULLY): the range,
+   * or without one the packet's port class (1-511, 600-1023 or 1024-65535).
+   */
+  private static PortRange randomFully(PortRange range, Packet pkt) {
+    if (range != null || !pkt.hasPorts()) {
+      return range;
+    }
+    int sport = pkt.sport();
+    return sport < 512 ? new PortRange(1, 511)
+        : sport < 1024 ? new PortRange(600, 1023) : new PortRange(1024, 65535);
+  }
+
+  private static PortRange srcPorts(PortRange range, Packet pkt, boolean random) {
     if (!pkt.hasPorts()) {
       return null;
     }
-    if (range == null || range.contains(pkt.sport())) {
+    if (range == null || !random && range.contains(pkt.sport())) {
       return PortRange.of(pkt.sport());
     }
     return range; // the kernel picks a free port of the range at random
   }
 
   /** Source NAT keeps the original tuple when it already lies in the target range. */
-  private static boolean srcNat(Nat.Kind kind, IpRange addrs, PortRange portRange, Scope s) {
+  private static boolean srcNat(Nat.Kind kind, IpRange addrs, PortRange portRange,
+      boolean random, Scope s) {
     Packet pkt = s.packet();
-    boolean portOk = portRange == null || !pkt.hasPorts() || portRange.contains(pkt.sport());
+    boolean portOk = portRange == null || !pkt.hasPorts()
+        || !random && portRange.contains(pkt.sport());
     IpAddr to = pkt.src();
     if (addrs != null && !(addrs.contains(pkt.src()) && portOk)) {
       to = NatChoice.pick(addrs, pkt.src(), pkt.dst(), false);
     }
-    PortRange p = srcPorts(portRange, pkt);
+    PortRange p = srcPorts(portRange, pkt, random);
     s.snat(new Nat(kind, to, p));
     s.rewrite(pkt.withSrc(to, p != null && p.isSingle() ? p.lo() : pkt.sport()));
     return true;

@@ -4,7 +4,9 @@ import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Stateful.Binding;
+import dev.policyc.compiler.interp.Stateful.Tuple;
 import dev.policyc.compiler.ir.Hook;
+import dev.policyc.dsl.ConnState;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,7 +63,25 @@ final class TripState implements TargetEffects.Scope {
 
   /** What the matches of a rule see now. */
   MatchInput matchInput() {
-    return new MatchInput(packet, inIf, outIf, conntrack.state(packet), original);
+    ConnState state = conntrack.state(packet);
+    boolean snatted = false;
+    boolean dnatted = false;
+    if (Conntrack.isConnection(state)) {
+      // IPS_SRC_NAT / IPS_DST_NAT: set when a NAT binding changed the connection's tuple
+      if (binding != null) {
+        Tuple o = binding.original();
+        Tuple t = binding.translated();
+        snatted = !t.src().equals(o.src()) || t.sport() != o.sport();
+        dnatted = !t.dst().equals(o.dst()) || t.dport() != o.dport();
+      } else {
+        boolean ports = packet.hasPorts();
+        snatted = snat != null && (!packet.src().equals(original.src())
+            || ports && packet.sport() != original.sport());
+        dnatted = dnat != null && (!packet.dst().equals(original.dst())
+            || ports && packet.dport() != original.dport());
+      }
+    }
+    return new MatchInput(packet, inIf, outIf, state, original, snatted, dnatted);
   }
 
   // ---- TargetEffects.Scope

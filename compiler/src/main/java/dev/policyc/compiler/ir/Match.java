@@ -30,7 +30,9 @@ public sealed interface Match
         Match.AddrType,
         Match.InSet,
         Match.Limit,
-        Match.Statistic {
+        Match.Statistic,
+        Match.Recent,
+        Match.Nfacct {
 
   /** Address in a range: {@code -s}/{@code -d} for a prefix, else {@code -m iprange}. */
   record Addr(Side side, IpRange range, boolean negated) implements Match {
@@ -88,16 +90,26 @@ public sealed interface Match
     }
   }
 
-  /** Conntrack state ({@code -m conntrack --ctstate}). */
-  record CtState(Set<ConnState> states, boolean negated) implements Match {
+  /**
+   * Conntrack state ({@code -m conntrack --ctstate}): one of {@code states}, or (conntrack's
+   * virtual states) a connection whose source ({@code snat}) or destination ({@code dnat}) NAT
+   * changed its tuple ({@code IPS_SRC_NAT}, {@code IPS_DST_NAT}).
+   */
+  record CtState(Set<ConnState> states, boolean snat, boolean dnat, boolean negated)
+      implements Match {
     public CtState {
-      if (states.isEmpty()) {
+      if (states.isEmpty() && !snat && !dnat) {
         throw new IllegalArgumentException("no conntrack state");
       }
-      states = Set.copyOf(EnumSet.copyOf(states));
+      states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
     }
 
-    /** The states in the order iptables-save prints them. */
+    /** A match of real states only (no SNAT or DNAT). */
+    public CtState(Set<ConnState> states, boolean negated) {
+      this(states, false, false, negated);
+    }
+
+    /** The states in the order iptables-save prints them (SNAT and DNAT after these). */
     public List<ConnState> ordered() {
       return states.isEmpty() ? List.of() : List.copyOf(EnumSet.copyOf(states));
     }
@@ -264,6 +276,60 @@ public sealed interface Match
     if (value < 0 || value > Netfilter.MARK_MAX || mask < 0 || mask > Netfilter.MARK_MAX) {
       throw new IllegalArgumentException("mark 0x" + Long.toHexString(value) + "/0x"
           + Long.toHexString(mask) + " is not 32 bits");
+    }
+  }
+
+  /**
+   * {@code -m recent}: a list of recently seen addresses shared by every rule that names it
+   * ({@code --name}, default {@code DEFAULT}). {@code SET} adds the packet's address (masked by
+   * {@code mask}, of the source or, with {@code dest}, the destination) and always matches;
+   * {@code CHECK} ({@code --rcheck}) and {@code UPDATE} match when the address is in the list,
+   * seen within {@code seconds} (0: at any time) at least {@code hitCount} times (0: once), and
+   * {@code UPDATE} then records this packet too; {@code REMOVE} matches when it is there and
+   * takes it out. {@code reap} ({@code --reap}, with {@code seconds}) forgets old entries.
+   */
+  record Recent(String name, Mode mode, long seconds, boolean reap, int hitCount, IpAddr mask,
+      boolean dest, boolean negated) implements Match {
+    /** The kernel's {@code ip_pkt_list_tot}: time stamps kept per address, at most. */
+    public static final int MAX_HITS = 20;
+
+    public Recent {
+      Objects.requireNonNull(mode);
+      Objects.requireNonNull(mask);
+      if (name.isEmpty() || name.length() > 199) {
+        throw new IllegalArgumentException("recent list name '" + name + "'");
+      }
+      if (seconds < 0 || seconds > Netfilter.MARK_MAX || hitCount < 0 || hitCount > MAX_HITS) {
+        throw new IllegalArgumentException("recent --seconds " + seconds + " --hitcount "
+            + hitCount);
+      }
+      if ((seconds > 0 || hitCount > 0) && mode != Mode.CHECK && mode != Mode.UPDATE) {
+        throw new IllegalArgumentException("recent --seconds and --hitcount go with --rcheck or"
+            + " --update");
+      }
+      if (reap && seconds == 0) {
+        throw new IllegalArgumentException("recent --reap needs --seconds");
+      }
+    }
+
+    /** What the match does with the list. */
+    public enum Mode {
+      SET,
+      CHECK,
+      UPDATE,
+      REMOVE
+    }
+  }
+
+  /**
+   * {@code -m nfacct --nfacct-name NAME}: counts the packet in an extended accounting object
+   * (which must exist when the rule is loaded) and always matches.
+   */
+  record Nfacct(String name) implements Match {
+    public Nfacct {
+      if (name.isEmpty() || name.length() > 31) {
+        throw new IllegalArgumentException("nfacct name '" + name + "'");
+      }
     }
   }
 }

@@ -62,6 +62,10 @@ public final class MatchOrder {
       return 20;
     } else if (m instanceof Match.Statistic) {
       return 21;
+    } else if (m instanceof Match.Recent) {
+      return 22;
+    } else if (m instanceof Match.Nfacct) {
+      return 23;
     }
     throw new AssertionError("unknown match " + m);
   }

@@ -20,12 +20,14 @@ public record Rule(List<Match> matches, Target target, String comment, Origin or
   }
 
   /**
-   * True when the rule has a match with state that each evaluation changes (a rate limit, or
-   * nth-packet sampling): copying, merging or moving the rule would change what it counts.
+   * True when the rule has a match with state that each evaluation changes (a rate limit,
+   * nth-packet sampling, a recent list): copying, merging or moving the rule would change what
+   * it counts.
    */
   public boolean hasStatefulMatch() {
     for (Match m : matches) {
-      if (m instanceof Match.Limit || m instanceof Match.Statistic) {
+      if (m instanceof Match.Limit || m instanceof Match.Statistic
+          || m instanceof Match.Recent) {
         return true;
       }
     }

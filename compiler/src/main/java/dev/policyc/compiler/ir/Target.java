@@ -89,8 +89,17 @@ public sealed interface Target
     }
   }
 
-  /** Source NAT to the output interface's address, optionally into a port range. */
-  record Masquerade(PortRange ports) implements Target {}
+  /**
+   * Source NAT to the output interface's address, optionally into a port range; {@code
+   * randomFully} ({@code --random-fully}) picks the source port at random even when the
+   * packet's own would do.
+   */
+  record Masquerade(PortRange ports, boolean randomFully) implements Target {
+    /** Without {@code --random-fully}. */
+    public Masquerade(PortRange ports) {
+      this(ports, false);
+    }
+  }
 
   /** Destination NAT to the host itself (the input interface's address), optionally to ports. */
   record Redirect(PortRange ports) implements Target {}

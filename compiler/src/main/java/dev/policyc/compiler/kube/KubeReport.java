@@ -72,8 +72,7 @@ public final class KubeReport {
     sb.append("rules/packet: iptables rules tested on the way to a service, mean over ")
         .append(SAMPLE).append(" packets to sampled cluster IPs (iptables: the interpreter on"
             + " the emitted rules; ipvs: the fixed KUBE-SERVICES rules before the cluster-IP"
-            + " ACCEPT, then one IPVS hash lookup); n/a: the rules hold matches the reader does"
-            + " not read yet (nfacct, recent)\n");
+            + " ACCEPT, then one IPVS hash lookup)\n");
     return new Table(sb.toString(), rows);
   }
 
@@ -88,7 +87,7 @@ public final class KubeReport {
         ipvsPerPacket(ipvs.files().get("iptables.rules")));
   }
 
-  /** The interpreter's mean rules tested per packet to a sampled service, or why not. */
+  /** The interpreter's mean rules tested per packet to a sampled service, or - for none. */
   static String iptablesPerPacket(String rules, List<SvcPort> ports, long seed) {
     List<SvcPort> targets = ports.stream().filter(p -> !p.categorize().cluster().isEmpty()
         && !p.internalPolicyLocal()).toList();
@@ -104,8 +103,8 @@ public final class KubeReport {
       policy = new IrPolicy("kube", null, List.of(), rs,
           new Ruleset(Family.IPV6, List.<RuleTable>of()));
     } catch (ParseException e) {
-      // The reader does not know every match kube-proxy writes yet (nfacct, recent).
-      return "n/a";
+      throw new IllegalStateException("the emitted iptables rules do not read back: "
+          + e.diagnostic(), e);
     }
     Interpreter interp = new Interpreter(policy);
     Random rnd = new Random(seed);

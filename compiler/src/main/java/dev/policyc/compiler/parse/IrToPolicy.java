@@ -160,6 +160,9 @@ public final class IrToPolicy {
           in = new Negatable<>(i.name(), i.negated());
         }
       } else if (x instanceof Match.CtState c) {
+        if (c.snat() || c.dnat()) {
+          throw new IllegalArgumentException("a policy has no conntrack state SNAT or DNAT");
+        }
         state = new Negatable<>(c.ordered(), c.negated());
       } else if (x instanceof Match.Icmp ic) {
         String t = ic.codeLo() == 0 && ic.codeHi() == 255 ? Integer.toString(ic.type())
@@ -203,6 +206,9 @@ public final class IrToPolicy {
             ? new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, st.every(), st.packet())
             : new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM,
                 st.probability() / (double) 0x80000000L, null, null), st.negated());
+      } else if (x instanceof Match.Recent || x instanceof Match.Nfacct) {
+        throw new IllegalArgumentException("a policy has no " + (x instanceof Match.Recent
+            ? "recent" : "nfacct") + " match");
       } else {
         throw new AssertionError("unknown match " + x);
       }
@@ -239,6 +245,9 @@ public final class IrToPolicy {
     } else if (t instanceof Target.Snat s) {
       return new Action.Snat(nat(s.addrs(), s.ports(), f));
     } else if (t instanceof Target.Masquerade m) {
+      if (m.randomFully()) {
+        throw new IllegalArgumentException("a policy has no MASQUERADE --random-fully");
+      }
       return new Action.Masquerade(m.ports() == null ? null : dash(m.ports()));
     } else if (t instanceof Target.Redirect r) {
       return new Action.Redirect(r.ports() == null ? null : dash(r.ports()));

@@ -27,7 +27,12 @@ final class MatchReader {
   static final Set<String> KNOWN_MODULES =
       Set.of("tcp", "udp", "sctp", "dccp", "multiport", "icmp", "icmp6", "conntrack", "state",
           "comment", "mark", "connmark", "dscp", "tos", "length", "ttl", "hl", "addrtype",
-          "iprange", "set", "limit", "statistic");
+          "iprange", "set", "limit", "statistic", "recent", "nfacct");
+
+  /** The options of {@code -m recent} ({@link RecentOptions} reads them). */
+  static final Set<String> RECENT_OPTIONS = Set.of("--name", "--set", "--rcheck", "--update",
+      "--remove", "--seconds", "--reap", "--hitcount", "--rttl", "--mask", "--rsource",
+      "--rdest");
 
   private MatchReader() {}
 
@@ -67,6 +72,8 @@ final class MatchReader {
       case "set" -> o.equals("--match-set");
       case "limit" -> o.equals("--limit") || o.equals("--limit-burst");
       case "statistic" -> Set.of("--mode", "--probability", "--every", "--packet").contains(o);
+      case "recent" -> RECENT_OPTIONS.contains(o);
+      case "nfacct" -> o.equals("--nfacct-name");
       default -> false;
     };
   }
@@ -148,14 +155,32 @@ final class MatchReader {
       }
       case "conntrack", "state" -> {
         Set<ConnState> states = EnumSet.noneOf(ConnState.class);
+        boolean snat = false;
+        boolean dnat = false;
         for (String s : l.value(o).split(",", -1)) {
+          String st = s.toUpperCase(Locale.ROOT);
+          // conntrack's virtual states: the connection's tuple changed by NAT (not -m state)
+          if (mod.equals("conntrack") && st.equals("SNAT")) {
+            snat = true;
+            continue;
+          }
+          if (mod.equals("conntrack") && st.equals("DNAT")) {
+            dnat = true;
+            continue;
+          }
           try {
-            states.add(ConnState.valueOf(s.toUpperCase(Locale.ROOT)));
+            states.add(ConnState.valueOf(st));
           } catch (IllegalArgumentException e) {
             throw l.fail(t, "unsupported conntrack state '" + s + "'");
           }
         }
-        out.add(new Match.CtState(states, neg));
+        out.add(new Match.CtState(states, snat, dnat, neg));
+      }
+      case "nfacct" -> {
+        if (neg) {
+          throw l.fail(t, "nfacct cannot be negated");
+        }
+        out.add(new Match.Nfacct(l.value(o)));
       }
       case "mark", "connmark" -> {
         long[] vm = Values.valueMask(l.value(o), Netfilter.MARK_MAX, l, t);

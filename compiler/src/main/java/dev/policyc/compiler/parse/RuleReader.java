@@ -34,6 +34,15 @@ final class RuleReader {
     }
   }
 
+  /** Ends a {@code -m recent} module: its match joins the rule's; null for the next module. */
+  private static RecentOptions endRecent(RecentOptions recent, RuleLine l, List<Match> matches)
+      throws ParseException {
+    if (recent != null) {
+      matches.add(recent.build(l));
+    }
+    return null;
+  }
+
   private static Parsed read(RuleLine l) throws ParseException {
     if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
       l.next(); // packet and byte counters of iptables-save -c
@@ -53,6 +62,7 @@ final class RuleReader {
     boolean negate = false;
     Token negTok = null;
     boolean haveTarget = false;
+    RecentOptions recent = null;
     while (l.more()) {
       Token t = l.next();
       String o = t.text();
@@ -96,6 +106,7 @@ final class RuleReader {
         }
         case "-m", "--match" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
+          recent = endRecent(recent, l, matches);
           optionsSeen = 0;
           module = l.value(o);
           if (neg) {
@@ -104,9 +115,13 @@ final class RuleReader {
           if (!MatchReader.KNOWN_MODULES.contains(module)) {
             throw l.fail(t, "unsupported match module '" + module + "'");
           }
+          if (module.equals("recent")) {
+            recent = new RecentOptions(t, l.family());
+          }
         }
         case "-j", "--jump" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
+          recent = endRecent(recent, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -116,6 +131,7 @@ final class RuleReader {
         }
         case "-g", "--goto" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
+          recent = endRecent(recent, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -141,6 +157,8 @@ final class RuleReader {
           }
           if (mod.equals("comment")) {
             comment = l.value(o);
+          } else if (mod.equals("recent")) {
+            recent.option(o, neg, l, t);
           } else {
             MatchReader.option(mod, o, neg, l, t, proto, matches);
           }
@@ -151,6 +169,7 @@ final class RuleReader {
       throw l.fail(negTok, "'!' at end of rule");
     }
     MatchReader.bareModule(module, optionsSeen, proto, matches);
+    endRecent(recent, l, matches);
     Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
     return new Parsed(chain, new Rule(matches, target, comment, origin), l.tokens());
   }

@@ -68,11 +68,17 @@ final class TargetReader {
       case "MASQUERADE":
       case "REDIRECT": {
         PortRange ports = null;
-        if (l.more() && l.peek().text().equals("--to-ports")) {
+        boolean randomFully = false;
+        while (l.more() && (l.peek().text().equals("--to-ports")
+            || name.equals("MASQUERADE") && l.peek().text().equals("--random-fully"))) {
           Token t = l.next();
-          ports = Values.portRange(l.value(t.text()).replace('-', ':'), l, t);
+          if (t.text().equals("--random-fully")) {
+            randomFully = true;
+          } else {
+            ports = Values.portRange(l.value(t.text()).replace('-', ':'), l, t);
+          }
         }
-        return name.equals("MASQUERADE") ? new Target.Masquerade(ports)
+        return name.equals("MASQUERADE") ? new Target.Masquerade(ports, randomFully)
             : new Target.Redirect(ports);
       }
       case "MARK":

@@ -64,7 +64,7 @@ public final class Constraints {
       return notFragment(c).and(p.side() == Side.SRC ? Field.SPORT : Field.DPORT, v);
     } else if (m instanceof Match.Iface i) {
       return c.and(i.out() ? Field.OUT : Field.IN, neg(NameSet.of(i.name()), i.negated()));
-    } else if (m instanceof Match.CtState s) {
+    } else if (m instanceof Match.CtState s && !s.snat() && !s.dnat()) {
       ValueSet v = IntervalSet.empty(3);
       for (ConnState st : s.states()) {
         v = v.union(IntervalSet.point(3, st.ordinal()));
@@ -109,8 +109,11 @@ public final class Constraints {
     } else if (m instanceof Match.InSet s) {
       return inSet(c, s, f, policy);
     } else if (m instanceof Match.AddrType || m instanceof Match.Limit
-        || m instanceof Match.Statistic) {
-      return null; // host-dependent, or stateful: opaque
+        || m instanceof Match.Statistic || m instanceof Match.Recent
+        || m instanceof Match.CtState) {
+      return null; // host-dependent, stateful, or the connection's NAT (ctstate DNAT): opaque
+    } else if (m instanceof Match.Nfacct) {
+      return c; // counts, and always matches
     }
     throw new AssertionError("unknown match " + m);
   }

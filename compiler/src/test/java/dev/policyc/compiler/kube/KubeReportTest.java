@@ -28,5 +28,7 @@ class KubeReportTest {
     assertTrue(large.iptables().iptablesRules() > small.iptables().iptablesRules());
     assertTrue(Double.parseDouble(large.iptablesPerPacket())
         > Double.parseDouble(small.iptablesPerPacket()), t.text());
+    // the manifests' text (recent, nfacct, a rule without a target) is read and decided too
+    assertEquals("10.5", rows.get(0).iptablesPerPacket(), t.text());
   }
 }

@@ -52,6 +52,15 @@ final class KernelProbe {
 
   /** Replaces whatever the namespace held with the policy's sets and rules. */
   void load(IrPolicy p) throws IOException {
+    load(PolicyCompiler.emit(p, p.name(), List.of()));
+  }
+
+  /**
+   * Replaces whatever the namespace held with these files ({@code ipset.rules}, {@code
+   * iptables.rules}, {@code ip6tables.rules}, each optional but the IPv4 rules), loaded as
+   * {@code ipset restore} and {@code iptables-restore} load them.
+   */
+  void load(Map<String, String> files) throws IOException {
     Netns fw = topo.fw;
     // Delete the iptables tables (their presence alone, e.g. nat, switches conntrack on) but
     // keep the oracle's own nftables table.
@@ -67,7 +76,6 @@ final class KernelProbe {
       Topology.nft(fw, del.toString());
     }
     fw.tryRun("ipset", "destroy");
-    Map<String, String> files = PolicyCompiler.emit(p, p.name(), List.of());
     Path dir = Files.createTempDirectory("policyc-oracle");
     try {
       if (files.containsKey(PolicyCompiler.IPSET)) {

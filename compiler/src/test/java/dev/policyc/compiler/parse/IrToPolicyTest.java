@@ -97,6 +97,23 @@ class IrToPolicyTest {
         && java.util.Objects.equals(a.outIface(), b.outIface());
   }
 
+  /** kube-proxy's matches and MASQUERADE --random-fully have no policy form: refused. */
+  @Test
+  void kubeProxysMatchesAreRefused() throws Exception {
+    for (String rule : List.of(
+        "-A INPUT -m recent --name X --rcheck --seconds 10 -j DROP",
+        "-A INPUT -m nfacct --nfacct-name n -j DROP",
+        "-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP")) {
+      Ruleset rs = IptablesSaveReader.read("kube.rules", "*filter\n:INPUT ACCEPT [0:0]\n" + rule
+          + "\nCOMMIT\n", Family.IPV4);
+      IrPolicy ir = new IrPolicy("kube", null, List.of(), rs,
+          new Ruleset(Family.IPV6, List.of()));
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> IrToPolicy.convert(ir));
+      assertTrue(e.getMessage().startsWith("a policy has no"), e.getMessage());
+    }
+  }
+
   /** Port 0 alone is said as the range 0:0, which lowering takes (a bare "0" it refuses). */
   @Test
   void portZeroIsSaidAsARangeThatLowersBack() throws Exception {

@@ -319,8 +319,15 @@ public final class IptablesEmitter {
       return; // printed with the fixed options
     } else if (m instanceof Match.CtState c) {
       sb.append(" -m conntrack");
-      neg(sb, c.negated()).append(" --ctstate ")
-          .append(c.ordered().stream().map(ConnState::name).collect(Collectors.joining(",")));
+      List<String> states = new ArrayList<>();
+      c.ordered().forEach(st -> states.add(st.name()));
+      if (c.snat()) {
+        states.add("SNAT");
+      }
+      if (c.dnat()) {
+        states.add("DNAT");
+      }
+      neg(sb, c.negated()).append(" --ctstate ").append(String.join(",", states));
     } else if (m instanceof Match.Icmp ic) {
       boolean v4 = f == Family.IPV4;
       sb.append(v4 ? " -m icmp" : " -m icmp6");
@@ -385,6 +392,29 @@ public final class IptablesEmitter {
         sb.append(" --mode random");
         neg(sb, s.negated()).append(" --probability ").append(probabilityText(s.probability()));
       }
+    } else if (m instanceof Match.Recent r) {
+      // libxt_recent's save: the mode, its window, the name, the mask, the side
+      sb.append(" -m recent");
+      neg(sb, r.negated()).append(switch (r.mode()) {
+        case SET -> " --set";
+        case CHECK -> " --rcheck";
+        case UPDATE -> " --update";
+        case REMOVE -> " --remove";
+      });
+      if (r.seconds() > 0) {
+        sb.append(" --seconds ").append(r.seconds());
+      }
+      if (r.reap()) {
+        sb.append(" --reap");
+      }
+      if (r.hitCount() > 0) {
+        sb.append(" --hitcount ").append(r.hitCount());
+      }
+      sb.append(" --name ").append(r.name()).append(" --mask ").append(r.mask())
+          .append(r.dest() ? " --rdest" : " --rsource");
+    } else if (m instanceof Match.Nfacct n) {
+      // libxt_nfacct's save prints " --nfacct-name " and then the name with a space of its own
+      sb.append(" -m nfacct --nfacct-name  ").append(n.name());
     } else if (m instanceof Match.Ports || m instanceof Match.TcpFlags
         || m instanceof Match.AddrType) {
       throw new AssertionError("handled by modules(): " + m);
@@ -433,6 +463,9 @@ public final class IptablesEmitter {
       sb.append(" -j MASQUERADE");
       if (m.ports() != null) {
         sb.append(" --to-ports ").append(dashPorts(m.ports()));
+      }
+      if (m.randomFully()) {
+        sb.append(" --random-fully");
       }
     } else if (t instanceof Target.Redirect r) {
       sb.append(" -j REDIRECT");

@@ -1,0 +1,148 @@
+package dev.policyc.compiler.kube;
+
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Origin;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.parse.IptablesSaveReader;
+import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Verdict;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The jumps from the built-in chains into kube-proxy's chains (iptables mode), which kube-proxy
+ * does not put in its restore payload but ensures one by one before it ({@code
+ * iptablesJumpChains}, then {@code iptablesKubeletJumpChains}, in {@code
+ * pkg/proxy/iptables/proxier.go}), each with {@code iptables -I}: prepended, so each built-in
+ * chain holds them in the reverse of the list's order. {@link #add} writes them into a payload
+ * so that it can be read, explained and loaded as the node holds it.
+ */
+public final class KubeProxyJumps {
+  private KubeProxyJumps() {}
+
+  /** One ensured jump: table, built-in chain, kube-proxy chain, comment, NEW only. */
+  private record Jump(String table, String from, String to, String comment, boolean newOnly) {
+    String line() {
+      return "-A " + from + (newOnly ? " -m conntrack --ctstate NEW" : "")
+          + (comment.isEmpty() ? "" : " -m comment --comment \"" + comment + "\"")
+          + " -j " + to;
+    }
+  }
+
+  /** kube-proxy's list, in its order (the kubelet's KUBE-FIREWALL jumps last). */
+  private static final List<Jump> ENSURED = List.of(
+      new Jump("filter", "INPUT", "KUBE-EXTERNAL-SERVICES",
+          "kubernetes externally-visible service portals", true),
+      new Jump("filter", "FORWARD", "KUBE-EXTERNAL-SERVICES",
+          "kubernetes externally-visible service portals", true),
+      new Jump("filter", "INPUT", "KUBE-NODEPORTS", "kubernetes health check service ports",
+          false),
+      new Jump("filter", "FORWARD", "KUBE-SERVICES", "kubernetes service portals", true),
+      new Jump("filter", "OUTPUT", "KUBE-SERVICES", "kubernetes service portals", true),
+      new Jump("filter", "FORWARD", "KUBE-FORWARD", "kubernetes forwarding rules", false),
+      new Jump("filter", "INPUT", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall",
+          true),
+      new Jump("filter", "OUTPUT", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall",
+          true),
+      new Jump("filter", "FORWARD", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall",
+          true),
+      new Jump("nat", "OUTPUT", "KUBE-SERVICES", "kubernetes service portals", false),
+      new Jump("nat", "PREROUTING", "KUBE-SERVICES", "kubernetes service portals", false),
+      new Jump("nat", "POSTROUTING", "KUBE-POSTROUTING", "kubernetes postrouting rules", false),
+      new Jump("filter", "INPUT", "KUBE-FIREWALL", "", false),
+      new Jump("filter", "OUTPUT", "KUBE-FIREWALL", "", false));
+
+  /**
+   * The payload with each table's built-in chains declared (policy ACCEPT) and holding the
+   * jumps to the chains the table declares, as kube-proxy leaves them; a jump to a chain the
+   * payload does not declare is left out. Built-in chains the payload declares itself (a whole
+   * {@code iptables-save} dump) are refused: their jumps are in it already.
+   */
+  public static String add(String payload) {
+    StringBuilder out = new StringBuilder();
+    List<String> lines = payload.lines().toList();
+    Map<String, List<String>> builtins = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.equals("COMMIT")) {
+        // the jumps last, after every chain they name is declared
+        builtins.values().forEach(rules -> rules.forEach(r -> out.append(r).append('\n')));
+        builtins.clear();
+      }
+      out.append(line).append('\n');
+      if (!line.startsWith("*")) {
+        continue;
+      }
+      String table = line.substring(1).strip();
+      List<String> declared = new ArrayList<>();
+      for (int j = i + 1; j < lines.size() && !lines.get(j).equals("COMMIT"); j++) {
+        if (lines.get(j).startsWith(":")) {
+          declared.add(lines.get(j).substring(1).split(" ", 2)[0]);
+        }
+      }
+      for (Jump j : ENSURED) {
+        if (j.table().equals(table) && declared.contains(j.to())) {
+          if (declared.contains(j.from())) {
+            throw new IllegalArgumentException("the " + table + " table declares " + j.from()
+                + " already: its jumps are in it");
+          }
+          builtins.computeIfAbsent(j.from(), k -> new ArrayList<>()).add(0, j.line());
+        }
+      }
+      for (String chain : builtins.keySet()) {
+        out.append(':').append(chain).append(" ACCEPT [0:0]\n");
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The rules with the same jumps as {@link #add(String)} writes, as rules of no source line
+   * (an explanation names them without a position): the IPv4 rules of a payload read back.
+   */
+  public static Ruleset add(Ruleset rules) {
+    if (rules.family() != Family.IPV4) {
+      throw new IllegalArgumentException("kube-proxy's jumps are IPv4 rules (iptables mode)");
+    }
+    List<RuleTable> tables = new ArrayList<>();
+    for (RuleTable t : rules.tables()) {
+      String table = t.table().iptablesName();
+      Map<String, List<Rule>> builtins = new LinkedHashMap<>();
+      for (Jump j : ENSURED) {
+        if (j.table().equals(table) && t.chain(j.to()).isPresent()) {
+          builtins.computeIfAbsent(j.from(), k -> new ArrayList<>()).add(0, rule(j));
+        }
+      }
+      List<Chain> chains = new ArrayList<>();
+      for (String builtin : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")) {
+        // in the order the reader gives built-in chains
+        List<Rule> jumps = builtins.get(builtin);
+        if (jumps == null) {
+          continue;
+        }
+        if (t.chain(builtin).isPresent()) {
+          throw new IllegalArgumentException("the " + table + " table declares " + builtin
+              + " already: its jumps are in it");
+        }
+        chains.add(new Chain(builtin, Verdict.ACCEPT, jumps));
+      }
+      chains.addAll(t.chains());
+      tables.add(new RuleTable(t.table(), chains));
+    }
+    return new Ruleset(rules.family(), tables);
+  }
+
+  private static Rule rule(Jump j) {
+    try {
+      Rule r = IptablesSaveReader.readRule(j.line(), Family.IPV4);
+      return new Rule(r.matches(), r.target(), r.comment(), Origin.NONE);
+    } catch (ParseException e) {
+      throw new AssertionError("kube-proxy's jump does not read: " + j.line(), e);
+    }
+  }
+}
