@@ -179,6 +179,11 @@ final class ExplainCommand implements Command {
     if (saved != null && engine == Engine.CLASSIFIER) {
       return inv.usageError("--engine classifier runs a compiled policy, not RULES");
     }
+    if (saved != null && (cl.hasOption("optimize") || cl.hasOption("engine"))) {
+      // RULES are decided as written: there is nothing to optimize or to emit and read back
+      return inv.usageError("-O and --engine go with a policy, not RULES (an iptables-save or"
+          + " iptables-restore text, decided as written)");
+    }
     Stats stats = cl.hasOption("stats") ? new Stats() : null;
     boolean trace = inv.format() == Format.CLASSBENCH_TRACE;
     if (trace && (!cl.hasOption("packets") || session)) {

@@ -121,6 +121,30 @@ class ClassBenchTraceTest {
   }
 
   /**
+   * The generated classifier and the emitted iptables text read back give every packet of a
+   * 100K-packet trace the first match a linear scan finds, on a generated set and on the corpus
+   * sets of each kind when the corpus is present (the interpreter: the tests above).
+   */
+  @ParameterizedTest(name = "{0} --engine {1}")
+  @CsvSource({"gen_1k,classifier", "gen_1k,iptables", "acl1_1k,classifier", "fw1_1k,classifier",
+      "ipc1_1k,classifier", "fw1_1k,iptables"})
+  void everyEngineFindsTheFirstMatch(String name, String engine) throws IOException {
+    Path file;
+    if (name.startsWith("gen_")) {
+      file = Files.writeString(tmp.resolve(name), ClassBenchGenerator.generate(1000, 20261207L)
+          .stream().map(ClassBenchFilter::text).collect(Collectors.joining("\n", "", "\n")));
+    } else {
+      file = Repo.root().resolve("../shared/corpus/classbench/" + name).normalize();
+      Assumptions.assumeTrue(Files.isRegularFile(file), "skipped: the ClassBench corpus is absent"
+          + " (" + file + " does not exist); the generated set is compared instead");
+    }
+    List<ClassBenchFilter> filters = ClassBenchReader.read(
+        file.toString(), Files.readString(file)).filters();
+    List<String> labels = compareIn(tmp, file, writeTrace(filters, TRACE, 17), "-O0", engine);
+    assertTrue(new HashSet<>(labels).size() > 300, "too few distinct first matches");
+  }
+
+  /**
    * A filter of any protocol with ports matches tcp, udp, sctp and dccp packets in its ports,
    * and never an ICMP, GRE or UDP-Lite packet (policies match no UDP-Lite ports), nor one outside
    * its ports; a filter naming ICMP with ports matches nothing.
@@ -259,12 +283,18 @@ class ClassBenchTraceTest {
    */
   private static List<String> compareIn(Path dir, Path set, Path trace, int level)
       throws IOException {
+    return compareIn(dir, set, trace, "-O" + level, "interpreter");
+  }
+
+  /** As above, the packets decided by an engine of {@code explain --engine}. */
+  private static List<String> compareIn(Path dir, Path set, Path trace, String level,
+      String engine) throws IOException {
     Path policy = dir.resolve("imported.yaml");
     Cli.Captured imported = run("import", "--format", "classbench", set.toString(), "-o",
         policy.toString());
     assertEquals(Cli.OK, imported.code(), imported.err());
     Cli.Captured explained = run("explain", policy.toString(), "--packets", trace.toString(),
-        "--format", "classbench-trace", "-O" + level);
+        "--format", "classbench-trace", level, "--engine", engine);
     assertEquals(Cli.OK, explained.code(), explained.err());
     List<String> got = explained.out().lines().toList();
     List<Box> boxes = boxes(Files.readString(set, StandardCharsets.UTF_8));
@@ -273,8 +303,9 @@ class ClassBenchTraceTest {
     for (int i = 0; i < headers.size(); i++) {
       String want = firstMatch(boxes, headers.get(i));
       if (!want.equals(got.get(i))) {
-        throw new AssertionError("-O" + level + ": packet " + (i + 1) + " " + Arrays.toString(
-            headers.get(i)) + ": explain says " + got.get(i) + ", the linear scan " + want);
+        throw new AssertionError(level + " " + engine + ": packet " + (i + 1) + " "
+            + Arrays.toString(headers.get(i)) + ": explain says " + got.get(i)
+            + ", the linear scan " + want);
       }
     }
     return got;

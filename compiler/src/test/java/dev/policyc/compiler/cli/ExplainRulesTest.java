@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,5 +137,13 @@ class ExplainRulesTest {
         "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
     assertEquals(Cli.USAGE, e.code());
     assertTrue(e.err().contains("--engine classifier runs a compiled policy"), e.err());
+    for (String[] opt : List.of(new String[] {"-O0"}, new String[] {"--engine", "iptables"})) {
+      List<String> args = new ArrayList<>(List.of("explain", OVERALL, "--packet",
+          "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0"));
+      args.addAll(List.of(opt));
+      Cli.Captured o = run(args.toArray(String[]::new));
+      assertEquals(Cli.USAGE, o.code(), String.join(" ", opt));
+      assertTrue(o.err().contains("-O and --engine go with a policy, not RULES"), o.err());
+    }
   }
 }
