@@ -1,5 +1,6 @@
 package dev.policyc.compiler.kube;
 
+import dev.policyc.compiler.kube.RestoreText.Chain;
 import dev.policyc.compiler.kube.ServiceMap.Categories;
 import dev.policyc.compiler.kube.ServiceMap.Ep;
 import dev.policyc.compiler.kube.ServiceMap.SvcPort;
@@ -49,8 +50,8 @@ final class IptablesProxier {
   static Output write(NodeFacts node, List<SvcPort> ports) {
     IptablesProxier p = new IptablesProxier(node, ports);
     p.sync(ports);
-    List<String> filterOrder = canonical(p.filter);
-    List<String> natOrder = canonical(p.nat);
+    List<Chain> filterOrder = canonical(p.filter);
+    List<Chain> natOrder = canonical(p.nat);
     StringBuilder sb = new StringBuilder(Math.toIntExact(p.filter.length(filterOrder)
         + p.nat.length(natOrder)));
     p.filter.appendTo(sb, filterOrder);
@@ -59,22 +60,22 @@ final class IptablesProxier {
   }
 
   /** KUBE-NODEPORTS, KUBE-SERVICES, then the other chains by name (sortIPTablesRules). */
-  private static List<String> canonical(RestoreText t) {
-    List<String> others = new ArrayList<>(t.chains.size());
-    for (String n : t.chains.keySet()) {
-      if (!n.equals(NODEPORTS) && !n.equals(SERVICES)) {
-        others.add(n);
+  private static List<Chain> canonical(RestoreText t) {
+    List<Chain> others = new ArrayList<>(t.chains.size());
+    for (Chain c : t.chains.values()) {
+      if (!c.name.equals(NODEPORTS) && !c.name.equals(SERVICES)) {
+        others.add(c);
       }
     }
-    others.sort(Comparator.naturalOrder());
-    List<String> names = new ArrayList<>(t.chains.size());
+    others.sort(Comparator.comparing(c -> c.name));
+    List<Chain> order = new ArrayList<>(t.chains.size());
     for (String first : List.of(NODEPORTS, SERVICES)) {
       if (t.chains.containsKey(first)) {
-        names.add(first);
+        order.add(t.chains.get(first));
       }
     }
-    names.addAll(others);
-    return names;
+    order.addAll(others);
+    return order;
   }
 
   private void sync(List<SvcPort> ports) {

@@ -11,16 +11,26 @@ import java.util.Map;
  */
 final class RestoreText {
   final String table;
-  /** Declared chains, each with its rule lines ({@code -A CHAIN words...\n}) in order. */
-  final Map<String, StringBuilder> chains = new LinkedHashMap<>();
+  /** Declared chains by name, in the order declared. */
+  final Map<String, Chain> chains = new LinkedHashMap<>();
   int rules;
+
+  /** A chain and its rule lines ({@code -A CHAIN words...\n}) in order. */
+  static final class Chain {
+    final String name;
+    final StringBuilder rules = new StringBuilder();
+
+    Chain(String name) {
+      this.name = name;
+    }
+  }
 
   RestoreText(String table) {
     this.table = table;
   }
 
   void chain(String name) {
-    chains.computeIfAbsent(name, k -> new StringBuilder());
+    chains.computeIfAbsent(name, Chain::new);
   }
 
   /** Appends {@code -A CHAIN words...} to a declared chain. */
@@ -51,31 +61,31 @@ final class RestoreText {
    * returned for the words, which the caller ends with a newline.
    */
   StringBuilder start(String chain) {
-    StringBuilder sb = chains.get(chain);
-    if (sb == null) {
+    Chain c = chains.get(chain);
+    if (c == null) {
       throw new IllegalStateException("rule in undeclared chain " + chain);
     }
     rules++;
-    return sb.append("-A ").append(chain).append(' ');
+    return c.rules.append("-A ").append(chain).append(' ');
   }
 
   /** The length of the table's text in {@code order}, for {@link #appendTo}'s buffer. */
-  long length(List<String> order) {
+  long length(List<Chain> order) {
     long n = table.length() + 2 + "COMMIT\n".length();
-    for (String c : order) {
-      n += c.length() + 10 + chains.get(c).length();
+    for (Chain c : order) {
+      n += c.name.length() + 10 + c.rules.length();
     }
     return n;
   }
 
   /** The table in {@code order}: chains declared first, then the rules chain by chain. */
-  void appendTo(StringBuilder sb, List<String> order) {
+  void appendTo(StringBuilder sb, List<Chain> order) {
     sb.append('*').append(table).append('\n');
-    for (String c : order) {
-      sb.append(':').append(c).append(" - [0:0]\n");
+    for (Chain c : order) {
+      sb.append(':').append(c.name).append(" - [0:0]\n");
     }
-    for (String c : order) {
-      sb.append(chains.get(c));
+    for (Chain c : order) {
+      sb.append(c.rules);
     }
     sb.append("COMMIT\n");
   }

@@ -90,10 +90,8 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
       }
       int end = at + 1;
       out.add(new int[] {start, end, lines});
-      for (int i = start; i < end; i++) {
-        if (text.charAt(i) == '\n') {
-          lines++;
-        }
+      for (int i = text.indexOf('\n', start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
+        lines++;
       }
       start = end;
     }
