@@ -25,12 +25,15 @@ final class ManifestReader {
   private static final Set<String> LISTS = Set.of("List", "ServiceList", "EndpointSliceList");
 
   private final List<Diagnostic> problems;
+  /** Whether nodes keep where they are written (see {@link Yaml#read}). */
+  private final boolean positions;
   private final Fields f;
   final List<Service> services = new ArrayList<>();
   final List<EndpointSlice> slices = new ArrayList<>();
 
-  ManifestReader(List<Diagnostic> problems) {
+  ManifestReader(List<Diagnostic> problems, boolean positions) {
     this.problems = problems;
+    this.positions = positions;
     this.f = new Fields(problems, Code.PC8104, Code.PC8103);
   }
 
@@ -41,9 +44,9 @@ final class ManifestReader {
    */
   void read(String file, String text) {
     List<int[]> pieces = Yaml.pieces(text);
-    List<Piece> read = pieces.size() == 1 ? List.of(piece(file, text, pieces.get(0)))
+    List<Piece> read = pieces.size() == 1 ? List.of(piece(file, text, pieces.get(0), positions))
         : IntStream.range(0, pieces.size()).parallel()
-            .mapToObj(i -> piece(file, text, pieces.get(i))).toList();
+            .mapToObj(i -> piece(file, text, pieces.get(i), positions)).toList();
     if (read.stream().anyMatch(r -> !r.syntax().isEmpty())) {
       read.forEach(r -> problems.addAll(r.syntax()));
       return;
@@ -58,12 +61,12 @@ final class ManifestReader {
   /** One piece of a file read: its syntax error if any, else what its reader found. */
   private record Piece(List<Diagnostic> syntax, ManifestReader reader) {}
 
-  private static Piece piece(String file, String text, int[] piece) {
-    ManifestReader r = new ManifestReader(new ArrayList<>());
+  private static Piece piece(String file, String text, int[] piece, boolean positions) {
+    ManifestReader r = new ManifestReader(new ArrayList<>(), positions);
     List<Diagnostic> syntax = new ArrayList<>(1);
     String part = piece[0] == 0 && piece[1] == text.length() ? text
         : text.substring(piece[0], piece[1]);
-    Yaml.read(file, part, piece[2], doc -> {
+    Yaml.read(file, part, piece[2], positions, doc -> {
       if (!(doc instanceof YScalar s && s.isNull())) { // an empty document, as after "---"
         r.object(doc, false);
       }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
@@ -45,7 +46,7 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
   /** Every document of {@code text}; a syntax error is one PC8101 diagnostic and no document. */
   static List<Yaml> read(String file, String text, List<Diagnostic> problems) {
     List<Yaml> docs = new ArrayList<>();
-    return read(file, text, 0, docs::add, problems) ? docs : List.of();
+    return read(file, text, 0, true, docs::add, problems) ? docs : List.of();
   }
 
   /**
@@ -53,14 +54,20 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
    * file's nodes never all live at once; {@code lineOffset} lines come before the text in its
    * file. Returns false, with one PC8101 diagnostic added, at a syntax error or a construct
    * refused; the documents before it have been handed on.
+   *
+   * <p>Without {@code positions} every node is at {@code file:0:0} and the parser keeps no
+   * marks (a third of what it allocates): for a first reading that is done again with positions
+   * when it finds a problem to report.
    */
-  static boolean read(String file, String text, int lineOffset, Consumer<Yaml> sink,
-      List<Diagnostic> problems) {
-    try (YAMLParser p = (YAMLParser) Factory.FACTORY.createParser(ObjectReadContext.empty(),
+  static boolean read(String file, String text, int lineOffset, boolean positions,
+      Consumer<Yaml> sink, List<Diagnostic> problems) {
+    YAMLFactory factory = positions ? Factory.FACTORY : Factory.WITHOUT_MARKS;
+    SourcePos nowhere = positions ? null : new SourcePos(file, 0, 0);
+    try (YAMLParser p = (YAMLParser) factory.createParser(ObjectReadContext.empty(),
         new StringReader(text))) {
       JsonToken t;
       while ((t = p.nextToken()) != null) {
-        sink.accept(node(file, lineOffset, p, t, 0));
+        sink.accept(node(file, lineOffset, nowhere, p, t, 0));
       }
     } catch (Refused e) {
       problems.add(e.diagnostic);
@@ -102,6 +109,9 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
   /** Holds the shared factory, which an interface cannot keep as a private field. */
   final class Factory {
     static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    /** The same parser without the marks of positions. */
+    static final YAMLFactory WITHOUT_MARKS = YAMLFactory.builder()
+        .loadSettings(LoadSettings.builder().setUseMarks(false).build()).build();
 
     private Factory() {}
   }
@@ -117,8 +127,10 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
     }
   }
 
-  private static Yaml node(String file, int off, YAMLParser p, JsonToken t, int depth) {
-    SourcePos here = pos(file, off, p.currentTokenLocation());
+  /** The node at token {@code t}; at {@code nowhere} when not null (no positions kept). */
+  private static Yaml node(String file, int off, SourcePos nowhere, YAMLParser p, JsonToken t,
+      int depth) {
+    SourcePos here = nowhere != null ? nowhere : pos(file, off, p.currentTokenLocation());
     if (depth > 64) {
       throw new Refused(new Diagnostic(Code.PC8101, "the document nests deeper than 64 levels",
           here));
@@ -136,9 +148,10 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         Map<String, Entry> entries = new LinkedHashMap<>();
         JsonToken k;
         while ((k = p.nextToken()) == JsonToken.PROPERTY_NAME) {
-          SourcePos keyPos = pos(file, off, p.currentTokenLocation());
+          SourcePos keyPos = nowhere != null ? nowhere
+              : pos(file, off, p.currentTokenLocation());
           String key = p.currentName();
-          Yaml value = node(file, off, p, p.nextToken(), depth + 1);
+          Yaml value = node(file, off, nowhere, p, p.nextToken(), depth + 1);
           if (entries.putIfAbsent(key, new Entry(key, keyPos, value)) != null) {
             throw new Refused(new Diagnostic(Code.PC8101, "duplicate key '" + key + "'",
                 keyPos));
@@ -150,7 +163,7 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         List<Yaml> items = new ArrayList<>();
         JsonToken i;
         while ((i = p.nextToken()) != JsonToken.END_ARRAY && i != null) {
-          items.add(node(file, off, p, i, depth + 1));
+          items.add(node(file, off, nowhere, p, i, depth + 1));
         }
         return new YSeq(items, here);
       }
