@@ -10,17 +10,26 @@ import java.security.NoSuchAlgorithmException;
  * {@code portProtoHash} and {@code servicePortEndpointChainName} in pkg/proxy/iptables.
  */
 final class ChainNames {
+  static final String SVC = "KUBE-SVC-";
+  static final String SVL = "KUBE-SVL-";
+  static final String EXT = "KUBE-EXT-";
+  static final String FW = "KUBE-FW-";
+  static final String SEP = "KUBE-SEP-";
   private static final char[] BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
+
+  /** One digest a thread: looking SHA-256 up among the providers costs more than hashing. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  });
 
   private ChainNames() {}
 
   static String hash(String text) {
-    byte[] d;
-    try {
-      d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    byte[] d = SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8));
     // 16 base32 characters are 80 bits: the first 10 bytes, no padding reached.
     StringBuilder sb = new StringBuilder(16);
     long hi = 0;
@@ -41,22 +50,22 @@ final class ChainNames {
   }
 
   static String svc(String portName, String protocol) {
-    return "KUBE-SVC-" + hash(portName + protocol);
+    return SVC + hash(portName + protocol);
   }
 
   static String svl(String portName, String protocol) {
-    return "KUBE-SVL-" + hash(portName + protocol);
+    return SVL + hash(portName + protocol);
   }
 
   static String ext(String portName, String protocol) {
-    return "KUBE-EXT-" + hash(portName + protocol);
+    return EXT + hash(portName + protocol);
   }
 
   static String fw(String portName, String protocol) {
-    return "KUBE-FW-" + hash(portName + protocol);
+    return FW + hash(portName + protocol);
   }
 
   static String sep(String portName, String protocol, String endpoint) {
-    return "KUBE-SEP-" + hash(portName + protocol + endpoint);
+    return SEP + hash(portName + protocol + endpoint);
   }
 }

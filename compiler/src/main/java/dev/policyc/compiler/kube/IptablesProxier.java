@@ -1,13 +1,17 @@
 package dev.policyc.compiler.kube;
 
+import dev.policyc.compiler.kube.RestoreText.Chain;
 import dev.policyc.compiler.kube.ServiceMap.Categories;
 import dev.policyc.compiler.kube.ServiceMap.Ep;
 import dev.policyc.compiler.kube.ServiceMap.SvcPort;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What kube-proxy's iptables proxier ({@code pkg/proxy/iptables/proxier.go}, syncProxyRules)
@@ -29,6 +33,10 @@ final class IptablesProxier {
   private final RestoreText filter = new RestoreText("filter");
   private final RestoreText nat = new RestoreText("nat");
   private final boolean largeCluster;
+  /** {@link #probability} of n at n, made once each. */
+  private String[] probabilities = new String[16];
+  /** The KUBE-SEP chain of each endpoint of the service port being written. */
+  private final Map<String, String> sepChains = new HashMap<>();
 
   private IptablesProxier(NodeFacts node, List<SvcPort> ports) {
     this.node = node;
@@ -42,18 +50,32 @@ final class IptablesProxier {
   static Output write(NodeFacts node, List<SvcPort> ports) {
     IptablesProxier p = new IptablesProxier(node, ports);
     p.sync(ports);
-    StringBuilder sb = new StringBuilder();
-    p.filter.appendTo(sb, canonical(p.filter));
-    p.nat.appendTo(sb, canonical(p.nat));
+    List<Chain> filterOrder = canonical(p.filter);
+    List<Chain> natOrder = canonical(p.nat);
+    StringBuilder sb = new StringBuilder(Math.toIntExact(p.filter.length(filterOrder)
+        + p.nat.length(natOrder)));
+    p.filter.appendTo(sb, filterOrder);
+    p.nat.appendTo(sb, natOrder);
     return new Output(sb.toString(), p.filter.rules, p.nat.rules);
   }
 
   /** KUBE-NODEPORTS, KUBE-SERVICES, then the other chains by name (sortIPTablesRules). */
-  private static List<String> canonical(RestoreText t) {
-    List<String> names = new ArrayList<>(t.chains.keySet());
-    names.sort(Comparator.comparingInt((String n) -> n.equals(NODEPORTS) ? 0
-        : n.equals(SERVICES) ? 1 : 2).thenComparing(Comparator.naturalOrder()));
-    return names;
+  private static List<Chain> canonical(RestoreText t) {
+    List<Chain> others = new ArrayList<>(t.chains.size());
+    for (Chain c : t.chains.values()) {
+      if (!c.name.equals(NODEPORTS) && !c.name.equals(SERVICES)) {
+        others.add(c);
+      }
+    }
+    others.sort(Comparator.comparing(c -> c.name));
+    List<Chain> order = new ArrayList<>(t.chains.size());
+    for (String first : List.of(NODEPORTS, SERVICES)) {
+      if (t.chains.containsKey(first)) {
+        order.add(t.chains.get(first));
+      }
+    }
+    order.addAll(others);
+    return order;
   }
 
   private void sync(List<SvcPort> ports) {
@@ -138,10 +160,12 @@ final class IptablesProxier {
     String port = Integer.toString(sp.port().port());
     String clusterIP = sp.svc().clusterIP();
     Categories cat = sp.categorize();
-    String clusterChain = ChainNames.svc(name, proto);
-    String localChain = ChainNames.svl(name, proto);
-    String extChain = ChainNames.ext(name, proto);
-    String fwChain = ChainNames.fw(name, proto);
+    String hash = ChainNames.hash(name + proto);
+    String clusterChain = ChainNames.SVC + hash;
+    String localChain = ChainNames.SVL + hash;
+    String extChain = ChainNames.EXT + hash;
+    String fwChain = ChainNames.FW + hash;
+    sepChains.clear();
     boolean usesCluster = !cat.cluster().isEmpty() && sp.usesClusterEndpoints();
     boolean usesLocal = !cat.local().isEmpty() && sp.usesLocalEndpoints();
     boolean hasEndpoints = cat.hasAny();
@@ -310,24 +334,31 @@ final class IptablesProxier {
       nat.chain(localChain);
       endpointRules(sp, localChain, cat.local());
     }
+    String comment = RestoreText.comment(name);
     for (Ep ep : cat.reachable()) {
-      String sep = ChainNames.sep(name, proto, ep.endpoint());
+      String sep = sep(sp, ep);
       nat.chain(sep);
-      List<String> args = new ArrayList<>(serviceComment(RestoreText.comment(name)));
-      List<String> hairpin = new ArrayList<>(args);
-      hairpin.addAll(List.of("-s", ep.ip(), "-j", MARK_MASQ));
-      nat.rule(sep, hairpin);
+      serviceComment(nat.start(sep), comment).append("-s ").append(ep.ip()).append(" -j ")
+          .append(MARK_MASQ).append('\n');
+      StringBuilder r = serviceComment(nat.start(sep), comment);
       if (sp.svc().affinityTimeout() > 0) {
-        args.addAll(List.of("-m", "recent", "--name", sep, "--set"));
+        r.append("-m recent --name ").append(sep).append(" --set ");
       }
-      args.addAll(List.of("-m", proto, "-p", proto, "-j", "DNAT", "--to-destination",
-          ep.endpoint()));
-      nat.rule(sep, args);
+      r.append("-m ").append(proto).append(" -p ").append(proto)
+          .append(" -j DNAT --to-destination ").append(ep.endpoint()).append('\n');
     }
   }
 
-  private List<String> serviceComment(String comment) {
-    return largeCluster ? List.of() : List.of("-m", "comment", "--comment", comment);
+  /** The KUBE-SEP chain of an endpoint of {@code sp}, the port being written. */
+  private String sep(SvcPort sp, Ep ep) {
+    return sepChains.computeIfAbsent(ep.endpoint(),
+        e -> ChainNames.sep(sp.name(), sp.protocol(), e));
+  }
+
+  /** Writes {@code -m comment --comment COMMENT } to a rule, unless the cluster is large. */
+  private StringBuilder serviceComment(StringBuilder rule, String comment) {
+    return largeCluster ? rule : rule.append("-m comment --comment ").append(comment)
+        .append(' ');
   }
 
   /** writeServiceToEndpointRules: affinity checks first, then one statistic rule each. */
@@ -337,27 +368,39 @@ final class IptablesProxier {
     int timeout = sp.svc().affinityTimeout();
     if (timeout > 0) {
       for (Ep ep : eps) {
-        String sep = ChainNames.sep(name, proto, ep.endpoint());
-        List<String> r = new ArrayList<>(serviceComment("\"" + name + " -> " + ep.endpoint()
-            + "\""));
-        r.addAll(List.of("-m", "recent", "--name", sep, "--rcheck", "--seconds",
-            Integer.toString(timeout), "--reap", "-j", sep));
-        nat.rule(chain, r);
+        String sep = sep(sp, ep);
+        endpointComment(nat.start(chain), name, ep).append("-m recent --name ").append(sep)
+            .append(" --rcheck --seconds ").append(timeout).append(" --reap -j ").append(sep)
+            .append('\n');
       }
     }
     int n = eps.size();
     for (int i = 0; i < n; i++) {
       Ep ep = eps.get(i);
-      String sep = ChainNames.sep(name, proto, ep.endpoint());
-      List<String> r = new ArrayList<>(serviceComment("\"" + name + " -> " + ep.endpoint()
-          + "\""));
+      StringBuilder r = endpointComment(nat.start(chain), name, ep);
       if (i < n - 1) {
-        r.addAll(List.of("-m", "statistic", "--mode", "random", "--probability",
-            probability(n - i)));
+        r.append("-m statistic --mode random --probability ").append(probabilityOf(n - i))
+            .append(' ');
       }
-      r.addAll(List.of("-j", sep));
-      nat.rule(chain, r);
+      r.append("-j ").append(sep(sp, ep)).append('\n');
     }
+  }
+
+  /** Writes {@code -m comment --comment "NAME -> ENDPOINT" }, unless the cluster is large. */
+  private StringBuilder endpointComment(StringBuilder rule, String name, Ep ep) {
+    return largeCluster ? rule : rule.append("-m comment --comment \"").append(name)
+        .append(" -> ").append(ep.endpoint()).append("\" ");
+  }
+
+  private String probabilityOf(int n) {
+    if (n >= probabilities.length) {
+      probabilities = Arrays.copyOf(probabilities, Math.max(n + 1,
+          probabilities.length * 2));
+    }
+    if (probabilities[n] == null) {
+      probabilities[n] = probability(n);
+    }
+    return probabilities[n];
   }
 
   /**

@@ -16,6 +16,7 @@ import dev.policyc.compiler.kube.ServiceMap.SvcPort;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +113,8 @@ final class IpvsProxier {
     RestoreText nat = new RestoreText("nat");
     p.iptables(filter, nat);
     StringBuilder ipt = new StringBuilder();
-    filter.appendTo(ipt, new ArrayList<>(filter.chains.keySet()));
-    nat.appendTo(ipt, new ArrayList<>(nat.chains.keySet()));
+    filter.appendTo(ipt, new ArrayList<>(filter.chains.values()));
+    nat.appendTo(ipt, new ArrayList<>(nat.chains.values()));
     int entries = p.entries.values().stream().mapToInt(TreeSet::size).sum();
     int reals = p.servers.stream().mapToInt(v -> v.reals().size()).sum();
     return new Output(p.interfaces(), p.ipsets(), ipt.toString(), p.ipvs(), filter.rules,
@@ -411,14 +412,20 @@ final class IpvsProxier {
     Scheduler scheduler = Scheduler.of(node.scheduler()).orElseThrow();
     List<VirtualService> out = new ArrayList<>();
     HashSet<String> seen = new HashSet<>();
+    // The virtual servers of one service port mostly share one list of endpoints: its real
+    // servers are made once.
+    Map<List<Ep>, List<RealServer>> made = new IdentityHashMap<>();
     for (VirtualServer v : servers) {
       if (!seen.add(v.protocol() + " " + v.address() + ":" + v.port())) {
         continue;
       }
-      List<RealServer> reals = new ArrayList<>();
-      for (Ep r : v.reals()) {
-        reals.add(new RealServer(IpAddr.parse(r.ip()), r.port(), 1, ForwardMethod.MASQ, 0, 0));
-      }
+      List<RealServer> reals = made.computeIfAbsent(v.reals(), eps -> {
+        List<RealServer> rs = new ArrayList<>(eps.size());
+        for (Ep r : eps) {
+          rs.add(new RealServer(IpAddr.parse(r.ip()), r.port(), 1, ForwardMethod.MASQ, 0, 0));
+        }
+        return rs;
+      });
       out.add(new VirtualService(protocol(v.protocol()), IpAddr.v4(v.address()), v.port(), 0,
           Family.IPV4, scheduler, 0,
           v.persistence() > 0 ? new Persistence(v.persistence(), 32) : null, false, reals, null));

@@ -59,17 +59,7 @@ public final class KubeCompiler {
   public static Result compile(List<Input> manifests, Input node, Mode mode) {
     List<Diagnostic> problems = new ArrayList<>();
     NodeFacts facts = NodeFacts.read(node.file(), node.text(), problems);
-    Cluster cluster = read(manifests, facts == null ? "" : facts.nodeName(), problems);
-    if (facts != null) {
-      for (SvcPort sp : cluster.ports) {
-        int np = sp.port().nodePort();
-        if (np != 0 && (np < facts.nodePortMin() || np > facts.nodePortMax())) {
-          problems.add(new Diagnostic(Code.PC8106, "nodePort " + np + " is outside the node's"
-              + " NodePort range " + facts.nodePortMin() + "-" + facts.nodePortMax(),
-              sp.port().pos()));
-        }
-      }
-    }
+    Cluster cluster = read(manifests, facts == null ? "" : facts.nodeName(), facts, problems);
     if (facts == null || problems.stream().anyMatch(Diagnostic::isError)) {
       return new Result(Map.of(), null, problems);
     }
@@ -80,11 +70,40 @@ public final class KubeCompiler {
   record Cluster(List<SvcPort> ports) {}
 
   static Cluster read(List<Input> manifests, String nodeName, List<Diagnostic> problems) {
-    ManifestReader r = new ManifestReader(problems);
+    return read(manifests, nodeName, null, problems);
+  }
+
+  /**
+   * Reads the manifests, and checks their NodePorts against the node's range when {@code facts}
+   * are given. Where things are written is needed only to report a problem, and keeping it is a
+   * third of what the YAML parser allocates: the manifests are read without positions, and read
+   * again with them when that finds a problem (the same problems, now at file:line:column).
+   */
+  static Cluster read(List<Input> manifests, String nodeName, NodeFacts facts,
+      List<Diagnostic> problems) {
+    List<Diagnostic> found = new ArrayList<>();
+    Cluster cluster = read(manifests, nodeName, facts, false, found);
+    return found.isEmpty() ? cluster : read(manifests, nodeName, facts, true, problems);
+  }
+
+  private static Cluster read(List<Input> manifests, String nodeName, NodeFacts facts,
+      boolean positions, List<Diagnostic> problems) {
+    ManifestReader r = new ManifestReader(problems, positions);
     for (Input in : manifests) {
       r.read(in.file(), in.text());
     }
-    return new Cluster(ServiceMap.build(r.services, r.slices, nodeName, problems));
+    Cluster cluster = new Cluster(ServiceMap.build(r.services, r.slices, nodeName, problems));
+    if (facts != null) {
+      for (SvcPort sp : cluster.ports) {
+        int np = sp.port().nodePort();
+        if (np != 0 && (np < facts.nodePortMin() || np > facts.nodePortMax())) {
+          problems.add(new Diagnostic(Code.PC8106, "nodePort " + np + " is outside the node's"
+              + " NodePort range " + facts.nodePortMin() + "-" + facts.nodePortMax(),
+              sp.port().pos()));
+        }
+      }
+    }
+    return cluster;
   }
 
   static Result compile(List<SvcPort> ports, NodeFacts facts, Mode mode,

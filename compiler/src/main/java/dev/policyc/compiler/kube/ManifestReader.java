@@ -15,6 +15,7 @@ import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Reads Service and EndpointSlice manifests: multi-document YAML, {@code List} kinds holding
@@ -24,23 +25,53 @@ final class ManifestReader {
   private static final Set<String> LISTS = Set.of("List", "ServiceList", "EndpointSliceList");
 
   private final List<Diagnostic> problems;
+  /** Whether nodes keep where they are written (see {@link Yaml#read}). */
+  private final boolean positions;
   private final Fields f;
   final List<Service> services = new ArrayList<>();
   final List<EndpointSlice> slices = new ArrayList<>();
 
-  ManifestReader(List<Diagnostic> problems) {
+  ManifestReader(List<Diagnostic> problems, boolean positions) {
     this.problems = problems;
+    this.positions = positions;
     this.f = new Fields(problems, Code.PC8104, Code.PC8103);
   }
 
-  /** Reads every object of one file. */
+  /**
+   * Reads every object of one file, each document as soon as it is parsed. A large file's
+   * pieces ({@link Yaml#pieces}) are read in parallel, each by a reader of its own, and joined
+   * in file order. As for a small file, a syntax error anywhere leaves only the syntax errors.
+   */
   void read(String file, String text) {
-    for (Yaml doc : Yaml.read(file, text, problems)) {
-      if (doc instanceof YScalar s && s.isNull()) {
-        continue; // an empty document, as after a trailing "---"
-      }
-      object(doc, false);
+    List<int[]> pieces = Yaml.pieces(text);
+    List<Piece> read = pieces.size() == 1 ? List.of(piece(file, text, pieces.get(0), positions))
+        : IntStream.range(0, pieces.size()).parallel()
+            .mapToObj(i -> piece(file, text, pieces.get(i), positions)).toList();
+    if (read.stream().anyMatch(r -> !r.syntax().isEmpty())) {
+      read.forEach(r -> problems.addAll(r.syntax()));
+      return;
     }
+    for (Piece r : read) {
+      problems.addAll(r.reader().problems);
+      services.addAll(r.reader().services);
+      slices.addAll(r.reader().slices);
+    }
+  }
+
+  /** One piece of a file read: its syntax error if any, else what its reader found. */
+  private record Piece(List<Diagnostic> syntax, ManifestReader reader) {}
+
+  private static Piece piece(String file, String text, int[] piece, boolean positions) {
+    ManifestReader r = new ManifestReader(new ArrayList<>(), positions);
+    List<Diagnostic> syntax = new ArrayList<>(1);
+    String part = piece[0] == 0 && piece[1] == text.length() ? text
+        : text.substring(piece[0], piece[1]);
+    Yaml.read(file, part, piece[2], positions, doc -> {
+      if (!(doc instanceof YScalar s && s.isNull())) { // an empty document, as after "---"
+        r.object(doc, false);
+      }
+    }, syntax);
+    return new Piece(syntax, r);
   }
 
   private void object(Yaml doc, boolean inList) {

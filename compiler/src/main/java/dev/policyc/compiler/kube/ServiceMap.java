@@ -24,12 +24,14 @@ import java.util.TreeMap;
 final class ServiceMap {
   private ServiceMap() {}
 
-  /** One endpoint of one service port. */
+  /**
+   * One endpoint of one service port; {@code endpoint} is {@code ip:port}, kube-proxy's
+   * Endpoint.String(), made once since it names chains and orders endpoints.
+   */
   record Ep(String ip, int port, boolean local, boolean ready, boolean serving,
-      boolean terminating) {
-    /** {@code ip:port}, kube-proxy's Endpoint.String(). */
-    String endpoint() {
-      return ip + ":" + port;
+      boolean terminating, String endpoint) {
+    Ep(String ip, int port, boolean local, boolean ready, boolean serving, boolean terminating) {
+      this(ip, port, local, ready, serving, terminating, ip + ":" + port);
     }
   }
 

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
@@ -43,26 +45,46 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
 
   /** Every document of {@code text}; a syntax error is one PC8101 diagnostic and no document. */
   static List<Yaml> read(String file, String text, List<Diagnostic> problems) {
-    List<int[]> chunks = chunks(text);
-    if (chunks.size() == 1) {
-      return readChunk(file, text, 0, problems);
-    }
-    // A large file is parsed in pieces, split where a line is a document marker "---" (which
-    // always starts a document at column 1), in parallel; positions keep their lines.
-    List<List<Diagnostic>> found = new ArrayList<>();
-    chunks.forEach(c -> found.add(new ArrayList<>()));
-    List<List<Yaml>> parsed = java.util.stream.IntStream.range(0, chunks.size()).parallel()
-        .mapToObj(i -> readChunk(file, text.substring(chunks.get(i)[0], chunks.get(i)[1]),
-            chunks.get(i)[2], found.get(i)))
-        .toList();
     List<Yaml> docs = new ArrayList<>();
-    parsed.forEach(docs::addAll);
-    found.forEach(problems::addAll);
-    return found.stream().allMatch(List::isEmpty) ? docs : List.of();
+    return read(file, text, 0, true, docs::add, problems) ? docs : List.of();
   }
 
-  /** Start, end and lines before, of the pieces of {@code text} parsed apart. */
-  private static List<int[]> chunks(String text) {
+  /**
+   * Hands each document of {@code text} to {@code sink} as soon as it is read, so that a large
+   * file's nodes never all live at once; {@code lineOffset} lines come before the text in its
+   * file. Returns false, with one PC8101 diagnostic added, at a syntax error or a construct
+   * refused; the documents before it have been handed on.
+   *
+   * <p>Without {@code positions} every node is at {@code file:0:0} and the parser keeps no
+   * marks (a third of what it allocates): for a first reading that is done again with positions
+   * when it finds a problem to report.
+   */
+  static boolean read(String file, String text, int lineOffset, boolean positions,
+      Consumer<Yaml> sink, List<Diagnostic> problems) {
+    YAMLFactory factory = positions ? Factory.FACTORY : Factory.WITHOUT_MARKS;
+    SourcePos nowhere = positions ? null : new SourcePos(file, 0, 0);
+    try (YAMLParser p = (YAMLParser) factory.createParser(ObjectReadContext.empty(),
+        new StringReader(text))) {
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        sink.accept(node(file, lineOffset, nowhere, p, t, 0));
+      }
+    } catch (Refused e) {
+      problems.add(e.diagnostic);
+      return false;
+    } catch (JacksonException e) {
+      problems.add(problem(file, lineOffset, e));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Start, end and lines before, of the pieces of {@code text} that can be read apart: one for
+   * a text under 1 MiB, else up to 8, split where a line is a document marker "---" (which
+   * always starts a document at column 1).
+   */
+  static List<int[]> pieces(String text) {
     int pieces = text.length() < (1 << 20) ? 1
         : Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
     List<int[]> out = new ArrayList<>();
@@ -75,35 +97,21 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
       }
       int end = at + 1;
       out.add(new int[] {start, end, lines});
-      lines += (int) text.substring(start, end).chars().filter(ch -> ch == '\n').count();
+      for (int i = text.indexOf('\n', start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
+        lines++;
+      }
       start = end;
     }
     out.add(new int[] {start, text.length(), lines});
     return out;
   }
 
-  private static List<Yaml> readChunk(String file, String text, int lineOffset,
-      List<Diagnostic> problems) {
-    List<Yaml> docs = new ArrayList<>();
-    try (YAMLParser p = (YAMLParser) Factory.FACTORY.createParser(ObjectReadContext.empty(),
-        new StringReader(text))) {
-      JsonToken t;
-      while ((t = p.nextToken()) != null) {
-        docs.add(node(file, lineOffset, p, t, 0));
-      }
-    } catch (Refused e) {
-      problems.add(e.diagnostic);
-      return List.of();
-    } catch (JacksonException e) {
-      problems.add(problem(file, lineOffset, e));
-      return List.of();
-    }
-    return docs;
-  }
-
   /** Holds the shared factory, which an interface cannot keep as a private field. */
   final class Factory {
     static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    /** The same parser without the marks of positions. */
+    static final YAMLFactory WITHOUT_MARKS = YAMLFactory.builder()
+        .loadSettings(LoadSettings.builder().setUseMarks(false).build()).build();
 
     private Factory() {}
   }
@@ -119,8 +127,10 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
     }
   }
 
-  private static Yaml node(String file, int off, YAMLParser p, JsonToken t, int depth) {
-    SourcePos here = pos(file, off, p.currentTokenLocation());
+  /** The node at token {@code t}; at {@code nowhere} when not null (no positions kept). */
+  private static Yaml node(String file, int off, SourcePos nowhere, YAMLParser p, JsonToken t,
+      int depth) {
+    SourcePos here = nowhere != null ? nowhere : pos(file, off, p.currentTokenLocation());
     if (depth > 64) {
       throw new Refused(new Diagnostic(Code.PC8101, "the document nests deeper than 64 levels",
           here));
@@ -138,9 +148,10 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         Map<String, Entry> entries = new LinkedHashMap<>();
         JsonToken k;
         while ((k = p.nextToken()) == JsonToken.PROPERTY_NAME) {
-          SourcePos keyPos = pos(file, off, p.currentTokenLocation());
+          SourcePos keyPos = nowhere != null ? nowhere
+              : pos(file, off, p.currentTokenLocation());
           String key = p.currentName();
-          Yaml value = node(file, off, p, p.nextToken(), depth + 1);
+          Yaml value = node(file, off, nowhere, p, p.nextToken(), depth + 1);
           if (entries.putIfAbsent(key, new Entry(key, keyPos, value)) != null) {
             throw new Refused(new Diagnostic(Code.PC8101, "duplicate key '" + key + "'",
                 keyPos));
@@ -152,7 +163,7 @@ sealed interface Yaml permits Yaml.YMap, Yaml.YSeq, Yaml.YScalar {
         List<Yaml> items = new ArrayList<>();
         JsonToken i;
         while ((i = p.nextToken()) != JsonToken.END_ARRAY && i != null) {
-          items.add(node(file, off, p, i, depth + 1));
+          items.add(node(file, off, nowhere, p, i, depth + 1));
         }
         return new YSeq(items, here);
       }

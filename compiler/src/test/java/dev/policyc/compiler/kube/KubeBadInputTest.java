@@ -107,6 +107,19 @@ public class KubeBadInputTest {
         + " Service, EndpointSlice and List", problems.get(0).toString());
   }
 
+  @Test
+  void aProblemFoundAfterReadingIsReportedWithThePositionsOfBothPlaces() {
+    // The first reading keeps no positions; the problems of ServiceMap (two Services of one
+    // name, the first named in the message) come from the second, which does.
+    String text = "kind: Service\nmetadata: {name: a}\nspec: {clusterIP: 10.0.0.1, ports:"
+        + " [{port: 1}]}\n---\nkind: Service\nmetadata: {name: a}\nspec: {clusterIP:"
+        + " 10.0.0.2, ports: [{port: 1}]}\n";
+    java.util.List<dev.policyc.dsl.diag.Diagnostic> problems = new java.util.ArrayList<>();
+    KubeCompiler.read(java.util.List.of(new KubeCompiler.Input("m.yaml", text)), "n", problems);
+    assertEquals("m.yaml:5:1: error PC8108: Service default/a is defined twice (first at"
+        + " m.yaml:1:1)", problems.get(0).toString());
+  }
+
   /** Each code of policyc kube, produced by the CLI, for DiagnosticCodesTest. */
   public static String produce(String code, Path dir) {
     try {

@@ -31,8 +31,10 @@ public final class IpvsadmEmitter {
     StringBuilder sb = new StringBuilder();
     for (VirtualService vs : sorted(config.services(), IpvsadmEmitter::compareServices)) {
       sb.append(serviceLine(vs)).append('\n');
+      // The service's name once for all its real servers (kube's have 100,000s of them).
+      String name = vs.ipvsadmName();
       for (RealServer r : sorted(vs.reals(), IpvsadmEmitter::compareDests)) {
-        sb.append(realLine(vs, r)).append('\n');
+        realLine(sb, name, r).append('\n');
       }
     }
     return sb.toString();
@@ -62,16 +64,20 @@ public final class IpvsadmEmitter {
 
   /** {@code -a …} for a real server of {@code vs}. */
   public static String realLine(VirtualService vs, RealServer r) {
-    StringBuilder sb = new StringBuilder("-a ").append(vs.ipvsadmName()).append(" -r ")
-        .append(r.endpoint()).append(' ').append(r.method().option()).append(" -w ")
-        .append(r.weight());
+    return realLine(new StringBuilder(), vs.ipvsadmName(), r).toString();
+  }
+
+  /** Appends {@code -a NAME -r …} for a real server of the service named {@code name}. */
+  private static StringBuilder realLine(StringBuilder sb, String name, RealServer r) {
+    sb.append("-a ").append(name).append(" -r ").append(r.endpoint()).append(' ')
+        .append(r.method().option()).append(" -w ").append(r.weight());
     if (r.upper() != 0) {
       sb.append(" -x ").append(r.upper());
     }
     if (r.lower() != 0) {
       sb.append(" -y ").append(r.lower());
     }
-    return sb.toString();
+    return sb;
   }
 
   /** ipvs_cmp_services: fwmark, family, protocol, address, port, each by int subtraction. */
