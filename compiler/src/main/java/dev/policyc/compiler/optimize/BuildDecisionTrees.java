@@ -1,5 +1,6 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.analysis.TargetKind;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IpRange;
@@ -214,8 +215,11 @@ final class BuildDecisionTrees implements Pass {
     /** Appends the tree of {@code run} to {@code out}; false when no split pays. */
     private boolean tree(List<Rule> run, boolean endsChain, List<Rule> out) {
       List<Constraint> constraints = new ArrayList<>();
-      for (Rule r : run) {
-        constraints.add(Constraints.of(r, family, policy));
+      boolean[] decides = new boolean[run.size()];
+      for (int k = 0; k < run.size(); k++) {
+        constraints.add(Constraints.of(run.get(k), family, policy));
+        // a verdict or NAT target: the rules after it in a leaf never see the packets it takes
+        decides[k] = TargetKind.of(run.get(k).target()) == TargetKind.TERMINAL;
       }
       // every split goes one chain deeper (its last branch inline, the others by goto), and
       // nf_tables links no chain more than MAX_CHAIN_DEPTH below a built-in chain
@@ -225,12 +229,12 @@ final class BuildDecisionTrees implements Pass {
       }
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
           options.maxGrowth(), Math.min(options.maxDepth(), levels));
-      Node root = TreeBuilder.build(constraints, family, opts);
+      Node root = TreeBuilder.build(constraints, decides, family, opts);
       if (!(root instanceof Node.Split split)) {
         return false;
       }
       ctx.count("trees", 1);
-      ctx.count("replicated", root.size() - run.size());
+      ctx.count("replicated", Math.max(0, root.size() - run.size()));
       if (endsChain) {
         out.addAll(splitRules(split, run));
       } else {
