@@ -231,8 +231,10 @@ final class BuildDecisionTrees implements Pass {
       if (levels < 1) {
         return false;
       }
+      // copies weigh only when the bound may run short (a set the bound does not hold back
+      // otherwise splits unevenly down to the depth limit, leaving leaves of 100 rules there)
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
-          options.maxGrowth(), Math.min(options.maxDepth(), levels));
+          options.maxGrowth(), Math.min(options.maxDepth(), levels), true);
       Node root = TreeBuilder.build(constraints, decides, family, opts);
       if (!(root instanceof Node.Split split)) {
         return false;

@@ -42,9 +42,13 @@ public final class TreeBuilder {
    * @param maxGrowth the bound on the rules of all leaves together with one dispatch rule per
    *     branch but the last of each split, as a multiple of the input's (1: no split at all)
    * @param maxDepth the most splits on the way from the root to a leaf
+   * @param freeCopies whether copies weigh nothing in a split's score while the copies the bound
+   *     still allows are at least twice the rules of the nodes left to split: then the most even
+   *     split is taken, so that no path runs into {@code maxDepth} with a large leaf (a copy only
+   *     weighs when the bound may run short)
    */
-  public record Options(int leafSize, double maxGrowth, int maxDepth) {
-    /** Leaves of about 8 rules, at most twice the rules, 24 levels. */
+  public record Options(int leafSize, double maxGrowth, int maxDepth, boolean freeCopies) {
+    /** Leaves of about 8 rules, at most twice the rules, 24 levels, copies always weighed. */
     public static final Options DEFAULT = new Options(8, 2.0, 24);
 
     public Options {
@@ -52,6 +56,11 @@ public final class TreeBuilder {
         throw new IllegalArgumentException("tree options leafSize " + leafSize + ", maxGrowth "
             + maxGrowth + ", maxDepth " + maxDepth);
       }
+    }
+
+    /** Options whose copies always weigh in a split's score. */
+    public Options(int leafSize, double maxGrowth, int maxDepth) {
+      this(leafSize, maxGrowth, maxDepth, false);
     }
   }
 
@@ -84,6 +93,10 @@ public final class TreeBuilder {
   private boolean[] decides;
   /** Rule copies the tree may still add. */
   private long room;
+  /** The rules of the nodes in the queue, still to be split or left as leaves. */
+  private long pendingRules;
+  /** What a copy weighs in the score of the node being split. */
+  private int copyWeight = COPY_WEIGHT;
 
   private long created;
 
@@ -179,8 +192,10 @@ public final class TreeBuilder {
     PriorityQueue<Pending> queue = new PriorityQueue<>(
         Comparator.comparingInt((Pending p) -> -p.rules.size()).thenComparingLong(p -> p.order));
     queue.add(root);
+    pendingRules = root.rules.size();
     while (!queue.isEmpty()) {
       Pending p = queue.poll();
+      pendingRules -= p.rules.size();
       if (p.rules.size() <= options.leafSize() || p.depth >= options.maxDepth()) {
         continue;
       }
@@ -209,6 +224,7 @@ public final class TreeBuilder {
             p.depth + 1);
         p.children.add(child);
         queue.add(child);
+        pendingRules += child.rules.size();
       }
     }
     return root.freeze();
@@ -254,6 +270,7 @@ public final class TreeBuilder {
 
   /** The cheapest split of a node that makes every branch smaller, or null. */
   private Choice best(Pending p) {
+    copyWeight = options.freeCopies() && room >= 2 * pendingRules ? 0 : COPY_WEIGHT;
     List<Choice> choices = new ArrayList<>();
     IntervalSet proto = (IntervalSet) p.region.get(Field.PROTO);
     Long single = single(proto);
@@ -338,7 +355,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, largest + COPY_WEIGHT * (total - n) + (values.size() - 1));
+    return new Choice(field, values, largest + copyWeight * (total - n) + (values.size() - 1));
   }
 
   /**
@@ -398,7 +415,7 @@ public final class TreeBuilder {
       if (copies + 1 > room) {
         continue; // beyond the growth bound: a split that fits is better than none
       }
-      long score = largest + COPY_WEIGHT * copies;
+      long score = largest + copyWeight * copies;
       if (score < bestScore) {
         bestScore = score;
         bestPoint = c;

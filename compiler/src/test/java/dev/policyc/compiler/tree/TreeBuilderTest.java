@@ -113,8 +113,8 @@ class TreeBuilderTest {
     for (long seed = 1; seed <= 40; seed++) {
       Random r = new Random(seed);
       List<Constraint> rules = randomRules(r, 20 + r.nextInt(200));
-      Node root = TreeBuilder.build(rules, V4,
-          new TreeBuilder.Options(1 + r.nextInt(8), 1.0 + r.nextInt(3), 4 + r.nextInt(20)));
+      Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(1 + r.nextInt(8),
+          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
       checkRegions(root, Cube.all(V4), rules, "seed " + seed);
     }
   }
@@ -175,10 +175,30 @@ class TreeBuilderTest {
       for (int i = 0; i < decides.length; i++) {
         decides[i] = r.nextInt(8) > 0;
       }
-      Node root = TreeBuilder.build(rules, decides, V4,
-          new TreeBuilder.Options(1 + r.nextInt(8), 1.0 + r.nextInt(3), 4 + r.nextInt(20)));
+      Node root = TreeBuilder.build(rules, decides, V4, new TreeBuilder.Options(1 + r.nextInt(8),
+          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
       checkPruned(root, Cube.all(V4), rules, decides, "seed " + seed);
     }
+  }
+
+  /**
+   * Nested intervals that the copy-weighing score splits a few rules at a time, down to the
+   * depth limit: with room to spare and free copies, the even splits stay well above it.
+   */
+  @Test
+  void freeCopiesSplitEvenlyWhenTheBoundHasRoom() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      // 10.0.i.0/24 and a rule over everything above it: every cut copies the wide ones
+      rules.add(dst("10.0." + i + ".0", 24));
+      rules.add(Cube.all(V4).and(Field.DST, IntervalSet.of(IpRange.parse("10.0." + i
+          + ".0-10.0.255.255"))));
+    }
+    Node weighed = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24));
+    Node free = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24, true));
+    assertEquals(24, depth(weighed), "one rule off at a time, down to the depth limit");
+    assertTrue(depth(free) < 16, "depth " + depth(free));
+    checkRegions(free, Cube.all(V4), rules, "free copies");
   }
 
   private static void checkPruned(Node n, Cube region, List<Constraint> rules,
