@@ -1,8 +1,10 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.analysis.TargetKind;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Netfilter;
@@ -15,8 +17,11 @@ import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.Opaque;
+import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.compiler.tree.Node;
 import dev.policyc.compiler.tree.TreeBuilder;
@@ -214,8 +219,11 @@ final class BuildDecisionTrees implements Pass {
     /** Appends the tree of {@code run} to {@code out}; false when no split pays. */
     private boolean tree(List<Rule> run, boolean endsChain, List<Rule> out) {
       List<Constraint> constraints = new ArrayList<>();
-      for (Rule r : run) {
-        constraints.add(Constraints.of(r, family, policy));
+      boolean[] decides = new boolean[run.size()];
+      for (int k = 0; k < run.size(); k++) {
+        constraints.add(narrowed(Constraints.of(run.get(k), family, policy)));
+        // a verdict or NAT target: the rules after it in a leaf never see the packets it takes
+        decides[k] = TargetKind.of(run.get(k).target()) == TargetKind.TERMINAL;
       }
       // every split goes one chain deeper (its last branch inline, the others by goto), and
       // nf_tables links no chain more than MAX_CHAIN_DEPTH below a built-in chain
@@ -223,14 +231,16 @@ final class BuildDecisionTrees implements Pass {
       if (levels < 1) {
         return false;
       }
+      // copies weigh only when the bound may run short (a set the bound does not hold back
+      // otherwise splits unevenly down to the depth limit, leaving leaves of 100 rules there)
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
-          options.maxGrowth(), Math.min(options.maxDepth(), levels));
-      Node root = TreeBuilder.build(constraints, family, opts);
+          options.maxGrowth(), Math.min(options.maxDepth(), levels), true);
+      Node root = TreeBuilder.build(constraints, decides, family, opts);
       if (!(root instanceof Node.Split split)) {
         return false;
       }
       ctx.count("trees", 1);
-      ctx.count("replicated", root.size() - run.size());
+      ctx.count("replicated", Math.max(0, root.size() - run.size()));
       if (endsChain) {
         out.addAll(splitRules(split, run));
       } else {
@@ -238,6 +248,50 @@ final class BuildDecisionTrees implements Pass {
         out.add(dispatchRule(List.of(), new Target.Jump(name)));
       }
       return true;
+    }
+
+    /**
+     * An opaque rule with its bound narrowed by its set matches: a set whose entries make several
+     * cubes (an address,port set) is opaque to {@link Constraints}, and its rule's bound is then
+     * the cube of its other matches alone (every TCP packet, say), which the tree copies into
+     * every leaf of that protocol. The lookup holds for no packet outside the union of the set's
+     * cubes ({@link SetCubes}), so none outside, field by field, the union of their values: the
+     * tree places the rule by that.
+     */
+    private Constraint narrowed(Constraint c) {
+      if (!(c instanceof Opaque o)) {
+        return c;
+      }
+      Cube bound = o.bound();
+      for (Match m : o.opaque()) {
+        if (!(m instanceof Match.InSet s) || s.negated()) {
+          continue;
+        }
+        IpSet set = policy.set(s.name()).orElse(null);
+        if (set == null) {
+          continue;
+        }
+        List<Cube> cubes = SetCubes.of(set, s.dirs(), family);
+        Cube hull = Cube.all(family);
+        if (cubes.isEmpty()) {
+          hull = hull.and(Field.PROTO, IntervalSet.empty(8)); // the lookup never holds
+        }
+        for (Field f : cubes.isEmpty() ? List.<Field>of() : cubes.get(0).constrained().keySet()) {
+          ValueSet values = null;
+          for (Cube k : cubes) {
+            ValueSet v = k.constrained().get(f);
+            values = v == null ? null : values == null ? v : values.union(v);
+            if (v == null) {
+              break; // a cube that holds any value of the field: the union does too
+            }
+          }
+          if (values != null) {
+            hull = hull.and(f, values);
+          }
+        }
+        bound = bound.intersect(hull);
+      }
+      return bound.equals(o.bound()) ? o : new Opaque(bound, o.opaque());
     }
 
     /**

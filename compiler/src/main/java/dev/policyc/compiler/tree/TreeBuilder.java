@@ -42,9 +42,13 @@ public final class TreeBuilder {
    * @param maxGrowth the bound on the rules of all leaves together with one dispatch rule per
    *     branch but the last of each split, as a multiple of the input's (1: no split at all)
    * @param maxDepth the most splits on the way from the root to a leaf
+   * @param freeCopies whether copies weigh nothing in a split's score while the copies the bound
+   *     still allows are at least twice the rules of the nodes left to split: then the most even
+   *     split is taken, so that no path runs into {@code maxDepth} with a large leaf (a copy only
+   *     weighs when the bound may run short)
    */
-  public record Options(int leafSize, double maxGrowth, int maxDepth) {
-    /** Leaves of about 8 rules, at most twice the rules, 24 levels. */
+  public record Options(int leafSize, double maxGrowth, int maxDepth, boolean freeCopies) {
+    /** Leaves of about 8 rules, at most twice the rules, 24 levels, copies always weighed. */
     public static final Options DEFAULT = new Options(8, 2.0, 24);
 
     public Options {
@@ -52,6 +56,11 @@ public final class TreeBuilder {
         throw new IllegalArgumentException("tree options leafSize " + leafSize + ", maxGrowth "
             + maxGrowth + ", maxDepth " + maxDepth);
       }
+    }
+
+    /** Options whose copies always weigh in a split's score. */
+    public Options(int leafSize, double maxGrowth, int maxDepth) {
+      this(leafSize, maxGrowth, maxDepth, false);
     }
   }
 
@@ -64,6 +73,12 @@ public final class TreeBuilder {
    */
   private static final int COPY_WEIGHT = 2;
 
+  /**
+   * Nodes of at most this many rules are also pruned rule by rule (each rule against the deciding
+   * rules before it); larger ones only after a deciding rule that covers their whole region.
+   */
+  private static final int PAIRWISE_PRUNE = 64;
+
   private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
   private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
@@ -71,8 +86,17 @@ public final class TreeBuilder {
   private final List<Cube> bounds;
   private final Family family;
   private final Options options;
+  /**
+   * Per rule, whether it decides every packet it matches and is exactly its cube (a verdict, not
+   * an {@link Opaque} rule); null when the caller gave no such facts, and no rule is pruned.
+   */
+  private boolean[] decides;
   /** Rule copies the tree may still add. */
   private long room;
+  /** The rules of the nodes in the queue, still to be split or left as leaves. */
+  private long pendingRules;
+  /** What a copy weighs in the score of the node being split. */
+  private int copyWeight = COPY_WEIGHT;
 
   private long created;
 
@@ -88,6 +112,26 @@ public final class TreeBuilder {
    * {@link Node.Leaf} of every rule when no split pays.
    */
   public static Node build(List<Constraint> rules, Family family, Options options) {
+    return build(rules, null, family, options);
+  }
+
+  /**
+   * The decision tree of {@code rules}, where {@code decides[i]} tells that rule {@code i} ends
+   * the evaluation of every packet it matches (ACCEPT, DROP, REJECT, a NAT target) and that no
+   * rule of the list changes a packet's fields before a later rule sees it other than the
+   * non-deciding rules' own (MARK, TOS…, which the tree does not split on). With these facts a
+   * node holds no rule that cannot be the first match of one of its packets: none after a
+   * deciding rule whose cube holds the node's whole region, and (in a node of at most {@value
+   * #PAIRWISE_PRUNE} rules) none whose cube within the region one earlier deciding rule holds,
+   * with no non-deciding rule between them. The rules left out are copies the bound need not pay
+   * for. {@code decides} null: the tree of {@link #build(List, Family, Options)}.
+   */
+  public static Node build(List<Constraint> rules, boolean[] decides, Family family,
+      Options options) {
+    if (decides != null && decides.length != rules.size()) {
+      throw new IllegalArgumentException(decides.length + " decides flags for " + rules.size()
+          + " rules");
+    }
     List<Cube> bounds = new ArrayList<>();
     for (Constraint c : rules) {
       Cube cube = c instanceof Cube k ? k : ((Opaque) c).bound();
@@ -97,7 +141,15 @@ public final class TreeBuilder {
       }
       bounds.add(cube);
     }
-    return new TreeBuilder(bounds, family, options).build();
+    TreeBuilder b = new TreeBuilder(bounds, family, options);
+    if (decides != null) {
+      b.decides = new boolean[rules.size()];
+      for (int i = 0; i < rules.size(); i++) {
+        // an Opaque rule matches less than its bound: it cannot be shown to cover anything
+        b.decides[i] = decides[i] && rules.get(i) instanceof Cube;
+      }
+    }
+    return b.build();
   }
 
   /** A node while the tree grows: a leaf until it is split. */
@@ -136,12 +188,14 @@ public final class TreeBuilder {
     for (int i = 0; i < bounds.size(); i++) {
       all.add(i);
     }
-    Pending root = new Pending(all, Cube.all(family), 0);
+    Pending root = new Pending(prune(all, Cube.all(family)), Cube.all(family), 0);
     PriorityQueue<Pending> queue = new PriorityQueue<>(
         Comparator.comparingInt((Pending p) -> -p.rules.size()).thenComparingLong(p -> p.order));
     queue.add(root);
+    pendingRules = root.rules.size();
     while (!queue.isEmpty()) {
       Pending p = queue.poll();
+      pendingRules -= p.rules.size();
       if (p.rules.size() <= options.leafSize() || p.depth >= options.maxDepth()) {
         continue;
       }
@@ -150,6 +204,9 @@ public final class TreeBuilder {
         continue;
       }
       List<List<Integer>> members = members(p.rules, c.field(), c.values());
+      for (int i = 0; i < members.size(); i++) {
+        members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i))));
+      }
       // the copies and the dispatch rules (one per branch but the last, which is fallen into)
       long added = -p.rules.size() + c.values().size() - 1;
       for (List<Integer> m : members) {
@@ -167,13 +224,53 @@ public final class TreeBuilder {
             p.depth + 1);
         p.children.add(child);
         queue.add(child);
+        pendingRules += child.rules.size();
       }
     }
     return root.freeze();
   }
 
+  /**
+   * The rules of a node over {@code region} that can be the first match of one of its packets
+   * (see {@link #build(List, boolean[], Family, Options)}), in order; {@code rules} itself when
+   * the builder has no {@link #decides} facts.
+   */
+  private List<Integer> prune(List<Integer> rules, Cube region) {
+    if (decides == null) {
+      return rules;
+    }
+    boolean pairwise = rules.size() <= PAIRWISE_PRUNE;
+    List<Integer> out = new ArrayList<>();
+    List<Cube> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
+    for (int r : rules) {
+      Cube b = bounds.get(r);
+      if (pairwise && covered(deciders, b.intersect(region))) {
+        continue;
+      }
+      out.add(r);
+      if (!decides[r]) {
+        deciders.clear(); // a rule that goes on may change the packet the next rules see
+      } else if (b.contains(region)) {
+        break; // every packet of the region that gets here is decided here
+      } else if (pairwise) {
+        deciders.add(b);
+      }
+    }
+    return out;
+  }
+
+  private static boolean covered(List<Cube> deciders, Cube within) {
+    for (Cube d : deciders) {
+      if (d.contains(within)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The cheapest split of a node that makes every branch smaller, or null. */
   private Choice best(Pending p) {
+    copyWeight = options.freeCopies() && room >= 2 * pendingRules ? 0 : COPY_WEIGHT;
     List<Choice> choices = new ArrayList<>();
     IntervalSet proto = (IntervalSet) p.region.get(Field.PROTO);
     Long single = single(proto);
@@ -258,7 +355,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, largest + COPY_WEIGHT * (total - n) + (values.size() - 1));
+    return new Choice(field, values, largest + copyWeight * (total - n) + (values.size() - 1));
   }
 
   /**
@@ -318,7 +415,7 @@ public final class TreeBuilder {
       if (copies + 1 > room) {
         continue; // beyond the growth bound: a split that fits is better than none
       }
-      long score = largest + COPY_WEIGHT * copies;
+      long score = largest + copyWeight * copies;
       if (score < bestScore) {
         bestScore = score;
         bestPoint = c;

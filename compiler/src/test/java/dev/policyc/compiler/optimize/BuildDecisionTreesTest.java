@@ -12,9 +12,12 @@ import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.compiler.ir.Netfilter;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -190,6 +193,46 @@ class BuildDecisionTreesTest {
   void shortChainsAreLeftAlone() {
     IrPolicy in = PassTester.read(chain(""));
     assertSame(in, new BuildDecisionTrees(41, LEAF2).run(in, context(in)));
+  }
+
+  /**
+   * A rule of an address,port set is opaque to the constraints (its set makes several cubes), with
+   * the bound of its other matches, every TCP packet here; the tree narrows that bound to the
+   * set's addresses and ports, so the rule is only in the leaves that can meet them.
+   */
+  @Test
+  void aSetRuleIsPlacedByItsSetsAddressesNotInEveryLeafOfItsProtocol() {
+    IrPolicy read = PassTester.read(chain(
+        "-A users -p tcp -m set --match-set web dst,dst -j DROP\n"));
+    IpSet web = new IpSet("web", IpSet.Type.HASH_IP_PORT, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("172.16.0.9/32"), 6, PortRange.of(80)),
+        new IpSet.Entry(IpRange.parse("172.16.1.9/32"), 6, PortRange.of(443)),
+        new IpSet.Entry(IpRange.parse("172.16.3.9/32"), 6, PortRange.of(22))),
+        PortRange.ALL, 65536);
+    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(web), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    int holding = 0;
+    int leaves = 0;
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      // a leaf: a chain of the tree, or the inline last branch after a split's dispatch rules
+      if (c.name().startsWith("users") && c.rules().stream().anyMatch(r -> !r.origin()
+          .isDispatch())) {
+        leaves++;
+        holding += c.rules().stream().anyMatch(r -> r.matches().stream()
+            .anyMatch(m -> m instanceof Match.InSet)) ? 1 : 0;
+      }
+    }
+    assertTrue(leaves > 8, leaves + " leaves");
+    assertTrue(holding >= 1 && holding <= 2, "the set rule is in " + holding + " leaves");
+    for (String p : List.of("tcp 192.0.2.1:1000 -> 172.16.1.9:443 in eth0",
+        "tcp 192.0.2.1:1000 -> 172.16.1.9:80 in eth0",
+        "tcp 192.0.2.1:1000 -> 172.16.3.9:22 in eth0",
+        "tcp 192.0.2.1:1000 -> 10.7.3.9:22 in eth0")) {
+      Packet packet = Packet.parse(p);
+      assertEquals(Interpreter.decide(in, packet).effect(),
+          Interpreter.decide(out, packet).effect(), p);
+    }
   }
 
   @Test

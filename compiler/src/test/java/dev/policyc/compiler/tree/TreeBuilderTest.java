@@ -113,9 +113,125 @@ class TreeBuilderTest {
     for (long seed = 1; seed <= 40; seed++) {
       Random r = new Random(seed);
       List<Constraint> rules = randomRules(r, 20 + r.nextInt(200));
-      Node root = TreeBuilder.build(rules, V4,
-          new TreeBuilder.Options(1 + r.nextInt(8), 1.0 + r.nextInt(3), 4 + r.nextInt(20)));
+      Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(1 + r.nextInt(8),
+          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
       checkRegions(root, Cube.all(V4), rules, "seed " + seed);
+    }
+  }
+
+  @Test
+  void aLeafHoldsNothingAfterADecidingRuleThatCoversItsRegion() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    rules.add(dst("10.0.0.0", 16)); // 8: every packet of the leaves of 10.0.0.0/16
+    for (int i = 0; i < 8; i++) {
+      rules.add(dst("10.0." + (8 + i) + ".128", 25)); // under rule 8 only
+    }
+    boolean[] decides = new boolean[rules.size()];
+    java.util.Arrays.fill(decides, true);
+    Node root = TreeBuilder.build(rules, decides, V4, SMALL);
+    for (Node.Leaf leaf : leaves(root)) {
+      assertTrue(leaf.rules().stream().allMatch(i -> i <= 8), "dead rules kept in " + leaf);
+    }
+    // without the facts (the classifier's call), and when rule 8 only logs, they stay
+    Node kept = TreeBuilder.build(rules, V4, SMALL);
+    decides[8] = false;
+    Node logging = TreeBuilder.build(rules, decides, V4, SMALL);
+    for (Node n : List.of(kept, logging)) {
+      assertTrue(leaves(n).stream().anyMatch(l -> l.rules().contains(9)), "rule 9 lost");
+    }
+  }
+
+  @Test
+  void anOpaqueRuleCoversNothing() {
+    List<Constraint> rules = new ArrayList<>();
+    rules.add(new Opaque(Cube.all(V4), List.of(new Match.Limit(10, 5))));
+    for (int i = 0; i < 8; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    boolean[] decides = new boolean[rules.size()];
+    java.util.Arrays.fill(decides, true);
+    Node root = TreeBuilder.build(rules, decides, V4, SMALL);
+    assertEquals(9, rules.size());
+    for (int i = 1; i < 9; i++) {
+      final int rule = i;
+      assertTrue(leaves(root).stream().anyMatch(l -> l.rules().contains(rule)), "rule " + i);
+    }
+  }
+
+  /**
+   * With the deciding facts a leaf may leave out a rule that meets its region only where it can
+   * be no packet's first match: one earlier deciding rule of the leaf holds its packets of the
+   * region, with no rule that goes on between them.
+   */
+  @Test
+  void aPrunedLeafLeavesOutOnlyRulesThatCannotMatchFirst() {
+    for (long seed = 1; seed <= 40; seed++) {
+      Random r = new Random(seed);
+      List<Constraint> rules = randomRules(r, 20 + r.nextInt(200));
+      boolean[] decides = new boolean[rules.size()];
+      for (int i = 0; i < decides.length; i++) {
+        decides[i] = r.nextInt(8) > 0;
+      }
+      Node root = TreeBuilder.build(rules, decides, V4, new TreeBuilder.Options(1 + r.nextInt(8),
+          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
+      checkPruned(root, Cube.all(V4), rules, decides, "seed " + seed);
+    }
+  }
+
+  /**
+   * Nested intervals that the copy-weighing score splits a few rules at a time, down to the
+   * depth limit: with room to spare and free copies, the even splits stay well above it.
+   */
+  @Test
+  void freeCopiesSplitEvenlyWhenTheBoundHasRoom() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      // 10.0.i.0/24 and a rule over everything above it: every cut copies the wide ones
+      rules.add(dst("10.0." + i + ".0", 24));
+      rules.add(Cube.all(V4).and(Field.DST, IntervalSet.of(IpRange.parse("10.0." + i
+          + ".0-10.0.255.255"))));
+    }
+    Node weighed = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24));
+    Node free = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24, true));
+    assertEquals(24, depth(weighed), "one rule off at a time, down to the depth limit");
+    assertTrue(depth(free) < 16, "depth " + depth(free));
+    checkRegions(free, Cube.all(V4), rules, "free copies");
+  }
+
+  private static void checkPruned(Node n, Cube region, List<Constraint> rules,
+      boolean[] decides, String where) {
+    if (n instanceof Node.Split s) {
+      for (Node.Branch b : s.branches()) {
+        checkPruned(b.child(), region.and(s.field(), b.values()), rules, decides, where);
+      }
+      return;
+    }
+    List<Integer> leaf = ((Node.Leaf) n).rules();
+    for (int i = 1; i < leaf.size(); i++) {
+      assertTrue(leaf.get(i - 1) < leaf.get(i), where + ": order " + leaf);
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      Cube within = ((Cube) rules.get(i)).intersect(region);
+      if (within.isEmpty() || leaf.contains(i)) {
+        continue;
+      }
+      boolean dead = false;
+      for (int j = i - 1; j >= 0 && !dead; j--) {
+        if (!leaf.contains(j)) {
+          continue;
+        }
+        if (!decides[j]) {
+          break; // a rule that goes on: nothing before it may stand for rule i
+        }
+        dead = ((Cube) rules.get(j)).contains(within);
+      }
+      // or a deciding rule before it covers the whole region (what the leaf ends with)
+      int last = leaf.isEmpty() ? -1 : leaf.get(leaf.size() - 1);
+      dead |= last >= 0 && last < i && decides[last] && ((Cube) rules.get(last)).contains(region);
+      assertTrue(dead, where + ": rule " + i + " left out of " + leaf + " but can match first");
     }
   }
 
