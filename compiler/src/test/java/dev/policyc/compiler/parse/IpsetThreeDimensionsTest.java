@@ -1,10 +1,13 @@
 package dev.policyc.compiler.parse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.Compilation;
+import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.ipset.IpsetEmitter;
 import dev.policyc.compiler.interp.Decision.Outcome;
 import dev.policyc.compiler.interp.Interpreter;
@@ -17,8 +20,10 @@ import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.space.SetCubes;
+import dev.policyc.compiler.testing.Repo;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Code;
+import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -131,5 +136,17 @@ class IpsetThreeDimensionsTest {
     assertTrue(e.getMessage().contains("hash:ip,port,ip"), e.getMessage());
     // nor does the ipset emitter write them
     assertThrows(IllegalArgumentException.class, () -> IpsetEmitter.emit(List.of(loop), "t"));
+  }
+
+  @Test
+  void aPolicyCannotDeclareThem() throws Exception {
+    String text = Files.readString(Repo.policies().resolve("blocklist-sets.yaml"))
+        .replace("type: hash:net\n", "type: \"hash:ip,port,net\"\n");
+    PolicyCompiler.ReadResult read = PolicyCompiler.read("p.yaml", text);
+    assertNotNull(read.policy(), read.diagnostics().toString());
+    Compilation c = PolicyCompiler.compile(read.policy());
+    assertTrue(!c.ok() && c.diagnostics().stream().anyMatch(d -> d.code() == Code.PC2011
+        && d.message().contains("'hash:ip,port,net' is read (explain --ipsets)")),
+        c.diagnostics().toString());
   }
 }
