@@ -152,6 +152,30 @@ class KubeIpvsExplainTest {
     assertEquals(Set.of("10.180.0.7:8080", "10.180.1.5:8080", "10.180.2.9:8080"), reached);
   }
 
+  /**
+   * IPVS mode's jumps (iptablesJumpChain of pkg/proxy/ipvs/proxier.go, each prepended), the
+   * same in the text and in the rules read back.
+   */
+  @Test
+  void anIpvsModePayloadGetsIpvsModesJumps() throws ParseException {
+    String payload = KubeFiles.text(KubeFiles.DIR.resolve(
+        "golden/loadbalancer-source-ranges/ipvs/iptables.rules"));
+    String text = KubeProxyJumps.add(payload);
+    assertEquals(IptablesSaveReader.read("t", text, Family.IPV4),
+        KubeProxyJumps.add(IptablesSaveReader.read("t", payload, Family.IPV4)));
+    assertTrue(text.contains(
+        "-A FORWARD -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL\n"
+        + "-A FORWARD -m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD\n"
+        + "-A INPUT -m comment --comment \"kubernetes ipvs access filter\""
+        + " -j KUBE-IPVS-FILTER\n"
+        + "-A INPUT -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL\n"
+        + "-A INPUT -m comment --comment \"kubernetes health check rules\" -j KUBE-NODE-PORT\n"
+        + "-A OUTPUT -m comment --comment \"kubernetes ipvs access filter\""
+        + " -j KUBE-IPVS-OUT-FILTER\nCOMMIT\n"), text);
+    // none of iptables mode's NEW-only jumps
+    assertTrue(!text.contains("--ctstate NEW -m comment"), text);
+  }
+
   @Test
   void aUdpNodePortIsScheduledToOneOfItsEndpoints() throws ParseException {
     Decision d = node("nodeport").decide(Packet.parse("udp 203.0.113.9:40000 -> 192.168.0.2:30053"
