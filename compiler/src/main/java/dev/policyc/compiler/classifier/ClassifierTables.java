@@ -356,6 +356,11 @@ final class ClassifierTables {
       } else if (m instanceof Match.InSet in) {
         IpSet set = policy.set(in.name())
             .orElseThrow(() -> new IllegalStateException("rule uses missing set " + in.name()));
+        if (set.type().hasSecondAddress()) {
+          // kube-proxy's IPVS-mode sets, read from ipset text only: no policy declares them
+          throw new IllegalArgumentException("the classifier has no " + set.type().ipsetName()
+              + " set (" + set.name() + ")");
+        }
         int[] at = setAt.computeIfAbsent(set.name(), n -> set(set));
         add(19, bit(in.negated()), in.dirs().size(), in.dirs().get(0) == Side.SRC ? 0 : 1,
             in.dirs().size() > 1 ? (in.dirs().get(1) == Side.SRC ? 0 : 1) : -1,

@@ -20,6 +20,7 @@ import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.kube.KubeProxyJumps;
 import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;
+import dev.policyc.compiler.parse.IpvsadmReader;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.dsl.Family;
@@ -49,8 +50,9 @@ import org.apache.commons.cli.Options;
  * rule by rule; rule numbers are the ones the kernel counts, and rules an optimizer pass made of
  * several are named by the policy rule the packet matched first. In place of the policy it takes
  * RULES, an {@code iptables-save} or {@code iptables-restore} text (kube-proxy's payload, with
- * {@code --kube-proxy-jumps}), on the host model of {@code --host} and the sets of {@code
- * --ipsets}.
+ * {@code --kube-proxy-jumps}), on the host model of {@code --host}, the sets of {@code
+ * --ipsets} and the IPVS virtual servers of {@code --ipvs} (their addresses bound on a dummy
+ * {@code kube-ipvs0}, as kube-proxy's IPVS mode binds them).
  */
 final class ExplainCommand implements Command {
   @Override
@@ -63,7 +65,7 @@ final class ExplainCommand implements Command {
     return "POLICY|RULES (--packet PACKET | --packets FILE [--session] | --flow FILE)"
         + " [-O LEVEL] [--engine interpreter|iptables|classifier] [--stats]"
         + " [--format text|json|classbench-trace] [--ipsets FILE] [--host POLICY]"
-        + " [--kube-proxy-jumps]";
+        + " [--kube-proxy-jumps] [--ipvs FILE]";
   }
 
   @Override
@@ -106,6 +108,11 @@ final class ExplainCommand implements Command {
         .addOption(Option.builder().longOpt("host").hasArg().argName("POLICY")
             .desc("with RULES: the host they run on, the host model of this policy file (its"
                 + " rules are not used); without it packets say where they go").get())
+        .addOption(Option.builder().longOpt("ipvs").hasArg().argName("FILE")
+            .desc("with RULES: the IPVS virtual servers of the host, as 'ipvsadm -S -n' prints"
+                + " them (kube-proxy's IPVS mode: policyc kube's ipvs.rules); packets to them"
+                + " are scheduled after filter INPUT, and their addresses that are not the"
+                + " host's are bound on a dummy " + KUBE_IPVS_DEVICE).get())
         .addOption(Option.builder().longOpt("kube-proxy-jumps")
             .desc("with RULES written by 'policyc kube --mode iptables' (or kube-proxy's"
                 + " payload): add the jumps from the built-in chains that kube-proxy ensures"
@@ -116,6 +123,9 @@ final class ExplainCommand implements Command {
                 + " error)").get())
         .addOption(Format.option(formats()));
   }
+
+  /** The dummy interface kube-proxy's IPVS mode binds the virtual IPs on. */
+  static final String KUBE_IPVS_DEVICE = "kube-ipvs0";
 
   /** What decides the packets. */
   enum Engine {
@@ -171,10 +181,14 @@ final class ExplainCommand implements Command {
     }
     String saved = savedRules(inv);
     boolean ruleOptions = cl.hasOption("ipsets") || cl.hasOption("host")
-        || cl.hasOption("kube-proxy-jumps");
+        || cl.hasOption("kube-proxy-jumps") || cl.hasOption("ipvs");
     if (saved == null && ruleOptions) {
-      return inv.usageError("--ipsets, --host and --kube-proxy-jumps go with RULES, an"
+      return inv.usageError("--ipsets, --host, --kube-proxy-jumps and --ipvs go with RULES, an"
           + " iptables-save or iptables-restore text in place of the policy");
+    }
+    if (cl.hasOption("ipvs") && (session || inv.format() == Format.CLASSBENCH_TRACE)) {
+      return inv.usageError("--ipvs decides packets one by one (--packet, --packets): no"
+          + " --flow, --session or classbench-trace yet");
     }
     if (saved != null && engine == Engine.CLASSIFIER) {
       return inv.usageError("--engine classifier runs a compiled policy, not RULES");
@@ -233,7 +247,8 @@ final class ExplainCommand implements Command {
           written.stream().map(w -> at(where, w)).toList());
     }
     IpvsConfig[] ipvs = {IpvsConfig.NONE};
-    IrPolicy rules = saved != null ? savedPolicy(inv, saved) : rules(inv, level, engine, ipvs);
+    IrPolicy rules = saved != null ? savedPolicy(inv, saved, ipvs)
+        : rules(inv, level, engine, ipvs);
     if (rules == null) {
       return Cli.POLICY_ERRORS;
     }
@@ -242,7 +257,8 @@ final class ExplainCommand implements Command {
           engine);
     }
     // IPVS schedules the packets to virtual services, its schedulers advancing packet by packet
-    Interpreter interp = new Interpreter(rules, ipvs[0]);
+    Interpreter interp = saved != null ? new Interpreter(rules, ipvs[0], KUBE_IPVS_DEVICE)
+        : new Interpreter(rules, ipvs[0]);
     List<Object> json = new ArrayList<>();
     int bad = 0;
     for (Written w : written) {
@@ -401,9 +417,36 @@ final class ExplainCommand implements Command {
 
   /**
    * The policy RULES describe: the rules (of the family their addresses say, with kube-proxy's
-   * jumps when asked), the sets of {@code --ipsets}, the host model of {@code --host}. Null,
-   * with the problems printed, when one does not read.
+   * jumps when asked), the sets of {@code --ipsets}, the host model of {@code --host}; and in
+   * {@code ipvs[0]} the virtual servers of {@code --ipvs}. Null, with the problems printed, when
+   * one does not read.
    */
+  private static IrPolicy savedPolicy(Invocation inv, String text, IpvsConfig[] ipvs) {
+    CommandLine cl = inv.line();
+    if (cl.hasOption("ipvs")) {
+      String ipvsFile = cl.getOptionValue("ipvs");
+      try {
+        ipvs[0] = IpvsadmReader.read(ipvsFile, InputText.read(Path.of(ipvsFile)));
+      } catch (ParseException e) {
+        inv.err().println(e.diagnostic());
+        return null;
+      } catch (PolicyParseException e) {
+        e.diagnostics().forEach(inv.err()::println);
+        return null;
+      } catch (IOException e) {
+        inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipvs: " + IoReason.of(e),
+            new SourcePos(ipvsFile, 0, 0)));
+        return null;
+      } catch (InvalidPathException e) {
+        inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipvs: bad file name ("
+            + e.getReason() + ")", new SourcePos(ipvsFile, 0, 0)));
+        return null;
+      }
+    }
+    return savedPolicy(inv, text);
+  }
+
+  /** As {@link #savedPolicy(Invocation, String, IpvsConfig[])}, without the virtual servers. */
   private static IrPolicy savedPolicy(Invocation inv, String text) {
     CommandLine cl = inv.line();
     String file = inv.args().get(0);

@@ -57,15 +57,25 @@ public final class Interpreter {
    * (docs/ipvs.md).
    */
   public Interpreter(IrPolicy policy, IpvsConfig ipvs) {
-    this(withVips(policy, ipvs), Stateful.FROM_SEQ);
+    this(policy, ipvs, IPVS_DEVICE);
+  }
+
+  /**
+   * As {@link #Interpreter(IrPolicy, IpvsConfig)}, with the virtual IPs bound on the dummy
+   * interface {@code vipDevice} (kube-proxy's is {@code kube-ipvs0}).
+   */
+  public Interpreter(IrPolicy policy, IpvsConfig ipvs, String vipDevice) {
+    this(withVips(policy, ipvs, vipDevice), Stateful.FROM_SEQ);
     this.ipvs = ipvs.isEmpty() ? null : new IpvsState(ipvs);
   }
 
   /**
    * The policy with the virtual IPs its host model does not have bound on the dummy interface
-   * {@code interfaces.sh} creates, as host addresses: then packets to them are local.
+   * {@code interfaces.sh} creates ({@code device}), as host addresses: then packets to them are
+   * local. (A dummy link that is down, as kube-proxy leaves kube-ipvs0, still gets the local
+   * routes of its addresses.)
    */
-  private static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs) {
+  private static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs, String device) {
     HostModel h = policy.host();
     if (h == null || ipvs.isEmpty()) {
       return policy;
@@ -80,8 +90,16 @@ public final class Interpreter {
     if (vips.isEmpty()) {
       return policy;
     }
-    List<HostModel.Iface> ifaces = new ArrayList<>(h.ifaces());
-    ifaces.add(new HostModel.Iface(IPVS_DEVICE, vips));
+    List<HostModel.Iface> ifaces = new ArrayList<>();
+    for (HostModel.Iface i : h.ifaces()) {
+      if (i.name().equals(device)) {
+        // the host model has the device already: the virtual IPs join its addresses
+        vips.addAll(0, i.addrs());
+      } else {
+        ifaces.add(i);
+      }
+    }
+    ifaces.add(new HostModel.Iface(device, vips));
     return new IrPolicy(policy.name(), new HostModel(h.forwarding(), ifaces, h.routes()),
         policy.sets(), policy.ipv4(), policy.ipv6());
   }

@@ -240,11 +240,17 @@ final class MatchEvaluator {
         return false;
       }
     }
+    // hash:ip,port,ip and hash:ip,port,net: the third direction names the second address
+    IpAddr addr2 = !set.type().hasSecondAddress() ? null
+        : s.dirs().get(2) == Side.SRC ? pkt.src() : pkt.dst();
     for (IpSet.Entry e : set.entries()) {
       boolean hit = switch (set.type()) {
         case HASH_IP, HASH_NET -> e.addr().contains(addr);
         case HASH_IP_PORT, HASH_NET_PORT ->
             e.addr().contains(addr) && e.proto() == pkt.proto() && e.ports().contains(port);
+        case HASH_IP_PORT_IP, HASH_IP_PORT_NET ->
+            e.addr().contains(addr) && e.proto() == pkt.proto() && e.ports().contains(port)
+                && e.addr2().contains(addr2);
         case BITMAP_PORT -> e.ports().contains(port);
       };
       if (hit) {

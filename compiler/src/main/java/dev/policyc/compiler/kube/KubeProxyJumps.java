@@ -20,7 +20,9 @@ import java.util.Map;
  * iptablesJumpChains}, then {@code iptablesKubeletJumpChains}, in {@code
  * pkg/proxy/iptables/proxier.go}), each with {@code iptables -I}: prepended, so each built-in
  * chain holds them in the reverse of the list's order. {@link #add} writes them into a payload
- * so that it can be read, explained and loaded as the node holds it.
+ * so that it can be read, explained and loaded as the node holds it. A payload of IPVS mode (one
+ * that declares KUBE-IPVS-FILTER) gets IPVS mode's list instead ({@code iptablesJumpChain} in
+ * {@code pkg/proxy/ipvs/proxier.go}, also prepended, none of them NEW only).
  */
 public final class KubeProxyJumps {
   private KubeProxyJumps() {}
@@ -57,6 +59,22 @@ public final class KubeProxyJumps {
       new Jump("filter", "INPUT", "KUBE-FIREWALL", "", false),
       new Jump("filter", "OUTPUT", "KUBE-FIREWALL", "", false));
 
+  /** kube-proxy's IPVS-mode list, in its order. */
+  private static final List<Jump> ENSURED_IPVS = List.of(
+      new Jump("nat", "OUTPUT", "KUBE-SERVICES", "kubernetes service portals", false),
+      new Jump("nat", "PREROUTING", "KUBE-SERVICES", "kubernetes service portals", false),
+      new Jump("nat", "POSTROUTING", "KUBE-POSTROUTING", "kubernetes postrouting rules", false),
+      new Jump("filter", "FORWARD", "KUBE-FORWARD", "kubernetes forwarding rules", false),
+      new Jump("filter", "INPUT", "KUBE-NODE-PORT", "kubernetes health check rules", false),
+      new Jump("filter", "INPUT", "KUBE-PROXY-FIREWALL", "kube-proxy firewall rules", false),
+      new Jump("filter", "FORWARD", "KUBE-PROXY-FIREWALL", "kube-proxy firewall rules", false),
+      new Jump("filter", "INPUT", "KUBE-IPVS-FILTER", "kubernetes ipvs access filter", false),
+      new Jump("filter", "OUTPUT", "KUBE-IPVS-OUT-FILTER", "kubernetes ipvs access filter",
+          false));
+
+  /** The chain only IPVS mode's payload declares. */
+  private static final String IPVS_MODE_CHAIN = "KUBE-IPVS-FILTER";
+
   /**
    * The payload with each table's built-in chains declared (policy ACCEPT) and holding the
    * jumps to the chains the table declares, as kube-proxy leaves them; a jump to a chain the
@@ -67,6 +85,8 @@ public final class KubeProxyJumps {
     StringBuilder out = new StringBuilder();
     List<String> lines = payload.lines().toList();
     Map<String, List<String>> builtins = new LinkedHashMap<>();
+    List<Jump> ensured = lines.stream().anyMatch(l -> l.startsWith(":" + IPVS_MODE_CHAIN + " "))
+        ? ENSURED_IPVS : ENSURED;
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       if (line.equals("COMMIT")) {
@@ -85,7 +105,7 @@ public final class KubeProxyJumps {
           declared.add(lines.get(j).substring(1).split(" ", 2)[0]);
         }
       }
-      for (Jump j : ENSURED) {
+      for (Jump j : ensured) {
         if (j.table().equals(table) && declared.contains(j.to())) {
           if (declared.contains(j.from())) {
             throw new IllegalArgumentException("the " + table + " table declares " + j.from()
@@ -107,13 +127,15 @@ public final class KubeProxyJumps {
    */
   public static Ruleset add(Ruleset rules) {
     if (rules.family() != Family.IPV4) {
-      throw new IllegalArgumentException("kube-proxy's jumps are IPv4 rules (iptables mode)");
+      throw new IllegalArgumentException("kube-proxy's jumps are IPv4 rules");
     }
+    List<Jump> ensured = rules.tables().stream()
+        .anyMatch(t -> t.chain(IPVS_MODE_CHAIN).isPresent()) ? ENSURED_IPVS : ENSURED;
     List<RuleTable> tables = new ArrayList<>();
     for (RuleTable t : rules.tables()) {
       String table = t.table().iptablesName();
       Map<String, List<Rule>> builtins = new LinkedHashMap<>();
-      for (Jump j : ENSURED) {
+      for (Jump j : ensured) {
         if (j.table().equals(table) && t.chain(j.to()).isPresent()) {
           builtins.computeIfAbsent(j.from(), k -> new ArrayList<>()).add(0, rule(j));
         }

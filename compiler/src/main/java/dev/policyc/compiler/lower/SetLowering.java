@@ -45,6 +45,13 @@ final class SetLowering {
       ok = false;
     }
     IpSet.Type type = IpSet.Type.byName(s.type());
+    if (type != null && type.hasSecondAddress()) {
+      // kube-proxy's IPVS-mode types: read by explain --ipsets, not emitted
+      ctx.report(Code.PC2011, p.type(), "set type '" + s.type() + "' is read (explain"
+          + " --ipsets), not declared in a policy (hash:ip, hash:net, hash:ip,port,"
+          + " hash:net,port or bitmap:port)");
+      return null;
+    }
     if (type == null) {
       ctx.report(Code.PC2011, p.type(), "unsupported set type '" + s.type()
           + "' (hash:ip, hash:net, hash:ip,port, hash:net,port or bitmap:port)");

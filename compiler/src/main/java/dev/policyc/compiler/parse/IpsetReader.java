@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Reads {@code ipset save} output or an {@code ipset restore} script (create, add, flush, swap,
  * destroy) and returns the sets that exist when it has run, in creation order. Only the set types
- * policyc models are accepted.
+ * policyc models are accepted: those it emits, and kube-proxy's {@code hash:ip,port,ip} and
+ * {@code hash:ip,port,net} (members {@code ip,[proto:]port,ip} and {@code ip,[proto:]port,net}).
  */
 public final class IpsetReader {
   private final String file;
@@ -146,6 +147,7 @@ public final class IpsetReader {
       String addr = text;
       int proto = 0;
       PortRange ports = null;
+      IpRange addr2 = null;
       if (b.type.hasPort()) {
         int comma = text.indexOf(',');
         if (comma < 0) {
@@ -153,6 +155,15 @@ public final class IpsetReader {
         }
         addr = text.substring(0, comma);
         String pp = text.substring(comma + 1);
+        if (b.type.hasSecondAddress()) {
+          int second = pp.indexOf(',');
+          if (second < 0) {
+            throw new IllegalArgumentException("missing the third element (',"
+                + (b.type == IpSet.Type.HASH_IP_PORT_NET ? "net" : "ip") + "')");
+          }
+          addr2 = secondAddress(b, pp.substring(second + 1));
+          pp = pp.substring(0, second);
+        }
         int colon = pp.indexOf(':');
         proto = colon < 0 ? Protocols.TCP : Protocols.number(pp.substring(0, colon));
         if (proto <= 0) {
@@ -164,10 +175,26 @@ public final class IpsetReader {
       if (r.family() != b.family) {
         throw new IllegalArgumentException(addr + " is not of the set's family");
       }
-      return new IpSet.Entry(r, proto, ports);
+      return new IpSet.Entry(r, proto, ports, addr2);
     } catch (IllegalArgumentException e) {
       throw error(ln, "bad member '" + text + "': " + e.getMessage());
     }
+  }
+
+  /**
+   * The third element of a {@code hash:ip,port,ip} member (a host; a range or CIDR stands for
+   * its hosts, as in the first element) or of a {@code hash:ip,port,net} member (a network,
+   * which the kernel refuses as /0).
+   */
+  private static IpRange secondAddress(Builder b, String text) {
+    IpRange r = IpRange.parse(text);
+    if (r.family() != b.family) {
+      throw new IllegalArgumentException(text + " is not of the set's family");
+    }
+    if (b.type == IpSet.Type.HASH_IP_PORT_NET && r.isAll()) {
+      throw new IllegalArgumentException("a hash:ip,port,net network cannot be /0");
+    }
+    return r;
   }
 
   private static PortRange range(String t) {

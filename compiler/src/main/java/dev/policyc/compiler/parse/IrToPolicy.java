@@ -93,6 +93,11 @@ public final class IrToPolicy {
   }
 
   private static IpSetSpec set(IpSet s) {
+    if (s.type().hasSecondAddress()) {
+      // a policy cannot declare kube-proxy's IPVS-mode types (SetLowering refuses them)
+      throw new IllegalArgumentException("set " + s.name() + ": a policy cannot hold "
+          + s.type().ipsetName() + " sets");
+    }
     List<String> entries = new ArrayList<>();
     for (IpSet.Entry e : s.entries()) {
       if (s.type() == IpSet.Type.BITMAP_PORT) {

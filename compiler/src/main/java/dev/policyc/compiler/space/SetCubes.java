@@ -27,6 +27,11 @@ public final class SetCubes {
    * dirs} succeeds (the match not negated), as disjoint cubes; empty when none do.
    */
   public static List<Cube> of(IpSet set, List<Side> dirs, Family f) {
+    if (set.type().hasSecondAddress()) {
+      // a third dimension the cubes do not model (policies cannot declare these sets)
+      throw new IllegalArgumentException("set " + set.name() + ": the packet space does not"
+          + " model " + set.type().ipsetName() + " sets");
+    }
     if (dirs.size() < set.type().dimensions()
         || (set.type().hasAddress() && set.family() != f)) {
       return List.of(); // ip_set_test: too few directions, or a set of the other family

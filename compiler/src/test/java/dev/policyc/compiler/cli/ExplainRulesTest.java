@@ -100,6 +100,64 @@ class ExplainRulesTest {
         missing.err());
   }
 
+  private static final String LB_IPVS = KUBE + "golden/loadbalancer-source-ranges/ipvs/";
+
+  @Test
+  void ipvsModesOutputIsScheduledToARealServer() throws IOException {
+    Cli.Captured c = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
+        LB_IPVS + "ipset.rules", "--ipvs", LB_IPVS + "ipvs.rules", "--host", HOST,
+        "--kube-proxy-jumps", "--packet", "tcp 203.0.113.9:40000 -> 10.96.1.20:443 in eth0");
+    assertEquals(Cli.OK, c.code(), c.err());
+    List<String> lines = c.out().lines().toList();
+    assertTrue(lines.contains("verdict: ACCEPT: forwarded out eth1"), c.out());
+    assertTrue(lines.contains("  ipvs: -t 10.96.1.20:443 (rr) -> 10.180.4.1:8443 masq"), c.out());
+    assertTrue(lines.contains("  MASQUERADE to 10.180.255.254:40000"), c.out());
+    // IPVS mode's jumps: filter INPUT goes to KUBE-IPVS-FILTER first
+    assertTrue(lines.stream().anyMatch(l -> l.strip().equals("INPUT        filter/INPUT #1"
+        + "            jump KUBE-IPVS-FILTER")), c.out());
+    // the LB IP from outside the source ranges: dropped; from inside: scheduled
+    Path packets = CliFixtures.write(tmp, "lb.txt",
+        "tcp 198.18.0.1:40000 -> 198.51.100.20:443 in eth0\n"
+        + "tcp 203.0.113.7:40000 -> 198.51.100.20:443 in eth0\n");
+    Cli.Captured lb = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
+        LB_IPVS + "ipset.rules", "--ipvs", LB_IPVS + "ipvs.rules", "--host", HOST,
+        "--kube-proxy-jumps", "--packets", packets.toString(), "--format", "json");
+    assertEquals(Cli.OK, lb.code(), lb.err());
+    String[] decisions = lb.out().split("\"packet\"");
+    assertEquals(3, decisions.length, lb.out());
+    assertTrue(decisions[1].contains("KUBE-SOURCE-RANGES-FIREWALL") && !decisions[1]
+        .contains("realServer"), decisions[1]);
+    assertTrue(decisions[2].contains("\"realServer\": \"10.180.4.1:8443\""), decisions[2]);
+    // without --ipvs nothing binds the VIP: the packet follows the default route
+    Cli.Captured none = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
+        LB_IPVS + "ipset.rules", "--host", HOST, "--kube-proxy-jumps", "--packet",
+        "tcp 203.0.113.9:40000 -> 10.96.1.20:443 in eth0");
+    assertEquals(Cli.OK, none.code(), none.err());
+    assertTrue(none.out().contains("verdict: ACCEPT: forwarded out eth0"), none.out());
+    assertTrue(!none.out().contains("ipvs:"), none.out());
+  }
+
+  @Test
+  void aBadIpvsFileIsAnErrorAndIpvsDecidesNoFlowYet() throws IOException {
+    Path bad = CliFixtures.write(tmp, "ipvs.rules", "-A -t 10.96.1.20:443 -s rr\n-q nonsense\n");
+    Cli.Captured c = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
+        LB_IPVS + "ipset.rules", "--ipvs", bad.toString(), "--packet",
+        "tcp 203.0.113.9:40000 -> 10.96.1.20:443 in eth0");
+    assertEquals(Cli.POLICY_ERRORS, c.code());
+    assertTrue(c.err().startsWith(bad + ":2:"), c.err());
+    assertEquals("", c.out());
+    Cli.Captured missing = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
+        LB_IPVS + "ipset.rules", "--ipvs", tmp.resolve("none").toString(), "--packet",
+        "tcp 203.0.113.9:40000 -> 10.96.1.20:443 in eth0");
+    assertEquals(Cli.POLICY_ERRORS, missing.code());
+    assertTrue(missing.err().contains("error PC0010: cannot read --ipvs: "), missing.err());
+    Path flow = CliFixtures.write(tmp, "flow.txt", "tcp 203.0.113.9:40000 -> 10.96.1.20:443\n");
+    Cli.Captured f = run("explain", LB_IPVS + "iptables.rules", "--ipvs",
+        LB_IPVS + "ipvs.rules", "--flow", flow.toString());
+    assertEquals(Cli.USAGE, f.code());
+    assertTrue(f.err().contains("--ipvs decides packets one by one"), f.err());
+  }
+
   @Test
   void aLineTheReaderRefusesIsAnErrorAtItsPosition() throws IOException {
     Path rules = CliFixtures.write(tmp, "bad.rules", "*nat\n:KUBE-SVC-X - [0:0]\n"
@@ -132,7 +190,8 @@ class ExplainRulesTest {
     Cli.Captured c = run("explain", CliFixtures.policy("nat-gateway"), "--host", HOST,
         "--packet", "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
     assertEquals(Cli.USAGE, c.code());
-    assertTrue(c.err().contains("--ipsets, --host and --kube-proxy-jumps go with RULES"), c.err());
+    assertTrue(c.err().contains("--ipsets, --host, --kube-proxy-jumps and --ipvs go with RULES"),
+        c.err());
     Cli.Captured e = run("explain", OVERALL, "--engine", "classifier", "--packet",
         "tcp 192.0.2.7:5 -> 198.51.100.1:80 in eth0");
     assertEquals(Cli.USAGE, e.code());

@@ -15,6 +15,7 @@ import dev.policyc.compiler.testing.RandomPackets;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.testing.Property;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,10 @@ class SetCubesTest {
 
   private static String check(long seed) {
     Random r = new Random(seed);
-    IpSet.Type type = IpSet.Type.values()[r.nextInt(IpSet.Type.values().length)];
+    // the types the packet space models (it refuses the three-dimensional ones)
+    List<IpSet.Type> types = Arrays.stream(IpSet.Type.values())
+        .filter(t -> !t.hasSecondAddress()).toList();
+    IpSet.Type type = types.get(r.nextInt(types.size()));
     List<IpSet.Entry> entries = new ArrayList<>();
     int n = 1 + r.nextInt(5);
     for (int i = 0; i < n; i++) {

@@ -51,6 +51,11 @@ public final class IpsetEmitter {
 
   /** The {@code add} arguments for one member; address ranges become CIDR prefixes. */
   static List<String> entryTexts(IpSet s, IpSet.Entry e) {
+    if (s.type().hasSecondAddress()) {
+      // kube-proxy's IPVS-mode types are read (explain --ipsets), never emitted
+      throw new IllegalArgumentException("set " + s.name() + ": policyc does not emit "
+          + s.type().ipsetName() + " sets");
+    }
     if (s.type() == IpSet.Type.BITMAP_PORT) {
       return List.of(ports(e.ports()));
     }
