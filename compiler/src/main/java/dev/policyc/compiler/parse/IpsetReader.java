@@ -62,7 +62,9 @@ public final class IpsetReader {
       case "add" -> {
         need(w, 3, ln);
         Builder b = set(w[1], ln);
-        b.entries.add(entry(b, w[2], ln));
+        IpSet.Entry e = entry(b, w[2], ln);
+        addOptions(w, ln);
+        b.entries.add(e);
       }
       case "flush" -> {
         need(w, 2, ln);
@@ -86,6 +88,32 @@ public final class IpsetReader {
         }
       }
       default -> throw error(ln, "unsupported ipset command '" + w[0] + "'");
+    }
+  }
+
+  /**
+   * The options after an added member: those that do not change what the set matches are read
+   * past; {@code nomatch} (an exception carved out of a larger net) would, and is refused rather
+   * than read as a member.
+   */
+  private void addOptions(String[] w, int ln) throws ParseException {
+    for (int i = 3; i < w.length; i++) {
+      switch (w[i]) {
+        case "-exist", "-!" -> {
+          // a member already there is no error
+        }
+        case "timeout", "packets", "bytes", "skbmark", "skbprio", "skbqueue" -> arg(w, ++i, ln);
+        case "comment" -> {
+          String c = arg(w, ++i, ln);
+          // a quoted comment may hold blanks: read on to its closing quote
+          while (c.startsWith("\"") && (c.length() == 1 || !c.endsWith("\"")) && i + 1 < w.length) {
+            c = w[++i];
+          }
+        }
+        case "nomatch" -> throw error(ln, "a 'nomatch' member (an exception inside the set) is"
+            + " not modelled");
+        default -> throw error(ln, "unsupported add option '" + w[i] + "'");
+      }
     }
   }
 
