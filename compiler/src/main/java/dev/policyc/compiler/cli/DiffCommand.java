@@ -5,6 +5,7 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.report.Json;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Ruleset;
+import dev.policyc.compiler.kube.KubeProxyJumps;
 import dev.policyc.compiler.parse.IptablesSaveReader;
 import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.compiler.verify.Equivalence;
@@ -48,7 +49,7 @@ final class DiffCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "[--format text|json|markdown] [--family ipv4|ipv6] OLD NEW";
+    return "[--format text|json|markdown] [--family ipv4|ipv6] [--kube-proxy-jumps] OLD NEW";
   }
 
   @Override
@@ -61,7 +62,11 @@ final class DiffCommand implements Command {
     return new Options().addOption(Format.option(formats()))
         .addOption(Option.builder().longOpt("family").hasArg().argName("ipv4|ipv6")
             .desc("the family of a side that is an iptables-save file (default: from its"
-                + " addresses)").get());
+                + " addresses)").get())
+        .addOption(Option.builder().longOpt("kube-proxy-jumps")
+            .desc("add to each side that is an iptables-save file the jumps from the built-in"
+                + " chains that kube-proxy installs itself (its output of policyc kube --mode"
+                + " iptables, or ipvs, leaves them out)").get());
   }
 
   @Override
@@ -106,6 +111,15 @@ final class DiffCommand implements Command {
             : V6_ADDRESS.matcher(text).find() ? Family.IPV6 : Family.IPV4;
         try {
           Ruleset rs = IptablesSaveReader.read(file, text, f);
+          if (inv.line().hasOption("kube-proxy-jumps")) {
+            try {
+              rs = KubeProxyJumps.add(rs);
+            } catch (IllegalArgumentException e) {
+              inv.err().println(new Diagnostic(Code.PC8008, "--kube-proxy-jumps: "
+                  + e.getMessage(), new SourcePos(file, 0, 0)));
+              return Cli.POLICY_ERRORS;
+            }
+          }
           Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
           sides[i] = new Side(new IrPolicy(file, null, List.of(),
               f == Family.IPV4 ? rs : none, f == Family.IPV6 ? rs : none), f);

@@ -89,6 +89,28 @@ class DiffCommandTest {
         .startsWith("tcp "), c.out());
   }
 
+  /**
+   * kube-proxy's own text reaches none of its chains without the jumps kube-proxy installs
+   * itself: with {@code --kube-proxy-jumps} a changed service port is a difference.
+   */
+  @Test
+  void kubeProxyTextsDifferOnlyWithTheirJumps() throws IOException {
+    Path kube = Path.of("src/test/resources/kube/golden/clusterip/iptables/iptables.rules");
+    String text = Files.readString(kube, StandardCharsets.UTF_8);
+    assertTrue(text.contains("-d 10.96.0.10 --dport 80 "), "the golden changed");
+    Path edited = write("edited.rules", text.replace("-d 10.96.0.10 --dport 80 ",
+        "-d 10.96.0.10 --dport 81 "));
+    assertEquals(Cli.OK, run("diff", kube.toString(), edited.toString()).code());
+    Cli.Captured c = run("diff", "--kube-proxy-jumps", "--format", "json", kube.toString(),
+        edited.toString());
+    assertEquals(Cli.POLICY_ERRORS, c.code(), c.out() + c.err());
+    JsonNode root = JSON.readTree(c.out());
+    assertEquals("different", root.get("result").asString(), c.out());
+    assertTrue(c.out().contains("10.96.0.10"), c.out());
+    assertEquals(Cli.OK, run("diff", "--kube-proxy-jumps", kube.toString(), kube.toString())
+        .code());
+  }
+
   @Test
   void markdownIsATableForAPullRequest() throws IOException {
     Path a = write("a.yaml", BASE);
