@@ -72,8 +72,6 @@ public final class ChainEdits {
   private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
     Field.SPORT};
 
-  private static final boolean DEBUG = System.getenv("POLICYC_EDITS_DEBUG") != null;
-
   private final IrPolicy a;
   private final IrPolicy b;
   private final long budget;
@@ -434,26 +432,47 @@ public final class ChainEdits {
       /** Tries edit k alone, then with earlier edits whose packets meet its own. */
       private boolean prove(int k) {
         List<Integer> with = new ArrayList<>(List.of(k));
-        if (attempt(with)) {
+        ChainEdits.this.edits++;
+        if (proveFrom(with, edits.get(k).ia())) {
+          done[k] = true;
           return true;
         }
-        Edit e = edits.get(k);
-        List<Cube> gone = cubes(ra.subList(e.ia(), e.ja()));
-        List<Cube> come = cubes(rb.subList(e.ib(), e.jb()));
+        // a rule an earlier edit's new rules now take (a member of a set made before it):
+        // from there
+        Side gone0 = gave(k);
+        for (int h = k - 1, seen = 0; h >= 0 && seen < PARTNERS && !gone0.cubes().isEmpty();
+            h--) {
+          if (!done[h] || edits.get(h).wide() || !took(h).meets(gone0)) {
+            continue;
+          }
+          seen++;
+          if (covers(took(h).cubes(), gone0.cubes())) {
+            if (proveFrom(with, edits.get(h).ia())) {
+              done[k] = true;
+              return true;
+            }
+            break;
+          }
+        }
+        if (edits.get(k).ia() > 0 && proveFrom(with, 0)) {
+          done[k] = true;
+          return true;
+        }
+        Side gone = gave(k);
+        Side come = took(k);
         // earlier edits that took this one's packets (their new rules hold them all) first, then
         // those that took or gave some, nearest first
         List<Integer> covering = new ArrayList<>();
         List<Integer> meeting = new ArrayList<>();
         for (int h = k - 1; h >= 0 && covering.size() < PARTNERS; h--) {
-          Edit x = edits.get(h);
-          if (done[h] || x.wide()) {
+          if (done[h] || edits.get(h).wide()) {
             continue;
           }
-          List<Cube> took = cubes(rb.subList(x.ib(), x.jb()));
-          if (!gone.isEmpty() && covers(took, gone)) {
+          Side took = took(h);
+          boolean meetsGone = took.meets(gone);
+          if (meetsGone && !gone.cubes().isEmpty() && covers(took.cubes(), gone.cubes())) {
             covering.add(h);
-          } else if (meeting.size() < PARTNERS && (meets(took, gone)
-              || meets(cubes(ra.subList(x.ia(), x.ja())), come))) {
+          } else if (meeting.size() < PARTNERS && (meetsGone || gave(h).meets(come))) {
             meeting.add(h);
           }
         }
@@ -465,6 +484,43 @@ public final class ChainEdits {
           }
         }
         return false;
+      }
+
+      /** The packets of the rules of one side of an edit. */
+      private record Side(List<Cube> cubes, long[] hull) {
+        boolean meets(Side o) {
+          if (hull == null || o.hull == null || apart(hull, o.hull)) {
+            return false;
+          }
+          for (Cube c : cubes) {
+            for (Cube d : o.cubes) {
+              if (c.intersects(d)) {
+                return true;
+              }
+            }
+          }
+          return false;
+        }
+      }
+
+      private final Map<Integer, Side> gave = new HashMap<>();
+      private final Map<Integer, Side> took = new HashMap<>();
+
+      /** The packets the rules an edit removes may match. */
+      private Side gave(int k) {
+        return gave.computeIfAbsent(k, x -> side(ra.subList(edits.get(x).ia(),
+            edits.get(x).ja())));
+      }
+
+      /** The packets the rules an edit puts in their place may match. */
+      private Side took(int k) {
+        return took.computeIfAbsent(k, x -> side(rb.subList(edits.get(x).ib(),
+            edits.get(x).jb())));
+      }
+
+      private Side side(List<Rule> rules) {
+        List<Cube> c = cubes(rules);
+        return new Side(c, hull(c));
       }
 
       /** Whether the union of {@code outer} holds every cube of {@code inner}. */
@@ -500,10 +556,6 @@ public final class ChainEdits {
       }
 
       private boolean proveFrom(List<Integer> with, int start) {
-        if (DEBUG) {
-          System.err.println("try " + with.stream().map(edits::get).toList() + " from " + start
-              + " region " + region(with).size());
-        }
         Set<Integer> flip = new HashSet<>(with);
         List<Cube> region = region(with);
         Budget step = new Budget(Math.max(0, Math.min(STEP_BUDGET, budget - spent)));
@@ -517,9 +569,6 @@ public final class ChainEdits {
           }
           return true;
         } catch (Unsupported u) {
-          if (DEBUG) {
-            System.err.println("attempt " + with + " from " + start + ": " + u.getMessage());
-          }
           if (spent + step.spent() > budget) {
             throw new Unsupported("more than " + budget
                 + " rule evaluations (the checker's budget)");
@@ -559,10 +608,6 @@ public final class ChainEdits {
                 }
               }
             } else if (!Equivalence.same(lal.outcome(), lbl.outcome(), lal.region())) {
-              if (DEBUG) {
-                System.err.println("differ on " + lal.region() + ": " + lal.outcome() + " vs "
-                    + lbl.outcome());
-              }
               return false;
             }
           }
@@ -572,20 +617,27 @@ public final class ChainEdits {
 
       /** The packets the rules of the edits may match (every packet for a wide one). */
       private List<Cube> region(List<Integer> with) {
-        Set<Cube> out = new LinkedHashSet<>();
+        List<Cube> out = new ArrayList<>();
         for (int k : with) {
           Edit e = edits.get(k);
           if (e.wide()) {
             return List.of(Cube.all(family));
           }
-          for (Rule r : ra.subList(e.ia(), e.ja())) {
-            out.addAll(reach(r).cubes());
+          for (Cube c : gave(k).cubes()) {
+            add(out, c);
           }
-          for (Rule r : rb.subList(e.ib(), e.jb())) {
-            out.addAll(reach(r).cubes());
+          for (Cube c : took(k).cubes()) {
+            add(out, c);
           }
         }
-        return out.size() > MAX_REGION ? List.of(Cube.all(family)) : new ArrayList<>(out);
+        return out.size() > MAX_REGION ? List.of(Cube.all(family)) : out;
+      }
+
+      /** Adds a cube unless a short list has it already. */
+      private void add(List<Cube> out, Cube c) {
+        if (out.size() > 32 || !out.contains(c)) {
+          out.add(c);
+        }
       }
 
       private List<Cube> cubes(List<Rule> rules) {
