@@ -558,10 +558,7 @@ public final class ChainEdits {
       private boolean proveFrom(List<Integer> with, int start) {
         Set<Integer> flip = new HashSet<>(with);
         List<Cube> region = region(with);
-        // a wide edit (a decision tree) is one attempt at many rules: it may spend what is left
-        boolean wide = with.stream().anyMatch(k -> edits.get(k).wide());
-        Budget step = new Budget(Math.max(0, wide ? budget - spent
-            : Math.min(STEP_BUDGET, budget - spent)));
+        Budget step = new Budget(Math.max(0, Math.min(STEP_BUDGET, budget - spent)));
         try {
           for (Hook h : hooks) {
             for (Cube c : region) {
