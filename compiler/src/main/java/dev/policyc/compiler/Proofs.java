@@ -10,6 +10,7 @@ import dev.policyc.compiler.optimize.PassManager;
 import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;
 import dev.policyc.compiler.parse.ParseException;
+import dev.policyc.compiler.verify.ChainEdits;
 import dev.policyc.compiler.verify.Equivalence;
 import dev.policyc.compiler.verify.Result;
 import dev.policyc.dsl.Family;
@@ -67,14 +68,36 @@ public final class Proofs {
     return passVerifier(before, after, Equivalence.DEFAULT_BUDGET);
   }
 
-  /** {@link #passVerifier(IrPolicy, IrPolicy)} with a budget of rule evaluations. */
+  /**
+   * Rules (of both policies together) up to which a pass the edit-by-edit proof does not prove
+   * is compared whole, which finds the packet it changes.
+   */
+  static final int WHOLE_CHECK_RULES = 4000;
+
+  /**
+   * {@link #passVerifier(IrPolicy, IrPolicy)} with a budget of rule evaluations: first edit by
+   * edit ({@link ChainEdits}); what that does not prove is compared whole ({@link Equivalence})
+   * when the policies are small, which either proves it, finds a packet the pass changes, or
+   * runs out of budget; a large policy it does not prove is not proved.
+   */
   static String passVerifier(IrPolicy before, IrPolicy after, long budget) {
+    Result local = ChainEdits.prove(before, after, budget);
+    if (local.equal()) {
+      return null;
+    }
+    if (rules(before) + rules(after) > WHOLE_CHECK_RULES) {
+      return PassManager.UNPROVED + local.reason();
+    }
     Result r = Equivalence.compare(before, after, budget, 1);
     return switch (r.status()) {
       case EQUAL -> null;
       case DIFFERENT -> "changes the decision of some packets: " + r.differences().get(0);
       case UNKNOWN -> PassManager.UNPROVED + r.reason();
     };
+  }
+
+  private static int rules(IrPolicy p) {
+    return p.ipv4().ruleCount() + p.ipv6().ruleCount();
   }
 
   private static Proof prove(String claim, IrPolicy a, IrPolicy b, long budget,

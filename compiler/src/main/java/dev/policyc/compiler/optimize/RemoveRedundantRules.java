@@ -14,8 +14,10 @@ import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.space.Coverage.Budget;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.dsl.Family;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -193,33 +195,41 @@ final class RemoveRedundantRules implements Pass {
      */
     private List<Rule> withoutRedundant(RuleTable t, Chain c, ChainAnalysis a) {
       List<RuleView> views = a.rules();
-      List<Rule> current = new ArrayList<>();
-      views.forEach(v -> current.add(v.rule()));
       BitSet gone = new BitSet(views.size());
+      // the rules each taker takes over, in first-match order; its rule is built once at the
+      // end (building it at every takeover copied its parts and comments again each time: a
+      // final wildcard rule that takes over ten thousand rules made that quadratic)
+      Map<Integer, ArrayDeque<Rule>> taken = new HashMap<>();
       for (int j = views.size() - 1; j >= 0; j--) {
         if (!views.get(j).isTerminal() || a.result(j).shadowed() == Answer.YES) {
           continue;
         }
         Redundancy red = a.redundancy(j, gone);
-        Rule r = current.get(j);
+        Rule r = views.get(j).rule();
         if (red.answer() == Answer.YES && mayRemove(r)) {
           gone.set(j);
           List<Rule> takers = new ArrayList<>();
           for (int k : red.takers()) {
-            takers.add(current.get(k));
+            takers.add(views.get(k).rule());
           }
           ctx.removed(family, t.table(), c.name(), r, "redundant", takers);
           ctx.count("redundant", 1);
           for (int k : red.takers()) {
-            Rule taker = current.get(k);
-            current.set(k, Merged.rule(taker.matches(), taker.target(), List.of(r, taker)));
+            taken.computeIfAbsent(k, x -> new ArrayDeque<>()).addFirst(r);
           }
         }
       }
       List<Rule> kept = new ArrayList<>();
       for (int j = 0; j < views.size(); j++) {
         if (!gone.get(j)) {
-          kept.add(current.get(j));
+          Rule r = views.get(j).rule();
+          ArrayDeque<Rule> parts = taken.get(j);
+          if (parts != null) {
+            List<Rule> all = new ArrayList<>(parts);
+            all.add(r);
+            r = Merged.rule(r.matches(), r.target(), all);
+          }
+          kept.add(r);
         }
       }
       return kept;

@@ -153,7 +153,7 @@ final class Focus {
   }
 
   /** Whether a target of the table changes a field a match reads. */
-  private static boolean rewrites(RuleTable t) {
+  static boolean rewrites(RuleTable t) {
     if (t == null) {
       return false;
     }

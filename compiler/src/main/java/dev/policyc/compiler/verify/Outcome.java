@@ -20,7 +20,12 @@ record Outcome(Kind kind, String rejectWith, Target nat, SymState state, List<St
     ACCEPT,
     DROP,
     REJECT,
-    NAT
+    NAT,
+    /**
+     * Off the end of the user chain explored (or RETURN from it): back to its caller, only in a
+     * comparison of one chain from one place on ({@link ChainEdits}).
+     */
+    RETURN
   }
 
   /** A NAT target as a rule says it: {@code DNAT to 10.0.0.5:80}, {@code MASQUERADE}. */
@@ -44,7 +49,7 @@ record Outcome(Kind kind, String rejectWith, Target nat, SymState state, List<St
   /** The verdict in the words of a rule: ACCEPT, DROP, REJECT (with), or the NAT target. */
   String verdict() {
     return switch (kind) {
-      case ACCEPT, DROP -> kind.name();
+      case ACCEPT, DROP, RETURN -> kind.name();
       case REJECT -> rejectWith == null ? "REJECT" : "REJECT (" + rejectWith + ")";
       case NAT -> nat(nat);
     };

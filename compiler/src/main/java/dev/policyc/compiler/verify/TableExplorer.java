@@ -18,6 +18,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Runs one table's built-in chain at a hook on classes of packets instead of packets: each rule
@@ -26,17 +28,25 @@ import java.util.List;
  * {@link Leaf leaves}, each with one {@link Outcome}.
  */
 final class TableExplorer {
-  /** A class of packets and how the table ends for them. */
-  record Leaf(Term region, Outcome outcome) {}
+  /**
+   * A class of packets and how the table ends for them; or, when the explorer stops where a
+   * class enters a chain it was told to stop at ({@code pending} not null), where the class is
+   * then (see {@link #resume}).
+   */
+  record Leaf(Term region, Outcome outcome, Task pending) {
+    Leaf(Term region, Outcome outcome) {
+      this(region, outcome, null);
+    }
+  }
 
   /** Where a class of packets is: a chain, the next rule, and the chains to return to. */
-  private record Frame(Chain chain, int next, Frame caller) {}
+  record Frame(Chain chain, int next, Frame caller) {}
 
   /** A class of packets on its way through the table. */
-  private record Task(Term region, SymState state, Frame at, Events events) {}
+  record Task(Term region, SymState state, Frame at, Events events) {}
 
   /** LOG and TCPMSS events, newest first, shared between classes that split. */
-  private record Events(String event, Events before) {
+  record Events(String event, Events before) {
     static List<String> list(Events e) {
       List<String> out = new ArrayList<>();
       for (Events x = e; x != null; x = x.before) {
@@ -48,21 +58,82 @@ final class TableExplorer {
 
   private static final int MAX_DEPTH = 64;
 
-  private final RuleTable table;
+  private final Function<String, Chain> chains;
   private final Chain base;
+  /** What falling off the base chain means: its policy, or RETURN (null: a user chain). */
+  private final Verdict end;
   private final MatchSpace space;
   private final Family family;
-  private final Budget budget;
+  private Budget budget;
+  /** The chains a class stops at, as a {@link Leaf#pending()} leaf. */
+  private final Predicate<String> stopAt;
 
   /** The explorer of {@code table}'s built-in chain of {@code hook}, or of none (ACCEPT). */
   TableExplorer(IrPolicy policy, Family family, RuleTable table, Hook hook, Budget budget) {
-    this.table = table;
+    this.chains = name -> table.chain(name).orElse(null);
     this.base = table == null ? null
         : table.chain(hook.name()).filter(Chain::isBuiltin).orElse(null);
+    this.end = base == null ? null : base.policy();
     this.space = new MatchSpace(policy, family, hook);
     this.family = family;
     this.budget = budget;
+    this.stopAt = name -> false;
   }
+
+  /**
+   * An explorer of the rules of one chain from one place on (see {@link ChainEdits}): classes
+   * start with the packet as it is there ({@link SymState#ENTRY}), jumps find their chains with
+   * {@code chains}, a class falling off the base chain ends with {@code end} (the built-in
+   * chain's policy) or, for a user chain ({@code end} null), with {@link Outcome.Kind#RETURN},
+   * and a class entering a chain {@code stopAt} names stops there as a pending leaf.
+   */
+  TableExplorer(MatchSpace space, Family family, Function<String, Chain> chains, Verdict end,
+      Budget budget, Predicate<String> stopAt) {
+    this.chains = chains;
+    this.base = null;
+    this.end = end;
+    this.space = space;
+    this.family = family;
+    this.budget = budget;
+    this.stopAt = stopAt;
+  }
+
+  void budget(Budget b) {
+    this.budget = b;
+  }
+
+  /** The leaves of the packets of {@code start} entering {@code chain} at its first rule. */
+  List<Leaf> explore(Term start, Chain chain) {
+    List<Leaf> out = new ArrayList<>();
+    Deque<Task> work = new ArrayDeque<>();
+    work.push(new Task(start, SymState.ENTRY, new Frame(chain, 0, null), null));
+    while (!work.isEmpty()) {
+      run(work.pop(), work, out);
+    }
+    return out;
+  }
+
+  /**
+   * The leaves of the packets of {@code region} (within a pending leaf's region) going on from
+   * where {@code pending} stopped; they stop nowhere.
+   */
+  List<Leaf> resume(Term region, Task pending) {
+    List<Leaf> out = new ArrayList<>();
+    Deque<Task> work = new ArrayDeque<>();
+    work.push(new Task(region, pending.state(), pending.at(), pending.events()));
+    stopping = false;
+    try {
+      while (!work.isEmpty()) {
+        run(work.pop(), work, out);
+      }
+    } finally {
+      stopping = true;
+    }
+    return out;
+  }
+
+  /** False while {@link #resume} runs: classes then stop nowhere. */
+  private boolean stopping = true;
 
   /** The leaves of the packets of {@code start}. */
   List<Leaf> explore(Term start) {
@@ -156,11 +227,11 @@ final class TableExplorer {
         work.push(new Task(r, t.state(), caller, t.events()));
       }
     } else if (tg instanceof Target.Jump j) {
-      work.push(new Task(r, t.state(), new Frame(chain(j.chain()), 0, depth(t.at())),
-          t.events()));
+      enter(new Task(r, t.state(), new Frame(chain(j.chain()), 0, depth(t.at())), t.events()),
+          j.chain(), work, out);
     } else if (tg instanceof Target.Goto g) {
-      work.push(new Task(r, t.state(), new Frame(chain(g.chain()), 0, t.at().caller),
-          t.events()));
+      enter(new Task(r, t.state(), new Frame(chain(g.chain()), 0, t.at().caller), t.events()),
+          g.chain(), work, out);
     } else if (tg instanceof Target.Log l) {
       work.push(new Task(r, t.state(), t.at(),
           new Events("LOG " + (l.prefix() == null ? "" : l.prefix()), t.events())));
@@ -178,6 +249,15 @@ final class TableExplorer {
       tcpMss(m, t, work, out);
     } else {
       work.push(new Task(r, t.state().after(tg), t.at(), t.events()));
+    }
+  }
+
+  /** A class entering a chain: explored on, or a pending leaf at a chain to stop at. */
+  private void enter(Task t, String chain, Deque<Task> work, List<Leaf> out) {
+    if (stopping && stopAt.test(chain)) {
+      out.add(new Leaf(t.region(), null, t));
+    } else {
+      work.push(t);
     }
   }
 
@@ -248,12 +328,16 @@ final class TableExplorer {
   }
 
   private Chain chain(String name) {
-    return table.chain(name)
-        .orElseThrow(() -> new IllegalStateException("jump to missing chain " + name));
+    Chain c = chains.apply(name);
+    if (c == null) {
+      throw new IllegalStateException("jump to missing chain " + name);
+    }
+    return c;
   }
 
   private Leaf policy(Term r, SymState s, Events e) {
-    Outcome.Kind k = base.policy() == Verdict.DROP ? Outcome.Kind.DROP : Outcome.Kind.ACCEPT;
+    Outcome.Kind k = end == null ? Outcome.Kind.RETURN
+        : end == Verdict.DROP ? Outcome.Kind.DROP : Outcome.Kind.ACCEPT;
     return new Leaf(r, new Outcome(k, null, null, s, Events.list(e)));
   }
 

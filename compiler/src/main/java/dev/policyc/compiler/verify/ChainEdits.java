@@ -1,0 +1,845 @@
+package dev.policyc.compiler.verify;
+
+import dev.policyc.compiler.interp.Interpreter;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.Hook;
+import dev.policyc.compiler.ir.IpSet;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.SetCubes;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Proves that a policy rewritten chain by chain (what an optimization pass does) means what it
+ * meant, one edit at a time, without exploring whole tables: the proof {@code compile --verify}
+ * runs for every pass (docs/verify.md, "Proving a pass").
+ *
+ * <p>The two versions of each chain are lined up: rules with the same matches and target, in
+ * the same order, are kept; what lies between is an <em>edit</em> (some rules of the first
+ * version replaced by some of the second). The edits are applied one at a time, from the last
+ * to the first, and each is proved on its own: the policy before it and the policy after it
+ * differ in that edit alone, so for a packet arriving at the edit's first rule, only the rules
+ * from there on decide, and only the packets that may match a rule of the edit (in either
+ * version) can meet different rules. The engine explores exactly those packets, from the edit
+ * on, through both versions of the rest of the chain, each restricted to the rules that may
+ * match them, and compares how the rest of the table ends for them, falling off the chain
+ * included (its policy, or the return to the caller of a user chain). When that does not
+ * prove the edit (a rule removed because earlier rules take its packets), it tries again from
+ * the chain's first rule, and then together with up to {@link #PARTNERS} earlier edits whose
+ * packets meet it (a rule moved up and merged into an earlier one is two edits that only hold
+ * together). A chain of equal policies leads from the first policy to the second, so the two
+ * are equal. Nothing of the pass is trusted: the edits come from comparing its input and
+ * output, and each is explored by the checker's own {@link TableExplorer}.
+ *
+ * <p>An edit that calls a chain the first policy does not have (a decision tree) is explored
+ * from the edit to the end of the chain for every packet, stopping where a packet enters a new
+ * chain; each such class is then explored through the first version (the rules that may match
+ * it) and, for each class of that, on through the new chains.
+ *
+ * <p>It answers EQUAL or UNKNOWN, never DIFFERENT: a difference one edit shows may be hidden by
+ * the rest of the policy. The caller then decides with {@link Equivalence}.
+ */
+public final class ChainEdits {
+  /** Rule evaluations one attempt at proving one edit may spend. */
+  static final long STEP_BUDGET = 20_000_000L;
+
+  /** Earlier edits tried together with one that cannot be proved alone. */
+  static final int PARTNERS = 4;
+
+  /** Region cubes of one edit beyond which the edit is explored for every packet. */
+  private static final int MAX_REGION = 4096;
+
+  private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
+    Field.SPORT};
+
+  private final IrPolicy a;
+  private final IrPolicy b;
+  private final long budget;
+  private long spent;
+  private long edits;
+
+  private ChainEdits(IrPolicy a, IrPolicy b, long budget) {
+    this.a = a;
+    this.b = b;
+    this.budget = budget;
+  }
+
+  /**
+   * EQUAL when every edit from {@code a} to {@code b} is proved, else UNKNOWN with the reason
+   * (then {@link Equivalence#compare} decides); {@code budget} bounds the rule evaluations of
+   * every edit together.
+   */
+  public static Result prove(IrPolicy a, IrPolicy b, long budget) {
+    ChainEdits p = new ChainEdits(a, b, budget);
+    String why;
+    try {
+      why = p.run();
+    } catch (Unsupported u) {
+      why = u.getMessage();
+    }
+    return new Result(why == null ? Result.Status.EQUAL : Result.Status.UNKNOWN, List.of(), why,
+        p.edits, p.spent);
+  }
+
+  /** Null when proved, else why not. */
+  private String run() {
+    if (!Objects.equals(a.host(), b.host())) {
+      return "the host models differ";
+    }
+    for (IpSet s : a.sets()) {
+      if (!b.set(s.name()).map(s::equals).orElse(false)) {
+        return "set " + s.name() + " differs";
+      }
+    }
+    for (Family f : Family.values()) {
+      if (Interpreter.usesConntrack(a.ruleset(f)) != Interpreter.usesConntrack(b.ruleset(f))) {
+        return "one policy uses conntrack in " + f + ", the other not";
+      }
+      for (Table t : Table.values()) {
+        RuleTable ta = a.ruleset(f).table(t).orElse(null);
+        RuleTable tb = b.ruleset(f).table(t).orElse(null);
+        if (ta == null && tb == null) {
+          continue;
+        }
+        if (ta == null || tb == null) {
+          return "table " + t.iptablesName() + " is in one policy only";
+        }
+        String why = new TableRun(f, ta, tb).run();
+        if (why != null) {
+          return why;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The edits of one table. */
+  private final class TableRun {
+    private final Family family;
+    private final RuleTable ta;
+    private final RuleTable tb;
+    private final boolean rewrites;
+    /** The chains as they are between edits: the first version until its edits are done. */
+    private final Map<String, Chain> current = new HashMap<>();
+    private final Set<String> added = new HashSet<>();
+    private final Map<Hook, MatchSpace> spaces = new HashMap<>();
+    private final Map<Rule, Reach> reach = new IdentityHashMap<>();
+
+    TableRun(Family family, RuleTable ta, RuleTable tb) {
+      this.family = family;
+      this.ta = ta;
+      this.tb = tb;
+      this.rewrites = Focus.rewrites(ta) || Focus.rewrites(tb);
+    }
+
+    String run() {
+      if (hasState(ta) || hasState(tb)) {
+        // NOTRACK and TCPMSS leave a state the packet does not show (untracked, a longer
+        // packet): a packet in the middle of a chain is then not any packet
+        return "a NOTRACK or TCPMSS target in " + ta.table().iptablesName();
+      }
+      for (Chain c : ta.chains()) {
+        Chain d = tb.chain(c.name()).orElse(null);
+        if (d == null || !Objects.equals(c.policy(), d.policy())) {
+          return "chain " + c.name() + " is not in both policies alike";
+        }
+        current.put(c.name(), c);
+      }
+      for (Chain d : tb.chains()) {
+        if (!current.containsKey(d.name())) {
+          if (d.isBuiltin()) {
+            return "built-in chain " + d.name() + " is in one policy only";
+          }
+          added.add(d.name());
+          current.put(d.name(), d);
+        }
+      }
+      Map<String, List<Hook>> hooks = hooks();
+      for (Chain c : ta.chains()) {
+        Chain d = tb.chain(c.name()).get();
+        List<Hook> from = hooks.getOrDefault(c.name(), List.of());
+        if (!from.isEmpty()) {
+          String why = new ChainRun(c, d, from).run();
+          if (why != null) {
+            return why;
+          }
+        }
+        current.put(c.name(), d);
+      }
+      return null;
+    }
+
+    /** The hooks each chain is reached from, in either policy (so in every step between). */
+    private Map<String, List<Hook>> hooks() {
+      Map<String, List<Hook>> out = new HashMap<>();
+      for (String builtin : ta.table().builtinChains()) {
+        if (ta.chain(builtin).isEmpty()) {
+          continue;
+        }
+        Hook h = Hook.valueOf(builtin);
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        todo.push(builtin);
+        while (!todo.isEmpty()) {
+          String name = todo.pop();
+          if (!seen.add(name)) {
+            continue;
+          }
+          out.computeIfAbsent(name, x -> new ArrayList<>()).add(h);
+          for (RuleTable t : List.of(ta, tb)) {
+            t.chain(name).ifPresent(c -> {
+              for (Rule r : c.rules()) {
+                String to = jumpTarget(r.target());
+                if (to != null) {
+                  todo.push(to);
+                }
+              }
+            });
+          }
+        }
+      }
+      return out;
+    }
+
+    MatchSpace space(Hook h) {
+      return spaces.computeIfAbsent(h, x -> new MatchSpace(b, family, x));
+    }
+
+    Reach reach(Rule r) {
+      return reach.computeIfAbsent(r, this::reachOf);
+    }
+
+    /**
+     * Every packet arriving at the rule that may match it, whatever earlier targets of the
+     * table did (as {@link Focus}): the cubes of its matches, without interfaces, without
+     * rewritable fields when a target of the table rewrites, with a set's entries.
+     */
+    private Reach reachOf(Rule r) {
+      List<Cube> cubes = List.of(Cube.all(family));
+      for (Match m : r.matches()) {
+        if (m instanceof Match.Iface || rewrites && (m instanceof Match.Mark
+            || m instanceof Match.ConnMark || m instanceof Match.CtState
+            || m instanceof Match.Dscp || m instanceof Match.Tos || m instanceof Match.Ttl
+            || m instanceof Match.Length)) {
+          continue;
+        }
+        List<Cube> with;
+        Cube mc = Constraints.ofMatch(m, family, b);
+        if (mc != null) {
+          with = List.of(mc);
+        } else if (m instanceof Match.InSet s && !s.negated() && b.set(s.name()).isPresent()) {
+          with = SetCubes.of(b.set(s.name()).get(), s.dirs(), family);
+        } else {
+          continue; // opaque: may hold for any packet
+        }
+        List<Cube> next = new ArrayList<>();
+        for (Cube x : cubes) {
+          for (Cube y : with) {
+            Cube both = x.intersect(y);
+            if (!both.isEmpty()) {
+              next.add(both);
+            }
+          }
+        }
+        cubes = next;
+      }
+      return new Reach(cubes, hull(cubes));
+    }
+
+    /** The edits of one chain, proved from the last to the first. */
+    private final class ChainRun {
+      private final Chain ca;
+      private final List<Rule> ra;
+      private final List<Rule> rb;
+      private final List<Hook> hooks;
+      private final List<Edit> edits;
+      private final boolean[] done;
+      /**
+       * Every rule of either version by the /8 of its source ({@code [0]}) and destination
+       * ({@code [1]}) addresses (256: wider), in chain order, so that the rules that may match
+       * a few packets are found without a scan of the chain.
+       */
+      private final List<List<Slot>> bySrc = new ArrayList<>();
+      private final List<List<Slot>> byDst = new ArrayList<>();
+
+      ChainRun(Chain ca, Chain cb, List<Hook> hooks) {
+        this.ca = ca;
+        this.ra = ca.rules();
+        this.rb = cb.rules();
+        this.hooks = hooks;
+        this.edits = lineUp();
+        this.done = new boolean[edits.size()];
+        index();
+      }
+
+      /**
+       * A rule of either version where it stands: an A rule at its position, the rules an edit
+       * puts in its place just before the A rules it replaces; {@code edit} -1 for a rule both
+       * versions have.
+       */
+      private record Slot(double key, Rule rule, int edit, boolean second) {}
+
+      private void index() {
+        for (int k = 0; k <= 256; k++) {
+          bySrc.add(new ArrayList<>());
+          byDst.add(new ArrayList<>());
+        }
+        int e = 0;
+        for (int p = 0; p <= ra.size(); p++) {
+          while (e < edits.size() && edits.get(e).ia() == p) {
+            Edit x = edits.get(e);
+            for (int q = x.ib(); q < x.jb(); q++) {
+              put(new Slot(p - 1 + (q - x.ib() + 1.0) / (x.jb() - x.ib() + 2), rb.get(q), e,
+                  true));
+            }
+            for (int q = x.ia(); q < x.ja(); q++) {
+              put(new Slot(q, ra.get(q), e, false));
+            }
+            p = x.ja();
+            e++;
+          }
+          if (p < ra.size()) {
+            put(new Slot(p, ra.get(p), -1, false));
+          }
+        }
+      }
+
+      private void put(Slot s) {
+        long[] h = reach(s.rule()).hull();
+        if (h != null) {
+          bySrc.get(bucket(h[0], h[1])).add(s);
+          byDst.get(bucket(h[2], h[3])).add(s);
+        }
+      }
+
+      private int bucket(long lo, long hi) {
+        int shift = family == Family.IPV4 ? 24 : 56;
+        long a = lo >>> shift;
+        long b = hi >>> shift;
+        return a == b ? (int) a : 256;
+      }
+
+      /**
+       * The rules that may match packets of {@code c}, in order, of the chain from the first
+       * version's rule {@code start} on as it is now, with the edits {@code flip} applied too.
+       */
+      private List<Rule> only(Cube c, long[] h, int start, Set<Integer> flip) {
+        if (h == null) {
+          return List.of();
+        }
+        int shift = family == Family.IPV4 ? 24 : 56;
+        List<List<Slot>> index = bySrc;
+        int lo = (int) (h[0] >>> shift);
+        int hi = (int) (h[1] >>> shift);
+        int n = count(bySrc, lo, hi);
+        int dlo = (int) (h[2] >>> shift);
+        int dhi = (int) (h[3] >>> shift);
+        if (count(byDst, dlo, dhi) < n) {
+          index = byDst;
+          lo = dlo;
+          hi = dhi;
+        }
+        List<Slot> found = new ArrayList<>();
+        for (int k = lo; k <= hi; k++) {
+          pick(index.get(k), c, h, start, flip, found);
+        }
+        pick(index.get(256), c, h, start, flip, found);
+        found.sort((x, y) -> Double.compare(x.key(), y.key()));
+        List<Rule> out = new ArrayList<>(found.size());
+        for (Slot x : found) {
+          out.add(x.rule());
+        }
+        return out;
+      }
+
+      private int count(List<List<Slot>> index, int lo, int hi) {
+        int n = index.get(256).size();
+        for (int k = lo; k <= hi; k++) {
+          n += index.get(k).size();
+        }
+        return n;
+      }
+
+      private void pick(List<Slot> slots, Cube c, long[] h, int start, Set<Integer> flip,
+          List<Slot> out) {
+        for (Slot x : slots) {
+          if (x.key() <= start - 1) {
+            continue;
+          }
+          if (x.edit() >= 0) {
+            boolean applied = done[x.edit()] || flip.contains(x.edit());
+            if (applied != x.second()) {
+              continue;
+            }
+          }
+          if (reach(x.rule()).meets(c, h)) {
+            out.add(x);
+          }
+        }
+      }
+
+      /**
+       * Proves the edits from the last to the first; those not proved yet (an edit whose proof
+       * needs one before it: a rule moved up into a set that an earlier set's rule then takes
+       * packets from) are tried again in the other direction, sweep after sweep while one
+       * proves something.
+       */
+      String run() {
+        List<Integer> todo = new ArrayList<>();
+        for (int k = edits.size() - 1; k >= 0; k--) {
+          todo.add(k);
+        }
+        while (!todo.isEmpty()) {
+          List<Integer> left = new ArrayList<>();
+          for (int k : todo) {
+            if (!done[k] && !prove(k)) {
+              left.add(k);
+            }
+          }
+          left.removeIf(k -> done[k]);
+          if (left.size() == todo.size()) {
+            Edit e = edits.get(left.get(0));
+            return "the edit of " + ta.table().iptablesName() + "/" + ca.name() + " at rule "
+                + (e.ia() + 1) + " (" + (e.ja() - e.ia()) + " rules for " + (e.jb() - e.ib())
+                + ") is not proved";
+          }
+          Collections.reverse(left);
+          todo = left;
+        }
+        return null;
+      }
+
+      /** Tries edit k alone, then with earlier edits whose packets meet its own. */
+      private boolean prove(int k) {
+        List<Integer> with = new ArrayList<>(List.of(k));
+        ChainEdits.this.edits++;
+        if (proveFrom(with, edits.get(k).ia())) {
+          done[k] = true;
+          return true;
+        }
+        // a rule an earlier edit's new rules now take (a member of a set made before it):
+        // from there
+        Side gone0 = gave(k);
+        for (int h = k - 1, seen = 0; h >= 0 && seen < PARTNERS && !gone0.cubes().isEmpty();
+            h--) {
+          if (!done[h] || edits.get(h).wide() || !took(h).meets(gone0)) {
+            continue;
+          }
+          seen++;
+          if (covers(took(h).cubes(), gone0.cubes())) {
+            if (proveFrom(with, edits.get(h).ia())) {
+              done[k] = true;
+              return true;
+            }
+            break;
+          }
+        }
+        if (edits.get(k).ia() > 0 && proveFrom(with, 0)) {
+          done[k] = true;
+          return true;
+        }
+        Side gone = gave(k);
+        Side come = took(k);
+        // earlier edits that took this one's packets (their new rules hold them all) first, then
+        // those that took or gave some, nearest first
+        List<Integer> covering = new ArrayList<>();
+        List<Integer> meeting = new ArrayList<>();
+        for (int h = k - 1; h >= 0 && covering.size() < PARTNERS; h--) {
+          if (done[h] || edits.get(h).wide()) {
+            continue;
+          }
+          Side took = took(h);
+          boolean meetsGone = took.meets(gone);
+          if (meetsGone && !gone.cubes().isEmpty() && covers(took.cubes(), gone.cubes())) {
+            covering.add(h);
+          } else if (meeting.size() < PARTNERS && (meetsGone || gave(h).meets(come))) {
+            meeting.add(h);
+          }
+        }
+        covering.addAll(meeting);
+        for (int h : covering.subList(0, Math.min(PARTNERS, covering.size()))) {
+          with.add(h);
+          if (attempt(with)) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      /** The packets of the rules of one side of an edit. */
+      private record Side(List<Cube> cubes, long[] hull) {
+        boolean meets(Side o) {
+          if (hull == null || o.hull == null || apart(hull, o.hull)) {
+            return false;
+          }
+          for (Cube c : cubes) {
+            for (Cube d : o.cubes) {
+              if (c.intersects(d)) {
+                return true;
+              }
+            }
+          }
+          return false;
+        }
+      }
+
+      private final Map<Integer, Side> gave = new HashMap<>();
+      private final Map<Integer, Side> took = new HashMap<>();
+
+      /** The packets the rules an edit removes may match. */
+      private Side gave(int k) {
+        return gave.computeIfAbsent(k, x -> side(ra.subList(edits.get(x).ia(),
+            edits.get(x).ja())));
+      }
+
+      /** The packets the rules an edit puts in their place may match. */
+      private Side took(int k) {
+        return took.computeIfAbsent(k, x -> side(rb.subList(edits.get(x).ib(),
+            edits.get(x).jb())));
+      }
+
+      private Side side(List<Rule> rules) {
+        List<Cube> c = cubes(rules);
+        return new Side(c, hull(c));
+      }
+
+      /** Whether the union of {@code outer} holds every cube of {@code inner}. */
+      private boolean covers(List<Cube> outer, List<Cube> inner) {
+        List<Cube> left = new ArrayList<>(inner);
+        for (Cube o : outer) {
+          List<Cube> next = new ArrayList<>();
+          for (Cube c : left) {
+            next.addAll(c.minus(o));
+          }
+          left = next;
+          if (left.isEmpty() || left.size() > 256) {
+            break;
+          }
+        }
+        return left.isEmpty();
+      }
+
+      /** Proves the edits {@code with} together, from the first of them, else from rule 1. */
+      private boolean attempt(List<Integer> with) {
+        ChainEdits.this.edits++;
+        int start = Integer.MAX_VALUE;
+        for (int h : with) {
+          start = Math.min(start, edits.get(h).ia());
+        }
+        if (proveFrom(with, start) || start > 0 && proveFrom(with, 0)) {
+          for (int h : with) {
+            done[h] = true;
+          }
+          return true;
+        }
+        return false;
+      }
+
+      private boolean proveFrom(List<Integer> with, int start) {
+        Set<Integer> flip = new HashSet<>(with);
+        List<Cube> region = region(with);
+        Budget step = new Budget(Math.max(0, Math.min(STEP_BUDGET, budget - spent)));
+        try {
+          for (Hook h : hooks) {
+            for (Cube c : region) {
+              if (!same(h, start, flip, c, step)) {
+                return false;
+              }
+            }
+          }
+          return true;
+        } catch (Unsupported u) {
+          if (spent + step.spent() > budget) {
+            throw new Unsupported("more than " + budget
+                + " rule evaluations (the checker's budget)");
+          }
+          return false;
+        } finally {
+          spent += step.spent();
+        }
+      }
+
+      /**
+       * Whether the rules {@code before} and {@code after} end the table alike for the packets
+       * of {@code c} arriving at their first rule.
+       */
+      private boolean same(Hook hook, int from, Set<Integer> flip, Cube c, Budget step) {
+        long[] h = hull(c);
+        Term start = Term.of(c);
+        List<Rule> la = only(c, h, from, Set.of());
+        List<Rule> lb = only(c, h, from, flip);
+        MatchSpace space = space(hook);
+        TableExplorer xa = new TableExplorer(space, family,
+            name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
+            name -> false);
+        TableExplorer xb = new TableExplorer(space, family,
+            name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
+            added::contains);
+        for (TableExplorer.Leaf lbl : xb.explore(start, new Chain(ca.name(), ca.policy(), lb))) {
+          Term r = lbl.region();
+          List<Rule> narrow = la.size() > 64 ? only(r.cube(), hull(r.cube()), from, Set.of())
+              : la;
+          for (TableExplorer.Leaf lal : xa.explore(r,
+              new Chain(ca.name(), ca.policy(), narrow))) {
+            if (lbl.pending() != null) {
+              for (TableExplorer.Leaf more : xb.resume(lal.region(), lbl.pending())) {
+                if (!Equivalence.same(lal.outcome(), more.outcome(), more.region())) {
+                  return false;
+                }
+              }
+            } else if (!Equivalence.same(lal.outcome(), lbl.outcome(), lal.region())) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+
+      /** The packets the rules of the edits may match (every packet for a wide one). */
+      private List<Cube> region(List<Integer> with) {
+        List<Cube> out = new ArrayList<>();
+        for (int k : with) {
+          Edit e = edits.get(k);
+          if (e.wide()) {
+            return List.of(Cube.all(family));
+          }
+          for (Cube c : gave(k).cubes()) {
+            add(out, c);
+          }
+          for (Cube c : took(k).cubes()) {
+            add(out, c);
+          }
+        }
+        return out.size() > MAX_REGION ? List.of(Cube.all(family)) : out;
+      }
+
+      /** Adds a cube unless a short list has it already. */
+      private void add(List<Cube> out, Cube c) {
+        if (out.size() > 32 || !out.contains(c)) {
+          out.add(c);
+        }
+      }
+
+      private List<Cube> cubes(List<Rule> rules) {
+        List<Cube> out = new ArrayList<>();
+        for (Rule r : rules) {
+          out.addAll(reach(r).cubes());
+        }
+        return out;
+      }
+
+      private boolean meets(List<Cube> x, List<Cube> y) {
+        for (Cube c : x) {
+          for (Cube d : y) {
+            if (c.intersects(d)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      }
+
+      /**
+       * The edits between the two versions: a line-up of rules with the same matches and
+       * target, in order (greedy: at a mismatch the side whose rule comes back sooner on the
+       * other side waits), and the runs between. From the first rule of the second version
+       * that calls a chain only it has, everything to the end is one wide edit.
+       */
+      private List<Edit> lineUp() {
+        Map<Key, List<Integer>> inA = positions(ra);
+        Map<Key, List<Integer>> inB = positions(rb);
+        List<Edit> out = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        int si = 0;
+        int sj = 0;
+        int firstNew = rb.size();
+        for (int q = 0; q < rb.size(); q++) {
+          String to = jumpTarget(rb.get(q).target());
+          if (to != null && added.contains(to)) {
+            firstNew = q;
+            break;
+          }
+        }
+        while (i < ra.size() && j < rb.size() && j < firstNew) {
+          Key ka = Key.of(ra.get(i));
+          Key kb = Key.of(rb.get(j));
+          if (ka.equals(kb)) {
+            split(out, si, i, sj, j);
+            i++;
+            j++;
+            si = i;
+            sj = j;
+            continue;
+          }
+          int nextB = next(inB.get(ka), j);
+          int nextA = next(inA.get(kb), i);
+          if (nextB < 0 || nextA >= 0 && nextA - i <= nextB - j) {
+            i++; // the first version's rule is gone, or the other comes back sooner
+          } else {
+            j++;
+          }
+        }
+        if (si < ra.size() || sj < rb.size()) {
+          out.add(new Edit(si, ra.size(), sj, rb.size(), firstNew < rb.size()));
+        }
+        return out;
+      }
+
+      /**
+       * The edit of {@code [ia, ja)} for {@code [ib, jb)} as edits of one rule of the first
+       * version each (the first with every rule of the second), so that each removed rule is
+       * proved where it was (a run of rules redundant before a final wildcard rule is as many
+       * small proofs, not one of their union).
+       */
+      private void split(List<Edit> out, int ia, int ja, int ib, int jb) {
+        if (ia == ja && ib == jb) {
+          return;
+        }
+        if (ia == ja) {
+          out.add(new Edit(ia, ja, ib, jb, false));
+          return;
+        }
+        out.add(new Edit(ia, ia + 1, ib, jb, false));
+        for (int k = ia + 1; k < ja; k++) {
+          out.add(new Edit(k, k + 1, jb, jb, false));
+        }
+      }
+
+      private Map<Key, List<Integer>> positions(List<Rule> rules) {
+        Map<Key, List<Integer>> out = new HashMap<>();
+        for (int k = 0; k < rules.size(); k++) {
+          out.computeIfAbsent(Key.of(rules.get(k)), x -> new ArrayList<>()).add(k);
+        }
+        return out;
+      }
+
+      /** The first position at or after {@code from}, or -1. */
+      private int next(List<Integer> at, int from) {
+        if (at == null) {
+          return -1;
+        }
+        int k = Collections.binarySearch(at, from);
+        if (k < 0) {
+          k = -k - 1;
+        }
+        return k < at.size() ? at.get(k) : -1;
+      }
+    }
+  }
+
+  /** The packets that may match a rule, and their hull (null: none). */
+  private record Reach(List<Cube> cubes, long[] hull) {
+    boolean meets(Cube c, long[] h) {
+      if (hull == null || h == null || !apart(hull, h)) {
+        if (hull == null || h == null) {
+          return false;
+        }
+        for (Cube x : cubes) {
+          if (x.intersects(c)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Whether two hulls are apart on some field. */
+  private static boolean apart(long[] x, long[] y) {
+    for (int k = 0; k < x.length; k += 2) {
+      if (Long.compareUnsigned(x[k + 1], y[k]) < 0 || Long.compareUnsigned(y[k + 1], x[k]) < 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The smallest and largest value of the cubes on the {@link #HULL} fields; null if none. */
+  private static long[] hull(List<Cube> cubes) {
+    long[] h = null;
+    for (Cube c : cubes) {
+      if (c.isEmpty()) {
+        continue;
+      }
+      long[] one = hull(c);
+      if (h == null) {
+        h = one;
+      } else {
+        for (int k = 0; k < h.length; k += 2) {
+          if (Long.compareUnsigned(one[k], h[k]) < 0) {
+            h[k] = one[k];
+          }
+          if (Long.compareUnsigned(one[k + 1], h[k + 1]) > 0) {
+            h[k + 1] = one[k + 1];
+          }
+        }
+      }
+    }
+    return h;
+  }
+
+  private static long[] hull(Cube c) {
+    long[] h = new long[2 * HULL.length];
+    for (int k = 0; k < HULL.length; k++) {
+      IntervalSet v = (IntervalSet) c.get(HULL[k]);
+      int word = v.width() > 64 ? 0 : 1;
+      h[2 * k] = v.first()[word];
+      h[2 * k + 1] = v.last()[word];
+    }
+    return h;
+  }
+
+  private static String jumpTarget(Target t) {
+    if (t instanceof Target.Jump j) {
+      return j.chain();
+    } else if (t instanceof Target.Goto g) {
+      return g.chain();
+    }
+    return null;
+  }
+
+  private static boolean hasState(RuleTable t) {
+    for (Chain c : t.chains()) {
+      for (Rule r : c.rules()) {
+        if (r.target() instanceof Target.NoTrack || r.target() instanceof Target.TcpMss) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A rule as the line-up sees it: what it does, not where it comes from. */
+  private record Key(List<Match> matches, Target target) {
+    static Key of(Rule r) {
+      return new Key(r.matches(), r.target());
+    }
+  }
+
+  /**
+   * An edit: rules {@code [ia, ja)} of the first version replaced by {@code [ib, jb)} of the
+   * second; {@code wide} when the second calls a chain the first policy does not have.
+   */
+  private record Edit(int ia, int ja, int ib, int jb, boolean wide) {}
+}
