@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * ip_set_get_ip_port}). A port type reads no port of a non-first fragment; the port of a TCP,
  * UDP, SCTP, DCCP or UDP-Lite packet is the port itself, of an ICMP packet of the set's family
  * {@code type << 8 | code}, of any other protocol 0. {@code bitmap:port} holds TCP and UDP
- * packets only.
+ * packets only. {@code hash:ip,port,ip} and {@code hash:ip,port,net} read a second address in
+ * their third direction.
  */
 public final class SetCubes {
   private SetCubes() {}
@@ -27,11 +28,6 @@ public final class SetCubes {
    * dirs} succeeds (the match not negated), as disjoint cubes; empty when none do.
    */
   public static List<Cube> of(IpSet set, List<Side> dirs, Family f) {
-    if (set.type().hasSecondAddress()) {
-      // a third dimension the cubes do not model (policies cannot declare these sets)
-      throw new IllegalArgumentException("set " + set.name() + ": the packet space does not"
-          + " model " + set.type().ipsetName() + " sets");
-    }
     if (dirs.size() < set.type().dimensions()
         || (set.type().hasAddress() && set.family() != f)) {
       return List.of(); // ip_set_test: too few directions, or a set of the other family
@@ -53,7 +49,61 @@ public final class SetCubes {
       Cube c = base.and(addrField, IntervalSet.of(f, ranges));
       return c.isEmpty() ? List.of() : List.of(c);
     }
+    if (set.type().hasSecondAddress()) {
+      return addressPortAddressCubes(set, addrField, dirs.get(1),
+          dirs.get(2) == Side.SRC ? Field.SRC : Field.DST, f);
+    }
     return addressPortCubes(set, addrField, dirs.get(1), f);
+  }
+
+  /**
+   * The cubes of a {@code hash:ip,port,ip} or {@code hash:ip,port,net} set: per protocol and
+   * first address (a host: the type stores hosts there, so two first addresses never overlap),
+   * the pieces of the port axis on which the same entries hold, each with the union of their
+   * second addresses. The first and the second address may read the same field (the
+   * directions {@code dst,dst,dst}): the cube then holds the addresses in both.
+   */
+  private static List<Cube> addressPortAddressCubes(IpSet set, Field addrField, Side portSide,
+      Field addr2Field, Family f) {
+    // (protocol, first address) -> entries; TreeMaps so the cubes come out in a fixed order
+    TreeMap<Integer, TreeMap<IpRange, List<IpSet.Entry>>> groups = new TreeMap<>();
+    for (IpSet.Entry e : set.entries()) {
+      if (!e.addr().first().equals(e.addr().last())) {
+        throw new IllegalArgumentException("set " + set.name() + ": a first element that is"
+            + " not one address (" + e.addr() + ") in a " + set.type().ipsetName() + " set");
+      }
+      groups.computeIfAbsent(e.proto(), k -> new TreeMap<>())
+          .computeIfAbsent(e.addr(), k -> new ArrayList<>()).add(e);
+    }
+    List<Cube> out = new ArrayList<>();
+    Cube base = Cube.all(f).and(Field.FRAGMENT, IntervalSet.point(1, 0));
+    for (var byP : groups.entrySet()) {
+      int proto = byP.getKey();
+      Field portField = portFieldOf(proto, portSide, f);
+      for (var byA : byP.getValue().entrySet()) {
+        Cube c = base.and(Field.PROTO, IntervalSet.point(8, proto))
+            .and(addrField, IntervalSet.of(byA.getKey()));
+        List<IpSet.Entry> entries = byA.getValue();
+        if (portField == null) {
+          // no port in the packet: ipset looks up port 0
+          List<IpRange> seconds = new ArrayList<>();
+          for (IpSet.Entry e : entries) {
+            if (e.ports().contains(0)) {
+              seconds.add(e.addr2());
+            }
+          }
+          if (!seconds.isEmpty()) {
+            add(out, c.and(addr2Field, IntervalSet.of(f, seconds)));
+          }
+          continue;
+        }
+        for (PortPiece piece : pieces(entries, f, IpSet.Entry::addr2)) {
+          add(out, c.and(portField, IntervalSet.range(16, piece.lo, piece.hi))
+              .and(addr2Field, piece.addrs));
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -84,7 +134,7 @@ public final class SetCubes {
         add(out, protoCube.and(addrField, IntervalSet.of(f, ranges)));
         continue;
       }
-      for (PortPiece piece : pieces(byP.getValue(), f)) {
+      for (PortPiece piece : pieces(byP.getValue(), f, IpSet.Entry::addr)) {
         add(out, protoCube.and(portField, IntervalSet.range(16, piece.lo, piece.hi))
             .and(addrField, piece.addrs));
       }
@@ -99,7 +149,8 @@ public final class SetCubes {
    * The port axis cut where an entry's range starts or ends; each piece covered by some entry
    * with the union of their addresses, adjacent pieces of equal addresses joined.
    */
-  private static List<PortPiece> pieces(List<IpSet.Entry> entries, Family f) {
+  private static List<PortPiece> pieces(List<IpSet.Entry> entries, Family f,
+      java.util.function.Function<IpSet.Entry, IpRange> address) {
     TreeSet<Long> cuts = new TreeSet<>();
     for (IpSet.Entry e : entries) {
       cuts.add((long) e.ports().lo());
@@ -113,7 +164,7 @@ public final class SetCubes {
         List<IpRange> ranges = new ArrayList<>();
         for (IpSet.Entry e : entries) {
           if (e.ports().lo() <= lo && e.ports().hi() >= hi) {
-            ranges.add(e.addr());
+            ranges.add(address.apply(e));
           }
         }
         if (!ranges.isEmpty()) {
