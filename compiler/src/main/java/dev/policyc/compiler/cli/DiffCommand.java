@@ -3,10 +3,13 @@ package dev.policyc.compiler.cli;
 import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.emit.report.Json;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.kube.KubeProxyJumps;
+import dev.policyc.compiler.parse.IpsetReader;
 import dev.policyc.compiler.parse.IptablesSaveReader;
+import dev.policyc.compiler.parse.IpvsadmReader;
 import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.compiler.verify.Equivalence;
 import dev.policyc.compiler.verify.Result;
@@ -18,8 +21,11 @@ import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.yaml.InputText;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +45,15 @@ final class DiffCommand implements Command {
   static final Pattern V6_ADDRESS =
       Pattern.compile("\\s(-s|-d|--to-destination|--to-source)\\s+!?\\s*\\[?[0-9a-fA-F]*:");
 
-  /** One side: its IR, and the family a save file holds (null for a policy: both). */
-  private record Side(IrPolicy ir, Family only) {}
+  /**
+   * One side: its IR, the family a save file holds (null for a policy: both), and the IPVS
+   * rules of a folder side, one line each (null when none).
+   */
+  private record Side(IrPolicy ir, Family only, List<String> ipvs) {
+    Side(IrPolicy ir, Family only) {
+      this(ir, only, null);
+    }
+  }
 
   @Override
   public String name() {
@@ -54,7 +67,7 @@ final class DiffCommand implements Command {
 
   @Override
   public String summary() {
-    return "print the packets two policies or rule files decide differently";
+    return "print the packets two policies, rule files or output folders decide differently";
   }
 
   @Override
@@ -94,6 +107,13 @@ final class DiffCommand implements Command {
     Side[] sides = new Side[2];
     for (int i = 0; i < 2; i++) {
       String file = inv.args().get(i);
+      if (!file.equals("-") && Files.isDirectory(Path.of(file))) {
+        sides[i] = folder(inv, file);
+        if (sides[i] == null) {
+          return Cli.POLICY_ERRORS;
+        }
+        continue;
+      }
       String text;
       try {
         text = file.equals(PolicyInput.STDIN) || file.equals("-") ? null
@@ -145,6 +165,14 @@ final class DiffCommand implements Command {
     }
     IrPolicy[] irs = aligned(sides[0], sides[1]);
     Result r = Equivalence.compare(irs[0], irs[1]);
+    List<String> ipvsOld = sides[0].ipvs() == null ? List.of() : sides[0].ipvs();
+    List<String> ipvsNew = sides[1].ipvs() == null ? List.of() : sides[1].ipvs();
+    List<String> removed = new ArrayList<>(ipvsOld);
+    removed.removeAll(new HashSet<>(ipvsNew));
+    List<String> added = new ArrayList<>(ipvsNew);
+    added.removeAll(new HashSet<>(ipvsOld));
+    boolean ipvs = sides[0].ipvs() != null || sides[1].ipvs() != null;
+    boolean ipvsEqual = removed.isEmpty() && added.isEmpty();
     String oldName = inv.args().get(0);
     String newName = inv.args().get(1);
     switch (inv.format()) {
@@ -157,9 +185,26 @@ final class DiffCommand implements Command {
           m.put("reason", r.reason());
         }
         m.put("differences", r.differences().stream().map(DiffText::json).toList());
+        if (ipvs) {
+          Map<String, Object> v = new LinkedHashMap<>();
+          v.put("removed", removed);
+          v.put("added", added);
+          m.put("ipvs", v);
+        }
         inv.out().print(Json.pretty(m));
       }
-      case MARKDOWN -> inv.out().print(DiffText.markdown(r, oldName, newName));
+      case MARKDOWN -> {
+        inv.out().print(DiffText.markdown(r, oldName, newName));
+        if (!ipvsEqual) {
+          inv.out().println();
+          inv.out().println("IPVS rules (`ipvsadm -S -n`) changed:");
+          inv.out().println();
+          inv.out().println("```diff");
+          removed.forEach(l -> inv.out().println("- " + l));
+          added.forEach(l -> inv.out().println("+ " + l));
+          inv.out().println("```");
+        }
+      }
       default -> {
         inv.out().print(DiffText.text(r));
         inv.out().println(switch (r.status()) {
@@ -170,9 +215,72 @@ final class DiffCommand implements Command {
               + (r.reason() == null ? "" : " (" + r.reason() + ")");
           case UNKNOWN -> "undecided: " + r.reason();
         });
+        if (ipvs) {
+          removed.forEach(l -> inv.out().println("ipvs - " + l));
+          added.forEach(l -> inv.out().println("ipvs + " + l));
+          inv.out().println(ipvsEqual ? "the IPVS rules are the same"
+              : (removed.size() + added.size()) + " IPVS "
+                  + Command.plural(removed.size() + added.size(), "line", "lines")
+                  + " differ (removed -, added +)");
+        }
       }
     }
-    return r.equal() ? Cli.OK : Cli.POLICY_ERRORS;
+    return r.equal() && ipvsEqual ? Cli.OK : Cli.POLICY_ERRORS;
+  }
+
+  /**
+   * A folder that {@code policyc kube} or {@code policyc compile} wrote: its iptables.rules
+   * (needed) and ip6tables.rules, with the sets of its ipset.rules, and the lines of its
+   * ipvs.rules (read, so that a bad one is an error; compared as lines, in the form of
+   * {@code ipvsadm -S -n}). Null, with the problem printed, when a file does not read.
+   */
+  private static Side folder(Invocation inv, String dir) {
+    Path d = Path.of(dir);
+    Path v4 = d.resolve("iptables.rules");
+    if (!Files.isRegularFile(v4)) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read " + v4 + ": a folder side"
+          + " needs its iptables.rules", new SourcePos(dir, 0, 0)));
+      return null;
+    }
+    Path v6 = d.resolve("ip6tables.rules");
+    Path sets = d.resolve("ipset.rules");
+    Path ipvsRules = d.resolve("ipvs.rules");
+    String at = v4.toString();
+    try {
+      Ruleset four = IptablesSaveReader.read(at, InputText.read(v4), Family.IPV4);
+      if (inv.line().hasOption("kube-proxy-jumps")) {
+        four = KubeProxyJumps.add(four);
+      }
+      at = v6.toString();
+      Ruleset six = Files.isRegularFile(v6)
+          ? IptablesSaveReader.read(at, InputText.read(v6), Family.IPV6)
+          : new Ruleset(Family.IPV6, List.of());
+      at = sets.toString();
+      List<IpSet> ipsets = Files.isRegularFile(sets)
+          ? IpsetReader.read(at, InputText.read(sets)) : List.of();
+      at = ipvsRules.toString();
+      List<String> ipvs = null;
+      if (Files.isRegularFile(ipvsRules)) {
+        // read to check it; compared by its lines, the form ipvsadm -S -n (and policyc) writes
+        String text = InputText.read(ipvsRules);
+        IpvsadmReader.read(at, text);
+        ipvs = text.lines().map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+      }
+      IrPolicy ir = new IrPolicy(dir, null, ipsets, four, six);
+      return new Side(ir, Files.isRegularFile(v6) ? null : Family.IPV4, ipvs);
+    } catch (ParseException e) {
+      inv.err().println(e.diagnostic());
+    } catch (PolicyParseException e) {
+      e.diagnostics().forEach(inv.err()::println);
+    } catch (IllegalArgumentException e) {
+      inv.err().println(new Diagnostic(Code.PC8008, "--kube-proxy-jumps: " + e.getMessage(),
+          new SourcePos(at, 0, 0)));
+    } catch (IOException e) {
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read " + at + ": " + IoReason.of(e),
+          new SourcePos(at, 0, 0)));
+    }
+    return null;
   }
 
   private static int unreadable(Invocation inv, String file, String reason) {

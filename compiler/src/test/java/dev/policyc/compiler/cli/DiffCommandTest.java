@@ -111,6 +111,53 @@ class DiffCommandTest {
         .code());
   }
 
+  /**
+   * A folder that {@code policyc kube} wrote is a side: its rules with its own ipsets (an entry
+   * of a three-dimensional set changed is a difference), and its IPVS rules compared line by
+   * line in ipvsadm's form.
+   */
+  @Test
+  void kubeIpvsModeFoldersAreSides() throws IOException {
+    Path golden = Path.of("src/test/resources/kube/golden");
+    Path clusterIp = golden.resolve("clusterip/ipvs");
+    Cli.Captured same = run("diff", "--kube-proxy-jumps", clusterIp.toString(),
+        clusterIp.toString());
+    assertEquals(Cli.OK, same.code(), same.out() + same.err());
+    assertTrue(same.out().contains("the IPVS rules are the same"), same.out());
+
+    Cli.Captured other = run("diff", "--kube-proxy-jumps", "--format", "json",
+        clusterIp.toString(), golden.resolve("session-affinity/ipvs").toString());
+    assertEquals(Cli.POLICY_ERRORS, other.code(), other.out() + other.err());
+    JsonNode root = JSON.readTree(other.out());
+    assertEquals("different", root.get("result").asString());
+    assertTrue(root.get("ipvs").get("removed").toString().contains("-A -t 10.96.0.10:80 -s rr"),
+        other.out());
+    assertTrue(root.get("ipvs").get("added").toString().contains("-p 3600"), other.out());
+
+    // the same rules and IPVS rules, one KUBE-LOOP-BACK entry's second address changed
+    Path edited = tmp.resolve("edited");
+    Files.createDirectories(edited);
+    for (String f : new String[] {"iptables.rules", "ipvs.rules"}) {
+      Files.copy(clusterIp.resolve(f), edited.resolve(f));
+    }
+    String sets = Files.readString(clusterIp.resolve("ipset.rules"), StandardCharsets.UTF_8);
+    String loop = sets.lines().filter(l -> l.startsWith("add KUBE-LOOP-BACK ")).findFirst()
+        .orElseThrow();
+    String changed = loop.replaceFirst(",(10\\.[0-9.]+)( |$)", ",10.99.99.99$2");
+    assertTrue(!changed.equals(loop), loop);
+    Files.writeString(edited.resolve("ipset.rules"), sets.replace(loop, changed));
+    Cli.Captured set = run("diff", "--kube-proxy-jumps", clusterIp.toString(),
+        edited.toString());
+    assertEquals(Cli.POLICY_ERRORS, set.code(), set.out() + set.err());
+    assertTrue(set.out().contains("the IPVS rules are the same"), set.out());
+    assertTrue(set.out().contains("MASQUERADE"), set.out());
+
+    Cli.Captured empty = run("diff", tmp.toString(), clusterIp.toString());
+    assertEquals(Cli.POLICY_ERRORS, empty.code());
+    assertTrue(empty.err().contains("error PC0010") && empty.err().contains("iptables.rules"),
+        empty.err());
+  }
+
   @Test
   void markdownIsATableForAPullRequest() throws IOException {
     Path a = write("a.yaml", BASE);
