@@ -238,8 +238,9 @@ final class DiffCommand implements Command {
     Path d = Path.of(dir);
     Path v4 = d.resolve("iptables.rules");
     if (!Files.isRegularFile(v4)) {
-      inv.err().println(new Diagnostic(Code.PC0010, "cannot read " + v4 + ": a folder side"
-          + " needs its iptables.rules", new SourcePos(dir, 0, 0)));
+      inv.err().println(new Diagnostic(Code.PC0010, "cannot read policy or iptables-save file:"
+          + " is a directory without iptables.rules (a folder side is what policyc kube or"
+          + " compile -o wrote)", new SourcePos(dir, 0, 0)));
       return null;
     }
     Path v6 = d.resolve("ip6tables.rules");
