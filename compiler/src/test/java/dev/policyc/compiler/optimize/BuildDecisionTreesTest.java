@@ -299,14 +299,16 @@ class BuildDecisionTreesTest {
   void theCheckerProvesTheTreesOfSmallStatelessPolicies() {
     RandomPolicies.Options small = new RandomPolicies.Options(false, false, 8, false, 50);
     int trials = 100;
-    int[] tally = new int[3]; // changed, proved, unknown
+    int[] tally = new int[4]; // changed, proved, unknown, wrong outputs not proved
     Property.forAll("decision-tree (checker)", Property.seed(0x7ee5L), trials,
         r -> new RandomPolicies(r).policy(small),
         in -> PassProperty.failure(() -> new BuildDecisionTrees(6, LEAF2), in, tally),
         IrShrinker::candidates, IrPolicy::toString);
     System.out.println("decision-tree (checker): " + trials + " trials, " + tally[0]
-        + " changed, " + tally[1] + " proved, " + tally[2] + " unknown");
+        + " changed, " + tally[1] + " proved, " + tally[2] + " unknown, " + tally[3]
+        + " wrong outputs the edit-by-edit proof refused");
     assertTrue(tally[2] <= trials / 100 + 1, tally[2] + " policies undecided");
+    assertTrue(tally[3] * 4 >= tally[0], "only " + tally[3] + " wrong outputs tried");
     assertTrue(tally[0] * 2 >= trials, "the pass changed only " + tally[0]);
   }
 
