@@ -11,8 +11,7 @@ import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
-import dev.policyc.compiler.space.Field;
-import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.verify.EditLineUp.Edit;
 import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
@@ -68,9 +67,6 @@ public final class ChainEdits {
 
   /** Region cubes of one edit beyond which the edit is explored for every packet. */
   private static final int MAX_REGION = 4096;
-
-  private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
-    Field.SPORT};
 
   private final IrPolicy a;
   private final IrPolicy b;
@@ -263,7 +259,7 @@ public final class ChainEdits {
         }
         cubes = next;
       }
-      return new Reach(cubes, hull(cubes));
+      return new Reach(cubes, Reach.hull(cubes));
     }
 
     /** The edits of one chain, proved from the last to the first. */
@@ -274,128 +270,15 @@ public final class ChainEdits {
       private final List<Hook> hooks;
       private final List<Edit> edits;
       private final boolean[] done;
-      /**
-       * Every rule of either version by the /8 of its source ({@code [0]}) and destination
-       * ({@code [1]}) addresses (256: wider), in chain order, so that the rules that may match
-       * a few packets are found without a scan of the chain.
-       */
-      private final List<List<Slot>> bySrc = new ArrayList<>();
-      private final List<List<Slot>> byDst = new ArrayList<>();
-
+      private final RuleIndex index;
       ChainRun(Chain ca, Chain cb, List<Hook> hooks) {
         this.ca = ca;
         this.ra = ca.rules();
         this.rb = cb.rules();
         this.hooks = hooks;
-        this.edits = lineUp();
+        this.edits = EditLineUp.edits(ra, rb, added);
         this.done = new boolean[edits.size()];
-        index();
-      }
-
-      /**
-       * A rule of either version where it stands: an A rule at its position, the rules an edit
-       * puts in its place just before the A rules it replaces; {@code edit} -1 for a rule both
-       * versions have.
-       */
-      private record Slot(double key, Rule rule, int edit, boolean second) {}
-
-      private void index() {
-        for (int k = 0; k <= 256; k++) {
-          bySrc.add(new ArrayList<>());
-          byDst.add(new ArrayList<>());
-        }
-        int e = 0;
-        for (int p = 0; p <= ra.size(); p++) {
-          while (e < edits.size() && edits.get(e).ia() == p) {
-            Edit x = edits.get(e);
-            for (int q = x.ib(); q < x.jb(); q++) {
-              put(new Slot(p - 1 + (q - x.ib() + 1.0) / (x.jb() - x.ib() + 2), rb.get(q), e,
-                  true));
-            }
-            for (int q = x.ia(); q < x.ja(); q++) {
-              put(new Slot(q, ra.get(q), e, false));
-            }
-            p = x.ja();
-            e++;
-          }
-          if (p < ra.size()) {
-            put(new Slot(p, ra.get(p), -1, false));
-          }
-        }
-      }
-
-      private void put(Slot s) {
-        long[] h = reach(s.rule()).hull();
-        if (h != null) {
-          bySrc.get(bucket(h[0], h[1])).add(s);
-          byDst.get(bucket(h[2], h[3])).add(s);
-        }
-      }
-
-      private int bucket(long lo, long hi) {
-        int shift = family == Family.IPV4 ? 24 : 56;
-        long a = lo >>> shift;
-        long b = hi >>> shift;
-        return a == b ? (int) a : 256;
-      }
-
-      /**
-       * The rules that may match packets of {@code c}, in order, of the chain from the first
-       * version's rule {@code start} on as it is now, with the edits {@code flip} applied too.
-       */
-      private List<Rule> only(Cube c, long[] h, int start, Set<Integer> flip) {
-        if (h == null) {
-          return List.of();
-        }
-        int shift = family == Family.IPV4 ? 24 : 56;
-        List<List<Slot>> index = bySrc;
-        int lo = (int) (h[0] >>> shift);
-        int hi = (int) (h[1] >>> shift);
-        int n = count(bySrc, lo, hi);
-        int dlo = (int) (h[2] >>> shift);
-        int dhi = (int) (h[3] >>> shift);
-        if (count(byDst, dlo, dhi) < n) {
-          index = byDst;
-          lo = dlo;
-          hi = dhi;
-        }
-        List<Slot> found = new ArrayList<>();
-        for (int k = lo; k <= hi; k++) {
-          pick(index.get(k), c, h, start, flip, found);
-        }
-        pick(index.get(256), c, h, start, flip, found);
-        found.sort((x, y) -> Double.compare(x.key(), y.key()));
-        List<Rule> out = new ArrayList<>(found.size());
-        for (Slot x : found) {
-          out.add(x.rule());
-        }
-        return out;
-      }
-
-      private int count(List<List<Slot>> index, int lo, int hi) {
-        int n = index.get(256).size();
-        for (int k = lo; k <= hi; k++) {
-          n += index.get(k).size();
-        }
-        return n;
-      }
-
-      private void pick(List<Slot> slots, Cube c, long[] h, int start, Set<Integer> flip,
-          List<Slot> out) {
-        for (Slot x : slots) {
-          if (x.key() <= start - 1) {
-            continue;
-          }
-          if (x.edit() >= 0) {
-            boolean applied = done[x.edit()] || flip.contains(x.edit());
-            if (applied != x.second()) {
-              continue;
-            }
-          }
-          if (reach(x.rule()).meets(c, h)) {
-            out.add(x);
-          }
-        }
+        this.index = new RuleIndex(family, ra, rb, edits, done, TableRun.this::reach);
       }
 
       /**
@@ -489,7 +372,7 @@ public final class ChainEdits {
       /** The packets of the rules of one side of an edit. */
       private record Side(List<Cube> cubes, long[] hull) {
         boolean meets(Side o) {
-          if (hull == null || o.hull == null || apart(hull, o.hull)) {
+          if (hull == null || o.hull == null || Reach.apart(hull, o.hull)) {
             return false;
           }
           for (Cube c : cubes) {
@@ -520,7 +403,7 @@ public final class ChainEdits {
 
       private Side side(List<Rule> rules) {
         List<Cube> c = cubes(rules);
-        return new Side(c, hull(c));
+        return new Side(c, Reach.hull(c));
       }
 
       /** Whether the union of {@code outer} holds every cube of {@code inner}. */
@@ -584,10 +467,10 @@ public final class ChainEdits {
        * of {@code c} arriving at their first rule.
        */
       private boolean same(Hook hook, int from, Set<Integer> flip, Cube c, Budget step) {
-        long[] h = hull(c);
+        long[] h = Reach.hull(c);
         Term start = Term.of(c);
-        List<Rule> la = only(c, h, from, Set.of());
-        List<Rule> lb = only(c, h, from, flip);
+        List<Rule> la = index.only(c, h, from, Set.of());
+        List<Rule> lb = index.only(c, h, from, flip);
         MatchSpace space = space(hook);
         TableExplorer xa = new TableExplorer(space, family,
             name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
@@ -597,7 +480,8 @@ public final class ChainEdits {
             added::contains);
         for (TableExplorer.Leaf lbl : xb.explore(start, new Chain(ca.name(), ca.policy(), lb))) {
           Term r = lbl.region();
-          List<Rule> narrow = la.size() > 64 ? only(r.cube(), hull(r.cube()), from, Set.of())
+          List<Rule> narrow = la.size() > 64
+              ? index.only(r.cube(), Reach.hull(r.cube()), from, Set.of())
               : la;
           for (TableExplorer.Leaf lal : xa.explore(r,
               new Chain(ca.name(), ca.policy(), narrow))) {
@@ -658,159 +542,10 @@ public final class ChainEdits {
         }
         return false;
       }
-
-      /**
-       * The edits between the two versions: a line-up of rules with the same matches and
-       * target, in order (greedy: at a mismatch the side whose rule comes back sooner on the
-       * other side waits), and the runs between. From the first rule of the second version
-       * that calls a chain only it has, everything to the end is one wide edit.
-       */
-      private List<Edit> lineUp() {
-        Map<Key, List<Integer>> inA = positions(ra);
-        Map<Key, List<Integer>> inB = positions(rb);
-        List<Edit> out = new ArrayList<>();
-        int i = 0;
-        int j = 0;
-        int si = 0;
-        int sj = 0;
-        int firstNew = rb.size();
-        for (int q = 0; q < rb.size(); q++) {
-          String to = jumpTarget(rb.get(q).target());
-          if (to != null && added.contains(to)) {
-            firstNew = q;
-            break;
-          }
-        }
-        while (i < ra.size() && j < rb.size() && j < firstNew) {
-          Key ka = Key.of(ra.get(i));
-          Key kb = Key.of(rb.get(j));
-          if (ka.equals(kb)) {
-            split(out, si, i, sj, j);
-            i++;
-            j++;
-            si = i;
-            sj = j;
-            continue;
-          }
-          int nextB = next(inB.get(ka), j);
-          int nextA = next(inA.get(kb), i);
-          if (nextB < 0 || nextA >= 0 && nextA - i <= nextB - j) {
-            i++; // the first version's rule is gone, or the other comes back sooner
-          } else {
-            j++;
-          }
-        }
-        if (si < ra.size() || sj < rb.size()) {
-          out.add(new Edit(si, ra.size(), sj, rb.size(), firstNew < rb.size()));
-        }
-        return out;
-      }
-
-      /**
-       * The edit of {@code [ia, ja)} for {@code [ib, jb)} as edits of one rule of the first
-       * version each (the first with every rule of the second), so that each removed rule is
-       * proved where it was (a run of rules redundant before a final wildcard rule is as many
-       * small proofs, not one of their union).
-       */
-      private void split(List<Edit> out, int ia, int ja, int ib, int jb) {
-        if (ia == ja && ib == jb) {
-          return;
-        }
-        if (ia == ja) {
-          out.add(new Edit(ia, ja, ib, jb, false));
-          return;
-        }
-        out.add(new Edit(ia, ia + 1, ib, jb, false));
-        for (int k = ia + 1; k < ja; k++) {
-          out.add(new Edit(k, k + 1, jb, jb, false));
-        }
-      }
-
-      private Map<Key, List<Integer>> positions(List<Rule> rules) {
-        Map<Key, List<Integer>> out = new HashMap<>();
-        for (int k = 0; k < rules.size(); k++) {
-          out.computeIfAbsent(Key.of(rules.get(k)), x -> new ArrayList<>()).add(k);
-        }
-        return out;
-      }
-
-      /** The first position at or after {@code from}, or -1. */
-      private int next(List<Integer> at, int from) {
-        if (at == null) {
-          return -1;
-        }
-        int k = Collections.binarySearch(at, from);
-        if (k < 0) {
-          k = -k - 1;
-        }
-        return k < at.size() ? at.get(k) : -1;
-      }
     }
   }
 
-  /** The packets that may match a rule, and their hull (null: none). */
-  private record Reach(List<Cube> cubes, long[] hull) {
-    boolean meets(Cube c, long[] h) {
-      if (hull == null || h == null || !apart(hull, h)) {
-        if (hull == null || h == null) {
-          return false;
-        }
-        for (Cube x : cubes) {
-          if (x.intersects(c)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
-  }
-
-  /** Whether two hulls are apart on some field. */
-  private static boolean apart(long[] x, long[] y) {
-    for (int k = 0; k < x.length; k += 2) {
-      if (Long.compareUnsigned(x[k + 1], y[k]) < 0 || Long.compareUnsigned(y[k + 1], x[k]) < 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The smallest and largest value of the cubes on the {@link #HULL} fields; null if none. */
-  private static long[] hull(List<Cube> cubes) {
-    long[] h = null;
-    for (Cube c : cubes) {
-      if (c.isEmpty()) {
-        continue;
-      }
-      long[] one = hull(c);
-      if (h == null) {
-        h = one;
-      } else {
-        for (int k = 0; k < h.length; k += 2) {
-          if (Long.compareUnsigned(one[k], h[k]) < 0) {
-            h[k] = one[k];
-          }
-          if (Long.compareUnsigned(one[k + 1], h[k + 1]) > 0) {
-            h[k + 1] = one[k + 1];
-          }
-        }
-      }
-    }
-    return h;
-  }
-
-  private static long[] hull(Cube c) {
-    long[] h = new long[2 * HULL.length];
-    for (int k = 0; k < HULL.length; k++) {
-      IntervalSet v = (IntervalSet) c.get(HULL[k]);
-      int word = v.width() > 64 ? 0 : 1;
-      h[2 * k] = v.first()[word];
-      h[2 * k + 1] = v.last()[word];
-    }
-    return h;
-  }
-
-  private static String jumpTarget(Target t) {
+  static String jumpTarget(Target t) {
     if (t instanceof Target.Jump j) {
       return j.chain();
     } else if (t instanceof Target.Goto g) {
@@ -829,17 +564,4 @@ public final class ChainEdits {
     }
     return false;
   }
-
-  /** A rule as the line-up sees it: what it does, not where it comes from. */
-  private record Key(List<Match> matches, Target target) {
-    static Key of(Rule r) {
-      return new Key(r.matches(), r.target());
-    }
-  }
-
-  /**
-   * An edit: rules {@code [ia, ja)} of the first version replaced by {@code [ib, jb)} of the
-   * second; {@code wide} when the second calls a chain the first policy does not have.
-   */
-  private record Edit(int ia, int ja, int ib, int jb, boolean wide) {}
 }
