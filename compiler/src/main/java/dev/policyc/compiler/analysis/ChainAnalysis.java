@@ -128,6 +128,8 @@ public final class ChainAnalysis {
   /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
   private final long[] hulls;
   private final boolean[] empty;
+  /** Which rules' hulls may meet, so the pairwise scans skip the rest. */
+  private final HullIndex index;
 
   /**
    * Every answer about every rule of a chain: shadowing, redundancy and conflicts.
@@ -169,6 +171,7 @@ public final class ChainAnalysis {
         System.arraycopy(h, 0, hulls, HULL * j, HULL);
       }
     }
+    this.index = HullIndex.of(hulls, empty, HULL);
     for (int j = 0; j < results.length; j++) {
       results[j] = new Result();
     }
@@ -244,7 +247,7 @@ public final class ChainAnalysis {
       boolean mayConflict = r.isTerminal() && !r.opaque() && outcome(r) != null;
       boolean exact = true;
       int alone = -1;
-      for (int i = j - 1; i >= 0; i--) {
+      for (int i : index.before(j)) { // the rules whose hulls miss j's cannot matter
         if (!b.spend(1)) {
           return;
         }
@@ -374,7 +377,10 @@ public final class ChainAnalysis {
       List<Cube> left = res.reaching != null ? res.reaching
           : r.cube().isEmpty() ? List.of() : List.of(r.cube());
       List<Integer> takers = new ArrayList<>();
-      for (int k = j + 1; k < rules.size() && !left.isEmpty(); k++) {
+      for (int k : index.after(j)) { // the rules whose hulls miss j's take none of it
+        if (left.isEmpty()) {
+          break;
+        }
         RuleView s = rules.get(k);
         if (s.group() == r.group() || gone.get(k)) {
           continue; // removed with rule j, or before it
