@@ -3,20 +3,23 @@ package dev.policyc.compiler.analysis;
 import java.util.Arrays;
 
 /**
- * The rules of a chain filed by one field of their hulls, so that the pairwise questions of
- * {@link ChainAnalysis} (which earlier rules may meet rule j, which later ones) visit the rules
- * whose hulls may meet instead of the whole chain: a 10K-rule chain asks 50M such pairs.
+ * The rules of a chain filed by their hulls, so that the pairwise questions of {@link
+ * ChainAnalysis} (which earlier rules may meet rule j, which later ones) visit the rules whose
+ * hulls may meet instead of the whole chain: a 10K-rule chain asks 50M such pairs.
  *
- * <p>The field's values are cut into buckets at quantiles of the rules' lowest values; a rule is
- * filed under each bucket its interval spans when that is at most {@link #SPAN} buckets, and
- * among the wide rules otherwise. The rules that may meet rule j are then among those filed
- * under j's buckets and the wide ones; a wide rule j is asked against every rule. The field is
- * the one (of the hull's addresses, protocol and ports) that leaves the fewest rules to visit.
- * Candidates are a superset: the caller still compares the hulls, so the index decides only how
- * much is visited, never an answer.
+ * <p>A field's values are cut into buckets at quantiles of the rules' lowest values; a rule is
+ * narrow in the field when its interval spans at most {@link #SPAN} buckets. Each rule is filed
+ * under its buckets of a first field where it is narrow there, else under its buckets of a
+ * second field where it is narrow there, else among the wide rules. A rule filed under the first
+ * field can meet rule j only if it shares a bucket with j there; so the rules that may meet j
+ * are those of j's buckets in each field (all the rules filed under a field where j itself is
+ * wide) and the wide ones. The two fields (of the hull's addresses, protocol and ports) are the
+ * pair that leaves the fewest rules to visit: a firewall's rules are often wide in one address
+ * and narrow in the other. Candidates are a superset: the caller still compares the hulls, so
+ * the index decides only how much is visited, never an answer.
  */
 final class HullIndex {
-  /** The most buckets a rule is filed under before it counts as wide. */
+  /** The most buckets a rule's interval spans in a field where it counts as narrow. */
   static final int SPAN = 8;
 
   /** Below this many rules the chain is scanned whole. */
@@ -25,20 +28,120 @@ final class HullIndex {
   private static final int WIDE = -1;
   private static final int EMPTY = -2;
 
-  private final int n;
-  /** The index of each bucket's rules, ascending; null when the chain is scanned whole. */
-  private final int[][] buckets;
-  private final int[] wide;
-  /** The first and last bucket of each rule; first is {@link #WIDE} or {@link #EMPTY}. */
-  private final int[] first;
-  private final int[] last;
+  /** One field cut into buckets, and the buckets each rule's interval spans there. */
+  private static final class Cuts {
+    final int[] first;
+    final int[] last;
+    final int buckets;
 
-  private HullIndex(int n, int[][] buckets, int[] wide, int[] first, int[] last) {
+    Cuts(long[] hulls, boolean[] empty, int hull, int f) {
+      int n = empty.length;
+      long[] lows = new long[n];
+      int m = 0;
+      for (int j = 0; j < n; j++) {
+        if (!empty[j]) {
+          lows[m++] = hulls[hull * j + f] ^ Long.MIN_VALUE; // unsigned order as signed
+        }
+      }
+      lows = Arrays.copyOf(lows, m);
+      Arrays.sort(lows);
+      int count = Math.max(1, Math.min(4096, m / 4));
+      long[] bounds = new long[count];
+      int b = 0;
+      for (int k = 0; k < count; k++) {
+        long v = k == 0 ? Long.MIN_VALUE : lows[(int) ((long) k * m / count)];
+        if (b == 0 || v != bounds[b - 1]) {
+          bounds[b++] = v;
+        }
+      }
+      bounds = Arrays.copyOf(bounds, b);
+      this.buckets = b;
+      this.first = new int[n];
+      this.last = new int[n];
+      for (int j = 0; j < n; j++) {
+        if (empty[j]) {
+          first[j] = EMPTY;
+          continue;
+        }
+        int lo = bucket(bounds, hulls[hull * j + f] ^ Long.MIN_VALUE);
+        int hi = bucket(bounds, hulls[hull * j + f + 1] ^ Long.MIN_VALUE);
+        first[j] = hi - lo >= SPAN ? WIDE : lo;
+        last[j] = hi;
+      }
+    }
+
+    boolean narrow(int j) {
+      return first[j] >= 0;
+    }
+
+    /** The last bucket whose bound is at most v (bounds and v in signed-flipped order). */
+    private static int bucket(long[] bounds, long v) {
+      int at = Arrays.binarySearch(bounds, v);
+      return at >= 0 ? at : -at - 2;
+    }
+  }
+
+  /** The rules filed under one field: by bucket, and all of them, ascending. */
+  private static final class Filing {
+    final Cuts cuts;
+    final int[][] buckets;
+    final int[] all;
+
+    Filing(Cuts cuts, int[] home, int mine) {
+      this.cuts = cuts;
+      int n = home.length;
+      int[] sizes = new int[cuts.buckets];
+      int count = 0;
+      for (int j = 0; j < n; j++) {
+        if (home[j] == mine) {
+          count++;
+          for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+            sizes[k]++;
+          }
+        }
+      }
+      buckets = new int[cuts.buckets][];
+      for (int k = 0; k < sizes.length; k++) {
+        buckets[k] = new int[sizes[k]];
+        sizes[k] = 0;
+      }
+      all = new int[count];
+      count = 0;
+      for (int j = 0; j < n; j++) {
+        if (home[j] == mine) {
+          all[count++] = j;
+          for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+            buckets[k][sizes[k]++] = j;
+          }
+        }
+      }
+    }
+
+    /** How many rules rule j visits here. */
+    long visits(int j) {
+      if (!cuts.narrow(j)) {
+        return all.length;
+      }
+      long c = 0;
+      for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+        c += buckets[k].length;
+      }
+      return c;
+    }
+  }
+
+  private final int n;
+  /** Null when the chain is scanned whole. */
+  private final Filing[] filings;
+  private final int[] wide;
+  /** Where each rule is filed: the index of its filing, {@link #WIDE} or {@link #EMPTY}. */
+  private final int[] home;
+
+  private HullIndex(int n, Filing[] filings, int[] wide, int[] home) {
     this.n = n;
-    this.buckets = buckets;
+    this.filings = filings;
     this.wide = wide;
-    this.first = first;
-    this.last = last;
+    this.home = home;
   }
 
   /**
@@ -48,124 +151,79 @@ final class HullIndex {
   static HullIndex of(long[] hulls, boolean[] empty, int hull) {
     int n = empty.length;
     if (n < MIN_RULES) {
-      return new HullIndex(n, null, null, null, null);
+      return new HullIndex(n, null, null, null);
+    }
+    Cuts[] cuts = new Cuts[hull / 2];
+    for (int f = 0; f < cuts.length; f++) {
+      cuts[f] = new Cuts(hulls, empty, hull, 2 * f);
     }
     HullIndex best = null;
-    long bestCost = Long.MAX_VALUE;
-    for (int f = 0; f < hull; f += 2) {
-      HullIndex x = build(hulls, empty, hull, f);
-      long cost = x.cost(empty);
-      if (cost < bestCost) {
-        best = x;
-        bestCost = cost;
+    long bestCost = (long) n * n;
+    for (int a = 0; a < cuts.length; a++) {
+      for (int b = -1; b < cuts.length; b++) {
+        if (b == a) {
+          continue;
+        }
+        HullIndex x = filed(empty, b < 0 ? new Cuts[] {cuts[a]} : new Cuts[] {cuts[a], cuts[b]});
+        long cost = x.cost();
+        if (cost < bestCost) {
+          best = x;
+          bestCost = cost;
+        }
       }
     }
-    return bestCost < (long) n * n ? best : new HullIndex(n, null, null, null, null);
+    return best != null ? best : new HullIndex(n, null, null, null);
   }
 
-  private static HullIndex build(long[] hulls, boolean[] empty, int hull, int f) {
+  private static HullIndex filed(boolean[] empty, Cuts[] fields) {
     int n = empty.length;
-    long[] lows = new long[n];
-    int m = 0;
-    for (int j = 0; j < n; j++) {
-      if (!empty[j]) {
-        lows[m++] = hulls[hull * j + f] ^ Long.MIN_VALUE; // unsigned order as signed
-      }
-    }
-    lows = Arrays.copyOf(lows, m);
-    Arrays.sort(lows);
-    int count = Math.max(1, Math.min(4096, m / 4));
-    long[] bounds = new long[count];
-    int b = 0;
-    for (int k = 0; k < count; k++) {
-      long v = k == 0 ? Long.MIN_VALUE : lows[(int) ((long) k * m / count)];
-      if (b == 0 || v != bounds[b - 1]) {
-        bounds[b++] = v;
-      }
-    }
-    bounds = Arrays.copyOf(bounds, b);
-    int[] first = new int[n];
-    int[] last = new int[n];
-    int[] sizes = new int[b];
+    int[] home = new int[n];
     int wideCount = 0;
     for (int j = 0; j < n; j++) {
-      if (empty[j]) {
-        first[j] = EMPTY;
-        continue;
+      home[j] = empty[j] ? EMPTY : WIDE;
+      for (int f = 0; f < fields.length && home[j] == WIDE; f++) {
+        if (fields[f].narrow(j)) {
+          home[j] = f;
+        }
       }
-      int lo = bucket(bounds, hulls[hull * j + f] ^ Long.MIN_VALUE);
-      int hi = bucket(bounds, hulls[hull * j + f + 1] ^ Long.MIN_VALUE);
-      if (hi - lo >= SPAN) {
-        first[j] = WIDE;
+      if (home[j] == WIDE) {
         wideCount++;
-        continue;
       }
-      first[j] = lo;
-      last[j] = hi;
-      for (int k = lo; k <= hi; k++) {
-        sizes[k]++;
-      }
-    }
-    int[][] buckets = new int[b][];
-    for (int k = 0; k < b; k++) {
-      buckets[k] = new int[sizes[k]];
-      sizes[k] = 0;
     }
     int[] wide = new int[wideCount];
     wideCount = 0;
     for (int j = 0; j < n; j++) {
-      if (first[j] >= 0) {
-        for (int k = first[j]; k <= last[j]; k++) {
-          buckets[k][sizes[k]++] = j;
-        }
-      } else if (first[j] == WIDE) {
+      if (home[j] == WIDE) {
         wide[wideCount++] = j;
       }
     }
-    return new HullIndex(n, buckets, wide, first, last);
+    Filing[] filings = new Filing[fields.length];
+    for (int f = 0; f < fields.length; f++) {
+      filings[f] = new Filing(fields[f], home, f);
+    }
+    return new HullIndex(n, filings, wide, home);
   }
 
-  /** The last bucket whose bound is at most v (bounds and v in signed-flipped order). */
-  private static int bucket(long[] bounds, long v) {
-    int at = Arrays.binarySearch(bounds, v);
-    return at >= 0 ? at : -at - 2;
-  }
-
-  /** Roughly the pairs visited in all: each rule against its buckets' rules and the wide ones. */
-  private long cost(boolean[] empty) {
+  /** Roughly the pairs visited in all. */
+  private long cost() {
     long c = 0;
     for (int j = 0; j < n; j++) {
-      if (empty[j]) {
-        continue;
-      }
-      if (first[j] == WIDE) {
-        c += n;
-        continue;
-      }
-      c += wide.length;
-      for (int k = first[j]; k <= last[j]; k++) {
-        c += buckets[k].length;
+      if (home[j] != EMPTY) {
+        c += wide.length;
+        for (Filing f : filings) {
+          c += f.visits(j);
+        }
       }
     }
     return c;
   }
 
   /**
-   * Every rule before j whose hull may meet j's, and maybe others, latest first; every earlier
-   * rule when j is wide or the chain is scanned whole; none when j's hull is empty.
+   * Every rule before j whose hull may meet j's, and maybe others, latest first; none when j's
+   * hull is empty.
    */
   int[] before(int j) {
-    if (buckets == null || first[j] == WIDE) {
-      int[] all = new int[j];
-      for (int i = 0; i < j; i++) {
-        all[i] = j - 1 - i;
-      }
-      return all;
-    }
-    if (first[j] == EMPTY) {
-      return new int[0];
-    }
-    int[] up = merge(j, 0, j);
+    int[] up = candidates(j, 0, j);
     for (int a = 0, z = up.length - 1; a < z; a++, z--) {
       int t = up[a];
       up[a] = up[z];
@@ -176,54 +234,54 @@ final class HullIndex {
 
   /** Every rule after j whose hull may meet j's, and maybe others, in chain order. */
   int[] after(int j) {
-    if (buckets == null || first[j] == WIDE) {
-      int[] all = new int[n - j - 1];
+    return candidates(j, j + 1, n);
+  }
+
+  /** The candidates in [from, to), ascending, each once. */
+  private int[] candidates(int j, int from, int to) {
+    if (filings == null) {
+      int[] all = new int[to - from];
       for (int i = 0; i < all.length; i++) {
-        all[i] = j + 1 + i;
+        all[i] = from + i;
       }
       return all;
     }
-    if (first[j] == EMPTY) {
+    if (home[j] == EMPTY) {
       return new int[0];
     }
-    return merge(j, j + 1, n);
-  }
-
-  /** The rules of j's buckets and the wide ones in [from, to), ascending, each once. */
-  private int[] merge(int j, int from, int to) {
-    int lists = last[j] - first[j] + 2;
-    int[][] src = new int[lists][];
-    int[] at = new int[lists];
-    int[] end = new int[lists];
-    int total = 0;
-    for (int l = 0; l < lists; l++) {
-      src[l] = l == lists - 1 ? wide : buckets[first[j] + l];
-      at[l] = lowerBound(src[l], from);
-      end[l] = lowerBound(src[l], to);
-      total += end[l] - at[l];
+    long[] seen = new long[(n + 63) >>> 6];
+    int total = mark(seen, wide, from, to);
+    for (Filing f : filings) {
+      if (!f.cuts.narrow(j)) {
+        total += mark(seen, f.all, from, to);
+        continue;
+      }
+      for (int k = f.cuts.first[j]; k <= f.cuts.last[j]; k++) {
+        total += mark(seen, f.buckets[k], from, to);
+      }
     }
     int[] out = new int[total];
     int size = 0;
-    int prev = -1;
-    while (true) {
-      int pick = -1;
-      int v = Integer.MAX_VALUE;
-      for (int l = 0; l < lists; l++) {
-        if (at[l] < end[l] && src[l][at[l]] < v) {
-          v = src[l][at[l]];
-          pick = l;
-        }
-      }
-      if (pick < 0) {
-        break;
-      }
-      at[pick]++;
-      if (v != prev) {
-        out[size++] = v;
-        prev = v;
+    for (int w = from >>> 6; size < total; w++) {
+      for (long bits = seen[w]; bits != 0; bits &= bits - 1) {
+        out[size++] = (w << 6) + Long.numberOfTrailingZeros(bits);
       }
     }
-    return size == total ? out : Arrays.copyOf(out, size);
+    return out;
+  }
+
+  /** Sets the bits of the list's rules in [from, to); how many were not set before. */
+  private static int mark(long[] seen, int[] list, int from, int to) {
+    int added = 0;
+    for (int k = lowerBound(list, from), end = lowerBound(list, to); k < end; k++) {
+      int v = list[k];
+      long bit = 1L << v;
+      if ((seen[v >>> 6] & bit) == 0) {
+        seen[v >>> 6] |= bit;
+        added++;
+      }
+    }
+    return added;
   }
 
   private static int lowerBound(int[] a, int v) {
