@@ -249,39 +249,69 @@ final class HullIndex {
     if (home[j] == EMPTY) {
       return new int[0];
     }
-    long[] seen = new long[(n + 63) >>> 6];
-    int total = mark(seen, wide, from, to);
+    int[][] lists = new int[filings.length * (SPAN + 1) + 1][];
+    int count = 0;
+    lists[count++] = wide;
     for (Filing f : filings) {
       if (!f.cuts.narrow(j)) {
-        total += mark(seen, f.all, from, to);
+        lists[count++] = f.all;
         continue;
       }
       for (int k = f.cuts.first[j]; k <= f.cuts.last[j]; k++) {
-        total += mark(seen, f.buckets[k], from, to);
+        lists[count++] = f.buckets[k];
+      }
+    }
+    int[] start = new int[count];
+    int[] end = new int[count];
+    int m = 0;
+    for (int l = 0; l < count; l++) {
+      start[l] = lowerBound(lists[l], from);
+      end[l] = lowerBound(lists[l], to);
+      m += end[l] - start[l];
+    }
+    if (m == 0) {
+      return new int[0];
+    }
+    if ((long) m * 16 < to - from) {
+      // few candidates in a long range: sort them rather than scan a bitmap of the range
+      int[] out = new int[m];
+      int size = 0;
+      for (int l = 0; l < count; l++) {
+        System.arraycopy(lists[l], start[l], out, size, end[l] - start[l]);
+        size += end[l] - start[l];
+      }
+      Arrays.sort(out);
+      size = 0;
+      for (int k = 0; k < m; k++) {
+        if (size == 0 || out[k] != out[size - 1]) {
+          out[size++] = out[k];
+        }
+      }
+      return size == m ? out : Arrays.copyOf(out, size);
+    }
+    long[] seen = new long[((to - 1) >>> 6) - (from >>> 6) + 1];
+    int base = from >>> 6;
+    int total = 0;
+    for (int l = 0; l < count; l++) {
+      int[] list = lists[l];
+      for (int k = start[l]; k < end[l]; k++) {
+        int v = list[k];
+        int w = (v >>> 6) - base;
+        long bit = 1L << v;
+        if ((seen[w] & bit) == 0) {
+          seen[w] |= bit;
+          total++;
+        }
       }
     }
     int[] out = new int[total];
     int size = 0;
-    for (int w = from >>> 6; size < total; w++) {
+    for (int w = 0; size < total; w++) {
       for (long bits = seen[w]; bits != 0; bits &= bits - 1) {
-        out[size++] = (w << 6) + Long.numberOfTrailingZeros(bits);
+        out[size++] = ((w + base) << 6) + Long.numberOfTrailingZeros(bits);
       }
     }
     return out;
-  }
-
-  /** Sets the bits of the list's rules in [from, to); how many were not set before. */
-  private static int mark(long[] seen, int[] list, int from, int to) {
-    int added = 0;
-    for (int k = lowerBound(list, from), end = lowerBound(list, to); k < end; k++) {
-      int v = list[k];
-      long bit = 1L << v;
-      if ((seen[v >>> 6] & bit) == 0) {
-        seen[v >>> 6] |= bit;
-        added++;
-      }
-    }
-    return added;
   }
 
   private static int lowerBound(int[] a, int v) {
