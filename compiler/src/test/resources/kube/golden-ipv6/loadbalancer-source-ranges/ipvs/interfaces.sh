@@ -4,6 +4,4 @@
 set -e
 ip link show kube-ipvs0 >/dev/null 2>&1 || ip link add kube-ipvs0 type dummy
 ip addr replace 2001:db8:100::30/128 dev kube-ipvs0
-ip addr replace 2001:db8:100::31/128 dev kube-ipvs0
 ip addr replace fd00:96::30/128 dev kube-ipvs0
-ip addr replace fd00:96::31/128 dev kube-ipvs0
