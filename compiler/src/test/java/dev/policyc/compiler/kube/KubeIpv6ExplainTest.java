@@ -188,6 +188,27 @@ class KubeIpv6ExplainTest {
   // External IPs in IPVS mode (the external-ips and dual-stack cases) are not explained here:
   // their KUBE-SERVICES rules match -m physdev, which the iptables reader does not read.
 
+  @Test
+  void theExplainCommandReadsTheIpv6OutputOfBothModes() {
+    Path v6 = KubeFiles.DIR.resolve("ipv6");
+    Path ipt = GOLDEN.resolve("clusterip/iptables/ip6tables.rules");
+    dev.policyc.compiler.cli.Cli.Captured c = dev.policyc.compiler.cli.Cli.capture("explain",
+        ipt.toString(), "--kube-proxy-jumps", "--host", v6.resolve("node-host.yaml").toString(),
+        "--packet", "tcp " + OUT + "[fd00:96::10]:80 in eth0 random 0");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("verdict: ACCEPT: forwarded out eth1"), c.out());
+    assertTrue(c.out().contains("DNAT to fd00:10:0:1::5"), c.out());
+    Path ipvs = GOLDEN.resolve("clusterip/ipvs");
+    c = dev.policyc.compiler.cli.Cli.capture("explain", ipvs.resolve("ip6tables.rules")
+        .toString(), "--kube-proxy-jumps", "--host", v6.resolve("node-host.yaml").toString(),
+        "--ipsets", ipvs.resolve("ipset.rules").toString(), "--ipvs",
+        ipvs.resolve("ipvs.rules").toString(), "--packet", "tcp " + OUT
+            + "[fd00:96::10]:80 in eth0");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("ipvs: -t [fd00:96::10]:80 (rr) -> [fd00:10:0:"), c.out());
+    assertTrue(c.out().contains("MASQUERADE to fd00:10::fffe"), c.out());
+  }
+
   private static void assertScheduled(Decision d, Set<String> reals, boolean masqueraded) {
     assertEquals(Outcome.FORWARDED, d.outcome(), chains(d));
     assertNotNull(d.ipvs(), chains(d));
