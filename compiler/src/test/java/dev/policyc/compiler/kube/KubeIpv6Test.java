@@ -186,6 +186,21 @@ class KubeIpv6Test {
     assertFalse(r.files().get("ip6tables.rules").contains("-d ::1 -j KUBE-NODEPORTS"));
   }
 
+  @Test
+  void aZeroSourceRangeAllowsAnyAsNoRangesDo() throws IOException {
+    // newBaseServiceInfo: a zero-masked CIDR of the family means "allow any".
+    String m = KubeFiles.text(KubeFiles.DIR.resolve(
+        "golden-ipv6/loadbalancer-source-ranges/manifests.yaml"));
+    Path zero = Files.writeString(tmp.resolve("zero.yaml"),
+        m.replace("2001:db8::/64, 192.168.0.0/16]", "\"::/0\"]"));
+    KubeCompiler.Result r = KubeFiles.compile(zero, KubeFiles.node6(),
+        KubeCompiler.Mode.IPTABLES);
+    assertTrue(r.ok(), r.diagnostics().toString());
+    assertFalse(r.files().get("ip6tables.rules").contains("KUBE-FW-"), r.files().toString());
+    // the IPv4 proxier has no ranges of its family here, and no IPv4 ingress IP either way
+    assertTrue(KubeFiles.compile(zero, KubeCompiler.Mode.IPTABLES).ok());
+  }
+
   /** Manifests an API server would refuse: where written, with the stable code. */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
