@@ -26,7 +26,7 @@ import org.apache.commons.cli.Options;
 final class KubeCommand implements Command {
   /** Every file either mode writes: a run removes the other mode's files from the folder. */
   private static final List<String> OUTPUTS =
-      List.of("interfaces.sh", "ipset.rules", "iptables.rules", "ipvs.rules");
+      List.of("interfaces.sh", "ipset.rules", "iptables.rules", "ip6tables.rules", "ipvs.rules");
 
   @Override
   public String name() {
@@ -47,13 +47,15 @@ final class KubeCommand implements Command {
   public Options options() {
     return new Options()
         .addOption(Option.builder().longOpt("node").hasArg().argName("NODE.yaml")
-            .desc("the node's facts: name, addresses, local-traffic detector, masquerade bit"
-                + " (docs/kube.md)").get())
+            .desc("the node's facts: name, ipFamily (IPv4 or IPv6: which of kube-proxy's two"
+                + " proxiers), addresses, local-traffic detector, masquerade bit (docs/kube.md)")
+            .get())
         .addOption(Option.builder("o").longOpt("output").hasArg().argName("DIR")
             .desc("output directory, or - for standard output").get())
         .addOption(Option.builder().longOpt("mode").hasArg().argName("ipvs|iptables")
             .desc("kube-proxy's mode: ipvs (the default; interfaces.sh, ipset.rules,"
-                + " iptables.rules, ipvs.rules) or iptables (iptables.rules)").get())
+                + " iptables.rules, ipvs.rules) or iptables (iptables.rules); an IPv6 node gets"
+                + " ip6tables.rules in place of iptables.rules").get())
         .addOption(Option.builder().longOpt("report")
             .desc("print the rule counts of both modes and the rules a packet is tested against"
                 + " to reach a service, for the manifests and for generated clusters of 100, 1K"

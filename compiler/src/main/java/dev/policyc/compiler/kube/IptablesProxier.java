@@ -1,5 +1,6 @@
 package dev.policyc.compiler.kube;
 
+import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.kube.RestoreText.Chain;
 import dev.policyc.compiler.kube.ServiceMap.Categories;
 import dev.policyc.compiler.kube.ServiceMap.Ep;
@@ -108,15 +109,16 @@ final class IptablesProxier {
         "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\""));
     if (node.nodePortsEverywhere()) {
       last.addAll(List.of("-m", "addrtype", "--dst-type", "LOCAL"));
+      // Localhost NodePorts never work on IPv6; on IPv4 only with route_localnet.
       if (!node.localhostNodePortsOn()) {
-        last.addAll(List.of("!", "-d", "127.0.0.0/8"));
+        last.addAll(List.of("!", "-d", node.loopback()));
       }
       last.addAll(List.of("-j", NODEPORTS));
       nat.rule(SERVICES, last);
     } else {
-      for (long ip : nodePortIPs()) {
+      for (IpAddr ip : nodePortIPs()) {
         List<String> r = new ArrayList<>(last);
-        r.addAll(List.of("-d", Ipv4.format(ip), "-j", NODEPORTS));
+        r.addAll(List.of("-d", Addrs.format(ip), "-j", NODEPORTS));
         nat.rule(SERVICES, r);
       }
     }
@@ -136,17 +138,18 @@ final class IptablesProxier {
 
   /**
    * The node's addresses within --nodeport-addresses, by address: the interface addresses of
-   * the facts and 127.0.0.1 (kept only with localhost NodePorts).
+   * the facts and the loopback address, kept only with localhost NodePorts (never on IPv6).
    */
-  private List<Long> nodePortIPs() {
-    List<Long> ips = new ArrayList<>();
-    List<Long> local = new ArrayList<>();
-    node.nodeIPs().forEach(c -> local.add(c.network()));
-    local.add(Ipv4.parse("127.0.0.1"));
-    for (long ip : local) {
+  private List<IpAddr> nodePortIPs() {
+    List<IpAddr> ips = new ArrayList<>();
+    List<IpAddr> local = new ArrayList<>();
+    node.nodeIPs().forEach(c -> local.add(c.addr()));
+    IpAddr loopback = Addrs.parse(node.ipv6() ? "::1" : "127.0.0.1");
+    local.add(loopback);
+    for (IpAddr ip : local) {
       boolean in = node.nodePortAddresses().stream().anyMatch(c -> c.contains(ip));
-      boolean loopback = ip >>> 24 == 127;
-      if (in && (!loopback || node.localhostNodePortsOn()) && !ips.contains(ip)) {
+      boolean isLoopback = node.ipv6() ? ip.equals(loopback) : ip.lo() >>> 24 == 127;
+      if (in && (!isLoopback || node.localhostNodePortsOn()) && !ips.contains(ip)) {
         ips.add(ip);
       }
     }
@@ -315,7 +318,7 @@ final class IptablesProxier {
       for (String src : sp.svc().sourceRanges()) {
         nat.rule(fwChain, "-m", "comment", "--comment", "\"" + name + " loadbalancer IP\"",
             "-s", src, "-j", extChain);
-        fromNode |= Ipv4.cidr(src).contains(node.nodeIP());
+        fromNode |= Addrs.net(src, false).contains(node.nodeIP());
       }
       if (fromNode) {
         for (String ip : lbIPs) {

@@ -1,6 +1,6 @@
 package dev.policyc.compiler.kube;
 
-/** Strict dotted-quad IPv4 addresses and CIDRs, as kube-proxy's IPv4 proxier takes them. */
+/** Strict dotted-quad IPv4 addresses, read in place (prefixes of either family: {@link Addrs}). */
 final class Ipv4 {
   private Ipv4() {}
 
@@ -37,45 +37,6 @@ final class Ipv4 {
       start = end + 1;
     }
     return v;
-  }
-
-  static boolean isAddress(String s) {
-    return parse(s) >= 0;
-  }
-
-  /** A prefix: the network address and the length. */
-  record Cidr(long network, int length) {
-    boolean contains(long addr) {
-      long mask = length == 0 ? 0 : (0xFFFFFFFFL << (32 - length)) & 0xFFFFFFFFL;
-      return (addr & mask) == (network & mask);
-    }
-
-    @Override
-    public String toString() {
-      return format(network) + "/" + length;
-    }
-  }
-
-  /** {@code a.b.c.d/len} (host bits kept), or null. A bare address is a /32. */
-  static Cidr cidr(String s) {
-    int slash = s.indexOf('/');
-    String addr = slash < 0 ? s : s.substring(0, slash);
-    long a = parse(addr);
-    if (a < 0) {
-      return null;
-    }
-    int len = 32;
-    if (slash >= 0) {
-      String l = s.substring(slash + 1);
-      if (l.isEmpty() || l.length() > 2 || !l.chars().allMatch(Character::isDigit)) {
-        return null;
-      }
-      len = Integer.parseInt(l);
-      if (len > 32) {
-        return null;
-      }
-    }
-    return new Cidr(a, len);
   }
 
   static String format(long v) {

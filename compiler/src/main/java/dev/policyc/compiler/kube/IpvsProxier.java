@@ -78,8 +78,20 @@ final class IpvsProxier {
     }
   }
 
+  /**
+   * A set's name in the proxier of {@code family}: kube-proxy's IPv6 sets replace the prefix
+   * KUBE- with KUBE-6- and are cut to ipset's 31 characters (NewIPSet in pkg/proxy/ipvs).
+   */
+  static String setName(Set s, Family family) {
+    if (family == Family.IPV4) {
+      return s.setName;
+    }
+    String n = "KUBE-6-" + s.setName.substring("KUBE-".length());
+    return n.length() > 31 ? n.substring(0, 31) : n;
+  }
+
   /** One IPVS virtual server with its real servers. */
-  record VirtualServer(Protocol protocol, long address, int port, int persistence,
+  record VirtualServer(Protocol protocol, IpAddr address, int port, int persistence,
       List<Ep> reals) {}
 
   /** Everything written, with counts. */
@@ -89,8 +101,8 @@ final class IpvsProxier {
   private final NodeFacts node;
   private final Map<Set, TreeSet<String>> entries = new LinkedHashMap<>();
   private final List<VirtualServer> servers = new ArrayList<>();
-  /** Addresses bound on kube-ipvs0, in the order first bound. */
-  private final TreeSet<Long> bound = new TreeSet<>();
+  /** Addresses bound on kube-ipvs0, by address. */
+  private final TreeSet<IpAddr> bound = new TreeSet<>();
   /** Load balancer ip, protocol, port the node may not reach (KUBE-IPVS-OUT-FILTER). */
   private final TreeSet<String> noNodeAccess = new TreeSet<>();
 
@@ -106,8 +118,8 @@ final class IpvsProxier {
     for (SvcPort sp : ports) {
       p.service(sp);
     }
-    for (long a : p.bound) {
-      p.entries.get(Set.IPVS_IPS).add(Ipv4.format(a));
+    for (IpAddr a : p.bound) {
+      p.entries.get(Set.IPVS_IPS).add(Addrs.format(a));
     }
     RestoreText filter = new RestoreText("filter");
     RestoreText nat = new RestoreText("nat");
@@ -121,8 +133,8 @@ final class IpvsProxier {
         nat.rules, entries, p.servers.size(), reals, p.bound.size());
   }
 
-  private boolean isNodeAddress(long ip) {
-    return node.nodeIPs().stream().anyMatch(c -> c.network() == ip);
+  private boolean isNodeAddress(IpAddr ip) {
+    return node.nodeIPs().stream().anyMatch(c -> c.addr().equals(ip));
   }
 
   private void service(SvcPort sp) {
@@ -142,7 +154,7 @@ final class IpvsProxier {
     // when the node has none (kubernetes PR #97081; iptables mode drops instead).
     List<Ep> external = sp.externalPolicyLocal() && !cat.local().isEmpty() ? cat.local()
         : cat.cluster().isEmpty() ? cat.local() : cat.cluster();
-    long cip = Ipv4.parse(sp.svc().clusterIP());
+    IpAddr cip = Addrs.parse(sp.svc().clusterIP());
     entries.get(Set.CLUSTER_IP).add(sp.svc().clusterIP() + "," + pr + ":" + port);
     servers.add(new VirtualServer(proto, cip, port, persistence, internal));
     bound.add(cip);
@@ -150,7 +162,7 @@ final class IpvsProxier {
     for (String ip : sp.svc().externalIPs()) {
       entries.get(local ? Set.EXTERNAL_IP_LOCAL : Set.EXTERNAL_IP).add(ip + "," + pr + ":"
           + port);
-      long a = Ipv4.parse(ip);
+      IpAddr a = Addrs.parse(ip);
       servers.add(new VirtualServer(proto, a, port, persistence, external));
       if (!isNodeAddress(a)) {
         bound.add(a);
@@ -168,7 +180,7 @@ final class IpvsProxier {
         boolean fromNode = false;
         for (String r : ranges) {
           entries.get(Set.LOAD_BALANCER_SOURCE_CIDR).add(entry + "," + r);
-          fromNode |= Ipv4.cidr(r).contains(node.nodeIP());
+          fromNode |= Addrs.net(r, false).contains(node.nodeIP());
         }
         if (fromNode) {
           entries.get(Set.LOAD_BALANCER_SOURCE_IP).add(entry + "," + ip);
@@ -176,7 +188,7 @@ final class IpvsProxier {
           noNodeAccess.add(ip + " " + pr + " " + port);
         }
       }
-      long a = Ipv4.parse(ip);
+      IpAddr a = Addrs.parse(ip);
       servers.add(new VirtualServer(proto, a, port, persistence, external));
       if (!isNodeAddress(a)) {
         bound.add(a);
@@ -198,8 +210,8 @@ final class IpvsProxier {
           }
         }
         case SCTP -> {
-          for (long ip : nodePortIPs()) {
-            String e = Ipv4.format(ip) + ",sctp:" + nodePort;
+          for (IpAddr ip : nodePortIPs()) {
+            String e = Addrs.format(ip) + ",sctp:" + nodePort;
             entries.get(Set.NODE_PORT_SCTP).add(e);
             if (local) {
               entries.get(Set.NODE_PORT_LOCAL_SCTP).add(e);
@@ -208,7 +220,7 @@ final class IpvsProxier {
         }
         default -> throw new AssertionError(proto);
       }
-      for (long ip : nodePortIPs()) {
+      for (IpAddr ip : nodePortIPs()) {
         servers.add(new VirtualServer(proto, ip, nodePort, persistence, external));
       }
     }
@@ -222,10 +234,10 @@ final class IpvsProxier {
    * The addresses NodePort virtual servers listen on: with nodePortAddresses unset every node
    * address (never loopback, never kube-ipvs0's), else those within the configured CIDRs.
    */
-  private List<Long> nodePortIPs() {
-    TreeSet<Long> out = new TreeSet<>();
-    for (Ipv4.Cidr c : node.nodeIPs()) {
-      long ip = c.network();
+  private List<IpAddr> nodePortIPs() {
+    TreeSet<IpAddr> out = new TreeSet<>();
+    for (Addrs.Net c : node.nodeIPs()) {
+      IpAddr ip = c.addr();
       if (node.nodePortsEverywhere()
           || node.nodePortAddresses().stream().anyMatch(n -> n.contains(ip))) {
         out.add(ip);
@@ -239,7 +251,7 @@ final class IpvsProxier {
   }
 
   private String set(Set s) {
-    return s.setName;
+    return setName(s, node.family());
   }
 
   private void iptables(RestoreText filter, RestoreText nat) {
@@ -251,7 +263,7 @@ final class IpvsProxier {
         "KUBE-SOURCE-RANGES-FIREWALL", "KUBE-IPVS-FILTER", "KUBE-IPVS-OUT-FILTER")) {
       filter.chain(c);
     }
-    nat.rule("KUBE-SERVICES", "-s", "127.0.0.0/8", "-j", "RETURN");
+    nat.rule("KUBE-SERVICES", "-s", node.loopback(), "-j", "RETURN");
     record Jump(Set set, RestoreText table, String from, String to, String dirs, String proto) {}
     List<Jump> jumps = List.of(
         new Jump(Set.LOOP_BACK, nat, "KUBE-POSTROUTING", "MASQUERADE", "dst,dst,src", null),
@@ -364,18 +376,19 @@ final class IpvsProxier {
   private String ipsets() {
     StringBuilder sb = new StringBuilder("# ipset restore script generated by policyc kube for"
         + " node " + node.nodeName() + " (kube-proxy IPVS mode)\n");
+    String family = node.ipv6() ? "inet6" : "inet";
     for (Set s : Set.values()) {
-      sb.append("create ").append(s.setName).append(' ').append(s.type);
+      sb.append("create ").append(set(s)).append(' ').append(s.type);
       if (s.type.startsWith("bitmap")) {
         sb.append(" range 0-65535");
       } else {
-        sb.append(" family inet hashsize 1024 maxelem 65536");
+        sb.append(" family ").append(family).append(" hashsize 1024 maxelem 65536");
       }
       sb.append(" -exist\n");
     }
     for (Set s : Set.values()) {
       for (String e : sorted(s)) {
-        sb.append("add ").append(s.setName).append(' ').append(e).append(" -exist\n");
+        sb.append("add ").append(set(s)).append(' ').append(e).append(" -exist\n");
       }
     }
     return sb.toString();
@@ -396,9 +409,10 @@ final class IpvsProxier {
         + "# kube-proxy creates the dummy link and never sets it up.\nset -e\n"
         + "ip link show " + DUMMY + " >/dev/null 2>&1 || ip link add " + DUMMY
         + " type dummy\n");
-    for (long a : bound) {
-      sb.append("ip addr replace ").append(Ipv4.format(a)).append("/32 dev ").append(DUMMY)
-          .append('\n');
+    for (IpAddr a : bound) {
+      // netlink.NewIPNet: a host prefix, /32 or /128
+      sb.append("ip addr replace ").append(Addrs.format(a)).append('/')
+          .append(IpAddr.bits(a.family())).append(" dev ").append(DUMMY).append('\n');
     }
     return sb.toString();
   }
@@ -426,9 +440,11 @@ final class IpvsProxier {
         }
         return rs;
       });
-      out.add(new VirtualService(protocol(v.protocol()), IpAddr.v4(v.address()), v.port(), 0,
-          Family.IPV4, scheduler, 0,
-          v.persistence() > 0 ? new Persistence(v.persistence(), 32) : null, false, reals, null));
+      // kube-proxy's netmask: 0xffffffff for IPv4, 128 for IPv6 (the whole client address).
+      Family f = v.address().family();
+      out.add(new VirtualService(protocol(v.protocol()), v.address(), v.port(), 0, f,
+          scheduler, 0, v.persistence() > 0 ? new Persistence(v.persistence(), IpAddr.bits(f))
+              : null, false, reals, null));
     }
     return IpvsadmEmitter.emit(new IpvsConfig(out));
   }

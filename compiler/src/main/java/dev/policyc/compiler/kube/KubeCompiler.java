@@ -1,6 +1,7 @@
 package dev.policyc.compiler.kube;
 
 import dev.policyc.compiler.kube.ServiceMap.SvcPort;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
@@ -92,18 +93,32 @@ public final class KubeCompiler {
     for (Input in : manifests) {
       r.read(in.file(), in.text());
     }
-    Cluster cluster = new Cluster(ServiceMap.build(r.services, r.slices, nodeName, problems));
+    Family family = facts == null ? Family.IPV4 : facts.family();
+    Cluster cluster = new Cluster(ServiceMap.build(r.services, r.slices, nodeName, family,
+        problems));
     if (facts != null) {
-      for (SvcPort sp : cluster.ports) {
-        int np = sp.port().nodePort();
-        if (np != 0 && (np < facts.nodePortMin() || np > facts.nodePortMax())) {
-          problems.add(new Diagnostic(Code.PC8106, "nodePort " + np + " is outside the node's"
-              + " NodePort range " + facts.nodePortMin() + "-" + facts.nodePortMax(),
-              sp.port().pos()));
+      // Every Service with a cluster IP, of either family: a manifest is good or bad whatever
+      // the family of the node it is compiled for.
+      for (KubeObjects.Service s : r.services) {
+        if (s.clusterIP() == null) {
+          continue;
+        }
+        for (KubeObjects.ServicePort p : s.ports()) {
+          int np = p.nodePort();
+          if (np != 0 && (np < facts.nodePortMin() || np > facts.nodePortMax())) {
+            problems.add(new Diagnostic(Code.PC8106, "nodePort " + np + " is outside the"
+                + " node's NodePort range " + facts.nodePortMin() + "-" + facts.nodePortMax(),
+                p.pos()));
+          }
         }
       }
     }
     return cluster;
+  }
+
+  /** iptables.rules for the IPv4 proxier, ip6tables.rules (ip6tables-restore) for IPv6. */
+  static String rulesFile(NodeFacts facts) {
+    return facts.ipv6() ? "ip6tables.rules" : "iptables.rules";
   }
 
   static Result compile(List<SvcPort> ports, NodeFacts facts, Mode mode,
@@ -112,13 +127,13 @@ public final class KubeCompiler {
     Counts counts;
     if (mode == Mode.IPTABLES) {
       IptablesProxier.Output o = IptablesProxier.write(facts, ports);
-      files.put("iptables.rules", o.text());
+      files.put(rulesFile(facts), o.text());
       counts = new Counts(ports.size(), o.filterRules(), o.natRules(), 0, 0, 0, 0);
     } else {
       IpvsProxier.Output o = IpvsProxier.write(facts, ports);
       files.put("interfaces.sh", o.interfaces());
       files.put("ipset.rules", o.ipsets());
-      files.put("iptables.rules", o.iptables());
+      files.put(rulesFile(facts), o.iptables());
       files.put("ipvs.rules", o.ipvs());
       counts = new Counts(ports.size(), o.filterRules(), o.natRules(), o.setEntries(),
           o.virtualServers(), o.realServers(), o.addresses());

@@ -123,12 +123,10 @@ public final class KubeProxyJumps {
 
   /**
    * The rules with the same jumps as {@link #add(String)} writes, as rules of no source line
-   * (an explanation names them without a position): the IPv4 rules of a payload read back.
+   * (an explanation names them without a position): the rules of a payload read back, of
+   * either family (kube-proxy's IPv6 proxier ensures the same jumps with ip6tables).
    */
   public static Ruleset add(Ruleset rules) {
-    if (rules.family() != Family.IPV4) {
-      throw new IllegalArgumentException("kube-proxy's jumps are IPv4 rules");
-    }
     List<Jump> ensured = rules.tables().stream()
         .anyMatch(t -> t.chain(IPVS_MODE_CHAIN).isPresent()) ? ENSURED_IPVS : ENSURED;
     List<RuleTable> tables = new ArrayList<>();
@@ -137,7 +135,8 @@ public final class KubeProxyJumps {
       Map<String, List<Rule>> builtins = new LinkedHashMap<>();
       for (Jump j : ensured) {
         if (j.table().equals(table) && t.chain(j.to()).isPresent()) {
-          builtins.computeIfAbsent(j.from(), k -> new ArrayList<>()).add(0, rule(j));
+          builtins.computeIfAbsent(j.from(), k -> new ArrayList<>())
+              .add(0, rule(j, rules.family()));
         }
       }
       List<Chain> chains = new ArrayList<>();
@@ -159,9 +158,9 @@ public final class KubeProxyJumps {
     return new Ruleset(rules.family(), tables);
   }
 
-  private static Rule rule(Jump j) {
+  private static Rule rule(Jump j, Family family) {
     try {
-      Rule r = IptablesSaveReader.readRule(j.line(), Family.IPV4);
+      Rule r = IptablesSaveReader.readRule(j.line(), family);
       return new Rule(r.matches(), r.target(), r.comment(), Origin.NONE);
     } catch (ParseException e) {
       throw new AssertionError("kube-proxy's jump does not read: " + j.line(), e);

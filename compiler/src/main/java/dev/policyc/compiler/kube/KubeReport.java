@@ -45,19 +45,26 @@ public final class KubeReport {
     List<Row> rows = new ArrayList<>();
     List<Diagnostic> problems = new ArrayList<>();
     NodeFacts facts = NodeFacts.read(node.file(), node.text(), problems);
-    rows.add(row("given manifests", KubeCompiler.read(manifests, facts.nodeName(), problems)
-        .ports(), facts, seed));
+    rows.add(row("given manifests", KubeCompiler.read(manifests, facts.nodeName(), facts,
+        problems).ports(), facts, seed));
+    if (facts.ipv6()) {
+      return table(rows); // the generated clusters are IPv4 ones
+    }
     // Generated clusters use a node whose rules the reader takes whole (no nfacct matches).
-    NodeFacts plain = new NodeFacts(facts.nodeName(), facts.nodeIP(), facts.nodeIPs(),
-        facts.detector(), facts.mark(), facts.masqueradeAll(), facts.nodePortAddresses(), false,
-        false, false, facts.tcpLiberal(), facts.randomFully(), facts.largeClusterThreshold(), 1,
-        65535, facts.scheduler());
+    NodeFacts plain = new NodeFacts(facts.nodeName(), facts.family(), facts.nodeIP(),
+        facts.nodeIPs(), facts.detector(), facts.mark(), facts.masqueradeAll(),
+        facts.nodePortAddresses(), false, false, false, facts.tcpLiberal(),
+        facts.randomFully(), facts.largeClusterThreshold(), 1, 65535, facts.scheduler());
     for (int n : sizes) {
       String text = ClusterGenerator.manifests(n, ENDPOINTS, seed);
       List<SvcPort> ports = KubeCompiler.read(List.of(new KubeCompiler.Input("generated",
           text)), plain.nodeName(), problems).ports();
       rows.add(row(n + " services (seed " + seed + ")", ports, plain, seed));
     }
+    return table(rows);
+  }
+
+  private static Table table(List<Row> rows) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
         "%-24s %8s %9s | %10s %12s | %10s %8s %8s %10s %12s%n", "cluster", "svc ports",
         "endpoints", "iptables", "rules/packet", "ipvs: ipt", "sets", "VS", "RS",
@@ -83,12 +90,15 @@ public final class KubeReport {
     KubeCompiler.Result ipvs = KubeCompiler.compile(ports, facts, KubeCompiler.Mode.IPVS, none);
     int eps = ports.stream().mapToInt(p -> p.endpoints().size()).sum();
     return new Row(name, ports.size(), eps, ipt.counts(), ipvs.counts(),
-        iptablesPerPacket(ipt.files().get("iptables.rules"), ports, seed),
-        ipvsPerPacket(ipvs.files().get("iptables.rules")));
+        iptablesPerPacket(ipt.files().get(KubeCompiler.rulesFile(facts)), ports, facts.family(),
+            seed),
+        ipvsPerPacket(ipvs.files().get(KubeCompiler.rulesFile(facts)),
+            IpvsProxier.setName(IpvsProxier.Set.CLUSTER_IP, facts.family())));
   }
 
   /** The interpreter's mean rules tested per packet to a sampled service, or - for none. */
-  static String iptablesPerPacket(String rules, List<SvcPort> ports, long seed) {
+  static String iptablesPerPacket(String rules, List<SvcPort> ports, Family family,
+      long seed) {
     List<SvcPort> targets = ports.stream().filter(p -> !p.categorize().cluster().isEmpty()
         && !p.internalPolicyLocal()).toList();
     if (targets.isEmpty()) {
@@ -99,9 +109,11 @@ public final class KubeReport {
       // kube-proxy's jump from PREROUTING, which it ensures outside the restore payload.
       String withJump = rules.replace("*nat\n",
           "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j KUBE-SERVICES\n");
-      Ruleset rs = IptablesSaveReader.read("iptables.rules", withJump, Family.IPV4);
-      policy = new IrPolicy("kube", null, List.of(), rs,
-          new Ruleset(Family.IPV6, List.<RuleTable>of()));
+      Ruleset rs = IptablesSaveReader.read("rules", withJump, family);
+      Ruleset none = new Ruleset(family == Family.IPV4 ? Family.IPV6 : Family.IPV4,
+          List.<RuleTable>of());
+      policy = family == Family.IPV4 ? new IrPolicy("kube", null, List.of(), rs, none)
+          : new IrPolicy("kube", null, List.of(), none, rs);
     } catch (ParseException e) {
       throw new IllegalStateException("the emitted iptables rules do not read back: "
           + e.diagnostic(), e);
@@ -111,8 +123,9 @@ public final class KubeReport {
     long evaluated = 0;
     for (int i = 0; i < SAMPLE; i++) {
       SvcPort t = targets.get(rnd.nextInt(targets.size()));
-      Packet p = Packet.parse(t.protocol() + " 203.0.113.9:40000 -> " + t.svc().clusterIP()
-          + ":" + t.port().port() + " in eth0");
+      String src = family == Family.IPV4 ? "203.0.113.9:40000" : "[2001:db8:ff::9]:40000";
+      Packet p = Packet.parse(t.protocol() + " " + src + " -> "
+          + Addrs.hostPort(t.svc().clusterIP(), t.port().port()) + " in eth0");
       Decision d = interp.decide(p);
       evaluated += d.evaluated();
     }
@@ -120,12 +133,12 @@ public final class KubeReport {
   }
 
   /** PREROUTING's jump, then KUBE-SERVICES up to its cluster-IP ACCEPT. */
-  static String ipvsPerPacket(String rules) {
+  static String ipvsPerPacket(String rules, String clusterIPSet) {
     int n = 1;
     for (String line : rules.split("\n")) {
       if (line.startsWith("-A KUBE-SERVICES ")) {
         n++;
-        if (line.contains("--match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT")) {
+        if (line.contains("--match-set " + clusterIPSet + " dst,dst -j ACCEPT")) {
           return Integer.toString(n);
         }
       }

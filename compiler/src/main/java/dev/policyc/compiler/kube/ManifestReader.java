@@ -124,17 +124,19 @@ final class ManifestReader {
       }
     }
     String clusterIP = f.string(spec, "clusterIP", "spec.clusterIP");
-    if (clusterIP == null) {
-      List<String> ips = f.strings(spec, "clusterIPs", "spec.clusterIPs");
-      clusterIP = ips.isEmpty() ? null : ips.get(0);
+    List<String> clusterIPs = f.strings(spec, "clusterIPs", "spec.clusterIPs");
+    List<String> families = ipFamilies(spec);
+    if (clusterIP == null && !clusterIPs.isEmpty()) {
+      clusterIP = clusterIPs.get(0);
     }
     if (type == ServiceType.EXTERNAL_NAME || "None".equals(clusterIP)) {
       clusterIP = null; // ExternalName and headless Services get no rules from kube-proxy
+      clusterIPs = List.of();
     } else if (clusterIP == null) {
       f.error(Code.PC8103, "spec.clusterIP is missing (the API server allocates it; give the"
           + " allocated address, or None for a headless Service)", spec.pos());
     } else {
-      address(clusterIP, Fields.at(spec, "clusterIP"), "spec.clusterIP");
+      clusterIPs = clusterIPs(spec, clusterIP, clusterIPs, families);
     }
     List<ServicePort> ports = new ArrayList<>();
     List<Yaml> portNodes = f.seq(spec, "ports", "spec.ports");
@@ -153,10 +155,13 @@ final class ManifestReader {
         ports.add(p);
       }
     }
-    List<String> externalIPs = f.strings(spec, "externalIPs", "spec.externalIPs");
-    for (int i = 0; i < externalIPs.size(); i++) {
-      address(externalIPs.get(i), ((Yaml.YSeq) spec.get("externalIPs")).items().get(i).pos(),
-          "an external IP");
+    List<String> externalIPs = new ArrayList<>();
+    List<String> externalTexts = f.strings(spec, "externalIPs", "spec.externalIPs");
+    for (int i = 0; i < externalTexts.size(); i++) {
+      if (address(externalTexts.get(i), ((Yaml.YSeq) spec.get("externalIPs")).items().get(i)
+          .pos(), "an external IP")) {
+        externalIPs.add(externalTexts.get(i));
+      }
     }
     List<String> ingress = new ArrayList<>();
     List<String> ranges = new ArrayList<>();
@@ -179,8 +184,8 @@ final class ManifestReader {
         if (rn instanceof YScalar s && !s.isNull()) {
           // kube-proxy trims the blanks the API has let through (its own test keeps one).
           String r = s.text().strip();
-          if (Ipv4.cidr(r) == null || !r.contains("/")) {
-            f.error(Code.PC8105, "'" + s.text() + "' is not an IPv4 CIDR", rn.pos());
+          if (Addrs.net(r, false) == null) {
+            f.error(Code.PC8105, "'" + s.text() + "' is not an IPv4 or IPv6 CIDR", rn.pos());
           } else {
             ranges.add(r);
           }
@@ -215,8 +220,8 @@ final class ManifestReader {
       hc = 0;
     }
     if (name != null) {
-      services.add(new Service(ns, name, type, clusterIP, ports, externalIPs, ingress, ranges,
-          eLocal, iLocal, timeout, hc, m.pos()));
+      services.add(new Service(ns, name, type, clusterIP, clusterIPs, families, ports,
+          externalIPs, ingress, ranges, eLocal, iLocal, timeout, hc, m.pos()));
     }
   }
 
@@ -278,11 +283,62 @@ final class ManifestReader {
   }
 
   private boolean address(String ip, SourcePos pos, String what) {
-    if (!Ipv4.isAddress(ip)) {
-      f.error(Code.PC8105, what + " '" + ip + "' is not an IPv4 address", pos);
+    if (Addrs.family(ip) == null) {
+      f.error(Code.PC8105, what + " '" + ip + "' is not an IPv4 or IPv6 address", pos);
       return false;
     }
     return true;
+  }
+
+  /** spec.ipFamilies: IPv4 and IPv6, each at most once. */
+  private List<String> ipFamilies(YMap spec) {
+    List<String> out = f.strings(spec, "ipFamilies", "spec.ipFamilies");
+    List<Yaml> items = f.seq(spec, "ipFamilies", "spec.ipFamilies");
+    for (int i = 0; i < out.size() && i < items.size(); i++) {
+      String w = out.get(i);
+      if (!w.equals("IPv4") && !w.equals("IPv6")) {
+        f.bad("spec.ipFamilies must hold IPv4 and IPv6, not '" + w + "'", items.get(i).pos());
+      } else if (out.subList(0, i).contains(w)) {
+        f.bad("spec.ipFamilies names " + w + " twice", items.get(i).pos());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks the cluster IPs as the API server does (each an address, the first the primary
+   * spec.clusterIP, at most one of each family, each of the family ipFamilies gives it), and
+   * returns them; a Service that gives only spec.clusterIP has that one.
+   */
+  private List<String> clusterIPs(YMap spec, String clusterIP, List<String> given,
+      List<String> families) {
+    List<String> ips = given.isEmpty() ? List.of(clusterIP) : given;
+    List<Yaml> items = f.seq(spec, "clusterIPs", "spec.clusterIPs");
+    String[] seen = new String[2];
+    for (int i = 0; i < ips.size(); i++) {
+      SourcePos pos = given.isEmpty() ? Fields.at(spec, "clusterIP")
+          : i < items.size() ? items.get(i).pos() : spec.pos();
+      String ip = ips.get(i);
+      String what = given.isEmpty() ? "spec.clusterIP" : "spec.clusterIPs[" + i + "]";
+      if (!address(ip, pos, what)) {
+        continue;
+      }
+      String family = Addrs.word(Addrs.family(ip));
+      if (i == 0 && !given.isEmpty() && !ip.equals(clusterIP)) {
+        f.bad("spec.clusterIPs[0] '" + ip + "' must be spec.clusterIP '" + clusterIP + "'",
+            pos);
+      } else if (i >= 2 || family.equals(seen[0])) {
+        f.bad(what + " '" + ip + "': a Service has at most one cluster IP of each family",
+            pos);
+      } else if (i < families.size() && !families.get(i).equals(family)) {
+        f.bad(what + " '" + ip + "' is not of the family spec.ipFamilies[" + i + "] ("
+            + families.get(i) + ")", pos);
+      }
+      if (i < 2) {
+        seen[i] = family;
+      }
+    }
+    return ips;
   }
 
   private String namespace(YMap meta) {
@@ -306,7 +362,8 @@ final class ManifestReader {
       f.bad("addressType must be IPv4, IPv6 or FQDN, not '" + addressType + "'",
           Fields.at(m, "addressType"));
     }
-    boolean v4 = "IPv4".equals(addressType);
+    dev.policyc.dsl.Family family = "IPv4".equals(addressType) ? dev.policyc.dsl.Family.IPV4
+        : "IPv6".equals(addressType) ? dev.policyc.dsl.Family.IPV6 : null;
     List<Endpoint> eps = new ArrayList<>();
     for (Yaml en : f.seq(m, "endpoints", "endpoints")) {
       if (!(en instanceof YMap e)) {
@@ -320,9 +377,13 @@ final class ManifestReader {
       }
       // kube-proxy uses the first address only (the API allows one).
       String addr = addrs.get(0);
-      if (v4 && !address(addr, ((Yaml.YSeq) e.get("addresses")).items().get(0).pos(),
-          "an endpoint address")) {
+      if (family != null && Addrs.family(addr) != family) {
+        f.error(Code.PC8105, "an endpoint address '" + addr + "' is not an " + addressType
+            + " address", ((Yaml.YSeq) e.get("addresses")).items().get(0).pos());
         continue;
+      }
+      if (family == dev.policyc.dsl.Family.IPV6) {
+        addr = Addrs.canonical(addr); // kube-proxy keeps ParseIPSloppy(address).String()
       }
       YMap cond = f.map(e, "conditions", "conditions");
       Boolean ready = tri(cond, "ready");

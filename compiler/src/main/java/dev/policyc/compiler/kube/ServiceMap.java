@@ -5,6 +5,7 @@ import dev.policyc.compiler.kube.KubeObjects.EndpointSlice;
 import dev.policyc.compiler.kube.KubeObjects.Service;
 import dev.policyc.compiler.kube.KubeObjects.ServicePort;
 import dev.policyc.compiler.kube.KubeObjects.SlicePort;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ final class ServiceMap {
   record Ep(String ip, int port, boolean local, boolean ready, boolean serving,
       boolean terminating, String endpoint) {
     Ep(String ip, int port, boolean local, boolean ready, boolean serving, boolean terminating) {
-      this(ip, port, local, ready, serving, terminating, ip + ":" + port);
+      this(ip, port, local, ready, serving, terminating, Addrs.hostPort(ip, port));
     }
   }
 
@@ -113,11 +114,12 @@ final class ServiceMap {
   record Categories(List<Ep> cluster, List<Ep> local, List<Ep> reachable, boolean hasAny) {}
 
   /**
-   * The service ports of {@code services}, sorted by Service (namespace/name) with ports in the
-   * order written; checks the port names of Services against their EndpointSlices.
+   * The service ports the proxier of {@code family} has, sorted by Service (namespace/name)
+   * with ports in the order written, each with the endpoints of that family's EndpointSlices;
+   * checks the port names of every Service against its EndpointSlices.
    */
   static List<SvcPort> build(List<Service> services, List<EndpointSlice> slices,
-      String nodeName, List<Diagnostic> problems) {
+      String nodeName, Family family, List<Diagnostic> problems) {
     Map<String, List<EndpointSlice>> byService = new HashMap<>();
     Map<String, Service> seen = new HashMap<>();
     for (Service s : services) {
@@ -152,8 +154,10 @@ final class ServiceMap {
     List<Service> sorted = new ArrayList<>(seen.values());
     sorted.sort(Comparator.comparing(Service::key));
     List<SvcPort> out = new ArrayList<>();
+    String addressType = Addrs.word(family);
     for (Service s : sorted) {
       List<EndpointSlice> mine = byService.getOrDefault(s.key(), List.of());
+      Service view = s.forFamily(family); // null: headless, ExternalName or another family
       for (ServicePort p : s.ports()) {
         boolean carried = mine.stream().anyMatch(es -> es.ports().stream()
             .anyMatch(sp -> sp.name().equals(p.name()) && sp.protocol() == p.protocol()));
@@ -162,12 +166,12 @@ final class ServiceMap {
               + " carries the " + p.protocol() + " port "
               + (p.name().isEmpty() ? "(unnamed)" : "'" + p.name() + "'"), p.namePos()));
         }
-        if (s.clusterIP() == null) {
-          continue; // headless or ExternalName: kube-proxy skips the Service
+        if (view == null) {
+          continue;
         }
         Map<String, Ep> eps = new LinkedHashMap<>();
         for (EndpointSlice es : mine) {
-          if (!es.addressType().equals("IPv4")) {
+          if (!es.addressType().equals(addressType)) {
             continue;
           }
           for (SlicePort sp : es.ports()) {
@@ -183,7 +187,7 @@ final class ServiceMap {
         }
         List<Ep> list = new ArrayList<>(eps.values());
         list.sort(Comparator.comparing(Ep::endpoint));
-        out.add(new SvcPort(s, p, list));
+        out.add(new SvcPort(view, p, list));
       }
     }
     return out;

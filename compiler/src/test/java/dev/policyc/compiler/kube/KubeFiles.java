@@ -28,7 +28,17 @@ final class KubeFiles {
     return input(DIR.resolve("node.yaml"));
   }
 
+  /** The facts of an IPv6 proxier (kube/ipv6/node.yaml). */
+  static KubeCompiler.Input node6() {
+    return input(DIR.resolve("ipv6/node.yaml"));
+  }
+
   static KubeCompiler.Result compile(Path manifests, KubeCompiler.Mode mode) {
     return KubeCompiler.compile(List.of(input(manifests)), node(), mode);
+  }
+
+  static KubeCompiler.Result compile(Path manifests, KubeCompiler.Input node,
+      KubeCompiler.Mode mode) {
+    return KubeCompiler.compile(List.of(input(manifests)), node, mode);
   }
 }

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The kernel takes policyc kube's output: in a network namespace of its own, each golden case's
  * ipset.rules (IPVS mode) and iptables.rules (both modes) load, and iptables-save gives back the
- * same chains with the same number of rules each, which load again unchanged. The nfacct
+ * same chains with the same number of rules each, which load again unchanged. The IPv6 goldens
+ * (kube/golden-ipv6) the same with their inet6 sets, ip6tables-restore and ip6tables-save, and
+ * their interfaces.sh binds the /128 addresses on kube-ipvs0. The nfacct
  * counters are left out (the node facts say none exist, as kube-proxy would find on a machine
  * without them). The IPVS virtual servers skip with a message where the kernel has no IPVS
  * (/proc/net/ip_vs absent). Skipped without root or ip netns (KernelTests).
@@ -40,18 +42,27 @@ class KubeKernelTest {
 
   @TestFactory
   Stream<DynamicTest> eachGoldenCaseLoadsAndSavesBack() throws IOException {
+    return cases("golden", "node.yaml");
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eachIpv6GoldenCaseLoadsAndSavesBack() throws IOException {
+    return cases("golden-ipv6", "ipv6/node.yaml");
+  }
+
+  private Stream<DynamicTest> cases(String root, String node) throws IOException {
     List<Path> cases;
-    try (Stream<Path> s = Files.list(KubeFiles.DIR.resolve("golden"))) {
+    try (Stream<Path> s = Files.list(KubeFiles.DIR.resolve(root))) {
       cases = s.filter(Files::isDirectory).sorted().toList();
     }
     return cases.stream().flatMap(c -> Stream.of(KubeCompiler.Mode.values())
         .map(m -> DynamicTest.dynamicTest(c.getFileName() + " "
-            + m.name().toLowerCase(Locale.ROOT), () -> load(c, m))));
+            + m.name().toLowerCase(Locale.ROOT), () -> load(c, node, m))));
   }
 
-  private void load(Path dir, KubeCompiler.Mode mode) throws IOException {
+  private void load(Path dir, String nodeFile, KubeCompiler.Mode mode) throws IOException {
     KernelTests.assume(unavailable);
-    String node = KubeFiles.text(KubeFiles.DIR.resolve("node.yaml"))
+    String node = KubeFiles.text(KubeFiles.DIR.resolve(nodeFile))
         .replace("ct_state_invalid_dropped_pkts: true", "ct_state_invalid_dropped_pkts: false")
         .replace("localhost_nps_accepted_pkts: true", "localhost_nps_accepted_pkts: false");
     KubeCompiler.Result r = KubeCompiler.compile(List.of(KubeFiles.input(
@@ -64,15 +75,33 @@ class KubeKernelTest {
         String listed = ns.run("ipset", "list", "-n");
         assertEquals(IpvsProxier.Set.values().length, listed.lines().count(), listed);
       }
-      String payload = r.files().get("iptables.rules");
+      boolean six = r.files().containsKey("ip6tables.rules");
+      String cmd = six ? "ip6tables" : "iptables";
+      String payload = r.files().get(six ? "ip6tables.rules" : "iptables.rules");
+      if (payload.contains(" -m ipvs ")) {
+        KernelTests.assumeIpvs(); // xt_ipvs comes with IPVS (KUBE-IPVS-OUT-FILTER)
+      }
       Path rules = Files.writeString(tmp.resolve("iptables.rules"), payload);
-      ns.run("iptables-restore", "--noflush", rules.toString());
-      String saved = ns.run("iptables-save");
+      ns.run(cmd + "-restore", "--noflush", rules.toString());
+      String saved = ns.run(cmd + "-save");
       assertEquals(chainCounts(payload), chainCounts(saved), saved);
       // What the kernel gives back loads again and saves the same.
       Path again = Files.writeString(tmp.resolve("saved.rules"), saved);
-      ns.run("iptables-restore", again.toString());
-      assertEquals(strip(saved), strip(ns.run("iptables-save")));
+      ns.run(cmd + "-restore", again.toString());
+      assertEquals(strip(saved), strip(ns.run(cmd + "-save")));
+      // (where the kernel has dummy links: this one has none)
+      if (six && r.files().containsKey("interfaces.sh")
+          && ns.tryRun("ip", "link", "add", "kube-ipvs0", "type", "dummy").code() == 0) {
+        Path sh = Files.writeString(tmp.resolve("interfaces.sh"), r.files().get("interfaces.sh"));
+        ns.run("sh", sh.toString());
+        String bound = ns.run("ip", "-6", "addr", "show", "dev", "kube-ipvs0");
+        for (String line : r.files().get("interfaces.sh").lines().toList()) {
+          if (line.startsWith("ip addr replace ")) {
+            String addr = line.split(" ")[3];
+            assertTrue(bound.contains("inet6 " + addr + " "), addr + " in " + bound);
+          }
+        }
+      }
     }
   }
 

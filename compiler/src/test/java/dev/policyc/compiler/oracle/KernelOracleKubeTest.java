@@ -46,15 +46,24 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * decision on the same text read back. The packets of one payload are decided by one
  * interpreter session and the kernel keeps its recent lists too (conntrack is flushed before
  * each packet, the lists are not), so ClientIP affinity is compared across connections. A
- * service with two endpoints is compared against both: the kernel must take the path of one of
- * the interpreter's decisions for the first and the last draw of the random statistic.
+ * service with several endpoints is compared against each: the kernel must take the path of one
+ * of the interpreter's decisions for the first, a middle and the last draw of the random
+ * statistic.
+ * The IPv6 proxier's ip6tables text goes the same way (ip6tables-restore, IPv6 packets).
  * Figures go to {@code target/oracle-kube.txt}.
  */
 @ResourceLock("netns")
 class KernelOracleKubeTest {
   private static final Path KUBE = Path.of("src/test/resources/kube");
-  /** Draws of the random statistic that take the first and the last endpoint's rule. */
-  private static final List<Long> DRAWS = List.of(0L, 0x7fffffffL);
+  /**
+   * Draws of the random statistic that take the first and the last endpoint's rule, and (0.4
+   * of the range) the middle one of three.
+   */
+  private static final List<Long> DRAWS = List.of(0L, 0x33333333L, 0x7fffffffL);
+  /** Destinations of services with several endpoints: compared against both draws. */
+  private static final List<String> SEVERAL = List.of("172.30.0.44", "192.168.99.33",
+      "[fd00:96::10]:80", "[2001:db8::1]:30053", "[2001:db8:1::2]:30443",
+      "[2001:db8:200::40]:80");
 
   private static String unavailable;
   private static final Map<String, Integer> FIGURES = new TreeMap<>();
@@ -165,6 +174,34 @@ class KernelOracleKubeTest {
         "tcp 192.0.2.2:40000 -> 198.51.100.2:9000 in eth0")); // masqueraded, port at random
   }
 
+  /**
+   * The IPv6 proxier's ip6tables text (the goldens under kube/golden-ipv6, compiled with
+   * kube/ipv6/node.yaml) loaded with ip6tables-restore into the topology of
+   * kube/ipv6/node-host.yaml: ClusterIP with two endpoints, a REJECT (icmp6 port unreachable),
+   * a pod source (no masquerade), a UDP NodePort, LoadBalancer source ranges, an external IP
+   * that is bound and one that is the node's, externalTrafficPolicy Local and its health check.
+   */
+  @Test
+  void ipv6Proxier() throws Exception {
+    String out = "[2001:db8:ff::9]:40000 -> ";
+    run6("golden-ipv6/clusterip/manifests.yaml", List.of(
+        "tcp " + out + "[fd00:96::10]:80 in eth0",
+        "tcp [fd00:10:0:3::9]:40000 -> [fd00:96::10]:80 in eth1",
+        "udp " + out + "[fd00:96::11]:53 in eth0"));
+    run6("golden-ipv6/nodeport/manifests.yaml", List.of(
+        "udp " + out + "[2001:db8::1]:30053 in eth0",
+        "tcp " + out + "[2001:db8:1::2]:30443 in eth0"));
+    run6("golden-ipv6/loadbalancer-source-ranges/manifests.yaml", List.of(
+        "tcp " + out + "[2001:db8:100::30]:443 in eth0",
+        "tcp [2001:db8:9::1]:40000 -> [2001:db8:100::30]:443 in eth0"));
+    run6("golden-ipv6/external-ips/manifests.yaml", List.of(
+        "tcp " + out + "[2001:db8:200::40]:80 in eth0"));
+    run6("golden-ipv6/external-traffic-policy-local/manifests.yaml", List.of(
+        "tcp " + out + "[2001:db8:100::60]:80 in eth0",
+        "tcp " + out + "[2001:db8:100::61]:80 in eth0",
+        "tcp " + out + "[2001:db8::1]:32100 in eth0"));
+  }
+
   private static void run(String manifests, List<String> packets, boolean isOverall)
       throws Exception {
     KernelTests.assume(unavailable);
@@ -176,7 +213,17 @@ class KernelOracleKubeTest {
     if (isOverall) {
       assertEquals(Files.readString(KUBE.resolve("overall/kube-proxy-expected.rules")), payload);
     }
-    runText(KubeProxyJumps.add(payload), host(), packets);
+    runText(KubeProxyJumps.add(payload), host("node-host.yaml"), packets, Family.IPV4);
+  }
+
+  private static void run6(String manifests, List<String> packets) throws Exception {
+    KernelTests.assume(unavailable);
+    KubeCompiler.Result r = KubeCompiler.compile(
+        List.of(input(KUBE.resolve(manifests))), input(KUBE.resolve("ipv6/node.yaml")),
+        KubeCompiler.Mode.IPTABLES);
+    assertTrue(r.ok(), r.diagnostics().toString());
+    runText(KubeProxyJumps.add(r.files().get("ip6tables.rules")), host("ipv6/node-host.yaml"),
+        packets, Family.IPV6);
   }
 
   /**
@@ -185,20 +232,27 @@ class KernelOracleKubeTest {
    */
   private static void runText(String loaded, HostModel host, List<String> packets)
       throws Exception {
+    runText(loaded, host, packets, Family.IPV4);
+  }
+
+  private static void runText(String loaded, HostModel host, List<String> packets,
+      Family family) throws Exception {
     KernelTests.assume(unavailable);
-    Ruleset rs = IptablesSaveReader.read("iptables.rules", loaded, Family.IPV4);
-    IrPolicy policy = new IrPolicy("kube", host, List.of(), rs,
-        new Ruleset(Family.IPV6, List.of()));
+    Ruleset rs = IptablesSaveReader.read("rules", loaded, family);
+    Ruleset none = new Ruleset(family == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
+    IrPolicy policy = family == Family.IPV4 ? new IrPolicy("kube", host, List.of(), rs, none)
+        : new IrPolicy("kube", host, List.of(), none, rs);
     Interpreter session = Interpreter.session(policy);
     List<String> mismatches = new ArrayList<>();
     try (Topology topo = Topology.create(policy.host())) {
       nfacct(topo.fw, loaded);
       KernelProbe probe = new KernelProbe(topo);
-      probe.load(Map.of(PolicyCompiler.IPTABLES, loaded));
+      probe.load(family == Family.IPV4 ? Map.of(PolicyCompiler.IPTABLES, loaded)
+          : Map.of(PolicyCompiler.IPTABLES, "", PolicyCompiler.IP6TABLES, loaded));
       for (String text : packets) {
         Packet p = Packet.parse(text);
         List<Decision> allowed = new ArrayList<>();
-        if (text.contains("172.30.0.44") || text.contains("192.168.99.33")) {
+        if (SEVERAL.stream().anyMatch(text::contains)) {
           for (long draw : DRAWS) {
             allowed.add(Interpreter.decide(policy, Packet.parse(text + " random " + draw)));
           }
@@ -238,8 +292,8 @@ class KernelOracleKubeTest {
     return new KubeCompiler.Input(p.toString(), Files.readString(p, StandardCharsets.UTF_8));
   }
 
-  private static HostModel host() {
-    PolicyCompiler.ReadResult read = PolicyCompiler.read(KUBE.resolve("node-host.yaml"));
+  private static HostModel host(String file) {
+    PolicyCompiler.ReadResult read = PolicyCompiler.read(KUBE.resolve(file));
     Compilation c = PolicyCompiler.compile(read.policy());
     assertTrue(c.ok(), c.diagnostics().toString());
     return c.ir().host();
