@@ -92,7 +92,7 @@ class IpvsLocalOutTest {
   }
 
   @Test
-  void withoutIpvsTheSamePacketLoopsBackToTheHost() {
+  void withoutIpvsTheVipIsNoAddressOfTheHost() {
     Decision d = director(false).decide(Packet.parse("tcp 192.0.2.10:5000 -> 192.0.2.80:80"));
     // the host model has no 192.0.2.80 without IPVS's dummy interface: it goes out by default
     assertNull(d.ipvs());
