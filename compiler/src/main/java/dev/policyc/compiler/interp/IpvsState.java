@@ -200,16 +200,6 @@ public final class IpvsState {
   }
 
   /**
-   * The masq connection a packet from a real server to a client answers, or null: {@code
-   * ip_vs_out} then rewrites its source back to the virtual address and port.
-   */
-  public Hit reply(Packet p) {
-    Conn c = out(p);
-    return c == null || c.hit().real().method() != ForwardMethod.MASQ ? null
-        : c.hit().as(Hit.Via.REPLY);
-  }
-
-  /**
    * An IPVS connection entry: protocol, client, virtual address and port (the first packet's
    * destination), real server, and the virtual port of its persistence template ({@code
    * cp->control}; null without one).
