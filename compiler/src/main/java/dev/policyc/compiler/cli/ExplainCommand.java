@@ -111,8 +111,9 @@ final class ExplainCommand implements Command {
         .addOption(Option.builder().longOpt("ipvs").hasArg().argName("FILE")
             .desc("with RULES: the IPVS virtual servers of the host, as 'ipvsadm -S -n' prints"
                 + " them (kube-proxy's IPVS mode: policyc kube's ipvs.rules); packets to them"
-                + " are scheduled after filter INPUT, and their addresses that are not the"
-                + " host's are bound on a dummy " + KUBE_IPVS_DEVICE).get())
+                + " are scheduled after filter INPUT (the host's own after nat OUTPUT; in a"
+                + " flow once a connection), and their addresses that are not the host's are"
+                + " bound on a dummy " + KUBE_IPVS_DEVICE).get())
         .addOption(Option.builder().longOpt("kube-proxy-jumps")
             .desc("with RULES written by 'policyc kube --mode iptables' (or kube-proxy's"
                 + " payload): add the jumps from the built-in chains that kube-proxy ensures"
