@@ -248,7 +248,7 @@ final class Trip {
       // ip_vs_local_request at LOCAL_OUT priority NF_IP_PRI_NAT_DST + 2: after nat OUTPUT
       IpvsState.Hit hit = ipvsRequest();
       if (hit != null) {
-        return ipvsLocal(hit, route);
+        return ipvsLocal(hit);
       }
     }
     if (!table(Table.FILTER)) {
@@ -335,7 +335,7 @@ final class Trip {
    * real server the transmitter answers NF_ACCEPT: the packet goes on to filter OUTPUT and back
    * in on lo.
    */
-  private Decision ipvsLocal(IpvsState.Hit hit, Route route) {
+  private Decision ipvsLocal(IpvsState.Hit hit) {
     Object sent = ipvsXmit(hit);
     if (sent instanceof Decision d) {
       return d;
