@@ -394,5 +394,50 @@ public sealed interface Match
     public boolean negated(int bit) {
       return (invert & bit) != 0;
     }
+
+    /**
+     * The options as libxt_ipvs's save prints them: {@code --ipvs} only alone (every other
+     * option implies it), the protocol as a number, the address without a mask for a host, with
+     * {@code /N} for a contiguous mask, else with the mask; the direction as a word, the method
+     * as GATE, IPIP or MASQ. Each option starts with a space.
+     */
+    public String options() {
+      StringBuilder sb = new StringBuilder();
+      if (bitmask == PROPERTY) {
+        sb.append(negated(PROPERTY) ? " ! --ipvs" : " --ipvs");
+      }
+      if (has(PROTO)) {
+        sb.append(negated(PROTO) ? " !" : "").append(" --vproto ").append(l4proto);
+      }
+      if (has(VADDR)) {
+        sb.append(negated(VADDR) ? " !" : "").append(" --vaddr ").append(vaddr);
+        int bits = IpAddr.bits(vmask.family());
+        int ones = Long.bitCount(vmask.hi()) + Long.bitCount(vmask.lo());
+        if (!vmask.equals(IpAddr.max(vmask.family()).maskHost(bits - ones))) {
+          sb.append('/').append(vmask);
+        } else if (ones != bits) {
+          sb.append('/').append(ones);
+        }
+      }
+      if (has(VPORT)) {
+        sb.append(negated(VPORT) ? " !" : "").append(" --vport ").append(vport);
+      }
+      if (has(DIR)) {
+        sb.append(negated(DIR) ? " --vdir REPLY" : " --vdir ORIGINAL");
+      }
+      if (has(METHOD)) {
+        sb.append(negated(METHOD) ? " !" : "").append(" --vmethod ")
+            .append(fwdMethod == DROUTE ? "GATE" : fwdMethod == TUNNEL ? "IPIP" : "MASQ");
+      }
+      if (has(VPORTCTL)) {
+        sb.append(negated(VPORTCTL) ? " !" : "").append(" --vportctl ").append(vportctl);
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+      return "ipvs" + options();
+    }
   }
 }

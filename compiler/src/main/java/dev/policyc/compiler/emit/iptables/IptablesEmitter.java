@@ -416,7 +416,7 @@ public final class IptablesEmitter {
       // libxt_nfacct's save prints " --nfacct-name " and then the name with a space of its own
       sb.append(" -m nfacct --nfacct-name  ").append(n.name());
     } else if (m instanceof Match.Ipvs v) {
-      IpvsMatchText.append(sb, v);
+      sb.append(" -m ipvs").append(v.options());
     } else if (m instanceof Match.Ports || m instanceof Match.TcpFlags
         || m instanceof Match.AddrType) {
       throw new AssertionError("handled by modules(): " + m);
