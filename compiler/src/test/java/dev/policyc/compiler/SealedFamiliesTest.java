@@ -138,6 +138,14 @@ class SealedFamiliesTest {
     sample(v4, new Match.Recent("r", Match.Recent.Mode.REMOVE, 0, false, 0,
         IpAddr.parse("255.255.255.0"), false, false));
     sample(v4, new Match.Nfacct("ct_state_invalid_dropped_pkts"));
+    sample(v4, new Match.Ipvs(Match.Ipvs.PROPERTY, Match.Ipvs.PROPERTY, 0, null, null, 0, 0, 0));
+    sample(v4, new Match.Ipvs(Match.Ipvs.PROPERTY | Match.Ipvs.PROTO | Match.Ipvs.VADDR
+        | Match.Ipvs.VPORT, 0, 6, IpAddr.parse("203.0.113.7"), IpAddr.max(v4), 80, 0, 0));
+    sample(v6, new Match.Ipvs(0x7f, Match.Ipvs.VADDR | Match.Ipvs.DIR | Match.Ipvs.METHOD, 17,
+        IpAddr.parse("2001:db8::"), IpAddr.parse("ffff:ffff::"), 53, Match.Ipvs.DROUTE, 21));
+    sample(v4, new Match.Ipvs(Match.Ipvs.PROPERTY | Match.Ipvs.VADDR | Match.Ipvs.METHOD,
+        Match.Ipvs.METHOD, 0, IpAddr.parse("10.0.0.0"), IpAddr.parse("255.0.255.0"), 0,
+        Match.Ipvs.TUNNEL, 0));
   }
 
   @Test

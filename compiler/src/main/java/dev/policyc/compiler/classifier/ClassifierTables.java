@@ -366,7 +366,8 @@ final class ClassifierTables {
             in.dirs().size() > 1 ? (in.dirs().get(1) == Side.SRC ? 0 : 1) : -1,
             set.type().ordinal(), set.family() == null ? 0 : set.family() == Family.IPV4 ? 4 : 6,
             at[0], at[1]);
-      } else if (m instanceof Match.Recent || m instanceof Match.Nfacct) {
+      } else if (m instanceof Match.Recent || m instanceof Match.Nfacct
+          || m instanceof Match.Ipvs) {
         // read from iptables-save text only: no policy compiles to them
         throw new IllegalArgumentException("the classifier has no " + m);
       } else {

@@ -168,6 +168,9 @@ public final class DecisionText {
     if (d.snat() != null) {
       sb.append("; ").append(nat(d.snat()));
     }
+    if (d.ipvs() != null) {
+      sb.append("; ipvs: ").append(ipvs(d.ipvs()));
+    }
     List<String> steps = new ArrayList<>();
     for (Step s : d.path()) {
       steps.add(s.table().iptablesName() + "/" + s.chain()
@@ -238,6 +241,7 @@ public final class DecisionText {
         v.put("method", d.ipvs().real().method().word());
       }
       v.put("persistent", d.ipvs().persistent());
+      v.put("via", d.ipvs().via().name().toLowerCase(Locale.ROOT));
       m.put("ipvs", v);
     }
     Packet a = d.after();
@@ -299,8 +303,13 @@ public final class DecisionText {
     if (h.real() == null) {
       return svc + ": no real server available";
     }
+    if (h.via() == IpvsState.Hit.Via.REPLY) {
+      return "answer from " + h.real().endpoint() + " of " + svc + ", source back to "
+          + dev.policyc.compiler.ipvs.IpvsText.endpoint(h.vaddr(), h.vport());
+    }
     return svc + " -> " + h.real().endpoint() + " " + h.real().method().word()
-        + (h.persistent() ? " (persistence template)" : "");
+        + (h.persistent() ? " (persistence template)" : "")
+        + (h.via() == IpvsState.Hit.Via.CONNECTION ? " (connection)" : "");
   }
 
   public static String nat(Nat n) {

@@ -111,8 +111,9 @@ final class ExplainCommand implements Command {
         .addOption(Option.builder().longOpt("ipvs").hasArg().argName("FILE")
             .desc("with RULES: the IPVS virtual servers of the host, as 'ipvsadm -S -n' prints"
                 + " them (kube-proxy's IPVS mode: policyc kube's ipvs.rules); packets to them"
-                + " are scheduled after filter INPUT, and their addresses that are not the"
-                + " host's are bound on a dummy " + KUBE_IPVS_DEVICE).get())
+                + " are scheduled after filter INPUT (the host's own after nat OUTPUT; in a"
+                + " flow once a connection), and their addresses that are not the host's are"
+                + " bound on a dummy " + KUBE_IPVS_DEVICE).get())
         .addOption(Option.builder().longOpt("kube-proxy-jumps")
             .desc("with RULES written by 'policyc kube --mode iptables' (or kube-proxy's"
                 + " payload): add the jumps from the built-in chains that kube-proxy ensures"
@@ -186,9 +187,8 @@ final class ExplainCommand implements Command {
       return inv.usageError("--ipsets, --host, --kube-proxy-jumps and --ipvs go with RULES, an"
           + " iptables-save or iptables-restore text in place of the policy");
     }
-    if (cl.hasOption("ipvs") && (session || inv.format() == Format.CLASSBENCH_TRACE)) {
-      return inv.usageError("--ipvs decides packets one by one (--packet, --packets): no"
-          + " --flow, --session or classbench-trace yet");
+    if (cl.hasOption("ipvs") && inv.format() == Format.CLASSBENCH_TRACE) {
+      return inv.usageError("--ipvs does not go with classbench-trace");
     }
     if (saved != null && engine == Engine.CLASSIFIER) {
       return inv.usageError("--engine classifier runs a compiled policy, not RULES");
@@ -253,7 +253,10 @@ final class ExplainCommand implements Command {
       return Cli.POLICY_ERRORS;
     }
     if (session) {
-      return explainFlow(inv, written, where, rules, cl.hasOption("flow"), stats, level,
+      // a flow's packets follow their IPVS connections; the schedulers' state carries on
+      FlowSession flow = saved != null ? new FlowSession(rules, ipvs[0], KUBE_IPVS_DEVICE)
+          : new FlowSession(rules, ipvs[0]);
+      return explainFlow(inv, written, where, rules, flow, cl.hasOption("flow"), stats, level,
           engine);
     }
     // IPVS schedules the packets to virtual services, its schedulers advancing packet by packet
@@ -320,8 +323,8 @@ final class ExplainCommand implements Command {
    * {@code reply} to a line that was not decided is a bad line too.
    */
   private static int explainFlow(Invocation inv, List<Written> written, String where,
-      IrPolicy rules, boolean full, Stats stats, OptLevel level, Engine engine) {
-    FlowSession session = new FlowSession(rules);
+      IrPolicy rules, FlowSession session, boolean full, Stats stats, OptLevel level,
+      Engine engine) {
     int bad = 0;
     boolean previousBad = false;
     int n = 0;

@@ -2,6 +2,8 @@ package dev.policyc.compiler.interp;
 
 import dev.policyc.compiler.interp.Stateful.Binding;
 import dev.policyc.compiler.interp.Stateful.Tuple;
+import dev.policyc.compiler.ipvs.ForwardMethod;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.PortRange;
@@ -35,6 +37,26 @@ public final class FlowSession {
 
   public FlowSession(IrPolicy policy) {
     this.interp = Interpreter.counting(policy, stateful);
+  }
+
+  /**
+   * A flow session of a host that also runs the IPVS services of {@code ipvs} (their virtual IPs
+   * on the dummy interface of interfaces.sh): a connection's first packet to a virtual service is
+   * scheduled, and its later packets, its answers and the schedulers' state and persistence
+   * templates follow from the packets before (docs/ipvs.md).
+   */
+  public FlowSession(IrPolicy policy, IpvsConfig ipvs) {
+    this(policy, ipvs, Interpreter.IPVS_DEVICE);
+  }
+
+  /** As {@link #FlowSession(IrPolicy, IpvsConfig)}, the virtual IPs on {@code vipDevice}. */
+  public FlowSession(IrPolicy policy, IpvsConfig ipvs, String vipDevice) {
+    this.interp = Interpreter.counting(policy, stateful, ipvs, vipDevice);
+  }
+
+  /** The IPVS state of the session's host, or null without IPVS. */
+  public IpvsState ipvs() {
+    return interp.ipvs();
   }
 
   /** What conntrack did with a packet. */
@@ -273,7 +295,7 @@ public final class FlowSession {
       // the entry is kept once the packet passed the confirm hook (POSTROUTING or INPUT), even
       // when it is dropped after: a packet the host sends itself is dropped in INPUT, say
       if (ct.confirmed()) {
-        entry = create(p, d.after());
+        entry = create(p, d.after(), d.ipvs());
         event = Event.CREATED;
       } else {
         event = Event.NOT_CREATED;
@@ -360,11 +382,16 @@ public final class FlowSession {
         d.dnat(), d.snat(), d.logs(), d.mss(), d.evaluated(), d.ipvs());
   }
 
-  private Entry create(Packet first, Packet after) {
+  private Entry create(Packet first, Packet after, IpvsState.Hit ipvs) {
     Key original = Key.of(first);
     Key reply = Key.of(after).invert();
+    // IPVS's masq rewrite is no NAT binding of conntrack's (ip_vs_update_conntrack changes only
+    // the reply tuple): later packets keep the virtual address until IPVS sends them on
+    Packet translated = ipvs != null && ipvs.via() != IpvsState.Hit.Via.REPLY
+        && ipvs.real() != null && ipvs.real().method() == ForwardMethod.MASQ
+        && ipvs.vaddr() != null ? after.withDst(ipvs.vaddr(), ipvs.vport()) : after;
     Entry e = new Entry(entries.size() + 1, original, reply,
-        new Binding(Tuple.of(first), Tuple.of(after), false), after.ctmark());
+        new Binding(Tuple.of(first), Tuple.of(translated), false), after.ctmark());
     entries.add(e);
     index.put(original, new Side(e, false));
     if (reply != null) {

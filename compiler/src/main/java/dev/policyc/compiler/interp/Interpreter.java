@@ -178,7 +178,7 @@ public final class Interpreter {
     check(packet);
     Family f = packet.family();
     return new Trip(policy.ruleset(f), conntrack[f.ordinal()], routing, matches, targets,
-        stateful, packet, binding, natDone);
+        stateful, packet, binding, natDone).withIpvs(ipvs);
   }
 
   /** Whether the namespace tracks connections of a family (its rules use conntrack). */
@@ -199,6 +199,18 @@ public final class Interpreter {
   /** A session interpreter whose stateful matches a flow session drives. */
   static Interpreter counting(IrPolicy policy, Stateful.Counting counting) {
     return new Interpreter(policy, counting);
+  }
+
+  /**
+   * As {@link #counting(IrPolicy, Stateful.Counting)}, on a host that runs IPVS with its
+   * virtual IPs on {@code vipDevice}: packets are looked up in IPVS's connection table before
+   * they are scheduled, as the kernel does.
+   */
+  static Interpreter counting(IrPolicy policy, Stateful.Counting counting, IpvsConfig ipvs,
+      String vipDevice) {
+    Interpreter i = new Interpreter(withVips(policy, ipvs, vipDevice), counting);
+    i.ipvs = ipvs.isEmpty() ? null : new IpvsState(ipvs, true);
+    return i;
   }
 
   private void check(Packet packet) {

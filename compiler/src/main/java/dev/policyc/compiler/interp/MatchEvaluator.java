@@ -142,8 +142,66 @@ final class MatchEvaluator {
       return Stateful.FROM_SEQ.recent(r, recentAddr(r, in), pkt);
     } else if (m instanceof Match.Nfacct) {
       return true; // nfacct_mt counts the packet and matches
+    } else if (m instanceof Match.Ipvs v) {
+      return ipvs(v, in);
     }
     throw new AssertionError("unknown match " + m);
+  }
+
+  /**
+   * {@code ipvs_mt}: {@code --ipvs} alone is the packet's {@code ipvs_property}; any other option
+   * needs it, and the connection entry {@code conn_out_get} finds with the header inverted (the
+   * packet from the client as IPVS sent it on: to a masq real server, or to the virtual address
+   * for gate and ipip; never a non-first fragment, whose ports are unknown). Each option given
+   * then compares the entry's field, or for {@code --vdir} the conntrack direction (no entry:
+   * no match), negated as the kernel does.
+   */
+  private static boolean ipvs(Match.Ipvs v, MatchInput in) {
+    if (v.bitmask() == Match.Ipvs.PROPERTY) {
+      return in.ipvsProperty() ^ v.negated(Match.Ipvs.PROPERTY);
+    }
+    Packet p = in.packet();
+    if (!in.ipvsProperty()) {
+      return false;
+    }
+    if (v.has(Match.Ipvs.PROTO) && (p.proto() == v.l4proto()) == v.negated(Match.Ipvs.PROTO)) {
+      return false;
+    }
+    IpvsState.Conn c = in.ipvs() == null || p.fragment() ? null : in.ipvs().outInverse(p);
+    if (c == null) {
+      return false;
+    }
+    if (v.has(Match.Ipvs.VPORT) && (c.vport() == v.vport()) == v.negated(Match.Ipvs.VPORT)) {
+      return false;
+    }
+    if (v.has(Match.Ipvs.VPORTCTL) && (c.controlVport() != null
+        && c.controlVport() == v.vportctl()) == v.negated(Match.Ipvs.VPORTCTL)) {
+      return false;
+    }
+    if (v.has(Match.Ipvs.DIR)
+        && (!in.hasConnection() || in.reply() != v.negated(Match.Ipvs.DIR))) {
+      return false;
+    }
+    if (v.has(Match.Ipvs.METHOD) && (methodCode(c.hit().real().method()) == v.fwdMethod())
+        == v.negated(Match.Ipvs.METHOD)) {
+      return false;
+    }
+    // ipvs_mt_addrcmp: ((entry ^ given) & mask) == 0
+    IpAddr a = c.vaddr();
+    IpAddr g = v.vaddr();
+    IpAddr k = v.vmask();
+    return !v.has(Match.Ipvs.VADDR) || (a.family() == g.family()
+        && ((a.hi() ^ g.hi()) & k.hi()) == 0 && ((a.lo() ^ g.lo()) & k.lo()) == 0)
+        != v.negated(Match.Ipvs.VADDR);
+  }
+
+  /** {@code IP_VS_CONN_F_MASQ}, {@code _TUNNEL} or {@code _DROUTE} of a forwarding method. */
+  private static int methodCode(dev.policyc.compiler.ipvs.ForwardMethod m) {
+    return switch (m) {
+      case MASQ -> Match.Ipvs.MASQ;
+      case IPIP -> Match.Ipvs.TUNNEL;
+      case GATE -> Match.Ipvs.DROUTE;
+    };
   }
 
   /** The address a recent match looks up: the source or destination, masked. */

@@ -18,9 +18,13 @@ import java.util.Objects;
  * @param snat whether the packet's connection has a source NAT that changed its tuple
  *     ({@code --ctstate SNAT})
  * @param dnat whether it has such a destination NAT ({@code --ctstate DNAT})
+ * @param ipvsProperty whether IPVS sent or answered the packet ({@code skb->ipvs_property})
+ * @param ipvs the host's IPVS connection entries, which {@code -m ipvs} looks up; null for none
+ * @param reply whether the packet travels in its connection's reply direction ({@code -m ipvs
+ *     --vdir})
  */
 record MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original,
-    boolean snat, boolean dnat) {
+    boolean snat, boolean dnat, boolean ipvsProperty, IpvsState ipvs, boolean reply) {
   MatchInput {
     Objects.requireNonNull(packet, "packet");
     Objects.requireNonNull(inIf, "inIf");
@@ -29,9 +33,15 @@ record MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, P
     Objects.requireNonNull(original, "original");
   }
 
+  /** What a match sees of a packet IPVS did not touch. */
+  MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original,
+      boolean snat, boolean dnat) {
+    this(packet, inIf, outIf, ctState, original, snat, dnat, false, null, false);
+  }
+
   /** What a match sees of a packet whose connection (if any) has no NAT. */
   MatchInput(Packet packet, String inIf, String outIf, ConnState ctState, Packet original) {
-    this(packet, inIf, outIf, ctState, original, false, false);
+    this(packet, inIf, outIf, ctState, original, false, false, false, null, false);
   }
 
   /**

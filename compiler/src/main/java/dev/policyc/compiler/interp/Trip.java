@@ -10,6 +10,7 @@ import dev.policyc.compiler.ipvs.VirtualService;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
@@ -73,9 +74,13 @@ final class Trip {
     this.s = new TripState(packet, binding, new Conntrack(conntrack, natDone));
   }
 
-  /** Lets IPVS schedule the packets to its virtual services (after filter INPUT). */
+  /**
+   * Lets IPVS schedule the packets to its virtual services (after filter INPUT, and after nat
+   * OUTPUT for the host's own) and put its answers back.
+   */
   Trip withIpvs(IpvsState state) {
     this.ipvs = state;
+    s.ipvs = state;
     return this;
   }
 
@@ -154,10 +159,13 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER)) {
         return ended();
       }
-      // IPVS at LOCAL_IN priority 99 (ip_vs_remote_request): after filter, before nat INPUT
-      VirtualService vs = ipvs == null || s.packet.fragment() ? null : ipvs.find(s.packet);
-      if (vs != null) {
-        return ipvsForward(ipvs.schedule(vs, s.packet));
+      // IPVS at LOCAL_IN: ip_vs_out (priority 98) puts an answer to a connection of the
+      // host's own back to the virtual service; ip_vs_in (99) takes a request to one
+      if (ipvs != null && !s.packet.fragment() && !ipvsAnswer()) {
+        IpvsState.Hit hit = ipvsRequest();
+        if (hit != null) {
+          return ipvsForward(hit);
+        }
       }
       if (!srcNat()) {
         return ended();
@@ -180,12 +188,10 @@ final class Trip {
       if (!table(Table.MANGLE) || !table(Table.FILTER)) {
         return ended();
       }
-      // ip_vs_reply4 at FORWARD, after filter: a masq real server's answer gets the VIP back
-      IpvsState.Hit reply = ipvs == null ? null : ipvs.reply(s.packet);
-      if (reply != null && !reply.service().isFwmark()) {
-        ipvsHit = reply;
-        s.packet = s.packet.withSrc(reply.service().address(),
-            reply.service().port() == 0 ? s.packet.sport() : reply.service().port());
+      // ip_vs_out at FORWARD priority 100, after filter: a real server's answer gets the
+      // virtual address and port back
+      if (ipvs != null && !s.packet.fragment()) {
+        ipvsAnswer();
       }
       s.hook = Hook.POSTROUTING;
       s.inIf = "";
@@ -238,9 +244,24 @@ final class Trip {
         return finish(Outcome.DROPPED);
       }
     }
+    if (ipvs != null && !s.packet.fragment() && !ipvsAnswer()) {
+      // ip_vs_local_request at LOCAL_OUT priority NF_IP_PRI_NAT_DST + 2: after nat OUTPUT
+      IpvsState.Hit hit = ipvsRequest();
+      if (hit != null) {
+        return ipvsLocal(hit);
+      }
+    }
     if (!table(Table.FILTER)) {
       return ended();
     }
+    return leave(route);
+  }
+
+  /**
+   * POSTROUTING of a packet the host sends (after filter OUTPUT): out by {@code route}, or
+   * back in on lo when it is local.
+   */
+  private Decision leave(Route route) {
     s.hook = Hook.POSTROUTING;
     s.outIf = Routing.device(route);
     if (!postrouting(route)) {
@@ -285,27 +306,13 @@ final class Trip {
    * leaves by its tunnel without traversing the rules here (not modelled).
    */
   private Decision ipvsForward(IpvsState.Hit hit) {
-    ipvsHit = hit;
-    RealServer r = hit.real();
-    if (r == null) {
-      s.rejectWith = "icmp-port-unreachable";
-      return finish(Outcome.REJECTED);
+    Object sent = ipvsXmit(hit);
+    if (sent instanceof Decision d) {
+      return d;
     }
-    if (r.address().family() != s.packet.family()) {
-      return finish(Outcome.FORWARDED);
-    }
-    Packet probe = s.packet.withDst(r.address(), r.port());
-    if (r.method() == ForwardMethod.MASQ) {
-      s.packet = probe;
-    }
-    Route route = routing.hasHost()
-        ? routing.outgoing(probe.withRoute(null, null), false)
-        : new Route.Forward(s.packet.out() == null ? "" : s.packet.out(), r.address());
-    if (route instanceof Route.Refused rf) {
-      return finish(rf.outcome());
-    }
+    Route route = (Route) sent;
     if (route instanceof Route.Local) {
-      return finish(Outcome.DELIVERED); // LOCALNODE: ip_vs_null_xmit, on to the local socket
+      return finish(Outcome.DELIVERED); // a local real server: on to the local socket
     }
     s.hook = Hook.OUTPUT;
     s.inIf = "";
@@ -319,6 +326,100 @@ final class Trip {
     }
     s.conntrack.confirm();
     return finish(Outcome.FORWARDED);
+  }
+
+  /**
+   * A request of the host's own that IPVS took at LOCAL_OUT (ip_vs_local_request): sent on as
+   * from LOCAL_IN, through the whole LOCAL_OUT hook again (raw, mangle, filter; nat OUTPUT has
+   * its binding already) and POSTROUTING, where kube-proxy's mark is masqueraded. To a local
+   * real server the transmitter answers NF_ACCEPT: the packet goes on to filter OUTPUT and back
+   * in on lo.
+   */
+  private Decision ipvsLocal(IpvsState.Hit hit) {
+    Object sent = ipvsXmit(hit);
+    if (sent instanceof Decision d) {
+      return d;
+    }
+    Route to = (Route) sent;
+    if (!(to instanceof Route.Local)) {
+      // NF_HOOK(LOCAL_OUT) again, with the real server's route
+      s.outIf = Routing.device(to);
+      if (!table(Table.RAW) || !table(Table.MANGLE)) {
+        return ended();
+      }
+    }
+    if (!table(Table.FILTER)) {
+      return ended();
+    }
+    return leave(to);
+  }
+
+  /**
+   * The transmitter's part of a packet IPVS took (ip_vs_nat_xmit, ip_vs_dr_xmit,
+   * ip_vs_tunnel_xmit): with no real server available ip_vs_leave answers port unreachable and
+   * drops it; masq rewrites the destination to the real server (gate and ipip keep it), the
+   * route goes to the real server, and a loopback source may not leave the host
+   * (crosses_local_route_boundary). The decision when the packet ended here, else its route.
+   */
+  private Object ipvsXmit(IpvsState.Hit hit) {
+    ipvsHit = hit;
+    RealServer r = hit.real();
+    if (r == null) {
+      s.rejectWith = "icmp-port-unreachable";
+      return finish(Outcome.REJECTED);
+    }
+    if (r.address().family() != s.packet.family()) {
+      return finish(s.original.locallyGenerated() ? Outcome.SENT : Outcome.FORWARDED);
+    }
+    s.ipvsProperty = true; // ip_vs_send_or_cont, ip_vs_nat_send_or_cont
+    Packet probe = s.packet.withDst(r.address(), r.port() == 0 ? s.packet.dport() : r.port());
+    if (r.method() == ForwardMethod.MASQ) {
+      s.packet = probe;
+    }
+    Route route = routing.hasHost()
+        ? routing.outgoing(probe.withRoute(null, null), false)
+        : new Route.Forward(s.packet.out() == null ? "" : s.packet.out(), r.address());
+    if (route instanceof Route.Refused rf) {
+      return finish(rf.outcome());
+    }
+    if (!(route instanceof Route.Local) && Netfilter.isLoopback(s.packet.src())) {
+      return finish(Outcome.DROPPED);
+    }
+    return route;
+  }
+
+  /**
+   * ip_vs_in's choice for a packet to this host: its connection entry's server (flows), else a
+   * virtual service's schedule (in flows only for a packet that may start a connection); null
+   * when IPVS leaves the packet alone.
+   */
+  private IpvsState.Hit ipvsRequest() {
+    IpvsState.Conn c = ipvs.in(s.packet);
+    if (c != null) {
+      return c.again();
+    }
+    VirtualService vs = ipvs.find(s.packet);
+    if (vs == null || ipvs.looksUp() && !IpvsState.schedulable(s.packet)) {
+      return null;
+    }
+    return ipvs.schedule(vs, s.packet);
+  }
+
+  /**
+   * ip_vs_out: an answer from a real server (the packet's source) to a client of a connection
+   * entry gets the entry's virtual address and port as its source (handle_response). True when
+   * it was one.
+   */
+  private boolean ipvsAnswer() {
+    IpvsState.Conn c = ipvs.out(s.packet);
+    if (c == null) {
+      return false;
+    }
+    ipvsHit = c.hit().as(IpvsState.Hit.Via.REPLY);
+    s.ipvsProperty = true;
+    s.ipvsReply = true;
+    s.packet = s.packet.withSrc(c.vaddr(), c.vport());
+    return true;
   }
 
   /** mangle and nat POSTROUTING for a packet leaving by {@code route}; false when it ended. */

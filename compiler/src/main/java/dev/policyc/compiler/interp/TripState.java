@@ -37,6 +37,14 @@ final class TripState implements TargetEffects.Scope {
   /** The route the packet leaves by, once POSTROUTING is reached. */
   Route leaving;
 
+  // ---- IPVS
+  /** The host's IPVS state, or null. */
+  IpvsState ipvs;
+  /** {@code skb->ipvs_property}: IPVS sent the packet on, or put an answer's source back. */
+  boolean ipvsProperty;
+  /** The packet is an answer IPVS recognized (its conntrack entry's reply direction). */
+  boolean ipvsReply;
+
   // ---- NAT done to it
   Nat dnat;
   Nat snat;
@@ -81,7 +89,8 @@ final class TripState implements TargetEffects.Scope {
             || ports && packet.dport() != original.dport());
       }
     }
-    return new MatchInput(packet, inIf, outIf, state, original, snatted, dnatted);
+    return new MatchInput(packet, inIf, outIf, state, original, snatted, dnatted, ipvsProperty,
+        ipvs, ipvsReply || binding != null && binding.reply());
   }
 
   // ---- TargetEffects.Scope

@@ -32,7 +32,8 @@ public sealed interface Match
         Match.Limit,
         Match.Statistic,
         Match.Recent,
-        Match.Nfacct {
+        Match.Nfacct,
+        Match.Ipvs {
 
   /** Address in a range: {@code -s}/{@code -d} for a prefix, else {@code -m iprange}. */
   record Addr(Side side, IpRange range, boolean negated) implements Match {
@@ -330,6 +331,113 @@ public sealed interface Match
       if (name.isEmpty() || name.length() > 31) {
         throw new IllegalArgumentException("nfacct name '" + name + "'");
       }
+    }
+  }
+
+  /**
+   * {@code -m ipvs} ({@code xt_ipvs}): whether the packet belongs to an IPVS connection, and
+   * that connection's virtual service. The fields are the kernel's {@code xt_ipvs_mtinfo}:
+   * {@code bitmask} says which options are given ({@link #PROPERTY} always, which every other
+   * option implies), {@code invert} which are negated ({@code !}; for {@link #DIR} it means
+   * {@code --vdir REPLY}); the values of options not given are 0 (null for the address).
+   *
+   * @param l4proto {@code --vproto}: the packet's protocol number
+   * @param vaddr {@code --vaddr}: the connection's virtual address, compared under {@code vmask}
+   * @param vport {@code --vport}: the connection's virtual port
+   * @param fwdMethod {@code --vmethod}: {@link #MASQ}, {@link #TUNNEL} (IPIP) or {@link #DROUTE}
+   *     (GATE)
+   * @param vportctl {@code --vportctl}: the virtual port of the controlling connection (a
+   *     persistence template)
+   */
+  record Ipvs(int bitmask, int invert, int l4proto, IpAddr vaddr, IpAddr vmask, int vport,
+      int fwdMethod, int vportctl) implements Match {
+    /** {@code --ipvs}: the packet's {@code ipvs_property}; every other option implies it. */
+    public static final int PROPERTY = 1;
+    public static final int PROTO = 1 << 1;
+    public static final int VADDR = 1 << 2;
+    public static final int VPORT = 1 << 3;
+    public static final int DIR = 1 << 4;
+    public static final int METHOD = 1 << 5;
+    public static final int VPORTCTL = 1 << 6;
+    /** {@code IP_VS_CONN_F_MASQ}, {@code _TUNNEL}, {@code _DROUTE}: the forwarding methods. */
+    public static final int MASQ = 0;
+    public static final int TUNNEL = 2;
+    public static final int DROUTE = 3;
+
+    public Ipvs {
+      if ((bitmask & PROPERTY) == 0 || bitmask > 127 || (invert & ~bitmask) != 0) {
+        throw new IllegalArgumentException("ipvs options 0x" + Integer.toHexString(bitmask)
+            + " negated 0x" + Integer.toHexString(invert));
+      }
+      if ((invert & PROPERTY) != 0 && bitmask != PROPERTY) {
+        // libxt_ipvs's check
+        throw new IllegalArgumentException("! --ipvs cannot be together with other options");
+      }
+      if (((bitmask & VADDR) != 0) != (vaddr != null) || (vaddr == null) != (vmask == null)
+          || vaddr != null && vaddr.family() != vmask.family()) {
+        throw new IllegalArgumentException("ipvs --vaddr " + vaddr + "/" + vmask);
+      }
+      if (l4proto < 0 || l4proto > 255 || vport < 0 || vport > 65535 || vportctl < 0
+          || vportctl > 65535 || (fwdMethod != MASQ && fwdMethod != TUNNEL
+          && fwdMethod != DROUTE)) {
+        throw new IllegalArgumentException("ipvs --vproto " + l4proto + " --vport " + vport
+            + " --vportctl " + vportctl + " --vmethod " + fwdMethod);
+      }
+    }
+
+    /** Whether option {@code bit} is given. */
+    public boolean has(int bit) {
+      return (bitmask & bit) != 0;
+    }
+
+    /** Whether option {@code bit} is negated. */
+    public boolean negated(int bit) {
+      return (invert & bit) != 0;
+    }
+
+    /**
+     * The options as libxt_ipvs's save prints them: {@code --ipvs} only alone (every other
+     * option implies it), the protocol as a number, the address without a mask for a host, with
+     * {@code /N} for a contiguous mask, else with the mask; the direction as a word, the method
+     * as GATE, IPIP or MASQ. Each option starts with a space.
+     */
+    public String options() {
+      StringBuilder sb = new StringBuilder();
+      if (bitmask == PROPERTY) {
+        sb.append(negated(PROPERTY) ? " ! --ipvs" : " --ipvs");
+      }
+      if (has(PROTO)) {
+        sb.append(negated(PROTO) ? " !" : "").append(" --vproto ").append(l4proto);
+      }
+      if (has(VADDR)) {
+        sb.append(negated(VADDR) ? " !" : "").append(" --vaddr ").append(vaddr);
+        int bits = IpAddr.bits(vmask.family());
+        int ones = Long.bitCount(vmask.hi()) + Long.bitCount(vmask.lo());
+        if (!vmask.equals(IpAddr.max(vmask.family()).maskHost(bits - ones))) {
+          sb.append('/').append(vmask);
+        } else if (ones != bits) {
+          sb.append('/').append(ones);
+        }
+      }
+      if (has(VPORT)) {
+        sb.append(negated(VPORT) ? " !" : "").append(" --vport ").append(vport);
+      }
+      if (has(DIR)) {
+        sb.append(negated(DIR) ? " --vdir REPLY" : " --vdir ORIGINAL");
+      }
+      if (has(METHOD)) {
+        sb.append(negated(METHOD) ? " !" : "").append(" --vmethod ")
+            .append(fwdMethod == DROUTE ? "GATE" : fwdMethod == TUNNEL ? "IPIP" : "MASQ");
+      }
+      if (has(VPORTCTL)) {
+        sb.append(negated(VPORTCTL) ? " !" : "").append(" --vportctl ").append(vportctl);
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+      return "ipvs" + options();
     }
   }
 }

@@ -66,6 +66,8 @@ public final class MatchOrder {
       return 22;
     } else if (m instanceof Match.Nfacct) {
       return 23;
+    } else if (m instanceof Match.Ipvs) {
+      return 24;
     }
     throw new AssertionError("unknown match " + m);
   }

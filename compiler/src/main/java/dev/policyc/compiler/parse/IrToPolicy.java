@@ -211,9 +211,10 @@ public final class IrToPolicy {
             ? new MatchSpec.Statistic(MatchSpec.Statistic.Mode.NTH, null, st.every(), st.packet())
             : new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM,
                 st.probability() / (double) 0x80000000L, null, null), st.negated());
-      } else if (x instanceof Match.Recent || x instanceof Match.Nfacct) {
+      } else if (x instanceof Match.Recent || x instanceof Match.Nfacct
+          || x instanceof Match.Ipvs) {
         throw new IllegalArgumentException("a policy has no " + (x instanceof Match.Recent
-            ? "recent" : "nfacct") + " match");
+            ? "recent" : x instanceof Match.Nfacct ? "nfacct" : "ipvs") + " match");
       } else {
         throw new AssertionError("unknown match " + x);
       }

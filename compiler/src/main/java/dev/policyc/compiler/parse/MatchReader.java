@@ -27,7 +27,7 @@ final class MatchReader {
   static final Set<String> KNOWN_MODULES =
       Set.of("tcp", "udp", "sctp", "dccp", "multiport", "icmp", "icmp6", "conntrack", "state",
           "comment", "mark", "connmark", "dscp", "tos", "length", "ttl", "hl", "addrtype",
-          "iprange", "set", "limit", "statistic", "recent", "nfacct");
+          "iprange", "set", "limit", "statistic", "recent", "nfacct", "ipvs");
 
   /** The options of {@code -m recent} ({@link RecentOptions} reads them). */
   static final Set<String> RECENT_OPTIONS = Set.of("--name", "--set", "--rcheck", "--update",
@@ -74,6 +74,7 @@ final class MatchReader {
       case "statistic" -> Set.of("--mode", "--probability", "--every", "--packet").contains(o);
       case "recent" -> RECENT_OPTIONS.contains(o);
       case "nfacct" -> o.equals("--nfacct-name");
+      case "ipvs" -> IpvsOptions.OPTIONS.contains(o);
       default -> false;
     };
   }

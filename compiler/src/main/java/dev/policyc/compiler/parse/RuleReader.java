@@ -43,6 +43,15 @@ final class RuleReader {
     return null;
   }
 
+  /** Ends a {@code -m ipvs} module: its match joins the rule's; null for the next module. */
+  private static IpvsOptions endIpvs(IpvsOptions ipvs, RuleLine l, List<Match> matches)
+      throws ParseException {
+    if (ipvs != null) {
+      matches.add(ipvs.build(l));
+    }
+    return null;
+  }
+
   private static Parsed read(RuleLine l) throws ParseException {
     if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
       l.next(); // packet and byte counters of iptables-save -c
@@ -63,6 +72,7 @@ final class RuleReader {
     Token negTok = null;
     boolean haveTarget = false;
     RecentOptions recent = null;
+    IpvsOptions ipvs = null;
     while (l.more()) {
       Token t = l.next();
       String o = t.text();
@@ -107,6 +117,7 @@ final class RuleReader {
         case "-m", "--match" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
+          ipvs = endIpvs(ipvs, l, matches);
           optionsSeen = 0;
           module = l.value(o);
           if (neg) {
@@ -117,11 +128,14 @@ final class RuleReader {
           }
           if (module.equals("recent")) {
             recent = new RecentOptions(t, l.family());
+          } else if (module.equals("ipvs")) {
+            ipvs = new IpvsOptions(t, l.family());
           }
         }
         case "-j", "--jump" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
+          ipvs = endIpvs(ipvs, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -132,6 +146,7 @@ final class RuleReader {
         case "-g", "--goto" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
+          ipvs = endIpvs(ipvs, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -159,6 +174,8 @@ final class RuleReader {
             comment = l.value(o);
           } else if (mod.equals("recent")) {
             recent.option(o, neg, l, t);
+          } else if (mod.equals("ipvs")) {
+            ipvs.option(o, neg, l, t);
           } else {
             MatchReader.option(mod, o, neg, l, t, proto, matches);
           }
@@ -170,6 +187,7 @@ final class RuleReader {
     }
     MatchReader.bareModule(module, optionsSeen, proto, matches);
     endRecent(recent, l, matches);
+    endIpvs(ipvs, l, matches);
     Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
     return new Parsed(chain, new Rule(matches, target, comment, origin), l.tokens());
   }

@@ -110,8 +110,10 @@ public final class Constraints {
       return inSet(c, s, f, policy);
     } else if (m instanceof Match.AddrType || m instanceof Match.Limit
         || m instanceof Match.Statistic || m instanceof Match.Recent
-        || m instanceof Match.CtState) {
-      return null; // host-dependent, stateful, or the connection's NAT (ctstate DNAT): opaque
+        || m instanceof Match.CtState || m instanceof Match.Ipvs) {
+      // host-dependent, stateful, the connection's NAT (ctstate DNAT), or its IPVS connection
+      // (-m ipvs): opaque
+      return null;
     } else if (m instanceof Match.Nfacct) {
       return c; // counts, and always matches
     }

@@ -138,7 +138,7 @@ class ExplainRulesTest {
   }
 
   @Test
-  void aBadIpvsFileIsAnErrorAndIpvsDecidesNoFlowYet() throws IOException {
+  void aBadIpvsFileIsAnError() throws IOException {
     Path bad = CliFixtures.write(tmp, "ipvs.rules", "-A -t 10.96.1.20:443 -s rr\n-q nonsense\n");
     Cli.Captured c = run("explain", LB_IPVS + "iptables.rules", "--ipsets",
         LB_IPVS + "ipset.rules", "--ipvs", bad.toString(), "--packet",
@@ -151,11 +151,6 @@ class ExplainRulesTest {
         "tcp 203.0.113.9:40000 -> 10.96.1.20:443 in eth0");
     assertEquals(Cli.POLICY_ERRORS, missing.code());
     assertTrue(missing.err().contains("error PC0010: cannot read --ipvs: "), missing.err());
-    Path flow = CliFixtures.write(tmp, "flow.txt", "tcp 203.0.113.9:40000 -> 10.96.1.20:443\n");
-    Cli.Captured f = run("explain", LB_IPVS + "iptables.rules", "--ipvs",
-        LB_IPVS + "ipvs.rules", "--flow", flow.toString());
-    assertEquals(Cli.USAGE, f.code());
-    assertTrue(f.err().contains("--ipvs decides packets one by one"), f.err());
   }
 
   @Test

@@ -78,11 +78,19 @@ class KubeKernelTest {
       boolean six = r.files().containsKey("ip6tables.rules");
       String cmd = six ? "ip6tables" : "iptables";
       String payload = r.files().get(six ? "ip6tables.rules" : "iptables.rules");
-      if (payload.contains(" -m ipvs ")) {
-        KernelTests.assumeIpvs(); // xt_ipvs comes with IPVS (KUBE-IPVS-OUT-FILTER)
-      }
       Path rules = Files.writeString(tmp.resolve("iptables.rules"), payload);
-      ns.run(cmd + "-restore", "--noflush", rules.toString());
+      Netns.Result load = ns.tryRun(cmd + "-restore", "--noflush", rules.toString());
+      if (load.code() != 0 && payload.contains(" -m ipvs ") && !kernelHasIpvsMatch()) {
+        // KUBE-IPVS-OUT-FILTER's -m ipvs needs xt_ipvs, which a kernel without IPVS lacks:
+        // the rest of the payload loads without those rules
+        System.out.println(dir.getFileName() + ": the kernel has no ipvs match (xt_ipvs);"
+            + " loading without the -m ipvs rules");
+        payload = payload.lines().filter(l -> !l.contains(" -m ipvs "))
+            .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        rules = Files.writeString(tmp.resolve("iptables.rules"), payload);
+        load = ns.tryRun(cmd + "-restore", "--noflush", rules.toString());
+      }
+      assertEquals(0, load.code(), load.err());
       String saved = ns.run(cmd + "-save");
       assertEquals(chainCounts(payload), chainCounts(saved), saved);
       // What the kernel gives back loads again and saves the same.
@@ -117,6 +125,12 @@ class KubeKernelTest {
       KernelTests.assume(load.code() == 0 ? null : "ipvsadm -R failed: " + load.err());
       assertEquals(r.files().get("ipvs.rules"), ns.run("ipvsadm", "-S", "-n"));
     }
+  }
+
+  /** Whether the kernel knows the ipvs match (it lists the matches it has loaded). */
+  private static boolean kernelHasIpvsMatch() throws IOException {
+    Path matches = Path.of("/proc/net/ip_tables_matches");
+    return Files.exists(matches) && Files.readAllLines(matches).contains("ipvs");
   }
 
   /** Rules per KUBE- chain, table by table. */

@@ -415,6 +415,8 @@ public final class IptablesEmitter {
     } else if (m instanceof Match.Nfacct n) {
       // libxt_nfacct's save prints " --nfacct-name " and then the name with a space of its own
       sb.append(" -m nfacct --nfacct-name  ").append(n.name());
+    } else if (m instanceof Match.Ipvs v) {
+      sb.append(" -m ipvs").append(v.options());
     } else if (m instanceof Match.Ports || m instanceof Match.TcpFlags
         || m instanceof Match.AddrType) {
       throw new AssertionError("handled by modules(): " + m);
