@@ -301,6 +301,8 @@ final class Engine {
     int[] cursor = new int[16];
     /** The target of the rule {@code next} found: an offset in the program, or -2 - T. */
     int pc;
+    /** The values tree nodes cut, by field code: set when a chain is entered. */
+    final long[] key = new long[7];
 
     Trip(boolean record) {
       this.record = record;
@@ -975,6 +977,14 @@ final class Engine {
       s.leafAt[row + i] = roots[i];
       s.cursor[row + i] = 0;
     }
+    long[] key = s.key;
+    key[0] = s.proto;
+    key[1] = s.srcHi;
+    key[2] = s.srcLo;
+    key[3] = s.dstHi;
+    key[4] = s.dstLo;
+    key[5] = s.sport;
+    key[6] = s.dport;
   }
 
   /**
@@ -998,6 +1008,7 @@ final class Engine {
       return -1;
     }
     int[] cuts = c.cuts;
+    long[] key = s.key;
     int n = c.roots.length;
     int best = Integer.MAX_VALUE;
     int bestPc = 0;
@@ -1009,7 +1020,7 @@ final class Engine {
         if (cuts[o + 3] >= best) {
           break;
         }
-        o = cuts[o + 4 + ((int) (field(s, kind) >>> cuts[o + 1]) & cuts[o + 2])];
+        o = cuts[o + 4 + ((int) (key[kind] >>> cuts[o + 1]) & cuts[o + 2])];
         kind = cuts[o];
       }
       leafAt[row + i] = o;
@@ -1051,26 +1062,6 @@ final class Engine {
     cursor[row + from]++;
     s.pc = bestPc;
     return best;
-  }
-
-  /** The packet's value of a field a tree node cuts. */
-  private static long field(Trip s, int kind) {
-    switch (kind) {
-      case 0:
-        return s.proto;
-      case 1:
-        return s.srcHi;
-      case 2:
-        return s.srcLo;
-      case 3:
-        return s.dstHi;
-      case 4:
-        return s.dstLo;
-      case 5:
-        return s.sport;
-      default:
-        return s.dport;
-    }
   }
 
   private int policy(Trip s, int t, Chain base) {
