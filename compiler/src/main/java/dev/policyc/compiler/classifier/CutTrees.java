@@ -23,8 +23,9 @@ import java.util.Map;
  *
  * <p>Rules are first separated by which addresses they leave wide (EffiCuts' separable trees):
  * a rule with a wide source would be copied into every part of a cut on the source, so rules
- * narrow in both addresses, wide in one, and wide in both get trees of their own, and a packet
- * walks each tree and takes the first rule of the merged leaves. A rule is placed by the hull of
+ * narrow in both addresses, wide in one, and wide in both get trees of their own. A cut stores
+ * the smallest rule of its subtree, so that a lookup, taking the trees in order, goes down a tree
+ * only while that rule comes before the best match found so far. A rule is placed by the hull of
  * its values on the five fields ({@link Cube}, an {@link Opaque} rule by its bound), which holds
  * every packet it matches; the leaf's rules are still tested in full. Identical subtrees are
  * stored once.
