@@ -42,7 +42,7 @@ final class ClassifierTables {
   private static final List<Table> TABLES = List.of(Table.RAW, Table.MANGLE, Table.NAT,
       Table.FILTER);
 
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
 
   /** Chains shorter than this are one leaf: a tree would not pay. */
   static final int MIN_TREE_RULES = 8;
@@ -106,8 +106,14 @@ final class ClassifierTables {
         int[] at = new int[c.rules().size()];
         int[] targets = new int[c.rules().size()];
         for (int i = 0; i < at.length; i++) {
-          at[i] = prog.rule(c.rules().get(i), index);
-          targets[i] = exact(c.rules().get(i)) ? prog.lastTarget : -1;
+          Rule r = c.rules().get(i);
+          // an exact IPv4 rule is decided by its hull: its program is its target alone
+          boolean exact = rs.family() == Family.IPV4 && exact(r);
+          at[i] = prog.rule(r, index, exact);
+          targets[i] = !exact ? -1
+              : r.target() instanceof Target.Accept ? -2 - 1
+              : r.target() instanceof Target.Drop ? -2 - 2
+              : prog.lastTarget;
         }
         List<int[]> one = new ArrayList<>();
         one.add(at);
@@ -138,13 +144,18 @@ final class ClassifierTables {
         writeInts(out, origins);
         writeInts(out, comments);
         CutTrees.Built tree = tree(c, rs.family());
+        int[] quick = tree.quick();
+        int[] actions = programs.get(1);
+        for (int i = 0; i < quick.length / CutTrees.QUICK; i++) {
+          quick[CutTrees.QUICK * i + CutTrees.QUICK - 1] = actions[i];
+          if (c.rules().get(i).matches().stream().anyMatch(m -> m instanceof Match.Ports)) {
+            quick[CutTrees.QUICK * i + 6] |= CutTrees.HAS_PORTS;
+          }
+        }
         writeInts(out, tree.roots());
         writeInts(out, tree.nodes());
-        writeInts(out, tree.quick());
-        int[] exact = tree.quick().length == 0 ? new int[0] : programs.get(1);
-        writeInts(out, exact);
-        searchInts += tree.roots().length + tree.nodes().length + tree.quick().length
-            + exact.length;
+        writeInts(out, quick);
+        searchInts += tree.roots().length + tree.nodes().length + quick.length;
       }
     }
   }
@@ -206,17 +217,27 @@ final class ClassifierTables {
 
   /**
    * Whether an IPv4 rule's matches are exactly its hull on the five fields (addresses, protocol
-   * and one port range, none negated), so that the runtime's quick test decides it for a packet
-   * that is not a fragment (the only packets that test it quickly).
+   * and one port range, none negated, each field at most once: two matches of one field could
+   * leave an empty hull, which the trees take as the whole field), so that the runtime's hull
+   * test decides it and it needs no program.
    */
   private static boolean exact(Rule r) {
+    int seen = 0;
     for (Match m : r.matches()) {
-      boolean plain = m instanceof Match.Addr a && !a.negated() && a.range().family() == Family.IPV4
-          || m instanceof Match.Proto p && !p.negated()
-          || m instanceof Match.Ports p2 && !p2.negated() && p2.ranges().size() == 1;
-      if (!plain) {
+      int field;
+      if (m instanceof Match.Addr a && !a.negated() && a.range().family() == Family.IPV4) {
+        field = a.side() == Side.SRC ? 1 : 2;
+      } else if (m instanceof Match.Proto p && !p.negated()) {
+        field = 4;
+      } else if (m instanceof Match.Ports p2 && !p2.negated() && p2.ranges().size() == 1) {
+        field = p2.side() == Side.SRC ? 8 : 16;
+      } else {
         return false;
       }
+      if ((seen & field) != 0) {
+        return false;
+      }
+      seen |= field;
     }
     return true;
   }
@@ -226,13 +247,13 @@ final class ClassifierTables {
   private CutTrees.Built tree(Chain c, Family f) {
     int n = c.rules().size();
     CutTrees.Built built;
+    List<Constraint> cs = new ArrayList<>();
+    for (Rule r : c.rules()) {
+      cs.add(Constraints.of(r, f, policy));
+    }
     if (n < MIN_TREE_RULES) {
-      built = CutTrees.single(n);
+      built = CutTrees.single(cs, f);
     } else {
-      List<Constraint> cs = new ArrayList<>();
-      for (Rule r : c.rules()) {
-        cs.add(Constraints.of(r, f, policy));
-      }
       built = CutTrees.build(cs, f);
       trees += built.roots().length;
     }
@@ -276,11 +297,17 @@ final class ClassifierTables {
     /** Where the last rule's target starts. */
     int lastTarget;
 
-    int rule(Rule r, Map<String, Integer> chains) {
+    /**
+     * Writes a rule: its matches, then its target; the target alone for an exact rule, which
+     * the hull test decides (the rule's offset is then its target's).
+     */
+    int rule(Rule r, Map<String, Integer> chains, boolean exact) {
       int at = ints.size();
-      ints.add(r.matches().size());
-      for (Match m : r.matches()) {
-        match(m);
+      if (!exact) {
+        ints.add(r.matches().size());
+        for (Match m : r.matches()) {
+          match(m);
+        }
       }
       lastTarget = ints.size();
       target(r.target(), chains);

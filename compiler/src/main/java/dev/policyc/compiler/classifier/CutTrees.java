@@ -23,8 +23,9 @@ import java.util.Map;
  *
  * <p>Rules are first separated by which addresses they leave wide (EffiCuts' separable trees):
  * a rule with a wide source would be copied into every part of a cut on the source, so rules
- * narrow in both addresses, wide in one, and wide in both get trees of their own, and a packet
- * walks each tree and takes the first rule of the merged leaves. A rule is placed by the hull of
+ * narrow in both addresses, wide in one, and wide in both get trees of their own. A cut stores
+ * the smallest rule of its subtree, so that a lookup, taking the trees in order, goes down a tree
+ * only while that rule comes before the best match found so far. A rule is placed by the hull of
  * its values on the five fields ({@link Cube}, an {@link Opaque} rule by its bound), which holds
  * every packet it matches; the leaf's rules are still tested in full. Identical subtrees are
  * stored once.
@@ -65,16 +66,22 @@ final class CutTrees {
       Field.DPORT};
 
   /**
-   * The structure of a chain: the roots of its trees in {@code nodes}, and for an IPv4 chain the
-   * hull of each rule as {@link #QUICK} ints (source and destination bounds with the sign bit
-   * flipped, so that a signed comparison orders them; source and destination port bounds as
-   * {@code lo << 16 | hi}; the protocol or -1), empty for IPv6: a test every packet the rule
-   * matches passes, made before the rule's program.
+   * The structure of a chain: the roots of its trees in {@code nodes} (the tree whose rules come
+   * first in the chain first), and for an IPv4 chain the hull of each rule as {@link #QUICK}
+   * ints (source and destination bounds with the sign bit flipped, so that a signed comparison
+   * orders them; source and destination port bounds as {@code lo << 16 | hi}; the protocol or
+   * {@link #ANY_PROTO}; then -1, the place of the rule's action, which {@link ClassifierTables}
+   * fills), empty for IPv6: a test every packet the rule matches passes, made before the rule's
+   * program.
    */
   record Built(int[] roots, int[] nodes, int leafEntries, int[] quick) {}
 
   /** Ints per rule in {@link Built#quick()}. */
-  static final int QUICK = 7;
+  static final int QUICK = 8;
+  /** The hull's protocol word when the rule takes any protocol. */
+  static final int ANY_PROTO = 256;
+  /** Added to the protocol word of a rule with a port match (it never matches a fragment). */
+  static final int HAS_PORTS = 512;
 
   private final int[] width = new int[5];
   /** Per field and rule: the hull's lower and upper bounds as (hi, lo) words. */
@@ -133,11 +140,13 @@ final class CutTrees {
     for (int r = 0; r < n; r++) {
       groups.get((b.wide(1, r) ? 1 : 0) | (b.wide(2, r) ? 2 : 0)).add(r);
     }
+    // the group whose middle rule comes first is walked first: its match, likely early,
+    // prunes the walks of the others (a subtree whose rules all come later is not entered)
+    groups.removeIf(List::isEmpty);
+    groups.sort((x, y) -> Integer.compare(x.get(x.size() / 2), y.get(y.size() / 2)));
     List<Integer> roots = new ArrayList<>();
     for (List<Integer> g : groups) {
-      if (!g.isEmpty()) {
-        roots.add(b.node(toArray(g), new Region(b.width)));
-      }
+      roots.add(b.node(toArray(g), new Region(b.width)));
     }
     if (roots.isEmpty()) {
       roots.add(b.leaf(new int[0]));
@@ -157,20 +166,23 @@ final class CutTrees {
       q[o + 3] = (int) upLo[2][r] ^ Integer.MIN_VALUE;
       q[o + 4] = (int) (loLo[3][r] << 16 | upLo[3][r]);
       q[o + 5] = (int) (loLo[4][r] << 16 | upLo[4][r]);
-      q[o + 6] = loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : -1;
+      q[o + 6] = loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : ANY_PROTO;
+      q[o + 7] = -1;
     }
     return q;
   }
 
-  /** A chain as one leaf of all its rules. */
-  static Built single(int rules) {
-    CutTrees b = new CutTrees(List.of(), Family.IPV4);
-    int[] all = new int[rules];
-    for (int i = 0; i < rules; i++) {
+  /** A chain as one leaf of all its rules (with their hulls for IPv4). */
+  static Built single(List<Constraint> rules, Family family) {
+    CutTrees b = new CutTrees(rules, family);
+    int n = rules.size();
+    int[] all = new int[n];
+    for (int i = 0; i < n; i++) {
       all[i] = i;
     }
     return new Built(new int[] {b.leaf(all)},
-        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries, new int[0]);
+        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries,
+        family == Family.IPV4 ? b.quick(n) : new int[0]);
   }
 
   private static int[] toArray(List<Integer> l) {
@@ -337,11 +349,12 @@ final class CutTrees {
       case 3 -> SPORT;
       default -> DPORT;
     };
-    int[] content = new int[3 + children];
+    int[] content = new int[4 + children];
     content[0] = field;
     content[1] = pos >= 64 ? pos - 64 : pos;
     content[2] = children - 1;
-    System.arraycopy(kids, 0, content, 3, children);
+    content[3] = rules[0]; // the subtree's smallest rule: every rule is in some child
+    System.arraycopy(kids, 0, content, 4, children);
     return intern(content);
   }
 

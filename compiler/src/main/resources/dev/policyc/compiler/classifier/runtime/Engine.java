@@ -91,7 +91,7 @@ final class Engine {
   static final int LEAF = -1;
 
   private static final int MAX_STEPS = 1_000_000;
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
 
   private final String[] strings;
   /** Per family (0: IPv4, 1: IPv6), or null when the policy has no rules of that family. */
@@ -120,20 +120,24 @@ final class Engine {
     int[] comment;
     /** The roots of the chain's trees in {@link #cuts}. */
     int[] roots;
-    /** The nodes: a leaf is {@code -1, n, rule…}, a cut {@code field, shift, mask, child…}. */
+    /**
+     * The nodes: a leaf is {@code -1, n, rule…} (ascending), a cut {@code field, shift, mask,
+     * min, child…} where min is the smallest rule of the subtree.
+     */
     int[] cuts;
     /**
-     * IPv4 chains of a tree: per rule 7 ints that every packet it matches passes (address bounds
-     * with the sign bit flipped, port bounds as {@code lo << 16 | hi}, the protocol or -1),
-     * tested before its program; empty otherwise.
+     * IPv4 chains: per rule {@value #QUICK} ints, its hull (address bounds with the sign bit
+     * flipped, port bounds as {@code lo << 16 | hi}, the protocol or 256 for any, plus 512 when
+     * the rule has a port match) that every packet it matches is within, then its action: -1
+     * when its program must run after the hull test, else the hull is the whole of its matches
+     * and the action is the offset of its target in the program, or {@code -2 - T} for a target
+     * T without operands (ACCEPT, DROP); empty for IPv6.
      */
     int[] quick;
-    /**
-     * With {@link #quick}: per rule the offset of its target in the program when the quick test
-     * is the whole of its matches (addresses, protocol, one port range, none negated), else -1.
-     */
-    int[] exact;
   }
+
+  /** Ints per rule in {@link Chain#quick}. */
+  private static final int QUICK = 8;
 
   Engine(InputStream data) throws IOException {
     // the tables are MIME base64 text, so that they travel as text with the sources
@@ -170,7 +174,6 @@ final class Engine {
           ch.roots = ints(in);
           ch.cuts = ints(in);
           ch.quick = ints(in);
-          ch.exact = ints(in);
           maxRoots = Math.max(maxRoots, ch.roots.length);
           cs[c] = ch;
         }
@@ -290,10 +293,16 @@ final class Engine {
     String rejectWith;
     final List<Decision.Step> path;
     final List<String> logs;
-    // the chain stack: per depth its chain, and a row of (leaf offset, cursor) per tree of it
+    // the chain stack: per depth its chain, and a row of (node offset, cursor) per tree of it:
+    // the node a tree's walk has reached (a leaf, or a cut not yet needed) and the position in
+    // the leaf
     Chain[] stackChain = new Chain[16];
     int[] leafAt = new int[16];
     int[] cursor = new int[16];
+    /** The target of the rule {@code next} found: an offset in the program, or -2 - T. */
+    int pc;
+    /** The values tree nodes cut, by field code: set when a chain is entered. */
+    final long[] key = new long[7];
 
     Trip(boolean record) {
       this.record = record;
@@ -846,27 +855,13 @@ final class Engine {
         cur = s.stackChain[depth];
         continue;
       }
-      int pc;
-      if (cur.quick.length != 0 && !s.fragment) {
-        if (!quick(s, cur.quick, index)) {
-          continue;
-        }
-        pc = cur.exact[index];
-        if (pc < 0) {
-          pc = matches(s, prog, cur.ruleAt[index]);
-        }
-      } else {
-        pc = matches(s, prog, cur.ruleAt[index]);
-      }
-      if (pc < 0) {
-        continue;
-      }
+      int pc = s.pc;
       if (s.record) {
         s.path.add(new Decision.Step(HOOKS[s.hook], TABLES[t], cur.name, index + 1, null,
             strings[cur.origin[index]], cur.comment[index] < 0 ? null
                 : strings[cur.comment[index]]));
       }
-      switch (prog[pc]) {
+      switch (pc < 0 ? -2 - pc : prog[pc]) {
         case T_ACCEPT:
           return T_ACCEPT;
         case T_DROP:
@@ -905,28 +900,61 @@ final class Engine {
     }
   }
 
-  /** Whether an IPv4 packet is within a rule's hull: a test its program need not repeat. */
-  private static boolean quick(Trip s, int[] q, int index) {
-    int o = 7 * index;
-    int src = (int) s.srcLo ^ Integer.MIN_VALUE;
-    int dst = (int) s.dstLo ^ Integer.MIN_VALUE;
-    int sp = q[o + 4];
-    int dp = q[o + 5];
-    int proto = q[o + 6];
-    return src >= q[o] && src <= q[o + 1] && dst >= q[o + 2] && dst <= q[o + 3]
-        && s.sport >= sp >>> 16 && s.sport <= (sp & 0xffff)
-        && s.dport >= dp >>> 16 && s.dport <= (dp & 0xffff)
-        && (proto < 0 || proto == s.proto);
+  /**
+   * Whether rule r matches the packet, leaving its target in {@code s.pc}: the hull test of an
+   * IPv4 rule first, then its program unless the hull is the whole of its matches.
+   */
+  private boolean test(Trip s, Chain c, int r) {
+    int[] q = c.quick;
+    int pc;
+    if (q.length == 0) {
+      pc = matches(s, s.fam.prog, c.ruleAt[r]);
+    } else {
+      int o = r << 3;
+      int src = (int) s.srcLo ^ Integer.MIN_VALUE;
+      int dst = (int) s.dstLo ^ Integer.MIN_VALUE;
+      if (src < q[o] || src > q[o + 1] || dst < q[o + 2] || dst > q[o + 3]) {
+        return false;
+      }
+      int p = q[o + 6];
+      if ((p & 0x1ff) != 256 && (p & 0x1ff) != s.proto) {
+        return false;
+      }
+      pc = q[o + 7];
+      if (s.fragment) {
+        // no ports: an exact rule with a port match never matches a non-first fragment
+        if (pc != -1) {
+          return (p & 512) == 0 && found(s, pc);
+        }
+      } else {
+        int sp = q[o + 4];
+        int dp = q[o + 5];
+        if (s.sport < sp >>> 16 || s.sport > (sp & 0xffff) || s.dport < dp >>> 16
+            || s.dport > (dp & 0xffff)) {
+          return false;
+        }
+        if (pc != -1) {
+          return found(s, pc);
+        }
+      }
+      pc = matches(s, s.fam.prog, c.ruleAt[r]);
+    }
+    return pc >= 0 && found(s, pc);
+  }
+
+  private static boolean found(Trip s, int pc) {
+    s.pc = pc;
+    return true;
   }
 
   /** A leaf offset that stands for every rule of the chain in order (fragments: no ports). */
   private static final int ALL = -2;
 
   /**
-   * Enters a chain at a depth of the stack: walks each of its trees to the leaf of the packet's
-   * region. The fields the trees cut change only by NAT, which ends the table, so the leaves
-   * stay right for the rest of the chain. A non-first fragment has no ports, so it scans the
-   * chain's rules in order instead.
+   * Enters a chain at a depth of the stack: each tree's walk starts at its root and goes down
+   * only when {@code next} needs it. The fields the trees cut change only by NAT, which ends
+   * the table, so a walk stays right for the rest of the chain. A non-first fragment has no
+   * ports, so it tests the chain's rules in order instead.
    */
   private void enter(Trip s, Chain c, int depth) {
     int row = depth * maxRoots;
@@ -946,40 +974,93 @@ final class Engine {
       return;
     }
     for (int i = 0; i < roots.length; i++) {
-      s.leafAt[row + i] = leaf(s, c.cuts, roots[i]);
+      s.leafAt[row + i] = roots[i];
       s.cursor[row + i] = 0;
     }
+    long[] key = s.key;
+    key[0] = s.proto;
+    key[1] = s.srcHi;
+    key[2] = s.srcLo;
+    key[3] = s.dstHi;
+    key[4] = s.dstLo;
+    key[5] = s.sport;
+    key[6] = s.dport;
   }
 
-  /** The next rule (its index in the chain) the packet may match at a depth, or -1. */
+  /**
+   * The next rule (its index in the chain) the packet matches at a depth, its target in {@code
+   * s.pc}; -1 when none is left. Each tree in turn: its walk goes down while the subtree's
+   * smallest rule is below the best match so far, and its leaf is tested in order up to that
+   * match. A tree whose rules all come after the match is not walked further.
+   */
   private int next(Trip s, Chain c, int depth) {
     int row = depth * maxRoots;
     int[] leafAt = s.leafAt;
     int[] cursor = s.cursor;
     if (leafAt[row] == ALL) {
-      int i = cursor[row];
-      if (i >= c.ruleAt.length) {
-        return -1;
+      for (int i = cursor[row]; i < c.ruleAt.length; i++) {
+        if (test(s, c, i)) {
+          cursor[row] = i + 1;
+          return i;
+        }
       }
-      cursor[row] = i + 1;
-      return i;
+      cursor[row] = c.ruleAt.length;
+      return -1;
     }
     int[] cuts = c.cuts;
+    long[] key = s.key;
     int n = c.roots.length;
     int best = Integer.MAX_VALUE;
+    int bestPc = 0;
     int from = -1;
     for (int i = 0; i < n; i++) {
       int o = leafAt[row + i];
-      int k = cursor[row + i];
-      if (k < cuts[o + 1] && cuts[o + 2 + k] < best) {
-        best = cuts[o + 2 + k];
-        from = i;
+      int kind = cuts[o];
+      while (kind != LEAF) {
+        if (cuts[o + 3] >= best) {
+          break;
+        }
+        o = cuts[o + 4 + ((int) (key[kind] >>> cuts[o + 1]) & cuts[o + 2])];
+        kind = cuts[o];
       }
+      leafAt[row + i] = o;
+      if (kind != LEAF) {
+        continue;
+      }
+      int k = cursor[row + i];
+      int end = o + 2 + cuts[o + 1];
+      for (int e = o + 2 + k; e < end; e++) {
+        int r = cuts[e];
+        if (r >= best) {
+          break;
+        }
+        if (test(s, c, r)) {
+          best = r;
+          bestPc = s.pc;
+          from = i;
+          break;
+        }
+        k++;
+      }
+      cursor[row + i] = k;
     }
     if (from < 0) {
       return -1;
     }
+    // the other trees resume after the match: entries they passed beyond it are tested again
+    for (int i = 0; i < n; i++) {
+      int o = leafAt[row + i];
+      if (i == from || cuts[o] != LEAF) {
+        continue;
+      }
+      int k = cursor[row + i];
+      while (k > 0 && cuts[o + 1 + k] > best) {
+        k--;
+      }
+      cursor[row + i] = k;
+    }
     cursor[row + from]++;
+    s.pc = bestPc;
     return best;
   }
 
@@ -989,38 +1070,6 @@ final class Engine {
           base.policy == 1 ? "DROP" : "ACCEPT", "", null));
     }
     return base.policy == 1 ? T_DROP : T_ACCEPT;
-  }
-
-  /** The offset of the leaf of a tree the packet reaches: one shift and mask a level. */
-  private static int leaf(Trip s, int[] cuts, int o) {
-    while (true) {
-      long v;
-      switch (cuts[o]) {
-        case LEAF:
-          return o;
-        case 0:
-          v = s.proto;
-          break;
-        case 1:
-          v = s.srcHi;
-          break;
-        case 2:
-          v = s.srcLo;
-          break;
-        case 3:
-          v = s.dstHi;
-          break;
-        case 4:
-          v = s.dstLo;
-          break;
-        case 5:
-          v = s.sport;
-          break;
-        default:
-          v = s.dport;
-      }
-      o = cuts[o + 3 + ((int) (v >>> cuts[o + 1]) & cuts[o + 2])];
-    }
   }
 
   private static int cmp(long ahi, long alo, long bhi, long blo) {
