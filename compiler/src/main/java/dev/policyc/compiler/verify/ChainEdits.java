@@ -50,8 +50,13 @@ import java.util.function.Predicate;
  *
  * <p>An edit that calls a chain the first policy does not have (a decision tree) is explored
  * from the edit to the end of the chain for every packet, stopping where a packet enters a new
- * chain; each such class is then explored through the first version (the rules that may match
- * it) and, for each class of that, on through the new chains.
+ * chain that calls no other new chain (a leaf); each such class is then explored through the
+ * first version (the rules that may match it) and, for each class of that, on through the leaf.
+ *
+ * <p>Edits are first tried where they stand; the others from the last earlier rule that takes
+ * all their packets, from the chain's first rule, or with earlier edits. Rules before the
+ * first edited one are the same in both versions: they are explored once, and only the classes
+ * that go on past them are compared.
  *
  * <p>It answers EQUAL or UNKNOWN, never DIFFERENT: a difference one edit shows may be hidden by
  * the rest of the policy. The caller then decides with {@link Equivalence}.
