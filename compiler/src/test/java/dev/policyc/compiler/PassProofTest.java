@@ -7,6 +7,7 @@ import dev.policyc.compiler.classbench.ClassBenchGenerator;
 import dev.policyc.compiler.classbench.ClassBenchImporter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
@@ -21,7 +22,9 @@ import dev.policyc.compiler.verify.Result;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -123,5 +126,105 @@ class PassProofTest {
     });
     String why = Proofs.passVerifier(ir, broken);
     assertTrue(why != null && why.startsWith(PassManager.UNPROVED), why);
+  }
+
+  /**
+   * A rule shadowed by one earlier rule with the same matches is proved removed from that rule
+   * on; when the earlier rule also names an input interface it no longer takes all of the
+   * later rule's packets (the rule index ignores interfaces), and whenever the whole-table
+   * checker then finds a packet the removal changes, the removal is not proved.
+   */
+  @Test
+  void aRuleShadowedByOneEarlierIsProvedFromItAndAnInterfaceStopsThat() {
+    IrPolicy ir = alternating(300, 5);
+    int n = ir.ipv4().table(dev.policyc.dsl.Table.FILTER).get().chain("INPUT").get().rules()
+        .size();
+    int different = 0;
+    for (int i = 3; i < n - 40; i += 37) {
+      int at = i;
+      // the copy of rule `at`, with the other action, at the end of the chain
+      UnaryOperator<List<Rule>> withCopy = rules -> {
+        Rule r = rules.get(at);
+        rules.add(new Rule(r.matches(), r.target() instanceof Target.Accept
+            ? new Target.Drop() : new Target.Accept(), r.comment(), r.origin()));
+        return rules;
+      };
+      IrPolicy shadowed = editInput(ir, withCopy);
+      assertTrue(ChainEdits.prove(shadowed, ir, Equivalence.DEFAULT_BUDGET).equal(),
+          "rule " + at + "'s copy");
+      // the same, with rule `at` only for packets in eth0
+      UnaryOperator<List<Rule>> onEth0 = rules -> {
+        Rule r = rules.get(at);
+        List<Match> m = new ArrayList<>(r.matches());
+        m.add(new Match.Iface(false, "eth0", false));
+        rules.set(at, new Rule(m, r.target(), r.comment(), r.origin()));
+        return rules;
+      };
+      IrPolicy before = editInput(editInput(ir, withCopy), onEth0);
+      IrPolicy after = editInput(ir, onEth0);
+      Result whole = Equivalence.compare(before, after, Equivalence.DEFAULT_BUDGET, 1);
+      if (whole.status() == Result.Status.DIFFERENT) {
+        different++;
+        assertEquals(Result.Status.UNKNOWN,
+            ChainEdits.prove(before, after, Equivalence.DEFAULT_BUDGET).status(),
+            "proved the removal of rule " + at + "'s copy");
+      }
+    }
+    assertTrue(different > 0, "no removal changed a packet");
+  }
+
+  /**
+   * A decision tree is proved with its classes stopped at its leaves (chains that call no new
+   * chain); with one rule of a leaf given the other action, whenever the whole-table checker
+   * finds a packet that decides differently, the tree is not proved.
+   */
+  @Test
+  void aDecisionTreeIsProvedLeafByLeafAndAFlippedLeafRuleIsNot() {
+    IrPolicy ir = alternating(400, 9);
+    List<IrPolicy[]> steps = new ArrayList<>();
+    PassManager pm = new PassManager(Passes.forLevel(OptLevel.O2), (before, after) -> {
+      steps.add(new IrPolicy[] {before, after});
+      return null;
+    });
+    List<PassStats> stats = pm.run(ir, new Reporter()).stats();
+    int tree = stats.stream().map(PassStats::name).toList().indexOf("decision-tree");
+    IrPolicy before = steps.get(tree)[0];
+    IrPolicy after = steps.get(tree)[1];
+    assertTrue(before != after, "no tree built");
+    assertTrue(ChainEdits.prove(before, after, Equivalence.DEFAULT_BUDGET).equal());
+    RuleTable filter = after.ipv4().table(dev.policyc.dsl.Table.FILTER).get();
+    Set<String> old = new HashSet<>();
+    before.ipv4().table(dev.policyc.dsl.Table.FILTER).get().chains()
+        .forEach(c -> old.add(c.name()));
+    int tried = 0;
+    int different = 0;
+    for (Chain leaf : filter.chains()) {
+      boolean calls = leaf.rules().stream().anyMatch(r -> r.target() instanceof Target.Jump
+          || r.target() instanceof Target.Goto);
+      if (old.contains(leaf.name()) || calls || leaf.rules().isEmpty() || tried++ % 7 != 0) {
+        continue;
+      }
+      int at = leaf.rules().size() / 2;
+      List<Chain> chains = new ArrayList<>();
+      for (Chain c : filter.chains()) {
+        List<Rule> rules = new ArrayList<>(c.rules());
+        if (c == leaf) {
+          Rule r = rules.get(at);
+          rules.set(at, new Rule(r.matches(), r.target() instanceof Target.Accept
+              ? new Target.Drop() : new Target.Accept(), r.comment(), r.origin()));
+        }
+        chains.add(new Chain(c.name(), c.policy(), rules));
+      }
+      IrPolicy mutated = new IrPolicy(after.name(), after.host(), after.sets(),
+          new Ruleset(Family.IPV4, List.of(filter.withChains(chains))), after.ipv6());
+      Result whole = Equivalence.compare(before, mutated, Equivalence.DEFAULT_BUDGET, 1);
+      if (whole.status() == Result.Status.DIFFERENT) {
+        different++;
+        assertEquals(Result.Status.UNKNOWN,
+            ChainEdits.prove(before, mutated, Equivalence.DEFAULT_BUDGET).status(),
+            "proved a tree with a rule of " + leaf.name() + " flipped");
+      }
+    }
+    assertTrue(different > 0, "no flipped leaf rule changed a packet");
   }
 }

@@ -5,14 +5,11 @@ import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.Hook;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
-import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
-import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.verify.EditLineUp.Edit;
-import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayDeque;
@@ -27,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Proves that a policy rewritten chain by chain (what an optimization pass does) means what it
@@ -52,8 +50,13 @@ import java.util.Set;
  *
  * <p>An edit that calls a chain the first policy does not have (a decision tree) is explored
  * from the edit to the end of the chain for every packet, stopping where a packet enters a new
- * chain; each such class is then explored through the first version (the rules that may match
- * it) and, for each class of that, on through the new chains.
+ * chain that calls no other new chain (a leaf); each such class is then explored through the
+ * first version (the rules that may match it) and, for each class of that, on through the leaf.
+ *
+ * <p>Edits are first tried where they stand; the others from the last earlier rule that takes
+ * all their packets, from the chain's first rule, or with earlier edits. Rules before the
+ * first edited one are the same in both versions: they are explored once, and only the classes
+ * that go on past them are compared.
  *
  * <p>It answers EQUAL or UNKNOWN, never DIFFERENT: a difference one edit shows may be hidden by
  * the rest of the policy. The caller then decides with {@link Equivalence}.
@@ -138,6 +141,11 @@ public final class ChainEdits {
     /** The chains as they are between edits: the first version until its edits are done. */
     private final Map<String, Chain> current = new HashMap<>();
     private final Set<String> added = new HashSet<>();
+    /**
+     * The chains only the second version has that call none of them (a decision tree's
+     * leaves): where the second version's classes stop before the first is explored.
+     */
+    private final Set<String> ends = new HashSet<>();
     private final Map<Hook, MatchSpace> spaces = new HashMap<>();
     private final Map<Rule, Reach> reach = new IdentityHashMap<>();
 
@@ -168,6 +176,16 @@ public final class ChainEdits {
           }
           added.add(d.name());
           current.put(d.name(), d);
+        }
+      }
+      for (String name : added) {
+        boolean calls = false;
+        for (Rule r : current.get(name).rules()) {
+          String to = jumpTarget(r.target());
+          calls |= to != null && added.contains(to);
+        }
+        if (!calls) {
+          ends.add(name);
         }
       }
       Map<String, List<Hook>> hooks = hooks();
@@ -225,41 +243,8 @@ public final class ChainEdits {
       return reach.computeIfAbsent(r, this::reachOf);
     }
 
-    /**
-     * Every packet arriving at the rule that may match it, whatever earlier targets of the
-     * table did (as {@link Focus}): the cubes of its matches, without interfaces, without
-     * rewritable fields when a target of the table rewrites, with a set's entries.
-     */
     private Reach reachOf(Rule r) {
-      List<Cube> cubes = List.of(Cube.all(family));
-      for (Match m : r.matches()) {
-        if (m instanceof Match.Iface || rewrites && (m instanceof Match.Mark
-            || m instanceof Match.ConnMark || m instanceof Match.CtState
-            || m instanceof Match.Dscp || m instanceof Match.Tos || m instanceof Match.Ttl
-            || m instanceof Match.Length)) {
-          continue;
-        }
-        List<Cube> with;
-        Cube mc = Constraints.ofMatch(m, family, b);
-        if (mc != null) {
-          with = List.of(mc);
-        } else if (m instanceof Match.InSet s && !s.negated() && b.set(s.name()).isPresent()) {
-          with = SetCubes.of(b.set(s.name()).get(), s.dirs(), family);
-        } else {
-          continue; // opaque: may hold for any packet
-        }
-        List<Cube> next = new ArrayList<>();
-        for (Cube x : cubes) {
-          for (Cube y : with) {
-            Cube both = x.intersect(y);
-            if (!both.isEmpty()) {
-              next.add(both);
-            }
-          }
-        }
-        cubes = next;
-      }
-      return new Reach(cubes, Reach.hull(cubes));
+      return Reach.of(r, family, b, rewrites);
     }
 
     /** The edits of one chain, proved from the last to the first. */
@@ -292,6 +277,16 @@ public final class ChainEdits {
         for (int k = edits.size() - 1; k >= 0; k--) {
           todo.add(k);
         }
+        // first every edit that holds where it stands: a rule an earlier one shadows is then
+        // proved from the chain's start through fewer rules (those removed before it are gone)
+        for (int k : todo) {
+          if (!edits.get(k).wide()) {
+            ChainEdits.this.edits++;
+            if (proveFrom(List.of(k), edits.get(k).ia())) {
+              settle(k);
+            }
+          }
+        }
         while (!todo.isEmpty()) {
           List<Integer> left = new ArrayList<>();
           for (int k : todo) {
@@ -312,16 +307,26 @@ public final class ChainEdits {
         return null;
       }
 
+      private void settle(int k) {
+        done[k] = true;
+        index.proved(k);
+      }
+
       /** Tries edit k alone, then with earlier edits whose packets meet its own. */
       private boolean prove(int k) {
         List<Integer> with = new ArrayList<>(List.of(k));
         ChainEdits.this.edits++;
         if (proveFrom(with, edits.get(k).ia())) {
-          done[k] = true;
+          settle(k);
           return true;
         }
-        // a rule an earlier edit's new rules now take (a member of a set made before it):
-        // from there
+        // packets an earlier rule takes whole (a rule it shadows, a member of a set whose rule
+        // stands before it): from there
+        int cover = covering(with);
+        if (cover >= 0 && proveFrom(with, cover)) {
+          settle(k);
+          return true;
+        }
         Side gone0 = gave(k);
         for (int h = k - 1, seen = 0; h >= 0 && seen < PARTNERS && !gone0.cubes().isEmpty();
             h--) {
@@ -329,16 +334,16 @@ public final class ChainEdits {
             continue;
           }
           seen++;
-          if (covers(took(h).cubes(), gone0.cubes())) {
+          if (Reach.covers(took(h).cubes(), gone0.cubes())) {
             if (proveFrom(with, edits.get(h).ia())) {
-              done[k] = true;
+              settle(k);
               return true;
             }
             break;
           }
         }
         if (edits.get(k).ia() > 0 && proveFrom(with, 0)) {
-          done[k] = true;
+          settle(k);
           return true;
         }
         Side gone = gave(k);
@@ -353,7 +358,7 @@ public final class ChainEdits {
           }
           Side took = took(h);
           boolean meetsGone = took.meets(gone);
-          if (meetsGone && !gone.cubes().isEmpty() && covers(took.cubes(), gone.cubes())) {
+          if (meetsGone && !gone.cubes().isEmpty() && Reach.covers(took.cubes(), gone.cubes())) {
             covering.add(h);
           } else if (meeting.size() < PARTNERS && (meetsGone || gave(h).meets(come))) {
             meeting.add(h);
@@ -367,6 +372,30 @@ public final class ChainEdits {
           }
         }
         return false;
+      }
+
+      /**
+       * The first version's rule from which the packets of the edits {@code with} are each
+       * taken whole by one rule at or after it, before the edits (-1: none is).
+       */
+      private int covering(List<Integer> with) {
+        List<Cube> region = region(with);
+        int at = Integer.MAX_VALUE;
+        int first = Integer.MAX_VALUE;
+        for (int h : with) {
+          first = Math.min(first, edits.get(h).ia());
+        }
+        if (region.size() > 64) {
+          return -1;
+        }
+        for (Cube c : region) {
+          int p = index.lastCovering(c, Reach.hull(c), first);
+          if (p < 0) {
+            return -1;
+          }
+          at = Math.min(at, p);
+        }
+        return at;
       }
 
       /** The packets of the rules of one side of an edit. */
@@ -406,22 +435,6 @@ public final class ChainEdits {
         return new Side(c, Reach.hull(c));
       }
 
-      /** Whether the union of {@code outer} holds every cube of {@code inner}. */
-      private boolean covers(List<Cube> outer, List<Cube> inner) {
-        List<Cube> left = new ArrayList<>(inner);
-        for (Cube o : outer) {
-          List<Cube> next = new ArrayList<>();
-          for (Cube c : left) {
-            next.addAll(c.minus(o));
-          }
-          left = next;
-          if (left.isEmpty() || left.size() > 256) {
-            break;
-          }
-        }
-        return left.isEmpty();
-      }
-
       /** Proves the edits {@code with} together, from the first of them, else from rule 1. */
       private boolean attempt(List<Integer> with) {
         ChainEdits.this.edits++;
@@ -431,7 +444,9 @@ public final class ChainEdits {
         }
         if (proveFrom(with, start) || start > 0 && proveFrom(with, 0)) {
           for (int h : with) {
-            done[h] = true;
+            if (!done[h]) {
+              settle(h);
+            }
           }
           return true;
         }
@@ -468,35 +483,59 @@ public final class ChainEdits {
        */
       private boolean same(Hook hook, int from, Set<Integer> flip, Cube c, Budget step) {
         long[] h = Reach.hull(c);
-        Term start = Term.of(c);
+        MatchSpace space = space(hook);
+        // the rules before the first edit are the same in both versions: the packets they
+        // decide are decided alike, and only those that go on are explored through both
+        int at = Integer.MAX_VALUE;
+        for (int k : flip) {
+          at = Math.min(at, edits.get(k).ia());
+        }
+        if (from < at) {
+          List<Rule> before = index.only(c, h, from, at, Set.of());
+          if (!before.isEmpty()) {
+            int first = at;
+            TableExplorer xp = explorer(space, step, name -> false);
+            return xp.through(Term.of(c), new Chain(ca.name(), ca.policy(), before),
+                l -> l.pending() == null
+                    || sameFrom(space, first, flip, l.region(), l.pending().state(), step));
+          }
+          // no rule before the edits may match these packets: they all arrive there
+          return sameFrom(space, at, flip, Term.of(c), SymState.ENTRY, step);
+        }
+        return sameFrom(space, Math.min(from, at), flip, Term.of(c), SymState.ENTRY, step);
+      }
+
+      private TableExplorer explorer(MatchSpace space, Budget step, Predicate<String> stopAt) {
+        return new TableExplorer(space, family,
+            name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
+            stopAt);
+      }
+
+      /**
+       * Whether the rules {@code before} and {@code after} end the table alike for the packets
+       * of {@code start} arriving in state {@code state} at the first version's rule
+       * {@code from}.
+       */
+      private boolean sameFrom(MatchSpace space, int from, Set<Integer> flip, Term start,
+          SymState state, Budget step) {
+        Cube c = start.cube();
+        long[] h = Reach.hull(c);
         List<Rule> la = index.only(c, h, from, Set.of());
         List<Rule> lb = index.only(c, h, from, flip);
-        MatchSpace space = space(hook);
-        TableExplorer xa = new TableExplorer(space, family,
-            name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
-            name -> false);
-        TableExplorer xb = new TableExplorer(space, family,
-            name -> name.equals(ca.name()) ? null : current.get(name), ca.policy(), step,
-            added::contains);
-        for (TableExplorer.Leaf lbl : xb.explore(start, new Chain(ca.name(), ca.policy(), lb))) {
+        TableExplorer xa = explorer(space, step, name -> false);
+        TableExplorer xb = explorer(space, step, ends::contains);
+        Chain chainB = new Chain(ca.name(), ca.policy(), lb);
+        return xb.each(start, state, chainB, lbl -> {
           Term r = lbl.region();
           List<Rule> narrow = la.size() > 64
               ? index.only(r.cube(), Reach.hull(r.cube()), from, Set.of())
               : la;
-          for (TableExplorer.Leaf lal : xa.explore(r,
-              new Chain(ca.name(), ca.policy(), narrow))) {
-            if (lbl.pending() != null) {
-              for (TableExplorer.Leaf more : xb.resume(lal.region(), lbl.pending())) {
-                if (!Equivalence.same(lal.outcome(), more.outcome(), more.region())) {
-                  return false;
-                }
-              }
-            } else if (!Equivalence.same(lal.outcome(), lbl.outcome(), lal.region())) {
-              return false;
-            }
-          }
-        }
-        return true;
+          return xa.each(r, state, new Chain(ca.name(), ca.policy(), narrow),
+              lal -> lbl.pending() == null
+                  ? Equivalence.same(lal.outcome(), lbl.outcome(), lal.region())
+                  : xb.resume(lal.region(), lbl.pending(),
+                      more -> Equivalence.same(lal.outcome(), more.outcome(), more.region())));
+        });
       }
 
       /** The packets the rules of the edits may match (every packet for a wide one). */
@@ -530,17 +569,6 @@ public final class ChainEdits {
           out.addAll(reach(r).cubes());
         }
         return out;
-      }
-
-      private boolean meets(List<Cube> x, List<Cube> y) {
-        for (Cube c : x) {
-          for (Cube d : y) {
-            if (c.intersects(d)) {
-              return true;
-            }
-          }
-        }
-        return false;
       }
     }
   }

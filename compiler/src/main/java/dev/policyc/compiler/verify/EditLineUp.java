@@ -33,9 +33,9 @@ final class EditLineUp {
   /**
    * The edits between the two versions: a line-up of rules with the same matches and
    * target, in order (greedy: at a mismatch the side whose rule comes back sooner on the
-   * other side waits), and the runs between. From the first rule of the second version
-   * that calls a chain only it has (one of {@code added}), everything to the end is one wide
-   * edit.
+   * other side waits), and the runs between, each cut as {@link #split} says. From the first
+   * rule of the second version that calls a chain only it has (one of {@code added}),
+   * everything to the end is one wide edit.
    */
   static List<Edit> edits(List<Rule> ra, List<Rule> rb, Set<String> added) {
     Map<Key, List<Integer>> inA = positions(ra);
@@ -72,8 +72,10 @@ final class EditLineUp {
         j++;
       }
     }
-    if (si < ra.size() || sj < rb.size()) {
-      out.add(new Edit(si, ra.size(), sj, rb.size(), firstNew < rb.size()));
+    if (firstNew < rb.size()) {
+      out.add(new Edit(si, ra.size(), sj, rb.size(), true));
+    } else {
+      split(out, si, ra.size(), sj, rb.size());
     }
     return out;
   }

@@ -1,8 +1,15 @@
 package dev.policyc.compiler.verify;
 
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.compiler.space.SetCubes;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,6 +19,60 @@ import java.util.List;
 record Reach(List<Cube> cubes, long[] hull) {
   /** The fields of a hull, each as its smallest and largest value. */
   static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT, Field.SPORT};
+
+  /**
+   * Every packet arriving at the rule that may match it, whatever earlier targets of the
+   * table did (as {@link Focus}): the cubes of its matches, without interfaces, without
+   * rewritable fields when a target of the table rewrites ({@code rewrites}), with the entries
+   * of the sets of {@code policy}.
+   */
+  static Reach of(Rule r, Family family, IrPolicy policy, boolean rewrites) {
+    List<Cube> cubes = List.of(Cube.all(family));
+    for (Match m : r.matches()) {
+      if (m instanceof Match.Iface || rewrites && (m instanceof Match.Mark
+          || m instanceof Match.ConnMark || m instanceof Match.CtState
+          || m instanceof Match.Dscp || m instanceof Match.Tos || m instanceof Match.Ttl
+          || m instanceof Match.Length)) {
+        continue;
+      }
+      List<Cube> with;
+      Cube mc = Constraints.ofMatch(m, family, policy);
+      if (mc != null) {
+        with = List.of(mc);
+      } else if (m instanceof Match.InSet s && !s.negated() && policy.set(s.name()).isPresent()) {
+        with = SetCubes.of(policy.set(s.name()).get(), s.dirs(), family);
+      } else {
+        continue; // opaque: may hold for any packet
+      }
+      List<Cube> next = new ArrayList<>();
+      for (Cube x : cubes) {
+        for (Cube y : with) {
+          Cube both = x.intersect(y);
+          if (!both.isEmpty()) {
+            next.add(both);
+          }
+        }
+      }
+      cubes = next;
+    }
+    return new Reach(cubes, hull(cubes));
+  }
+
+  /** Whether the union of {@code outer} holds every cube of {@code inner} (false: unknown). */
+  static boolean covers(List<Cube> outer, List<Cube> inner) {
+    List<Cube> left = new ArrayList<>(inner);
+    for (Cube o : outer) {
+      List<Cube> next = new ArrayList<>();
+      for (Cube c : left) {
+        next.addAll(c.minus(o));
+      }
+      left = next;
+      if (left.isEmpty() || left.size() > 256) {
+        break;
+      }
+    }
+    return left.isEmpty();
+  }
 
   /** Whether a packet of {@code c} (whose hull is {@code h}) may match the rule. */
   boolean meets(Cube c, long[] h) {

@@ -104,14 +104,56 @@ final class TableExplorer {
 
   /** The leaves of the packets of {@code start} entering {@code chain} at its first rule. */
   List<Leaf> explore(Term start, Chain chain) {
+    return explore(start, SymState.ENTRY, chain);
+  }
+
+  /**
+   * The leaves of the packets of {@code start}, in state {@code state}, entering {@code chain}
+   * at its first rule.
+   */
+  List<Leaf> explore(Term start, SymState state, Chain chain) {
     List<Leaf> out = new ArrayList<>();
-    Deque<Task> work = new ArrayDeque<>();
-    work.push(new Task(start, SymState.ENTRY, new Frame(chain, 0, null), null));
-    while (!work.isEmpty()) {
-      run(work.pop(), work, out);
-    }
+    each(start, state, chain, out::add);
     return out;
   }
+
+  /**
+   * Hands the leaves of {@link #explore(Term, SymState, Chain)} to {@code f} as they are found,
+   * and stops at the first for which it answers false; false then.
+   */
+  boolean each(Term start, SymState state, Chain chain, Predicate<Leaf> f) {
+    List<Leaf> out = new ArrayList<>();
+    Deque<Task> work = new ArrayDeque<>();
+    work.push(new Task(start, state, new Frame(chain, 0, null), null));
+    while (!work.isEmpty()) {
+      run(work.pop(), work, out);
+      for (Leaf l : out) {
+        if (!f.test(l)) {
+          return false;
+        }
+      }
+      out.clear();
+    }
+    return true;
+  }
+
+  /**
+   * The leaves of the packets of {@code start} entering {@code chain}, the first rules of a
+   * longer chain: a class that falls off its end (not one that returns, nor one that went to
+   * another chain) goes on to the rules after them, and is a pending leaf whose task holds its
+   * state there. The leaves go to {@code f} as {@link #each} says.
+   */
+  boolean through(Term start, Chain chain, Predicate<Leaf> f) {
+    through = chain;
+    try {
+      return each(start, SymState.ENTRY, chain, f);
+    } finally {
+      through = null;
+    }
+  }
+
+  /** While {@link #through} runs, the chain whose end is not the end. */
+  private Chain through;
 
   /**
    * The leaves of the packets of {@code region} (within a pending leaf's region) going on from
@@ -119,17 +161,30 @@ final class TableExplorer {
    */
   List<Leaf> resume(Term region, Task pending) {
     List<Leaf> out = new ArrayList<>();
+    resume(region, pending, out::add);
+    return out;
+  }
+
+  /** As {@link #resume(Term, Task)}, the leaves handed to {@code f} as {@link #each} says. */
+  boolean resume(Term region, Task pending, Predicate<Leaf> f) {
+    List<Leaf> out = new ArrayList<>();
     Deque<Task> work = new ArrayDeque<>();
     work.push(new Task(region, pending.state(), pending.at(), pending.events()));
     stopping = false;
     try {
       while (!work.isEmpty()) {
         run(work.pop(), work, out);
+        for (Leaf l : out) {
+          if (!f.test(l)) {
+            return false;
+          }
+        }
+        out.clear();
       }
     } finally {
       stopping = true;
     }
-    return out;
+    return true;
   }
 
   /** False while {@link #resume} runs: classes then stop nowhere. */
@@ -161,7 +216,8 @@ final class TableExplorer {
       budget.spend();
       if (at.next >= at.chain.rules().size()) {
         if (at.caller == null) {
-          out.add(policy(region, state, events));
+          out.add(at.chain == through ? new Leaf(region, null, new Task(region, state, at, events))
+              : policy(region, state, events));
           return;
         }
         at = at.caller;
