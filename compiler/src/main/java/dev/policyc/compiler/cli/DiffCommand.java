@@ -230,32 +230,36 @@ final class DiffCommand implements Command {
 
   /**
    * A folder that {@code policyc kube} or {@code policyc compile} wrote: its iptables.rules
-   * (needed) and ip6tables.rules, with the sets of its ipset.rules, and the lines of its
+   * and ip6tables.rules (one of them needed), with the sets of its ipset.rules, and the lines of its
    * ipvs.rules (read, so that a bad one is an error; compared as lines, in the form of
    * {@code ipvsadm -S -n}). Null, with the problem printed, when a file does not read.
    */
   private static Side folder(Invocation inv, String dir) {
     Path d = Path.of(dir);
     Path v4 = d.resolve("iptables.rules");
-    if (!Files.isRegularFile(v4)) {
+    Path v6 = d.resolve("ip6tables.rules");
+    boolean has4 = Files.isRegularFile(v4);
+    boolean has6 = Files.isRegularFile(v6);
+    if (!has4 && !has6) {
       inv.err().println(new Diagnostic(Code.PC0010, "cannot read policy or iptables-save file:"
-          + " is a directory without iptables.rules (a folder side is what policyc kube or"
-          + " compile -o wrote)", new SourcePos(dir, 0, 0)));
+          + " is a directory without iptables.rules or ip6tables.rules (a folder side is what"
+          + " policyc kube or compile -o wrote)", new SourcePos(dir, 0, 0)));
       return null;
     }
-    Path v6 = d.resolve("ip6tables.rules");
     Path sets = d.resolve("ipset.rules");
     Path ipvsRules = d.resolve("ipvs.rules");
     String at = v4.toString();
     try {
-      Ruleset four = IptablesSaveReader.read(at, InputText.read(v4), Family.IPV4);
-      if (inv.line().hasOption("kube-proxy-jumps")) {
-        four = KubeProxyJumps.add(four);
-      }
+      Ruleset four = has4 ? IptablesSaveReader.read(at, InputText.read(v4), Family.IPV4)
+          : new Ruleset(Family.IPV4, List.of());
       at = v6.toString();
-      Ruleset six = Files.isRegularFile(v6)
-          ? IptablesSaveReader.read(at, InputText.read(v6), Family.IPV6)
+      Ruleset six = has6 ? IptablesSaveReader.read(at, InputText.read(v6), Family.IPV6)
           : new Ruleset(Family.IPV6, List.of());
+      if (inv.line().hasOption("kube-proxy-jumps")) {
+        // an IPv6 kube folder (ip6tables.rules alone) takes the jumps in its own family
+        four = has4 ? KubeProxyJumps.add(four) : four;
+        six = has6 && !has4 ? KubeProxyJumps.add(six) : six;
+      }
       at = sets.toString();
       List<IpSet> ipsets = Files.isRegularFile(sets)
           ? IpsetReader.read(at, InputText.read(sets)) : List.of();
@@ -269,7 +273,7 @@ final class DiffCommand implements Command {
             .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
       }
       IrPolicy ir = new IrPolicy(dir, null, ipsets, four, six);
-      return new Side(ir, Files.isRegularFile(v6) ? null : Family.IPV4, ipvs);
+      return new Side(ir, has4 && has6 ? null : has4 ? Family.IPV4 : Family.IPV6, ipvs);
     } catch (ParseException e) {
       inv.err().println(e.diagnostic());
     } catch (PolicyParseException e) {

@@ -154,8 +154,25 @@ class DiffCommandTest {
 
     Cli.Captured empty = run("diff", tmp.toString(), clusterIp.toString());
     assertEquals(Cli.POLICY_ERRORS, empty.code());
-    assertTrue(empty.err().contains("error PC0010") && empty.err().contains("iptables.rules"),
+    assertTrue(empty.err().contains("error PC0010") && empty.err().contains("ip6tables.rules"),
         empty.err());
+  }
+
+  /** An IPv6 kube folder (ip6tables.rules alone) is a side, compared in its own family. */
+  @Test
+  void kubeIpv6FoldersAreSides() throws IOException {
+    Path golden = Path.of("src/test/resources/kube/golden-ipv6");
+    for (String mode : new String[] {"iptables", "ipvs"}) {
+      Path clusterIp = golden.resolve("clusterip/" + mode);
+      Cli.Captured same = run("diff", "--kube-proxy-jumps", clusterIp.toString(),
+          clusterIp.toString());
+      assertEquals(Cli.OK, same.code(), mode + ": " + same.out() + same.err());
+      Cli.Captured other = run("diff", "--kube-proxy-jumps", clusterIp.toString(),
+          golden.resolve("session-affinity/" + mode).toString());
+      assertEquals(Cli.POLICY_ERRORS, other.code(), mode + ": " + other.out() + other.err());
+      assertTrue(!other.out().contains("no packet is decided differently")
+          || other.out().contains("ipvs"), mode + ": " + other.out());
+    }
   }
 
   @Test
