@@ -228,8 +228,8 @@ class CliTest {
       Cli.Captured dir = run("diff", tmp.toString(), good.toString());
       assertEquals(Cli.POLICY_ERRORS, dir.code(), dir.err());
       assertEquals(tmp + ": error PC0010: cannot read policy or iptables-save file: is a"
-          + " directory without iptables.rules (a folder side is what policyc kube or compile -o"
-          + " wrote)\n", dir.err());
+          + " directory without iptables.rules or ip6tables.rules (a folder side is what policyc"
+          + " kube or compile -o wrote)\n", dir.err());
     }
 
     @Test
