@@ -146,6 +146,9 @@ class SealedFamiliesTest {
     sample(v4, new Match.Ipvs(Match.Ipvs.PROPERTY | Match.Ipvs.VADDR | Match.Ipvs.METHOD,
         Match.Ipvs.METHOD, 0, IpAddr.parse("10.0.0.0"), IpAddr.parse("255.0.255.0"), 0,
         Match.Ipvs.TUNNEL, 0));
+    sample(v4, new Match.Physdev(Match.Physdev.IS_IN, Match.Physdev.IS_IN, null, null));
+    sample(v6, new Match.Physdev(0x1f, Match.Physdev.OUT | Match.Physdev.BRIDGED, "veth+",
+        "eth1"));
   }
 
   @Test

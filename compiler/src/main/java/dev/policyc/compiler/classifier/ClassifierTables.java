@@ -394,7 +394,7 @@ final class ClassifierTables {
             set.type().ordinal(), set.family() == null ? 0 : set.family() == Family.IPV4 ? 4 : 6,
             at[0], at[1]);
       } else if (m instanceof Match.Recent || m instanceof Match.Nfacct
-          || m instanceof Match.Ipvs) {
+          || m instanceof Match.Ipvs || m instanceof Match.Physdev) {
         // read from iptables-save text only: no policy compiles to them
         throw new IllegalArgumentException("the classifier has no " + m);
       } else {

@@ -144,6 +144,10 @@ final class MatchEvaluator {
       return true; // nfacct_mt counts the packet and matches
     } else if (m instanceof Match.Ipvs v) {
       return ipvs(v, in);
+    } else if (m instanceof Match.Physdev d) {
+      // physdev_mt without bridge info (the interpreter models no bridges, so no packet is
+      // bridged): the match holds only when every option given is negated
+      return d.invert() == d.bitmask();
     }
     throw new AssertionError("unknown match " + m);
   }

@@ -33,7 +33,8 @@ public sealed interface Match
         Match.Statistic,
         Match.Recent,
         Match.Nfacct,
-        Match.Ipvs {
+        Match.Ipvs,
+        Match.Physdev {
 
   /** Address in a range: {@code -s}/{@code -d} for a prefix, else {@code -m iprange}. */
   record Addr(Side side, IpRange range, boolean negated) implements Match {
@@ -438,6 +439,83 @@ public sealed interface Match
     @Override
     public String toString() {
       return "ipvs" + options();
+    }
+  }
+
+  /**
+   * {@code -m physdev} ({@code xt_physdev}): the bridge ports a bridged packet came in and goes
+   * out by. The fields are the kernel's {@code xt_physdev_info}: {@code bitmask} says which
+   * options are given ({@link #IN}, {@link #OUT}, {@link #BRIDGED}, {@link #IS_IN}, {@link
+   * #IS_OUT}; at least one), {@code invert} which are negated; {@code in} and {@code out} are the
+   * port names of {@code --physdev-in} and {@code --physdev-out} (a trailing {@code +} matches
+   * every name with that prefix), null when not given.
+   */
+  record Physdev(int bitmask, int invert, String in, String out) implements Match {
+    /** {@code XT_PHYSDEV_OP_IN}: {@code --physdev-in NAME}. */
+    public static final int IN = 0x01;
+    /** {@code XT_PHYSDEV_OP_OUT}: {@code --physdev-out NAME}. */
+    public static final int OUT = 0x02;
+    /** {@code XT_PHYSDEV_OP_BRIDGED}: {@code --physdev-is-bridged}. */
+    public static final int BRIDGED = 0x04;
+    /** {@code XT_PHYSDEV_OP_ISIN}: {@code --physdev-is-in}. */
+    public static final int IS_IN = 0x08;
+    /** {@code XT_PHYSDEV_OP_ISOUT}: {@code --physdev-is-out}. */
+    public static final int IS_OUT = 0x10;
+
+    public Physdev {
+      if (bitmask <= 0 || bitmask > 0x1f || (invert & ~bitmask) != 0) {
+        throw new IllegalArgumentException("physdev options 0x" + Integer.toHexString(bitmask)
+            + " negated 0x" + Integer.toHexString(invert));
+      }
+      if (((bitmask & IN) != 0) != (in != null) || ((bitmask & OUT) != 0) != (out != null)) {
+        throw new IllegalArgumentException("physdev --physdev-in " + in + " --physdev-out "
+            + out);
+      }
+      for (String n : new String[] {in, out}) {
+        if (n != null && (n.isEmpty() || n.length() > 15)) { // IFNAMSIZ - 1
+          throw new IllegalArgumentException("physdev port name '" + n + "'");
+        }
+      }
+    }
+
+    /** Whether option {@code bit} is given. */
+    public boolean has(int bit) {
+      return (bitmask & bit) != 0;
+    }
+
+    /** Whether option {@code bit} is negated. */
+    public boolean negated(int bit) {
+      return (invert & bit) != 0;
+    }
+
+    /**
+     * The options as libxt_physdev's save prints them, each starting with a space, in its
+     * order: {@code --physdev-is-in}, {@code --physdev-in NAME}, {@code --physdev-is-out},
+     * {@code --physdev-out NAME}, {@code --physdev-is-bridged}, each after {@code !} when
+     * negated.
+     */
+    public String options() {
+      StringBuilder sb = new StringBuilder();
+      flag(sb, IS_IN, "--physdev-is-in", null);
+      flag(sb, IN, "--physdev-in", in);
+      flag(sb, IS_OUT, "--physdev-is-out", null);
+      flag(sb, OUT, "--physdev-out", out);
+      flag(sb, BRIDGED, "--physdev-is-bridged", null);
+      return sb.toString();
+    }
+
+    private void flag(StringBuilder sb, int bit, String name, String value) {
+      if (has(bit)) {
+        sb.append(negated(bit) ? " ! " : " ").append(name);
+        if (value != null) {
+          sb.append(' ').append(value);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "physdev" + options();
     }
   }
 }

@@ -68,6 +68,8 @@ public final class MatchOrder {
       return 23;
     } else if (m instanceof Match.Ipvs) {
       return 24;
+    } else if (m instanceof Match.Physdev) {
+      return 25;
     }
     throw new AssertionError("unknown match " + m);
   }

@@ -171,7 +171,15 @@ final class ManifestReader {
       for (Yaml in : f.seq(lb, "ingress", "status.loadBalancer.ingress")) {
         if (in instanceof YMap im) {
           String ip = f.string(im, "ip", "an ingress ip");
-          if (ip != null && address(ip, Fields.at(im, "ip"), "a load balancer ingress IP")) {
+          // kube-proxy (>= 1.30) programs an ingress IP only in ipMode VIP (or unset); in
+          // ipMode Proxy the load balancer proxies to the nodes and the IP is left alone
+          String mode = f.string(im, "ipMode", "an ingress ipMode");
+          if (mode != null && !mode.equals("VIP") && !mode.equals("Proxy")) {
+            f.bad("an ingress ipMode must be VIP or Proxy, not '" + mode + "'",
+                Fields.at(im, "ipMode"));
+          }
+          if (ip != null && address(ip, Fields.at(im, "ip"), "a load balancer ingress IP")
+              && !"Proxy".equals(mode)) {
             ingress.add(ip);
           }
         } else {

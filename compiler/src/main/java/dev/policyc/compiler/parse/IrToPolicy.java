@@ -212,9 +212,10 @@ public final class IrToPolicy {
             : new MatchSpec.Statistic(MatchSpec.Statistic.Mode.RANDOM,
                 st.probability() / (double) 0x80000000L, null, null), st.negated());
       } else if (x instanceof Match.Recent || x instanceof Match.Nfacct
-          || x instanceof Match.Ipvs) {
+          || x instanceof Match.Ipvs || x instanceof Match.Physdev) {
         throw new IllegalArgumentException("a policy has no " + (x instanceof Match.Recent
-            ? "recent" : x instanceof Match.Nfacct ? "nfacct" : "ipvs") + " match");
+            ? "recent" : x instanceof Match.Nfacct ? "nfacct" : x instanceof Match.Ipvs ? "ipvs"
+            : "physdev") + " match");
       } else {
         throw new AssertionError("unknown match " + x);
       }

@@ -27,7 +27,8 @@ final class MatchReader {
   static final Set<String> KNOWN_MODULES =
       Set.of("tcp", "udp", "sctp", "dccp", "multiport", "icmp", "icmp6", "conntrack", "state",
           "comment", "mark", "connmark", "dscp", "tos", "length", "ttl", "hl", "addrtype",
-          "iprange", "set", "limit", "statistic", "recent", "nfacct", "ipvs");
+          "iprange", "set", "limit", "statistic", "recent", "nfacct", "ipvs",
+          "physdev");
 
   /** The options of {@code -m recent} ({@link RecentOptions} reads them). */
   static final Set<String> RECENT_OPTIONS = Set.of("--name", "--set", "--rcheck", "--update",
@@ -75,6 +76,7 @@ final class MatchReader {
       case "recent" -> RECENT_OPTIONS.contains(o);
       case "nfacct" -> o.equals("--nfacct-name");
       case "ipvs" -> IpvsOptions.OPTIONS.contains(o);
+      case "physdev" -> PhysdevOptions.OPTIONS.contains(o);
       default -> false;
     };
   }

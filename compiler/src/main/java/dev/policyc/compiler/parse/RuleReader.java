@@ -52,6 +52,15 @@ final class RuleReader {
     return null;
   }
 
+  /** Ends a {@code -m physdev} module: its match joins the rule's; null for the next module. */
+  private static PhysdevOptions endPhysdev(PhysdevOptions physdev, RuleLine l,
+      List<Match> matches) throws ParseException {
+    if (physdev != null) {
+      matches.add(physdev.build(l));
+    }
+    return null;
+  }
+
   private static Parsed read(RuleLine l) throws ParseException {
     if (l.more() && l.peek().text().startsWith("[") && l.peek().text().endsWith("]")) {
       l.next(); // packet and byte counters of iptables-save -c
@@ -73,6 +82,7 @@ final class RuleReader {
     boolean haveTarget = false;
     RecentOptions recent = null;
     IpvsOptions ipvs = null;
+    PhysdevOptions physdev = null;
     while (l.more()) {
       Token t = l.next();
       String o = t.text();
@@ -118,6 +128,7 @@ final class RuleReader {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
           ipvs = endIpvs(ipvs, l, matches);
+          physdev = endPhysdev(physdev, l, matches);
           optionsSeen = 0;
           module = l.value(o);
           if (neg) {
@@ -130,12 +141,15 @@ final class RuleReader {
             recent = new RecentOptions(t, l.family());
           } else if (module.equals("ipvs")) {
             ipvs = new IpvsOptions(t, l.family());
+          } else if (module.equals("physdev")) {
+            physdev = new PhysdevOptions(t);
           }
         }
         case "-j", "--jump" -> {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
           ipvs = endIpvs(ipvs, l, matches);
+          physdev = endPhysdev(physdev, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -147,6 +161,7 @@ final class RuleReader {
           MatchReader.bareModule(module, optionsSeen, proto, matches);
           recent = endRecent(recent, l, matches);
           ipvs = endIpvs(ipvs, l, matches);
+          physdev = endPhysdev(physdev, l, matches);
           module = null;
           if (haveTarget) {
             throw l.fail(t, "more than one target");
@@ -176,6 +191,8 @@ final class RuleReader {
             recent.option(o, neg, l, t);
           } else if (mod.equals("ipvs")) {
             ipvs.option(o, neg, l, t);
+          } else if (mod.equals("physdev")) {
+            physdev.option(o, neg, l, t);
           } else {
             MatchReader.option(mod, o, neg, l, t, proto, matches);
           }
@@ -188,6 +205,7 @@ final class RuleReader {
     MatchReader.bareModule(module, optionsSeen, proto, matches);
     endRecent(recent, l, matches);
     endIpvs(ipvs, l, matches);
+    endPhysdev(physdev, l, matches);
     Origin origin = Origin.of(l.pos(), "line " + l.lineNumber());
     return new Parsed(chain, new Rule(matches, target, comment, origin), l.tokens());
   }

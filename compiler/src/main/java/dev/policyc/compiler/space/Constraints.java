@@ -110,9 +110,11 @@ public final class Constraints {
       return inSet(c, s, f, policy);
     } else if (m instanceof Match.AddrType || m instanceof Match.Limit
         || m instanceof Match.Statistic || m instanceof Match.Recent
-        || m instanceof Match.CtState || m instanceof Match.Ipvs) {
-      // host-dependent, stateful, the connection's NAT (ctstate DNAT), or its IPVS connection
-      // (-m ipvs): opaque
+        || m instanceof Match.CtState || m instanceof Match.Ipvs
+        || m instanceof Match.Physdev) {
+      // host-dependent, stateful, the connection's NAT (ctstate DNAT), its IPVS connection
+      // (-m ipvs), or its bridge ports (-m physdev: the interpreter assumes no bridge, but a
+      // real host may bridge, so the checker claims nothing): opaque
       return null;
     } else if (m instanceof Match.Nfacct) {
       return c; // counts, and always matches

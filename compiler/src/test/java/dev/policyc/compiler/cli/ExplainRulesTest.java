@@ -138,6 +138,29 @@ class ExplainRulesTest {
   }
 
   @Test
+  void anExternalIpIsAcceptedPastPhysdevAndScheduledInBothFamilies() {
+    // KUBE-SERVICES #4: -m physdev ! --physdev-is-in (never bridged) -m addrtype ! --src-type
+    // LOCAL -j ACCEPT, then IPVS schedules the external IP's service
+    String[][] cases = {
+        {KUBE + "golden/external-ips/ipvs/", "iptables.rules", HOST,
+            "tcp 198.18.0.9:40000 -> 203.0.113.80:8080 in eth0",
+            "  ipvs: -t 203.0.113.80:8080 (rr) -> 10.180.5."},
+        {KUBE + "golden-ipv6/external-ips/ipvs/", "ip6tables.rules", KUBE + "ipv6/node-host.yaml",
+            "tcp [2001:db8:ff::9]:40000 -> [2001:db8:200::40]:80 in eth0",
+            "  ipvs: -t [2001:db8:200::40]:80 (rr) -> [fd00:10::4"}};
+    for (String[] k : cases) {
+      Cli.Captured c = run("explain", k[0] + k[1], "--ipsets", k[0] + "ipset.rules", "--ipvs",
+          k[0] + "ipvs.rules", "--host", k[2], "--kube-proxy-jumps", "--packet", k[3]);
+      assertEquals(Cli.OK, c.code(), c.err());
+      List<String> lines = c.out().lines().toList();
+      assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith("nat/KUBE-SERVICES #4")
+          && l.contains(" ACCEPT ") && l.contains(k[1] + ":28:1")), c.out());
+      assertTrue(lines.contains("verdict: ACCEPT: forwarded out eth1"), c.out());
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith(k[4])), c.out());
+    }
+  }
+
+  @Test
   void aBadIpvsFileIsAnError() throws IOException {
     Path bad = CliFixtures.write(tmp, "ipvs.rules", "-A -t 10.96.1.20:443 -s rr\n-q nonsense\n");
     Cli.Captured c = run("explain", LB_IPVS + "iptables.rules", "--ipsets",

@@ -28,6 +28,7 @@ public class KubeBadInputTest {
       "malformed-ip.yaml, 5:14: error PC8105: spec.clusterIP '10.96.0.300' is not an IPv4",
       "nodeport-range.yaml, 7:32: error PC8106: nodePort 70000 is out of range 1..65535",
       "not-yaml.yaml, 3:1: error PC8101:",
+      "ingress-ipmode.yaml, 10:43: error PC8104: an ingress ipMode must be VIP or Proxy, not 'vip'",
   })
   void reportedWhereWrittenAndNothingWritten(String file, String expected) {
     Path manifest = KubeFiles.DIR.resolve("bad").resolve(file);

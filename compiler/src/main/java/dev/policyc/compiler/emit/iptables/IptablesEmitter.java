@@ -417,6 +417,8 @@ public final class IptablesEmitter {
       sb.append(" -m nfacct --nfacct-name  ").append(n.name());
     } else if (m instanceof Match.Ipvs v) {
       sb.append(" -m ipvs").append(v.options());
+    } else if (m instanceof Match.Physdev d) {
+      sb.append(" -m physdev").append(d.options());
     } else if (m instanceof Match.Ports || m instanceof Match.TcpFlags
         || m instanceof Match.AddrType) {
       throw new AssertionError("handled by modules(): " + m);
