@@ -1,5 +1,6 @@
 package dev.policyc.compiler;
 
+import dev.policyc.compiler.emit.iptables.IptablesEmitter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -58,6 +59,23 @@ public final class Proofs {
     }
     out.add(prove("the emitted files mean the IR", c.ir(), readBack(c), budget, exhaustive));
     return out;
+  }
+
+  /**
+   * For rules read from an iptables-save or iptables-restore text ({@code policyc verify RULES},
+   * such as {@code policyc kube}'s output): the text policyc's emitter writes for them, read back,
+   * decides every packet as the rules read. The sets are the given ones on both sides.
+   */
+  public static Proof reEmitted(IrPolicy read, long budget, boolean exhaustive)
+      throws ParseException {
+    Ruleset v4 = read.ipv4().tables().isEmpty() ? read.ipv4()
+        : IptablesSaveReader.read("(re-emitted iptables rules)",
+            IptablesEmitter.emit(read.ipv4(), read.name()), Family.IPV4);
+    Ruleset v6 = read.ipv6().tables().isEmpty() ? read.ipv6()
+        : IptablesSaveReader.read("(re-emitted ip6tables rules)",
+            IptablesEmitter.emit(read.ipv6(), read.name()), Family.IPV6);
+    return prove("the rules policyc emits for them mean the rules read", read,
+        new IrPolicy(read.name(), read.host(), read.sets(), v4, v6), budget, exhaustive);
   }
 
   /**

@@ -30,7 +30,8 @@ final class VerifyCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "[-O LEVEL] [--exhaustive] [--format text|json] POLICY...";
+    return "[-O LEVEL] [--exhaustive] [--format text|json] [--ipsets FILE] [--kube-proxy-jumps]"
+        + " POLICY|RULES...";
   }
 
   @Override
@@ -45,7 +46,12 @@ final class VerifyCommand implements Command {
             .desc("optimization level of the compilation to verify (default 2, as compile)").get())
         .addOption(Option.builder().longOpt("exhaustive")
             .desc("explore every table whole, taking no table as equal because its rules are")
-            .get());
+            .get())
+        .addOption(Option.builder().longOpt("ipsets").hasArg().argName("FILE")
+            .desc("with RULES (an iptables-save or iptables-restore text, such as policyc kube"
+                + " writes): the sets they name, as 'ipset save' prints them").get())
+        .addOption(Option.builder().longOpt("kube-proxy-jumps")
+            .desc("with RULES: add the jumps kube-proxy installs from the built-in chains").get());
   }
 
   @Override
@@ -67,6 +73,20 @@ final class VerifyCommand implements Command {
     boolean allHold = true;
     List<Object> json = new ArrayList<>();
     for (String file : inv.args()) {
+      Proofs.Proof rules = RulesProof.of(inv, file, inv.line().hasOption("optimize"));
+      if (rules != RulesProof.POLICY) {
+        if (rules == null) {
+          allHold = false;
+          continue;
+        }
+        allHold &= rules.holds();
+        if (inv.format() == Format.JSON) {
+          json.add(json(file, rules));
+        } else {
+          inv.out().print(text(file, rules));
+        }
+        continue;
+      }
       PolicyCompiler.ReadResult read = inv.policies().read(file);
       if (read.policy() == null) {
         read.diagnostics().forEach(inv.err()::println);
