@@ -72,7 +72,12 @@ public record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kin
         mask(cube.constrained().keySet()), mask(mod));
   }
 
-  private static long[] hull(Cube c) {
+  /**
+   * The smallest and largest value of the cube on its source and destination addresses,
+   * protocol, destination and source ports, as unsigned longs (an IPv6 address by its top 64
+   * bits), side by side; null for an empty cube.
+   */
+  public static long[] hull(Cube c) {
     if (c.isEmpty()) {
       return null;
     }

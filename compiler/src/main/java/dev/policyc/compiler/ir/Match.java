@@ -336,6 +336,28 @@ public sealed interface Match
   }
 
   /**
+   * A kernel match's options as its bit mask of the options given and of those negated ({@code
+   * -m ipvs}, {@code -m physdev}).
+   */
+  interface OptionFlags {
+    /** The options given, one bit each. */
+    int bitmask();
+
+    /** The options negated. */
+    int invert();
+
+    /** Whether option {@code bit} is given. */
+    default boolean has(int bit) {
+      return (bitmask() & bit) != 0;
+    }
+
+    /** Whether option {@code bit} is negated. */
+    default boolean negated(int bit) {
+      return (invert() & bit) != 0;
+    }
+  }
+
+  /**
    * {@code -m ipvs} ({@code xt_ipvs}): whether the packet belongs to an IPVS connection, and
    * that connection's virtual service. The fields are the kernel's {@code xt_ipvs_mtinfo}:
    * {@code bitmask} says which options are given ({@link #PROPERTY} always, which every other
@@ -351,7 +373,7 @@ public sealed interface Match
    *     persistence template)
    */
   record Ipvs(int bitmask, int invert, int l4proto, IpAddr vaddr, IpAddr vmask, int vport,
-      int fwdMethod, int vportctl) implements Match {
+      int fwdMethod, int vportctl) implements Match, OptionFlags {
     /** {@code --ipvs}: the packet's {@code ipvs_property}; every other option implies it. */
     public static final int PROPERTY = 1;
     public static final int PROTO = 1 << 1;
@@ -384,16 +406,6 @@ public sealed interface Match
         throw new IllegalArgumentException("ipvs --vproto " + l4proto + " --vport " + vport
             + " --vportctl " + vportctl + " --vmethod " + fwdMethod);
       }
-    }
-
-    /** Whether option {@code bit} is given. */
-    public boolean has(int bit) {
-      return (bitmask & bit) != 0;
-    }
-
-    /** Whether option {@code bit} is negated. */
-    public boolean negated(int bit) {
-      return (invert & bit) != 0;
     }
 
     /**
@@ -450,7 +462,8 @@ public sealed interface Match
    * port names of {@code --physdev-in} and {@code --physdev-out} (a trailing {@code +} matches
    * every name with that prefix), null when not given.
    */
-  record Physdev(int bitmask, int invert, String in, String out) implements Match {
+  record Physdev(int bitmask, int invert, String in, String out)
+      implements Match, OptionFlags {
     /** {@code XT_PHYSDEV_OP_IN}: {@code --physdev-in NAME}. */
     public static final int IN = 0x01;
     /** {@code XT_PHYSDEV_OP_OUT}: {@code --physdev-out NAME}. */
@@ -476,16 +489,6 @@ public sealed interface Match
           throw new IllegalArgumentException("physdev port name '" + n + "'");
         }
       }
-    }
-
-    /** Whether option {@code bit} is given. */
-    public boolean has(int bit) {
-      return (bitmask & bit) != 0;
-    }
-
-    /** Whether option {@code bit} is negated. */
-    public boolean negated(int bit) {
-      return (invert & bit) != 0;
     }
 
     /**

@@ -1,25 +1,22 @@
 package dev.policyc.compiler.verify;
 
+import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
-import dev.policyc.compiler.space.Field;
-import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The packets that may match a rule, as cubes, and their hull on the {@link #HULL} fields (null:
- * none): what {@link ChainEdits} tests first, since two hulls apart on one field share no packet.
+ * The packets that may match a rule, as cubes, and their hull on the fields of {@link
+ * RuleView#hull} (null: none): what {@link ChainEdits} tests first, since two hulls apart on
+ * one field share no packet.
  */
 record Reach(List<Cube> cubes, long[] hull) {
-  /** The fields of a hull, each as its smallest and largest value. */
-  static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT, Field.SPORT};
-
   /**
    * Every packet arriving at the rule that may match it, whatever earlier targets of the
    * table did (as {@link Focus}): the cubes of its matches, without interfaces, without
@@ -97,7 +94,7 @@ record Reach(List<Cube> cubes, long[] hull) {
     return false;
   }
 
-  /** The smallest and largest value of the cubes on the {@link #HULL} fields; null if none. */
+  /** The smallest and largest value of the cubes on the fields of {@link RuleView#hull}; null if none. */
   static long[] hull(List<Cube> cubes) {
     long[] h = null;
     for (Cube c : cubes) {
@@ -121,14 +118,8 @@ record Reach(List<Cube> cubes, long[] hull) {
     return h;
   }
 
+  /** The hull of one cube, on the fields of {@link RuleView#hull}; null for an empty cube. */
   static long[] hull(Cube c) {
-    long[] h = new long[2 * HULL.length];
-    for (int k = 0; k < HULL.length; k++) {
-      IntervalSet v = (IntervalSet) c.get(HULL[k]);
-      int word = v.width() > 64 ? 0 : 1;
-      h[2 * k] = v.first()[word];
-      h[2 * k + 1] = v.last()[word];
-    }
-    return h;
+    return RuleView.hull(c);
   }
 }

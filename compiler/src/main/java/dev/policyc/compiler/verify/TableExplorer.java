@@ -125,6 +125,11 @@ final class TableExplorer {
     List<Leaf> out = new ArrayList<>();
     Deque<Task> work = new ArrayDeque<>();
     work.push(new Task(start, state, new Frame(chain, 0, null), null));
+    return drain(work, out, f);
+  }
+
+  /** Runs the tasks, handing each leaf to {@code f}; false at the first it answers false for. */
+  private boolean drain(Deque<Task> work, List<Leaf> out, Predicate<Leaf> f) {
     while (!work.isEmpty()) {
       run(work.pop(), work, out);
       for (Leaf l : out) {
@@ -172,19 +177,10 @@ final class TableExplorer {
     work.push(new Task(region, pending.state(), pending.at(), pending.events()));
     stopping = false;
     try {
-      while (!work.isEmpty()) {
-        run(work.pop(), work, out);
-        for (Leaf l : out) {
-          if (!f.test(l)) {
-            return false;
-          }
-        }
-        out.clear();
-      }
+      return drain(work, out, f);
     } finally {
       stopping = true;
     }
-    return true;
   }
 
   /** False while {@link #resume} runs: classes then stop nowhere. */
