@@ -7,7 +7,6 @@ import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
-import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.Opaque;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Family;
@@ -37,8 +36,6 @@ import java.util.Set;
  */
 public record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kind,
     Set<Field> modifies, int group, long[] hull, int readMask, int modifiesMask) {
-  private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
-    Field.SPORT};
 
   /** What a target does to the rest of its chain. */
   public enum Kind {
@@ -68,27 +65,8 @@ public record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kin
     Target t = r.target();
     Kind kind = kind(t);
     Set<Field> mod = kind == Kind.JUMP ? jumpModifies : modifies(t);
-    return new RuleView(index, r, cube, c instanceof Opaque, kind, mod, group, hull(cube),
+    return new RuleView(index, r, cube, c instanceof Opaque, kind, mod, group, cube.hull(),
         mask(cube.constrained().keySet()), mask(mod));
-  }
-
-  /**
-   * The smallest and largest value of the cube on its source and destination addresses,
-   * protocol, destination and source ports, as unsigned longs (an IPv6 address by its top 64
-   * bits), side by side; null for an empty cube.
-   */
-  public static long[] hull(Cube c) {
-    if (c.isEmpty()) {
-      return null;
-    }
-    long[] h = new long[2 * HULL.length];
-    for (int k = 0; k < HULL.length; k++) {
-      IntervalSet v = (IntervalSet) c.get(HULL[k]);
-      int word = v.width() > 64 ? 0 : 1;
-      h[2 * k] = v.first()[word];
-      h[2 * k + 1] = v.last()[word];
-    }
-    return h;
   }
 
   /** What a target does to the rest of its chain. */

@@ -1,6 +1,5 @@
 package dev.policyc.compiler.verify;
 
-import dev.policyc.compiler.analysis.RuleView;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
@@ -13,7 +12,7 @@ import java.util.List;
 
 /**
  * The packets that may match a rule, as cubes, and their hull on the fields of {@link
- * RuleView#hull} (null: none): what {@link ChainEdits} tests first, since two hulls apart on
+ * Cube#hull} (null: none): what {@link ChainEdits} tests first, since two hulls apart on
  * one field share no packet.
  */
 record Reach(List<Cube> cubes, long[] hull) {
@@ -94,7 +93,7 @@ record Reach(List<Cube> cubes, long[] hull) {
     return false;
   }
 
-  /** The smallest and largest value of the cubes on the fields of {@link RuleView#hull}; null if none. */
+  /** The smallest and largest value of the cubes on the fields of {@link Cube#hull}; null: none. */
   static long[] hull(List<Cube> cubes) {
     long[] h = null;
     for (Cube c : cubes) {
@@ -118,8 +117,8 @@ record Reach(List<Cube> cubes, long[] hull) {
     return h;
   }
 
-  /** The hull of one cube, on the fields of {@link RuleView#hull}; null for an empty cube. */
+  /** The hull of one cube ({@link Cube#hull}); null for an empty cube. */
   static long[] hull(Cube c) {
-    return RuleView.hull(c);
+    return c.hull();
   }
 }
