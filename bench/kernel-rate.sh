@@ -44,7 +44,11 @@
 #   --runs N        runs per level (default 3); levels alternate within a round
 #   --seconds N     measured seconds per run (default 10)
 #   --warmup N      seconds sent before measuring (default 2)
-#   --levels "L.."  optimization levels to compare with no rules (default "0 2")
+#   --levels "L.."  optimization levels to compare with no rules (default "0 2"); "empty" is
+#                   a level too: the filter table loaded with no rule (policies ACCEPT), what
+#                   the table's hooks cost before any rule
+#   --backend B     nft (iptables-nft-restore) or legacy (iptables-legacy-restore, x_tables);
+#                   default: iptables-restore as installed (Debian 12: nft)
 #   --sport/--dport the flow's ports (default: chosen as above)
 #   --keep          keep the work folder (policy, compiled output, per-run figures)
 #
@@ -82,6 +86,12 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --levels) levels=$2; shift ;;
+    --backend)
+      case $2 in
+        nft | legacy) restore=iptables-$2-restore save=iptables-$2-save restore6=ip6tables-$2-restore ;;
+        *) echo "kernel-rate: --backend wants nft or legacy, not '$2'" >&2; exit 2 ;;
+      esac
+      shift ;;
     --sport) sport=$2; shift ;;
     --dport) dport=$2; shift ;;
     --keep) keep=true ;;
@@ -99,7 +109,8 @@ if [ -n "$sport$dport" ] && ! [[ $sport =~ ^[0-9]+$ && $dport =~ ^[0-9]+$ ]]; th
   exit 2
 fi
 for l in $levels; do
-  [[ $l =~ ^[0-9]$ ]] || { echo "kernel-rate: --levels wants digits like \"0 2\", not '$l'" >&2; exit 2; }
+  [[ $l =~ ^([0-9]|empty)$ ]] \
+    || { echo "kernel-rate: --levels wants digits like \"0 2\" or empty, not '$l'" >&2; exit 2; }
 done
 
 # What is missing, all at once.
@@ -259,9 +270,17 @@ read -r sport dport <<<"${candidates[$((flow - 1))]}"
 echo "kernel-rate: the flow $(sed -n "${flow}p" "$work/flows.explained")" >&2
 
 for l in $levels; do
+  if [ "$l" = empty ]; then
+    mkdir -p "$work/Oempty"
+    printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' \
+      >"$work/Oempty/iptables.rules"
+    continue
+  fi
   echo "kernel-rate: policyc compile -O$l" >&2
   "$policyc" compile -O"$l" "$policy" -o "$work/O$l" >&2
 done
+# name LEVEL: how the tables call it
+name() { case $1 in none) echo none ;; empty) echo empty ;; *) echo "-O$1" ;; esac; }
 
 # The runs: levels alternate within a round, so that a slow spell of the machine hits all alike
 declare -A count
@@ -277,7 +296,7 @@ for r in $(seq "$runs"); do
     fi
     [ "$(cat "$work/rate.$l.$r")" -gt 0 ] \
       || { echo "kernel-rate: no packet reached the server at level $l (see $work)" >&2; keep=true; exit 1; }
-    echo "kernel-rate: round $r, $([ "$l" = none ] && echo "no rules" || echo "-O$l"):" \
+    echo "kernel-rate: round $r, $([ "$l" = none ] && echo "no rules" || name "$l"):" \
       "$(cat "$work/rate.$l.$r") pps" >&2
     down
   done
@@ -295,7 +314,7 @@ echo
 printf '%-6s %7s %12s %14s   %s\n' level rules 'pps(median)' '% of no-rules' runs
 for l in none $levels; do
   med=$(median '$1' "$work"/rate."$l".*)
-  printf '%-6s %7s %12s %14s   %s\n' "$([ "$l" = none ] && echo none || echo "-O$l")" "${count[$l]}" \
+  printf '%-6s %7s %12s %14s   %s\n' "$(name "$l")" "${count[$l]}" \
     "$med" "$(awk -v m="$med" -v b="$base" 'BEGIN { printf "%.1f", 100 * m / b }')" \
     "$(cat "$work"/rate."$l".* | paste -sd' ')"
 done
@@ -305,4 +324,8 @@ if [[ " $levels " == *" 2 "* && " $levels " == *" 0 "* ]]; then
     p = 100 * m / b; x = r / i
     printf "\n-O2: %.1f %% of the no-rules rate (target >= 85 %%) with %.2fx the -O0 rules (target <= 2x): %s\n",
       p, x, (p >= 85 && x <= 2) ? "target met" : "target not met" }'
+fi
+if [[ " $levels " == *" 2 "* && " $levels " == *" empty "* ]]; then
+  awk -v m="$(median '$1' "$work"/rate.2.*)" -v e="$(median '$1' "$work"/rate.empty.*)" 'BEGIN {
+    printf "-O2: %.1f %% of the rate with the filter table loaded and no rule in it\n", 100 * m / e }'
 fi

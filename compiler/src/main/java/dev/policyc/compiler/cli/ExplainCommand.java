@@ -427,22 +427,8 @@ final class ExplainCommand implements Command {
   private static IrPolicy savedPolicy(Invocation inv, String text, IpvsConfig[] ipvs) {
     CommandLine cl = inv.line();
     if (cl.hasOption("ipvs")) {
-      String ipvsFile = cl.getOptionValue("ipvs");
-      try {
-        ipvs[0] = IpvsadmReader.read(ipvsFile, InputText.read(Path.of(ipvsFile)));
-      } catch (ParseException e) {
-        inv.err().println(e.diagnostic());
-        return null;
-      } catch (PolicyParseException e) {
-        e.diagnostics().forEach(inv.err()::println);
-        return null;
-      } catch (IOException e) {
-        inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipvs: " + IoReason.of(e),
-            new SourcePos(ipvsFile, 0, 0)));
-        return null;
-      } catch (InvalidPathException e) {
-        inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipvs: bad file name ("
-            + e.getReason() + ")", new SourcePos(ipvsFile, 0, 0)));
+      ipvs[0] = OptionFile.read(inv, "ipvs", IpvsadmReader::read);
+      if (ipvs[0] == null) {
         return null;
       }
     }
@@ -469,8 +455,10 @@ final class ExplainCommand implements Command {
       Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
       List<IpSet> sets = List.of();
       if (cl.hasOption("ipsets")) {
-        String setsFile = cl.getOptionValue("ipsets");
-        sets = IpsetReader.read(setsFile, InputText.read(Path.of(setsFile)));
+        sets = OptionFile.read(inv, "ipsets", IpsetReader::read);
+        if (sets == null) {
+          return null;
+        }
       }
       HostModel host = null;
       if (cl.hasOption("host")) {
@@ -497,17 +485,6 @@ final class ExplainCommand implements Command {
       return p;
     } catch (ParseException e) {
       inv.err().println(e.diagnostic());
-      return null;
-    } catch (PolicyParseException e) {
-      e.diagnostics().forEach(inv.err()::println);
-      return null;
-    } catch (IOException e) {
-      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: " + IoReason.of(e),
-          new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
-      return null;
-    } catch (InvalidPathException e) {
-      inv.err().println(new Diagnostic(Code.PC0010, "cannot read --ipsets: bad file name ("
-          + e.getReason() + ")", new SourcePos(cl.getOptionValue("ipsets"), 0, 0)));
       return null;
     }
   }

@@ -13,7 +13,6 @@ import dev.policyc.dsl.Family;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.diag.Code;
 import dev.policyc.dsl.diag.Diagnostic;
-import dev.policyc.dsl.diag.IoReason;
 import dev.policyc.dsl.yaml.InputText;
 import dev.policyc.dsl.yaml.PolicyParseException;
 import java.io.IOException;
@@ -68,7 +67,6 @@ final class RulesProof {
       return null;
     }
     Family f = DiffCommand.V6_ADDRESS.matcher(text).find() ? Family.IPV6 : Family.IPV4;
-    String at = file;
     try {
       Ruleset rs = IptablesSaveReader.read(file, text, f);
       if (inv.line().hasOption("kube-proxy-jumps")) {
@@ -76,8 +74,10 @@ final class RulesProof {
       }
       List<IpSet> sets = List.of();
       if (inv.line().hasOption("ipsets")) {
-        at = inv.line().getOptionValue("ipsets");
-        sets = IpsetReader.read(at, InputText.read(Path.of(at)));
+        sets = OptionFile.read(inv, "ipsets", IpsetReader::read);
+        if (sets == null) {
+          return null;
+        }
       }
       Ruleset none = new Ruleset(f == Family.IPV4 ? Family.IPV6 : Family.IPV4, List.of());
       IrPolicy read = new IrPolicy(file, null, sets, f == Family.IPV4 ? rs : none,
@@ -86,12 +86,6 @@ final class RulesProof {
           inv.line().hasOption("exhaustive"));
     } catch (ParseException e) {
       inv.err().println(e.diagnostic());
-    } catch (PolicyParseException e) {
-      e.diagnostics().forEach(inv.err()::println);
-    } catch (IOException | InvalidPathException e) {
-      inv.err().println(new Diagnostic(Code.PC0010, "cannot read " + at + ": "
-          + (e instanceof IOException io ? IoReason.of(io) : e.getMessage()),
-          new SourcePos(at, 0, 0)));
     } catch (IllegalArgumentException e) {
       // the emitter or KubeProxyJumps refuses what it cannot write or join
       inv.err().println(new Diagnostic(Code.PC8008, e.getMessage(), new SourcePos(file, 0, 0)));

@@ -55,6 +55,9 @@ import java.util.Set;
  * revisited, so the pass run again changes nothing. See docs/passes/decision-tree.md.
  */
 final class BuildDecisionTrees implements Pass {
+  /** Set rules are cut into atoms only while the atoms are at most this many per rule of the run. */
+  private static final int MAX_ATOMS = 4;
+
   private final int minRules;
   private final TreeBuilder.Options options;
 
@@ -173,6 +176,8 @@ final class BuildDecisionTrees implements Pass {
     private final int depth;
     private final List<Chain> added;
     private final Origin dispatch;
+    /** The rules the leaves of the tree being written hold. */
+    private int leafRuleCount;
 
     ChainRewriter(IrPolicy policy, Family family, Table table, Chain chain, PassContext ctx,
         TreeBuilder.Options options, int depth, List<Chain> added) {
@@ -218,10 +223,8 @@ final class BuildDecisionTrees implements Pass {
 
     /** Appends the tree of {@code run} to {@code out}; false when no split pays. */
     private boolean tree(List<Rule> run, boolean endsChain, List<Rule> out) {
-      List<Constraint> constraints = new ArrayList<>();
       boolean[] decides = new boolean[run.size()];
       for (int k = 0; k < run.size(); k++) {
-        constraints.add(narrowed(Constraints.of(run.get(k), family, policy)));
         // a verdict or NAT target: the rules after it in a leaf never see the packets it takes
         decides[k] = TargetKind.of(run.get(k).target()) == TargetKind.TERMINAL;
       }
@@ -231,20 +234,32 @@ final class BuildDecisionTrees implements Pass {
       if (levels < 1) {
         return false;
       }
+      // the rules with their set lookups cut into atoms (SetAtoms), unless the atoms would make
+      // the tree's work too large: the bound and leaf sizes count rules, not atoms
+      SetAtoms atoms = SetAtoms.of(run, r -> narrowed(Constraints.of(r, family, policy)),
+          name -> policy.set(name).orElse(null), family, decides, true);
+      if (atoms.size() > MAX_ATOMS * run.size()) {
+        atoms = SetAtoms.of(run, r -> narrowed(Constraints.of(r, family, policy)),
+            name -> policy.set(name).orElse(null), family, decides, false);
+      }
       // copies weigh only when the bound may run short (a set the bound does not hold back
       // otherwise splits unevenly down to the depth limit, leaving leaves of 100 rules there)
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
           options.maxGrowth(), Math.min(options.maxDepth(), levels), true);
-      Node root = TreeBuilder.build(constraints, decides, family, opts);
+      Node root = TreeBuilder.build(atoms.constraints, atoms.decides(), atoms.owners(), family,
+          opts);
       if (!(root instanceof Node.Split split)) {
         return false;
       }
       ctx.count("trees", 1);
-      ctx.count("replicated", Math.max(0, root.size() - run.size()));
+      ctx.count("setRulesCut", atoms.cutRules());
+      leafRuleCount = 0;
+      List<Rule> rules = splitRules(split, run, atoms);
+      ctx.count("replicated", Math.max(0, leafRuleCount - run.size()));
       if (endsChain) {
-        out.addAll(splitRules(split, run));
+        out.addAll(rules);
       } else {
-        String name = newChain(splitRules(split, run));
+        String name = newChain(rules);
         out.add(dispatchRule(List.of(), new Target.Jump(name)));
       }
       return true;
@@ -299,7 +314,7 @@ final class BuildDecisionTrees implements Pass {
      * branch inline (a packet no dispatch rule took falls through to it, one test fewer than a
      * goto to it).
      */
-    private List<Rule> splitRules(Node.Split split, List<Rule> run) {
+    private List<Rule> splitRules(Node.Split split, List<Rule> run, SetAtoms atoms) {
       List<Rule> rules = new ArrayList<>();
       List<Node.Branch> branches = split.branches();
       if (branches.size() == 2 && prefixOf(split, branches.get(0).values()) == null
@@ -312,32 +327,41 @@ final class BuildDecisionTrees implements Pass {
         Node.Branch b = branches.get(i);
         boolean last = i == branches.size() - 1;
         if (last && b.child() instanceof Node.Leaf leaf) {
-          rules.addAll(leafRules(leaf, run));
+          rules.addAll(leafRules(leaf, run, atoms));
           continue;
         } else if (last && b.child() instanceof Node.Split inner) {
-          rules.addAll(splitRules(inner, run));
+          rules.addAll(splitRules(inner, run, atoms));
           continue;
         }
         List<Match> matches = last ? List.of() : dispatchMatches(split, (IntervalSet) b.values());
-        rules.add(dispatchRule(matches, new Target.Goto(chainOf(b.child(), run))));
+        rules.add(dispatchRule(matches, new Target.Goto(chainOf(b.child(), run, atoms))));
       }
       return rules;
     }
 
-    private String chainOf(Node n, List<Rule> run) {
+    private String chainOf(Node n, List<Rule> run, SetAtoms atoms) {
       if (n instanceof Node.Leaf leaf) {
-        return newChain(leafRules(leaf, run));
+        return newChain(leafRules(leaf, run, atoms));
       } else if (n instanceof Node.Split s) {
-        return newChain(splitRules(s, run));
+        return newChain(splitRules(s, run, atoms));
       }
       throw new AssertionError("unknown node " + n);
     }
 
-    private List<Rule> leafRules(Node.Leaf leaf, List<Rule> run) {
+    /** A leaf's rules: each rule once for its consecutive atoms ({@link SetAtoms#rule}). */
+    private List<Rule> leafRules(Node.Leaf leaf, List<Rule> run, SetAtoms atoms) {
       List<Rule> rules = new ArrayList<>();
-      for (int r : leaf.rules()) {
-        rules.add(run.get(r));
+      List<Integer> in = leaf.rules();
+      for (int i = 0; i < in.size(); ) {
+        int owner = atoms.owner(in.get(i));
+        int j = i + 1;
+        while (j < in.size() && atoms.owner(in.get(j)) == owner) {
+          j++;
+        }
+        rules.add(atoms.rule(run.get(owner), in.get(i), j - i));
+        i = j;
       }
+      leafRuleCount += rules.size();
       return rules;
     }
 

@@ -91,6 +91,12 @@ public final class TreeBuilder {
    * an {@link Opaque} rule); null when the caller gave no such facts, and no rule is pruned.
    */
   private boolean[] decides;
+  /**
+   * Per constraint, the rule it is part of (a rule cut into several constraints, in order, one
+   * after the other: {@code optimize/SetAtoms}); null when each constraint is a rule. A node's
+   * size, the leaf size and the growth bound count rules: a leaf holds a rule once.
+   */
+  private int[] owners;
   /** Rule copies the tree may still add. */
   private long room;
   /** The rules of the nodes in the queue, still to be split or left as leaves. */
@@ -100,11 +106,13 @@ public final class TreeBuilder {
 
   private long created;
 
-  private TreeBuilder(List<Cube> bounds, Family family, Options options) {
+  private TreeBuilder(List<Cube> bounds, int[] owners, Family family, Options options) {
     this.bounds = bounds;
+    this.owners = owners;
     this.family = family;
     this.options = options;
-    this.room = (long) Math.floor((options.maxGrowth() - 1.0) * bounds.size());
+    int rules = owners == null || owners.length == 0 ? bounds.size() : owners[owners.length - 1] + 1;
+    this.room = (long) Math.floor((options.maxGrowth() - 1.0) * rules);
   }
 
   /**
@@ -128,6 +136,25 @@ public final class TreeBuilder {
    */
   public static Node build(List<Constraint> rules, boolean[] decides, Family family,
       Options options) {
+    return build(rules, decides, null, family, options);
+  }
+
+  /**
+   * The decision tree of {@code rules} as {@link #build(List, boolean[], Family, Options)} builds
+   * it, where {@code rules} are parts of fewer rules: {@code owners[i]} is the rule constraint
+   * {@code i} belongs to, from 0, non-decreasing (each rule's parts one after the other). Node
+   * sizes, the leaf size and the growth bound count rules, not parts.
+   */
+  public static Node build(List<Constraint> rules, boolean[] decides, int[] owners, Family family,
+      Options options) {
+    if (owners != null) {
+      for (int i = 0; i < owners.length; i++) {
+        if (owners.length != rules.size() || owners[i] < 0
+            || (i > 0 ? owners[i] < owners[i - 1] || owners[i] > owners[i - 1] + 1 : owners[i] != 0)) {
+          throw new IllegalArgumentException("owners must number the rules from 0 in order");
+        }
+      }
+    }
     if (decides != null && decides.length != rules.size()) {
       throw new IllegalArgumentException(decides.length + " decides flags for " + rules.size()
           + " rules");
@@ -141,7 +168,7 @@ public final class TreeBuilder {
       }
       bounds.add(cube);
     }
-    TreeBuilder b = new TreeBuilder(bounds, family, options);
+    TreeBuilder b = new TreeBuilder(bounds, owners, family, options);
     if (decides != null) {
       b.decides = new boolean[rules.size()];
       for (int i = 0; i < rules.size(); i++) {
@@ -158,12 +185,15 @@ public final class TreeBuilder {
     final Cube region;
     final int depth;
     final long order = created++;
+    /** Its rules, counted as {@link #weight} counts them. */
+    final int weight;
     Field field;
     List<Pending> children;
     List<ValueSet> values;
 
     Pending(List<Integer> rules, Cube region, int depth) {
       this.rules = rules;
+      this.weight = weight(rules);
       this.region = region;
       this.depth = depth;
     }
@@ -190,13 +220,13 @@ public final class TreeBuilder {
     }
     Pending root = new Pending(prune(all, Cube.all(family)), Cube.all(family), 0);
     PriorityQueue<Pending> queue = new PriorityQueue<>(
-        Comparator.comparingInt((Pending p) -> -p.rules.size()).thenComparingLong(p -> p.order));
+        Comparator.comparingInt((Pending p) -> -p.weight).thenComparingLong(p -> p.order));
     queue.add(root);
-    pendingRules = root.rules.size();
+    pendingRules = root.weight;
     while (!queue.isEmpty()) {
       Pending p = queue.poll();
-      pendingRules -= p.rules.size();
-      if (p.rules.size() <= options.leafSize() || p.depth >= options.maxDepth()) {
+      pendingRules -= p.weight;
+      if (p.weight <= options.leafSize() || p.depth >= options.maxDepth()) {
         continue;
       }
       Choice c = best(p);
@@ -208,9 +238,9 @@ public final class TreeBuilder {
         members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i))));
       }
       // the copies and the dispatch rules (one per branch but the last, which is fallen into)
-      long added = -p.rules.size() + c.values().size() - 1;
+      long added = -p.weight + c.values().size() - 1;
       for (List<Integer> m : members) {
-        added += m.size();
+        added += weight(m);
       }
       if (added > room) {
         continue;
@@ -224,7 +254,7 @@ public final class TreeBuilder {
             p.depth + 1);
         p.children.add(child);
         queue.add(child);
-        pendingRules += child.rules.size();
+        pendingRules += child.weight;
       }
     }
     return root.freeze();
@@ -257,6 +287,22 @@ public final class TreeBuilder {
       }
     }
     return out;
+  }
+
+  /** The rules of {@code parts} (in order): each part, or each owner's parts once. */
+  private int weight(List<Integer> parts) {
+    if (owners == null) {
+      return parts.size();
+    }
+    int n = 0;
+    int last = -1;
+    for (int i : parts) {
+      if (owners[i] != last) {
+        n++;
+        last = owners[i];
+      }
+    }
+    return n;
   }
 
   private static boolean covered(List<Cube> deciders, Cube within) {
@@ -338,13 +384,13 @@ public final class TreeBuilder {
 
   /** The choice of {@code values} scored by its exact branches, or null when none shrinks. */
   private Choice scored(Pending p, Field field, List<ValueSet> values) {
-    int n = p.rules.size();
+    int n = p.weight;
     long total = 0;
     long largest = 0;
     boolean opensPorts = false;
     List<List<Integer>> members = members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
-      int size = members.get(i).size();
+      int size = weight(members.get(i));
       total += size;
       largest = Math.max(largest, size);
       Long proto = single((IntervalSet) values.get(i));

@@ -235,6 +235,51 @@ class BuildDecisionTreesTest {
     }
   }
 
+  /**
+   * A lookup in an address set whose entries lie far apart: the tree cuts the rule into its
+   * entries (SetAtoms), so the rule is only in the leaves whose region holds an entry (not in
+   * every leaf between the first entry and the last, the hull), and a leaf that holds one entry
+   * tests that address in the header instead of looking the set up.
+   */
+  @Test
+  void aSetRuleIsCutIntoItsEntriesAndALeafOfOneEntryTestsItsAddress() {
+    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j DROP\n"));
+    IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
+    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    List<IpRange> entries = far.entries().stream().map(IpSet.Entry::addr).toList();
+    int lookups = 0;
+    int addresses = 0;
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      for (Rule r : c.rules()) {
+        if (r.matches().stream().anyMatch(m -> m instanceof Match.InSet)) {
+          lookups++;
+        } else if (r.matches().stream().anyMatch(m -> m instanceof Match.Addr a
+            && entries.contains(a.range()))) {
+          addresses++;
+        }
+      }
+    }
+    assertTrue(lookups + addresses <= 3, "the set rule is in " + (lookups + addresses)
+        + " leaves, more than it has entries");
+    assertTrue(addresses >= 1, "no leaf of one entry tests its address");
+    for (String p : List.of("udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.3.0.8:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.17.4.200:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.17.5.1:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.30.9.9:53 in eth0",
+        "tcp 192.0.2.1:1000 -> 10.30.9.9:22 in eth0",
+        "udp 192.0.2.1:1000 -> 10.20.0.1:53 in eth0")) {
+      Packet packet = Packet.parse(p);
+      assertEquals(Interpreter.decide(in, packet).effect(),
+          Interpreter.decide(out, packet).effect(), p);
+    }
+  }
+
   @Test
   void countsItsWork() {
     IrPolicy in = PassTester.read(chain(""));

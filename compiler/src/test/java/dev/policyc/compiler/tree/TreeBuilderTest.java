@@ -2,6 +2,7 @@ package dev.policyc.compiler.tree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.ir.IpAddr;
@@ -49,6 +50,32 @@ class TreeBuilderTest {
     for (Node.Leaf leaf : leaves(root)) {
       assertTrue(leaf.rules().contains(4), "leaf " + leaf + " lacks the wildcard rule");
     }
+  }
+
+  /**
+   * Parts of one rule (a set rule cut into its entries) count once: 16 rules of 4 parts each, on
+   * 64 distinct networks, split into leaves of at most 2 rules (up to 8 parts), none copied, and
+   * no further: counted by parts, leaves of 2 would make 32 of them.
+   */
+  @Test
+  void partsOfOneRuleCountOnce() {
+    List<Constraint> rules = new ArrayList<>();
+    int[] owners = new int[64];
+    for (int i = 0; i < 64; i++) {
+      rules.add(dst("10." + i + ".0.0", 16)); // rule i / 4: 10.0/16 to 10.3/16, 10.4/16…
+      owners[i] = i / 4;
+    }
+    Node root = TreeBuilder.build(rules, null, owners, V4, SMALL);
+    int parts = 0;
+    for (Node.Leaf leaf : leaves(root)) {
+      long owned = leaf.rules().stream().map(i -> owners[i]).distinct().count();
+      assertTrue(owned <= 2, "leaf " + leaf);
+      parts += leaf.rules().size();
+    }
+    assertEquals(64, parts, "no part copied");
+    assertTrue(leaves(root).size() <= 16, leaves(root).size() + " leaves: split by parts");
+    assertThrows(IllegalArgumentException.class,
+        () -> TreeBuilder.build(rules, null, new int[] {1}, V4, SMALL));
   }
 
   @Test
