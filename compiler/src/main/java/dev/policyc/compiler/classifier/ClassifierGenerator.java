@@ -195,8 +195,9 @@ public final class ClassifierGenerator {
             .addParameter(int.class, "dport")
             .addParameter(String.class, "in")
             .addParameter(String.class, "out")
-            .addStatement("return ENGINE.verdict4(TRIP.get(), proto, src, dst, sport, dport, in, "
-                + "out)")
+            .addStatement("int v = ENGINE.fast4(proto, src, dst, sport, dport, in, out)")
+            .addStatement("return v != $T.SLOW ? v$W: ENGINE.verdict4(TRIP.get(), proto, src, "
+                + "dst, sport, dport, in, out)", engine)
             .build())
         .addMethod(MethodSpec.methodBuilder("load")
             .addModifiers(Modifier.PRIVATE, Modifier.STATIC)

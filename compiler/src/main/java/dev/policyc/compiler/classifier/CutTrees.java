@@ -312,11 +312,14 @@ final class CutTrees {
         if (pos < 64 && pos + bits > 64) {
           break; // a run of bits across the two words of an IPv6 address
         }
+        int children = 1 << bits;
+        double factor = rules.length < SMALL ? SMALL_SPACE_FACTOR : SPACE_FACTOR;
+        if (children > factor * rules.length) {
+          break; // more children only take more room
+        }
         long[] sizes = sizes(rules, at[d], d, bits);
         long total = sizes[0];
         long max = sizes[1];
-        int children = 1 << bits;
-        double factor = rules.length < SMALL ? SMALL_SPACE_FACTOR : SPACE_FACTOR;
         if (max >= rules.length || total + children > factor * rules.length) {
           continue;
         }

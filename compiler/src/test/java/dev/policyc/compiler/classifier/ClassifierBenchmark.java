@@ -13,12 +13,11 @@ import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +47,13 @@ public class ClassifierBenchmark {
   @Param({"acl1_1k", "fw1_1k", "ipc1_1k", "acl1_10k", "fw1_10k", "ipc1_10k"})
   public String set;
 
-  private MethodHandle verdict;
+  /** The generated {@code verdict}'s signature, for a class that calls it directly. */
+  @FunctionalInterface
+  public interface Verdict {
+    int verdict(int proto, int src, int dst, int sport, int dport, String in, String out);
+  }
+
+  private Verdict verdict;
   private Interpreter interpreter;
   private int[] proto;
   private int[] src;
@@ -62,10 +67,7 @@ public class ClassifierBenchmark {
   public void setUp() throws ReflectiveOperationException {
     List<ClassBenchFilter> fs = filters(set);
     IrPolicy ir = ir(set, fs);
-    LoadedClassifier c = ClassifierCompiler.load(ClassifierGenerator.generate(ir, "bench", "bench"));
-    verdict = MethodHandles.publicLookup().findStatic(c.classifierClass(), "verdict",
-        MethodType.methodType(int.class, int.class, int.class, int.class, int.class, int.class,
-            String.class, String.class));
+    verdict = bind(ClassifierGenerator.generate(ir, "bench", "bench"));
     interpreter = new Interpreter(ir);
     List<ClassBenchTraceGenerator.Header> trace = ClassBenchTraceGenerator.generate(fs, TRACE, 5);
     proto = new int[TRACE];
@@ -97,14 +99,35 @@ public class ClassifierBenchmark {
     }
   }
 
+  /**
+   * The generated class's static {@code verdict} behind a {@link Verdict}: a one-line class
+   * compiled with the classifier, in its loader, that calls it directly, so that the benchmark's
+   * call site is a monomorphic interface call the JIT inlines, as a direct call from a user's
+   * code would be (an invocation through a {@code MethodHandle} held in a field is not inlined;
+   * {@code LambdaMetafactory} refuses a caller of another class loader's module).
+   */
+  static Verdict bind(GeneratedClassifier g) throws ReflectiveOperationException {
+    String pkg = g.packageName();
+    String src = "package " + pkg + ";\n\npublic final class VerdictCall implements "
+        + Verdict.class.getCanonicalName() + " {\n  @Override\n  public int verdict(int proto, "
+        + "int src, int dst, int sport, int dport, String in, String out) {\n    return "
+        + g.className() + ".verdict(proto, src, dst, sport, dport, in, out);\n  }\n}\n";
+    Map<String, String> sources = new LinkedHashMap<>(g.sources());
+    sources.put(pkg.replace('.', '/') + "/VerdictCall.java", src);
+    LoadedClassifier c = ClassifierCompiler.load(new GeneratedClassifier(pkg, g.className(),
+        sources, g.resources()));
+    return (Verdict) Class.forName(pkg + ".VerdictCall", true,
+        c.classifierClass().getClassLoader()).getConstructor().newInstance();
+  }
+
   /** The generated classifier's fast path. */
   @Benchmark
   @OperationsPerInvocation(TRACE)
-  public int classifier() throws Throwable {
+  public int classifier() {
     int acc = 0;
+    Verdict v = verdict;
     for (int i = 0; i < TRACE; i++) {
-      acc += (int) verdict.invokeExact(proto[i], src[i], dst[i], sport[i], dport[i], "eth0",
-          (String) null);
+      acc += v.verdict(proto[i], src[i], dst[i], sport[i], dport[i], "eth0", null);
     }
     return acc;
   }

@@ -185,7 +185,7 @@ class ClassifierTest {
   }
 
   /** The verdict of the packet's address, protocol, ports and interfaces with the defaults. */
-  private static String fastPath(IrPolicy policy, LoadedClassifier c, Packet p) {
+  static String fastPath(IrPolicy policy, LoadedClassifier c, Packet p) {
     boolean ports = p.hasPorts();
     int proto = p.proto();
     Packet plain = new Packet(Family.IPV4, p.src(), p.dst(), proto, ports ? p.sport() : 0,
