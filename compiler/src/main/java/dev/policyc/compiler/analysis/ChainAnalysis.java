@@ -163,10 +163,9 @@ public final class ChainAnalysis {
    * rewrites does not count either: it adds nothing to the union of the rules before it, so the
    * union that answers a later rule, and the packets that reach it, stay the same without it
    * (a jump, a rewrite or an opaque rule may have stood in a later rule's way). The others are
-   * asked again. (So a question that ran out of work is not asked again unless a removed rule
-   * may change it.) When most of the chain is removed, every rule left is asked again: among
-   * few rules a question that ran out of work among many may be answered, and asking is then
-   * cheaper than finding which removed rules meet which.
+   * asked again, so a question that ran out of work is asked again only if a removed rule may
+   * change it; but when most of the chain is removed every rule left is (cheaper than finding
+   * which removed rule meets which, and among few rules it may be answered).
    */
   public ChainAnalysis shadowingWithout(BitSet removed, List<RuleView> rest, Budget total,
       boolean shadowedOnly) {
@@ -204,11 +203,6 @@ public final class ChainAnalysis {
       k++;
     }
     return new ChainAnalysis(rest, policy, null, total, perRule, false, carried);
-  }
-
-  private ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total,
-      long perRule, boolean everything) {
-    this(rules, policy, entry, total, perRule, everything, null);
   }
 
   private ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total,
@@ -292,8 +286,8 @@ public final class ChainAnalysis {
   /**
    * Rule j is shadowed when the union of the earlier terminal rules that are valid evidence
    * (exact cubes, of other policy rules, not reading a field a rule in between may change in
-   * the packets that reach j) holds its cube. The same pass records what of the cube is left: the packets that may reach
-   * it.
+   * the packets that reach j) holds its cube. The same pass records what of the cube is left:
+   * the packets that may reach it.
    */
   private void shadow(int j) {
     RuleView r = rules.get(j);

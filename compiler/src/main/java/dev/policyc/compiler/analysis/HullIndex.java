@@ -15,7 +15,10 @@ import java.util.Arrays;
  * are those of j's buckets in each field (all the rules filed under a field where j itself is
  * wide) and the wide ones. The two fields (of the hull's addresses, protocol and ports) are the
  * pair that leaves the fewest rules to visit: a firewall's rules are often wide in one address
- * and narrow in the other. Candidates are a superset: the caller still compares the hulls, so
+ * and narrow in the other. Where j is wide in a filing's field, the filing's rules are also
+ * filed by each other field, and j visits them by its narrowest one (a 0.0.0.0/0 destination
+ * to one source visits the rules filed by destination near that source, not all of them: the
+ * wide generated rules of a 100K-rule chain). Candidates are a superset: the caller still compares the hulls, so
  * the index decides only how much is visited, never an answer.
  */
 final class HullIndex {
