@@ -140,7 +140,7 @@ public final class ChainAnalysis {
    * @param total the work left for the whole policy; each question spends from it
    */
   public ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total) {
-    this(rules, policy, entry, total, RULE_BUDGET, true);
+    this(rules, policy, entry, total, RULE_BUDGET, true, null);
   }
 
   /**
@@ -151,11 +151,62 @@ public final class ChainAnalysis {
    */
   public static ChainAnalysis shadowing(List<RuleView> rules, Verdict policy, Budget total,
       long perRule) {
-    return new ChainAnalysis(rules, policy, null, total, perRule, false);
+    return new ChainAnalysis(rules, policy, null, total, perRule, false, null);
+  }
+
+  /**
+   * {@link #shadowing} of this chain without the rules in {@code removed}, whose views, in
+   * order, are {@code rest} (the same rules, maybe with other origins). A rule keeps its answer
+   * (NO, or UNKNOWN) unless a removed rule before it may meet it: its question visits only the
+   * rules before it that may meet it, so it is the same question. When {@code shadowedOnly}
+   * (every removed rule shadowed here), a removed exact terminal rule in a chain without
+   * rewrites does not count either: it adds nothing to the union of the rules before it, so the
+   * union that answers a later rule, and the packets that reach it, stay the same without it
+   * (a jump, a rewrite or an opaque rule may have stood in a later rule's way). The others are
+   * asked again, so a question that ran out of work is asked again only if a removed rule may
+   * change it; but when most of the chain is removed every rule left is (cheaper than finding
+   * which removed rule meets which, and among few rules it may be answered).
+   */
+  public ChainAnalysis shadowingWithout(BitSet removed, List<RuleView> rest, Budget total,
+      boolean shadowedOnly) {
+    if (rest.size() != rules.size() - removed.cardinality()) {
+      throw new IllegalArgumentException("the rules left must be the rules not removed");
+    }
+    if (removed.cardinality() > rest.size()) {
+      return new ChainAnalysis(rest, policy, null, total, perRule, false, null);
+    }
+    boolean rewrites = false;
+    for (RuleView r : rules) {
+      rewrites |= r.modifiesMask() != 0;
+    }
+    BitSet touched = new BitSet(rules.size());
+    for (int i = removed.nextSetBit(0); i >= 0; i = removed.nextSetBit(i + 1)) {
+      RuleView e = rules.get(i);
+      if (shadowedOnly && !rewrites && e.isTerminal() && !e.opaque()) {
+        continue;
+      }
+      for (int k : index.after(i)) {
+        if (!touched.get(k) && mayMeet(i, k)) {
+          touched.set(k);
+        }
+      }
+    }
+    Result[] carried = new Result[rest.size()];
+    for (int j = 0, k = 0; j < rules.size(); j++) {
+      if (removed.get(j)) {
+        continue;
+      }
+      // a YES that stayed (the last conntrack rule) is asked again: its covers are indices
+      if (!touched.get(j) && results[j].shadowed != Answer.YES) {
+        carried[k] = results[j];
+      }
+      k++;
+    }
+    return new ChainAnalysis(rest, policy, null, total, perRule, false, carried);
   }
 
   private ChainAnalysis(List<RuleView> rules, Verdict policy, List<Cube> entry, Budget total,
-      long perRule, boolean everything) {
+      long perRule, boolean everything, Result[] carried) {
     this.rules = List.copyOf(rules);
     this.policy = policy;
     this.entry = entry;
@@ -173,10 +224,12 @@ public final class ChainAnalysis {
     }
     this.index = HullIndex.of(hulls, empty, HULL);
     for (int j = 0; j < results.length; j++) {
-      results[j] = new Result();
+      results[j] = carried != null && carried[j] != null ? carried[j] : new Result();
     }
     for (int j = 0; j < results.length; j++) {
-      shadow(j);
+      if (carried == null || carried[j] == null) {
+        shadow(j);
+      }
     }
     if (!everything) {
       return;
@@ -233,8 +286,8 @@ public final class ChainAnalysis {
   /**
    * Rule j is shadowed when the union of the earlier terminal rules that are valid evidence
    * (exact cubes, of other policy rules, not reading a field a rule in between may change in
-   * the packets that reach j) holds its cube. The same pass records what of the cube is left: the packets that may reach
-   * it.
+   * the packets that reach j) holds its cube. The same pass records what of the cube is left:
+   * the packets that may reach it.
    */
   private void shadow(int j) {
     RuleView r = rules.get(j);
@@ -247,7 +300,9 @@ public final class ChainAnalysis {
       boolean mayConflict = r.isTerminal() && !r.opaque() && outcome(r) != null;
       boolean exact = true;
       int alone = -1;
-      for (int i : index.before(j)) { // the rules whose hulls miss j's cannot matter
+      // the rules whose hulls miss j's cannot matter; each candidate costs at least one unit,
+      // so no more than the budget's units plus one are ever looked at
+      for (int i : index.before(j, (int) Math.min(Integer.MAX_VALUE, b.left() + 1))) {
         if (!b.spend(1)) {
           return;
         }

@@ -15,7 +15,10 @@ import java.util.Arrays;
  * are those of j's buckets in each field (all the rules filed under a field where j itself is
  * wide) and the wide ones. The two fields (of the hull's addresses, protocol and ports) are the
  * pair that leaves the fewest rules to visit: a firewall's rules are often wide in one address
- * and narrow in the other. Candidates are a superset: the caller still compares the hulls, so
+ * and narrow in the other. Where j is wide in a filing's field, the filing's rules are also
+ * filed by each other field, and j visits them by its narrowest one (a 0.0.0.0/0 destination
+ * to one source visits the rules filed by destination near that source, not all of them: the
+ * wide generated rules of a 100K-rule chain). Candidates are a superset: the caller still compares the hulls, so
  * the index decides only how much is visited, never an answer.
  */
 final class HullIndex {
@@ -81,45 +84,123 @@ final class HullIndex {
     }
   }
 
-  /** The rules filed under one field: by bucket, and all of them, ascending. */
+  /**
+   * Some rules by the buckets of one field: those narrow there under each bucket they span, the
+   * others in one list; each list ascending.
+   */
+  private static final class Buckets {
+    final Cuts cuts;
+    final int[][] lists;
+    final int[] wide;
+
+    Buckets(Cuts cuts, int[] rules) {
+      this.cuts = cuts;
+      int[] sizes = new int[cuts.buckets];
+      int wideCount = 0;
+      for (int j : rules) {
+        if (!cuts.narrow(j)) {
+          wideCount++;
+          continue;
+        }
+        for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+          sizes[k]++;
+        }
+      }
+      lists = new int[cuts.buckets][];
+      for (int k = 0; k < sizes.length; k++) {
+        lists[k] = new int[sizes[k]];
+        sizes[k] = 0;
+      }
+      wide = new int[wideCount];
+      wideCount = 0;
+      for (int j : rules) {
+        if (!cuts.narrow(j)) {
+          wide[wideCount++] = j;
+          continue;
+        }
+        for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+          lists[k][sizes[k]++] = j;
+        }
+      }
+    }
+
+    /** How many rules rule j (narrow in the field) visits here. */
+    long visits(int j) {
+      long c = wide.length;
+      for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
+        c += lists[k].length;
+      }
+      return c;
+    }
+  }
+
+  /**
+   * The rules filed under one field (none for the wide ones): by bucket, and all of them,
+   * ascending; and, for a rule wide in that field, the same rules by the buckets of each other
+   * field (a rule of 0.0.0.0/0 to one host visits the rules filed by destination near its
+   * source, not all of them).
+   */
   private static final class Filing {
+    /** Null for the rules wide in every field of the index. */
     final Cuts cuts;
     final int[][] buckets;
     final int[] all;
+    /** By field, null until {@link #secondaries} and for the filing's own field. */
+    Buckets[] by;
 
     Filing(Cuts cuts, int[] home, int mine) {
       this.cuts = cuts;
       int n = home.length;
-      int[] sizes = new int[cuts.buckets];
       int count = 0;
       for (int j = 0; j < n; j++) {
         if (home[j] == mine) {
           count++;
-          for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
-            sizes[k]++;
-          }
         }
-      }
-      buckets = new int[cuts.buckets][];
-      for (int k = 0; k < sizes.length; k++) {
-        buckets[k] = new int[sizes[k]];
-        sizes[k] = 0;
       }
       all = new int[count];
       count = 0;
       for (int j = 0; j < n; j++) {
         if (home[j] == mine) {
           all[count++] = j;
-          for (int k = cuts.first[j]; k <= cuts.last[j]; k++) {
-            buckets[k][sizes[k]++] = j;
-          }
+        }
+      }
+      buckets = cuts == null ? null : new Buckets(cuts, all).lists;
+    }
+
+    boolean narrow(int j) {
+      return cuts != null && cuts.narrow(j);
+    }
+
+    void secondaries(Cuts[] fields) {
+      by = new Buckets[fields.length];
+      for (int g = 0; g < fields.length; g++) {
+        if (fields[g] != cuts) {
+          by[g] = new Buckets(fields[g], all);
         }
       }
     }
 
-    /** How many rules rule j visits here. */
+    /** The secondary bucketing that leaves rule j the fewest rules to visit; null for all. */
+    Buckets bestFor(int j) {
+      Buckets best = null;
+      long fewest = all.length;
+      if (by != null) {
+        for (Buckets b : by) {
+          if (b != null && b.cuts.narrow(j)) {
+            long v = b.visits(j);
+            if (v < fewest) {
+              best = b;
+              fewest = v;
+            }
+          }
+        }
+      }
+      return best;
+    }
+
+    /** How many rules rule j visits here (before the secondaries are made). */
     long visits(int j) {
-      if (!cuts.narrow(j)) {
+      if (!narrow(j)) {
         return all.length;
       }
       long c = 0;
@@ -133,11 +214,12 @@ final class HullIndex {
   private final int n;
   /** Null when the chain is scanned whole. */
   private final Filing[] filings;
-  private final int[] wide;
+  /** The rules wide in every field of the index. */
+  private final Filing wide;
   /** Where each rule is filed: the index of its filing, {@link #WIDE} or {@link #EMPTY}. */
   private final int[] home;
 
-  private HullIndex(int n, Filing[] filings, int[] wide, int[] home) {
+  private HullIndex(int n, Filing[] filings, Filing wide, int[] home) {
     this.n = n;
     this.filings = filings;
     this.wide = wide;
@@ -172,13 +254,19 @@ final class HullIndex {
         }
       }
     }
-    return best != null ? best : new HullIndex(n, null, null, null);
+    if (best == null) {
+      return new HullIndex(n, null, null, null);
+    }
+    for (Filing f : best.filings) {
+      f.secondaries(cuts);
+    }
+    best.wide.secondaries(cuts);
+    return best;
   }
 
   private static HullIndex filed(boolean[] empty, Cuts[] fields) {
     int n = empty.length;
     int[] home = new int[n];
-    int wideCount = 0;
     for (int j = 0; j < n; j++) {
       home[j] = empty[j] ? EMPTY : WIDE;
       for (int f = 0; f < fields.length && home[j] == WIDE; f++) {
@@ -186,22 +274,12 @@ final class HullIndex {
           home[j] = f;
         }
       }
-      if (home[j] == WIDE) {
-        wideCount++;
-      }
-    }
-    int[] wide = new int[wideCount];
-    wideCount = 0;
-    for (int j = 0; j < n; j++) {
-      if (home[j] == WIDE) {
-        wide[wideCount++] = j;
-      }
     }
     Filing[] filings = new Filing[fields.length];
     for (int f = 0; f < fields.length; f++) {
       filings[f] = new Filing(fields[f], home, f);
     }
-    return new HullIndex(n, filings, wide, home);
+    return new HullIndex(n, filings, new Filing(null, home, WIDE), home);
   }
 
   /** Roughly the pairs visited in all. */
@@ -209,7 +287,7 @@ final class HullIndex {
     long c = 0;
     for (int j = 0; j < n; j++) {
       if (home[j] != EMPTY) {
-        c += wide.length;
+        c += wide.all.length;
         for (Filing f : filings) {
           c += f.visits(j);
         }
@@ -223,7 +301,17 @@ final class HullIndex {
    * hull is empty.
    */
   int[] before(int j) {
-    int[] up = candidates(j, 0, j);
+    return before(j, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The first {@code limit} of {@link #before(int)}: the latest candidates only, for a scan that
+   * stops after that many (each candidate costs it at least one unit of work). Collecting them
+   * takes at most {@code limit} rules of each bucket, where a wide rule's bucket holds most of
+   * a long chain.
+   */
+  int[] before(int j, int limit) {
+    int[] up = candidates(j, 0, j, limit);
     for (int a = 0, z = up.length - 1; a < z; a++, z--) {
       int t = up[a];
       up[a] = up[z];
@@ -234,12 +322,13 @@ final class HullIndex {
 
   /** Every rule after j whose hull may meet j's, and maybe others, in chain order. */
   int[] after(int j) {
-    return candidates(j, j + 1, n);
+    return candidates(j, j + 1, n, Integer.MAX_VALUE);
   }
 
-  /** The candidates in [from, to), ascending, each once. */
-  private int[] candidates(int j, int from, int to) {
+  /** The last {@code limit} candidates in [from, to), ascending, each once. */
+  private int[] candidates(int j, int from, int to, int limit) {
     if (filings == null) {
+      from = (int) Math.max(from, (long) to - limit);
       int[] all = new int[to - from];
       for (int i = 0; i < all.length; i++) {
         all[i] = from + i;
@@ -249,29 +338,50 @@ final class HullIndex {
     if (home[j] == EMPTY) {
       return new int[0];
     }
-    int[][] lists = new int[filings.length * (SPAN + 1) + 1][];
+    int[][] lists = new int[(filings.length + 1) * (SPAN + 2)][];
     int count = 0;
-    lists[count++] = wide;
-    for (Filing f : filings) {
-      if (!f.cuts.narrow(j)) {
+    for (int l = 0; l <= filings.length; l++) {
+      Filing f = l < filings.length ? filings[l] : wide;
+      if (f.narrow(j)) {
+        for (int k = f.cuts.first[j]; k <= f.cuts.last[j]; k++) {
+          lists[count++] = f.buckets[k];
+        }
+        continue;
+      }
+      Buckets b = f.bestFor(j);
+      if (b == null) {
         lists[count++] = f.all;
         continue;
       }
-      for (int k = f.cuts.first[j]; k <= f.cuts.last[j]; k++) {
-        lists[count++] = f.buckets[k];
+      lists[count++] = b.wide;
+      for (int k = b.cuts.first[j]; k <= b.cuts.last[j]; k++) {
+        lists[count++] = b.lists[k];
       }
     }
     int[] start = new int[count];
     int[] end = new int[count];
     int m = 0;
+    int low = to;
     for (int l = 0; l < count; l++) {
-      start[l] = lowerBound(lists[l], from);
       end[l] = lowerBound(lists[l], to);
+      // the last limit of the union are among the last limit of each list
+      start[l] = Math.max(lowerBound(lists[l], from), end[l] - limit);
       m += end[l] - start[l];
+      if (start[l] < end[l]) {
+        low = Math.min(low, lists[l][start[l]]);
+      }
     }
     if (m == 0) {
       return new int[0];
     }
+    from = low;
+    int[] out = union(lists, start, end, count, m, from, to);
+    return out.length <= limit ? out : Arrays.copyOfRange(out, out.length - limit, out.length);
+  }
+
+  /** The values of lists[l][start[l]..end[l]) for l below count, all in [from, to), ascending. */
+  private static int[] union(int[][] lists, int[] start, int[] end, int count, int m, int from,
+      int to) {
     if ((long) m * 16 < to - from) {
       // few candidates in a long range: sort them rather than scan a bitmap of the range
       int[] out = new int[m];

@@ -69,6 +69,18 @@ public record RuleView(int index, Rule rule, Cube cube, boolean opaque, Kind kin
         mask(cube.constrained().keySet()), mask(mod));
   }
 
+  /**
+   * The view of {@code r}, a rule with this rule's matches and target (another origin, say), at
+   * another index of its chain, in another group.
+   */
+  public RuleView at(int index, int group, Rule r) {
+    if (!r.matches().equals(rule.matches()) || !r.target().equals(rule.target())) {
+      throw new IllegalArgumentException("not the same matches and target: " + r);
+    }
+    return new RuleView(index, r, cube, opaque, kind, modifies, group, hull, readMask,
+        modifiesMask);
+  }
+
   /** What a target does to the rest of its chain. */
   public static Kind kind(Target t) {
     if (t instanceof Target.Accept || t instanceof Target.Drop || t instanceof Target.Reject

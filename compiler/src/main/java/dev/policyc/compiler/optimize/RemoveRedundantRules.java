@@ -94,6 +94,9 @@ final class RemoveRedundantRules implements Pass {
     return new IrPolicy(in.name(), in.host(), in.sets(), v4, v6);
   }
 
+  /** A chain's analysis, the rules of it found redundant, and the rules kept. */
+  private record Analysed(ChainAnalysis analysis, BitSet gone, List<Rule> kept) {}
+
   /** The removals in the rules of one family. */
   private static final class FamilyRun {
     private final IrPolicy policy;
@@ -101,6 +104,8 @@ final class RemoveRedundantRules implements Pass {
     private final Family family;
     private final PassContext ctx;
     private final Budget work;
+    /** By chain, the last round's analysis, the rules it removed as redundant and the rest. */
+    private final Map<String, Analysed> last = new HashMap<>();
     /** The rules left that switch conntrack on: the last one stays. */
     private int conntrackUsers;
 
@@ -135,7 +140,9 @@ final class RemoveRedundantRules implements Pass {
     /** The table after rounds of removals, until one removes nothing. */
     private RuleTable table(RuleTable in) {
       RuleTable t = in;
-      while (!work.exhausted()) {
+      last.clear();
+      // (the analysis spends at most what is left, so a spent budget is at 0, not overdrawn)
+      while (work.left() > 0) {
         RuleTable next = round(t);
         if (next == t) {
           break;
@@ -166,16 +173,23 @@ final class RemoveRedundantRules implements Pass {
     private ChainAnalysis withoutShadowed(RuleTable t, Chain c,
         Map<String, Set<Field>> modifies) {
       List<Rule> rs = c.rules();
+      ChainAnalysis a = carried(c);
+      if (a == null) {
+        a = analyse(rs, c, modifies);
+      }
       while (true) {
-        ChainAnalysis a = analyse(rs, c, modifies);
         List<Rule> kept = new ArrayList<>();
+        List<RuleView> views = new ArrayList<>();
+        BitSet removed = new BitSet(rs.size());
         for (int j = 0; j < rs.size(); j++) {
           ChainAnalysis.Result res = a.result(j);
           if (res.shadowed() == Answer.YES && mayRemove(rs.get(j))) {
             ctx.removed(family, t.table(), c.name(), rs.get(j), "shadowed",
                 rules(rs, res.covers()));
             ctx.count("shadowed", 1);
+            removed.set(j);
           } else {
+            views.add(a.rules().get(j).at(kept.size(), kept.size(), rs.get(j)));
             kept.add(rs.get(j));
           }
         }
@@ -183,7 +197,35 @@ final class RemoveRedundantRules implements Pass {
           return a;
         }
         rs = kept;
+        a = a.shadowingWithout(removed, views, work, true);
       }
+    }
+
+    /**
+     * The analysis of the chain's rules from the last round's, when the chain is what that
+     * round left of it and has no jumps (whose views depend on the other chains): the answers of
+     * the rules no removed rule may meet stay (see {@link ChainAnalysis#shadowingWithout}).
+     */
+    private ChainAnalysis carried(Chain c) {
+      Analysed prev = last.remove(c.name());
+      if (prev == null || prev.kept().size() != c.rules().size()) {
+        return null;
+      }
+      List<RuleView> views = new ArrayList<>();
+      List<RuleView> old = prev.analysis().rules();
+      for (int j = 0; j < old.size(); j++) {
+        if (old.get(j).kind() == RuleView.Kind.JUMP) {
+          return null;
+        }
+        if (!prev.gone().get(j)) {
+          Rule r = c.rules().get(views.size());
+          if (r != prev.kept().get(views.size())) {
+            return null;
+          }
+          views.add(old.get(j).at(views.size(), views.size(), r));
+        }
+      }
+      return prev.analysis().shadowingWithout(prev.gone(), views, work, false);
     }
 
     /**
@@ -232,6 +274,7 @@ final class RemoveRedundantRules implements Pass {
           kept.add(r);
         }
       }
+      last.put(c.name(), new Analysed(a, gone, kept));
       return kept;
     }
 

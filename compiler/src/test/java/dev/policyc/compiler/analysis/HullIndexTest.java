@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
  * The index of {@link ChainAnalysis}'s pairwise scans never leaves out a rule whose hull meets
- * the rule asked about, visits each candidate once, in the order the scans need.
+ * the rule asked about, visits each candidate once, in the order the scans need, and a scan
+ * that stops early gets the candidates it would have visited.
  */
 class HullIndexTest {
   private static final int HULL = 10;
@@ -39,6 +41,9 @@ class HullIndexTest {
             meeting(hulls, empty, j, before), at + ": before");
         assertArrayEquals(expected(hulls, empty, j, j + 1, n, 1),
             meeting(hulls, empty, j, after), at + ": after");
+        int limit = r.nextInt(before.length + 2);
+        assertArrayEquals(Arrays.copyOf(before, Math.min(limit, before.length)),
+            index.before(j, limit), at + ": the latest " + limit + " before");
         for (int k = 1; k < before.length; k++) {
           assertTrue(before[k] < before[k - 1] && before[k] < j, at + ": before's order");
         }
