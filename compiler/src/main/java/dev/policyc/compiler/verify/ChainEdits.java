@@ -7,19 +7,15 @@ import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
-import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.verify.EditLineUp.Edit;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -157,7 +153,7 @@ public final class ChainEdits {
     }
 
     String run() {
-      if (hasState(ta) || hasState(tb)) {
+      if (Focus.hasState(ta) || Focus.hasState(tb)) {
         // NOTRACK and TCPMSS leave a state the packet does not show (untracked, a longer
         // packet): a packet in the middle of a chain is then not any packet
         return "a NOTRACK or TCPMSS target in " + ta.table().iptablesName();
@@ -181,14 +177,14 @@ public final class ChainEdits {
       for (String name : added) {
         boolean calls = false;
         for (Rule r : current.get(name).rules()) {
-          String to = jumpTarget(r.target());
+          String to = EditLineUp.jumpTarget(r.target());
           calls |= to != null && added.contains(to);
         }
         if (!calls) {
           ends.add(name);
         }
       }
-      Map<String, List<Hook>> hooks = hooks();
+      Map<String, List<Hook>> hooks = Focus.hooks(ta, tb);
       for (Chain c : ta.chains()) {
         Chain d = tb.chain(c.name()).get();
         List<Hook> from = hooks.getOrDefault(c.name(), List.of());
@@ -201,38 +197,6 @@ public final class ChainEdits {
         current.put(c.name(), d);
       }
       return null;
-    }
-
-    /** The hooks each chain is reached from, in either policy (so in every step between). */
-    private Map<String, List<Hook>> hooks() {
-      Map<String, List<Hook>> out = new HashMap<>();
-      for (String builtin : ta.table().builtinChains()) {
-        if (ta.chain(builtin).isEmpty()) {
-          continue;
-        }
-        Hook h = Hook.valueOf(builtin);
-        Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>();
-        todo.push(builtin);
-        while (!todo.isEmpty()) {
-          String name = todo.pop();
-          if (!seen.add(name)) {
-            continue;
-          }
-          out.computeIfAbsent(name, x -> new ArrayList<>()).add(h);
-          for (RuleTable t : List.of(ta, tb)) {
-            t.chain(name).ifPresent(c -> {
-              for (Rule r : c.rules()) {
-                String to = jumpTarget(r.target());
-                if (to != null) {
-                  todo.push(to);
-                }
-              }
-            });
-          }
-        }
-      }
-      return out;
     }
 
     MatchSpace space(Hook h) {
@@ -256,14 +220,21 @@ public final class ChainEdits {
       private final List<Edit> edits;
       private final boolean[] done;
       private final RuleIndex index;
+      private final MovedMembers moved;
+
       ChainRun(Chain ca, Chain cb, List<Hook> hooks) {
         this.ca = ca;
         this.ra = ca.rules();
         this.rb = cb.rules();
         this.hooks = hooks;
-        this.edits = EditLineUp.edits(ra, rb, added);
+        this.edits = EditLineUp.edits(ra, rb, added, (n, o) -> n.target().equals(o.target())
+            && Reach.covers(reach(n).cubes(), reach(o).cubes()));
         this.done = new boolean[edits.size()];
         this.index = new RuleIndex(family, ra, rb, edits, done, TableRun.this::reach);
+        this.moved = new MovedMembers(ca, ra, rb, edits, done, index, TableRun.this::reach, hooks,
+            (hook, end, step) -> new TableExplorer(space(hook), family,
+                name -> name.equals(ca.name()) ? null : current.get(name), end, step, x -> false),
+            rewrites);
       }
 
       /**
@@ -277,10 +248,15 @@ public final class ChainEdits {
         for (int k = edits.size() - 1; k >= 0; k--) {
           todo.add(k);
         }
-        // first every edit that holds where it stands: a rule an earlier one shadows is then
+        // first the rules that took in later rules (a set's rule and its members), from the
+        // first to the last, so that the members of an earlier set are gone from between
+        for (int h = 0; h < edits.size(); h++) {
+          group(h);
+        }
+        // then every edit that holds where it stands: a rule an earlier one shadows is then
         // proved from the chain's start through fewer rules (those removed before it are gone)
         for (int k : todo) {
-          if (!edits.get(k).wide()) {
+          if (!done[k] && !edits.get(k).wide()) {
             ChainEdits.this.edits++;
             if (proveFrom(List.of(k), edits.get(k).ia())) {
               settle(k);
@@ -305,6 +281,23 @@ public final class ChainEdits {
           todo = left;
         }
         return null;
+      }
+
+      /** Proves the group edit {@code h} heads with {@link MovedMembers}, if it is one. */
+      private void group(int h) {
+        Budget step = new Budget(Math.max(0, Math.min(STEP_BUDGET, budget - spent)));
+        try {
+          for (int k : moved.prove(h, step)) {
+            settle(k);
+          }
+        } catch (Unsupported u) {
+          if (spent + step.spent() > budget) {
+            throw new Unsupported("more than " + budget
+                + " rule evaluations (the checker's budget)");
+          }
+        } finally {
+          spent += step.spent();
+        }
       }
 
       private void settle(int k) {
@@ -523,18 +516,41 @@ public final class ChainEdits {
         List<Rule> la = index.only(c, h, from, Set.of());
         List<Rule> lb = index.only(c, h, from, flip);
         TableExplorer xa = explorer(space, step, name -> false);
-        TableExplorer xb = explorer(space, step, ends::contains);
+        TableExplorer xb = explorer(space, step, ends::contains).tails(this::tail);
         Chain chainB = new Chain(ca.name(), ca.policy(), lb);
         return xb.each(start, state, chainB, lbl -> {
           Term r = lbl.region();
           List<Rule> narrow = la.size() > 64
               ? index.only(r.cube(), Reach.hull(r.cube()), from, Set.of())
               : la;
+          if (lbl.pending() != null
+              && LeafRules.same(narrow, lbl.pending(), state, r, TableRun.this::reach)) {
+            return true;
+          }
           return xa.each(r, state, new Chain(ca.name(), ca.policy(), narrow),
               lal -> lbl.pending() == null
                   ? Equivalence.same(lal.outcome(), lbl.outcome(), lal.region())
                   : xb.resume(lal.region(), lbl.pending(),
                       more -> Equivalence.same(lal.outcome(), more.outcome(), more.region())));
+        });
+      }
+
+      private final Map<Chain, Integer> tails = new IdentityHashMap<>();
+
+      /**
+       * Where the rules of a chain that calls a chain only the second version has end (after
+       * its last such call: a tree's leaf written inline), else -1.
+       */
+      private int tail(Chain c) {
+        return tails.computeIfAbsent(c, x -> {
+          List<Rule> rules = x.rules();
+          for (int k = rules.size() - 1; k >= 0; k--) {
+            String to = EditLineUp.jumpTarget(rules.get(k).target());
+            if (to != null && added.contains(to)) {
+              return k + 1;
+            }
+          }
+          return -1;
         });
       }
 
@@ -571,25 +587,5 @@ public final class ChainEdits {
         return out;
       }
     }
-  }
-
-  static String jumpTarget(Target t) {
-    if (t instanceof Target.Jump j) {
-      return j.chain();
-    } else if (t instanceof Target.Goto g) {
-      return g.chain();
-    }
-    return null;
-  }
-
-  private static boolean hasState(RuleTable t) {
-    for (Chain c : t.chains()) {
-      for (Rule r : c.rules()) {
-        if (r.target() instanceof Target.NoTrack || r.target() instanceof Target.TcpMss) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

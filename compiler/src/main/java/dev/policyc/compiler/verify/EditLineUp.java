@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
  * How {@link ChainEdits} cuts the change between two versions of a chain into edits: rules
@@ -37,7 +38,8 @@ final class EditLineUp {
    * rule of the second version that calls a chain only it has (one of {@code added}),
    * everything to the end is one wide edit.
    */
-  static List<Edit> edits(List<Rule> ra, List<Rule> rb, Set<String> added) {
+  static List<Edit> edits(List<Rule> ra, List<Rule> rb, Set<String> added,
+      BiPredicate<Rule, Rule> takes) {
     Map<Key, List<Integer>> inA = positions(ra);
     Map<Key, List<Integer>> inB = positions(rb);
     List<Edit> out = new ArrayList<>();
@@ -47,7 +49,7 @@ final class EditLineUp {
     int sj = 0;
     int firstNew = rb.size();
     for (int q = 0; q < rb.size(); q++) {
-      String to = ChainEdits.jumpTarget(rb.get(q).target());
+      String to = jumpTarget(rb.get(q).target());
       if (to != null && added.contains(to)) {
         firstNew = q;
         break;
@@ -57,7 +59,7 @@ final class EditLineUp {
       Key ka = Key.of(ra.get(i));
       Key kb = Key.of(rb.get(j));
       if (ka.equals(kb)) {
-        split(out, si, i, sj, j);
+        split(out, ra, rb, takes, si, i, sj, j);
         i++;
         j++;
         si = i;
@@ -75,7 +77,7 @@ final class EditLineUp {
     if (firstNew < rb.size()) {
       out.add(new Edit(si, ra.size(), sj, rb.size(), true));
     } else {
-      split(out, si, ra.size(), sj, rb.size());
+      split(out, ra, rb, takes, si, ra.size(), sj, rb.size());
     }
     return out;
   }
@@ -84,9 +86,12 @@ final class EditLineUp {
    * The edit of {@code [ia, ja)} for {@code [ib, jb)} as edits of one rule of the first
    * version each (the first with every rule of the second), so that each removed rule is
    * proved where it was (a run of rules redundant before a final wildcard rule is as many
-   * small proofs, not one of their union).
+   * small proofs, not one of their union). A new rule goes with the first old rule it {@code
+   * takes} (whose packets it holds, with its target) where there is one: a set's rule with the
+   * first member it replaces, after the members of earlier sets (docs/verify.md).
    */
-  private static void split(List<Edit> out, int ia, int ja, int ib, int jb) {
+  private static void split(List<Edit> out, List<Rule> ra, List<Rule> rb,
+      BiPredicate<Rule, Rule> takes, int ia, int ja, int ib, int jb) {
     if (ia == ja && ib == jb) {
       return;
     }
@@ -94,10 +99,49 @@ final class EditLineUp {
       out.add(new Edit(ia, ja, ib, jb, false));
       return;
     }
-    out.add(new Edit(ia, ia + 1, ib, jb, false));
-    for (int k = ia + 1; k < ja; k++) {
-      out.add(new Edit(k, k + 1, jb, jb, false));
+    // each new rule goes with the first old rule at or after the last one's that it takes and
+    // whose shape it has, else with the last one's: the new rules stay in order, each old rule
+    // with a run of them
+    int[] at = new int[jb - ib];
+    int pos = ia;
+    for (int q = ib; q < jb; q++) {
+      int took = -1;
+      for (int k = pos; k < ja && took < 0; k++) {
+        if (member(rb.get(q), ra.get(k)) && takes.test(rb.get(q), ra.get(k))) {
+          took = k;
+        }
+      }
+      pos = took < 0 ? pos : took;
+      at[q - ib] = pos;
     }
+    int q = ib;
+    for (int k = ia; k < ja; k++) {
+      int from = q;
+      while (q < jb && at[q - ib] == k) {
+        q++;
+      }
+      out.add(new Edit(k, k + 1, from, q, false));
+    }
+  }
+
+  /**
+   * Whether {@code old} has the shape of a member of a set or merged rule {@code set}: they
+   * differ only in addresses, ports or set matches (of two set rules, one for any protocol,
+   * the other's member is the one that also names its protocol).
+   */
+  private static boolean member(Rule set, Rule old) {
+    for (Match m : old.matches()) {
+      if (!set.matches().contains(m) && !(m instanceof Match.Addr || m instanceof Match.Ports)) {
+        return false;
+      }
+    }
+    for (Match m : set.matches()) {
+      if (!old.matches().contains(m)
+          && !(m instanceof Match.InSet || m instanceof Match.Addr || m instanceof Match.Ports)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Map<Key, List<Integer>> positions(List<Rule> rules) {
@@ -118,5 +162,15 @@ final class EditLineUp {
       k = -k - 1;
     }
     return k < at.size() ? at.get(k) : -1;
+  }
+
+  /** The chain a jump or goto goes to, else null. */
+  static String jumpTarget(Target t) {
+    if (t instanceof Target.Jump j) {
+      return j.chain();
+    } else if (t instanceof Target.Goto g) {
+      return g.chain();
+    }
+    return null;
   }
 }

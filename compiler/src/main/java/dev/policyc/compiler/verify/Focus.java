@@ -13,8 +13,10 @@ import dev.policyc.dsl.Family;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -182,5 +184,49 @@ final class Focus {
       }
     }
     return true;
+  }
+
+  /** Whether a target of the table leaves a state the packet does not show (NOTRACK, TCPMSS). */
+  static boolean hasState(RuleTable t) {
+    for (Chain c : t.chains()) {
+      for (Rule r : c.rules()) {
+        if (r.target() instanceof Target.NoTrack || r.target() instanceof Target.TcpMss) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The hooks each chain is reached from, in either policy (so in every step between). */
+  static Map<String, List<Hook>> hooks(RuleTable ta, RuleTable tb) {
+    Map<String, List<Hook>> out = new HashMap<>();
+    for (String builtin : ta.table().builtinChains()) {
+      if (ta.chain(builtin).isEmpty()) {
+        continue;
+      }
+      Hook h = Hook.valueOf(builtin);
+      Set<String> seen = new HashSet<>();
+      Deque<String> todo = new ArrayDeque<>();
+      todo.push(builtin);
+      while (!todo.isEmpty()) {
+        String name = todo.pop();
+        if (!seen.add(name)) {
+          continue;
+        }
+        out.computeIfAbsent(name, x -> new ArrayList<>()).add(h);
+        for (RuleTable t : List.of(ta, tb)) {
+          t.chain(name).ifPresent(c -> {
+            for (Rule r : c.rules()) {
+              String to = EditLineUp.jumpTarget(r.target());
+              if (to != null) {
+                todo.push(to);
+              }
+            }
+          });
+        }
+      }
+    }
+    return out;
   }
 }

@@ -20,6 +20,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * Runs one table's built-in chain at a hook on classes of packets instead of packets: each rule
@@ -101,6 +102,17 @@ final class TableExplorer {
   void budget(Budget b) {
     this.budget = b;
   }
+
+  /**
+   * Where a class stops in a chain it did not enter from another ({@code tails}: the position
+   * in the chain, -1 for none), as a pending leaf whose task goes on there.
+   */
+  TableExplorer tails(ToIntFunction<Chain> tails) {
+    this.tails = tails;
+    return this;
+  }
+
+  private ToIntFunction<Chain> tails;
 
   /** The leaves of the packets of {@code start} entering {@code chain} at its first rule. */
   List<Leaf> explore(Term start, Chain chain) {
@@ -209,6 +221,11 @@ final class TableExplorer {
     Frame at = task.at();
     Events events = task.events();
     while (true) {
+      if (tails != null && stopping && at.caller == null
+          && at.next == tails.applyAsInt(at.chain)) {
+        out.add(new Leaf(region, null, new Task(region, state, at, events)));
+        return;
+      }
       budget.spend();
       if (at.next >= at.chain.rules().size()) {
         if (at.caller == null) {
