@@ -52,7 +52,7 @@ final class LeafRules {
     int i = 0;
     int j = 0;
     while (i < a.size() || j < b.size()) {
-      if (i < a.size() && j < b.size() && same(a.get(i), b.get(j))) {
+      if (i < a.size() && j < b.size() && same(a.get(i), b.get(j), c, reach)) {
         Rule x = a.get(i);
         i++;
         j++;
@@ -77,6 +77,24 @@ final class LeafRules {
     return true;
   }
 
+  /**
+   * Whether two rules hold for the same packets of {@code c} and do the same: the same rule, or
+   * two rules of the same target whose matches the packet space says exactly (a tree's leaf may
+   * hold a set rule with the one entry of its region as an address: optimize/SetAtoms) and whose
+   * cubes within {@code c} cover each other.
+   */
+  private static boolean same(Rule x, Rule y, Cube c, Function<Rule, Reach> reach) {
+    if (same(x, y)) {
+      return true;
+    }
+    if (!x.target().equals(y.target()) || !exact(x) || !exact(y)) {
+      return false;
+    }
+    List<Cube> xs = within(x, c, reach);
+    List<Cube> ys = within(y, c, reach);
+    return Reach.covers(xs, ys) && Reach.covers(ys, xs);
+  }
+
   /** Whether two rules hold for the same packets and do the same. */
   private static boolean same(Rule x, Rule y) {
     // both versions read sets from the second policy ({@code MatchSpace}), so equal matches
@@ -94,6 +112,11 @@ final class LeafRules {
         || t instanceof Target.Reject)) {
       return false;
     }
+    return exact(r);
+  }
+
+  /** Whether a rule's matches are exactly its cubes: addresses, protocol, ports, set lookups. */
+  private static boolean exact(Rule r) {
     for (Match m : r.matches()) {
       if (!(m instanceof Match.Addr || m instanceof Match.Proto || m instanceof Match.Ports
           || m instanceof Match.InSet s && !s.negated())) {
@@ -103,20 +126,25 @@ final class LeafRules {
     return true;
   }
 
+  /** A rule's cubes within {@code c}. */
+  private static List<Cube> within(Rule r, Cube c, Function<Rule, Reach> reach) {
+    List<Cube> out = new ArrayList<>();
+    for (Cube k : reach.apply(r).cubes()) {
+      Cube in = k.intersect(c);
+      if (!in.isEmpty()) {
+        out.add(in);
+      }
+    }
+    return out;
+  }
+
   /** Whether no packet of {@code c} that the rule may match gets past the {@code ending} rules. */
   private static boolean unreached(Rule r, List<Cube> ending, Cube c,
       Function<Rule, Reach> reach) {
     if (ending.isEmpty()) {
       return false;
     }
-    List<Cube> mine = new ArrayList<>();
-    for (Cube k : reach.apply(r).cubes()) {
-      Cube in = k.intersect(c);
-      if (!in.isEmpty()) {
-        mine.add(in);
-      }
-    }
-    return Reach.covers(ending, mine);
+    return Reach.covers(ending, within(r, c, reach));
   }
 
   private static List<Rule> meeting(List<Rule> rules, Cube c, long[] h,

@@ -22,6 +22,9 @@ import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
 import dev.policyc.compiler.testing.InterpreterEquality;
+import dev.policyc.compiler.verify.ChainEdits;
+import dev.policyc.compiler.verify.Equivalence;
+import dev.policyc.compiler.verify.Result;
 import dev.policyc.compiler.testing.IrShrinker;
 import dev.policyc.compiler.testing.RandomPolicies;
 import dev.policyc.compiler.space.IntervalSet;
@@ -278,6 +281,51 @@ class BuildDecisionTreesTest {
       assertEquals(Interpreter.decide(in, packet).effect(),
           Interpreter.decide(out, packet).effect(), p);
     }
+  }
+
+  /**
+   * The leaf that tests a set's one entry as an address is proved by comparing the two rules'
+   * packets within the leaf's class (verify/LeafRules); with another address there, the checker
+   * finds a packet that changes and the prover must not prove the tree.
+   */
+  @Test
+  void aLeafOfOneEntryIsProvedAndAWrongAddressThereIsNot() {
+    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j ACCEPT\n"));
+    IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
+    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    assertTrue(ChainEdits.prove(in, out, Equivalence.DEFAULT_BUDGET).equal(), "not proved");
+    IpRange entry = IpRange.parse("10.30.9.9/32");
+    Match.Addr wrong = new Match.Addr(dev.policyc.compiler.ir.Side.DST,
+        IpRange.parse("10.30.9.8/32"), false);
+    RuleTable filter = out.ipv4().table(Table.FILTER).orElseThrow();
+    List<Chain> chains = new java.util.ArrayList<>();
+    int changed = 0;
+    for (Chain c : filter.chains()) {
+      List<Rule> rules = new java.util.ArrayList<>();
+      for (Rule r : c.rules()) {
+        boolean hit = r.matches().stream().anyMatch(m -> m instanceof Match.Addr a
+            && a.range().equals(entry));
+        rules.add(hit ? r.withMatches(r.matches().stream()
+            .map(m -> m instanceof Match.Addr a && a.range().equals(entry) ? wrong : m)
+            .toList()) : r);
+        changed += hit ? 1 : 0;
+      }
+      chains.add(new Chain(c.name(), c.policy(), rules));
+    }
+    assertEquals(1, changed);
+    IrPolicy mutated = new IrPolicy(out.name(), out.host(), out.sets(),
+        new dev.policyc.compiler.ir.Ruleset(Family.IPV4, List.of(filter.withChains(chains))),
+        out.ipv6());
+    assertEquals(Result.Status.DIFFERENT,
+        Equivalence.compare(in, mutated, Equivalence.DEFAULT_BUDGET, 1).status());
+    assertEquals(Result.Status.UNKNOWN,
+        ChainEdits.prove(in, mutated, Equivalence.DEFAULT_BUDGET).status(),
+        "proved a leaf that tests the wrong address");
   }
 
   @Test
