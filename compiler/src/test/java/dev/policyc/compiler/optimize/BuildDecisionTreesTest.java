@@ -239,6 +239,20 @@ class BuildDecisionTreesTest {
   }
 
   /**
+   * {@link #chain}'s rules and then one rule with {@code action} for the destinations of the
+   * set {@code far}: three entries far apart (10.3.0.7, 10.17.4.0/24, 10.30.9.9).
+   */
+  private static IrPolicy farSet(String action) {
+    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j " + action
+        + "\n"));
+    IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
+        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
+    return new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(), read.ipv6());
+  }
+
+  /**
    * A lookup in an address set whose entries lie far apart: the tree cuts the rule into its
    * entries (SetAtoms), so the rule is only in the leaves whose region holds an entry (not in
    * every leaf between the first entry and the last, the hull), and a leaf that holds one entry
@@ -246,15 +260,10 @@ class BuildDecisionTreesTest {
    */
   @Test
   void aSetRuleIsCutIntoItsEntriesAndALeafOfOneEntryTestsItsAddress() {
-    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j DROP\n"));
-    IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
-        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
-        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
-        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
-    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(),
-        read.ipv6());
+    IrPolicy in = farSet("DROP");
     IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
-    List<IpRange> entries = far.entries().stream().map(IpSet.Entry::addr).toList();
+    List<IpRange> entries = in.set("far").orElseThrow().entries().stream()
+        .map(IpSet.Entry::addr).toList();
     int lookups = 0;
     int addresses = 0;
     for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
@@ -290,13 +299,7 @@ class BuildDecisionTreesTest {
    */
   @Test
   void aLeafOfOneEntryIsProvedAndAWrongAddressThereIsNot() {
-    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j ACCEPT\n"));
-    IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
-        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
-        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
-        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
-    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(),
-        read.ipv6());
+    IrPolicy in = farSet("ACCEPT");
     IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
     assertTrue(ChainEdits.prove(in, out, Equivalence.DEFAULT_BUDGET).equal(), "not proved");
     IpRange entry = IpRange.parse("10.30.9.9/32");
