@@ -181,15 +181,9 @@ class PassProofTest {
   @Test
   void aDecisionTreeIsProvedLeafByLeafAndAFlippedLeafRuleIsNot() {
     IrPolicy ir = alternating(400, 9);
-    List<IrPolicy[]> steps = new ArrayList<>();
-    PassManager pm = new PassManager(Passes.forLevel(OptLevel.O2), (before, after) -> {
-      steps.add(new IrPolicy[] {before, after});
-      return null;
-    });
-    List<PassStats> stats = pm.run(ir, new Reporter()).stats();
-    int tree = stats.stream().map(PassStats::name).toList().indexOf("decision-tree");
-    IrPolicy before = steps.get(tree)[0];
-    IrPolicy after = steps.get(tree)[1];
+    IrPolicy[] step = step(ir, "decision-tree");
+    IrPolicy before = step[0];
+    IrPolicy after = step[1];
     assertTrue(before != after, "no tree built");
     assertTrue(ChainEdits.prove(before, after, Equivalence.DEFAULT_BUDGET).equal());
     RuleTable filter = after.ipv4().table(dev.policyc.dsl.Table.FILTER).get();
@@ -238,15 +232,9 @@ class PassProofTest {
   @Test
   void aSetMemberMovedPastARuleOfTheOtherActionIsNotProved() {
     IrPolicy ir = alternating(1500, 3);
-    List<IrPolicy[]> steps = new ArrayList<>();
-    PassManager pm = new PassManager(Passes.forLevel(OptLevel.O2), (before, after) -> {
-      steps.add(new IrPolicy[] {before, after});
-      return null;
-    });
-    List<PassStats> stats = pm.run(ir, new Reporter()).stats();
-    int sets = stats.stream().map(PassStats::name).toList().indexOf("extract-sets");
-    IrPolicy before = steps.get(sets)[0];
-    IrPolicy after = steps.get(sets)[1];
+    IrPolicy[] step = step(ir, "extract-sets");
+    IrPolicy before = step[0];
+    IrPolicy after = step[1];
     assertTrue(before != after, "no set extracted");
     assertTrue(ChainEdits.prove(before, after, Equivalence.DEFAULT_BUDGET).equal());
     List<Rule> in = input(before);
@@ -279,6 +267,17 @@ class PassProofTest {
       }
     }
     assertTrue(different > 3, "few moves changed a packet: " + different);
+  }
+
+  /** The input and output of pass {@code pass} when {@code ir} is compiled at -O2. */
+  private static IrPolicy[] step(IrPolicy ir, String pass) {
+    List<IrPolicy[]> steps = new ArrayList<>();
+    PassManager pm = new PassManager(Passes.forLevel(OptLevel.O2), (before, after) -> {
+      steps.add(new IrPolicy[] {before, after});
+      return null;
+    });
+    List<PassStats> stats = pm.run(ir, new Reporter()).stats();
+    return steps.get(stats.stream().map(PassStats::name).toList().indexOf(pass));
   }
 
   private static List<Rule> input(IrPolicy p) {
