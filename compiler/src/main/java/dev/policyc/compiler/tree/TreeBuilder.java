@@ -148,11 +148,13 @@ public final class TreeBuilder {
   public static Node build(List<Constraint> rules, boolean[] decides, int[] owners, Family family,
       Options options) {
     if (owners != null) {
-      for (int i = 0; i < owners.length; i++) {
-        if (owners.length != rules.size() || owners[i] < 0
-            || (i > 0 ? owners[i] < owners[i - 1] || owners[i] > owners[i - 1] + 1 : owners[i] != 0)) {
-          throw new IllegalArgumentException("owners must number the rules from 0 in order");
-        }
+      boolean numbered = owners.length == rules.size();
+      for (int i = 0; numbered && i < owners.length; i++) {
+        int previous = i == 0 ? -1 : owners[i - 1];
+        numbered = owners[i] == previous || owners[i] == previous + 1;
+      }
+      if (!numbered) {
+        throw new IllegalArgumentException("owners must number the rules from 0 in order");
       }
     }
     if (decides != null && decides.length != rules.size()) {

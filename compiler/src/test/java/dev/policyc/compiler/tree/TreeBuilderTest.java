@@ -76,6 +76,12 @@ class TreeBuilderTest {
     assertTrue(leaves(root).size() <= 16, leaves(root).size() + " leaves: split by parts");
     assertThrows(IllegalArgumentException.class,
         () -> TreeBuilder.build(rules, null, new int[] {1}, V4, SMALL));
+    assertThrows(IllegalArgumentException.class,
+        () -> TreeBuilder.build(rules, null, new int[0], V4, SMALL));
+    int[] skipping = owners.clone();
+    skipping[63] = 17;
+    assertThrows(IllegalArgumentException.class,
+        () -> TreeBuilder.build(rules, null, skipping, V4, SMALL));
   }
 
   @Test
