@@ -59,6 +59,11 @@
 # FORWARD with policy ACCEPT, the rules' actions alternating accept, drop, accept… so that no
 # optimizer can collapse it into one rule.
 #
+# bench/kernel-rate/miss40-*.yaml are policies of 40 rules the default flow misses, each on one
+# kind of match (a source prefix, the protocol, an address range): what one rule that misses
+# costs on each backend, e.g. bench/kernel-rate.sh --levels "0" --backend nft
+# bench/kernel-rate/miss40-prefix.yaml.
+#
 # Environment: POLICYC_JAVA_OPTS (passed on to policyc), IPTABLES_RESTORE / IPTABLES_SAVE (default
 # iptables-restore / iptables-save; e.g. iptables-legacy-restore / iptables-legacy-save for the
 # legacy backend).
