@@ -15,52 +15,36 @@ import java.util.Locale;
  * the end of the chain, which decides the same too. A rule whose every packet earlier rules take
  * is {@link ShadowedRule} instead.
  */
-final class RedundantRule implements Check {
+final class RedundantRule extends RuleCheck {
   @Override
   public Code code() {
     return Code.PC7004;
   }
 
   @Override
-  public boolean runsOnPartialIr() {
-    return false;
-  }
-
-  @Override
-  public boolean comparesRules() {
-    return true;
-  }
-
-  @Override
-  public void run(CheckContext ctx) {
-    PacketAnalysis a = ctx.analysis();
-    for (PolicyRules.Entry e : PolicyRules.of(ctx.policy())) {
-      List<PacketAnalysis.Ref> refs = a.refs(e.key());
-      if (refs.isEmpty() || ShadowedRule.shadowedBy(a, refs) != null) {
-        continue;
-      }
-      if (!redundant(a, refs)) {
-        continue;
-      }
-      List<Origin> takers = new ArrayList<>();
-      boolean end = false;
-      for (PacketAnalysis.Ref ref : refs) {
-        ChainAnalysis.Result r = a.result(ref);
-        for (int i : r.takers()) {
-          takers.add(a.chain(ref.chain()).rules().get(i).rule().origin());
-        }
-        end |= r.endTakesOver();
-      }
-      List<String> who = new ArrayList<>();
-      if (!takers.isEmpty()) {
-        who.add(PolicyRules.describe(takers, false));
-      }
-      if (end) {
-        who.add(endOf(ctx, e));
-      }
-      ctx.report(this, ctx.at(e.path()), "this rule is redundant: without it, "
-          + PolicyRules.join(who) + " would decide the same for every packet it takes");
+  void check(CheckContext ctx, PacketAnalysis a, PolicyRules.Entry e,
+      List<PacketAnalysis.Ref> refs) {
+    if (ShadowedRule.shadowedBy(a, refs) != null || !redundant(a, refs)) {
+      return;
     }
+    List<Origin> takers = new ArrayList<>();
+    boolean end = false;
+    for (PacketAnalysis.Ref ref : refs) {
+      ChainAnalysis.Result r = a.result(ref);
+      for (int i : r.takers()) {
+        takers.add(a.chain(ref.chain()).rules().get(i).rule().origin());
+      }
+      end |= r.endTakesOver();
+    }
+    List<String> who = new ArrayList<>();
+    if (!takers.isEmpty()) {
+      who.add(PolicyRules.describe(takers, false));
+    }
+    if (end) {
+      who.add(endOf(ctx, e));
+    }
+    ctx.report(this, ctx.at(e.path()), "this rule is redundant: without it, "
+        + PolicyRules.join(who) + " would decide the same for every packet it takes");
   }
 
   /**

@@ -13,38 +13,25 @@ import java.util.List;
  * the rule was meant to come first. Every IR rule the policy rule became, in both families, must
  * be shadowed; see {@link ChainAnalysis} for what counts as evidence.
  */
-final class ShadowedRule implements Check {
+final class ShadowedRule extends RuleCheck {
   @Override
   public Code code() {
     return Code.PC7002;
   }
 
   @Override
-  public boolean runsOnPartialIr() {
-    return false;
-  }
-
-  @Override
-  public boolean comparesRules() {
-    return true;
-  }
-
-  @Override
-  public void run(CheckContext ctx) {
-    PacketAnalysis a = ctx.analysis();
-    for (PolicyRules.Entry e : PolicyRules.of(ctx.policy())) {
-      List<PacketAnalysis.Ref> refs = a.refs(e.key());
-      List<Origin> covers = shadowedBy(a, refs);
-      if (covers == null) {
-        continue;
-      }
-      String where = e.table().iptablesName() + "/" + e.chain();
-      ctx.report(this, ctx.at(e.path()), covers.isEmpty()
-          ? "this rule matches no packet: its matches contradict each other"
-          : "this rule is shadowed: " + PolicyRules.describe(covers, false) + " of " + where
-              + (PolicyRules.count(covers) == 1 ? " takes" : " take")
-              + " every packet it matches before it, so it never applies");
+  void check(CheckContext ctx, PacketAnalysis a, PolicyRules.Entry e,
+      List<PacketAnalysis.Ref> refs) {
+    List<Origin> covers = shadowedBy(a, refs);
+    if (covers == null) {
+      return;
     }
+    String where = e.table().iptablesName() + "/" + e.chain();
+    ctx.report(this, ctx.at(e.path()), covers.isEmpty()
+        ? "this rule matches no packet: its matches contradict each other"
+        : "this rule is shadowed: " + PolicyRules.describe(covers, false) + " of " + where
+            + (PolicyRules.count(covers) == 1 ? " takes" : " take")
+            + " every packet it matches before it, so it never applies");
   }
 
   /**
