@@ -105,6 +105,14 @@ public final class LoadedClassifier {
     }
   }
 
+  /**
+   * What an accessor of a generated object returns: a {@code Decision}'s {@code outcomeName},
+   * {@code path}…, a {@code Decision.Step}'s {@code table}, {@code rule}….
+   */
+  public static Object property(Object o, String accessor) {
+    return get(o, accessor);
+  }
+
   private static Object get(Object o, String accessor) {
     try {
       return call(o.getClass().getMethod(accessor), o);

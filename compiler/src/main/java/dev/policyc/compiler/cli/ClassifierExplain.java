@@ -7,24 +7,36 @@ import dev.policyc.compiler.classbench.ClassBenchTraceReader;
 import dev.policyc.compiler.classifier.ClassifierCompiler;
 import dev.policyc.compiler.classifier.ClassifierGenerator;
 import dev.policyc.compiler.classifier.LoadedClassifier;
+import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Packet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.optimize.OptLevel;
+import dev.policyc.dsl.SourcePos;
+import dev.policyc.dsl.diag.Code;
+import dev.policyc.dsl.diag.Diagnostic;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code policyc explain --engine classifier}: the policy's generated Java classifier, compiled
  * in this JVM with {@code javax.tools} and loaded, decides the packets. It is generated from the
- * rules as lowered (it builds its own decision trees, so {@code -O} does not apply), and prints
- * its own decision text (rule numbers are positions in the policy's chains).
+ * rules as lowered (it builds its own decision trees, so {@code -O} does not apply). With
+ * {@code --packets} and for ClassBench traces it prints what the other engines print; for one
+ * {@code --packet}, the runtime's own decision text (rule numbers are positions in the policy's
+ * chains).
  */
 final class ClassifierExplain {
   private static final String PACKAGE = "policyc.explain";
 
   private ClassifierExplain() {}
 
-  /** Decides packets in the packet syntax; {@code places} says where each was written. */
-  static int packets(Invocation inv, List<String> texts, List<String> places) {
+  /**
+   * Decides packets in the packet syntax, written at {@code lines} of {@code where} (0: given
+   * with {@code --packet}). With {@code --packets} each gets the line the other engines print
+   * ({@link DecisionText#oneLine}), so their outputs compare as text; a bad line is reported
+   * (PC8007) and the others are still decided. One {@code --packet} gets the runtime's text.
+   */
+  static int packets(Invocation inv, List<String> texts, List<Integer> lines, String where) {
     if (inv.format() != Format.TEXT || inv.line().hasOption("stats")) {
       return inv.usageError("--engine classifier prints text only (no --format json, no"
           + " --stats)");
@@ -33,17 +45,71 @@ final class ClassifierExplain {
     if (c == null) {
       return Cli.POLICY_ERRORS;
     }
+    boolean oneLine = inv.line().hasOption("packets");
     StringBuilder out = new StringBuilder();
+    int bad = 0;
     for (int i = 0; i < texts.size(); i++) {
+      String text = texts.get(i);
+      Packet p;
+      Object d;
       try {
-        out.append("packet: ").append(texts.get(i)).append('\n')
-            .append(c.decide(texts.get(i))).append('\n');
+        p = Packet.parse(text); // the same syntax: the packet in the other engines' words
+        d = c.classify(c.packet(text));
+      } catch (Packet.SyntaxError e) {
+        if (lines.get(i) == 0) {
+          return inv.usageError("--packet: bad packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, "bad packet: " + e.getMessage(),
+            new SourcePos(where, lines.get(i), e.column())));
+        bad++;
+        continue;
       } catch (IllegalArgumentException e) {
-        return inv.usageError(places.get(i) + ": " + e.getMessage());
+        if (lines.get(i) == 0) {
+          return inv.usageError("--packet: " + e.getMessage());
+        }
+        inv.err().println(new Diagnostic(Code.PC8007, e.getMessage(),
+            new SourcePos(where, lines.get(i), 1)));
+        bad++;
+        continue;
+      }
+      if (oneLine) {
+        out.append(oneLine(p, d)).append('\n');
+      } else {
+        out.append("packet: ").append(text).append('\n').append(d).append('\n');
       }
     }
     inv.out().print(out);
+    if (bad > 0) {
+      inv.err().println("policyc explain: " + bad + " " + Command.plural(bad, "line", "lines")
+          + " of " + where + " not decided");
+      return Cli.POLICY_ERRORS;
+    }
     return Cli.OK;
+  }
+
+  /** The classifier's decision {@code d} of packet {@code p} as {@link DecisionText#oneLine}. */
+  private static String oneLine(Packet p, Object d) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(p).append(" => ").append(DecisionText.verdict(
+        Decision.Outcome.valueOf((String) LoadedClassifier.property(d, "outcomeName")),
+        (String) LoadedClassifier.property(d, "outIface"),
+        (String) LoadedClassifier.property(d, "rejectWith")));
+    for (String nat : List.of("dnat", "snat")) {
+      String to = (String) LoadedClassifier.property(d, nat);
+      if (to != null) {
+        // the runtime writes an IPv6 address with a port in brackets, the one-line text not
+        String plain = to.startsWith("[") ? to.substring(1).replaceFirst("]", "") : to;
+        sb.append("; ").append(LoadedClassifier.property(d, nat + "Kind")).append(" to ")
+            .append(plain);
+      }
+    }
+    List<String> steps = new ArrayList<>();
+    for (Object s : (List<?>) LoadedClassifier.property(d, "path")) {
+      steps.add(LoadedClassifier.property(s, "table") + "/" + LoadedClassifier.property(s, "chain")
+          + (LoadedClassifier.property(s, "policy") != null ? ":policy"
+              : "#" + LoadedClassifier.property(s, "rule")));
+    }
+    return sb.append(" [").append(String.join(" ", steps)).append(']').toString();
   }
 
   /** Prints, for each packet of a ClassBench trace, the label of the first rule it matched. */

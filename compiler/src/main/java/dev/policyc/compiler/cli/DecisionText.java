@@ -145,12 +145,17 @@ public final class DecisionText {
   }
 
   public static String verdict(Decision d) {
-    return switch (d.outcome()) {
+    return verdict(d.outcome(), d.outIface(), d.rejectWith());
+  }
+
+  /** The verdict of an outcome, with the interface a packet left by and the reject's answer. */
+  static String verdict(Decision.Outcome outcome, String outIface, String rejectWith) {
+    return switch (outcome) {
       case DELIVERED -> "ACCEPT: delivered locally";
-      case FORWARDED -> "ACCEPT: forwarded out " + d.outIface();
-      case SENT -> "ACCEPT: sent out " + d.outIface();
+      case FORWARDED -> "ACCEPT: forwarded out " + outIface;
+      case SENT -> "ACCEPT: sent out " + outIface;
       case DROPPED -> "DROP";
-      case REJECTED -> "REJECT with " + d.rejectWith();
+      case REJECTED -> "REJECT with " + rejectWith;
       case NO_ROUTE -> "DROP: no route to host";
       case NOT_FORWARDED -> "DROP: not for this host, and it does not forward";
       case TTL_EXCEEDED -> "DROP: TTL exceeded";

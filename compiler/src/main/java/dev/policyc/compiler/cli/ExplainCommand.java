@@ -153,10 +153,6 @@ final class ExplainCommand implements Command {
   /** A packet as written, and where: line 0 for {@code --packet}. */
   private record Written(String text, int line) {}
 
-  private static String at(String where, Written w) {
-    return w.line() > 0 ? where + ":" + w.line() : where;
-  }
-
   @Override
   public int run(Invocation inv) {
     CommandLine cl = inv.line();
@@ -244,7 +240,7 @@ final class ExplainCommand implements Command {
             + " --session yet");
       }
       return ClassifierExplain.packets(inv, written.stream().map(Written::text).toList(),
-          written.stream().map(w -> at(where, w)).toList());
+          written.stream().map(Written::line).toList(), where);
     }
     IpvsConfig[] ipvs = {IpvsConfig.NONE};
     IrPolicy rules = saved != null ? savedPolicy(inv, saved, ipvs)

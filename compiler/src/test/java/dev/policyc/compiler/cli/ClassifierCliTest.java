@@ -100,6 +100,41 @@ class ClassifierCliTest {
   }
 
   /**
+   * With {@code --packets} the classifier prints the interpreter's lines, so the engines compare
+   * as text: on every example policy (the classifier decides the rules as lowered, {@code -O0}),
+   * packets delivered, forwarded with NAT, dropped by routing, of both families, and a bad line
+   * reported where it is while the others are still decided.
+   */
+  @Test
+  void withPacketsTheClassifierPrintsTheInterpretersLines() throws IOException {
+    Path packets = CliFixtures.write(tmp, "packets.txt", """
+        tcp 203.0.113.5:40000 -> 192.0.2.10:22 in eth0
+        tcp 198.51.100.7:40000 -> 203.0.113.2:2222 in wan0
+        udp 10.10.0.5:5353 -> 8.8.8.8:53 in lan0
+        not a packet
+        icmp 10.10.0.9 -> 1.1.1.1 in lan0
+        tcp [2001:db8::5]:40000 -> [2001:db8:1::10]:443 in wan0
+        udp 172.17.0.2:40000 -> 198.51.100.9:53 in docker0
+        """);
+    for (String example : List.of("blocklist-sets", "container-host", "dns-notrack",
+        "host-firewall", "ipv6-host", "nat-gateway", "qos-marking")) {
+      Cli.Captured interpreter = run("explain", CliFixtures.policy(example), "-O0", "--packets",
+          packets.toString());
+      Cli.Captured classifier = run("explain", CliFixtures.policy(example), "--engine",
+          "classifier", "--packets", packets.toString());
+      assertEquals(Cli.POLICY_ERRORS, classifier.code(), example);
+      assertEquals(interpreter.out(), classifier.out(), example);
+      assertEquals(6, classifier.out().lines().count(), example);
+      assertEquals(interpreter.err(), classifier.err(), example);
+      assertTrue(classifier.err().contains("packets.txt:4:7: error PC8007: bad packet"), classifier.err());
+    }
+    Cli.Captured forward = run("explain", CliFixtures.policy("nat-gateway"), "--engine",
+        "classifier", "--packets", packets.toString());
+    assertTrue(forward.out().contains(" => ACCEPT: forwarded out lan0; DNAT to 10.10.0.5:22 ["),
+        forward.out());
+  }
+
+  /**
    * Every packet of a 100,000-packet trace of a generated 1K set gets the same first match from
    * the classifier, the interpreter and the emitted iptables text read back.
    */
