@@ -32,21 +32,24 @@ final class EditLineUp {
   }
 
   /**
-   * The edits between the two versions: a line-up of rules with the same matches and
-   * target, in order (greedy: at a mismatch the side whose rule comes back sooner on the
-   * other side waits), and the runs between, each cut as {@link #split} says. From the first
-   * rule of the second version that calls a chain only it has (one of {@code added}),
-   * everything to the end is one wide edit.
+   * Pairs of rules (one of each version) beyond which the line-up is greedy: the longest one
+   * costs a binary search per pair.
+   */
+  private static final long MAX_PAIRS = 4_000_000L;
+
+  /**
+   * The edits between the two versions: a line-up of rules with the same matches and target,
+   * in order, and the runs between, each cut as {@link #split} says. From the first rule of
+   * the second version that calls a chain only it has (one of {@code added}), everything to
+   * the end is one wide edit.
+   *
+   * <p>The line-up is a longest one (as many rules kept as can be in order): a greedy one may
+   * pair a rule with an earlier copy of it that a pass took into a set, and so leave the set's
+   * rule, and every rule kept between, in one edit with rules far from their own (fw1_10k-alt,
+   * docs/verify.md). It is greedy when the versions share too many pairs of equal rules.
    */
   static List<Edit> edits(List<Rule> ra, List<Rule> rb, Set<String> added,
       BiPredicate<Rule, Rule> takes) {
-    Map<Key, List<Integer>> inA = positions(ra);
-    Map<Key, List<Integer>> inB = positions(rb);
-    List<Edit> out = new ArrayList<>();
-    int i = 0;
-    int j = 0;
-    int si = 0;
-    int sj = 0;
     int firstNew = rb.size();
     for (int q = 0; q < rb.size(); q++) {
       String to = jumpTarget(rb.get(q).target());
@@ -55,15 +58,101 @@ final class EditLineUp {
         break;
       }
     }
-    while (i < ra.size() && j < rb.size() && j < firstNew) {
+    List<int[]> kept = longest(ra, rb, firstNew);
+    if (kept == null) {
+      kept = greedy(ra, rb, firstNew);
+    }
+    List<Edit> out = new ArrayList<>();
+    int si = 0;
+    int sj = 0;
+    for (int[] p : kept) {
+      split(out, ra, rb, takes, si, p[0], sj, p[1]);
+      si = p[0] + 1;
+      sj = p[1] + 1;
+    }
+    if (firstNew < rb.size()) {
+      out.add(new Edit(si, ra.size(), sj, rb.size(), true));
+    } else {
+      split(out, ra, rb, takes, si, ra.size(), sj, rb.size());
+    }
+    return out;
+  }
+
+  /**
+   * A longest line-up of the first version's rules with the second's before {@code endB}, as
+   * pairs of positions in order (Hunt and Szymanski: a longest increasing run of the first
+   * version's positions over the pairs of equal rules), or null when there are more than
+   * {@link #MAX_PAIRS} pairs.
+   */
+  private static List<int[]> longest(List<Rule> ra, List<Rule> rb, int endB) {
+    Map<Key, List<Integer>> inA = positions(ra);
+    long pairs = 0;
+    List<List<Integer>> at = new ArrayList<>(endB);
+    for (int j = 0; j < endB; j++) {
+      List<Integer> l = inA.getOrDefault(Key.of(rb.get(j)), List.of());
+      pairs += l.size();
+      at.add(l);
+    }
+    if (pairs > MAX_PAIRS) {
+      return null;
+    }
+    // tail[n]: the pair ending the run of n + 1 pairs found so far with the least position in
+    // the first version; a pair's link is the pair before it in its run
+    int[] pi = new int[(int) pairs];
+    int[] pj = new int[(int) pairs];
+    int[] link = new int[(int) pairs];
+    int[] tail = new int[Math.min(ra.size(), endB) + 1];
+    int len = 0;
+    int made = 0;
+    for (int j = 0; j < endB; j++) {
+      List<Integer> l = at.get(j);
+      // the first version's positions from the last, so that one rule of the second version
+      // ends at most one run's step
+      for (int x = l.size() - 1; x >= 0; x--) {
+        int i = l.get(x);
+        int lo = 0;
+        int hi = len;
+        while (lo < hi) {
+          int mid = (lo + hi) >>> 1;
+          if (pi[tail[mid]] < i) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        pi[made] = i;
+        pj[made] = j;
+        link[made] = lo > 0 ? tail[lo - 1] : -1;
+        tail[lo] = made++;
+        if (lo == len) {
+          len++;
+        }
+      }
+    }
+    List<int[]> out = new ArrayList<>(len);
+    for (int p = len > 0 ? tail[len - 1] : -1; p >= 0; p = link[p]) {
+      out.add(new int[] {pi[p], pj[p]});
+    }
+    Collections.reverse(out);
+    return out;
+  }
+
+  /**
+   * A line-up of rules with the same matches and target, in order, before {@code endB} of the
+   * second version: at a mismatch the side whose rule comes back sooner on the other side
+   * waits.
+   */
+  private static List<int[]> greedy(List<Rule> ra, List<Rule> rb, int endB) {
+    Map<Key, List<Integer>> inA = positions(ra);
+    Map<Key, List<Integer>> inB = positions(rb);
+    List<int[]> out = new ArrayList<>();
+    int i = 0;
+    int j = 0;
+    while (i < ra.size() && j < endB) {
       Key ka = Key.of(ra.get(i));
       Key kb = Key.of(rb.get(j));
       if (ka.equals(kb)) {
-        split(out, ra, rb, takes, si, i, sj, j);
-        i++;
-        j++;
-        si = i;
-        sj = j;
+        out.add(new int[] {i++, j++});
         continue;
       }
       int nextB = next(inB.get(ka), j);
@@ -73,11 +162,6 @@ final class EditLineUp {
       } else {
         j++;
       }
-    }
-    if (firstNew < rb.size()) {
-      out.add(new Edit(si, ra.size(), sj, rb.size(), true));
-    } else {
-      split(out, ra, rb, takes, si, ra.size(), sj, rb.size());
     }
     return out;
   }

@@ -106,7 +106,7 @@ final class LeafRules {
    * Whether a rule ends the table for exactly the packets of its cubes: a verdict, and matches
    * its cubes say exactly (no interface, no opaque match, nothing a target may change).
    */
-  private static boolean ends(Rule r) {
+  static boolean ends(Rule r) {
     Target t = r.target();
     if (!(t instanceof Target.Accept || t instanceof Target.Drop
         || t instanceof Target.Reject)) {

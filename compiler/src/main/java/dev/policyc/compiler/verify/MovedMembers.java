@@ -205,6 +205,9 @@ final class MovedMembers {
     if (before.isEmpty()) {
       return false;
     }
+    if (ended(before, x)) {
+      return true;
+    }
     Chain run = new Chain(chain.name(), chain.policy(), before);
     for (Hook hook : hooks) {
       TableExplorer xp = explorers.at(hook, chain.policy(), step);
@@ -213,6 +216,31 @@ final class MovedMembers {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether rules of {@code rules} that end the table for exactly the packets of their cubes
+   * ({@link LeafRules#ends}) hold every packet of {@code x} together: a packet of {@code x}
+   * that gets to them ends at the first that holds it, wherever they stand and whatever rules
+   * stand between (no target changes the fields such rules read), at every hook.
+   */
+  private boolean ended(List<Rule> rules, Cube x) {
+    List<Cube> ending = new ArrayList<>();
+    for (Rule q : rules) {
+      if (!LeafRules.ends(q)) {
+        continue;
+      }
+      for (Cube k : reach.apply(q).cubes()) {
+        Cube in = k.intersect(x);
+        if (in.equals(x)) {
+          return true;
+        }
+        if (!in.isEmpty()) {
+          ending.add(in);
+        }
+      }
+    }
+    return !ending.isEmpty() && Reach.covers(ending, List.of(x));
   }
 
   /**
