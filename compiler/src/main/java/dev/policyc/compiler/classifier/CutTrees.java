@@ -58,8 +58,20 @@ final class CutTrees {
    */
   private static final int TREE_BUDGET = 3000;
 
-  /** A leaf: {@code -1, n, rule…}. */
-  static final int LEAF = -1;
+  /**
+   * A reference to a node, as a tree stores it (in its roots and in a cut's parts): the node's
+   * offset in {@code nodes} above {@link #OFFSET_SHIFT}, then the field the node cuts (3 bits;
+   * {@link #LEAF} for a leaf), the shift of its run of bits (6 bits) and the run's length - 1
+   * (3 bits). A cut's node is {@code min, part…} (min: the subtree's smallest rule, each part a
+   * reference), a leaf's {@code n, rule…}: a lookup reads how to go down a level from the
+   * reference it holds, so that a level costs one read of the node (the cut's own header was
+   * a second read, at another place than the part it picked).
+   */
+  static final int OFFSET_SHIFT = 12;
+  /** The field code of a leaf in a reference. */
+  static final int LEAF = 7;
+  /** The largest node offset a reference holds. */
+  static final int MAX_OFFSET = (1 << (32 - OFFSET_SHIFT)) - 1;
 
   /** The runtime's field codes: which value a node reads. */
   static final int PROTO = 0;
@@ -74,9 +86,9 @@ final class CutTrees {
       Field.DPORT};
 
   /**
-   * The structure of a chain: the roots of its trees in {@code nodes} (the tree whose rules come
-   * first in the chain first), and for an IPv4 chain the hull of each rule as {@link #QUICK}
-   * ints (source and destination bounds with the sign bit flipped, so that a signed comparison
+   * The structure of a chain: the references of its trees' roots (the tree whose rules come
+   * first in the chain first), the nodes, and for an IPv4 chain the hull of each rule as
+   * {@link #QUICK} ints (source and destination bounds with the sign bit flipped, so that a signed comparison
    * orders them; source and destination port bounds as {@code lo << 16 | hi}; the protocol or
    * {@link #ANY_PROTO}; then -1, the place of the rule's action, which {@link ClassifierTables}
    * fills), empty for IPv6: a test every packet the rule matches passes, made before the rule's
@@ -159,6 +171,15 @@ final class CutTrees {
     }
     if (roots.isEmpty()) {
       roots.add(b.leaf(new int[0]));
+    }
+    if (b.nodes.size() > MAX_OFFSET + 1) {
+      // too many nodes for a reference's offset (none of the 100K sets comes near): one leaf
+      // per group, which a reference always reaches
+      b = new CutTrees(rules, family);
+      roots.clear();
+      for (List<Integer> g : groups) {
+        roots.add(b.leaf(toArray(g)));
+      }
     }
     return new Built(roots.stream().mapToInt(Integer::intValue).toArray(),
         b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries,
@@ -304,8 +325,13 @@ final class CutTrees {
     return common <= region.fixed[d] ? region : region.narrow(d, common, aHi, aLo);
   }
 
+  /** A node's reference: its offset, field, shift and run of bits. */
+  static int ref(int offset, int field, int shift, int bits) {
+    return offset << OFFSET_SHIFT | field << 9 | shift << 3 | (bits - 1);
+  }
+
   private int node(int[] rules, Region region, double budget) {
-    if (rules.length <= LEAF_SIZE || room <= 0) {
+    if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > MAX_OFFSET / 2) {
       return leaf(rules);
     }
     int bestD = -1;
@@ -366,27 +392,24 @@ final class CutTrees {
       case 3 -> SPORT;
       default -> DPORT;
     };
-    int[] content = new int[4 + children];
-    content[0] = field;
-    content[1] = pos >= 64 ? pos - 64 : pos;
-    content[2] = children - 1;
-    content[3] = rules[0]; // the subtree's smallest rule: every rule is in some child
-    System.arraycopy(kids, 0, content, 4, children);
-    return intern(content);
+    int[] content = new int[1 + children];
+    content[0] = rules[0]; // the subtree's smallest rule: every rule is in some child
+    System.arraycopy(kids, 0, content, 1, children);
+    // cuts of other fields with the same parts share the content: the reference tells them apart
+    return ref(intern(content), field, pos >= 64 ? pos - 64 : pos, bits);
   }
 
   private int leaf(int[] rules) {
-    int[] content = new int[2 + rules.length];
-    content[0] = LEAF;
-    content[1] = rules.length;
-    System.arraycopy(rules, 0, content, 2, rules.length);
+    int[] content = new int[1 + rules.length];
+    content[0] = rules.length;
+    System.arraycopy(rules, 0, content, 1, rules.length);
     int before = nodes.size();
     int at = intern(content);
     if (nodes.size() != before) {
       leafEntries += rules.length;
       room -= rules.length;
     }
-    return at;
+    return ref(at, LEAF, 0, 1);
   }
 
   private int intern(int[] content) {

@@ -87,11 +87,15 @@ final class Engine {
   static final int T_REDIRECT = 17;
   static final int T_TCPMSS = 18;
 
-  /** A tree node that is a leaf: {@code -1, count, rule…}. */
-  static final int LEAF = -1;
+  /**
+   * The field code of a leaf in a node's reference: {@code offset << 12 | field << 9 | shift << 3
+   * | bits - 1}, the node at the offset being {@code count, rule…} for a leaf, {@code min, part
+   * reference…} for a cut of {@code bits} bits of the field at {@code shift}.
+   */
+  static final int LEAF = 7;
 
   private static final int MAX_STEPS = 1_000_000;
-  private static final int VERSION = 4;
+  private static final int VERSION = 5;
 
   private final String[] strings;
   /** Per family (0: IPv4, 1: IPv6), or null when the policy has no rules of that family. */
@@ -124,11 +128,12 @@ final class Engine {
     int[] ruleAt;
     int[] origin;
     int[] comment;
-    /** The roots of the chain's trees in {@link #cuts}. */
+    /** The references of the chain's trees' roots ({@link #LEAF}). */
     int[] roots;
     /**
-     * The nodes: a leaf is {@code -1, n, rule…} (ascending), a cut {@code field, shift, mask,
-     * min, child…} where min is the smallest rule of the subtree.
+     * The nodes: a leaf is {@code n, rule…} (ascending), a cut {@code min, part…} where min is
+     * the smallest rule of the subtree and each part a reference; how a node is read (leaf or
+     * cut, and which bits it cuts) is in the reference to it.
      */
     int[] cuts;
     /**
@@ -313,7 +318,7 @@ final class Engine {
     String rejectWith;
     final List<Decision.Step> path;
     final List<String> logs;
-    // the chain stack: per depth its chain, and a row of (node offset, cursor) per tree of it:
+    // the chain stack: per depth its chain, and a row of (node reference, cursor) per tree of it:
     // the node a tree's walk has reached (a leaf, or a cut not yet needed) and the position in
     // the leaf
     Chain[] stackChain = new Chain[16];
@@ -550,29 +555,29 @@ final class Engine {
     int fdst = dst ^ Integer.MIN_VALUE;
     int best = Integer.MAX_VALUE;
     int action = Integer.MIN_VALUE;
+    // the header as two words, src:dst and proto:sport:dport, so that a cut's field picks a word
+    // and a shift into it without a branch (an IPv4 tree cuts no high word of an address)
+    long k0 = (long) src << 32 | (dst & 0xffffffffL);
+    long k1 = (long) proto << 32 | (long) sport << 16 | dport;
     for (int i = 0; i < roots.length; i++) {
-      int o = roots[i];
-      int kind = cuts[o];
-      while (kind != LEAF) {
-        if (cuts[o + 3] >= best) {
+      int ref = roots[i];
+      int o = ref >>> 12;
+      int f = ref >>> 9 & 7;
+      while (f != LEAF) {
+        if (cuts[o] >= best) {
           break;
         }
-        long v = switch (kind) {
-          case 0 -> proto;
-          case 2 -> src & 0xffffffffL;
-          case 4 -> dst & 0xffffffffL;
-          case 5 -> sport;
-          case 6 -> dport;
-          default -> 0; // the high words of an IPv4 address
-        };
-        o = cuts[o + 4 + ((int) (v >>> cuts[o + 1]) & cuts[o + 2])];
-        kind = cuts[o];
+        long v = (WORD0 >>> f & 1) != 0 ? k0 : k1;
+        int shift = (ref >>> 3 & 63) + (int) (AT >>> (f << 3) & 63);
+        ref = cuts[o + 1 + ((int) (v >>> shift) & ((2 << (ref & 7)) - 1))];
+        o = ref >>> 12;
+        f = ref >>> 9 & 7;
       }
-      if (kind != LEAF) {
+      if (f != LEAF) {
         continue;
       }
-      int end = o + 2 + cuts[o + 1];
-      for (int e = o + 2; e < end; e++) {
+      int end = o + 1 + cuts[o];
+      for (int e = o + 1; e < end; e++) {
         int r = cuts[e];
         if (r >= best) {
           break;
@@ -595,6 +600,11 @@ final class Engine {
     }
     return action;
   }
+
+  /** The field codes {@link #first4} reads from its first word (the source and destination). */
+  private static final int WORD0 = 1 << 2 | 1 << 4;
+  /** Per field code, a byte: where the field starts in its word of {@link #first4}. */
+  private static final long AT = 32L | 32L << 16 | 16L << 40;
 
   /** The outcome of a trip whose packet {@code s} holds; records nothing unless asked to. */
   int run(Trip s) {
@@ -1061,7 +1071,7 @@ final class Engine {
     return true;
   }
 
-  /** A leaf offset that stands for every rule of the chain in order (fragments: no ports). */
+  /** A walk through every rule of the chain in order (fragments: no ports); no reference. */
   private static final int ALL = -2;
 
   /**
@@ -1128,22 +1138,24 @@ final class Engine {
     int bestPc = 0;
     int from = -1;
     for (int i = 0; i < n; i++) {
-      int o = leafAt[row + i];
-      int kind = cuts[o];
-      while (kind != LEAF) {
-        if (cuts[o + 3] >= best) {
+      int ref = leafAt[row + i];
+      int o = ref >>> 12;
+      int f = ref >>> 9 & 7;
+      while (f != LEAF) {
+        if (cuts[o] >= best) {
           break;
         }
-        o = cuts[o + 4 + ((int) (key[kind] >>> cuts[o + 1]) & cuts[o + 2])];
-        kind = cuts[o];
+        ref = cuts[o + 1 + ((int) (key[f] >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+        o = ref >>> 12;
+        f = ref >>> 9 & 7;
       }
-      leafAt[row + i] = o;
-      if (kind != LEAF) {
+      leafAt[row + i] = ref;
+      if (f != LEAF) {
         continue;
       }
       int k = cursor[row + i];
-      int end = o + 2 + cuts[o + 1];
-      for (int e = o + 2 + k; e < end; e++) {
+      int end = o + 1 + cuts[o];
+      for (int e = o + 1 + k; e < end; e++) {
         int r = cuts[e];
         if (r >= best) {
           break;
@@ -1163,12 +1175,13 @@ final class Engine {
     }
     // the other trees resume after the match: entries they passed beyond it are tested again
     for (int i = 0; i < n; i++) {
-      int o = leafAt[row + i];
-      if (i == from || cuts[o] != LEAF) {
+      int ref = leafAt[row + i];
+      if (i == from || (ref >>> 9 & 7) != LEAF) {
         continue;
       }
+      int o = ref >>> 12;
       int k = cursor[row + i];
-      while (k > 0 && cuts[o + 1 + k] > best) {
+      while (k > 0 && cuts[o + k] > best) {
         k--;
       }
       cursor[row + i] = k;
