@@ -73,7 +73,13 @@ final class CutTrees {
   /** The largest node offset a reference holds. */
   static final int MAX_OFFSET = (1 << (32 - OFFSET_SHIFT)) - 1;
 
-  /** The runtime's field codes: which value a node reads. */
+  /**
+   * The runtime's field codes: which value a node reads. An IPv4 tree reads two words instead,
+   * {@link #V4_ADDRS} (source above destination) and {@link #V4_REST} (protocol, source port,
+   * destination port, from bit 32 down), so that a lookup picks its value without a branch.
+   */
+  static final int V4_ADDRS = 0;
+  static final int V4_REST = 1;
   static final int PROTO = 0;
   static final int SRC_HI = 1;
   static final int SRC_LO = 2;
@@ -385,13 +391,19 @@ final class CutTrees {
       kids[i] = node(members[i], cut.child(d, bits, i), budget * members[i].length / total);
     }
     int pos = width[d] - cut.fixed[d] - bits;
-    int field = switch (d) {
-      case 0 -> PROTO;
-      case 1 -> pos >= 64 ? SRC_HI : SRC_LO;
-      case 2 -> pos >= 64 ? DST_HI : DST_LO;
-      case 3 -> SPORT;
-      default -> DPORT;
-    };
+    int field;
+    if (width[1] == 32) {
+      field = d == 1 || d == 2 ? V4_ADDRS : V4_REST;
+      pos += d == 0 || d == 1 ? 32 : d == 3 ? 16 : 0;
+    } else {
+      field = switch (d) {
+        case 0 -> PROTO;
+        case 1 -> pos >= 64 ? SRC_HI : SRC_LO;
+        case 2 -> pos >= 64 ? DST_HI : DST_LO;
+        case 3 -> SPORT;
+        default -> DPORT;
+      };
+    }
     int[] content = new int[1 + children];
     content[0] = rules[0]; // the subtree's smallest rule: every rule is in some child
     System.arraycopy(kids, 0, content, 1, children);

@@ -555,8 +555,7 @@ final class Engine {
     int fdst = dst ^ Integer.MIN_VALUE;
     int best = Integer.MAX_VALUE;
     int action = Integer.MIN_VALUE;
-    // the header as two words, src:dst and proto:sport:dport, so that a cut's field picks a word
-    // and a shift into it without a branch (an IPv4 tree cuts no high word of an address)
+    // the header as an IPv4 tree's two words: a cut's field picks one, its shift the bits
     long k0 = (long) src << 32 | (dst & 0xffffffffL);
     long k1 = (long) proto << 32 | (long) sport << 16 | dport;
     for (int i = 0; i < roots.length; i++) {
@@ -567,9 +566,8 @@ final class Engine {
         if (cuts[o] >= best) {
           break;
         }
-        long v = (WORD0 >>> f & 1) != 0 ? k0 : k1;
-        int shift = (ref >>> 3 & 63) + (int) (AT >>> (f << 3) & 63);
-        ref = cuts[o + 1 + ((int) (v >>> shift) & ((2 << (ref & 7)) - 1))];
+        long v = f == 0 ? k0 : k1;
+        ref = cuts[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
         o = ref >>> 12;
         f = ref >>> 9 & 7;
       }
@@ -600,11 +598,6 @@ final class Engine {
     }
     return action;
   }
-
-  /** The field codes {@link #first4} reads from its first word (the source and destination). */
-  private static final int WORD0 = 1 << 2 | 1 << 4;
-  /** Per field code, a byte: where the field starts in its word of {@link #first4}. */
-  private static final long AT = 32L | 32L << 16 | 16L << 40;
 
   /** The outcome of a trip whose packet {@code s} holds; records nothing unless asked to. */
   int run(Trip s) {
@@ -1102,13 +1095,19 @@ final class Engine {
       s.cursor[row + i] = 0;
     }
     long[] key = s.key;
-    key[0] = s.proto;
-    key[1] = s.srcHi;
-    key[2] = s.srcLo;
-    key[3] = s.dstHi;
-    key[4] = s.dstLo;
-    key[5] = s.sport;
-    key[6] = s.dport;
+    if (s.family == 4) {
+      // an IPv4 tree's two words (CutTrees.V4_ADDRS, V4_REST)
+      key[0] = s.srcLo << 32 | s.dstLo;
+      key[1] = (long) s.proto << 32 | (long) s.sport << 16 | s.dport;
+    } else {
+      key[0] = s.proto;
+      key[1] = s.srcHi;
+      key[2] = s.srcLo;
+      key[3] = s.dstHi;
+      key[4] = s.dstLo;
+      key[5] = s.sport;
+      key[6] = s.dport;
+    }
   }
 
   /**
