@@ -89,8 +89,9 @@ final class Engine {
 
   /**
    * The field code of a leaf in a node's reference: {@code offset << 12 | field << 9 | shift << 3
-   * | bits - 1}, the node at the offset being {@code count, rule…} for a leaf, {@code min, part
-   * reference…} for a cut of {@code bits} bits of the field at {@code shift}.
+   * | bits - 1}, the node at the offset being {@code count, self, rule…} for a leaf (self: its
+   * own reference, which its reference's shift of 63 picks), {@code min, part reference…} for a
+   * cut of {@code bits} bits of the field at {@code shift}.
    */
   static final int LEAF = 7;
 
@@ -131,11 +132,17 @@ final class Engine {
     /** The references of the chain's trees' roots ({@link #LEAF}). */
     int[] roots;
     /**
-     * The nodes: a leaf is {@code n, rule…} (ascending), a cut {@code min, part…} where min is
-     * the smallest rule of the subtree and each part a reference; how a node is read (leaf or
-     * cut, and which bits it cuts) is in the reference to it.
+     * The nodes: a leaf is {@code n, self, rule…} (ascending), a cut {@code min, part…} where
+     * min is the smallest rule of the subtree and each part a reference; how a node is read (leaf
+     * or cut, and which bits it cuts) is in the reference to it.
      */
     int[] cuts;
+    /**
+     * How many of the first trees {@link #first4} walks down together (at least 1): those whose
+     * smallest rule is in the first half of the chain, which a match in an earlier tree seldom
+     * spares; a tree walked alone goes down only while its subtree may hold a better match.
+     */
+    int together = 1;
     /**
      * IPv4 chains: per rule {@value #QUICK} ints, its hull (address bounds with the sign bit
      * flipped, port bounds as {@code lo << 16 | hi}, the protocol or 256 for any, plus 512 when
@@ -185,6 +192,7 @@ final class Engine {
           ch.roots = ints(in);
           ch.cuts = ints(in);
           ch.quick = ints(in);
+          ch.together = together(ch);
           maxRoots = Math.max(maxRoots, ch.roots.length);
           cs[c] = ch;
         }
@@ -195,6 +203,22 @@ final class Engine {
     host = in.readBoolean() ? new Host(in, strings) : null;
     direct = host == null && families[0] != null && !families[0].conntrack
         && inert(families[0]);
+  }
+
+  /** {@link Chain#together} of a chain, from its trees' smallest rules. */
+  private static int together(Chain c) {
+    int n = 0;
+    while (n < Math.min(4, c.roots.length)) {
+      int ref = c.roots[n];
+      int o = ref >>> 12;
+      boolean leaf = (ref >>> 9 & 7) == LEAF;
+      if (leaf ? c.cuts[o] == 0 || c.cuts[o + 2] * 2 >= c.ruleAt.length
+          : c.cuts[o] * 2 >= c.ruleAt.length) {
+        break;
+      }
+      n++;
+    }
+    return Math.max(1, n);
   }
 
   /** Whether raw, mangle and nat let every packet through untouched. */
@@ -544,8 +568,9 @@ final class Engine {
 
   /**
    * The action of the first rule of an IPv4 chain whose hull holds the header (its {@link
-   * Chain#quick} action), or {@code Integer.MIN_VALUE} when none does: each tree in turn, down
-   * while the subtree's smallest rule is below the best so far, its leaf up to it.
+   * Chain#quick} action), or {@code Integer.MIN_VALUE} when none does: the first {@link
+   * Chain#together} trees down to their leaves together, then each other tree in turn, down
+   * while the subtree's smallest rule is below the best so far; each leaf up to the best.
    */
   private static int first4(Chain c, int proto, int src, int dst, int sport, int dport) {
     int[] cuts = c.cuts;
@@ -554,49 +579,79 @@ final class Engine {
     int fsrc = src ^ Integer.MIN_VALUE;
     int fdst = dst ^ Integer.MIN_VALUE;
     int best = Integer.MAX_VALUE;
-    int action = Integer.MIN_VALUE;
     // the header as an IPv4 tree's two words: a cut's field picks one, its shift the bits
     long k0 = (long) src << 32 | (dst & 0xffffffffL);
     long k1 = (long) proto << 32 | (long) sport << 16 | dport;
-    for (int i = 0; i < roots.length; i++) {
+    int from = 0;
+    int together = c.together;
+    if (together > 1) {
+      // a level of each in turn, so that their reads overlap; a leaf steps to itself
+      int r0 = roots[0];
+      int r1 = roots[1];
+      int r2 = together > 2 ? roots[2] : r0;
+      int r3 = together > 3 ? roots[3] : r0;
+      while (((r0 & r1 & r2 & r3) >>> 9 & 7) != LEAF) {
+        r0 = down(cuts, r0, k0, k1);
+        r1 = down(cuts, r1, k0, k1);
+        r2 = down(cuts, r2, k0, k1);
+        r3 = down(cuts, r3, k0, k1);
+      }
+      best = leaf4(cuts, q, r0 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      best = leaf4(cuts, q, r1 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      if (together > 2) {
+        best = leaf4(cuts, q, r2 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      }
+      if (together > 3) {
+        best = leaf4(cuts, q, r3 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      }
+      from = together;
+    }
+    for (int i = from; i < roots.length; i++) {
       int ref = roots[i];
       int o = ref >>> 12;
-      int f = ref >>> 9 & 7;
-      while (f != LEAF) {
-        if (cuts[o] >= best) {
-          break;
-        }
-        long v = f == 0 ? k0 : k1;
-        ref = cuts[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+      while ((ref >>> 9 & 7) != LEAF && cuts[o] < best) {
+        ref = down(cuts, ref, k0, k1);
         o = ref >>> 12;
-        f = ref >>> 9 & 7;
       }
-      if (f != LEAF) {
-        continue;
-      }
-      int end = o + 1 + cuts[o];
-      for (int e = o + 1; e < end; e++) {
-        int r = cuts[e];
-        if (r >= best) {
-          break;
-        }
-        int b = r << 3;
-        if (fsrc < q[b] || fsrc > q[b + 1] || fdst < q[b + 2] || fdst > q[b + 3]) {
-          continue;
-        }
-        int p = q[b + 6] & 0x1ff;
-        int sp = q[b + 4];
-        int dp = q[b + 5];
-        if ((p != 256 && p != proto) || sport < sp >>> 16 || sport > (sp & 0xffff)
-            || dport < dp >>> 16 || dport > (dp & 0xffff)) {
-          continue;
-        }
-        best = r;
-        action = q[b + 7];
-        break;
+      if ((ref >>> 9 & 7) == LEAF) {
+        best = leaf4(cuts, q, o, best, proto, fsrc, fdst, sport, dport);
       }
     }
-    return action;
+    return best == Integer.MAX_VALUE ? Integer.MIN_VALUE : q[(best << 3) + 7];
+  }
+
+  /** The reference a cut of an IPv4 tree (or a leaf, to itself) leads the header's words to. */
+  private static int down(int[] cuts, int ref, long k0, long k1) {
+    long v = (ref >>> 9 & 7) == 0 ? k0 : k1;
+    return cuts[(ref >>> 12) + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+  }
+
+  /**
+   * The first rule of the leaf at {@code o}, below {@code best}, whose hull holds the header;
+   * {@code best} when none does.
+   */
+  private static int leaf4(int[] cuts, int[] q, int o, int best, int proto, int fsrc, int fdst,
+      int sport, int dport) {
+    int end = o + 2 + cuts[o];
+    for (int e = o + 2; e < end; e++) {
+      int r = cuts[e];
+      if (r >= best) {
+        break;
+      }
+      int b = r << 3;
+      if (fsrc < q[b] || fsrc > q[b + 1] || fdst < q[b + 2] || fdst > q[b + 3]) {
+        continue;
+      }
+      int p = q[b + 6] & 0x1ff;
+      int sp = q[b + 4];
+      int dp = q[b + 5];
+      if ((p != 256 && p != proto) || sport < sp >>> 16 || sport > (sp & 0xffff)
+          || dport < dp >>> 16 || dport > (dp & 0xffff)) {
+        continue;
+      }
+      return r;
+    }
+    return best;
   }
 
   /** The outcome of a trip whose packet {@code s} holds; records nothing unless asked to. */
@@ -1153,8 +1208,8 @@ final class Engine {
         continue;
       }
       int k = cursor[row + i];
-      int end = o + 1 + cuts[o];
-      for (int e = o + 1 + k; e < end; e++) {
+      int end = o + 2 + cuts[o];
+      for (int e = o + 2 + k; e < end; e++) {
         int r = cuts[e];
         if (r >= best) {
           break;
@@ -1180,7 +1235,7 @@ final class Engine {
       }
       int o = ref >>> 12;
       int k = cursor[row + i];
-      while (k > 0 && cuts[o + k] > best) {
+      while (k > 0 && cuts[o + 1 + k] > best) {
         k--;
       }
       cursor[row + i] = k;
