@@ -123,7 +123,11 @@ final class CutTrees {
   private long room;
   private int leafEntries;
 
-  private CutTrees(List<Constraint> rules, Family family) {
+  /** The largest offset this build may give a node ({@link #MAX_OFFSET} but in tests). */
+  private final int maxOffset;
+
+  private CutTrees(List<Constraint> rules, Family family, int maxOffset) {
+    this.maxOffset = maxOffset;
     int n = rules.size();
     int addr = IpAddr.bits(family);
     int[] widths = {8, addr, addr, 16, 16};
@@ -160,7 +164,12 @@ final class CutTrees {
 
   /** The trees of a chain's rules (their constraints, in first-match order). */
   static Built build(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family);
+    return build(rules, family, MAX_OFFSET);
+  }
+
+  /** {@link #build(List, Family)} with room for fewer nodes, for a test of running out of it. */
+  static Built build(List<Constraint> rules, Family family, int maxOffset) {
+    CutTrees b = new CutTrees(rules, family, maxOffset);
     int n = rules.size();
     List<List<Integer>> groups = new ArrayList<>();
     for (int g = 0; g < 4; g++) {
@@ -181,10 +190,10 @@ final class CutTrees {
     if (roots.isEmpty()) {
       roots.add(b.leaf(new int[0]));
     }
-    if (b.nodes.size() > MAX_OFFSET + 1) {
-      // too many nodes for a reference's offset (none of the 100K sets comes near): one leaf
-      // per group, which a reference always reaches
-      b = new CutTrees(rules, family);
+    if (b.nodes.size() > maxOffset + 1) {
+      // too many nodes for a reference's offset (cuts stop at half of it: the project's
+      // generated 100K set takes 342,404 ints): one leaf per group
+      b = new CutTrees(rules, family, maxOffset);
       roots.clear();
       for (List<Integer> g : groups) {
         roots.add(b.leaf(toArray(g)));
@@ -257,7 +266,7 @@ final class CutTrees {
 
   /** A chain as one leaf of all its rules (with their hulls for IPv4). */
   static Built single(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family);
+    CutTrees b = new CutTrees(rules, family, MAX_OFFSET);
     int n = rules.size();
     int[] all = new int[n];
     for (int i = 0; i < n; i++) {
@@ -385,7 +394,7 @@ final class CutTrees {
   }
 
   private int node(int[] rules, Region region, double budget) {
-    if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > MAX_OFFSET / 2) {
+    if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > maxOffset / 2) {
       return leaf(rules);
     }
     int bestD = -1;
