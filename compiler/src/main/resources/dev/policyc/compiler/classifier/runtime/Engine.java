@@ -111,6 +111,9 @@ final class Engine {
    * decides it with one tree lookup and no trip.
    */
   private final boolean direct;
+  /** IPv4 filter INPUT and FORWARD when {@link #direct} (null without the chain): one read. */
+  private final Chain input4;
+  private final Chain forward4;
 
   private static final class Family {
     boolean conntrack;
@@ -203,6 +206,8 @@ final class Engine {
     host = in.readBoolean() ? new Host(in, strings) : null;
     direct = host == null && families[0] != null && !families[0].conntrack
         && inert(families[0]);
+    input4 = direct ? families[0].builtins[FILTER][INPUT] : null;
+    forward4 = direct ? families[0].builtins[FILTER][FORWARD] : null;
   }
 
   /** {@link Chain#together} of a chain, from its trees' smallest rules. */
@@ -545,7 +550,7 @@ final class Engine {
     if (!direct || in == null) {
       return SLOW;
     }
-    Chain c = families[0].builtins[FILTER][out == null ? INPUT : FORWARD];
+    Chain c = out == null ? input4 : forward4;
     boolean accept;
     if (c == null) {
       accept = true;
