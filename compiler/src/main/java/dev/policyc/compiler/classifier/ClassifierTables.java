@@ -42,7 +42,7 @@ final class ClassifierTables {
   private static final List<Table> TABLES = List.of(Table.RAW, Table.MANGLE, Table.NAT,
       Table.FILTER);
 
-  private static final int VERSION = 4;
+  private static final int VERSION = 5;
 
   /** Chains shorter than this are one leaf: a tree would not pay. */
   static final int MIN_TREE_RULES = 8;

@@ -58,10 +58,31 @@ final class CutTrees {
    */
   private static final int TREE_BUDGET = 3000;
 
-  /** A leaf: {@code -1, n, rule…}. */
-  static final int LEAF = -1;
+  /**
+   * A reference to a node, as a tree stores it (in its roots and in a cut's parts): the node's
+   * offset in {@code nodes} above {@link #OFFSET_SHIFT}, then the field the node cuts (3 bits;
+   * {@link #LEAF} for a leaf), the shift of its run of bits (6 bits) and the run's length - 1
+   * (3 bits). A cut's node is {@code min, part…} (min: the subtree's smallest rule, each part a
+   * reference), a leaf's {@code n, self, rule…}: a lookup reads how to go down a level from the
+   * reference it holds, so that a level costs one read of the node (the cut's own header was
+   * a second read, at another place than the part it picked). A leaf's reference reads bit 63
+   * of the protocol and ports word, always 0, so going down from a leaf reads {@code self}, the
+   * leaf's own reference: a lookup that walks several trees at once steps them all until each
+   * is at its leaf, without a branch per tree.
+   */
+  static final int OFFSET_SHIFT = 12;
+  /** The field code of a leaf in a reference. */
+  static final int LEAF = 7;
+  /** The largest node offset a reference holds. */
+  static final int MAX_OFFSET = (1 << (32 - OFFSET_SHIFT)) - 1;
 
-  /** The runtime's field codes: which value a node reads. */
+  /**
+   * The runtime's field codes: which value a node reads. An IPv4 tree reads two words instead,
+   * {@link #V4_ADDRS} (source above destination) and {@link #V4_REST} (protocol, source port,
+   * destination port, from bit 32 down), so that a lookup picks its value without a branch.
+   */
+  static final int V4_ADDRS = 0;
+  static final int V4_REST = 1;
   static final int PROTO = 0;
   static final int SRC_HI = 1;
   static final int SRC_LO = 2;
@@ -74,13 +95,13 @@ final class CutTrees {
       Field.DPORT};
 
   /**
-   * The structure of a chain: the roots of its trees in {@code nodes} (the tree whose rules come
-   * first in the chain first), and for an IPv4 chain the hull of each rule as {@link #QUICK}
-   * ints (source and destination bounds with the sign bit flipped, so that a signed comparison
-   * orders them; source and destination port bounds as {@code lo << 16 | hi}; the protocol or
-   * {@link #ANY_PROTO}; then -1, the place of the rule's action, which {@link ClassifierTables}
-   * fills), empty for IPv6: a test every packet the rule matches passes, made before the rule's
-   * program.
+   * The structure of a chain: the references of its trees' roots (the tree whose rules come
+   * first in the chain first), the nodes, and for an IPv4 chain the hull of each rule as
+   * {@link #QUICK} ints (source and destination bounds with the sign bit flipped, so that a
+   * signed comparison orders them; source and destination port bounds as {@code lo << 16 | hi};
+   * the protocol or {@link #ANY_PROTO}; then -1, the place of the rule's action, which {@link
+   * ClassifierTables} fills), empty for IPv6: a test every packet the rule matches passes, made
+   * before the rule's program.
    */
   record Built(int[] roots, int[] nodes, int leafEntries, int[] quick) {}
 
@@ -102,7 +123,11 @@ final class CutTrees {
   private long room;
   private int leafEntries;
 
-  private CutTrees(List<Constraint> rules, Family family) {
+  /** The largest offset this build may give a node ({@link #MAX_OFFSET} but in tests). */
+  private final int maxOffset;
+
+  private CutTrees(List<Constraint> rules, Family family, int maxOffset) {
+    this.maxOffset = maxOffset;
     int n = rules.size();
     int addr = IpAddr.bits(family);
     int[] widths = {8, addr, addr, 16, 16};
@@ -139,7 +164,12 @@ final class CutTrees {
 
   /** The trees of a chain's rules (their constraints, in first-match order). */
   static Built build(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family);
+    return build(rules, family, MAX_OFFSET);
+  }
+
+  /** {@link #build(List, Family)} with room for fewer nodes, for a test of running out of it. */
+  static Built build(List<Constraint> rules, Family family, int maxOffset) {
+    CutTrees b = new CutTrees(rules, family, maxOffset);
     int n = rules.size();
     List<List<Integer>> groups = new ArrayList<>();
     for (int g = 0; g < 4; g++) {
@@ -160,9 +190,62 @@ final class CutTrees {
     if (roots.isEmpty()) {
       roots.add(b.leaf(new int[0]));
     }
-    return new Built(roots.stream().mapToInt(Integer::intValue).toArray(),
-        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries,
+    if (b.nodes.size() > maxOffset + 1) {
+      // too many nodes for a reference's offset (cuts stop at half of it: the project's
+      // generated 100K set takes 342,404 ints): one leaf per group
+      b = new CutTrees(rules, family, maxOffset);
+      roots.clear();
+      for (List<Integer> g : groups) {
+        roots.add(b.leaf(toArray(g)));
+      }
+    }
+    int[] rootRefs = roots.stream().mapToInt(Integer::intValue).toArray();
+    int[] nodes = breadthFirst(b.nodes.stream().mapToInt(Integer::intValue).toArray(), rootRefs);
+    return new Built(rootRefs, nodes, b.leafEntries,
         family == Family.IPV4 ? b.quick(n) : new int[0]);
+  }
+
+  /**
+   * The nodes again in the order of a breadth-first walk from the roots (the roots' references
+   * rewritten in place), each leaf's own reference filled in. The top levels of all trees are
+   * then together at the start (on the 10K corpus sets no faster than the order of construction,
+   * children before their parent, but no slower).
+   */
+  static int[] breadthFirst(int[] nodes, int[] roots) {
+    int[] at = new int[nodes.length];
+    Arrays.fill(at, -1);
+    int[] out = new int[nodes.length];
+    int[] queue = new int[nodes.length];
+    int[] size = {0, 0}; // the ints placed, the references queued
+    for (int i = 0; i < roots.length; i++) {
+      roots[i] = place(nodes, roots[i], at, queue, size);
+    }
+    for (int head = 0; head < size[1]; head++) {
+      int ref = queue[head];
+      int o = ref >>> OFFSET_SHIFT;
+      int to = at[o];
+      out[to] = nodes[o];
+      if ((ref >>> 9 & 7) == LEAF) {
+        out[to + 1] = to << OFFSET_SHIFT | (ref & ((1 << OFFSET_SHIFT) - 1));
+        System.arraycopy(nodes, o + 2, out, to + 2, nodes[o]);
+      } else {
+        for (int c = 1; c <= 2 << (ref & 7); c++) {
+          out[to + c] = place(nodes, nodes[o + c], at, queue, size);
+        }
+      }
+    }
+    return Arrays.copyOf(out, size[0]);
+  }
+
+  /** A reference to its node's new place, given one (and queued) on first sight. */
+  private static int place(int[] nodes, int ref, int[] at, int[] queue, int[] size) {
+    int o = ref >>> OFFSET_SHIFT;
+    if (at[o] < 0) {
+      at[o] = size[0];
+      size[0] += (ref >>> 9 & 7) == LEAF ? 2 + nodes[o] : 1 + (2 << (ref & 7));
+      queue[size[1]++] = ref;
+    }
+    return at[o] << OFFSET_SHIFT | (ref & ((1 << OFFSET_SHIFT) - 1));
   }
 
   private int[] quick(int n) {
@@ -183,14 +266,15 @@ final class CutTrees {
 
   /** A chain as one leaf of all its rules (with their hulls for IPv4). */
   static Built single(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family);
+    CutTrees b = new CutTrees(rules, family, MAX_OFFSET);
     int n = rules.size();
     int[] all = new int[n];
     for (int i = 0; i < n; i++) {
       all[i] = i;
     }
-    return new Built(new int[] {b.leaf(all)},
-        b.nodes.stream().mapToInt(Integer::intValue).toArray(), b.leafEntries,
+    int[] roots = {b.leaf(all)};
+    int[] nodes = breadthFirst(b.nodes.stream().mapToInt(Integer::intValue).toArray(), roots);
+    return new Built(roots, nodes, b.leafEntries,
         family == Family.IPV4 ? b.quick(n) : new int[0]);
   }
 
@@ -304,8 +388,13 @@ final class CutTrees {
     return common <= region.fixed[d] ? region : region.narrow(d, common, aHi, aLo);
   }
 
+  /** A node's reference: its offset, field, shift and run of bits. */
+  static int ref(int offset, int field, int shift, int bits) {
+    return offset << OFFSET_SHIFT | field << 9 | shift << 3 | (bits - 1);
+  }
+
   private int node(int[] rules, Region region, double budget) {
-    if (rules.length <= LEAF_SIZE || room <= 0) {
+    if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > maxOffset / 2) {
       return leaf(rules);
     }
     int bestD = -1;
@@ -359,38 +448,42 @@ final class CutTrees {
       kids[i] = node(members[i], cut.child(d, bits, i), budget * members[i].length / total);
     }
     int pos = width[d] - cut.fixed[d] - bits;
-    int field = switch (d) {
-      case 0 -> PROTO;
-      case 1 -> pos >= 64 ? SRC_HI : SRC_LO;
-      case 2 -> pos >= 64 ? DST_HI : DST_LO;
-      case 3 -> SPORT;
-      default -> DPORT;
-    };
-    int[] content = new int[4 + children];
-    content[0] = field;
-    content[1] = pos >= 64 ? pos - 64 : pos;
-    content[2] = children - 1;
-    content[3] = rules[0]; // the subtree's smallest rule: every rule is in some child
-    System.arraycopy(kids, 0, content, 4, children);
-    return intern(content);
+    int field;
+    if (width[1] == 32) {
+      field = d == 1 || d == 2 ? V4_ADDRS : V4_REST;
+      pos += d == 0 || d == 1 ? 32 : d == 3 ? 16 : 0;
+    } else {
+      field = switch (d) {
+        case 0 -> PROTO;
+        case 1 -> pos >= 64 ? SRC_HI : SRC_LO;
+        case 2 -> pos >= 64 ? DST_HI : DST_LO;
+        case 3 -> SPORT;
+        default -> DPORT;
+      };
+    }
+    int[] content = new int[1 + children];
+    content[0] = rules[0]; // the subtree's smallest rule: every rule is in some child
+    System.arraycopy(kids, 0, content, 1, children);
+    // cuts of other fields with the same parts share the content: the reference tells them apart
+    return ref(intern(content, false), field, pos >= 64 ? pos - 64 : pos, bits);
   }
 
   private int leaf(int[] rules) {
     int[] content = new int[2 + rules.length];
-    content[0] = LEAF;
-    content[1] = rules.length;
+    content[0] = rules.length;
+    // content[1], the leaf's reference, is set where the leaf ends up (breadthFirst)
     System.arraycopy(rules, 0, content, 2, rules.length);
     int before = nodes.size();
-    int at = intern(content);
+    int at = intern(content, true);
     if (nodes.size() != before) {
       leafEntries += rules.length;
       room -= rules.length;
     }
-    return at;
+    return ref(at, LEAF, 63, 1);
   }
 
-  private int intern(int[] content) {
-    Key k = new Key(content);
+  private int intern(int[] content, boolean leaf) {
+    Key k = new Key(content, leaf);
     Integer at = interned.get(k);
     if (at != null) {
       return at;
@@ -477,16 +570,16 @@ final class CutTrees {
     return c != 0 ? c : Long.compareUnsigned(alo, blo);
   }
 
-  /** A node's content as a map key. */
-  private record Key(int[] content) {
+  /** A node's content as a map key (a leaf and a cut of the same ints are two nodes). */
+  private record Key(int[] content, boolean leaf) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && Arrays.equals(content, k.content);
+      return o instanceof Key k && leaf == k.leaf && Arrays.equals(content, k.content);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(content);
+      return Arrays.hashCode(content) * 2 + (leaf ? 1 : 0);
     }
 
     @Override

@@ -87,11 +87,16 @@ final class Engine {
   static final int T_REDIRECT = 17;
   static final int T_TCPMSS = 18;
 
-  /** A tree node that is a leaf: {@code -1, count, rule…}. */
-  static final int LEAF = -1;
+  /**
+   * The field code of a leaf in a node's reference: {@code offset << 12 | field << 9 | shift << 3
+   * | bits - 1}, the node at the offset being {@code count, self, rule…} for a leaf (self: its
+   * own reference, which its reference's shift of 63 picks), {@code min, part reference…} for a
+   * cut of {@code bits} bits of the field at {@code shift}.
+   */
+  static final int LEAF = 7;
 
   private static final int MAX_STEPS = 1_000_000;
-  private static final int VERSION = 4;
+  private static final int VERSION = 5;
 
   private final String[] strings;
   /** Per family (0: IPv4, 1: IPv6), or null when the policy has no rules of that family. */
@@ -106,6 +111,9 @@ final class Engine {
    * decides it with one tree lookup and no trip.
    */
   private final boolean direct;
+  /** IPv4 filter INPUT and FORWARD when {@link #direct} (null without the chain): one read. */
+  private final Chain input4;
+  private final Chain forward4;
 
   private static final class Family {
     boolean conntrack;
@@ -124,13 +132,20 @@ final class Engine {
     int[] ruleAt;
     int[] origin;
     int[] comment;
-    /** The roots of the chain's trees in {@link #cuts}. */
+    /** The references of the chain's trees' roots ({@link #LEAF}). */
     int[] roots;
     /**
-     * The nodes: a leaf is {@code -1, n, rule…} (ascending), a cut {@code field, shift, mask,
-     * min, child…} where min is the smallest rule of the subtree.
+     * The nodes: a leaf is {@code n, self, rule…} (ascending), a cut {@code min, part…} where
+     * min is the smallest rule of the subtree and each part a reference; how a node is read (leaf
+     * or cut, and which bits it cuts) is in the reference to it.
      */
     int[] cuts;
+    /**
+     * How many of the first trees {@link #first4} walks down together (at least 1): those whose
+     * smallest rule is in the first half of the chain, which a match in an earlier tree seldom
+     * spares; a tree walked alone goes down only while its subtree may hold a better match.
+     */
+    int together = 1;
     /**
      * IPv4 chains: per rule {@value #QUICK} ints, its hull (address bounds with the sign bit
      * flipped, port bounds as {@code lo << 16 | hi}, the protocol or 256 for any, plus 512 when
@@ -180,6 +195,7 @@ final class Engine {
           ch.roots = ints(in);
           ch.cuts = ints(in);
           ch.quick = ints(in);
+          ch.together = together(ch);
           maxRoots = Math.max(maxRoots, ch.roots.length);
           cs[c] = ch;
         }
@@ -190,6 +206,24 @@ final class Engine {
     host = in.readBoolean() ? new Host(in, strings) : null;
     direct = host == null && families[0] != null && !families[0].conntrack
         && inert(families[0]);
+    input4 = direct ? families[0].builtins[FILTER][INPUT] : null;
+    forward4 = direct ? families[0].builtins[FILTER][FORWARD] : null;
+  }
+
+  /** {@link Chain#together} of a chain, from its trees' smallest rules. */
+  private static int together(Chain c) {
+    int n = 0;
+    while (n < Math.min(4, c.roots.length)) {
+      int ref = c.roots[n];
+      int o = ref >>> 12;
+      boolean leaf = (ref >>> 9 & 7) == LEAF;
+      if (leaf ? c.cuts[o] == 0 || c.cuts[o + 2] * 2 >= c.ruleAt.length
+          : c.cuts[o] * 2 >= c.ruleAt.length) {
+        break;
+      }
+      n++;
+    }
+    return Math.max(1, n);
   }
 
   /** Whether raw, mangle and nat let every packet through untouched. */
@@ -313,7 +347,7 @@ final class Engine {
     String rejectWith;
     final List<Decision.Step> path;
     final List<String> logs;
-    // the chain stack: per depth its chain, and a row of (node offset, cursor) per tree of it:
+    // the chain stack: per depth its chain, and a row of (node reference, cursor) per tree of it:
     // the node a tree's walk has reached (a leaf, or a cut not yet needed) and the position in
     // the leaf
     Chain[] stackChain = new Chain[16];
@@ -516,7 +550,7 @@ final class Engine {
     if (!direct || in == null) {
       return SLOW;
     }
-    Chain c = families[0].builtins[FILTER][out == null ? INPUT : FORWARD];
+    Chain c = out == null ? input4 : forward4;
     boolean accept;
     if (c == null) {
       accept = true;
@@ -539,8 +573,9 @@ final class Engine {
 
   /**
    * The action of the first rule of an IPv4 chain whose hull holds the header (its {@link
-   * Chain#quick} action), or {@code Integer.MIN_VALUE} when none does: each tree in turn, down
-   * while the subtree's smallest rule is below the best so far, its leaf up to it.
+   * Chain#quick} action), or {@code Integer.MIN_VALUE} when none does: the first {@link
+   * Chain#together} trees down to their leaves together, then each other tree in turn, down
+   * while the subtree's smallest rule is below the best so far; each leaf up to the best.
    */
   private static int first4(Chain c, int proto, int src, int dst, int sport, int dport) {
     int[] cuts = c.cuts;
@@ -549,51 +584,79 @@ final class Engine {
     int fsrc = src ^ Integer.MIN_VALUE;
     int fdst = dst ^ Integer.MIN_VALUE;
     int best = Integer.MAX_VALUE;
-    int action = Integer.MIN_VALUE;
-    for (int i = 0; i < roots.length; i++) {
-      int o = roots[i];
-      int kind = cuts[o];
-      while (kind != LEAF) {
-        if (cuts[o + 3] >= best) {
-          break;
-        }
-        long v = switch (kind) {
-          case 0 -> proto;
-          case 2 -> src & 0xffffffffL;
-          case 4 -> dst & 0xffffffffL;
-          case 5 -> sport;
-          case 6 -> dport;
-          default -> 0; // the high words of an IPv4 address
-        };
-        o = cuts[o + 4 + ((int) (v >>> cuts[o + 1]) & cuts[o + 2])];
-        kind = cuts[o];
+    // the header as an IPv4 tree's two words: a cut's field picks one, its shift the bits
+    long k0 = (long) src << 32 | (dst & 0xffffffffL);
+    long k1 = (long) proto << 32 | (long) sport << 16 | dport;
+    int from = 0;
+    int together = c.together;
+    if (together > 1) {
+      // a level of each in turn, so that their reads overlap; a leaf steps to itself
+      int r0 = roots[0];
+      int r1 = roots[1];
+      int r2 = together > 2 ? roots[2] : r0;
+      int r3 = together > 3 ? roots[3] : r0;
+      while (((r0 & r1 & r2 & r3) >>> 9 & 7) != LEAF) {
+        r0 = down(cuts, r0, k0, k1);
+        r1 = down(cuts, r1, k0, k1);
+        r2 = down(cuts, r2, k0, k1);
+        r3 = down(cuts, r3, k0, k1);
       }
-      if (kind != LEAF) {
-        continue;
+      best = leaf4(cuts, q, r0 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      best = leaf4(cuts, q, r1 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      if (together > 2) {
+        best = leaf4(cuts, q, r2 >>> 12, best, proto, fsrc, fdst, sport, dport);
       }
-      int end = o + 2 + cuts[o + 1];
-      for (int e = o + 2; e < end; e++) {
-        int r = cuts[e];
-        if (r >= best) {
-          break;
-        }
-        int b = r << 3;
-        if (fsrc < q[b] || fsrc > q[b + 1] || fdst < q[b + 2] || fdst > q[b + 3]) {
-          continue;
-        }
-        int p = q[b + 6] & 0x1ff;
-        int sp = q[b + 4];
-        int dp = q[b + 5];
-        if ((p != 256 && p != proto) || sport < sp >>> 16 || sport > (sp & 0xffff)
-            || dport < dp >>> 16 || dport > (dp & 0xffff)) {
-          continue;
-        }
-        best = r;
-        action = q[b + 7];
-        break;
+      if (together > 3) {
+        best = leaf4(cuts, q, r3 >>> 12, best, proto, fsrc, fdst, sport, dport);
+      }
+      from = together;
+    }
+    for (int i = from; i < roots.length; i++) {
+      int ref = roots[i];
+      int o = ref >>> 12;
+      while ((ref >>> 9 & 7) != LEAF && cuts[o] < best) {
+        ref = down(cuts, ref, k0, k1);
+        o = ref >>> 12;
+      }
+      if ((ref >>> 9 & 7) == LEAF) {
+        best = leaf4(cuts, q, o, best, proto, fsrc, fdst, sport, dport);
       }
     }
-    return action;
+    return best == Integer.MAX_VALUE ? Integer.MIN_VALUE : q[(best << 3) + 7];
+  }
+
+  /** The reference a cut of an IPv4 tree (or a leaf, to itself) leads the header's words to. */
+  private static int down(int[] cuts, int ref, long k0, long k1) {
+    long v = (ref >>> 9 & 7) == 0 ? k0 : k1;
+    return cuts[(ref >>> 12) + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+  }
+
+  /**
+   * The first rule of the leaf at {@code o}, below {@code best}, whose hull holds the header;
+   * {@code best} when none does.
+   */
+  private static int leaf4(int[] cuts, int[] q, int o, int best, int proto, int fsrc, int fdst,
+      int sport, int dport) {
+    int end = o + 2 + cuts[o];
+    for (int e = o + 2; e < end; e++) {
+      int r = cuts[e];
+      if (r >= best) {
+        break;
+      }
+      int b = r << 3;
+      if (fsrc < q[b] || fsrc > q[b + 1] || fdst < q[b + 2] || fdst > q[b + 3]) {
+        continue;
+      }
+      int p = q[b + 6] & 0x1ff;
+      int sp = q[b + 4];
+      int dp = q[b + 5];
+      if ((p != 256 && p != proto) || sport < sp >>> 16 || sport > (sp & 0xffff)
+          || dport < dp >>> 16 || dport > (dp & 0xffff)) {
+        continue;
+      }
+      return r;
+    }
+    return best;
   }
 
   /** The outcome of a trip whose packet {@code s} holds; records nothing unless asked to. */
@@ -1061,7 +1124,7 @@ final class Engine {
     return true;
   }
 
-  /** A leaf offset that stands for every rule of the chain in order (fragments: no ports). */
+  /** A walk through every rule of the chain in order (fragments: no ports); no reference. */
   private static final int ALL = -2;
 
   /**
@@ -1092,13 +1155,19 @@ final class Engine {
       s.cursor[row + i] = 0;
     }
     long[] key = s.key;
-    key[0] = s.proto;
-    key[1] = s.srcHi;
-    key[2] = s.srcLo;
-    key[3] = s.dstHi;
-    key[4] = s.dstLo;
-    key[5] = s.sport;
-    key[6] = s.dport;
+    if (s.family == 4) {
+      // an IPv4 tree's two words (CutTrees.V4_ADDRS, V4_REST)
+      key[0] = s.srcLo << 32 | s.dstLo;
+      key[1] = (long) s.proto << 32 | (long) s.sport << 16 | s.dport;
+    } else {
+      key[0] = s.proto;
+      key[1] = s.srcHi;
+      key[2] = s.srcLo;
+      key[3] = s.dstHi;
+      key[4] = s.dstLo;
+      key[5] = s.sport;
+      key[6] = s.dport;
+    }
   }
 
   /**
@@ -1128,21 +1197,23 @@ final class Engine {
     int bestPc = 0;
     int from = -1;
     for (int i = 0; i < n; i++) {
-      int o = leafAt[row + i];
-      int kind = cuts[o];
-      while (kind != LEAF) {
-        if (cuts[o + 3] >= best) {
+      int ref = leafAt[row + i];
+      int o = ref >>> 12;
+      int f = ref >>> 9 & 7;
+      while (f != LEAF) {
+        if (cuts[o] >= best) {
           break;
         }
-        o = cuts[o + 4 + ((int) (key[kind] >>> cuts[o + 1]) & cuts[o + 2])];
-        kind = cuts[o];
+        ref = cuts[o + 1 + ((int) (key[f] >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+        o = ref >>> 12;
+        f = ref >>> 9 & 7;
       }
-      leafAt[row + i] = o;
-      if (kind != LEAF) {
+      leafAt[row + i] = ref;
+      if (f != LEAF) {
         continue;
       }
       int k = cursor[row + i];
-      int end = o + 2 + cuts[o + 1];
+      int end = o + 2 + cuts[o];
       for (int e = o + 2 + k; e < end; e++) {
         int r = cuts[e];
         if (r >= best) {
@@ -1163,10 +1234,11 @@ final class Engine {
     }
     // the other trees resume after the match: entries they passed beyond it are tested again
     for (int i = 0; i < n; i++) {
-      int o = leafAt[row + i];
-      if (i == from || cuts[o] != LEAF) {
+      int ref = leafAt[row + i];
+      if (i == from || (ref >>> 9 & 7) != LEAF) {
         continue;
       }
+      int o = ref >>> 12;
       int k = cursor[row + i];
       while (k > 0 && cuts[o + 1 + k] > best) {
         k--;

@@ -1,0 +1,137 @@
+package dev.policyc.compiler.classifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.classbench.ClassBenchFilter;
+import dev.policyc.compiler.classbench.ClassBenchGenerator;
+import dev.policyc.compiler.classbench.ClassBenchTraceGenerator;
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Constraints;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layout of {@link CutTrees}' nodes, read as the runtime reads it: every leaf holds its own
+ * reference (a walk of several trees at once steps a leaf to itself), and a walk of each tree to
+ * its leaf finds the first rule whose hull holds the header, as a scan of all hulls does; also
+ * when the nodes outgrow what a reference can address, and the trees fall back to leaves.
+ */
+class CutTreesTest {
+  @Test
+  void walksFindTheFirstHullThatHoldsTheHeader() {
+    Set s = set(2_000);
+    CutTrees.Built b = CutTrees.build(s.rules, Family.IPV4);
+    assertTrue(cuts(b) > 50, "trees of cuts, not leaves: " + cuts(b));
+    check(s, b);
+  }
+
+  @Test
+  void nodesBeyondTheReachOfAReferenceStopTheCuts() {
+    Set s = set(2_000);
+    int full = CutTrees.build(s.rules, Family.IPV4).nodes().length;
+    // room for two thirds of the nodes: cuts stop at half of it, the rest are leaves
+    CutTrees.Built b = CutTrees.build(s.rules, Family.IPV4, full * 2 / 3);
+    assertTrue(b.nodes().length <= full * 2 / 3 + 1 && cuts(b) > 0,
+        b.nodes().length + " of " + full + ", " + cuts(b) + " cuts");
+    check(s, b);
+    // room for fewer ints than the rules: one leaf per tree
+    CutTrees.Built leaves = CutTrees.build(s.rules, Family.IPV4, s.rules.size() / 2);
+    assertEquals(0, cuts(leaves));
+    check(s, leaves);
+  }
+
+  private record Set(List<Constraint> rules, List<ClassBenchTraceGenerator.Header> trace) {}
+
+  private static Set set(int n) {
+    List<ClassBenchFilter> fs = ClassBenchGenerator.generate(n, 7);
+    IrPolicy ir = ClassifierBenchmark.ir("cuts", fs);
+    Chain input = ir.ruleset(Family.IPV4).table(Table.FILTER).orElseThrow().chains().stream()
+        .filter(c -> c.name().equals("INPUT")).findFirst().orElseThrow();
+    List<Constraint> rules = new ArrayList<>();
+    for (Rule r : input.rules()) {
+      rules.add(Constraints.of(r, Family.IPV4, ir));
+    }
+    return new Set(rules, ClassBenchTraceGenerator.generate(fs, 5_000, 3));
+  }
+
+  /** The cuts reachable from the roots; every leaf's own reference checked on the way. */
+  private static int cuts(CutTrees.Built b) {
+    int cuts = 0;
+    List<Integer> todo = new ArrayList<>();
+    for (int r : b.roots()) {
+      todo.add(r);
+    }
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      int ref = todo.remove(todo.size() - 1);
+      int o = ref >>> CutTrees.OFFSET_SHIFT;
+      if (!seen.add(ref)) {
+        continue;
+      }
+      if ((ref >>> 9 & 7) == CutTrees.LEAF) {
+        assertEquals(ref, b.nodes()[o + 1], "a leaf's own reference at " + o);
+        continue;
+      }
+      cuts++;
+      for (int c = 1; c <= 2 << (ref & 7); c++) {
+        todo.add(b.nodes()[o + c]);
+      }
+    }
+    return cuts;
+  }
+
+  private static void check(Set s, CutTrees.Built b) {
+    int[] q = b.quick();
+    int[] nodes = b.nodes();
+    int found = 0;
+    for (ClassBenchTraceGenerator.Header h : s.trace) {
+      int proto = h.proto();
+      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
+      int sport = ports ? h.sport() : 0;
+      int dport = ports ? h.dport() : 0;
+      int fsrc = (int) h.src() ^ Integer.MIN_VALUE;
+      int fdst = (int) h.dst() ^ Integer.MIN_VALUE;
+      int linear = -1;
+      for (int r = 0; r < q.length / CutTrees.QUICK && linear < 0; r++) {
+        linear = holds(q, r, proto, fsrc, fdst, sport, dport) ? r : -1;
+      }
+      long k0 = h.src() << 32 | h.dst();
+      long k1 = (long) proto << 32 | (long) sport << 16 | dport;
+      int best = Integer.MAX_VALUE;
+      for (int ref : b.roots()) {
+        while ((ref >>> 9 & 7) != CutTrees.LEAF) {
+          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
+          int o = ref >>> CutTrees.OFFSET_SHIFT;
+          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+        }
+        int o = ref >>> CutTrees.OFFSET_SHIFT;
+        for (int e = o + 2; e < o + 2 + nodes[o]; e++) {
+          if (nodes[e] < best && holds(q, nodes[e], proto, fsrc, fdst, sport, dport)) {
+            best = nodes[e];
+            break;
+          }
+        }
+      }
+      assertEquals(linear, best == Integer.MAX_VALUE ? -1 : best, h.line());
+      found += linear >= 0 ? 1 : 0;
+    }
+    assertTrue(found > s.trace.size() / 2, found + " headers matched");
+  }
+
+  private static boolean holds(int[] q, int r, int proto, int fsrc, int fdst, int sport,
+      int dport) {
+    int b = r * CutTrees.QUICK;
+    int p = q[b + 6] & 0x1ff;
+    return fsrc >= q[b] && fsrc <= q[b + 1] && fdst >= q[b + 2] && fdst <= q[b + 3]
+        && (p == CutTrees.ANY_PROTO || p == proto) && sport >= q[b + 4] >>> 16
+        && sport <= (q[b + 4] & 0xffff) && dport >= q[b + 5] >>> 16
+        && dport <= (q[b + 5] & 0xffff);
+  }
+}
