@@ -217,10 +217,13 @@ public final class ClassifierGenerator {
         .addMethod(MethodSpec.methodBuilder("verdict")
             .addJavadoc("The outcome ({@link $T#DELIVERED}, {@link $T#DROPPED}…) for an IPv4\n"
                 + "packet of a new connection with the defaults of {@link $T#parse}, without\n"
-                + "allocating.\n\n@param src the source address, its 32 bits in an int\n"
+                + "allocating.\n", decision, decision, packet)
+            .addJavadoc(ipvs ? "\n<p>With IPVS every packet makes the whole trip, and one that "
+                + "reaches a virtual\nservice is scheduled (and recorded) as by {@link "
+                + "#classify}.\n" : "")
+            .addJavadoc("\n@param src the source address, its 32 bits in an int\n"
                 + "@param in the interface it arrives on, null when the host sends it\n"
-                + "@param out the interface it leaves by, null when it is for the host\n",
-                decision, decision, packet)
+                + "@param out the interface it leaves by, null when it is for the host\n")
             .addModifiers(modifiers(ipvs))
             .returns(int.class)
             .addParameter(int.class, "proto")
