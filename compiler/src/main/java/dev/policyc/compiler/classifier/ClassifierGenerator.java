@@ -39,7 +39,7 @@ import javax.lang.model.element.Modifier;
  */
 public final class ClassifierGenerator {
   private static final List<String> RUNTIME = List.of("Decision", "Engine", "Host", "Ipvs",
-      "Packet");
+      "IpvsService", "Packet");
   private static final Pattern PACKAGE = Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*");
 
   private ClassifierGenerator() {}
