@@ -294,7 +294,7 @@ class ClassifierIpvsTest {
     ConnState state = rnd.nextInt(5) == 0 ? b.state() : ConnState.NEW;
     return new Packet(f, src, dst, proto, sport, dport, 0, 0, flags, in, out, state, mark,
         b.ctmark(), b.tos(), Packet.defaultLength(f, proto), b.ttl() < 2 ? 64 : b.ttl(),
-        rnd.nextInt(30) == 0, b.seq(), rnd.nextLong() & 0xffffffffL);
+        rnd.nextInt(30) == 0, b.seq(), rnd.nextLong() & 0x7fffffffL); // 31 bits, as parsed
   }
 
   // ------------------------------------------------------------ random services

@@ -45,7 +45,8 @@ class ClassifierCliTest {
         "--package", "com.example.fw");
     assertEquals(Cli.OK, r.code(), r.err());
     assertEquals(List.of("Decision.java", "Engine.java", "Host.java", "Ipvs.java",
-        "IpvsService.java", "Packet.java", "SmallClassifier.java", "SmallClassifier.tables", "Vocabulary.java"),
+        "IpvsService.java", "Packet.java", "SmallClassifier.java", "SmallClassifier.tables",
+        "Vocabulary.java"),
         CliFixtures.listing(out));
     assertTrue(Files.readString(out.resolve("SmallClassifier.java"))
         .contains("package com.example.fw;"));
