@@ -71,7 +71,7 @@ class ArchitectureTest {
           COMPILER + ".space", COMPILER + ".interp", COMPILER + ".ir")),
       Map.entry(COMPILER + ".tree", List.of(COMPILER + ".space", COMPILER + ".ir")),
       Map.entry(COMPILER + ".classifier", List.of(COMPILER + ".tree", COMPILER + ".space",
-          COMPILER + ".interp", COMPILER + ".ir")),
+          COMPILER + ".interp", COMPILER + ".ir", COMPILER + ".ipvs")),
       Map.entry(COMPILER + ".lower", List.of(COMPILER + ".space", COMPILER + ".ir")),
       Map.entry(COMPILER + ".emit", List.of(COMPILER + ".ir", COMPILER + ".ipvs")),
       Map.entry(COMPILER + ".parse", List.of(COMPILER + ".ir", COMPILER + ".ipvs")),

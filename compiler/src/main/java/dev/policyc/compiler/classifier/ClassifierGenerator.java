@@ -9,6 +9,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ir.IcmpTypes;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Protocols;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +38,8 @@ import javax.lang.model.element.Modifier;
  * that no method or constant pool grows with the policy. See {@code docs/classifier.md}.
  */
 public final class ClassifierGenerator {
-  private static final List<String> RUNTIME = List.of("Decision", "Engine", "Host", "Packet");
+  private static final List<String> RUNTIME = List.of("Decision", "Engine", "Host", "Ipvs",
+      "IpvsService", "Packet");
   private static final Pattern PACKAGE = Pattern.compile("[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*");
 
   private ClassifierGenerator() {}
@@ -44,6 +47,13 @@ public final class ClassifierGenerator {
   /** Why the classifier cannot model a policy, one line per feature; empty when it can. */
   public static List<String> unsupported(IrPolicy policy) {
     return Unsupported.of(policy);
+  }
+
+  /** As {@link #unsupported(IrPolicy)}, on a host that also runs the IPVS services {@code ipvs}. */
+  public static List<String> unsupported(IrPolicy policy, IpvsConfig ipvs) {
+    List<String> out = new ArrayList<>(Unsupported.of(policy));
+    out.addAll(ClassifierIpvs.unsupported(ipvs));
+    return out;
   }
 
   /**
@@ -54,7 +64,17 @@ public final class ClassifierGenerator {
    */
   public static GeneratedClassifier generate(IrPolicy policy, String packageName,
       String version) {
-    return generate(policy, packageName, className(policy.name()), version);
+    return generate(policy, IpvsConfig.NONE, packageName, className(policy.name()), version);
+  }
+
+  /**
+   * The classifier of {@code policy} on a host that also runs the IPVS services {@code ipvs}
+   * (the policy's {@code ipvs:} section): packets to a virtual service are scheduled as the
+   * interpreter schedules them, the schedulers advancing from one decision to the next.
+   */
+  public static GeneratedClassifier generate(IrPolicy policy, IpvsConfig ipvs,
+      String packageName, String version) {
+    return generate(policy, ipvs, packageName, className(policy.name()), version);
   }
 
   /**
@@ -63,12 +83,18 @@ public final class ClassifierGenerator {
    */
   public static GeneratedClassifier generate(IrPolicy policy, String packageName,
       String className, String version) {
+    return generate(policy, IpvsConfig.NONE, packageName, className, version);
+  }
+
+  /** As {@link #generate(IrPolicy, IpvsConfig, String, String)}, with the class's name given. */
+  public static GeneratedClassifier generate(IrPolicy policy, IpvsConfig ipvs,
+      String packageName, String className, String version) {
     if (!SourceVersion.isName(className) || className.contains(".")
         || RUNTIME.contains(className) || className.equals("Vocabulary")) {
       throw new IllegalArgumentException("'" + className + "' cannot name the classifier class");
     }
     checkPackage(packageName);
-    List<String> missing = unsupported(policy);
+    List<String> missing = unsupported(policy, ipvs);
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("the Java classifier does not model "
           + String.join("; ", missing));
@@ -76,14 +102,18 @@ public final class ClassifierGenerator {
     String dir = packageName.replace('.', '/') + "/";
     Map<String, String> sources = new LinkedHashMap<>();
     sources.put(dir + className + ".java",
-        classifier(policy, packageName, className, version).toString());
+        classifier(policy, packageName, className, version, !ipvs.isEmpty()).toString());
     for (String r : RUNTIME) {
       sources.put(dir + r + ".java", template(r, packageName));
     }
     sources.put(dir + "Vocabulary.java", vocabulary(packageName).toString());
     Map<String, String> resources = new LinkedHashMap<>();
     resources.put(dir + className + ".tables", Base64.getMimeEncoder(76, new byte[] {'\n'})
-        .encodeToString(new ClassifierTables(policy).write()) + "\n");
+        .encodeToString(new ClassifierTables(ClassifierIpvs.withVips(policy, ipvs)).write())
+        + "\n");
+    if (!ipvs.isEmpty()) {
+      resources.put(dir + className + ".ipvs", ClassifierIpvs.text(ipvs));
+    }
     return new GeneratedClassifier(packageName, className, sources, resources);
   }
 
@@ -145,7 +175,7 @@ public final class ClassifierGenerator {
   }
 
   private static JavaFile classifier(IrPolicy policy, String pkg, String className,
-      String version) {
+      String version, boolean ipvs) {
     ClassName self = ClassName.get(pkg, className);
     ClassName engine = ClassName.get(pkg, "Engine");
     ClassName trip = engine.nestedClass("Trip");
@@ -158,13 +188,18 @@ public final class ClassifierGenerator {
             + "interpreter decides it.\n\n<p>Its rules and decision trees load from the resource"
             + "\n{@code $L.tables} beside this class. Do not edit: generate again from the\n"
             + "policy.\n", policy.name(), version, className)
+        .addJavadoc(!ipvs ? CodeBlock.of("") : CodeBlock.of("\n<p>The host runs IPVS: its "
+            + "virtual services load from {@code $L.ipvs}, and\nthe schedulers' state lives as "
+            + "long as this class, so that each decision sees\nthe state the earlier ones left, "
+            + "as in one interpreter. {@link #classify} and\n{@link #verdict} decide one packet "
+            + "at a time.\n", className))
         .addField(FieldSpec.builder(String.class, "POLICY", Modifier.PUBLIC, Modifier.STATIC,
             Modifier.FINAL).initializer("$S", policy.name())
             .addJavadoc("The name of the policy this classifier decides.\n").build())
         .addField(FieldSpec.builder(String.class, "POLICYC_VERSION", Modifier.PUBLIC,
             Modifier.STATIC, Modifier.FINAL).initializer("$S", version).build())
         .addField(FieldSpec.builder(engine, "ENGINE", Modifier.PRIVATE, Modifier.STATIC,
-            Modifier.FINAL).initializer("load()").build())
+            Modifier.FINAL).initializer(ipvs ? "withIpvs(load())" : "load()").build())
         .addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ThreadLocal.class),
             trip), "TRIP", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer("$T.withInitial($W() -> new $T(false))", ThreadLocal.class, trip)
@@ -174,7 +209,7 @@ public final class ClassifierGenerator {
         .addMethod(MethodSpec.methodBuilder("classify")
             .addJavadoc("Decides a packet: the outcome, the rules it matched and the packet as "
                 + "it leaves.\n")
-            .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+            .addModifiers(modifiers(ipvs))
             .returns(decision)
             .addParameter(packet, "packet")
             .addStatement("return ENGINE.classify(packet)")
@@ -182,11 +217,14 @@ public final class ClassifierGenerator {
         .addMethod(MethodSpec.methodBuilder("verdict")
             .addJavadoc("The outcome ({@link $T#DELIVERED}, {@link $T#DROPPED}…) for an IPv4\n"
                 + "packet of a new connection with the defaults of {@link $T#parse}, without\n"
-                + "allocating.\n\n@param src the source address, its 32 bits in an int\n"
+                + "allocating.\n", decision, decision, packet)
+            .addJavadoc(ipvs ? "\n<p>With IPVS every packet makes the whole trip, and one that "
+                + "reaches a virtual\nservice is scheduled (and recorded) as by {@link "
+                + "#classify}.\n" : "")
+            .addJavadoc("\n@param src the source address, its 32 bits in an int\n"
                 + "@param in the interface it arrives on, null when the host sends it\n"
-                + "@param out the interface it leaves by, null when it is for the host\n",
-                decision, decision, packet)
-            .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                + "@param out the interface it leaves by, null when it is for the host\n")
+            .addModifiers(modifiers(ipvs))
             .returns(int.class)
             .addParameter(int.class, "proto")
             .addParameter(int.class, "src")
@@ -195,9 +233,14 @@ public final class ClassifierGenerator {
             .addParameter(int.class, "dport")
             .addParameter(String.class, "in")
             .addParameter(String.class, "out")
-            .addStatement("int v = ENGINE.fast4(proto, src, dst, sport, dport, in, out)")
-            .addStatement("return v != $T.SLOW ? v$W: ENGINE.verdict4(TRIP.get(), proto, src, "
-                + "dst, sport, dport, in, out)", engine)
+            .addCode(ipvs
+                // IPVS takes packets the fast path would deliver: every one makes the trip
+                ? CodeBlock.of("return ENGINE.verdict4(TRIP.get(), proto, src, dst, sport, dport,"
+                    + "$Win, out);\n")
+                : CodeBlock.builder()
+                    .addStatement("int v = ENGINE.fast4(proto, src, dst, sport, dport, in, out)")
+                    .addStatement("return v != $T.SLOW ? v$W: ENGINE.verdict4(TRIP.get(), proto,"
+                        + " src, dst, sport, dport, in, out)", engine).build())
             .build())
         .addMethod(MethodSpec.methodBuilder("load")
             .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
@@ -213,8 +256,35 @@ public final class ClassifierGenerator {
             .addStatement("throw new $T(e)", UncheckedIOException.class)
             .endControlFlow()
             .build())
+        .addMethods(ipvs ? List.of(withIpvs(self, engine, className)) : List.of())
         .build();
     return JavaFile.builder(pkg, type).skipJavaLangImports(true).indent("  ").build();
+  }
+
+  /** Static; synchronized when IPVS state is shared by the decisions. */
+  private static Modifier[] modifiers(boolean ipvs) {
+    return ipvs ? new Modifier[] {Modifier.PUBLIC, Modifier.STATIC, Modifier.SYNCHRONIZED}
+        : new Modifier[] {Modifier.PUBLIC, Modifier.STATIC};
+  }
+
+  /** The method that gives the engine the host's IPVS services, from their resource. */
+  private static MethodSpec withIpvs(ClassName self, ClassName engine, String className) {
+    return MethodSpec.methodBuilder("withIpvs")
+        .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(engine)
+        .addParameter(engine, "engine")
+        .beginControlFlow("try ($T in =$W$T.class.getResourceAsStream($S))", InputStream.class,
+            self, className + ".ipvs")
+        .beginControlFlow("if (in == null)")
+        .addStatement("throw new $T($S)", IllegalStateException.class,
+            "missing resource " + className + ".ipvs")
+        .endControlFlow()
+        .addStatement("engine.ipvs = new $T(in)", ClassName.get(self.packageName(), "Ipvs"))
+        .addStatement("return engine")
+        .nextControlFlow("catch ($T e)", IOException.class)
+        .addStatement("throw new $T(e)", UncheckedIOException.class)
+        .endControlFlow()
+        .build();
   }
 
   /** The names the packet syntax reads, from policyc's own tables. */

@@ -1,7 +1,9 @@
 package dev.policyc.compiler.classifier;
 
 import dev.policyc.compiler.interp.Decision;
+import dev.policyc.compiler.interp.IpvsState;
 import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ipvs.IpvsText;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -15,7 +17,7 @@ import java.util.Locale;
  * Decision.toString()}, so that the two engines compare as text: outcome, answer, output
  * interface, final state, marks, TOS, TTL and length, the NAT rewrites (and then the addresses
  * and ports as the packet leaves), the MSS a TCPMSS target set, LOG prefixes, and every step
- * with its origin and comment.
+ * with its origin and comment, and what IPVS did.
  */
 public final class ClassifierText {
   private ClassifierText() {}
@@ -54,6 +56,9 @@ public final class ClassifierText {
     for (String l : d.logs()) {
       sb.append("\n  log \"").append(l).append('"');
     }
+    if (d.ipvs() != null) {
+      sb.append("\n  ipvs ").append(ipvs(d.ipvs()));
+    }
     for (Decision.Step s : d.path()) {
       sb.append("\n  ").append(s.hook().name()).append(' ')
           .append(s.table().name().toLowerCase(Locale.ROOT)).append('/').append(s.chain());
@@ -71,6 +76,25 @@ public final class ClassifierText {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * What IPVS did, in the words of {@code policyc explain} (cli.DecisionText.ipvs): {@code -t
+   * 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, with {@code (persistence template)} or {@code
+   * (connection)}; no real server available; or an answer whose source went back.
+   */
+  public static String ipvs(IpvsState.Hit h) {
+    String svc = h.service().ipvsadmName() + " (" + h.service().scheduler().word() + ")";
+    if (h.real() == null) {
+      return svc + ": no real server available";
+    }
+    if (h.via() == IpvsState.Hit.Via.REPLY) {
+      return "answer from " + h.real().endpoint() + " of " + svc + ", source back to "
+          + IpvsText.endpoint(h.vaddr(), h.vport());
+    }
+    return svc + " -> " + h.real().endpoint() + " " + h.real().method().word()
+        + (h.persistent() ? " (persistence template)" : "")
+        + (h.via() == IpvsState.Hit.Via.CONNECTION ? " (connection)" : "");
   }
 
   /** A rewrite's address and ports: {@code 10.0.0.5:80}, {@code [2001:db8::5]:1024-2047}. */

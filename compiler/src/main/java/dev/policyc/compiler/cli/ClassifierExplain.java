@@ -9,6 +9,7 @@ import dev.policyc.compiler.classifier.ClassifierGenerator;
 import dev.policyc.compiler.classifier.LoadedClassifier;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Packet;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.dsl.SourcePos;
@@ -103,6 +104,11 @@ final class ClassifierExplain {
             .append(plain);
       }
     }
+    // the runtime writes IPVS's part in explain's own words (DecisionText.ipvs)
+    Object ipvs = LoadedClassifier.property(d, "ipvs");
+    if (ipvs != null) {
+      sb.append("; ipvs: ").append(ipvs);
+    }
     List<String> steps = new ArrayList<>();
     for (Object s : (List<?>) LoadedClassifier.property(d, "path")) {
       steps.add(LoadedClassifier.property(s, "table") + "/" + LoadedClassifier.property(s, "chain")
@@ -150,11 +156,15 @@ final class ClassifierExplain {
       return null;
     }
     IrPolicy rules = compiled.lowered();
-    List<String> why = Targets.classifierGaps(compiled);
+    // IPVS schedules the packets to virtual services, its schedulers advancing packet by packet
+    // as in the interpreter explain makes (ExplainCommand)
+    IpvsConfig ipvs = PolicyCompiler.ipvs(read.policy()).config();
+    List<String> why = Targets.classifierGaps(compiled, ipvs);
     if (!why.isEmpty()) {
       Targets.lines(file, why).forEach(inv.err()::println);
       return null;
     }
-    return ClassifierCompiler.load(ClassifierGenerator.generate(rules, PACKAGE, Cli.version()));
+    return ClassifierCompiler.load(ClassifierGenerator.generate(rules, ipvs, PACKAGE,
+        Cli.version()));
   }
 }

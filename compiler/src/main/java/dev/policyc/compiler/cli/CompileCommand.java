@@ -154,7 +154,7 @@ final class CompileCommand implements Command {
         continue;
       }
       List<String> unmodelled = new ArrayList<>();
-      r = targets.apply(r, unmodelled);
+      r = targets.apply(r, PolicyCompiler.ipvs(read.policy()).config(), unmodelled);
       if (!unmodelled.isEmpty()) {
         Targets.lines(file, unmodelled).forEach(err::println);
         unmodelledErrors += unmodelled.size(); // errors that are not diagnostics

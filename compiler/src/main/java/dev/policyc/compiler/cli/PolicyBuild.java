@@ -7,6 +7,7 @@ import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.Proofs;
 import dev.policyc.compiler.classifier.ClassifierGenerator;
 import dev.policyc.compiler.classifier.GeneratedClassifier;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.optimize.OptLevel;
 import dev.policyc.compiler.parse.ParseException;
 import dev.policyc.compiler.verify.Equivalence;
@@ -186,14 +187,15 @@ public final class PolicyBuild {
         continue;
       }
       if (request.java() && !skipped(request, name, file)) {
-        List<String> missing = Targets.classifierGaps(c);
+        IpvsConfig ipvs = PolicyCompiler.ipvs(read.policy()).config();
+        List<String> missing = Targets.classifierGaps(c, ipvs);
         for (String m : missing) {
           counts.errors++;
           out.add(new Message(Level.ERROR, file + ": the Java classifier does not model " + m
               + " (list '" + name + "' in skipClassifierFor to compile only its scripts)"));
         }
         if (missing.isEmpty()) {
-          GeneratedClassifier g = ClassifierGenerator.generate(c.lowered(),
+          GeneratedClassifier g = ClassifierGenerator.generate(c.lowered(), ipvs,
               request.packageName(), Cli.version());
           // the runtime is the same for every policy, so the classifiers share one copy
           sources.putAll(g.sources());

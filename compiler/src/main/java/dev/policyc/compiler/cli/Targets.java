@@ -4,6 +4,7 @@ import dev.policyc.compiler.Compilation;
 import dev.policyc.compiler.PolicyCompiler;
 import dev.policyc.compiler.classifier.ClassifierGenerator;
 import dev.policyc.compiler.classifier.GeneratedClassifier;
+import dev.policyc.compiler.ipvs.IpvsConfig;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -70,6 +71,14 @@ final class Targets {
    * list of reasons instead (in {@code why}) when the classifier cannot model the policy.
    */
   Compilation apply(Compilation c, List<String> why) {
+    return apply(c, IpvsConfig.NONE, why);
+  }
+
+  /**
+   * As {@link #apply(Compilation, List)}, for a policy whose {@code ipvs:} section is {@code
+   * ipvs}: its classifier schedules packets to the virtual services as the interpreter does.
+   */
+  Compilation apply(Compilation c, IpvsConfig ipvs, List<String> why) {
     Map<String, String> files = new LinkedHashMap<>();
     c.files().forEach((name, text) -> {
       if (chosen.contains(of(name))) {
@@ -77,14 +86,14 @@ final class Targets {
       }
     });
     if (chosen.contains(Target.JAVA)) {
-      List<String> missing = classifierGaps(c);
+      List<String> missing = classifierGaps(c, ipvs);
       if (!missing.isEmpty()) {
         why.addAll(missing);
         return c;
       }
       // the classifier makes its own trees, from the rules as lowered; its files sit flat in
       // the output folder (OutputWriter writes no subfolders): see docs/classifier.md
-      GeneratedClassifier g = ClassifierGenerator.generate(c.lowered(), packageName,
+      GeneratedClassifier g = ClassifierGenerator.generate(c.lowered(), ipvs, packageName,
           Cli.version());
       g.sources().forEach((path, text) -> files.put(flat(path), text));
       g.resources().forEach((path, text) -> files.put(flat(path), text));
@@ -111,16 +120,22 @@ final class Targets {
 
   /**
    * Why the generated classifier cannot decide {@code c}'s packets as the interpreter does, one
-   * line per feature: what {@link ClassifierGenerator#unsupported} finds in the rules, and IPVS
-   * (the classifier is generated from the rules alone, and would deliver a packet to a VIP that
-   * IPVS sends on to a real server).
+   * line per feature: what {@link ClassifierGenerator#unsupported} finds in the rules and in the
+   * policy's IPVS services {@code ipvs} (a scheduler the runtime does not model, by name); and
+   * IPVS when the policy has an ipvs section but {@code ipvs} was not given (a classifier of the
+   * rules alone would deliver a packet to a VIP that IPVS sends on to a real server).
    */
-  static List<String> classifierGaps(Compilation c) {
-    List<String> why = new ArrayList<>(ClassifierGenerator.unsupported(c.lowered()));
-    if (c.files().containsKey(PolicyCompiler.IPVS_RULES)) {
-      why.add("IPVS virtual services (ipvs:)");
+  static List<String> classifierGaps(Compilation c, IpvsConfig ipvs) {
+    List<String> why = new ArrayList<>(ClassifierGenerator.unsupported(c.lowered(), ipvs));
+    if (ipvs.isEmpty() && c.files().containsKey(PolicyCompiler.IPVS_RULES)) {
+      why.add("IPVS virtual services (ipvs:) without their configuration");
     }
     return why;
+  }
+
+  /** {@link #classifierGaps(Compilation, IpvsConfig)} without the policy's IPVS services. */
+  static List<String> classifierGaps(Compilation c) {
+    return classifierGaps(c, IpvsConfig.NONE);
   }
 
   /** For messages: the classifier's reasons, one per line. */

@@ -31,7 +31,8 @@ class ClassifierGoldenTest {
     assertEquals("SmallFirewallClassifier", g.className());
     assertEquals(List.of("com/example/fw/SmallFirewallClassifier.java",
         "com/example/fw/Decision.java", "com/example/fw/Engine.java",
-        "com/example/fw/Host.java", "com/example/fw/Packet.java",
+        "com/example/fw/Host.java", "com/example/fw/Ipvs.java",
+        "com/example/fw/IpvsService.java", "com/example/fw/Packet.java",
         "com/example/fw/Vocabulary.java"),
         List.copyOf(g.sources().keySet()));
     assertEquals(List.of("com/example/fw/SmallFirewallClassifier.tables"),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.policyc.compiler.classbench.ClassBenchFilter;
 import dev.policyc.compiler.classbench.ClassBenchGenerator;
 import dev.policyc.compiler.classbench.ClassBenchTraceGenerator;
+import dev.policyc.compiler.testing.Repo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +44,9 @@ class ClassifierCliTest {
     Cli.Captured r = run("compile", policy.toString(), "-o", out.toString(), "--target", "java",
         "--package", "com.example.fw");
     assertEquals(Cli.OK, r.code(), r.err());
-    assertEquals(List.of("Decision.java", "Engine.java", "Host.java", "Packet.java",
-        "SmallClassifier.java", "SmallClassifier.tables", "Vocabulary.java"),
+    assertEquals(List.of("Decision.java", "Engine.java", "Host.java", "Ipvs.java",
+        "IpvsService.java", "Packet.java", "SmallClassifier.java", "SmallClassifier.tables",
+        "Vocabulary.java"),
         CliFixtures.listing(out));
     assertTrue(Files.readString(out.resolve("SmallClassifier.java"))
         .contains("package com.example.fw;"));
@@ -132,6 +134,99 @@ class ClassifierCliTest {
         "classifier", "--packets", packets.toString());
     assertTrue(forward.out().contains(" => ACCEPT: forwarded out lan0; DNAT to 10.10.0.5:22 ["),
         forward.out());
+  }
+
+  /** A director with a default route, so that answers from the real servers are forwarded. */
+  private static final String DIRECTOR = """
+      policy: director
+      host:
+        interfaces:
+          eth0: { addresses: [192.0.2.10/24] }
+          eth1: { addresses: [10.1.0.254/24] }
+        routes:
+          - { to: default, via: 192.0.2.1, dev: eth0 }
+      filter:
+        INPUT:
+          policy: DROP
+          rules:
+            - { match: { proto: tcp, dport: ["22", "80", "443"] }, action: accept }
+      nat:
+        POSTROUTING:
+          rules:
+            - { match: { out: eth1, dst: 10.1.0.0/24 }, action: masquerade }
+      ipvs:
+        services:
+          - protocol: tcp
+            address: 192.0.2.80
+            port: 80
+            scheduler: wrr
+            real-servers:
+              - { address: 10.1.0.1, port: 8080, weight: 2, method: masq }
+              - { address: 10.1.0.2, port: 8080, weight: 1, method: masq }
+          - protocol: tcp
+            address: 192.0.2.80
+            port: 443
+            scheduler: sh
+            persistence: { timeout: 600 }
+            real-servers:
+              - { address: 10.1.0.3, method: gate }
+              - { address: 10.1.0.4, method: gate }
+          - protocol: tcp
+            address: 192.0.2.80
+            port: 22
+            real-servers:
+              - { address: 10.1.0.9, weight: 0, method: masq }
+      """;
+
+  /**
+   * A policy with IPVS: {@code --target java} writes its classifier with the services beside
+   * it, and with {@code --packets} the classifier prints the interpreter's lines, the IPVS part
+   * among them (scheduled, by a persistence template, no real server, an answer put back), the
+   * schedulers advancing packet by packet in both.
+   */
+  @Test
+  void anIpvsPolicyCompilesToJavaAndExplainsAsTheInterpreter() throws IOException {
+    Path policy = CliFixtures.write(tmp, "director.yaml", DIRECTOR);
+    Path out = tmp.resolve("out");
+    Cli.Captured r = run("compile", policy.toString(), "-o", out.toString(), "--target", "java",
+        "--package", "com.example.lb", "--allow-lockout");
+    assertEquals(Cli.OK, r.code(), r.err());
+    assertTrue(CliFixtures.listing(out).containsAll(List.of("DirectorClassifier.java",
+        "DirectorClassifier.ipvs", "Ipvs.java")), CliFixtures.listing(out).toString());
+    Path packets = CliFixtures.write(tmp, "packets.txt", """
+        tcp 198.51.100.7:40000 -> 192.0.2.80:80 in eth0 flags SYN
+        tcp 198.51.100.8:40001 -> 192.0.2.80:80 in eth0 flags SYN
+        tcp 198.51.100.9:40002 -> 192.0.2.80:80 in eth0 flags SYN
+        tcp 10.1.0.2:8080 -> 198.51.100.7:40000 in eth1 flags SYN,ACK state established
+        tcp 198.51.100.7:40003 -> 192.0.2.80:443 in eth0 flags SYN
+        tcp 198.51.100.7:40004 -> 192.0.2.80:443 in eth0 flags SYN
+        tcp 192.0.2.80:443 -> 198.51.100.7:40003 in eth1 flags SYN,ACK state established
+        tcp 198.51.100.7:40005 -> 192.0.2.80:22 in eth0 flags SYN
+        tcp 198.51.100.7:40006 -> 192.0.2.10:22 in eth0 flags SYN
+        tcp 192.0.2.10:40007 -> 192.0.2.80:80 flags SYN
+        """);
+    String example = Repo.root().resolve("compiler/src/test/resources/ipvs/director/policy.yaml")
+        .toString();
+    for (String p : List.of(policy.toString(), example)) {
+      Cli.Captured interpreter = run("explain", p, "-O0", "--packets", packets.toString());
+      Cli.Captured classifier = run("explain", p, "--engine", "classifier", "--packets",
+          packets.toString());
+      assertEquals(Cli.OK, classifier.code(), classifier.err());
+      assertEquals(interpreter.out(), classifier.out(), p);
+    }
+    Cli.Captured lines = run("explain", policy.toString(), "--engine", "classifier",
+        "--packets", packets.toString());
+    for (String part : List.of("; ipvs: -t 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq [",
+        "; ipvs: -t 192.0.2.80:80 (wrr) -> 10.1.0.2:8080 masq [",
+        "(persistence template) [", ": no real server available [",
+        "; ipvs: answer from 10.1.0.2:8080 of -t 192.0.2.80:80 (wrr), source back to"
+            + " 192.0.2.80:80 [")) {
+      assertTrue(lines.out().contains(part), part + " in\n" + lines.out());
+    }
+    Cli.Captured one = run("explain", policy.toString(), "--engine", "classifier", "--packet",
+        "tcp 198.51.100.7:40000 -> 192.0.2.80:80 in eth0 flags SYN");
+    assertTrue(one.out().contains("\n  ipvs -t 192.0.2.80:80 (wrr) -> 10.1.0.2:8080 masq\n"),
+        one.out());
   }
 
   /**

@@ -50,10 +50,11 @@ public final class Decision {
   private final String snat;
   private final int mss;
   private final String after;
+  private final Ipvs.Hit ipvs;
 
   Decision(int outcome, String rejectWith, List<Step> path, String outIface, int state, long mark,
       long ctmark, int tos, int ttl, int length, List<String> logs, String dnatKind, String dnat,
-      String snatKind, String snat, int mss, String after) {
+      String snatKind, String snat, int mss, String after, Ipvs.Hit ipvs) {
     this.outcome = outcome;
     this.rejectWith = rejectWith;
     this.path = List.copyOf(path);
@@ -71,6 +72,7 @@ public final class Decision {
     this.snat = snat;
     this.mss = mss;
     this.after = after;
+    this.ipvs = ipvs;
   }
 
   /** One of {@link #DELIVERED}, {@link #FORWARDED}… */
@@ -217,6 +219,52 @@ public final class Decision {
     return logs;
   }
 
+  /**
+   * What IPVS did with the packet, as {@code policyc explain} writes it ({@code -t
+   * 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, {@code …: no real server available}, {@code
+   * answer from 10.1.0.1:8080 of -t 192.0.2.80:80 (wrr), source back to 192.0.2.80:80}), or
+   * null when the packet met no virtual service.
+   */
+  public String ipvs() {
+    return ipvs == null ? null : ipvs.text();
+  }
+
+  /** The virtual service as ipvsadm names it ({@code -t 192.0.2.80:80}, {@code -f 7}); null. */
+  public String ipvsService() {
+    return ipvs == null ? null : ipvs.service.name;
+  }
+
+  /** The service's scheduler ({@code rr}, {@code wrr}…), or null. */
+  public String ipvsScheduler() {
+    return ipvs == null ? null : ipvs.service.schedulerName();
+  }
+
+  /**
+   * The real server as {@code address:port} ({@code [v6]:port}), or null: no virtual service,
+   * or none of its servers was available (the packet is rejected).
+   */
+  public String ipvsRealServer() {
+    return ipvs == null || ipvs.real == null ? null : ipvs.real.endpoint;
+  }
+
+  /** How IPVS sends to the real server: {@code masq}, {@code gate} or {@code ipip}; or null. */
+  public String ipvsMethod() {
+    return ipvs == null || ipvs.real == null ? null : ipvs.real.methodName();
+  }
+
+  /** Whether a persistence template chose the real server. */
+  public boolean ipvsPersistent() {
+    return ipvs != null && ipvs.persistent;
+  }
+
+  /**
+   * How the packet met IPVS: {@code scheduled} (a new connection), {@code connection}, {@code
+   * reply} (an answer from a real server, its source put back to the virtual service); or null.
+   */
+  public String ipvsVia() {
+    return ipvs == null ? null : Ipvs.VIA[ipvs.via];
+  }
+
   /** The decision as text, one fact a line: the same words for every engine policyc has. */
   @Override
   public String toString() {
@@ -245,6 +293,9 @@ public final class Decision {
     }
     for (String l : logs) {
       sb.append("\n  log \"").append(l).append('"');
+    }
+    if (ipvs != null) {
+      sb.append("\n  ipvs ").append(ipvs.text());
     }
     for (Step s : path) {
       sb.append("\n  ").append(s);

@@ -105,6 +105,8 @@ final class Engine {
   private final Host host;
   /** The most trees a chain has: the width of a trip's cursor rows. */
   private int maxRoots = 1;
+  /** The host's IPVS services and their state, or null (set by the classifier when it has any). */
+  Ipvs ipvs;
   /**
    * Whether an arriving IPv4 packet's verdict is filter INPUT's or FORWARD's alone (no host
    * model, no conntrack, no rule and no DROP policy in raw, mangle or nat): then {@link #fast4}
@@ -357,6 +359,8 @@ final class Engine {
     int pc;
     /** The values tree nodes cut, by field code: set when a chain is entered. */
     final long[] key = new long[7];
+    /** What IPVS did with the packet, or null. */
+    Ipvs.Hit ipvsHit;
 
     Trip(boolean record) {
       this.record = record;
@@ -375,6 +379,7 @@ final class Engine {
       mss = -1;
       ended = 0;
       rejectWith = null;
+      ipvsHit = null;
       if (record) {
         path.clear();
         logs.clear();
@@ -483,7 +488,7 @@ final class Engine {
     return new Decision(outcome, outcome == Decision.REJECTED ? s.rejectWith : null, s.path, out,
         s.untracked ? Packet.UNTRACKED : s.state, s.mark, s.ctmark, s.tos, s.ttl, s.length,
         s.logs, s.dnatKind < 0 ? null : NAT_KINDS[s.dnatKind], dnat,
-        s.snatKind < 0 ? null : NAT_KINDS[s.snatKind], snat, s.mss, after);
+        s.snatKind < 0 ? null : NAT_KINDS[s.snatKind], snat, s.mss, after, s.ipvsHit);
   }
 
   /**
@@ -709,7 +714,18 @@ final class Engine {
       }
       s.hook = INPUT;
       s.outIf = "";
-      if (!table(s, MANGLE) || !table(s, FILTER) || !natTable(s)) {
+      if (!table(s, MANGLE) || !table(s, FILTER)) {
+        return s.ended;
+      }
+      // IPVS at LOCAL_IN: ip_vs_out (priority 98) puts an answer back, ip_vs_in (99) takes a
+      // request to a virtual service
+      if (ipvs != null && !s.fragment && !ipvsAnswer(s)) {
+        Ipvs.Hit hit = ipvs.request(s);
+        if (hit != null) {
+          return ipvsForward(s, hit);
+        }
+      }
+      if (!natTable(s)) {
         return s.ended;
       }
       // IPv6 reassembles after the INPUT hook: the fragment header is a protocol handler
@@ -729,6 +745,9 @@ final class Engine {
     s.outIf = dev;
     if (!table(s, MANGLE) || !table(s, FILTER)) {
       return s.ended;
+    }
+    if (ipvs != null && !s.fragment) {
+      ipvsAnswer(s); // ip_vs_out at FORWARD priority 100: a real server's answer
     }
     s.hook = POSTROUTING;
     s.inIf = "";
@@ -794,6 +813,13 @@ final class Engine {
       nhHi = s.nhHi;
       nhLo = s.nhLo;
     }
+    if (ipvs != null && !s.fragment && !ipvsAnswer(s)) {
+      // ip_vs_local_request at LOCAL_OUT, after nat OUTPUT
+      Ipvs.Hit hit = ipvs.request(s);
+      if (hit != null) {
+        return ipvsLocal(s, hit);
+      }
+    }
     if (!table(s, FILTER)) {
       return s.ended;
     }
@@ -824,6 +850,144 @@ final class Engine {
       return s.ended;
     }
     return s.fragment ? Decision.HELD : Decision.DELIVERED;
+  }
+
+  // ------------------------------------------------------------ IPVS (interp.Trip's)
+
+  private boolean ipvsAnswer(Trip s) {
+    Ipvs.Hit hit = ipvs.answer(s);
+    if (hit != null) {
+      s.ipvsHit = hit;
+    }
+    return hit != null;
+  }
+
+  /**
+   * A packet IPVS took at LOCAL_IN: sent on by the transmitter through raw, mangle and filter
+   * OUTPUT and POSTROUTING (nat there may masquerade it); delivered to a local real server.
+   */
+  private int ipvsForward(Trip s, Ipvs.Hit hit) {
+    int route = ipvsXmit(s, hit);
+    if (route >= 0) {
+      return route;
+    }
+    if (route == R_LOCAL) {
+      return Decision.DELIVERED;
+    }
+    String dev = s.routeDev;
+    long nhHi = s.nhHi;
+    long nhLo = s.nhLo;
+    s.hook = OUTPUT;
+    s.inIf = "";
+    s.outIf = dev;
+    if (!table(s, RAW) || !table(s, MANGLE) || !table(s, FILTER)) {
+      return s.ended;
+    }
+    s.hook = POSTROUTING;
+    if (!table(s, MANGLE)) {
+      return s.ended;
+    }
+    leave(s, R_FORWARD, dev, nhHi, nhLo);
+    if (!natTable(s)) {
+      return s.ended;
+    }
+    return Decision.FORWARDED;
+  }
+
+  /**
+   * A request of the host's own that IPVS took at LOCAL_OUT: through raw and mangle OUTPUT again
+   * with the real server's route (not for a local one), filter OUTPUT, and out as any packet the
+   * host sends (or back in on lo).
+   */
+  private int ipvsLocal(Trip s, Ipvs.Hit hit) {
+    int route = ipvsXmit(s, hit);
+    if (route >= 0) {
+      return route;
+    }
+    String dev = route == R_LOCAL ? "lo" : s.routeDev;
+    long nhHi = s.nhHi;
+    long nhLo = s.nhLo;
+    if (route != R_LOCAL) {
+      s.outIf = dev;
+      if (!table(s, RAW) || !table(s, MANGLE)) {
+        return s.ended;
+      }
+    }
+    if (!table(s, FILTER)) {
+      return s.ended;
+    }
+    s.hook = POSTROUTING;
+    s.outIf = dev;
+    if (!table(s, MANGLE)) {
+      return s.ended;
+    }
+    leave(s, route, dev, nhHi, nhLo);
+    if (!natTable(s)) {
+      return s.ended;
+    }
+    if (route == R_FORWARD) {
+      return Decision.SENT;
+    }
+    s.hook = PREROUTING;
+    s.inIf = "lo";
+    s.outIf = "";
+    if (!table(s, RAW) || !table(s, MANGLE)) {
+      return s.ended;
+    }
+    if (s.fragment && s.family == 4) {
+      return Decision.HELD;
+    }
+    s.hook = INPUT;
+    if (!table(s, MANGLE) || !table(s, FILTER)) {
+      return s.ended;
+    }
+    return s.fragment ? Decision.HELD : Decision.DELIVERED;
+  }
+
+  /**
+   * The transmitter's part: with no real server ip_vs_leave answers port unreachable; a server
+   * of the other family leaves by its tunnel unseen here; masq rewrites the destination; the
+   * route goes to the real server, and a loopback source may not leave the host. The outcome
+   * when the packet ended here, else R_LOCAL or R_FORWARD (device and next hop in the trip).
+   */
+  private int ipvsXmit(Trip s, Ipvs.Hit hit) {
+    s.ipvsHit = hit;
+    Ipvs.Real r = hit.real;
+    if (r == null) {
+      s.rejectWith = "icmp-port-unreachable";
+      return Decision.REJECTED;
+    }
+    if (r.family != s.family) {
+      return s.pktIn == null ? Decision.SENT : Decision.FORWARDED;
+    }
+    int port = r.port == 0 ? s.dport : r.port;
+    int route;
+    if (host == null) {
+      s.routeDev = s.pktOut == null ? "" : s.pktOut;
+      s.nhHi = r.hi;
+      s.nhLo = r.lo;
+      route = R_FORWARD;
+    } else {
+      long dstHi = s.dstHi;
+      long dstLo = s.dstLo;
+      s.dstHi = r.hi;
+      s.dstLo = r.lo;
+      route = routeOutgoing(s);
+      s.dstHi = dstHi;
+      s.dstLo = dstLo;
+    }
+    if (r.method == Ipvs.MASQ) {
+      s.dstHi = r.hi;
+      s.dstLo = r.lo;
+      s.dport = port;
+    }
+    if (route >= 0) {
+      return route;
+    }
+    if (route != R_LOCAL && loopback(s.family, s.srcHi, s.srcLo)) {
+      return Decision.DROPPED;
+    }
+    return route;
   }
 
   private boolean natTable(Trip s) {
