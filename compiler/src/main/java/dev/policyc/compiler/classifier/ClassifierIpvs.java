@@ -1,5 +1,6 @@
 package dev.policyc.compiler.classifier;
 
+import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.ipvs.IpvsConfig;
 import dev.policyc.compiler.ipvs.RealServer;
 import dev.policyc.compiler.ipvs.Scheduler;
@@ -23,7 +24,7 @@ final class ClassifierIpvs {
   /** The schedulers the runtime models, each as {@code interp.IpvsScheduler} does: all. */
   private static final Set<Scheduler> PORTED = EnumSet.allOf(Scheduler.class);
   /** The dummy interface of interfaces.sh (emit.ipvs.InterfacesEmitter.DEVICE). */
-  static final String DEVICE = "policyc-ipvs0";
+  static final String DEVICE = Interpreter.IPVS_DEVICE;
 
   private ClassifierIpvs() {}
 
@@ -40,35 +41,10 @@ final class ClassifierIpvs {
 
   /**
    * The policy with the virtual IPs its host model does not have bound on the dummy interface
-   * of interfaces.sh, so that packets to them are local (as the interpreter's {@code withVips}).
+   * of interfaces.sh, so that packets to them are local, as the interpreter binds them.
    */
   static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs) {
-    HostModel h = policy.host();
-    if (h == null || ipvs.isEmpty()) {
-      return policy;
-    }
-    String device = DEVICE;
-    List<HostModel.IfAddr> vips = new ArrayList<>();
-    for (VirtualService vs : ipvs.services()) {
-      if (!vs.isFwmark() && !h.hasAddress(vs.address())
-          && vips.stream().noneMatch(a -> a.addr().equals(vs.address()))) {
-        vips.add(new HostModel.IfAddr(vs.address(), IpAddr.bits(vs.family())));
-      }
-    }
-    if (vips.isEmpty()) {
-      return policy;
-    }
-    List<HostModel.Iface> ifaces = new ArrayList<>();
-    for (HostModel.Iface i : h.ifaces()) {
-      if (i.name().equals(device)) {
-        vips.addAll(0, i.addrs());
-      } else {
-        ifaces.add(i);
-      }
-    }
-    ifaces.add(new HostModel.Iface(device, vips));
-    return new IrPolicy(policy.name(), new HostModel(h.forwarding(), ifaces, h.routes()),
-        policy.sets(), policy.ipv4(), policy.ipv6());
+    return Interpreter.withVips(policy, ipvs, DEVICE);
   }
 
   /**

@@ -1,9 +1,7 @@
 package dev.policyc.compiler.classifier;
 
 import dev.policyc.compiler.interp.Decision;
-import dev.policyc.compiler.interp.IpvsState;
 import dev.policyc.compiler.interp.Packet;
-import dev.policyc.compiler.ipvs.IpvsText;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.ir.IrPolicy;
@@ -57,7 +55,7 @@ public final class ClassifierText {
       sb.append("\n  log \"").append(l).append('"');
     }
     if (d.ipvs() != null) {
-      sb.append("\n  ipvs ").append(ipvs(d.ipvs()));
+      sb.append("\n  ipvs ").append(d.ipvs().text());
     }
     for (Decision.Step s : d.path()) {
       sb.append("\n  ").append(s.hook().name()).append(' ')
@@ -76,25 +74,6 @@ public final class ClassifierText {
       }
     }
     return sb.toString();
-  }
-
-  /**
-   * What IPVS did, in the words of {@code policyc explain} (cli.DecisionText.ipvs): {@code -t
-   * 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, with {@code (persistence template)} or {@code
-   * (connection)}; no real server available; or an answer whose source went back.
-   */
-  public static String ipvs(IpvsState.Hit h) {
-    String svc = h.service().ipvsadmName() + " (" + h.service().scheduler().word() + ")";
-    if (h.real() == null) {
-      return svc + ": no real server available";
-    }
-    if (h.via() == IpvsState.Hit.Via.REPLY) {
-      return "answer from " + h.real().endpoint() + " of " + svc + ", source back to "
-          + IpvsText.endpoint(h.vaddr(), h.vport());
-    }
-    return svc + " -> " + h.real().endpoint() + " " + h.real().method().word()
-        + (h.persistent() ? " (persistence template)" : "")
-        + (h.via() == IpvsState.Hit.Via.CONNECTION ? " (connection)" : "");
   }
 
   /** A rewrite's address and ports: {@code 10.0.0.5:80}, {@code [2001:db8::5]:1024-2047}. */

@@ -104,7 +104,7 @@ final class ClassifierExplain {
             .append(plain);
       }
     }
-    // the runtime writes IPVS's part in explain's own words (DecisionText.ipvs)
+    // the runtime writes IPVS's part in explain's own words (IpvsState.Hit.text)
     Object ipvs = LoadedClassifier.property(d, "ipvs");
     if (ipvs != null) {
       sb.append("; ipvs: ").append(ipvs);

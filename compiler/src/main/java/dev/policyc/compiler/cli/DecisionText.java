@@ -4,7 +4,6 @@ import dev.policyc.compiler.EmittedRules;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.FlowLine;
 import dev.policyc.compiler.interp.FlowSession;
-import dev.policyc.compiler.interp.IpvsState;
 import dev.policyc.compiler.interp.Decision.Nat;
 import dev.policyc.compiler.interp.Decision.Step;
 import dev.policyc.compiler.interp.Packet;
@@ -53,7 +52,7 @@ public final class DecisionText {
       sb.append("  ").append(nat(d.snat())).append('\n');
     }
     if (d.ipvs() != null) {
-      sb.append("  ipvs: ").append(ipvs(d.ipvs())).append('\n');
+      sb.append("  ipvs: ").append(d.ipvs().text()).append('\n');
     }
     Packet a = d.after();
     if (a.mark() != p.mark()) {
@@ -174,7 +173,7 @@ public final class DecisionText {
       sb.append("; ").append(nat(d.snat()));
     }
     if (d.ipvs() != null) {
-      sb.append("; ipvs: ").append(ipvs(d.ipvs()));
+      sb.append("; ipvs: ").append(d.ipvs().text());
     }
     List<String> steps = new ArrayList<>();
     for (Step s : d.path()) {
@@ -302,21 +301,6 @@ public final class DecisionText {
   }
 
   /** A NAT rewrite, such as {@code DNAT to 10.0.0.5:80}. */
-  /** {@code -t 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, or no real server available. */
-  public static String ipvs(IpvsState.Hit h) {
-    String svc = h.service().ipvsadmName() + " (" + h.service().scheduler().word() + ")";
-    if (h.real() == null) {
-      return svc + ": no real server available";
-    }
-    if (h.via() == IpvsState.Hit.Via.REPLY) {
-      return "answer from " + h.real().endpoint() + " of " + svc + ", source back to "
-          + dev.policyc.compiler.ipvs.IpvsText.endpoint(h.vaddr(), h.vport());
-    }
-    return svc + " -> " + h.real().endpoint() + " " + h.real().method().word()
-        + (h.persistent() ? " (persistence template)" : "")
-        + (h.via() == IpvsState.Hit.Via.CONNECTION ? " (connection)" : "");
-  }
-
   public static String nat(Nat n) {
     String kind = switch (n.kind()) {
       case DNAT -> "DNAT";

@@ -75,7 +75,7 @@ public final class Interpreter {
    * local. (A dummy link that is down, as kube-proxy leaves kube-ipvs0, still gets the local
    * routes of its addresses.)
    */
-  private static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs, String device) {
+  public static IrPolicy withVips(IrPolicy policy, IpvsConfig ipvs, String device) {
     HostModel h = policy.host();
     if (h == null || ipvs.isEmpty()) {
       return policy;
@@ -105,7 +105,7 @@ public final class Interpreter {
   }
 
   /** The dummy interface of interfaces.sh (emit.ipvs.InterfacesEmitter.DEVICE). */
-  static final String IPVS_DEVICE = "policyc-ipvs0";
+  public static final String IPVS_DEVICE = "policyc-ipvs0";
 
   /** The IPVS state, or null without IPVS. */
   public IpvsState ipvs() {

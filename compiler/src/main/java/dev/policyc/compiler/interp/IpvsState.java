@@ -2,6 +2,7 @@ package dev.policyc.compiler.interp;
 
 import dev.policyc.compiler.ipvs.ForwardMethod;
 import dev.policyc.compiler.ipvs.IpvsConfig;
+import dev.policyc.compiler.ipvs.IpvsText;
 import dev.policyc.compiler.ipvs.RealServer;
 import dev.policyc.compiler.ipvs.VirtualService;
 import dev.policyc.compiler.ir.IpAddr;
@@ -226,6 +227,26 @@ public final class IpvsState {
 
     Hit as(Via v) {
       return new Hit(service, real, persistent, v, vaddr, vport);
+    }
+
+    /**
+     * What IPVS did, in the words of {@code policyc explain} (and of the generated classifier's
+     * decision): {@code -t 192.0.2.80:80 (wrr) -> 10.1.0.1:8080 masq}, with {@code (persistence
+     * template)} or {@code (connection)}; no real server available; or an answer whose source
+     * went back.
+     */
+    public String text() {
+      String svc = service.ipvsadmName() + " (" + service.scheduler().word() + ")";
+      if (real == null) {
+        return svc + ": no real server available";
+      }
+      if (via == Via.REPLY) {
+        return "answer from " + real.endpoint() + " of " + svc + ", source back to "
+            + IpvsText.endpoint(vaddr, vport);
+      }
+      return svc + " -> " + real.endpoint() + " " + real.method().word()
+          + (persistent ? " (persistence template)" : "")
+          + (via == Via.CONNECTION ? " (connection)" : "");
     }
 
     /** How a packet met IPVS. */

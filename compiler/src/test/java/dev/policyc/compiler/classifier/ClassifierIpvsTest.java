@@ -98,11 +98,7 @@ class ClassifierIpvsTest {
   void randomIpvsPoliciesDecideAsTheInterpreter() {
     long seed = Property.seed(20261207);
     int trials = Property.trials(400);
-    Random master = new Random(seed);
-    long[] seeds = new long[trials];
-    for (int i = 0; i < trials; i++) {
-      seeds[i] = master.nextLong();
-    }
+    long[] seeds = ClassifierTest.seeds(seed, trials);
     Arrays.fill(SEEN, 0);
     long start = System.nanoTime();
     for (int from = 0; from < trials; from += BATCH) {

@@ -65,13 +65,9 @@ class ClassifierTest {
   void randomPoliciesDecideAsTheInterpreter() {
     long seed = Property.seed(20261206);
     int trials = Property.trials(1000);
-    Random master = new Random(seed);
     long start = System.nanoTime();
     Arrays.fill(SEEN, 0);
-    long[] seeds = new long[trials];
-    for (int i = 0; i < trials; i++) {
-      seeds[i] = master.nextLong();
-    }
+    long[] seeds = seeds(seed, trials);
     for (int from = 0; from < trials; from += BATCH) {
       int to = Math.min(trials, from + BATCH);
       List<IrPolicy> policies = new ArrayList<>();
@@ -297,5 +293,15 @@ class ClassifierTest {
       assertThrows(IllegalArgumentException.class,
           () -> ClassifierGenerator.generate(p, bad, "test"), bad);
     }
+  }
+
+  /** The seeds of {@code trials} policies of a campaign, drawn from its {@code seed}. */
+  static long[] seeds(long seed, int trials) {
+    Random master = new Random(seed);
+    long[] seeds = new long[trials];
+    for (int i = 0; i < trials; i++) {
+      seeds[i] = master.nextLong();
+    }
+    return seeds;
   }
 }

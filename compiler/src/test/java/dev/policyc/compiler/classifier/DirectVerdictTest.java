@@ -40,11 +40,7 @@ class DirectVerdictTest {
   void filterOnlyRandomPoliciesDecideAsTheInterpreter() {
     long seed = Property.seed(20261207);
     int trials = Property.trials(400);
-    Random master = new Random(seed);
-    long[] seeds = new long[trials];
-    for (int i = 0; i < trials; i++) {
-      seeds[i] = master.nextLong();
-    }
+    long[] seeds = ClassifierTest.seeds(seed, trials);
     int direct = 0;
     long compared = 0;
     for (int from = 0; from < trials; from += BATCH) {

@@ -128,7 +128,8 @@ class ClassifierCliTest {
       assertEquals(interpreter.out(), classifier.out(), example);
       assertEquals(6, classifier.out().lines().count(), example);
       assertEquals(interpreter.err(), classifier.err(), example);
-      assertTrue(classifier.err().contains("packets.txt:4:7: error PC8007: bad packet"), classifier.err());
+      assertTrue(classifier.err().contains("packets.txt:4:7: error PC8007: bad packet"),
+          classifier.err());
     }
     Cli.Captured forward = run("explain", CliFixtures.policy("nat-gateway"), "--engine",
         "classifier", "--packets", packets.toString());
