@@ -55,9 +55,10 @@ public class CompileMojo extends AbstractPolicycMojo {
 
   /**
    * Policies (by their {@code policy:} name or their file name without {@code .yaml}) whose
-   * classifier is not generated: those using what the classifier does not model yet (a {@code
-   * host:} model, NAT targets; docs/classifier.md), which would otherwise fail the build. Their
-   * scripts are compiled. Commas separate names too, so a property can hold the list.
+   * classifier is not generated: those the build needs no classifier of, and any using what the
+   * classifier does not model (docs/classifier.md, "Not yet"), which would otherwise fail the
+   * build. Their scripts are compiled. Commas separate names too, so a property can hold the
+   * list.
    *
    * <pre>
    * &lt;skipClassifierFor&gt;

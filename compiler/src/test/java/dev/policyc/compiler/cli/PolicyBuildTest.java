@@ -86,8 +86,8 @@ class PolicyBuildTest {
         "edge/iptables.rules", "edge/report.json", "web/apply.sh", "web/ip6tables.rules",
         "web/iptables.rules", "web/report.json"), tree("out/policyc"));
     assertEquals(List.of("com/acme/fw/Decision.java", "com/acme/fw/EdgeClassifier.java",
-        "com/acme/fw/Engine.java", "com/acme/fw/Host.java", "com/acme/fw/Packet.java",
-        "com/acme/fw/Vocabulary.java",
+        "com/acme/fw/Engine.java", "com/acme/fw/Host.java", "com/acme/fw/Ipvs.java",
+        "com/acme/fw/IpvsService.java", "com/acme/fw/Packet.java", "com/acme/fw/Vocabulary.java",
         "com/acme/fw/WebClassifier.java"), tree("out/gen"));
     assertEquals(List.of("com/acme/fw/EdgeClassifier.tables", "com/acme/fw/WebClassifier.tables"),
         tree("out/res"));
@@ -153,22 +153,29 @@ class PolicyBuildTest {
     assertEquals("policyc check: 1 error, 1 warning", PolicyBuild.check(request()).summary());
   }
 
+  /**
+   * A policy with IPVS services gets its classifier too, the services in a resource beside its
+   * tables (and the runtime's IPVS classes in the package); listed in {@code skipClassifierFor},
+   * only its scripts are compiled.
+   */
   @Test
-  void aPolicyTheClassifierCannotModelNeedsSkipClassifierFor() throws IOException {
-    Path d = policy("director.yaml", WEB.replace("policy: web", "policy: director")
+  void anIpvsPolicyGetsItsClassifierUnlessSkipClassifierForListsIt() throws IOException {
+    policy("director.yaml", WEB.replace("policy: web", "policy: director")
         + "ipvs:\n  services:\n    - { protocol: tcp, address: 192.0.2.80, port: 80,"
         + " scheduler: rr, real-servers: [{ address: 10.1.0.1, port: 8080, method: masq }] }\n");
     PolicyBuild.Outcome o = PolicyBuild.compile(request());
-    assertTrue(o.failed());
-    assertTrue(text(o).contains("ERROR " + d + ": the Java classifier does not model IPVS"
-        + " virtual services (ipvs:) (list 'director' in skipClassifierFor to compile only"
-        + " its scripts)"), text(o));
-    assertEquals(List.of(), tree("out"));
+    assertFalse(o.failed(), text(o));
+    assertTrue(tree("out/policyc").contains("director/ipvs.rules"), tree("out").toString());
+    assertTrue(tree("out/gen").containsAll(List.of("com/acme/fw/DirectorClassifier.java",
+        "com/acme/fw/Ipvs.java", "com/acme/fw/IpvsService.java")), tree("out").toString());
+    assertEquals(List.of("com/acme/fw/DirectorClassifier.ipvs",
+        "com/acme/fw/DirectorClassifier.tables"), tree("out/res"));
 
     PolicyBuild.Outcome skipped = PolicyBuild.compile(request(List.of("director"), false));
     assertFalse(skipped.failed(), text(skipped));
     assertTrue(tree("out/policyc").contains("director/ipvs.rules"));
     assertEquals(List.of(), tree("out/gen"));
+    assertEquals(List.of(), tree("out/res"));
   }
 
   @Test
