@@ -47,6 +47,63 @@ class CutTreesTest {
     check(s, leaves);
   }
 
+  @Test
+  void theLastTwoTreesMergedStillFindTheFirstHull() {
+    Set s = set(2_000);
+    int groups = groups(CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0).quick());
+    assertTrue(groups >= 3, groups + " groups");
+    // never merged, and always (the bound at the size of the trees' whole offset range)
+    CutTrees.Built apart = CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0);
+    assertEquals(groups, apart.roots().length);
+    check(s, apart);
+    CutTrees.Built merged = CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET,
+        CutTrees.MAX_OFFSET);
+    assertEquals(groups - 1, merged.roots().length, "the last two trees made one");
+    assertEquals(entries(merged), merged.leafEntries());
+    assertTrue(cuts(merged) > cuts(apart) / 2, cuts(merged) + " cuts");
+    check(s, merged);
+  }
+
+  /** How many of the four groups (wide source, wide destination) hold rules, from the hulls. */
+  private static int groups(int[] q) {
+    boolean[] seen = new boolean[4];
+    for (int b = 0; b < q.length; b += CutTrees.QUICK) {
+      boolean wideSrc = Integer.toUnsignedLong(q[b + 1] - q[b]) >= 1L << 16;
+      boolean wideDst = Integer.toUnsignedLong(q[b + 3] - q[b + 2]) >= 1L << 16;
+      seen[(wideSrc ? 1 : 0) | (wideDst ? 2 : 0)] = true;
+    }
+    int n = 0;
+    for (boolean g : seen) {
+      n += g ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The rules of the distinct leaves reachable from the roots. */
+  private static int entries(CutTrees.Built b) {
+    int n = 0;
+    List<Integer> todo = new ArrayList<>();
+    for (int r : b.roots()) {
+      todo.add(r);
+    }
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      int ref = todo.remove(todo.size() - 1);
+      int o = ref >>> CutTrees.OFFSET_SHIFT;
+      if (!seen.add(o)) {
+        continue;
+      }
+      if ((ref >>> 9 & 7) == CutTrees.LEAF) {
+        n += b.nodes()[o];
+      } else {
+        for (int c = 1; c <= 2 << (ref & 7); c++) {
+          todo.add(b.nodes()[o + c]);
+        }
+      }
+    }
+    return n;
+  }
+
   private record Set(List<Constraint> rules, List<ClassBenchTraceGenerator.Header> trace) {}
 
   private static Set set(int n) {
