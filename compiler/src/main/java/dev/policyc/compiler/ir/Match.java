@@ -3,6 +3,7 @@ package dev.policyc.compiler.ir;
 import dev.policyc.dsl.AddressType;
 import dev.policyc.dsl.ConnState;
 import dev.policyc.dsl.Family;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -103,7 +104,10 @@ public sealed interface Match
       if (states.isEmpty() && !snat && !dnat) {
         throw new IllegalArgumentException("no conntrack state");
       }
-      states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
+      // in the enum's order (Set.copyOf's order changes from run to run, and the record's text
+      // with it)
+      states = states.isEmpty() ? Set.of()
+          : Collections.unmodifiableSet(EnumSet.copyOf(states));
     }
 
     /** A match of real states only (no SNAT or DNAT). */
@@ -201,7 +205,7 @@ public sealed interface Match
   /** Address type of the source or destination ({@code -m addrtype}). */
   record AddrType(Side side, Set<AddressType> types, boolean negated) implements Match {
     public AddrType {
-      types = Set.copyOf(EnumSet.copyOf(types));
+      types = Collections.unmodifiableSet(EnumSet.copyOf(types)); // in the enum's order
     }
 
     public List<AddressType> ordered() {

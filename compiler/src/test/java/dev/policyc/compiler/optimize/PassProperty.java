@@ -100,7 +100,7 @@ final class PassProperty {
 
   /**
    * Null unless {@link ChainEdits} proves a wrong output equal: the output with the target of
-   * one rule (chosen by the policies' hash, so a shrunk policy keeps a choice) turned from ACCEPT
+   * one rule (chosen by the policies' text, so a shrunk policy keeps a choice) turned from ACCEPT
    * to DROP or back.
    */
   static String editProofSound(IrPolicy in, IrPolicy out, int[] tally) {
@@ -124,8 +124,10 @@ final class PassProperty {
     if (flippable.isEmpty()) {
       return null;
     }
-    int[] at = flippable.get(Math.floorMod(in.hashCode() * 31 + out.hashCode(),
-        flippable.size()));
+    // the text's hash, not the records': an origin's hash is its identity, which differs from
+    // run to run, and the run's choice would with it
+    int[] at = flippable.get(Math.floorMod(in.toString().hashCode() * 31
+        + out.toString().hashCode(), flippable.size()));
     IrPolicy wrong = flipped(out, at);
     Result whole = Equivalence.compare(out, wrong, BUDGET, 1);
     if (whole.status() != Result.Status.DIFFERENT) {
