@@ -174,24 +174,12 @@ class ClassifierIpvsTest {
     List<Packet> answers = new ArrayList<>();
     for (int k = 0; k < count; k++) {
       Packet p = packet(rnd, base.next(), ipvs, answers, policy.host() != null);
-      String want;
-      Decision d = null;
-      try {
-        d = interp.decide(p);
-        want = ClassifierText.of(policy, d);
-      } catch (IllegalArgumentException e) {
-        want = "refused";
-      }
-      String got;
-      try {
-        got = c.decide(p.toString());
-      } catch (IllegalArgumentException e) {
-        got = "refused";
-      }
+      ClassifierTest.Both both = ClassifierTest.Both.of(policy, interp, c, p);
+      Decision d = both.decision();
       SEEN[0]++;
-      if (!want.equals(got)) {
-        return "packet " + (k + 1) + " " + p + "\n  interpreter: " + want + "\n  classifier:  "
-            + got;
+      if (!both.want().equals(both.got())) {
+        return "packet " + (k + 1) + " " + p + "\n  interpreter: " + both.want()
+            + "\n  classifier:  " + both.got();
       }
       if (d != null && d.ipvs() != null) {
         count(d.ipvs(), p, answers);

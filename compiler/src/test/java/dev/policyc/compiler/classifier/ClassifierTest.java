@@ -123,11 +123,37 @@ class ClassifierTest {
       if (k % 2 == 1) {
         p = firstPacket(p); // what the nat chains see, and TCPMSS adds its option to
       }
+      Both both = Both.of(policy, interp, c, p);
+      if (both.decision() != null) {
+        count(policy, both.decision());
+      }
+      SEEN[0]++;
+      if (!both.want().equals(both.got())) {
+        return "packet " + p + "\n  interpreter: " + both.want() + "\n  classifier:  "
+            + both.got();
+      }
+      if (p.family() == Family.IPV4 && both.decision() != null) {
+        String fast = fastPath(policy, c, p);
+        if (fast != null) {
+          return fast;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A packet decided by both engines: the interpreter's decision (null when it refuses the
+   * packet) and each engine's text of it, {@code refused} for a refusal.
+   */
+  record Both(Decision decision, String want, String got) {
+    static Both of(IrPolicy policy, Interpreter interp, LoadedClassifier c, Packet p) {
+      Decision d = null;
       String want;
       try {
-        Decision d = interp.decide(p);
-        want = ClassifierText.of(policy, d);
-        count(policy, d);
+        Decision decided = interp.decide(p);
+        want = ClassifierText.of(policy, decided);
+        d = decided;
       } catch (IllegalArgumentException e) {
         want = "refused";
       }
@@ -137,18 +163,8 @@ class ClassifierTest {
       } catch (IllegalArgumentException e) {
         got = "refused";
       }
-      SEEN[0]++;
-      if (!want.equals(got)) {
-        return "packet " + p + "\n  interpreter: " + want + "\n  classifier:  " + got;
-      }
-      if (p.family() == Family.IPV4 && !want.equals("refused")) {
-        String fast = fastPath(policy, c, p);
-        if (fast != null) {
-          return fast;
-        }
-      }
+      return new Both(d, want, got);
     }
-    return null;
   }
 
   private static void count(IrPolicy policy, Decision d) {

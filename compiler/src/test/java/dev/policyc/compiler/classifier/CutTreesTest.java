@@ -79,31 +79,6 @@ class CutTreesTest {
     return n;
   }
 
-  /** The rules of the distinct leaves reachable from the roots. */
-  private static int entries(CutTrees.Built b) {
-    int n = 0;
-    List<Integer> todo = new ArrayList<>();
-    for (int r : b.roots()) {
-      todo.add(r);
-    }
-    java.util.Set<Integer> seen = new java.util.HashSet<>();
-    while (!todo.isEmpty()) {
-      int ref = todo.remove(todo.size() - 1);
-      int o = ref >>> CutTrees.OFFSET_SHIFT;
-      if (!seen.add(o)) {
-        continue;
-      }
-      if ((ref >>> 9 & 7) == CutTrees.LEAF) {
-        n += b.nodes()[o];
-      } else {
-        for (int c = 1; c <= 2 << (ref & 7); c++) {
-          todo.add(b.nodes()[o + c]);
-        }
-      }
-    }
-    return n;
-  }
-
   private record Set(List<Constraint> rules, List<ClassBenchTraceGenerator.Header> trace) {}
 
   private static Set set(int n) {
@@ -120,7 +95,18 @@ class CutTreesTest {
 
   /** The cuts reachable from the roots; every leaf's own reference checked on the way. */
   private static int cuts(CutTrees.Built b) {
+    return walk(b)[0];
+  }
+
+  /** The rules of the distinct leaves reachable from the roots. */
+  private static int entries(CutTrees.Built b) {
+    return walk(b)[1];
+  }
+
+  /** The cuts and the leaf entries reachable from the roots, each node counted once. */
+  private static int[] walk(CutTrees.Built b) {
     int cuts = 0;
+    int entries = 0;
     List<Integer> todo = new ArrayList<>();
     for (int r : b.roots()) {
       todo.add(r);
@@ -133,7 +119,9 @@ class CutTreesTest {
         continue;
       }
       if ((ref >>> 9 & 7) == CutTrees.LEAF) {
+        // a leaf's reference is its own, so it is counted once
         assertEquals(ref, b.nodes()[o + 1], "a leaf's own reference at " + o);
+        entries += b.nodes()[o];
         continue;
       }
       cuts++;
@@ -141,7 +129,7 @@ class CutTreesTest {
         todo.add(b.nodes()[o + c]);
       }
     }
-    return cuts;
+    return new int[] {cuts, entries};
   }
 
   private static void check(Set s, CutTrees.Built b) {
