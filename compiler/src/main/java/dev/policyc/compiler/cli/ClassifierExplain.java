@@ -111,9 +111,9 @@ final class ClassifierExplain {
     }
     List<String> steps = new ArrayList<>();
     for (Object s : (List<?>) LoadedClassifier.property(d, "path")) {
-      steps.add(LoadedClassifier.property(s, "table") + "/" + LoadedClassifier.property(s, "chain")
-          + (LoadedClassifier.property(s, "policy") != null ? ":policy"
-              : "#" + LoadedClassifier.property(s, "rule")));
+      steps.add(DecisionText.step((String) LoadedClassifier.property(s, "table"),
+          (String) LoadedClassifier.property(s, "chain"),
+          (Integer) LoadedClassifier.property(s, "rule")));
     }
     return sb.append(" [").append(String.join(" ", steps)).append(']').toString();
   }

@@ -163,6 +163,11 @@ public final class DecisionText {
     };
   }
 
+  /** A step of a one-line path: {@code filter/INPUT#3}, or {@code filter/INPUT:policy} (0). */
+  static String step(String table, String chain, int rule) {
+    return table + "/" + chain + (rule == 0 ? ":policy" : "#" + rule);
+  }
+
   static String oneLine(Packet p, Decision d) {
     StringBuilder sb = new StringBuilder();
     sb.append(p).append(" => ").append(verdict(d));
@@ -177,8 +182,7 @@ public final class DecisionText {
     }
     List<String> steps = new ArrayList<>();
     for (Step s : d.path()) {
-      steps.add(s.table().iptablesName() + "/" + s.chain()
-          + (s.isPolicy() ? ":policy" : "#" + s.rule()));
+      steps.add(step(s.table().iptablesName(), s.chain(), s.isPolicy() ? 0 : s.rule()));
     }
     sb.append(" [").append(String.join(" ", steps)).append(']');
     return sb.toString();

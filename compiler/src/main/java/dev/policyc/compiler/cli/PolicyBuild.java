@@ -205,7 +205,7 @@ public final class PolicyBuild {
       }
       results.add(scripts == null
           ? new Compilation(c.lowered(), c.ir(), c.diagnostics(), Map.of(), c.passes())
-          : scripts.apply(c, new ArrayList<>()));
+          : scripts.apply(c, IpvsConfig.NONE, new ArrayList<>())); // no java target: no IPVS
     }
     Outcome failed = counts.outcome(out, "compile", found.policies().size(),
         request.failOnWarning(), "");

@@ -67,16 +67,10 @@ final class Targets {
   }
 
   /**
-   * The compilation with only the chosen targets' files, and the classifier's when chosen; a
-   * list of reasons instead (in {@code why}) when the classifier cannot model the policy.
-   */
-  Compilation apply(Compilation c, List<String> why) {
-    return apply(c, IpvsConfig.NONE, why);
-  }
-
-  /**
-   * As {@link #apply(Compilation, List)}, for a policy whose {@code ipvs:} section is {@code
-   * ipvs}: its classifier schedules packets to the virtual services as the interpreter does.
+   * The compilation with only the chosen targets' files, and the classifier's when chosen (its
+   * IPVS services {@code ipvs}, the policy's {@code ipvs:} section, scheduled as the interpreter
+   * schedules them); a list of reasons instead (in {@code why}) when the classifier cannot
+   * model the policy.
    */
   Compilation apply(Compilation c, IpvsConfig ipvs, List<String> why) {
     Map<String, String> files = new LinkedHashMap<>();
@@ -131,11 +125,6 @@ final class Targets {
       why.add("IPVS virtual services (ipvs:) without their configuration");
     }
     return why;
-  }
-
-  /** {@link #classifierGaps(Compilation, IpvsConfig)} without the policy's IPVS services. */
-  static List<String> classifierGaps(Compilation c) {
-    return classifierGaps(c, IpvsConfig.NONE);
   }
 
   /** For messages: the classifier's reasons, one per line. */
