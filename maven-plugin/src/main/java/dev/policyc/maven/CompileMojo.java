@@ -40,8 +40,9 @@ public class CompileMojo extends AbstractPolicycMojo {
 
   /**
    * What to write: {@code iptables} (iptables.rules, ip6tables.rules, apply.sh), {@code ipset}
-   * (ipset.rules), {@code report} (report.json) and {@code java} (the classifier). Default: all
-   * four.
+   * (ipset.rules), {@code report} (report.json), {@code ipvs} (ipvs.rules, interfaces.sh and
+   * keepalived.conf, for a policy with an {@code ipvs:} section) and {@code java} (the
+   * classifier). Default: all five.
    *
    * <pre>
    * &lt;targets&gt;

@@ -238,7 +238,7 @@ public final class PolicyBuild {
     try {
       return scripts.isEmpty() ? null : Targets.parse(String.join(",", scripts), null);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("targets are iptables, ipset, report and java, not "
+      throw new IllegalArgumentException("targets are iptables, ipset, report, ipvs and java, not "
           + request.targets());
     }
   }
