@@ -242,10 +242,8 @@ final class BuildDecisionTrees implements Pass {
         atoms = SetAtoms.of(run, r -> narrowed(Constraints.of(r, family, policy)),
             name -> policy.set(name).orElse(null), family, decides, false);
       }
-      // copies weigh only when the bound may run short (a set the bound does not hold back
-      // otherwise splits unevenly down to the depth limit, leaving leaves of 100 rules there)
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
-          options.maxGrowth(), Math.min(options.maxDepth(), levels), true);
+          options.maxGrowth(), Math.min(options.maxDepth(), levels));
       Node root = TreeBuilder.build(atoms.constraints, atoms.decides(), atoms.owners(), family,
           opts);
       if (!(root instanceof Node.Split split)) {

@@ -28,11 +28,14 @@ import java.util.TreeMap;
  *
  * <p>A rule whose values on the split field meet several branches is replicated into each; an
  * {@link Opaque} rule is placed by its bound (the cube of its other matches: it matches no
- * packet outside it). The split of a node is chosen by a cheap estimate: the candidate points
- * are the ends of the rules' intervals (a rule counted by the hull of its values), and the best
- * minimizes the largest branch plus the copies made plus the dispatch tests added. Nodes are
- * split largest first, so when the copies reach the bound of {@link Options#maxGrowth()} the
- * largest leaves have been split already. See docs/passes/decision-tree.md.
+ * packet outside it). A split is weighed by what it gains per rule it adds: a node of {@code n}
+ * rules whose packets are taken to spread over its branches as its rules do tests about {@code n}
+ * rules before the split and {@code Σ w²/Σ w} after it (branches of {@code w} rules), and the
+ * split adds its copies and its dispatch tests; the gain of {@code n} times the drop in rules
+ * tested, per rule added, is the score. The candidate points of an interval split are the ends
+ * of the rules' intervals (a rule counted by the hull of its values). Nodes are split best gain
+ * per added rule first, so when the copies reach the bound of {@link Options#maxGrowth()} the
+ * splits that paid most are in. See docs/passes/decision-tree.md.
  */
 public final class TreeBuilder {
   /**
@@ -42,13 +45,9 @@ public final class TreeBuilder {
    * @param maxGrowth the bound on the rules of all leaves together with one dispatch rule per
    *     branch but the last of each split, as a multiple of the input's (1: no split at all)
    * @param maxDepth the most splits on the way from the root to a leaf
-   * @param freeCopies whether copies weigh nothing in a split's score while the copies the bound
-   *     still allows are at least twice the rules of the nodes left to split: then the most even
-   *     split is taken, so that no path runs into {@code maxDepth} with a large leaf (a copy only
-   *     weighs when the bound may run short)
    */
-  public record Options(int leafSize, double maxGrowth, int maxDepth, boolean freeCopies) {
-    /** Leaves of about 8 rules, at most twice the rules, 24 levels, copies always weighed. */
+  public record Options(int leafSize, double maxGrowth, int maxDepth) {
+    /** Leaves of about 8 rules, at most twice the rules, 24 levels. */
     public static final Options DEFAULT = new Options(8, 2.0, 24);
 
     public Options {
@@ -57,27 +56,16 @@ public final class TreeBuilder {
             + maxGrowth + ", maxDepth " + maxDepth);
       }
     }
-
-    /** Options whose copies always weigh in a split's score. */
-    public Options(int leafSize, double maxGrowth, int maxDepth) {
-      this(leafSize, maxGrowth, maxDepth, false);
-    }
   }
 
   /** Protocols given their own branch in one split, at most; the rest share the last. */
   private static final int MAX_PROTOCOL_BRANCHES = 4;
 
   /**
-   * What a copy costs against a rule off the largest branch: copies use up the growth bound that
-   * later splits need.
-   */
-  private static final int COPY_WEIGHT = 2;
-
-  /**
    * Nodes of at most this many rules are also pruned rule by rule (each rule against the deciding
    * rules before it); larger ones only after a deciding rule that covers their whole region.
    */
-  private static final int PAIRWISE_PRUNE = 64;
+  private static final int PAIRWISE_PRUNE = 256;
 
   private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
@@ -99,10 +87,6 @@ public final class TreeBuilder {
   private int[] owners;
   /** Rule copies the tree may still add. */
   private long room;
-  /** The rules of the nodes in the queue, still to be split or left as leaves. */
-  private long pendingRules;
-  /** What a copy weighs in the score of the node being split. */
-  private int copyWeight = COPY_WEIGHT;
 
   private long created;
 
@@ -192,6 +176,10 @@ public final class TreeBuilder {
     Field field;
     List<Pending> children;
     List<ValueSet> values;
+    /** The split planned for it, its branches' rules, and what it gains per rule it adds. */
+    Choice choice;
+    List<List<Integer>> members;
+    double gain;
 
     Pending(List<Integer> rules, Cube region, int depth) {
       this.rules = rules;
@@ -212,8 +200,8 @@ public final class TreeBuilder {
     }
   }
 
-  /** A way to split a node, with its estimated cost. */
-  private record Choice(Field field, List<ValueSet> values, long score) {}
+  /** A way to split a node, with its estimated gain per rule it adds (higher is better). */
+  private record Choice(Field field, List<ValueSet> values, double score) {}
 
   private Node build() {
     List<Integer> all = new ArrayList<>();
@@ -222,29 +210,23 @@ public final class TreeBuilder {
     }
     Pending root = new Pending(prune(all, Cube.all(family)), Cube.all(family), 0);
     PriorityQueue<Pending> queue = new PriorityQueue<>(
-        Comparator.comparingInt((Pending p) -> -p.weight).thenComparingLong(p -> p.order));
+        Comparator.comparingDouble((Pending p) -> -p.gain).thenComparingLong(p -> p.order));
+    plan(root);
     queue.add(root);
-    pendingRules = root.weight;
     while (!queue.isEmpty()) {
       Pending p = queue.poll();
-      pendingRules -= p.weight;
-      if (p.weight <= options.leafSize() || p.depth >= options.maxDepth()) {
-        continue;
-      }
-      Choice c = best(p);
+      Choice c = p.choice;
       if (c == null) {
         continue;
       }
-      List<List<Integer>> members = members(p.rules, c.field(), c.values());
-      for (int i = 0; i < members.size(); i++) {
-        members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i))));
-      }
-      // the copies and the dispatch rules (one per branch but the last, which is fallen into)
-      long added = -p.weight + c.values().size() - 1;
-      for (List<Integer> m : members) {
-        added += weight(m);
-      }
+      List<List<Integer>> members = p.members;
+      long added = added(p.weight, members);
       if (added > room) {
+        // the splits taken since it was planned left too little room: the best that fits now
+        plan(p);
+        if (p.choice != null && added(p.weight, p.members) <= room) {
+          queue.add(p);
+        }
         continue;
       }
       room -= added;
@@ -255,11 +237,54 @@ public final class TreeBuilder {
         Pending child = new Pending(members.get(i), p.region.and(c.field(), c.values().get(i)),
             p.depth + 1);
         p.children.add(child);
+        plan(child);
         queue.add(child);
-        pendingRules += child.weight;
       }
     }
     return root.freeze();
+  }
+
+  /**
+   * What splitting a node of {@code n} rules into branches of {@code total} rules together (the
+   * sum of their squares {@code squares}) gains per rule it adds: {@code n} times the drop in the
+   * rules a packet tests, taking a node's packets to spread over its branches as its rules do.
+   */
+  private static double gain(long n, long total, double squares, int branches) {
+    double drop = n - squares / Math.max(1, total);
+    return n * drop / Math.max(1, total - n + branches - 1);
+  }
+
+  /** The copies and the dispatch rules (one per branch but the last, which is fallen into). */
+  private long added(int n, List<List<Integer>> members) {
+    long added = members.size() - 1 - n;
+    for (List<Integer> m : members) {
+      added += weight(m);
+    }
+    return added;
+  }
+
+  /** Plans a node's split (the best there is, if it is to be split): its branches and gain. */
+  private void plan(Pending p) {
+    p.choice = null;
+    if (p.weight <= options.leafSize() || p.depth >= options.maxDepth()) {
+      return;
+    }
+    Choice c = best(p);
+    if (c == null) {
+      return;
+    }
+    List<List<Integer>> members = members(p.rules, c.field(), c.values());
+    long total = 0;
+    double squares = 0;
+    for (int i = 0; i < members.size(); i++) {
+      members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i))));
+      int w = weight(members.get(i));
+      total += w;
+      squares += (double) w * w;
+    }
+    p.choice = c;
+    p.members = members;
+    p.gain = gain(p.weight, total, squares, members.size());
   }
 
   /**
@@ -318,7 +343,6 @@ public final class TreeBuilder {
 
   /** The cheapest split of a node that makes every branch smaller, or null. */
   private Choice best(Pending p) {
-    copyWeight = options.freeCopies() && room >= 2 * pendingRules ? 0 : COPY_WEIGHT;
     List<Choice> choices = new ArrayList<>();
     IntervalSet proto = (IntervalSet) p.region.get(Field.PROTO);
     Long single = single(proto);
@@ -335,7 +359,7 @@ public final class TreeBuilder {
     }
     Choice best = null;
     for (Choice c : choices) {
-      if (best == null || c.score() < best.score()) {
+      if (best == null || c.score() > best.score()) {
         best = c;
       }
     }
@@ -389,12 +413,14 @@ public final class TreeBuilder {
     int n = p.weight;
     long total = 0;
     long largest = 0;
+    double squares = 0;
     boolean opensPorts = false;
     List<List<Integer>> members = members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
       int size = weight(members.get(i));
       total += size;
       largest = Math.max(largest, size);
+      squares += (double) size * size;
       Long proto = single((IntervalSet) values.get(i));
       opensPorts |= size == n && proto != null && Protocols.hasPorts(proto.intValue());
     }
@@ -403,7 +429,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, largest + copyWeight * (total - n) + (values.size() - 1));
+    return new Choice(field, values, gain(n, total, squares, values.size()));
   }
 
   /**
@@ -436,7 +462,7 @@ public final class TreeBuilder {
     Arrays.sort(sortedStarts);
     Arrays.sort(sortedEnds);
     BigInteger bestPoint = null;
-    long bestScore = Long.MAX_VALUE;
+    double bestScore = Double.NEGATIVE_INFINITY;
     List<BigInteger> candidates = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       if (starts[i].compareTo(lo) > 0) {
@@ -463,8 +489,8 @@ public final class TreeBuilder {
       if (copies + 1 > room) {
         continue; // beyond the growth bound: a split that fits is better than none
       }
-      long score = largest + copyWeight * copies;
-      if (score < bestScore) {
+      double score = gain(n, left + right, (double) left * left + (double) right * right, 2);
+      if (score > bestScore) {
         bestScore = score;
         bestPoint = c;
       }
@@ -475,7 +501,7 @@ public final class TreeBuilder {
     int width = f.width(family);
     List<ValueSet> values = List.of(interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
         interval(width, bestPoint, hi));
-    return new Choice(f, values, bestScore + 1);
+    return new Choice(f, values, bestScore);
   }
 
   /**

@@ -52,7 +52,7 @@ final class LeafRules {
     int i = 0;
     int j = 0;
     while (i < a.size() || j < b.size()) {
-      if (i < a.size() && j < b.size() && same(a.get(i), b.get(j), c, reach)) {
+      if (i < a.size() && j < b.size() && same(a.get(i), b.get(j), c, ending, reach)) {
         Rule x = a.get(i);
         i++;
         j++;
@@ -78,12 +78,14 @@ final class LeafRules {
   }
 
   /**
-   * Whether two rules hold for the same packets of {@code c} and do the same: the same rule, or
-   * two rules of the same target whose matches the packet space says exactly (a tree's leaf may
-   * hold a set rule with the one entry of its region as an address: optimize/SetAtoms) and whose
-   * cubes within {@code c} cover each other.
+   * Whether two rules hold for the same packets of {@code c} that get past the {@code ending}
+   * rules and do the same: the same rule, or two rules of the same target whose matches the
+   * packet space says exactly and whose cubes within {@code c} cover each other but for packets
+   * of the ending rules (a tree's leaf may hold a set rule with the one entry of its region as
+   * an address, optimize/SetAtoms, where the region's other entries are decided before it).
    */
-  private static boolean same(Rule x, Rule y, Cube c, Function<Rule, Reach> reach) {
+  private static boolean same(Rule x, Rule y, Cube c, List<Cube> ending,
+      Function<Rule, Reach> reach) {
     if (same(x, y)) {
       return true;
     }
@@ -92,7 +94,26 @@ final class LeafRules {
     }
     List<Cube> xs = within(x, c, reach);
     List<Cube> ys = within(y, c, reach);
-    return Reach.covers(xs, ys) && Reach.covers(ys, xs);
+    List<Cube> onlyX = minus(xs, ys);
+    List<Cube> onlyY = minus(ys, xs);
+    return onlyX != null && onlyY != null && (onlyX.isEmpty() || Reach.covers(ending, onlyX))
+        && (onlyY.isEmpty() || Reach.covers(ending, onlyY));
+  }
+
+  /** The packets of {@code from} not in {@code taken}, as cubes; null when they are too many. */
+  private static List<Cube> minus(List<Cube> from, List<Cube> taken) {
+    List<Cube> left = from;
+    for (Cube t : taken) {
+      List<Cube> next = new ArrayList<>();
+      for (Cube k : left) {
+        next.addAll(k.minus(t));
+      }
+      if (next.size() > 256) {
+        return null;
+      }
+      left = next;
+    }
+    return left;
   }
 
   /** Whether two rules hold for the same packets and do the same. */

@@ -54,10 +54,22 @@ record Reach(List<Cube> cubes, long[] hull) {
     return new Reach(cubes, hull(cubes));
   }
 
-  /** Whether the union of {@code outer} holds every cube of {@code inner} (false: unknown). */
+  /**
+   * Whether the union of {@code outer} holds every cube of {@code inner} (false: unknown). A cube
+   * one outer cube holds is settled first: cut by the others before it, its pieces could pass the
+   * bound on pieces (a rule shadowed by one far before it, with many rules between them).
+   */
   static boolean covers(List<Cube> outer, List<Cube> inner) {
-    List<Cube> left = new ArrayList<>(inner);
+    List<Cube> left = new ArrayList<>();
+    for (Cube c : inner) {
+      if (!heldByOne(outer, c)) {
+        left.add(c);
+      }
+    }
     for (Cube o : outer) {
+      if (left.isEmpty()) {
+        break;
+      }
       List<Cube> next = new ArrayList<>();
       for (Cube c : left) {
         next.addAll(c.minus(o));
@@ -68,6 +80,15 @@ record Reach(List<Cube> cubes, long[] hull) {
       }
     }
     return left.isEmpty();
+  }
+
+  private static boolean heldByOne(List<Cube> outer, Cube c) {
+    for (Cube o : outer) {
+      if (o.contains(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a packet of {@code c} (whose hull is {@code h}) may match the rule. */

@@ -331,6 +331,31 @@ class BuildDecisionTreesTest {
         "proved a leaf that tests the wrong address");
   }
 
+  /**
+   * A leaf whose region holds two of the set's entries, one of them decided by an earlier rule
+   * there (the tree leaves that entry out: the rule is written with the other's address), is
+   * proved: the two rules differ only in packets the earlier rule ends in both versions. (The
+   * tree's leaf: 10.3.0.0/16 DROP, then the set rule as 10.17.4.0/24 ACCEPT.)
+   */
+  @Test
+  void aLeafOfOneEntryWhereAnEarlierRuleDecidesTheOtherIsProved() {
+    StringBuilder text = new StringBuilder("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n:users - [0:0]\n-A INPUT -j users\n"
+        + "-A users -d 10.3.0.0/16 -j DROP\n");
+    for (int i = 0; i < 8; i++) {
+      text.append("-A users -d 10.40.").append(i).append(".0/24 -p tcp -j ACCEPT\n");
+    }
+    text.append("-A users -m set --match-set far dst -j ACCEPT\nCOMMIT\n");
+    IrPolicy read = PassTester.read(text.toString());
+    IrPolicy in = new IrPolicy(read.name(), read.host(), farSet("ACCEPT").sets(), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    assertTrue(PassTester.text(out).contains("-d 10.17.4.0/24 -j ACCEPT"), PassTester.text(out));
+    // by comparing the leaf's rules: within 20 rule evaluations, which exploring its class
+    // (as the prover did before, for want of the earlier rule's packets) takes more than
+    assertTrue(ChainEdits.prove(in, out, 20).equal(), "not proved by the leaf's rules");
+  }
+
   @Test
   void countsItsWork() {
     IrPolicy in = PassTester.read(chain(""));

@@ -147,7 +147,7 @@ class TreeBuilderTest {
       Random r = new Random(seed);
       List<Constraint> rules = randomRules(r, 20 + r.nextInt(200));
       Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(1 + r.nextInt(8),
-          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
+          1.0 + r.nextInt(3), 4 + r.nextInt(20)));
       checkRegions(root, Cube.all(V4), rules, "seed " + seed);
     }
   }
@@ -209,29 +209,29 @@ class TreeBuilderTest {
         decides[i] = r.nextInt(8) > 0;
       }
       Node root = TreeBuilder.build(rules, decides, V4, new TreeBuilder.Options(1 + r.nextInt(8),
-          1.0 + r.nextInt(3), 4 + r.nextInt(20), r.nextBoolean()));
+          1.0 + r.nextInt(3), 4 + r.nextInt(20)));
       checkPruned(root, Cube.all(V4), rules, decides, "seed " + seed);
     }
   }
 
   /**
-   * Nested intervals that the copy-weighing score splits a few rules at a time, down to the
-   * depth limit: with room to spare and free copies, the even splits stay well above it.
+   * A split is weighed by what it takes off the rules a packet tests per rule it adds: halving
+   * the node on the source copies nothing, halving it on the destination copies the four rules
+   * over the destinations' whole range, so the source is taken.
    */
   @Test
-  void freeCopiesSplitEvenlyWhenTheBoundHasRoom() {
+  void anEvenSplitWithoutCopiesIsTakenOverOneWithCopies() {
     List<Constraint> rules = new ArrayList<>();
-    for (int i = 0; i < 256; i++) {
-      // 10.0.i.0/24 and a rule over everything above it: every cut copies the wide ones
-      rules.add(dst("10.0." + i + ".0", 24));
-      rules.add(Cube.all(V4).and(Field.DST, IntervalSet.of(IpRange.parse("10.0." + i
-          + ".0-10.0.255.255"))));
+    for (int i = 0; i < 16; i++) {
+      Cube src = Cube.all(V4).and(Field.SRC, IntervalSet.of(IpRange.parse(
+          (i < 8 ? "10.0.0.0" : "10.128.0.0") + "/9")));
+      rules.add(src.and(Field.DST, IntervalSet.of(IpRange.parse(
+          i < 12 ? "20.0." + i + ".0/24" : "20.0.0.0/16"))));
     }
-    Node weighed = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24));
-    Node free = TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 64.0, 24, true));
-    assertEquals(24, depth(weighed), "one rule off at a time, down to the depth limit");
-    assertTrue(depth(free) < 16, "depth " + depth(free));
-    checkRegions(free, Cube.all(V4), rules, "free copies");
+    Node.Split root = assertInstanceOf(Node.Split.class,
+        TreeBuilder.build(rules, V4, new TreeBuilder.Options(4, 2.0, 1)));
+    assertEquals(Field.SRC, root.field());
+    assertEquals(16, root.size(), "no rule copied");
   }
 
   private static void checkPruned(Node n, Cube region, List<Constraint> rules,

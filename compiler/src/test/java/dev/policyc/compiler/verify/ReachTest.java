@@ -1,0 +1,39 @@
+package dev.policyc.compiler.verify;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
+import dev.policyc.dsl.Family;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The cover test the prover's shortcuts rest on. */
+class ReachTest {
+  private static Cube dst(String range) {
+    return Cube.all(Family.IPV4).and(Field.DST, IntervalSet.of(IpRange.parse(range)));
+  }
+
+  /**
+   * A cube one outer cube holds is covered however many outer cubes before it cut it: 300
+   * addresses within it first would cut it into more pieces than the subtraction keeps.
+   */
+  @Test
+  void aCubeHeldByOneIsCoveredBehindManyThatCutIt() {
+    List<Cube> outer = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      outer.add(dst("10.0." + (i / 100) + "." + (2 * (i % 100) + 1) + "/32"));
+    }
+    List<Cube> inner = List.of(dst("10.0.0.0/16"));
+    assertFalse(Reach.covers(outer, inner), "the addresses alone do not cover it");
+    outer.add(dst("10.0.0.0/8"));
+    assertTrue(Reach.covers(outer, inner));
+    // and a union of two outer cubes still covers what neither holds alone
+    assertTrue(Reach.covers(List.of(dst("10.0.0.0/17"), dst("10.0.128.0/17")), inner));
+    assertFalse(Reach.covers(List.of(dst("10.0.0.0/17"), dst("10.0.129.0/24")), inner));
+  }
+}
