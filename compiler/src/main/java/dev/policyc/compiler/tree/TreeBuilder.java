@@ -32,9 +32,9 @@ import java.util.TreeMap;
  * rules whose packets are taken to spread over its branches as its rules do tests about {@code n}
  * rules before the split and {@code Σ w²/Σ w} after it (branches of {@code w} rules), and the
  * split adds its copies and its dispatch tests; the gain of {@code n} times the drop in rules
- * tested, per rule added, is the score. The candidate points of an interval split are the ends
- * of the rules' intervals (a rule counted by the hull of its values). Nodes are split best gain
- * per added rule first, so when the copies reach the bound of {@link Options#maxGrowth()} the
+ * tested, per rule added, is the score: estimated by the rules' hulls to choose each field's
+ * split point, and by the branches' rules once pruned to choose between the fields. Nodes are
+ * split best score first, so when the copies reach the bound of {@link Options#maxGrowth()} the
  * splits that paid most are in. See docs/passes/decision-tree.md.
  */
 public final class TreeBuilder {
@@ -200,15 +200,15 @@ public final class TreeBuilder {
     }
   }
 
-  /** A way to split a node, with its estimated gain per rule it adds (higher is better). */
-  private record Choice(Field field, List<ValueSet> values, double score) {}
+  /** A way to split a node: the field and each branch's values. */
+  private record Choice(Field field, List<ValueSet> values) {}
 
   private Node build() {
     List<Integer> all = new ArrayList<>();
     for (int i = 0; i < bounds.size(); i++) {
       all.add(i);
     }
-    Pending root = new Pending(prune(all, Cube.all(family)), Cube.all(family), 0);
+    Pending root = new Pending(prune(all, Cube.all(family), true), Cube.all(family), 0);
     PriorityQueue<Pending> queue = new PriorityQueue<>(
         Comparator.comparingDouble((Pending p) -> -p.gain).thenComparingLong(p -> p.order));
     plan(root);
@@ -263,40 +263,66 @@ public final class TreeBuilder {
     return added;
   }
 
-  /** Plans a node's split (the best there is, if it is to be split): its branches and gain. */
+  /**
+   * Plans a node's split, if it is to be split: of the candidates ({@link #candidates}), each
+   * weighed by its branches' rules once pruned (cheaply: only after a deciding rule holding a
+   * branch's whole region), the one that gains most per rule it adds, its branches then pruned in
+   * full. The hulls alone mislead most where a few wide rules end a region's packets.
+   */
   private void plan(Pending p) {
     p.choice = null;
     if (p.weight <= options.leafSize() || p.depth >= options.maxDepth()) {
       return;
     }
-    Choice c = best(p);
-    if (c == null) {
-      return;
+    List<Choice> choices = candidates(p);
+    for (Choice c : choices) {
+      List<List<Integer>> members = branches(p, c, choices.size() == 1);
+      double g = gain(p.weight, members);
+      if (p.choice == null || g > p.gain) {
+        p.choice = c;
+        p.members = members;
+        p.gain = g;
+      }
     }
+    if (choices.size() > 1) {
+      p.members = branches(p, p.choice, true);
+      p.gain = gain(p.weight, p.members);
+    }
+  }
+
+  /** The rules of each branch of {@code c}, pruned (pairwise too, or only by whole regions). */
+  private List<List<Integer>> branches(Pending p, Choice c, boolean pairwise) {
     List<List<Integer>> members = members(p.rules, c.field(), c.values());
+    for (int i = 0; i < members.size(); i++) {
+      members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i)),
+          pairwise));
+    }
+    return members;
+  }
+
+  /** What splitting a node of {@code n} rules into branches of these rules gains per rule added. */
+  private double gain(int n, List<List<Integer>> members) {
     long total = 0;
     double squares = 0;
-    for (int i = 0; i < members.size(); i++) {
-      members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i))));
-      int w = weight(members.get(i));
+    for (List<Integer> m : members) {
+      int w = weight(m);
       total += w;
       squares += (double) w * w;
     }
-    p.choice = c;
-    p.members = members;
-    p.gain = gain(p.weight, total, squares, members.size());
+    return gain(n, total, squares, members.size());
   }
 
   /**
    * The rules of a node over {@code region} that can be the first match of one of its packets
    * (see {@link #build(List, boolean[], Family, Options)}), in order; {@code rules} itself when
-   * the builder has no {@link #decides} facts.
+   * the builder has no {@link #decides} facts. Without {@code pairwise}, only the rules after
+   * one that holds the whole region are left out.
    */
-  private List<Integer> prune(List<Integer> rules, Cube region) {
+  private List<Integer> prune(List<Integer> rules, Cube region, boolean pairwise) {
     if (decides == null) {
       return rules;
     }
-    boolean pairwise = rules.size() <= PAIRWISE_PRUNE;
+    pairwise &= rules.size() <= PAIRWISE_PRUNE;
     List<Integer> out = new ArrayList<>();
     List<Cube> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
     for (int r : rules) {
@@ -341,8 +367,12 @@ public final class TreeBuilder {
     return false;
   }
 
-  /** The cheapest split of a node that makes every branch smaller, or null. */
-  private Choice best(Pending p) {
+  /**
+   * The candidate splits of a node that make every branch smaller: the best by the estimate on
+   * each address field and, in a region of one protocol with ports, each port field, and the
+   * protocol splits.
+   */
+  private List<Choice> candidates(Pending p) {
     List<Choice> choices = new ArrayList<>();
     IntervalSet proto = (IntervalSet) p.region.get(Field.PROTO);
     Long single = single(proto);
@@ -357,13 +387,7 @@ public final class TreeBuilder {
         addIfPresent(choices, intervalSplit(p, f));
       }
     }
-    Choice best = null;
-    for (Choice c : choices) {
-      if (best == null || c.score() > best.score()) {
-        best = c;
-      }
-    }
-    return best;
+    return choices;
   }
 
   private static void addIfPresent(List<Choice> choices, Choice c) {
@@ -402,25 +426,23 @@ public final class TreeBuilder {
       }
       values.add(rest);
       if (values.size() >= 2) {
-        addIfPresent(out, scored(p, Field.PROTO, values));
+        addIfPresent(out, fitting(p, Field.PROTO, values));
       }
     }
     return out;
   }
 
-  /** The choice of {@code values} scored by its exact branches, or null when none shrinks. */
-  private Choice scored(Pending p, Field field, List<ValueSet> values) {
+  /** The choice of {@code values}, or null when no branch shrinks or its copies do not fit. */
+  private Choice fitting(Pending p, Field field, List<ValueSet> values) {
     int n = p.weight;
     long total = 0;
     long largest = 0;
-    double squares = 0;
     boolean opensPorts = false;
     List<List<Integer>> members = members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
       int size = weight(members.get(i));
       total += size;
       largest = Math.max(largest, size);
-      squares += (double) size * size;
       Long proto = single((IntervalSet) values.get(i));
       opensPorts |= size == n && proto != null && Protocols.hasPorts(proto.intValue());
     }
@@ -429,7 +451,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, gain(n, total, squares, values.size()));
+    return new Choice(field, values);
   }
 
   /**
@@ -501,7 +523,7 @@ public final class TreeBuilder {
     int width = f.width(family);
     List<ValueSet> values = List.of(interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
         interval(width, bestPoint, hi));
-    return new Choice(f, values, bestScore);
+    return new Choice(f, values);
   }
 
   /**

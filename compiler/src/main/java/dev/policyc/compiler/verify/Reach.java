@@ -1,10 +1,13 @@
 package dev.policyc.compiler.verify;
 
+import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.space.Constraints;
 import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
@@ -56,14 +59,21 @@ record Reach(List<Cube> cubes, long[] hull) {
 
   /**
    * Whether the union of {@code outer} holds every cube of {@code inner} (false: unknown). A cube
-   * one outer cube holds is settled first: cut by the others before it, its pieces could pass the
-   * bound on pieces (a rule shadowed by one far before it, with many rules between them).
+   * one outer cube holds is settled first, and so is each address interval of a cube of several
+   * (a set's entries, each shadowed by its own rule): cut by the other outer cubes first, their
+   * pieces could pass the bound on pieces (a rule shadowed by one far before it, with many rules
+   * between them).
    */
   static boolean covers(List<Cube> outer, List<Cube> inner) {
     List<Cube> left = new ArrayList<>();
     for (Cube c : inner) {
-      if (!heldByOne(outer, c)) {
-        left.add(c);
+      if (heldByOne(outer, c)) {
+        continue;
+      }
+      for (Cube box : boxes(c)) {
+        if (!heldByOne(outer, box)) {
+          left.add(box);
+        }
       }
     }
     for (Cube o : outer) {
@@ -80,6 +90,31 @@ record Reach(List<Cube> cubes, long[] hull) {
       }
     }
     return left.isEmpty();
+  }
+
+  /**
+   * The cube cut into one cube per interval of each address field that has several, when that
+   * makes at most 64 of them; else the cube alone.
+   */
+  private static List<Cube> boxes(Cube c) {
+    List<Cube> out = List.of(c);
+    for (Field f : List.of(Field.SRC, Field.DST)) {
+      IntervalSet v = (IntervalSet) c.get(f);
+      if (v.intervals() < 2) {
+        continue;
+      }
+      if ((long) out.size() * v.intervals() > 64) {
+        return List.of(c);
+      }
+      List<Cube> next = new ArrayList<>();
+      for (Cube k : out) {
+        for (IpRange r : v.ipRanges(c.family())) {
+          next.add(k.and(f, IntervalSet.of(r)));
+        }
+      }
+      out = next;
+    }
+    return out;
   }
 
   private static boolean heldByOne(List<Cube> outer, Cube c) {

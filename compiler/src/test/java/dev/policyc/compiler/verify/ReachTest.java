@@ -36,4 +36,22 @@ class ReachTest {
     assertTrue(Reach.covers(List.of(dst("10.0.0.0/17"), dst("10.0.128.0/17")), inner));
     assertFalse(Reach.covers(List.of(dst("10.0.0.0/17"), dst("10.0.129.0/24")), inner));
   }
+
+  /**
+   * A cube of two address intervals (a set rule's entries), each held by an outer cube of its
+   * own, behind the same 300 addresses: each interval is settled as a cube of its own.
+   */
+  @Test
+  void eachIntervalOfACubeHeldByOneIsCovered() {
+    List<Cube> outer = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      outer.add(dst("10.0." + (i / 100) + "." + (2 * (i % 100) + 1) + "/32"));
+    }
+    outer.add(dst("10.0.0.0/16"));
+    Cube two = Cube.all(Family.IPV4).and(Field.DST, IntervalSet.of(Family.IPV4,
+        List.of(IpRange.parse("10.0.0.0/24"), IpRange.parse("10.9.0.0/24"))));
+    assertFalse(Reach.covers(outer, List.of(two)), "10.9.0.0/24 is not covered yet");
+    outer.add(dst("10.9.0.0/16"));
+    assertTrue(Reach.covers(outer, List.of(two)));
+  }
 }
