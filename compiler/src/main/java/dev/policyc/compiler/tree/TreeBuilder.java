@@ -1,7 +1,5 @@
 package dev.policyc.compiler.tree;
 
-import dev.policyc.compiler.ir.IpAddr;
-import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Cube;
@@ -69,7 +67,6 @@ public final class TreeBuilder {
 
   private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
-  private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   private final List<Cube> bounds;
   private final Family family;
@@ -87,6 +84,8 @@ public final class TreeBuilder {
   private int[] owners;
   /** Rule copies the tree may still add. */
   private long room;
+  /** Per constraint, the hull of its bound ({@link Cube#hull()}), once needed. */
+  private final long[][] hulls;
 
   private long created;
 
@@ -95,7 +94,9 @@ public final class TreeBuilder {
     this.owners = owners;
     this.family = family;
     this.options = options;
-    int rules = owners == null || owners.length == 0 ? bounds.size() : owners[owners.length - 1] + 1;
+    this.hulls = new long[bounds.size()][];
+    int rules = owners == null || owners.length == 0 ? bounds.size()
+        : owners[owners.length - 1] + 1;
     this.room = (long) Math.floor((options.maxGrowth() - 1.0) * rules);
   }
 
@@ -200,8 +201,8 @@ public final class TreeBuilder {
     }
   }
 
-  /** A way to split a node: the field and each branch's values. */
-  private record Choice(Field field, List<ValueSet> values) {}
+  /** A way to split a node: the field, each branch's values, and its estimated score. */
+  private record Choice(Field field, List<ValueSet> values, double estimate) {}
 
   private Node build() {
     List<Integer> all = new ArrayList<>();
@@ -271,10 +272,19 @@ public final class TreeBuilder {
    */
   private void plan(Pending p) {
     p.choice = null;
-    if (p.weight <= options.leafSize() || p.depth >= options.maxDepth()) {
+    // every split adds a dispatch rule at least
+    if (p.weight <= options.leafSize() || p.depth >= options.maxDepth() || room < 1) {
       return;
     }
     List<Choice> choices = candidates(p);
+    if (p.rules.size() <= PAIRWISE_PRUNE && choices.size() > 1) {
+      // a small node: the estimate's best (pruning every candidate's branches costs more there)
+      Choice best = choices.get(0);
+      for (Choice c : choices) {
+        best = c.estimate() > best.estimate() ? c : best;
+      }
+      choices = List.of(best);
+    }
     for (Choice c : choices) {
       List<List<Integer>> members = branches(p, c, choices.size() == 1);
       double g = gain(p.weight, members);
@@ -324,7 +334,8 @@ public final class TreeBuilder {
     }
     pairwise &= rules.size() <= PAIRWISE_PRUNE;
     List<Integer> out = new ArrayList<>();
-    List<Cube> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
+    List<Integer> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
+    long[] whole = region.hull();
     for (int r : rules) {
       Cube b = bounds.get(r);
       if (pairwise && covered(deciders, b.intersect(region))) {
@@ -333,10 +344,10 @@ public final class TreeBuilder {
       out.add(r);
       if (!decides[r]) {
         deciders.clear(); // a rule that goes on may change the packet the next rules see
-      } else if (b.contains(region)) {
+      } else if ((whole == null || Spans.holds(hull(r), whole)) && b.contains(region)) {
         break; // every packet of the region that gets here is decided here
       } else if (pairwise) {
-        deciders.add(b);
+        deciders.add(r);
       }
     }
     return out;
@@ -358,14 +369,24 @@ public final class TreeBuilder {
     return n;
   }
 
-  private static boolean covered(List<Cube> deciders, Cube within) {
-    for (Cube d : deciders) {
-      if (d.contains(within)) {
+  /** Whether one of the rules {@code deciders} holds {@code within}: their hulls first. */
+  private boolean covered(List<Integer> deciders, Cube within) {
+    long[] h = within.hull();
+    for (int d : deciders) {
+      if (h == null || Spans.holds(hull(d), h) && bounds.get(d).contains(within)) {
         return true;
       }
     }
     return false;
   }
+
+  private long[] hull(int rule) {
+    if (hulls[rule] == null) {
+      hulls[rule] = bounds.get(rule).hull();
+    }
+    return hulls[rule];
+  }
+
 
   /**
    * The candidate splits of a node that make every branch smaller: the best by the estimate on
@@ -437,12 +458,14 @@ public final class TreeBuilder {
     int n = p.weight;
     long total = 0;
     long largest = 0;
+    double squares = 0;
     boolean opensPorts = false;
     List<List<Integer>> members = members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
       int size = weight(members.get(i));
       total += size;
       largest = Math.max(largest, size);
+      squares += (double) size * size;
       Long proto = single((IntervalSet) values.get(i));
       opensPorts |= size == n && proto != null && Protocols.hasPorts(proto.intValue());
     }
@@ -451,7 +474,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values);
+    return new Choice(field, values, gain(n, total, squares, values.size()));
   }
 
   /**
@@ -463,15 +486,15 @@ public final class TreeBuilder {
     if (region.isEmpty()) {
       return null;
     }
-    BigInteger lo = big(region.first());
-    BigInteger hi = big(region.last());
+    BigInteger lo = Spans.big(region.first());
+    BigInteger hi = Spans.big(region.last());
     int n = p.rules.size();
     BigInteger[] starts = new BigInteger[n];
     BigInteger[] ends = new BigInteger[n];
     for (int i = 0; i < n; i++) {
       IntervalSet v = (IntervalSet) bounds.get(p.rules.get(i)).get(f);
-      BigInteger s = v.isEmpty() ? lo : big(v.first()).max(lo);
-      BigInteger e = v.isEmpty() ? hi : big(v.last()).min(hi);
+      BigInteger s = v.isEmpty() ? lo : Spans.big(v.first()).max(lo);
+      BigInteger e = v.isEmpty() ? hi : Spans.big(v.last()).min(hi);
       if (s.compareTo(e) > 0) {
         s = lo;
         e = hi;
@@ -501,8 +524,8 @@ public final class TreeBuilder {
         continue;
       }
       last = c;
-      int left = lowerBound(sortedStarts, c); // rules starting below c meet [lo, c-1]
-      int right = n - lowerBound(sortedEnds, c); // rules ending at c or above meet [c, hi]
+      int left = Spans.lowerBound(sortedStarts, c); // rules starting below c meet [lo, c-1]
+      int right = n - Spans.lowerBound(sortedEnds, c); // rules ending at c or above meet [c, hi]
       int largest = Math.max(left, right);
       if (largest >= n) {
         continue;
@@ -521,9 +544,10 @@ public final class TreeBuilder {
       return null;
     }
     int width = f.width(family);
-    List<ValueSet> values = List.of(interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
-        interval(width, bestPoint, hi));
-    return new Choice(f, values);
+    List<ValueSet> values = List.of(
+        Spans.interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
+        Spans.interval(width, bestPoint, hi));
+    return new Choice(f, values, bestScore);
   }
 
   /**
@@ -565,36 +589,5 @@ public final class TreeBuilder {
     }
     long[] r = s.ranges().get(0);
     return r[0] == r[1] ? r[0] : null;
-  }
-
-  /** The index of the first element not below {@code key} in a sorted array. */
-  private static int lowerBound(BigInteger[] sorted, BigInteger key) {
-    int a = 0;
-    int b = sorted.length;
-    while (a < b) {
-      int m = (a + b) >>> 1;
-      if (sorted[m].compareTo(key) < 0) {
-        a = m + 1;
-      } else {
-        b = m;
-      }
-    }
-    return a;
-  }
-
-  private static BigInteger big(long[] hiLo) {
-    return BigInteger.valueOf(hiLo[0]).and(LOW64).shiftLeft(64)
-        .or(BigInteger.valueOf(hiLo[1]).and(LOW64));
-  }
-
-  private static IntervalSet interval(int width, BigInteger lo, BigInteger hi) {
-    if (width <= 64) {
-      return IntervalSet.range(width, lo.longValue(), hi.longValue());
-    }
-    return IntervalSet.of(new IpRange(v6(lo), v6(hi)));
-  }
-
-  private static IpAddr v6(BigInteger v) {
-    return IpAddr.v6(v.shiftRight(64).longValue(), v.longValue());
   }
 }

@@ -1,0 +1,60 @@
+package dev.policyc.compiler.tree;
+
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.space.IntervalSet;
+import java.math.BigInteger;
+
+/** Values of a field as {@link TreeBuilder} compares them: unsigned, up to 128 bits. */
+final class Spans {
+  private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+  private Spans() {}
+
+  /** The index of the first element not below {@code key} in a sorted array. */
+  static int lowerBound(BigInteger[] sorted, BigInteger key) {
+    int a = 0;
+    int b = sorted.length;
+    while (a < b) {
+      int m = (a + b) >>> 1;
+      if (sorted[m].compareTo(key) < 0) {
+        a = m + 1;
+      } else {
+        b = m;
+      }
+    }
+    return a;
+  }
+
+  /** A value as {@link IntervalSet#first()} gives it (high and low 64 bits), unsigned. */
+  static BigInteger big(long[] hiLo) {
+    return BigInteger.valueOf(hiLo[0]).and(LOW64).shiftLeft(64)
+        .or(BigInteger.valueOf(hiLo[1]).and(LOW64));
+  }
+
+  /** The values from {@code lo} to {@code hi} of a field {@code width} bits wide. */
+  static IntervalSet interval(int width, BigInteger lo, BigInteger hi) {
+    if (width <= 64) {
+      return IntervalSet.range(width, lo.longValue(), hi.longValue());
+    }
+    return IntervalSet.of(new IpRange(v6(lo), v6(hi)));
+  }
+
+  private static IpAddr v6(BigInteger v) {
+    return IpAddr.v6(v.shiftRight(64).longValue(), v.longValue());
+  }
+
+  /** Whether the hull {@code outer} holds {@code inner} on every field (null: empty). */
+  static boolean holds(long[] outer, long[] inner) {
+    if (outer == null) {
+      return false;
+    }
+    for (int k = 0; k < inner.length; k += 2) {
+      if (Long.compareUnsigned(inner[k], outer[k]) < 0
+          || Long.compareUnsigned(inner[k + 1], outer[k + 1]) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
