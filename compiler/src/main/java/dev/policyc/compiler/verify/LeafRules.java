@@ -80,9 +80,10 @@ final class LeafRules {
   /**
    * Whether two rules hold for the same packets of {@code c} that get past the {@code ending}
    * rules and do the same: the same rule, or two rules of the same target whose matches the
-   * packet space says exactly and whose cubes within {@code c} cover each other but for packets
-   * of the ending rules (a tree's leaf may hold a set rule with the one entry of its region as
-   * an address, optimize/SetAtoms, where the region's other entries are decided before it).
+   * packet space says exactly, where within {@code c} the second's cubes are within the first's
+   * and the first's hold no other packet but of the ending rules (a tree's leaf may hold a set
+   * rule with the one entry of its region as an address, optimize/SetAtoms, where the region's
+   * other entries are decided before it).
    */
   private static boolean same(Rule x, Rule y, Cube c, List<Cube> ending,
       Function<Rule, Reach> reach) {
@@ -94,10 +95,11 @@ final class LeafRules {
     }
     List<Cube> xs = within(x, c, reach);
     List<Cube> ys = within(y, c, reach);
+    if (!Reach.covers(xs, ys)) {
+      return false; // the leaf's rule holds a packet the first version's does not
+    }
     List<Cube> onlyX = minus(xs, ys);
-    List<Cube> onlyY = minus(ys, xs);
-    return onlyX != null && onlyY != null && (onlyX.isEmpty() || Reach.covers(ending, onlyX))
-        && (onlyY.isEmpty() || Reach.covers(ending, onlyY));
+    return onlyX != null && (onlyX.isEmpty() || Reach.covers(ending, onlyX));
   }
 
   /** The packets of {@code from} not in {@code taken}, as cubes; null when they are too many. */
