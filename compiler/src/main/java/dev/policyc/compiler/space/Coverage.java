@@ -85,7 +85,15 @@ public final class Coverage {
    * when the question is given up (see {@link #minus}).
    */
   public static List<Cube> remainder(Cube target, List<Cube> covers, Budget budget) {
-    List<Cube> pieces = target.isEmpty() ? List.of() : List.of(target);
+    return remainder(target.isEmpty() ? List.<Cube>of() : List.of(target), covers, budget);
+  }
+
+  /**
+   * The packets of {@code targets} outside every cube of {@code covers}, as cubes (disjoint when
+   * {@code targets} are); null when the question is given up (see {@link #minus}).
+   */
+  public static List<Cube> remainder(List<Cube> targets, List<Cube> covers, Budget budget) {
+    List<Cube> pieces = targets;
     for (Cube c : covers) {
       if (pieces.isEmpty()) {
         return pieces;

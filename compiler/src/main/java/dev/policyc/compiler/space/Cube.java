@@ -106,6 +106,24 @@ public final class Cube implements Constraint {
     return h;
   }
 
+  /**
+   * Whether the hull {@code outer} holds the hull {@code inner} on every field (hulls as {@link
+   * #hull()} gives them; a null {@code outer}, an empty cube's, holds nothing): what a cube must
+   * satisfy to contain another, tested first since it is cheap.
+   */
+  public static boolean hullHolds(long[] outer, long[] inner) {
+    if (outer == null) {
+      return false;
+    }
+    for (int k = 0; k < inner.length; k += 2) {
+      if (Long.compareUnsigned(inner[k], outer[k]) < 0
+          || Long.compareUnsigned(inner[k + 1], outer[k + 1]) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** True when no packet is in the cube: some field has no value. */
   public boolean isEmpty() {
     for (ValueSet v : fields.values()) {

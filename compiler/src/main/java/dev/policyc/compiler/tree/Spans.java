@@ -43,18 +43,4 @@ final class Spans {
   private static IpAddr v6(BigInteger v) {
     return IpAddr.v6(v.shiftRight(64).longValue(), v.longValue());
   }
-
-  /** Whether the hull {@code outer} holds {@code inner} on every field (null: empty). */
-  static boolean holds(long[] outer, long[] inner) {
-    if (outer == null) {
-      return false;
-    }
-    for (int k = 0; k < inner.length; k += 2) {
-      if (Long.compareUnsigned(inner[k], outer[k]) < 0
-          || Long.compareUnsigned(inner[k + 1], outer[k + 1]) > 0) {
-        return false;
-      }
-    }
-    return true;
-  }
 }

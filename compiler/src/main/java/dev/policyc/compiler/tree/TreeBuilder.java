@@ -344,7 +344,7 @@ public final class TreeBuilder {
       out.add(r);
       if (!decides[r]) {
         deciders.clear(); // a rule that goes on may change the packet the next rules see
-      } else if ((whole == null || Spans.holds(hull(r), whole)) && b.contains(region)) {
+      } else if ((whole == null || Cube.hullHolds(hull(r), whole)) && b.contains(region)) {
         break; // every packet of the region that gets here is decided here
       } else if (pairwise) {
         deciders.add(r);
@@ -373,7 +373,7 @@ public final class TreeBuilder {
   private boolean covered(List<Integer> deciders, Cube within) {
     long[] h = within.hull();
     for (int d : deciders) {
-      if (h == null || Spans.holds(hull(d), h) && bounds.get(d).contains(within)) {
+      if (h == null || Cube.hullHolds(hull(d), h) && bounds.get(d).contains(within)) {
         return true;
       }
     }
@@ -386,7 +386,6 @@ public final class TreeBuilder {
     }
     return hulls[rule];
   }
-
 
   /**
    * The candidate splits of a node that make every branch smaller: the best by the estimate on

@@ -3,6 +3,7 @@ package dev.policyc.compiler.verify;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Target;
+import dev.policyc.compiler.space.Coverage;
 import dev.policyc.compiler.space.Cube;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,24 +99,8 @@ final class LeafRules {
     if (!Reach.covers(xs, ys)) {
       return false; // the leaf's rule holds a packet the first version's does not
     }
-    List<Cube> onlyX = minus(xs, ys);
+    List<Cube> onlyX = Coverage.remainder(xs, ys, new Coverage.Budget(Long.MAX_VALUE));
     return onlyX != null && (onlyX.isEmpty() || Reach.covers(ending, onlyX));
-  }
-
-  /** The packets of {@code from} not in {@code taken}, as cubes; null when they are too many. */
-  private static List<Cube> minus(List<Cube> from, List<Cube> taken) {
-    List<Cube> left = from;
-    for (Cube t : taken) {
-      List<Cube> next = new ArrayList<>();
-      for (Cube k : left) {
-        next.addAll(k.minus(t));
-      }
-      if (next.size() > 256) {
-        return null;
-      }
-      left = next;
-    }
-    return left;
   }
 
   /** Whether two rules hold for the same packets and do the same. */

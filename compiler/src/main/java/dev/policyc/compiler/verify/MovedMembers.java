@@ -121,7 +121,7 @@ final class MovedMembers {
       Rule m = ra.get(e.ia());
       Reach rm = reach.apply(m);
       if (!m.target().equals(t) || m.hasStatefulMatch() || rm.hull() == null
-          || !within(rm.hull(), rs.hull()) || !Reach.covers(rs.cubes(), rm.cubes())) {
+          || !Cube.hullHolds(rs.hull(), rm.hull()) || !Reach.covers(rs.cubes(), rm.cubes())) {
         continue;
       }
       if (movesUp(m, rm, j, e.ia(), t, step)) {
@@ -149,17 +149,6 @@ final class MovedMembers {
   /** Targets that end the table alike wherever the rule stands. */
   private static boolean ends(Target t) {
     return t instanceof Target.Accept || t instanceof Target.Drop || t instanceof Target.Reject;
-  }
-
-  /** Whether the hull {@code in} lies within {@code out}. */
-  private static boolean within(long[] in, long[] out) {
-    for (int k = 0; k < in.length; k += 2) {
-      if (Long.compareUnsigned(in[k], out[k]) < 0
-          || Long.compareUnsigned(in[k + 1], out[k + 1]) > 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

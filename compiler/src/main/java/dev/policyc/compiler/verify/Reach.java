@@ -5,6 +5,7 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Coverage;
 import dev.policyc.compiler.space.Cube;
 import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
@@ -76,20 +77,8 @@ record Reach(List<Cube> cubes, long[] hull) {
         }
       }
     }
-    for (Cube o : outer) {
-      if (left.isEmpty()) {
-        break;
-      }
-      List<Cube> next = new ArrayList<>();
-      for (Cube c : left) {
-        next.addAll(c.minus(o));
-      }
-      left = next;
-      if (left.isEmpty() || left.size() > 256) {
-        break;
-      }
-    }
-    return left.isEmpty();
+    List<Cube> rest = Coverage.remainder(left, outer, new Coverage.Budget(Long.MAX_VALUE));
+    return rest != null && rest.isEmpty();
   }
 
   /**
