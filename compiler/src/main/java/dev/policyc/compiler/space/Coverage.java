@@ -1,7 +1,10 @@
 package dev.policyc.compiler.space;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Bounded questions about a union of cubes: which packets of some cubes a further cube leaves
@@ -104,6 +107,80 @@ public final class Coverage {
       }
     }
     return pieces;
+  }
+
+  /**
+   * Whether the union of {@code covers} holds every packet of {@code target}: true or false, or
+   * null when the budget runs out. Unlike {@link #remainder}, which keeps every piece left and
+   * gives up past {@link #MAX_PIECES} of them, this cuts the target by one cover at a time and
+   * goes on depth first, each piece tested only against the covers that met the piece it was cut
+   * from: a union of many covers each holding a part of a wide target (the rules of a chain
+   * before a rule that is reached by none of its packets) is settled piece by piece, without a
+   * list of pieces that grows with the covers.
+   *
+   * <p>A piece is cut by the cover that holds it on the most fields (the fewest cuts to a piece
+   * it holds), on the first field where it does not: the part outside that cover's values no
+   * longer meets it, the part inside is held on one more field.
+   */
+  public static Boolean holds(List<Cube> covers, Cube target, Budget budget) {
+    Deque<Cube> pieces = new ArrayDeque<>();
+    Deque<List<Cube>> meeting = new ArrayDeque<>();
+    pieces.push(target);
+    meeting.push(covers);
+    while (!pieces.isEmpty()) {
+      Cube p = pieces.pop();
+      List<Cube> from = meeting.pop();
+      if (p.isEmpty()) {
+        continue;
+      }
+      List<Cube> meet = new ArrayList<>();
+      Cube best = null;
+      Field cut = null;
+      int bestOutside = Integer.MAX_VALUE;
+      for (Cube c : from) {
+        if (!budget.spend(TEST)) {
+          return null;
+        }
+        if (!c.intersects(p)) {
+          continue;
+        }
+        meet.add(c);
+        int outside = 0;
+        Field first = null;
+        for (Map.Entry<Field, ValueSet> e : c.constrained().entrySet()) {
+          if (!e.getValue().containsAll(p.get(e.getKey()))) {
+            outside++;
+            if (first == null) {
+              first = e.getKey();
+            }
+          }
+        }
+        if (outside == 0) {
+          best = null;
+          break; // c holds the piece
+        }
+        if (outside < bestOutside) {
+          bestOutside = outside;
+          best = c;
+          cut = first;
+        }
+      }
+      if (meet.isEmpty()) {
+        return false;
+      }
+      if (best == null) {
+        continue;
+      }
+      if (!budget.spend(2L * PIECE)) {
+        return null;
+      }
+      ValueSet in = best.get(cut);
+      pieces.push(p.and(cut, in));
+      meeting.push(meet);
+      pieces.push(p.and(cut, in.complement()));
+      meeting.push(meet);
+    }
+    return true;
   }
 
   /** True when some piece meets the cube. */

@@ -55,11 +55,26 @@ public final class Cube implements Constraint {
 
   public Cube intersect(Cube o) {
     check(o);
-    Cube out = this;
-    for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
-      out = out.and(e.getKey(), e.getValue());
+    if (o.fields.isEmpty()) {
+      return this;
     }
-    return out;
+    Map<Field, ValueSet> m = new EnumMap<>(Field.class);
+    m.putAll(fields);
+    for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
+      narrow(m, e.getKey(), e.getValue());
+    }
+    return new Cube(family, m);
+  }
+
+  /** Narrows field {@code f} of the fields {@code m} (of this cube's family) to {@code values}. */
+  private void narrow(Map<Field, ValueSet> m, Field f, ValueSet values) {
+    ValueSet had = m.get(f);
+    ValueSet v = (had != null ? had : f.full(family)).intersect(values);
+    if (v.isFull()) {
+      m.remove(f);
+    } else {
+      m.put(f, v);
+    }
   }
 
   /**
@@ -170,13 +185,23 @@ public final class Cube implements Constraint {
       }
       return out;
     }
-    Cube agree = this;
+    Map<Field, ValueSet> agree = new EnumMap<>(Field.class);
+    agree.putAll(fields);
     for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
-      Cube piece = agree.and(e.getKey(), e.getValue().complement());
-      if (!piece.isEmpty()) {
-        out.add(piece);
+      Field f = e.getKey();
+      ValueSet had = get(f);
+      ValueSet outside = had.intersect(e.getValue().complement());
+      if (!outside.isEmpty()) {
+        Map<Field, ValueSet> piece = new EnumMap<>(Field.class);
+        piece.putAll(agree);
+        if (outside.isFull()) {
+          piece.remove(f);
+        } else {
+          piece.put(f, outside);
+        }
+        out.add(new Cube(family, piece));
       }
-      agree = agree.and(e.getKey(), e.getValue());
+      narrow(agree, f, e.getValue());
     }
     return out;
   }

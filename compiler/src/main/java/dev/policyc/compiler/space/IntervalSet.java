@@ -280,6 +280,9 @@ public final class IntervalSet implements ValueSet {
   @Override
   public IntervalSet intersect(ValueSet other) {
     IntervalSet o = same(other);
+    if (starts.length == 2 && o.starts.length == 2) {
+      return intersectOne(o);
+    }
     // The pieces come out sorted, disjoint and not adjacent (adjacent pieces would lie in one
     // interval of each set, and so be one piece): no sorting or merging needed.
     long[] s = new long[2 * (intervals() + o.intervals())];
@@ -309,6 +312,27 @@ public final class IntervalSet implements ValueSet {
       }
     }
     return new IntervalSet(width, Arrays.copyOf(s, 2 * n), Arrays.copyOf(e, 2 * n));
+  }
+
+  /**
+   * {@link #intersect} of two single intervals (most of the cubes of rules): one of the two
+   * when it lies in the other, so nothing is allocated.
+   */
+  private IntervalSet intersectOne(IntervalSet o) {
+    boolean thisStarts = cmp(starts[0], starts[1], o.starts[0], o.starts[1]) >= 0;
+    boolean thisEnds = cmp(ends[0], ends[1], o.ends[0], o.ends[1]) <= 0;
+    if (thisStarts && thisEnds) {
+      return this;
+    }
+    if (!thisStarts && !thisEnds) {
+      return o;
+    }
+    long[] s = thisStarts ? starts : o.starts;
+    long[] e = thisEnds ? ends : o.ends;
+    if (cmp(s[0], s[1], e[0], e[1]) > 0) {
+      return new IntervalSet(width, new long[0], new long[0]);
+    }
+    return new IntervalSet(width, s, e);
   }
 
   /** Without building the intersection: the analyses ask this of many pairs of rules. */

@@ -39,6 +39,10 @@ record Term(Cube cube, Map<Atom, Boolean> atoms) {
   /** The packets of this term not in {@code o}, as disjoint terms. */
   List<Term> minus(Term o) {
     List<Term> out = new ArrayList<>();
+    if (!cube.intersects(o.cube)) {
+      out.add(this);
+      return out;
+    }
     Cube inside = cube.intersect(o.cube);
     if (inside.isEmpty() || merge(atoms, o.atoms) == null) {
       out.add(this);

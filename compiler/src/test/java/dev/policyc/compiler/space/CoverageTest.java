@@ -12,7 +12,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Cube#intersects}, {@link Cube#contains} and {@link Coverage} agree with membership of
+ * {@link Cube#intersects}, {@link Cube#contains}, {@link Coverage#remainder} and {@link
+ * Coverage#holds} agree with membership of
  * points: random cubes over three small fields (protocol, TTL, conntrack state), every point of
  * that space checked.
  */
@@ -78,6 +79,11 @@ class CoverageTest {
             + left;
       }
     }
+    Boolean holds = Coverage.holds(covers, target, new Coverage.Budget(1_000_000));
+    boolean all = left.isEmpty();
+    if (holds == null || holds != all) {
+      return "holds says " + holds + ", the points " + all;
+    }
     return null;
   }
 
@@ -129,6 +135,22 @@ class CoverageTest {
     }
     assertNull(Coverage.remainder(Cube.all(Family.IPV4), covers,
         new Coverage.Budget(Long.MAX_VALUE)));
+    // piece by piece, the same union is settled: with four covers that tile the space after
+    // them it holds everything; with a hole left in the tiles, not
+    List<Cube> tiled = new ArrayList<>(covers);
+    List<Cube> holed = new ArrayList<>(covers);
+    for (int t = 0; t < 4; t++) {
+      Cube tile = Cube.all(Family.IPV4).and(Field.TTL, IntervalSet.range(8, 64 * t, 64 * t + 63));
+      tiled.add(tile);
+      holed.add(t == 2 ? tile.and(Field.PROTO, IntervalSet.range(8, 1, 255)) : tile);
+    }
+    assertNull(Coverage.remainder(Cube.all(Family.IPV4), tiled,
+        new Coverage.Budget(Long.MAX_VALUE)));
+    assertEquals(Boolean.TRUE, Coverage.holds(tiled, Cube.all(Family.IPV4),
+        new Coverage.Budget(10_000_000)));
+    assertEquals(Boolean.FALSE, Coverage.holds(holed, Cube.all(Family.IPV4),
+        new Coverage.Budget(10_000_000)));
+    assertNull(Coverage.holds(tiled, Cube.all(Family.IPV4), new Coverage.Budget(100)));
     List<Cube> two = Coverage.remainder(Cube.all(Family.IPV4), covers.subList(0, 2),
         new Coverage.Budget(Long.MAX_VALUE));
     assertTrue(two != null && two.size() > 2 && two.size() < Coverage.MAX_PIECES, "" + two);

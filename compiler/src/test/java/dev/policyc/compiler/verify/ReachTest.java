@@ -54,4 +54,25 @@ class ReachTest {
     outer.add(dst("10.9.0.0/16"));
     assertTrue(Reach.covers(outer, List.of(two)));
   }
+  /**
+   * A wide cube (UDP from port 67, any address) that no outer cube holds, behind 300 that each
+   * cut it on two fields: the pieces left pass the subtraction's bound, and the cube is settled
+   * piece by piece, depth first (the rules before a rule of fw5_10k that no packet reaches).
+   */
+  @Test
+  void aWideCubeCutByManyIsSettledPieceByPiece() {
+    Cube udp67 = Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, 17))
+        .and(Field.SPORT, IntervalSet.point(16, 67));
+    List<Cube> outer = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      outer.add(dst("10.0." + (i / 100) + "." + (2 * (i % 100) + 1) + "/32")
+          .and(Field.DPORT, IntervalSet.point(16, 1000 + i)));
+    }
+    outer.add(Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, 17))
+        .and(Field.SRC, IntervalSet.of(IpRange.parse("0.0.0.0/1"))));
+    assertFalse(Reach.covers(outer, List.of(udp67)), "half of the sources are left");
+    outer.add(Cube.all(Family.IPV4).and(Field.SRC, IntervalSet.of(IpRange.parse("128.0.0.0/1")))
+        .and(Field.SPORT, IntervalSet.range(16, 1, 1023)));
+    assertTrue(Reach.covers(outer, List.of(udp67)));
+  }
 }
