@@ -248,13 +248,20 @@ final class ClassifierTables {
     int n = c.rules().size();
     CutTrees.Built built;
     List<Constraint> cs = new ArrayList<>();
-    for (Rule r : c.rules()) {
+    int[] kinds = new int[n];
+    for (int i = 0; i < n; i++) {
+      Rule r = c.rules().get(i);
       cs.add(Constraints.of(r, f, policy));
+      Target t = r.target();
+      boolean ends = t instanceof Target.Accept || t instanceof Target.Drop
+          || t instanceof Target.Reject;
+      kinds[i] = (f == Family.IPV4 && ends && exact(r) ? CutTrees.ENDS : 0)
+          | (r.matches().stream().anyMatch(m -> m instanceof Match.Ports) ? CutTrees.PORTS : 0);
     }
     if (n < MIN_TREE_RULES) {
       built = CutTrees.single(cs, f);
     } else {
-      built = CutTrees.build(cs, f);
+      built = CutTrees.build(cs, f, kinds);
       trees += built.roots().length;
     }
     leafRules += built.leafEntries();

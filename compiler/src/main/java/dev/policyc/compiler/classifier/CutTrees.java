@@ -129,8 +129,26 @@ final class CutTrees {
   /** The largest offset this build may give a node ({@link #MAX_OFFSET} but in tests). */
   private final int maxOffset;
 
-  private CutTrees(List<Constraint> rules, Family family, int maxOffset) {
+  /**
+   * Per rule, {@link #ENDS} and {@link #PORTS} ({@link #kinds}), or null: then no rule is left
+   * out of a node for an earlier one's sake.
+   */
+  private final int[] kinds;
+
+  /**
+   * A rule whose matches are exactly its hull (an IPv4 rule of addresses, protocol and ports)
+   * and whose target ends the chain for every packet it matches (ACCEPT, DROP, REJECT): within a
+   * node's region, a later rule whose hull it holds there is never reached.
+   */
+  static final int ENDS = 1;
+  /** A rule with a port match: it never matches a fragment, which a rule without one may. */
+  static final int PORTS = 2;
+  /** Nodes of at most this many rules leave out the rules an earlier ending rule holds. */
+  private static final int PRUNE = 64;
+
+  private CutTrees(List<Constraint> rules, Family family, int maxOffset, int[] kinds) {
     this.maxOffset = maxOffset;
+    this.kinds = kinds;
     int n = rules.size();
     int addr = IpAddr.bits(family);
     int[] widths = {8, addr, addr, 16, 16};
@@ -165,19 +183,23 @@ final class CutTrees {
     this.room = (long) MAX_ENTRIES_PER_RULE * n + 1024;
   }
 
-  /** The trees of a chain's rules (their constraints, in first-match order). */
-  static Built build(List<Constraint> rules, Family family) {
-    return build(rules, family, MAX_OFFSET);
+  /**
+   * The trees of a chain's rules (their constraints, in first-match order), each rule's {@link
+   * #ENDS} and {@link #PORTS} in {@code kinds} (null: none known).
+   */
+  static Built build(List<Constraint> rules, Family family, int[] kinds) {
+    return build(rules, family, MAX_OFFSET, MERGE_GROWTH, kinds);
   }
 
-  /** {@link #build(List, Family)} with room for fewer nodes, for a test of running out of it. */
+  /** {@link #build(List, Family, int[])} with room for fewer nodes, for a test of running out. */
   static Built build(List<Constraint> rules, Family family, int maxOffset) {
-    return build(rules, family, maxOffset, MERGE_GROWTH);
+    return build(rules, family, maxOffset, MERGE_GROWTH, null);
   }
 
   /** With another bound on a merged tree than {@link #MERGE_GROWTH}, for tests. */
-  static Built build(List<Constraint> rules, Family family, int maxOffset, long mergeGrowth) {
-    CutTrees b = new CutTrees(rules, family, maxOffset);
+  static Built build(List<Constraint> rules, Family family, int maxOffset, long mergeGrowth,
+      int[] kinds) {
+    CutTrees b = new CutTrees(rules, family, maxOffset, kinds);
     int n = rules.size();
     List<List<Integer>> groups = new ArrayList<>();
     for (int g = 0; g < 4; g++) {
@@ -202,7 +224,7 @@ final class CutTrees {
     if (b.nodes.size() > maxOffset + 1) {
       // too many nodes for a reference's offset (cuts stop at half of it: the project's
       // generated 100K set takes 342,404 ints): one leaf per group
-      b = new CutTrees(rules, family, maxOffset);
+      b = new CutTrees(rules, family, maxOffset, kinds);
       roots.clear();
       for (List<Integer> g : groups) {
         roots.add(b.leaf(toArray(g)));
@@ -233,7 +255,7 @@ final class CutTrees {
 
   /** A chain as one leaf of all its rules (with their hulls for IPv4). */
   static Built single(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family, MAX_OFFSET);
+    CutTrees b = new CutTrees(rules, family, MAX_OFFSET, null);
     int n = rules.size();
     int[] all = new int[n];
     for (int i = 0; i < n; i++) {
@@ -395,7 +417,58 @@ final class CutTrees {
     return offset << OFFSET_SHIFT | field << 9 | shift << 3 | (bits - 1);
   }
 
-  private int node(int[] rules, Region region, double budget) {
+  /**
+   * The rules less those an earlier rule that {@link #ENDS} holds within the region (checked
+   * against the rules kept: what a left-out rule holds, the rule that held it holds too).
+   */
+  private int[] reached(int[] rules, Region region) {
+    if (kinds == null || rules.length > PRUNE) {
+      return rules;
+    }
+    int[] out = new int[rules.length];
+    int n = 0;
+    for (int b : rules) {
+      boolean held = false;
+      for (int i = 0; i < n && !held; i++) {
+        held = holds(out[i], b, region);
+      }
+      if (!held) {
+        out[n++] = b;
+      }
+    }
+    return n == rules.length ? rules : Arrays.copyOf(out, n);
+  }
+
+  /** Whether rule a ends every packet of rule b's hull within the region. */
+  private boolean holds(int a, int b, Region region) {
+    if ((kinds[a] & ENDS) == 0 || (kinds[a] & PORTS) != 0 && (kinds[b] & PORTS) == 0) {
+      return false;
+    }
+    for (int d = 0; d < 5; d++) {
+      // b's hull clamped to the region, within a's
+      long lh = loHi[d][b];
+      long ll = loLo[d][b];
+      if (cmp(lh, ll, region.hi[d], region.lo[d]) < 0) {
+        lh = region.hi[d];
+        ll = region.lo[d];
+      }
+      long uh = upHi[d][b];
+      long ul = upLo[d][b];
+      long rh = region.upHi(d);
+      long rl = region.upLo(d);
+      if (cmp(uh, ul, rh, rl) > 0) {
+        uh = rh;
+        ul = rl;
+      }
+      if (cmp(loHi[d][a], loLo[d][a], lh, ll) > 0 || cmp(upHi[d][a], upLo[d][a], uh, ul) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int node(int[] all, Region region, double budget) {
+    int[] rules = reached(all, region);
     if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > maxOffset / 2
         || nodes.size() > stopAt) {
       return leaf(rules);

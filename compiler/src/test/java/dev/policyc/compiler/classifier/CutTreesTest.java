@@ -11,9 +11,13 @@ import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Constraints;
+import dev.policyc.compiler.space.Cube;
+import dev.policyc.compiler.space.Field;
+import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +31,7 @@ class CutTreesTest {
   @Test
   void walksFindTheFirstHullThatHoldsTheHeader() {
     Set s = set(2_000);
-    CutTrees.Built b = CutTrees.build(s.rules, Family.IPV4);
+    CutTrees.Built b = CutTrees.build(s.rules, Family.IPV4, (int[]) null);
     assertTrue(cuts(b) > 50, "trees of cuts, not leaves: " + cuts(b));
     check(s, b);
   }
@@ -35,7 +39,7 @@ class CutTreesTest {
   @Test
   void nodesBeyondTheReachOfAReferenceStopTheCuts() {
     Set s = set(2_000);
-    int full = CutTrees.build(s.rules, Family.IPV4).nodes().length;
+    int full = CutTrees.build(s.rules, Family.IPV4, (int[]) null).nodes().length;
     // room for two thirds of the nodes: cuts stop at half of it, the rest are leaves
     CutTrees.Built b = CutTrees.build(s.rules, Family.IPV4, full * 2 / 3);
     assertTrue(b.nodes().length <= full * 2 / 3 + 1 && cuts(b) > 0,
@@ -50,18 +54,65 @@ class CutTreesTest {
   @Test
   void theLastTwoTreesMergedStillFindTheFirstHull() {
     Set s = set(2_000);
-    int groups = groups(CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0).quick());
+    int groups = groups(CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0, null)
+        .quick());
     assertTrue(groups >= 3, groups + " groups");
     // never merged, and always (the bound at the size of the trees' whole offset range)
-    CutTrees.Built apart = CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0);
+    CutTrees.Built apart = CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET, 0, null);
     assertEquals(groups, apart.roots().length);
     check(s, apart);
     CutTrees.Built merged = CutTrees.build(s.rules, Family.IPV4, CutTrees.MAX_OFFSET,
-        CutTrees.MAX_OFFSET);
+        CutTrees.MAX_OFFSET, null);
     assertEquals(groups - 1, merged.roots().length, "the last two trees made one");
     assertEquals(entries(merged), merged.leafEntries());
     assertTrue(cuts(merged) > cuts(apart) / 2, cuts(merged) + " cuts");
     check(s, merged);
+  }
+
+  /**
+   * Within a node, a rule that an earlier rule ending the chain (exact, ACCEPT, DROP or REJECT)
+   * holds is left out: the first hull found is the same, with fewer leaf entries.
+   */
+  @Test
+  void rulesAnEarlierEndingRuleHoldsAreLeftOut() {
+    Set s = set(2_000);
+    int[] ends = new int[s.rules.size()];
+    Arrays.fill(ends, CutTrees.ENDS);
+    CutTrees.Built all = CutTrees.build(s.rules, Family.IPV4, (int[]) null);
+    CutTrees.Built pruned = CutTrees.build(s.rules, Family.IPV4, ends);
+    assertTrue(pruned.leafEntries() < all.leafEntries(),
+        pruned.leafEntries() + " against " + all.leafEntries());
+    check(s, pruned);
+  }
+
+  /**
+   * TCP with a port match (of every port) and then TCP: the second is left out only when the
+   * first ends the chain and, since a rule with ports never matches a fragment, the second has
+   * ports too.
+   */
+  @Test
+  void aRuleIsLeftOutOnlyForAnEndingRuleThatMatchesItsFragments() {
+    List<Constraint> rules = new ArrayList<>();
+    Cube tcp = Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, 6));
+    rules.add(tcp);
+    rules.add(tcp);
+    for (int i = 0; i < 10; i++) {
+      // in the same tree as the first two (wide in both addresses)
+      rules.add(tcp.and(Field.SPORT, IntervalSet.point(16, 1000 + i)));
+    }
+    int[] kinds = new int[rules.size()];
+    Arrays.fill(kinds, CutTrees.ENDS | CutTrees.PORTS);
+    kinds[0] = CutTrees.ENDS;
+    kinds[1] = CutTrees.ENDS;
+    assertEquals(1, CutTrees.build(rules, Family.IPV4, kinds).leafEntries());
+    kinds[0] = CutTrees.ENDS | CutTrees.PORTS;
+    CutTrees.Built b = CutTrees.build(rules, Family.IPV4, kinds);
+    assertEquals(2, b.leafEntries(), "rule 1 takes the fragments rule 0 leaves");
+    assertEquals(1, b.roots().length);
+    kinds[0] = 0;
+    kinds[1] = 0;
+    assertTrue(CutTrees.build(rules, Family.IPV4, kinds).leafEntries() >= rules.size(),
+        "an earlier rule that may let packets go on leaves every rule");
   }
 
   /** How many of the four groups (wide source, wide destination) hold rules, from the hulls. */
