@@ -11,21 +11,6 @@ final class Spans {
 
   private Spans() {}
 
-  /** The index of the first element not below {@code key} in a sorted array. */
-  static int lowerBound(BigInteger[] sorted, BigInteger key) {
-    int a = 0;
-    int b = sorted.length;
-    while (a < b) {
-      int m = (a + b) >>> 1;
-      if (sorted[m].compareTo(key) < 0) {
-        a = m + 1;
-      } else {
-        b = m;
-      }
-    }
-    return a;
-  }
-
   /** A value as {@link IntervalSet#first()} gives it (high and low 64 bits), unsigned. */
   static BigInteger big(long[] hiLo) {
     return BigInteger.valueOf(hiLo[0]).and(LOW64).shiftLeft(64)

@@ -8,7 +8,6 @@ import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.Opaque;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Family;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -485,46 +484,21 @@ public final class TreeBuilder {
     if (region.isEmpty()) {
       return null;
     }
-    BigInteger lo = Spans.big(region.first());
-    BigInteger hi = Spans.big(region.last());
     int n = p.rules.size();
-    BigInteger[] starts = new BigInteger[n];
-    BigInteger[] ends = new BigInteger[n];
-    for (int i = 0; i < n; i++) {
-      IntervalSet v = (IntervalSet) bounds.get(p.rules.get(i)).get(f);
-      BigInteger s = v.isEmpty() ? lo : Spans.big(v.first()).max(lo);
-      BigInteger e = v.isEmpty() ? hi : Spans.big(v.last()).min(hi);
-      if (s.compareTo(e) > 0) {
-        s = lo;
-        e = hi;
-      }
-      starts[i] = s;
-      ends[i] = e;
+    List<IntervalSet> spans = new ArrayList<>(n);
+    for (int r : p.rules) {
+      spans.add((IntervalSet) bounds.get(r).get(f));
     }
-    BigInteger[] sortedStarts = starts.clone();
-    BigInteger[] sortedEnds = ends.clone();
+    SplitPoints points = SplitPoints.of(f.width(family), region, spans);
+    int[] sortedStarts = points.start.clone();
+    int[] sortedAfters = points.after.clone();
     Arrays.sort(sortedStarts);
-    Arrays.sort(sortedEnds);
-    BigInteger bestPoint = null;
+    Arrays.sort(sortedAfters);
+    int bestPoint = -1;
     double bestScore = Double.NEGATIVE_INFINITY;
-    List<BigInteger> candidates = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      if (starts[i].compareTo(lo) > 0) {
-        candidates.add(starts[i]);
-      }
-      if (ends[i].compareTo(hi) < 0) {
-        candidates.add(ends[i].add(BigInteger.ONE));
-      }
-    }
-    candidates.sort(null);
-    BigInteger last = null;
-    for (BigInteger c : candidates) {
-      if (c.equals(last)) {
-        continue;
-      }
-      last = c;
-      int left = Spans.lowerBound(sortedStarts, c); // rules starting below c meet [lo, c-1]
-      int right = n - Spans.lowerBound(sortedEnds, c); // rules ending at c or above meet [c, hi]
+    for (int c : points.candidates) {
+      int left = SplitPoints.lowerBound(sortedStarts, c); // rules starting below c
+      int right = n - SplitPoints.lowerBound(sortedAfters, c + 1); // rules ending at c or above
       int largest = Math.max(left, right);
       if (largest >= n) {
         continue;
@@ -539,14 +513,10 @@ public final class TreeBuilder {
         bestPoint = c;
       }
     }
-    if (bestPoint == null) {
+    if (bestPoint < 0) {
       return null;
     }
-    int width = f.width(family);
-    List<ValueSet> values = List.of(
-        Spans.interval(width, lo, bestPoint.subtract(BigInteger.ONE)),
-        Spans.interval(width, bestPoint, hi));
-    return new Choice(f, values, bestScore);
+    return new Choice(f, List.of(points.below(bestPoint), points.from(bestPoint)), bestScore);
   }
 
   /**
