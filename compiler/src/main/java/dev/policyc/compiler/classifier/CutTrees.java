@@ -214,7 +214,7 @@ final class CutTrees {
     groups.sort((x, y) -> Integer.compare(x.get(x.size() / 2), y.get(y.size() / 2)));
     List<Integer> roots = new ArrayList<>();
     for (List<Integer> g : groups) {
-      roots.add(b.node(toArray(g), new Region(b.width),
+      roots.add(b.node(toArray(g), new CutRegion(b.width),
           (double) TREE_BUDGET * g.size()));
     }
     b.mergeLast(groups, roots, mergeGrowth);
@@ -289,7 +289,7 @@ final class CutTrees {
         + CutLayout.stored(nodes, roots.get(k - 1)));
     long before = room;
     stopAt = nodes.size() + bound;
-    int merged = node(toArray(m), new Region(width), (double) TREE_BUDGET * m.size());
+    int merged = node(toArray(m), new CutRegion(width), (double) TREE_BUDGET * m.size());
     boolean fits = nodes.size() <= stopAt && CutLayout.stored(nodes, merged) <= bound;
     stopAt = Long.MAX_VALUE;
     if (fits) {
@@ -318,82 +318,23 @@ final class CutTrees {
     return h != 0 || Long.compareUnsigned(l, 1L << half) >= 0;
   }
 
-  /** The region of a node: per field, how many leading bits are fixed, and their value. */
-  private static final class Region {
-    final int[] fixed = new int[5];
-    final long[] hi = new long[5];
-    final long[] lo = new long[5];
-    final int[] width;
-
-    Region(int[] width) {
-      this.width = width;
-    }
-
-    Region child(int d, int bits, int index) {
-      Region c = new Region(width);
-      System.arraycopy(fixed, 0, c.fixed, 0, 5);
-      System.arraycopy(hi, 0, c.hi, 0, 5);
-      System.arraycopy(lo, 0, c.lo, 0, 5);
-      int pos = width[d] - fixed[d] - bits;
-      if (pos >= 64) {
-        c.hi[d] |= (long) index << (pos - 64);
-      } else {
-        c.lo[d] |= (long) index << pos;
-      }
-      c.fixed[d] += bits;
-      return c;
-    }
-
-    /** The largest value of the region on field d, as (hi, lo). */
-    long upHi(int d) {
-      int free = width[d] - fixed[d];
-      return free > 64 ? hi[d] | (free >= 128 ? -1L : (1L << (free - 64)) - 1) : hi[d];
-    }
-
-    long upLo(int d) {
-      int free = width[d] - fixed[d];
-      return free >= 64 ? -1L : lo[d] | ((1L << free) - 1);
-    }
-
-    /** This region with the first {@code bits} bits of field d fixed to those of (vHi, vLo). */
-    Region narrow(int d, int bits, long vHi, long vLo) {
-      Region c = new Region(width);
-      System.arraycopy(fixed, 0, c.fixed, 0, 5);
-      System.arraycopy(hi, 0, c.hi, 0, 5);
-      System.arraycopy(lo, 0, c.lo, 0, 5);
-      int free = width[d] - bits;
-      c.hi[d] = free >= 128 ? 0 : free >= 64 ? vHi & -(1L << (free - 64)) : vHi;
-      c.lo[d] = free >= 64 ? 0 : vLo & -(1L << free);
-      c.fixed[d] = bits;
-      return c;
-    }
-  }
-
   /**
    * The region with field d's fixed bits extended by the leading bits all the node's rules share
    * there (their hulls clamped to the region): a packet off them matches none of the rules, so
    * the cut may read the bits below, where the rules differ (what HiCuts gets by shrinking a
    * node's region to its rules).
    */
-  private Region shared(int[] rules, Region region, int d) {
+  private CutRegion shared(int[] rules, CutRegion region, int d) {
     long aHi = 0;
     long aLo = 0;
     long diffHi = 0;
     long diffLo = 0;
     for (int i = 0; i < rules.length; i++) {
-      int r = rules[i];
-      long lh = loHi[d][r];
-      long ll = loLo[d][r];
-      if (cmp(lh, ll, region.hi[d], region.lo[d]) < 0) {
-        lh = region.hi[d];
-        ll = region.lo[d];
-      }
-      long uh = upHi[d][r];
-      long ul = upLo[d][r];
-      if (cmp(uh, ul, region.upHi(d), region.upLo(d)) > 0) {
-        uh = region.upHi(d);
-        ul = region.upLo(d);
-      }
+      clamp(rules[i], region, d);
+      long lh = clamped[0];
+      long ll = clamped[1];
+      long uh = clamped[2];
+      long ul = clamped[3];
       if (i == 0) {
         aHi = lh;
         aLo = ll;
@@ -421,7 +362,7 @@ final class CutTrees {
    * The rules less those an earlier rule that {@link #ENDS} holds within the region (checked
    * against the rules kept: what a left-out rule holds, the rule that held it holds too).
    */
-  private int[] reached(int[] rules, Region region) {
+  private int[] reached(int[] rules, CutRegion region) {
     if (kinds == null || rules.length > PRUNE) {
       return rules;
     }
@@ -440,34 +381,29 @@ final class CutTrees {
   }
 
   /** Whether rule a ends every packet of rule b's hull within the region. */
-  private boolean holds(int a, int b, Region region) {
+  private boolean holds(int a, int b, CutRegion region) {
     if ((kinds[a] & ENDS) == 0 || (kinds[a] & PORTS) != 0 && (kinds[b] & PORTS) == 0) {
       return false;
     }
     for (int d = 0; d < 5; d++) {
-      // b's hull clamped to the region, within a's
-      long lh = loHi[d][b];
-      long ll = loLo[d][b];
-      if (cmp(lh, ll, region.hi[d], region.lo[d]) < 0) {
-        lh = region.hi[d];
-        ll = region.lo[d];
-      }
-      long uh = upHi[d][b];
-      long ul = upLo[d][b];
-      long rh = region.upHi(d);
-      long rl = region.upLo(d);
-      if (cmp(uh, ul, rh, rl) > 0) {
-        uh = rh;
-        ul = rl;
-      }
-      if (cmp(loHi[d][a], loLo[d][a], lh, ll) > 0 || cmp(upHi[d][a], upLo[d][a], uh, ul) < 0) {
+      clamp(b, region, d); // b's hull within the region, within a's?
+      if (cmp(loHi[d][a], loLo[d][a], clamped[0], clamped[1]) > 0
+          || cmp(upHi[d][a], upLo[d][a], clamped[2], clamped[3]) < 0) {
         return false;
       }
     }
     return true;
   }
 
-  private int node(int[] all, Region region, double budget) {
+  /** {@link #clamp}'s answer: the low bound (hi, lo words), then the high bound. */
+  private final long[] clamped = new long[4];
+
+  /** Rule r's hull on field d clamped to the region, into {@link #clamped}. */
+  private void clamp(int r, CutRegion region, int d) {
+    region.clamp(d, loHi[d][r], loLo[d][r], upHi[d][r], upLo[d][r], clamped);
+  }
+
+  private int node(int[] all, CutRegion region, double budget) {
     int[] rules = reached(all, region);
     if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > maxOffset / 2
         || nodes.size() > stopAt) {
@@ -476,7 +412,7 @@ final class CutTrees {
     int bestD = -1;
     int bestBits = 0;
     long bestScore = Long.MAX_VALUE;
-    Region[] at = new Region[5];
+    CutRegion[] at = new CutRegion[5];
     for (int d = 0; d < 5; d++) {
       at[d] = shared(rules, region, d);
       int free = width[d] - at[d].fixed[d];
@@ -512,7 +448,7 @@ final class CutTrees {
     int d = bestD;
     int bits = bestBits;
     int children = 1 << bits;
-    Region cut = at[d];
+    CutRegion cut = at[d];
     int[][] members = members(rules, cut, d, bits);
     long total = 0;
     for (int[] m : members) {
@@ -572,22 +508,13 @@ final class CutTrees {
   }
 
   /** The child index range [first, last] rule r meets, packed as first << 32 | last. */
-  private long span(int r, Region region, int d, int bits) {
+  private long span(int r, CutRegion region, int d, int bits) {
     // clamp the rule's hull to the region, then read the bits below the fixed ones
-    long aHi = loHi[d][r];
-    long aLo = loLo[d][r];
-    if (cmp(aHi, aLo, region.hi[d], region.lo[d]) < 0) {
-      aHi = region.hi[d];
-      aLo = region.lo[d];
-    }
-    long zHi = upHi[d][r];
-    long zLo = upLo[d][r];
-    long rHi = region.upHi(d);
-    long rLo = region.upLo(d);
-    if (cmp(zHi, zLo, rHi, rLo) > 0) {
-      zHi = rHi;
-      zLo = rLo;
-    }
+    clamp(r, region, d);
+    long aHi = clamped[0];
+    long aLo = clamped[1];
+    long zHi = clamped[2];
+    long zLo = clamped[3];
     int pos = width[d] - region.fixed[d] - bits;
     long mask = (1L << bits) - 1;
     long first = pos >= 64 ? (aHi >>> (pos - 64)) & mask : (aLo >>> pos) & mask;
@@ -596,7 +523,7 @@ final class CutTrees {
   }
 
   /** Of a cut: the rules of all children together, and of the largest. */
-  private long[] sizes(int[] rules, Region region, int d, int bits) {
+  private long[] sizes(int[] rules, CutRegion region, int d, int bits) {
     int children = 1 << bits;
     int[] diff = new int[children + 1];
     long total = 0;
@@ -617,7 +544,7 @@ final class CutTrees {
     return new long[] {total, max};
   }
 
-  private int[][] members(int[] rules, Region region, int d, int bits) {
+  private int[][] members(int[] rules, CutRegion region, int d, int bits) {
     int children = 1 << bits;
     int[] count = new int[children];
     long[] spans = new long[rules.length];
