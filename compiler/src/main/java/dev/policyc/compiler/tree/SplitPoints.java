@@ -24,12 +24,17 @@ final class SplitPoints {
   private final int width;
   /** The values by rank, for fields below 64 bits; else {@link #wide}. */
   private final long[] narrow;
+  /** Per rank (fields below 64 bits): whether some rule starts there, or ends just before. */
+  private final boolean[] starts;
+  private final boolean[] ends;
   private final BigInteger[] wide;
   private final IntervalSet region;
 
   private SplitPoints(int width, IntervalSet region, int[] start, int[] after,
-      int[] candidates, long[] narrow, BigInteger[] wide) {
+      int[] candidates, long[] narrow, BigInteger[] wide, boolean[] starts, boolean[] ends) {
     this.width = width;
+    this.starts = starts;
+    this.ends = ends;
     this.region = region;
     this.start = start;
     this.after = after;
@@ -75,13 +80,18 @@ final class SplitPoints {
       int[] start = new int[n];
       int[] after = new int[n];
       boolean[] candidate = new boolean[d];
+      boolean[] starts = new boolean[d];
+      boolean[] ends = new boolean[d];
       for (int i = 0; i < n; i++) {
         start[i] = Arrays.binarySearch(coords, s[i]);
         after[i] = Arrays.binarySearch(coords, a[i]);
         candidate[start[i]] |= s[i] > lo;
         candidate[after[i]] |= a[i] <= hi;
+        starts[start[i]] = true;
+        ends[after[i]] = true;
       }
-      return new SplitPoints(width, region, start, after, ranks(candidate), coords, null);
+      return new SplitPoints(width, region, start, after, ranks(candidate), coords, null, starts,
+          ends);
     }
     BigInteger lo = Spans.big(region.first());
     BigInteger hi = Spans.big(region.last());
@@ -108,7 +118,8 @@ final class SplitPoints {
       candidate[start[i]] |= s[i].compareTo(lo) > 0;
       candidate[after[i]] |= a[i].compareTo(hi) <= 0;
     }
-    return new SplitPoints(width, region, start, after, ranks(candidate), null, coords);
+    return new SplitPoints(width, region, start, after, ranks(candidate), null, coords, null,
+        null);
   }
 
   private static int[] ranks(boolean[] candidate) {
@@ -126,20 +137,51 @@ final class SplitPoints {
     return out;
   }
 
-  /** The region's values below the point of rank {@code c}. */
-  IntervalSet below(int c) {
-    if (narrow != null) {
-      return IntervalSet.range(width, region.first()[1], narrow[c] - 1);
+  /**
+   * The region cut in two at the point of rank {@code c}: the values below it, and from it. With
+   * {@code aligned} (a field below 64 bits) the cut is moved to the value with the most trailing
+   * zero bits among those where every rule stays on the same sides (between the points where a
+   * rule starts or ends next to it): the branches hold the same rules, and a branch is more
+   * often one prefix within the region, which iptables tests in the header ({@code -s/-d}, in
+   * nf_tables a payload compare) rather than with {@code -m iprange} (an x_tables match, which
+   * nf_tables runs through its compatibility layer: the kernel benchmark's flow forwarded 74 %
+   * of the no-rules rate past 7 such dispatch rules, 80 % with them as prefixes).
+   */
+  IntervalSet[] cut(int c, boolean aligned) {
+    if (narrow == null) {
+      return new IntervalSet[] {
+        Spans.interval(width, Spans.big(region.first()), wide[c].subtract(BigInteger.ONE)),
+        Spans.interval(width, wide[c], Spans.big(region.last()))};
     }
-    return Spans.interval(width, Spans.big(region.first()), wide[c].subtract(BigInteger.ONE));
+    long lo = region.first()[1];
+    long hi = region.last()[1];
+    long p = aligned ? aligned(c, lo, hi) : narrow[c];
+    return new IntervalSet[] {IntervalSet.range(width, lo, p - 1),
+      IntervalSet.range(width, p, hi)};
   }
 
-  /** The region's values from the point of rank {@code c}. */
-  IntervalSet from(int c) {
-    if (narrow != null) {
-      return IntervalSet.range(width, narrow[c], region.last()[1]);
+  /** The most aligned value that cuts the rules as the point of rank {@code c} does. */
+  private long aligned(int c, long lo, long hi) {
+    long w0 = narrow[c];
+    long w1 = narrow[c];
+    // a rule that starts at the cut would be left of a higher one too, and a rule that ends
+    // just before it right of a lower one: the cut moves up only when no rule starts there,
+    // down only when none ends just before, and never past the next point where one does
+    if (!ends[c]) {
+      w0 = c == 0 ? lo + 1 : starts[c - 1] ? narrow[c - 1] + 1 : narrow[c - 1];
     }
-    return Spans.interval(width, wide[c], Spans.big(region.last()));
+    if (!starts[c]) {
+      w1 = c + 1 == narrow.length ? hi : ends[c + 1] ? narrow[c + 1] - 1 : narrow[c + 1];
+    }
+    w0 = Math.max(w0, lo + 1);
+    w1 = Math.min(w1, hi);
+    for (int k = width - 1; k > 0; k--) {
+      long p = (w0 + (1L << k) - 1) >>> k << k;
+      if (p >= w0 && p <= w1) {
+        return p;
+      }
+    }
+    return w0;
   }
 
   /** The index of the first element not below {@code key} in a sorted array. */

@@ -516,7 +516,8 @@ public final class TreeBuilder {
     if (bestPoint < 0) {
       return null;
     }
-    return new Choice(f, List.of(points.below(bestPoint), points.from(bestPoint)), bestScore);
+    IntervalSet[] two = points.cut(bestPoint, f == Field.SRC || f == Field.DST);
+    return new Choice(f, List.of(two[0], two[1]), bestScore);
   }
 
   /**

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The ranks {@link SplitPoints} gives agree with the values: a rule starts below a candidate
  * point when its first value does, ends at or above it when its last value does; and a field of
  * 16 bits ranked as longs gives the same ranks as the same values in IPv6 addresses ranked as
- * big integers.
+ * big integers; a cut moved to its most aligned value keeps every rule on its side.
  */
 class SplitPointsTest {
   @Test
@@ -39,18 +39,32 @@ class SplitPointsTest {
       assertArrayEquals(narrow.start, wide.start, seen);
       assertArrayEquals(narrow.after, wide.after, seen);
       for (int c : narrow.candidates) {
-        IntervalSet below = narrow.below(c);
-        IntervalSet from = narrow.from(c);
-        assertTrue(!below.isEmpty() && !from.isEmpty(), seen);
-        long point = from.first()[1];
-        assertEquals(point - 1, below.last()[1], seen);
-        assertEquals(lo, below.first()[1], seen);
-        assertEquals(hi, from.last()[1], seen);
-        assertEquals(point, wide.from(c).first()[1], seen);
-        for (int i = 0; i < n; i++) {
-          long[] r = clamp(rules.get(i), lo, hi);
-          assertEquals(r[0] < point, narrow.start[i] < c, seen + ", rule " + i);
-          assertEquals(r[1] >= point, narrow.after[i] > c, seen + ", rule " + i);
+        long exact = -1;
+        for (boolean aligned : new boolean[] {false, true}) {
+          IntervalSet[] cut = narrow.cut(c, aligned);
+          IntervalSet below = cut[0];
+          IntervalSet from = cut[1];
+          assertTrue(!below.isEmpty() && !from.isEmpty(), seen);
+          long point = from.first()[1];
+          assertEquals(point - 1, below.last()[1], seen);
+          assertEquals(lo, below.first()[1], seen);
+          assertEquals(hi, from.last()[1], seen);
+          if (!aligned) {
+            exact = point;
+            assertEquals(point, wide.cut(c, false)[1].first()[1], seen);
+          } else {
+            // no value between the two points is more aligned than the one taken
+            for (long v = Math.min(exact, point); v <= Math.max(exact, point); v++) {
+              assertTrue(Long.numberOfTrailingZeros(v) <= Long.numberOfTrailingZeros(point),
+                  seen + ": " + v + " is more aligned than " + point);
+            }
+          }
+          // the rules on each side are those of the point's rank
+          for (int i = 0; i < n; i++) {
+            long[] r = clamp(rules.get(i), lo, hi);
+            assertEquals(r[0] < point, narrow.start[i] < c, seen + ", rule " + i);
+            assertEquals(r[1] >= point, narrow.after[i] > c, seen + ", rule " + i);
+          }
         }
       }
     }
