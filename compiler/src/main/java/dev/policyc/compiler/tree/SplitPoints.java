@@ -160,28 +160,68 @@ final class SplitPoints {
       IntervalSet.range(width, p, hi)};
   }
 
-  /** The most aligned value that cuts the rules as the point of rank {@code c} does. */
-  private long aligned(int c, long lo, long hi) {
+  /** Whether the field is below 64 bits: only then are cuts moved ({@link #prefixPoint}). */
+  boolean narrowField() {
+    return narrow != null;
+  }
+
+  /**
+   * A value that cuts the rules as the point of rank {@code c} does (a field below 64 bits) and
+   * makes one side one prefix within the region, the most aligned such; -1 when none does. The
+   * side below the value {@code p} is a prefix there when a block of 2^k values ending at {@code
+   * p - 1} holds the region's first value, the side from it when a block starting at {@code p}
+   * holds its last.
+   */
+  long prefixPoint(int c) {
+    long lo = region.first()[1];
+    long hi = region.last()[1];
+    long[] w = window(c, lo, hi);
+    for (int k = width; k >= 0; k--) {
+      long step = 1L << k;
+      for (long p : new long[] {(w[0] + step - 1) >>> k << k, w[1] >>> k << k}) {
+        if (p >= w[0] && p <= w[1] && (p - step <= lo || p + step - 1 >= hi)) {
+          return p;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** The region cut in two at the value {@code p}: the values below it, and from it. */
+  IntervalSet[] cutAt(long p) {
+    return new IntervalSet[] {IntervalSet.range(width, region.first()[1], p - 1),
+      IntervalSet.range(width, p, region.last()[1])};
+  }
+
+  /**
+   * The values (first, last) where a cut leaves every rule on the same sides as the point of
+   * rank {@code c}, within the region: a rule that starts at the point would be left of a higher
+   * cut too, and a rule that ends just before it right of a lower one, so the cut moves up only
+   * when no rule starts there, down only when none ends just before, and never past the next
+   * point where one does.
+   */
+  private long[] window(int c, long lo, long hi) {
     long w0 = narrow[c];
     long w1 = narrow[c];
-    // a rule that starts at the cut would be left of a higher one too, and a rule that ends
-    // just before it right of a lower one: the cut moves up only when no rule starts there,
-    // down only when none ends just before, and never past the next point where one does
     if (!ends[c]) {
       w0 = c == 0 ? lo + 1 : starts[c - 1] ? narrow[c - 1] + 1 : narrow[c - 1];
     }
     if (!starts[c]) {
       w1 = c + 1 == narrow.length ? hi : ends[c + 1] ? narrow[c + 1] - 1 : narrow[c + 1];
     }
-    w0 = Math.max(w0, lo + 1);
-    w1 = Math.min(w1, hi);
+    return new long[] {Math.max(w0, lo + 1), Math.min(w1, hi)};
+  }
+
+  /** The most aligned value that cuts the rules as the point of rank {@code c} does. */
+  private long aligned(int c, long lo, long hi) {
+    long[] w = window(c, lo, hi);
     for (int k = width - 1; k > 0; k--) {
-      long p = (w0 + (1L << k) - 1) >>> k << k;
-      if (p >= w0 && p <= w1) {
+      long p = (w[0] + (1L << k) - 1) >>> k << k;
+      if (p >= w[0] && p <= w[1]) {
         return p;
       }
     }
-    return w0;
+    return w[0];
   }
 
   /** The index of the first element not below {@code key} in a sorted array. */

@@ -64,6 +64,15 @@ public final class TreeBuilder {
    */
   private static final int PAIRWISE_PRUNE = 256;
 
+  /**
+   * An address cut whose one side is a prefix within the node's region is taken over the best
+   * cut when its score is at least this share of the best's: its dispatch rule is {@code -s/-d}
+   * (in nf_tables a compare in the header) instead of {@code -m iprange} (a compat match), and
+   * such cuts (HiCuts' halving, near the root) also cost fewer rules tested on ipc1 and acl2
+   * (docs/passes/decision-tree.md).
+   */
+  private static final double PREFIX_SCORE = 0.8;
+
   private static final List<Field> ADDRESSES = List.of(Field.DST, Field.SRC);
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
 
@@ -496,6 +505,10 @@ public final class TreeBuilder {
     Arrays.sort(sortedAfters);
     int bestPoint = -1;
     double bestScore = Double.NEGATIVE_INFINITY;
+    boolean addr = f == Field.SRC || f == Field.DST;
+    boolean prefixes = addr && points.narrowField();
+    long bestP = -1;
+    double bestPScore = Double.NEGATIVE_INFINITY;
     for (int c : points.candidates) {
       int left = SplitPoints.lowerBound(sortedStarts, c); // rules starting below c
       int right = n - SplitPoints.lowerBound(sortedAfters, c + 1); // rules ending at c or above
@@ -512,11 +525,22 @@ public final class TreeBuilder {
         bestScore = score;
         bestPoint = c;
       }
+      if (prefixes && score > bestPScore) {
+        long pp = points.prefixPoint(c);
+        if (pp >= 0) {
+          bestPScore = score;
+          bestP = pp;
+        }
+      }
     }
     if (bestPoint < 0) {
       return null;
     }
-    IntervalSet[] two = points.cut(bestPoint, f == Field.SRC || f == Field.DST);
+    boolean usePrefix = prefixes && bestP >= 0 && bestPScore >= PREFIX_SCORE * bestScore;
+    IntervalSet[] two = usePrefix ? points.cutAt(bestP) : points.cut(bestPoint, addr);
+    if (usePrefix) {
+      bestScore = bestPScore;
+    }
     return new Choice(f, List.of(two[0], two[1]), bestScore);
   }
 

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.policyc.compiler.CheckOptions;
+import dev.policyc.compiler.CheckResult;
+import dev.policyc.compiler.PolicyCompiler;
+import dev.policyc.compiler.classbench.ClassBenchFilter;
+import dev.policyc.compiler.classbench.ClassBenchGenerator;
+import dev.policyc.compiler.classbench.ClassBenchImporter;
 import dev.policyc.compiler.interp.Decision;
 import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.interp.Packet;
@@ -349,11 +355,63 @@ class BuildDecisionTreesTest {
     IrPolicy read = PassTester.read(text.toString());
     IrPolicy in = new IrPolicy(read.name(), read.host(), farSet("ACCEPT").sets(), read.ipv4(),
         read.ipv6());
-    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
-    assertTrue(PassTester.text(out).contains("-d 10.17.4.0/24 -j ACCEPT"), PassTester.text(out));
-    // by comparing the leaf's rules: within 20 rule evaluations, which exploring its class
-    // (as the prover did before, for want of the earlier rule's packets) takes more than
+    // the tree the pass made of it before address cuts preferred prefixes (2026-12-07): the
+    // leaf users_dt holds the set rule as its entry 10.17.4.0/24, behind 10.3.0.0/16 DROP
+    IrPolicy tree = PassTester.read("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n:users - [0:0]\n:users_dt - [0:0]\n:users_dt_2 - [0:0]\n"
+        + ":users_dt_3 - [0:0]\n:users_dt_4 - [0:0]\n:users_dt_5 - [0:0]\n:users_dt_6 - [0:0]\n"
+        + "-A INPUT -j users\n"
+        + "-A users -m iprange --dst-range 0.0.0.0-10.40.1.255 -g users_dt_3\n"
+        + "-A users -m iprange --dst-range 10.40.2.0-10.40.4.255 -g users_dt_5\n"
+        + "-A users -d 10.40.5.0/24 -g users_dt_6\n"
+        + "-A users -d 10.40.6.0/24 -p tcp -j ACCEPT\n"
+        + "-A users -d 10.40.7.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt -d 10.3.0.0/16 -j DROP\n"
+        + "-A users_dt -d 10.17.4.0/24 -j ACCEPT\n"
+        + "-A users_dt_2 -d 10.30.9.9/32 -j ACCEPT\n"
+        + "-A users_dt_3 -m iprange --dst-range 0.0.0.0-10.23.255.255 -g users_dt\n"
+        + "-A users_dt_3 -d 10.24.0.0/13 -g users_dt_2\n"
+        + "-A users_dt_3 -d 10.40.0.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt_3 -d 10.40.1.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt_4 -d 10.40.2.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt_5 -d 10.40.2.0/24 -g users_dt_4\n"
+        + "-A users_dt_5 -d 10.40.3.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt_5 -d 10.40.4.0/24 -p tcp -j ACCEPT\n"
+        + "-A users_dt_6 -d 10.40.5.0/24 -p tcp -j ACCEPT\nCOMMIT\n");
+    IrPolicy out = new IrPolicy(tree.name(), tree.host(), in.sets(), tree.ipv4(), tree.ipv6());
     assertTrue(ChainEdits.prove(in, out, 20).equal(), "not proved by the leaf's rules");
+  }
+
+  /**
+   * An address cut takes a point where one side is one prefix within the region when that scores
+   * at least 80 % of the best point (and a point that cuts the rules alike otherwise): on a
+   * generated set of 2,000 filters fewer than half the address dispatch rules are ranges ({@code
+   * -m iprange}, which nf_tables runs through its compatibility layer): 80 of 260, against 229
+   * of 271 without.
+   */
+  @Test
+  void addressDispatchRulesAreMostlyPrefixes() {
+    List<ClassBenchFilter> fs = ClassBenchGenerator.generate(2_000, 3);
+    CheckResult checked = PolicyCompiler.check(
+        ClassBenchImporter.toPolicy("gen", "addresses", fs).policy(), CheckOptions.forCompile());
+    assertTrue(checked.ok(), checked.diagnostics().toString());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(), checked.ir());
+    int prefixes = 0;
+    int ranges = 0;
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      for (Rule r : c.rules()) {
+        if (r.target() instanceof Target.Goto) {
+          for (Match m : r.matches()) {
+            if (m instanceof Match.Addr a) {
+              prefixes += a.range().isPrefix() ? 1 : 0;
+              ranges += a.range().isPrefix() ? 0 : 1;
+            }
+          }
+        }
+      }
+    }
+    assertTrue(prefixes > 20 && ranges * 2 < prefixes + ranges,
+        prefixes + " prefixes, " + ranges + " ranges");
   }
 
   @Test

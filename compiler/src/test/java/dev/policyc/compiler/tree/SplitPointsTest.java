@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * The ranks {@link SplitPoints} gives agree with the values: a rule starts below a candidate
  * point when its first value does, ends at or above it when its last value does; and a field of
  * 16 bits ranked as longs gives the same ranks as the same values in IPv6 addresses ranked as
- * big integers; a cut moved to its most aligned value keeps every rule on its side.
+ * big integers; a cut moved to its most aligned value, or to one that makes a side one
+ * prefix in the region, keeps every rule on its side.
  */
 class SplitPointsTest {
   @Test
@@ -39,6 +40,24 @@ class SplitPointsTest {
       assertArrayEquals(narrow.start, wide.start, seen);
       assertArrayEquals(narrow.after, wide.after, seen);
       for (int c : narrow.candidates) {
+        // the prefix point: the same rules on each side, one side a prefix in the region; or
+        // no value where the rules are on the same sides makes one
+        long prefix = narrow.prefixPoint(c);
+        for (long v = lo + 1; v <= hi; v++) {
+          boolean same = true;
+          for (int i = 0; i < n; i++) {
+            long[] r = clamp(rules.get(i), lo, hi);
+            same &= (r[0] < v) == (narrow.start[i] < c) && (r[1] >= v) == (narrow.after[i] > c);
+          }
+          long block = v == 0 ? 1L << 16 : Long.lowestOneBit(v);
+          boolean makesPrefix = v - block <= lo || v + block - 1 >= hi;
+          if (same && makesPrefix) {
+            assertTrue(prefix >= 0, seen + ": " + v + " makes a prefix");
+          }
+          if (v == prefix) {
+            assertTrue(same && makesPrefix, seen + ": prefix point " + v);
+          }
+        }
         long exact = -1;
         for (boolean aligned : new boolean[] {false, true}) {
           IntervalSet[] cut = narrow.cut(c, aligned);
