@@ -148,9 +148,6 @@ final class ClassifierTables {
         int[] actions = programs.get(1);
         for (int i = 0; i < quick.length / CutTrees.QUICK; i++) {
           quick[CutTrees.QUICK * i + CutTrees.QUICK - 1] = actions[i];
-          if (c.rules().get(i).matches().stream().anyMatch(m -> m instanceof Match.Ports)) {
-            quick[CutTrees.QUICK * i + 6] |= CutTrees.HAS_PORTS;
-          }
         }
         writeInts(out, tree.roots());
         writeInts(out, tree.nodes());
@@ -259,7 +256,7 @@ final class ClassifierTables {
           | (r.matches().stream().anyMatch(m -> m instanceof Match.Ports) ? CutTrees.PORTS : 0);
     }
     if (n < MIN_TREE_RULES) {
-      built = CutTrees.single(cs, f);
+      built = CutTrees.single(cs, f, kinds);
     } else {
       built = CutTrees.build(cs, f, kinds);
       trees += built.roots().length;

@@ -247,15 +247,16 @@ final class CutTrees {
       q[o + 3] = (int) upLo[2][r] ^ Integer.MIN_VALUE;
       q[o + 4] = (int) (loLo[3][r] << 16 | upLo[3][r]);
       q[o + 5] = (int) (loLo[4][r] << 16 | upLo[4][r]);
-      q[o + 6] = loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : ANY_PROTO;
+      q[o + 6] = (loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : ANY_PROTO)
+          | (kinds != null && (kinds[r] & PORTS) != 0 ? HAS_PORTS : 0);
       q[o + 7] = -1;
     }
     return q;
   }
 
-  /** A chain as one leaf of all its rules (with their hulls for IPv4). */
-  static Built single(List<Constraint> rules, Family family) {
-    CutTrees b = new CutTrees(rules, family, MAX_OFFSET, null);
+  /** A chain as one leaf of all its rules (with their hulls for IPv4; {@code kinds} as built). */
+  static Built single(List<Constraint> rules, Family family, int[] kinds) {
+    CutTrees b = new CutTrees(rules, family, MAX_OFFSET, kinds);
     int n = rules.size();
     int[] all = new int[n];
     for (int i = 0; i < n; i++) {

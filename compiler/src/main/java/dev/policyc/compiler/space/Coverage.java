@@ -137,6 +137,7 @@ public final class Coverage {
       Cube best = null;
       Field cut = null;
       int bestOutside = Integer.MAX_VALUE;
+      boolean held = false;
       for (Cube c : from) {
         if (!budget.spend(TEST)) {
           return null;
@@ -156,8 +157,8 @@ public final class Coverage {
           }
         }
         if (outside == 0) {
-          best = null;
-          break; // c holds the piece
+          held = true;
+          break;
         }
         if (outside < bestOutside) {
           bestOutside = outside;
@@ -165,11 +166,11 @@ public final class Coverage {
           cut = first;
         }
       }
+      if (held) {
+        continue;
+      }
       if (meet.isEmpty()) {
         return false;
-      }
-      if (best == null) {
-        continue;
       }
       if (!budget.spend(2L * PIECE)) {
         return null;

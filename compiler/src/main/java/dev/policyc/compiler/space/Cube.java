@@ -44,12 +44,7 @@ public final class Cube implements Constraint {
   public Cube and(Field f, ValueSet values) {
     Map<Field, ValueSet> m = new EnumMap<>(Field.class);
     m.putAll(fields);
-    ValueSet v = get(f).intersect(values);
-    if (v.isFull()) {
-      m.remove(f);
-    } else {
-      m.put(f, v);
-    }
+    put(m, f, get(f).intersect(values));
     return new Cube(family, m);
   }
 
@@ -69,7 +64,11 @@ public final class Cube implements Constraint {
   /** Narrows field {@code f} of the fields {@code m} (of this cube's family) to {@code values}. */
   private void narrow(Map<Field, ValueSet> m, Field f, ValueSet values) {
     ValueSet had = m.get(f);
-    ValueSet v = (had != null ? had : f.full(family)).intersect(values);
+    put(m, f, (had != null ? had : f.full(family)).intersect(values));
+  }
+
+  /** Sets field {@code f} of the fields {@code m} to {@code v}, leaving out a whole domain. */
+  private static void put(Map<Field, ValueSet> m, Field f, ValueSet v) {
     if (v.isFull()) {
       m.remove(f);
     } else {
@@ -189,16 +188,11 @@ public final class Cube implements Constraint {
     agree.putAll(fields);
     for (Map.Entry<Field, ValueSet> e : o.fields.entrySet()) {
       Field f = e.getKey();
-      ValueSet had = get(f);
-      ValueSet outside = had.intersect(e.getValue().complement());
+      ValueSet outside = get(f).minus(e.getValue());
       if (!outside.isEmpty()) {
         Map<Field, ValueSet> piece = new EnumMap<>(Field.class);
         piece.putAll(agree);
-        if (outside.isFull()) {
-          piece.remove(f);
-        } else {
-          piece.put(f, outside);
-        }
+        put(piece, f, outside);
         out.add(new Cube(family, piece));
       }
       narrow(agree, f, e.getValue());

@@ -1,5 +1,7 @@
 package dev.policyc.compiler.tree;
 
+import dev.policyc.compiler.ir.IpAddr;
+import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.space.IntervalSet;
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -93,14 +95,14 @@ final class SplitPoints {
       return new SplitPoints(width, region, start, after, ranks(candidate), coords, null, starts,
           ends);
     }
-    BigInteger lo = Spans.big(region.first());
-    BigInteger hi = Spans.big(region.last());
+    BigInteger lo = big(region.first());
+    BigInteger hi = big(region.last());
     BigInteger[] s = new BigInteger[n];
     BigInteger[] a = new BigInteger[n];
     for (int i = 0; i < n; i++) {
       IntervalSet v = spans.get(i);
-      s[i] = v.isEmpty() ? lo : Spans.big(v.first()).max(lo);
-      BigInteger e = v.isEmpty() ? hi : Spans.big(v.last()).min(hi);
+      s[i] = v.isEmpty() ? lo : big(v.first()).max(lo);
+      BigInteger e = v.isEmpty() ? hi : big(v.last()).min(hi);
       if (s[i].compareTo(e) > 0) {
         s[i] = lo;
         e = hi;
@@ -150,8 +152,8 @@ final class SplitPoints {
   IntervalSet[] cut(int c, boolean aligned) {
     if (narrow == null) {
       return new IntervalSet[] {
-        Spans.interval(width, Spans.big(region.first()), wide[c].subtract(BigInteger.ONE)),
-        Spans.interval(width, wide[c], Spans.big(region.last()))};
+        v6Range(big(region.first()), wide[c].subtract(BigInteger.ONE)),
+        v6Range(wide[c], big(region.last()))};
     }
     long lo = region.first()[1];
     long hi = region.last()[1];
@@ -237,5 +239,22 @@ final class SplitPoints {
       }
     }
     return a;
+  }
+
+  private static final BigInteger LOW64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
+  /** A value as {@link IntervalSet#first()} gives it (high and low 64 bits), unsigned. */
+  private static BigInteger big(long[] hiLo) {
+    return BigInteger.valueOf(hiLo[0]).and(LOW64).shiftLeft(64)
+        .or(BigInteger.valueOf(hiLo[1]).and(LOW64));
+  }
+
+  /** The IPv6 addresses from {@code lo} to {@code hi}. */
+  private static IntervalSet v6Range(BigInteger lo, BigInteger hi) {
+    return IntervalSet.of(new IpRange(v6(lo), v6(hi)));
+  }
+
+  private static IpAddr v6(BigInteger v) {
+    return IpAddr.v6(v.shiftRight(64).longValue(), v.longValue());
   }
 }
