@@ -107,6 +107,33 @@ class TreeBuilderTest {
     assertTrue(grown.size() <= 300, "size " + grown.size());
   }
 
+  /**
+   * A region of few rules that holds most headers is split while the room lasts, not only the
+   * regions where the rules are dense: 200 rules in 10.0.0.0/16 and 24 over 128.0.0.0/1, room for
+   * 10 dispatch rules. Counting a node's packets by its rules alone, the 24 stay in one leaf (of
+   * 32 rules, with 8 of the dense ones: the dense nodes come first), and a flow into
+   * 128.0.0.0/1 tests them all; with a fifth of the packets spread evenly, the largest leaf there
+   * has 13.
+   */
+  @Test
+  void aSparseRegionOfMostHeadersIsSplitToo() {
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      rules.add(dst("10.0." + i + ".0", 24));
+    }
+    for (int i = 0; i < 24; i++) {
+      rules.add(dst((128 + 5 * i) + ".1.0.0", 16));
+    }
+    Node root = TreeBuilder.build(rules, V4, new TreeBuilder.Options(2, 1 + 10.0 / 224, 24));
+    int sparse = 0;
+    for (Node.Leaf leaf : leaves(root)) {
+      if (leaf.rules().stream().anyMatch(r -> r >= 200)) {
+        sparse = Math.max(sparse, leaf.rules().size());
+      }
+    }
+    assertTrue(sparse <= 16, "a leaf of " + sparse + " rules over 128.0.0.0/1");
+  }
+
   @Test
   void depthIsBounded() {
     List<Constraint> rules = randomRules(new Random(3), 300);
