@@ -138,6 +138,20 @@ public final class Cube implements Constraint {
     return true;
   }
 
+  /**
+   * The share of all headers the cube holds: the product of its interval fields' shares of their
+   * domains (the fields of other kinds, marks and interface names, are not counted).
+   */
+  public double share() {
+    double s = 1;
+    for (ValueSet v : fields.values()) {
+      if (v instanceof IntervalSet set) {
+        s *= set.share();
+      }
+    }
+    return s;
+  }
+
   /** True when no packet is in the cube: some field has no value. */
   public boolean isEmpty() {
     for (ValueSet v : fields.values()) {

@@ -178,6 +178,23 @@ public final class IntervalSet implements ValueSet {
         && ends[1] == max[1];
   }
 
+  /** The share of its domain ({@code 2^width} values) the set holds, from 0 to 1. */
+  public double share() {
+    double n = 0;
+    for (int i = 0; i < intervals(); i++) {
+      // end - start in 128 bits (as longs: exact), then as a double
+      long lo = ends[2 * i + 1] - starts[2 * i + 1];
+      long hi = ends[2 * i] - starts[2 * i]
+          - (Long.compareUnsigned(ends[2 * i + 1], starts[2 * i + 1]) < 0 ? 1 : 0);
+      n += unsigned(hi) * 0x1p64 + unsigned(lo) + 1;
+    }
+    return Math.min(1, n / Math.scalb(1.0, width));
+  }
+
+  private static double unsigned(long x) {
+    return (double) (x >>> 1) * 2 + (x & 1);
+  }
+
   /** Whether the value (hi, lo) is in the set. */
   public boolean contains(long hi, long lo) {
     int a = 0;

@@ -25,14 +25,11 @@ import java.util.TreeMap;
  *
  * <p>A rule whose values on the split field meet several branches is replicated into each; an
  * {@link Opaque} rule is placed by its bound (the cube of its other matches: it matches no
- * packet outside it). A split is weighed by what it gains per rule it adds: a node of {@code n}
- * rules tests about {@code n} rules before the split and, after it, the branches' rules {@code
- * w} weighed by the packets each gets, and the split adds its copies and its dispatch tests; the
- * node's packets times the drop in rules tested, per rule added, is the score. A node's packets
- * are taken to spread as its rules do (a node of {@code n} rules has {@code n}, so the rules
- * tested after the split are {@code Σ w²/Σ w}) to estimate each field's split point from the
- * rules' hulls; to choose between the fields, by the branches' rules once pruned, a share of them
- * spreads evenly over the region ({@link #EVEN}). Nodes are
+ * packet outside it). A split is scored by the node's packets times the drop in rules they test
+ * (about {@code n} in a node of {@code n} rules), per rule it adds (copies and dispatch rules).
+ * Each field's split point is estimated from the rules' hulls with packets spread as the rules
+ * are ({@code Σ w²/Σ w} tested after it); between the fields, the branches' rules once pruned
+ * decide, with a share of the packets spread evenly over the region ({@link #EVEN}). Nodes are
  * split best score first, so when the copies reach the bound of {@link Options#maxGrowth()} the
  * splits that paid most are in. See docs/passes/decision-tree.md.
  */
@@ -76,13 +73,9 @@ public final class TreeBuilder {
   private static final double PREFIX_SCORE = 0.8;
 
   /**
-   * The share of a node's packets taken to spread evenly over its region, the rest spreading as
-   * its rules do ({@link #gain(Pending, Choice, List)}). Rules alone make a region of few rules a
-   * region of few packets, whatever its size, and a tree that only splits where the rules are
-   * leaves long leaves where a flow that matches nothing (a scan, a flood, the kernel benchmark's
-   * flow) goes: a fifth of even packets shortened that flow's path in the kernel benchmark's set
-   * from 38 rules to 26 and the rules tested on the ClassBench traces changed by -2 to +1 %
-   * (docs/passes/decision-tree.md).
+   * The share of a node's packets taken to spread evenly over its region, the rest as its rules
+   * do: by rules alone a region of few rules, where a flow that matches nothing goes, is split
+   * last (the kernel benchmark's flow: 38 rules tested, 26 with this; docs/passes/decision-tree.md).
    */
   private static final double EVEN = 0.2;
 
@@ -107,7 +100,6 @@ public final class TreeBuilder {
   private long room;
   /** Per constraint, the hull of its bound ({@link Cube#hull()}), once needed. */
   private final long[][] hulls;
-
   private long created;
   /** The rules of the list (not constraints: see {@link #owners}). */
   private final int rules;
@@ -118,10 +110,9 @@ public final class TreeBuilder {
     this.family = family;
     this.options = options;
     this.hulls = new long[bounds.size()][];
-    int rules = owners == null || owners.length == 0 ? bounds.size()
+    this.rules = owners == null || owners.length == 0 ? bounds.size()
         : owners[owners.length - 1] + 1;
     this.room = (long) Math.floor((options.maxGrowth() - 1.0) * rules);
-    this.rules = rules;
   }
 
   /**
@@ -292,10 +283,8 @@ public final class TreeBuilder {
    * Plans a node's split, if it is to be split: of the candidates ({@link #candidates}), each
    * weighed by its branches' rules once pruned (cheaply: only after a deciding rule holding a
    * branch's whole region), the one that gains most per rule it adds, its branches then pruned in
-   * full. The hulls alone mislead most where a few wide rules end a region's packets; in small
-   * nodes too (until 2026-12-07 a node of at most {@value #PAIRWISE_PRUNE} rules took the
-   * estimate's best: weighing every candidate there cut the rules tested on fw4_10k-alt's trace
-   * by 18 % and on the other ClassBench sets by up to 4 %, at no cost in time).
+   * full. The hulls alone mislead most where a few wide rules end a region's packets, in small
+   * nodes as in large ones (docs/passes/decision-tree.md).
    */
   private void plan(Pending p) {
     p.choice = null;
@@ -331,68 +320,27 @@ public final class TreeBuilder {
 
   /**
    * What splitting {@code p} by {@code c} into branches of these rules gains per rule added: the
-   * node's packets times the drop in the rules they test, where {@link #EVEN} of the packets
-   * spread over the node's region evenly (a branch gets its share of the region's values) and the
-   * rest as the rules do (a branch gets its share of the rules).
+   * node's packets times the drop in the rules they test, the packets spread as {@link #packets}.
    */
   private double gain(Pending p, Choice c, List<List<Integer>> members) {
-    double region = share(p.region);
     long total = 0;
     double packets = 0;
     double tested = 0;
     for (int i = 0; i < members.size(); i++) {
       int w = weight(members.get(i));
-      double branch = packets(w, share(p.region.and(c.field(), c.values().get(i))));
+      double branch = packets(w, p.region.and(c.field(), c.values().get(i)).share());
       total += w;
       packets += branch;
       tested += branch * w;
     }
     int n = p.weight;
     double drop = n - tested / Math.max(Double.MIN_NORMAL, packets);
-    return packets(n, region) * drop / Math.max(1, total - n + members.size() - 1);
+    return packets(n, p.region.share()) * drop / Math.max(1, total - n + members.size() - 1);
   }
 
-  /**
-   * The packets of a node of {@code w} rules over a region holding {@code share} of all
-   * headers, in rules: {@code w} for the share that spreads as the rules do, and the whole
-   * list's rules times the region's share for the even one.
-   */
+  /** The packets of a node of {@code w} rules holding {@code share} of all headers, in rules. */
   private double packets(int w, double share) {
     return (1 - EVEN) * w + EVEN * rules * share;
-  }
-
-  /** The share of all headers a region holds: the product of its fields' shares. */
-  static double share(Cube region) {
-    double s = 1;
-    for (ValueSet v : region.constrained().values()) {
-      if (v instanceof IntervalSet set && !set.isFull()) {
-        s *= share(set);
-      }
-    }
-    return s;
-  }
-
-  /**
-   * The share of its domain an interval set holds; a set wider than 63 bits (an IPv6 address)
-   * by the top 64 bits of its hull.
-   */
-  private static double share(IntervalSet set) {
-    if (set.isEmpty()) {
-      return 0;
-    }
-    if (set.width() < 64) {
-      double n = 0;
-      for (long[] r : set.ranges()) {
-        n += (double) (r[1] - r[0]) + 1;
-      }
-      return n / Math.scalb(1.0, set.width());
-    }
-    double span = unsigned(set.last()[0]) - unsigned(set.first()[0]) + 1;
-    return Math.min(1, span / Math.scalb(1.0, 64));
-  }
-
-  private static double unsigned(long x) {
-    return (double) (x >>> 1) * 2 + (x & 1);
   }
 
   /**

@@ -90,6 +90,29 @@ class ValueSetTest {
     assertEquals(2, s.intervals());
   }
 
+  /**
+   * The share of its domain a set holds, what the decision tree weighs a region's even packets
+   * by: exact for ports and IPv4, and for IPv6 across the 64-bit word boundary too.
+   */
+  @Test
+  void aSetsShareOfItsDomainIsItsValuesOverTheDomain() {
+    assertEquals(0.0, IntervalSet.empty(16).share());
+    assertEquals(1.0, IntervalSet.full(128).share());
+    assertEquals(0x1p-24, IntervalSet.of(IpRange.parse("10.0.0.0/24")).share());
+    assertEquals(0.5, IntervalSet.of(IpRange.parse("128.0.0.0/1")).share());
+    assertEquals(22 / 65536.0, IntervalSet.ofPorts(List.of(new PortRange(20, 30),
+        new PortRange(80, 90))).share());
+    assertEquals(0x1p-64, IntervalSet.of(IpRange.parse("2001:db8::/64")).share());
+    assertEquals(0.5, IntervalSet.of(IpRange.parse("::/1")).share());
+    // 16 addresses across the boundary of the two words
+    assertEquals(16 * 0x1p-128, IntervalSet.of(
+        IpRange.parse("::ffff:ffff:ffff:fff8-0:0:0:1::7")).share(), 1e-50);
+    Cube c = Cube.all(Family.IPV4).and(Field.SRC, IntervalSet.of(IpRange.parse("10.0.0.0/8")))
+        .and(Field.PROTO, IntervalSet.point(8, 6));
+    assertEquals(0x1p-8 / 256, c.share());
+    assertEquals(1.0, Cube.all(Family.IPV6).share());
+  }
+
   @Test
   void addressesWorkAtTheEdgesOfBothFamilies() {
     IntervalSet all6 = IntervalSet.of(IpRange.all(Family.IPV6));
