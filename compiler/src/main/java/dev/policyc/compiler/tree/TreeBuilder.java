@@ -216,8 +216,8 @@ public final class TreeBuilder {
     }
   }
 
-  /** A way to split a node: the field, each branch's values, and its estimated score. */
-  private record Choice(Field field, List<ValueSet> values, double estimate) {}
+  /** A way to split a node: the field and each branch's values. */
+  private record Choice(Field field, List<ValueSet> values) {}
 
   private Node build() {
     List<Integer> all = new ArrayList<>();
@@ -478,14 +478,12 @@ public final class TreeBuilder {
     int n = p.weight;
     long total = 0;
     long largest = 0;
-    double squares = 0;
     boolean opensPorts = false;
     List<List<Integer>> members = members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
       int size = weight(members.get(i));
       total += size;
       largest = Math.max(largest, size);
-      squares += (double) size * size;
       Long proto = single((IntervalSet) values.get(i));
       opensPorts |= size == n && proto != null && Protocols.hasPorts(proto.intValue());
     }
@@ -494,7 +492,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values, gain(n, total, squares, values.size()));
+    return new Choice(field, values);
   }
 
   /**
@@ -554,7 +552,7 @@ public final class TreeBuilder {
     if (usePrefix) {
       bestScore = bestPScore;
     }
-    return new Choice(f, List.of(two[0], two[1]), bestScore);
+    return new Choice(f, List.of(two[0], two[1]));
   }
 
   /**
