@@ -1,6 +1,7 @@
 package dev.policyc.compiler.optimize;
 
 import dev.policyc.compiler.analysis.TargetKind;
+import dev.policyc.compiler.interp.Interpreter;
 import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.ChainGraph;
 import dev.policyc.compiler.ir.IpRange;
@@ -244,7 +245,14 @@ final class BuildDecisionTrees implements Pass {
       }
       TreeBuilder.Options opts = new TreeBuilder.Options(options.leafSize(),
           options.maxGrowth(), Math.min(options.maxDepth(), levels));
-      Node root = TreeBuilder.build(atoms.constraints, atoms.decides(), atoms.owners(), family,
+      // a rule that switches conntrack on stays where no packet reaches it: left out of every
+      // leaf, it would take conntrack, and the reassembly of fragments, out of its family
+      int[] owners = atoms.owners();
+      boolean[] keeps = new boolean[owners.length];
+      for (int i = 0; i < owners.length; i++) {
+        keeps[i] = Interpreter.usesConntrack(run.get(owners[i]));
+      }
+      Node root = TreeBuilder.build(atoms.constraints, atoms.decides(), keeps, owners, family,
           opts);
       if (!(root instanceof Node.Split split)) {
         return false;

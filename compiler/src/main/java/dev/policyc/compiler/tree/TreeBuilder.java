@@ -85,11 +85,10 @@ public final class TreeBuilder {
   private final List<Cube> bounds;
   private final Family family;
   private final Options options;
-  /**
-   * Per rule, whether it decides every packet it matches and is exactly its cube (a verdict, not
-   * an {@link Opaque} rule); null when the caller gave no such facts, and no rule is pruned.
-   */
+  /** Per rule, whether it decides its packets and is exactly its cube; null: no pruning. */
   private boolean[] decides;
+  /** Per constraint, whether it stays in every node it meets, reached or not; or null. */
+  private boolean[] keeps;
   /**
    * Per constraint, the rule it is part of (a rule cut into several constraints, in order, one
    * after the other: {@code optimize/SetAtoms}); null when each constraint is a rule. A node's
@@ -115,38 +114,34 @@ public final class TreeBuilder {
     this.room = (long) Math.floor((options.maxGrowth() - 1.0) * rules);
   }
 
-  /**
-   * The decision tree of {@code rules} (constraints of one family, in first-match order); a
-   * {@link Node.Leaf} of every rule when no split pays.
-   */
+  /** The tree of {@code rules} (of one family, in order); a leaf of all when no split pays. */
   public static Node build(List<Constraint> rules, Family family, Options options) {
     return build(rules, null, family, options);
   }
 
   /**
    * The decision tree of {@code rules}, where {@code decides[i]} tells that rule {@code i} ends
-   * the evaluation of every packet it matches (ACCEPT, DROP, REJECT, a NAT target) and that no
-   * rule of the list changes a packet's fields before a later rule sees it other than the
-   * non-deciding rules' own (MARK, TOS…, which the tree does not split on). With these facts a
-   * node holds no rule that cannot be the first match of one of its packets: none after a
-   * deciding rule whose cube holds the node's whole region, and (in a node of at most {@value
-   * #PAIRWISE_PRUNE} rules) none whose cube within the region one earlier deciding rule holds,
-   * with no non-deciding rule between them. The rules left out are copies the bound need not pay
-   * for. {@code decides} null: the tree of {@link #build(List, Family, Options)}.
+   * every packet it matches (ACCEPT, DROP, REJECT, NAT) and no rule changes the fields the tree
+   * splits on. A node then holds no rule that cannot be the first match of one of its packets:
+   * none after a deciding rule whose cube holds the node's whole region, and (in a node of at most
+   * {@value #PAIRWISE_PRUNE} rules) none whose cube within the region one earlier deciding rule
+   * holds with no non-deciding rule between them. {@code decides} null: no rule is left out.
    */
   public static Node build(List<Constraint> rules, boolean[] decides, Family family,
       Options options) {
-    return build(rules, decides, null, family, options);
+    return build(rules, decides, null, null, family, options);
   }
 
   /**
    * The decision tree of {@code rules} as {@link #build(List, boolean[], Family, Options)} builds
-   * it, where {@code rules} are parts of fewer rules: {@code owners[i]} is the rule constraint
-   * {@code i} belongs to, from 0, non-decreasing (each rule's parts one after the other). Node
-   * sizes, the leaf size and the growth bound count rules, not parts.
+   * it, where a rule with {@code keeps[i]} stays in every node whose region it meets, reached or
+   * not (one that switches conntrack on, whose absence the kernel would see), and where {@code
+   * rules} are parts of fewer rules when {@code owners} is not null: {@code owners[i]} is the rule
+   * constraint {@code i} belongs to, from 0, non-decreasing (each rule's parts one after the
+   * other). Node sizes, the leaf size and the growth bound count rules, not parts.
    */
-  public static Node build(List<Constraint> rules, boolean[] decides, int[] owners, Family family,
-      Options options) {
+  public static Node build(List<Constraint> rules, boolean[] decides, boolean[] keeps,
+      int[] owners, Family family, Options options) {
     if (owners != null) {
       boolean numbered = owners.length == rules.size();
       for (int i = 0; numbered && i < owners.length; i++) {
@@ -157,9 +152,9 @@ public final class TreeBuilder {
         throw new IllegalArgumentException("owners must number the rules from 0 in order");
       }
     }
-    if (decides != null && decides.length != rules.size()) {
-      throw new IllegalArgumentException(decides.length + " decides flags for " + rules.size()
-          + " rules");
+    if (decides != null && decides.length != rules.size()
+        || keeps != null && keeps.length != rules.size()) {
+      throw new IllegalArgumentException("flags for " + rules.size() + " rules of another count");
     }
     List<Cube> bounds = new ArrayList<>();
     for (Constraint c : rules) {
@@ -177,6 +172,7 @@ public final class TreeBuilder {
         // an Opaque rule matches less than its bound: it cannot be shown to cover anything
         b.decides[i] = decides[i] && rules.get(i) instanceof Cube;
       }
+      b.keeps = keeps;
     }
     return b.build();
   }
@@ -357,16 +353,20 @@ public final class TreeBuilder {
     List<Integer> out = new ArrayList<>();
     List<Integer> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
     long[] whole = region.hull();
+    boolean closed = false;
     for (int r : rules) {
       Cube b = bounds.get(r);
-      if (pairwise && covered(deciders, b.intersect(region))) {
+      if (closed || pairwise && covered(deciders, b.intersect(region))) {
+        if (keeps != null && keeps[r]) {
+          out.add(r); // no packet of the region reaches it, but it must stay (keeps)
+        }
         continue;
       }
       out.add(r);
       if (!decides[r]) {
         deciders.clear(); // a rule that goes on may change the packet the next rules see
       } else if ((whole == null || Cube.hullHolds(hull(r), whole)) && b.contains(region)) {
-        break; // every packet of the region that gets here is decided here
+        closed = true; // every packet of the region that gets here is decided here
       } else if (pairwise) {
         deciders.add(r);
       }

@@ -425,6 +425,25 @@ class BuildDecisionTreesTest {
     assertEquals(0L, c.get("replicated"), "disjoint networks need no copies");
   }
 
+  /**
+   * The only rule that uses conntrack, behind one that accepts everything, stays in the tree:
+   * without it the family would run without conntrack, and a non-first fragment the kernel holds
+   * for reassembly would go through (a random policy found it, seed 900691200028067927:
+   * {@code keepsTheMeaningOfRandomPoliciesForTheInterpreter}).
+   */
+  @Test
+  void theOnlyRuleThatUsesConntrackStaysWhereNoPacketReachesIt() {
+    IrPolicy in = PassTester.read(chain("-A users -j ACCEPT\n"
+        + "-A users -m connmark --mark 0x0 -j ACCEPT\n"));
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    assertTrue(PassTester.text(out).contains("users_dt"), "no tree");
+    assertTrue(Interpreter.usesConntrack(out.ipv4()), "conntrack left out:\n"
+        + PassTester.text(out));
+    Packet fragment = Packet.parse("tcp 192.0.2.1:40000 -> 10.99.0.1:22 in eth0 frag seq 4");
+    assertEquals(new Interpreter(in).decide(fragment).outcome(),
+        new Interpreter(out).decide(fragment).outcome());
+  }
+
   @Test
   void theSecondRunChangesNothing() {
     IrPolicy once = PassTester.run(new BuildDecisionTrees(8, LEAF2),

@@ -65,7 +65,7 @@ class TreeBuilderTest {
       rules.add(dst("10." + i + ".0.0", 16)); // rule i / 4: 10.0/16 to 10.3/16, 10.4/16…
       owners[i] = i / 4;
     }
-    Node root = TreeBuilder.build(rules, null, owners, V4, SMALL);
+    Node root = TreeBuilder.build(rules, null, null, owners, V4, SMALL);
     int parts = 0;
     for (Node.Leaf leaf : leaves(root)) {
       long owned = leaf.rules().stream().map(i -> owners[i]).distinct().count();
@@ -75,13 +75,13 @@ class TreeBuilderTest {
     assertEquals(64, parts, "no part copied");
     assertTrue(leaves(root).size() <= 16, leaves(root).size() + " leaves: split by parts");
     assertThrows(IllegalArgumentException.class,
-        () -> TreeBuilder.build(rules, null, new int[] {1}, V4, SMALL));
+        () -> TreeBuilder.build(rules, null, null, new int[] {1}, V4, SMALL));
     assertThrows(IllegalArgumentException.class,
-        () -> TreeBuilder.build(rules, null, new int[0], V4, SMALL));
+        () -> TreeBuilder.build(rules, null, null, new int[0], V4, SMALL));
     int[] skipping = owners.clone();
     skipping[63] = 17;
     assertThrows(IllegalArgumentException.class,
-        () -> TreeBuilder.build(rules, null, skipping, V4, SMALL));
+        () -> TreeBuilder.build(rules, null, null, skipping, V4, SMALL));
   }
 
   @Test
