@@ -212,8 +212,12 @@ public final class TreeBuilder {
     }
   }
 
-  /** A way to split a node: the field and each branch's values. */
-  private record Choice(Field field, List<ValueSet> values) {}
+  /** A way to split a node: the field, and each branch's values and region. */
+  private record Choice(Field field, List<ValueSet> values, List<Cube> regions) {
+    Choice(Pending p, Field field, List<ValueSet> values) {
+      this(field, values, values.stream().map(v -> p.region.and(field, v)).toList());
+    }
+  }
 
   private Node build() {
     List<Integer> all = new ArrayList<>();
@@ -246,8 +250,7 @@ public final class TreeBuilder {
       p.values = c.values();
       p.children = new ArrayList<>();
       for (int i = 0; i < members.size(); i++) {
-        Pending child = new Pending(members.get(i), p.region.and(c.field(), c.values().get(i)),
-            p.depth + 1);
+        Pending child = new Pending(members.get(i), c.regions().get(i), p.depth + 1);
         p.children.add(child);
         plan(child);
         queue.add(child);
@@ -308,8 +311,7 @@ public final class TreeBuilder {
   private List<List<Integer>> branches(Pending p, Choice c, boolean pairwise) {
     List<List<Integer>> members = members(p.rules, c.field(), c.values());
     for (int i = 0; i < members.size(); i++) {
-      members.set(i, prune(members.get(i), p.region.and(c.field(), c.values().get(i)),
-          pairwise));
+      members.set(i, prune(members.get(i), c.regions().get(i), pairwise));
     }
     return members;
   }
@@ -324,7 +326,7 @@ public final class TreeBuilder {
     double tested = 0;
     for (int i = 0; i < members.size(); i++) {
       int w = weight(members.get(i));
-      double branch = packets(w, p.region.and(c.field(), c.values().get(i)).share());
+      double branch = packets(w, c.regions().get(i).share());
       total += w;
       packets += branch;
       tested += branch * w;
@@ -492,7 +494,7 @@ public final class TreeBuilder {
     if (largest >= n && !opensPorts || total - n + values.size() - 1 > room) {
       return null;
     }
-    return new Choice(field, values);
+    return new Choice(p, field, values);
   }
 
   /**
@@ -552,7 +554,7 @@ public final class TreeBuilder {
     if (usePrefix) {
       bestScore = bestPScore;
     }
-    return new Choice(f, List.of(two[0], two[1]));
+    return new Choice(p, f, List.of(two[0], two[1]));
   }
 
   /**
