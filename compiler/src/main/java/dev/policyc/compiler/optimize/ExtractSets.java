@@ -17,6 +17,7 @@ import dev.policyc.compiler.ir.Target;
 import dev.policyc.dsl.Family;
 import dev.policyc.dsl.Table;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -166,6 +167,8 @@ final class ExtractSets implements Pass {
     private final Map<Key, Integer> keyIds = new HashMap<>();
     private final List<Key> keys = new ArrayList<>();
     private final List<List<Candidate>> candidates = new ArrayList<>();
+    /** Per key, the rules with a candidate of that key, ascending: what a group's scan visits. */
+    private int[][] rulesOfKey;
     /** The packets each rule may match, and whether rules may move past it. */
     private final List<Footprint> footprints = new ArrayList<>();
     private final boolean[] consumed;
@@ -189,6 +192,20 @@ final class ExtractSets implements Pass {
       for (Rule r : rules) {
         candidates.add(candidatesOf(r));
         footprints.add(Footprint.of(r, family, policy));
+      }
+      int[] count = new int[keys.size()];
+      for (List<Candidate> cs : candidates) {
+        cs.forEach(c -> count[c.key()]++);
+      }
+      rulesOfKey = new int[keys.size()][];
+      for (int k = 0; k < count.length; k++) {
+        rulesOfKey[k] = new int[count[k]];
+        count[k] = 0;
+      }
+      for (int j = 0; j < rules.size(); j++) {
+        for (Candidate c : candidates.get(j)) {
+          rulesOfKey[c.key()][count[c.key()]++] = j;
+        }
       }
       List<Rule> out = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {
@@ -226,8 +243,12 @@ final class ExtractSets implements Pass {
       BitSet members = new BitSet();
       members.set(i);
       int end = Math.min(rules.size() - 1, i + window);
-      for (int j = i + 1; j <= end; j++) {
-        if (!consumed[j] && candidate(j, key) != null && movesUpTo(i, j, members)) {
+      // the rules of the key after i within the window (i holds the key: it is in the list)
+      int[] ofKey = rulesOfKey[key];
+      for (int at = Arrays.binarySearch(ofKey, i) + 1; at < ofKey.length && ofKey[at] <= end;
+          at++) {
+        int j = ofKey[at];
+        if (!consumed[j] && movesUpTo(i, j, members)) {
           group.add(j);
           members.set(j);
         }
