@@ -55,20 +55,36 @@ import java.util.Set;
  * docs/passes/extract-sets.md}.
  */
 final class ExtractSets implements Pass {
-  /** The fewest rules worth a set. */
+  /** The fewest rules worth a set in a chain shorter than {@link #LONG_CHAIN}. */
   static final int DEFAULT_MIN_RULES = 4;
-  /** How far after a group's first rule its members may be. */
-  static final int DEFAULT_WINDOW = 128;
+  /**
+   * The fewest rules worth a set in a chain of at least {@link #LONG_CHAIN} rules: two (one rule
+   * tested instead of two where a packet meets both; the decision tree cuts a set back into its
+   * members where they part, docs/passes/extract-sets.md).
+   */
+  static final int LONG_CHAIN_MIN_RULES = 2;
+  /**
+   * A chain of at least this many rules is long: generated rather than written and read by hand,
+   * where a set of two pays; a short chain keeps its pairs of rules as written.
+   */
+  static final int LONG_CHAIN = 256;
+  /**
+   * How far after a group's first rule its members may be: far enough for a 10K-rule chain's
+   * groups (4,096 instead of 128: fewer rules tested on each of 13 ClassBench sets at -O2), near
+   * enough that the scan stays linear in the chain (at most this many rules a member).
+   */
+  static final int DEFAULT_WINDOW = 4096;
   /** The widest port range an address,port entry may have (ipset stores each port). */
   static final int MAX_PORTS_PER_ENTRY = 64;
   /** ipset's default element limit, the least a set gets. */
   private static final int DEFAULT_MAXELEM = 65536;
 
   private final int minRules;
+  private final int longChainMinRules;
   private final int window;
 
   ExtractSets() {
-    this(DEFAULT_MIN_RULES, DEFAULT_WINDOW);
+    this(DEFAULT_MIN_RULES, LONG_CHAIN_MIN_RULES, DEFAULT_WINDOW);
   }
 
   ExtractSets(int minRules) {
@@ -76,10 +92,20 @@ final class ExtractSets implements Pass {
   }
 
   ExtractSets(int minRules, int window) {
-    if (minRules < 2 || window < 1) {
-      throw new IllegalArgumentException("minRules " + minRules + " window " + window);
+    this(minRules, minRules, window);
+  }
+
+  /**
+   * The pass gathering at least {@code minRules} rules a set, {@code longChainMinRules} in a chain
+   * of at least {@value #LONG_CHAIN} rules, within {@code window} rules of a group's first.
+   */
+  ExtractSets(int minRules, int longChainMinRules, int window) {
+    if (minRules < 2 || longChainMinRules < 2 || window < 1) {
+      throw new IllegalArgumentException("minRules " + minRules + "/" + longChainMinRules
+          + " window " + window);
     }
     this.minRules = minRules;
+    this.longChainMinRules = longChainMinRules;
     this.window = window;
   }
 
@@ -186,7 +212,8 @@ final class ExtractSets implements Pass {
     }
 
     List<Rule> rules() {
-      if (rules.size() < minRules) {
+      int least = rules.size() >= LONG_CHAIN ? longChainMinRules : minRules;
+      if (rules.size() < least) {
         return rules;
       }
       for (Rule r : rules) {
@@ -216,7 +243,7 @@ final class ExtractSets implements Pass {
         Candidate bestCandidate = null;
         for (Candidate c : candidates.get(i)) {
           List<Integer> group = gather(i, c.key());
-          if (group.size() >= minRules && group.size() > best.size()) {
+          if (group.size() >= least && group.size() > best.size()) {
             best = group;
             bestCandidate = c;
           }

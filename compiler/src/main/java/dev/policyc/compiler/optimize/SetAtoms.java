@@ -3,6 +3,8 @@ package dev.policyc.compiler.optimize;
 import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.Side;
 import dev.policyc.compiler.space.Constraint;
@@ -25,7 +27,8 @@ import java.util.function.Function;
  * (ipc1_10k-alt: 5,400 of 18,900 leaf rules were such copies); its atoms are narrow, and each
  * goes only to the leaves whose region it meets. A leaf still holds the rule itself, once,
  * however many of its atoms it got: within the leaf's region the whole set and the atoms there
- * hold for the same packets. A leaf that got one atom of an address set, one prefix, holds the
+ * hold for the same packets. A leaf that got one atom of an address set, one prefix (or of an
+ * address,port set of the rule's protocol, one prefix and one port range), holds the
  * rule with that address in place of the lookup ({@link #rule}), one header test instead of a
  * set lookup in the kernel.
  *
@@ -40,8 +43,8 @@ final class SetAtoms {
   final List<Constraint> constraints = new ArrayList<>();
   private final List<Integer> owners = new ArrayList<>();
   private final List<Boolean> deciding = new ArrayList<>();
-  /** Per atom, the address match that may replace its rule's lookup when alone, or null. */
-  private final List<Match.Addr> plain = new ArrayList<>();
+  /** Per atom, the header matches that may replace its rule's lookup when alone, or null. */
+  private final List<List<Match>> plain = new ArrayList<>();
   private final List<Match.InSet> lookups = new ArrayList<>();
   private int cut;
 
@@ -99,18 +102,22 @@ final class SetAtoms {
    * with that address in place of the lookup.
    */
   Rule rule(Rule owner, int first, int count) {
-    Match.Addr addr = count == 1 ? plain.get(first) : null;
-    if (addr == null) {
+    List<Match> instead = count == 1 ? plain.get(first) : null;
+    if (instead == null) {
       return owner;
     }
     List<Match> matches = new ArrayList<>();
     for (Match m : owner.matches()) {
-      matches.add(m == lookups.get(first) ? addr : m);
+      if (m == lookups.get(first)) {
+        matches.addAll(instead);
+      } else {
+        matches.add(m);
+      }
     }
     return owner.withMatches(matches);
   }
 
-  private void add(int owner, Constraint c, boolean decides, Match.Addr addr, Match.InSet s) {
+  private void add(int owner, Constraint c, boolean decides, List<Match> addr, Match.InSet s) {
     constraints.add(c);
     owners.add(owner);
     deciding.add(decides);
@@ -148,22 +155,33 @@ final class SetAtoms {
     }
     Side side = lookup.dirs().get(0);
     Field field = side == Side.SRC ? Field.SRC : Field.DST;
-    boolean addressOnly = !set.type().hasPort() && set.type().dimensions() == 1
-        && rule.matches().stream().noneMatch(m -> m instanceof Match.Addr a && a.side() == side);
+    boolean noAddr = rule.matches().stream()
+        .noneMatch(m -> m instanceof Match.Addr a && a.side() == side);
+    boolean addressOnly = !set.type().hasPort() && set.type().dimensions() == 1 && noAddr;
+    // an address,port set of the rule's protocol (as extract-sets makes them): a lone atom is an
+    // address and a port range, header tests too
+    Side portSide = lookup.dirs().size() == 2 ? lookup.dirs().get(1) : null;
+    int proto = rule.protocol();
+    boolean withPort = set.type().hasPort() && set.type().dimensions() == 2 && portSide != null
+        && noAddr && (proto == Protocols.TCP || proto == Protocols.UDP || proto == Protocols.SCTP)
+        && rule.matches().stream()
+            .noneMatch(m -> m instanceof Match.Ports pm && pm.side() == portSide);
+    Field portField = portSide == Side.SRC ? Field.SPORT : Field.DPORT;
     List<Cube> atoms = new ArrayList<>();
-    List<Match.Addr> addrs = new ArrayList<>();
+    List<List<Match>> addrs = new ArrayList<>();
     for (Cube cube : cubes) {
       ValueSet v = cube.get(field);
       List<IpRange> ranges = v instanceof IntervalSet iv ? iv.ipRanges(family) : List.of();
+      PortRange port = withPort ? onePort(cube, portField, proto) : null;
       if (ranges.size() <= 1) {
         atoms.add(cube);
-        addrs.add(ranges.size() == 1 && ranges.get(0).isPrefix() && addressOnly
-            ? new Match.Addr(side, ranges.get(0), false) : null);
+        addrs.add(ranges.size() == 1 ? plain(side, ranges.get(0), addressOnly, portSide, port)
+            : null);
         continue;
       }
       for (IpRange r : ranges) {
         atoms.add(cube.and(field, IntervalSet.of(r)));
-        addrs.add(r.isPrefix() && addressOnly ? new Match.Addr(side, r, false) : null);
+        addrs.add(plain(side, r, addressOnly, portSide, port));
       }
       if (atoms.size() > MAX_ATOMS_PER_RULE) {
         return false;
@@ -177,5 +195,31 @@ final class SetAtoms {
     }
     cut++;
     return true;
+  }
+  /**
+   * The header matches of a lone atom of address {@code r}: the address when the set is one of
+   * addresses, the address and {@code port} when it is of address,port pairs; null when none
+   * (not a prefix, or not such a set).
+   */
+  private static List<Match> plain(Side side, IpRange r, boolean addressOnly, Side portSide,
+      PortRange port) {
+    if (!r.isPrefix()) {
+      return null;
+    }
+    if (addressOnly) {
+      return List.of(new Match.Addr(side, r, false));
+    }
+    return port == null ? null
+        : List.of(new Match.Addr(side, r, false), new Match.Ports(portSide, List.of(port), false));
+  }
+
+  /** The one port range of an atom's cube of protocol {@code proto}, or null. */
+  private static PortRange onePort(Cube cube, Field portField, int proto) {
+    if (!(cube.get(Field.PROTO) instanceof IntervalSet p) || p.intervals() != 1
+        || !p.contains(proto) || p.first()[1] != p.last()[1]
+        || !(cube.get(portField) instanceof IntervalSet ports) || ports.intervals() != 1) {
+      return null;
+    }
+    return ports.portRanges().get(0);
   }
 }

@@ -24,6 +24,7 @@ import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
+import dev.policyc.compiler.ir.Protocols;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Target;
@@ -292,6 +293,52 @@ class BuildDecisionTreesTest {
         "udp 192.0.2.1:1000 -> 10.30.9.9:53 in eth0",
         "tcp 192.0.2.1:1000 -> 10.30.9.9:22 in eth0",
         "udp 192.0.2.1:1000 -> 10.20.0.1:53 in eth0")) {
+      Packet packet = Packet.parse(p);
+      assertEquals(Interpreter.decide(in, packet).effect(),
+          Interpreter.decide(out, packet).effect(), p);
+    }
+  }
+
+  /**
+   * The same with an address,port set of the rule's protocol (as extract-sets makes of rules that
+   * differ in one address and one port): a leaf that holds one entry tests its address and its
+   * port in the header (in nf_tables two compares instead of a set lookup through the
+   * compatibility layer), and the tree is proved.
+   */
+  @Test
+  void aLeafOfOneAddressPortEntryTestsItsAddressAndPort() {
+    IrPolicy read = PassTester.read(chain(
+        "-A users -p udp -m set --match-set farport dst,dst -j DROP\n"));
+    IpSet farport = new IpSet("farport", IpSet.Type.HASH_NET_PORT, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("10.3.0.7/32"), Protocols.UDP, new PortRange(53, 53)),
+        new IpSet.Entry(IpRange.parse("10.17.4.0/24"), Protocols.UDP, new PortRange(123, 123)),
+        new IpSet.Entry(IpRange.parse("10.30.9.9/32"), Protocols.UDP, new PortRange(500, 501))),
+        null, 65536);
+    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(farport), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
+    int plain = 0;
+    int sets = 0;
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      for (Rule r : c.rules()) {
+        sets += r.matches().stream().anyMatch(m -> m instanceof Match.InSet) ? 1 : 0;
+        boolean entry = r.matches().stream().anyMatch(m -> m instanceof Match.Addr a
+            && farport.entries().stream().anyMatch(e -> e.addr().equals(a.range())));
+        boolean port = r.matches().stream().anyMatch(m -> m instanceof Match.Ports pm
+            && farport.entries().stream().anyMatch(e -> pm.ranges().equals(List.of(e.ports()))));
+        plain += entry && port && r.protocol() == Protocols.UDP ? 1 : 0;
+      }
+    }
+    assertTrue(plain >= 1, "no leaf of one entry tests its address and port (" + sets
+        + " lookups left)");
+    assertTrue(ChainEdits.prove(in, out, Equivalence.DEFAULT_BUDGET).equal(), "not proved");
+    for (String p : List.of("udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.3.0.7:54 in eth0",
+        "tcp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
+        "udp 192.0.2.1:1000 -> 10.17.4.200:123 in eth0",
+        "udp 192.0.2.1:1000 -> 10.17.5.1:123 in eth0",
+        "udp 192.0.2.1:1000 -> 10.30.9.9:501 in eth0",
+        "udp 192.0.2.1:1000 -> 10.30.9.9:502 in eth0")) {
       Packet packet = Packet.parse(p);
       assertEquals(Interpreter.decide(in, packet).effect(),
           Interpreter.decide(out, packet).effect(), p);
