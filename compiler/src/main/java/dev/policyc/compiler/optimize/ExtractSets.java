@@ -69,11 +69,12 @@ final class ExtractSets implements Pass {
    */
   static final int LONG_CHAIN = 256;
   /**
-   * How far after a group's first rule its members may be: far enough for a 10K-rule chain's
-   * groups (4,096 instead of 128: fewer rules tested on each of 13 ClassBench sets at -O2), near
-   * enough that the scan stays linear in the chain (at most this many rules a member).
+   * How far after a group's first rule its members may be: far enough for most of a 10K-rule
+   * chain's groups (1,024 instead of 128: fewer rules tested on each of 13 ClassBench sets at
+   * -O2), near enough that the proof of a member's move stays short (4,096 took fw3_10k-alt's
+   * {@code --verify} past 10 s: docs/benchmarks.md).
    */
-  static final int DEFAULT_WINDOW = 4096;
+  static final int DEFAULT_WINDOW = 1024;
   /** The widest port range an address,port entry may have (ipset stores each port). */
   static final int MAX_PORTS_PER_ENTRY = 64;
   /** ipset's default element limit, the least a set gets. */

@@ -1,8 +1,14 @@
 package dev.policyc.compiler.optimize;
 
+import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.IrValidator;
+import dev.policyc.compiler.ir.Match;
 import dev.policyc.compiler.ir.NameAllocator;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.ir.RuleTable;
+import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -108,6 +114,7 @@ public final class PassManager {
           ctx.takeCounters(), created(cur, next), ctx.takeRemovals()));
       cur = next;
     }
+    cur = withoutUnusedSets(ir, cur);
     if (legal) {
       // cur passed the full validation already (before the passes or after its pass); what is
       // left is what the emitters need of it
@@ -118,6 +125,38 @@ public final class PassManager {
       }
     }
     return new Result(cur, stats);
+  }
+
+  /**
+   * {@code out} without the sets a pass made ({@code in} had none of that name) that no rule
+   * looks up any more: a set the decision tree's leaves test as header matches in every place
+   * (optimize/SetAtoms) would be loaded for nothing. A set of the policy as written stays, looked
+   * up or not. No rule reads a set left out, so the meaning is the same without a proof.
+   */
+  static IrPolicy withoutUnusedSets(IrPolicy in, IrPolicy out) {
+    if (out.sets() == in.sets()) {
+      return out;
+    }
+    Set<String> declared = new HashSet<>();
+    in.sets().forEach(s -> declared.add(s.name()));
+    Set<String> used = new HashSet<>();
+    for (Ruleset rs : List.of(out.ipv4(), out.ipv6())) {
+      for (RuleTable t : rs.tables()) {
+        for (Chain c : t.chains()) {
+          for (Rule r : c.rules()) {
+            for (Match m : r.matches()) {
+              if (m instanceof Match.InSet s) {
+                used.add(s.name());
+              }
+            }
+          }
+        }
+      }
+    }
+    List<IpSet> sets = out.sets().stream()
+        .filter(s -> declared.contains(s.name()) || used.contains(s.name())).toList();
+    return sets.size() == out.sets().size() ? out
+        : new IrPolicy(out.name(), out.host(), sets, out.ipv4(), out.ipv6());
   }
 
   /** The names of the sets {@code after} has and {@code before} had not, in order. */

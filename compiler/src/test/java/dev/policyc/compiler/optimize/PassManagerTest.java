@@ -1,15 +1,20 @@
 package dev.policyc.compiler.optimize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.policyc.compiler.ir.Chain;
+import dev.policyc.compiler.ir.IpRange;
+import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.PortRange;
 import dev.policyc.compiler.ir.Rule;
 import dev.policyc.compiler.ir.RuleTable;
 import dev.policyc.compiler.ir.Ruleset;
 import dev.policyc.compiler.ir.Target;
+import dev.policyc.dsl.Family;
 import dev.policyc.dsl.diag.Reporter;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,5 +124,27 @@ class PassManagerTest {
     assertEquals(OptLevel.O1, OptLevel.parse("O1"));
     assertEquals(OptLevel.O0, OptLevel.parse("0"));
     assertThrows(IllegalArgumentException.class, () -> OptLevel.parse("3"));
+  }
+  /**
+   * A set a pass made that no rule looks up any more (the decision tree tests its members as
+   * header matches) is not emitted; a set the policy declares stays, looked up or not.
+   */
+  @Test
+  void leavesOutTheSetsPassesMadeThatNoRuleLooksUp() {
+    IrPolicy read = PassTester.read("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n-A INPUT -m set --match-set made dst -j ACCEPT\nCOMMIT\n");
+    IpSet declared = set("declared");
+    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(declared), read.ipv4(),
+        read.ipv6());
+    IrPolicy out = new IrPolicy(read.name(), read.host(),
+        List.of(declared, set("made"), set("unused")), read.ipv4(), read.ipv6());
+    assertEquals(List.of("declared", "made"), PassManager.withoutUnusedSets(in, out).sets()
+        .stream().map(IpSet::name).toList());
+    assertSame(in, PassManager.withoutUnusedSets(in, in));
+  }
+
+  private static IpSet set(String name) {
+    return new IpSet(name, IpSet.Type.HASH_NET, Family.IPV4, List.of(
+        new IpSet.Entry(IpRange.parse("10.3.0.0/16"), 0, null)), PortRange.ALL, 65536);
   }
 }
