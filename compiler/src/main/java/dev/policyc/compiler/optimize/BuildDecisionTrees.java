@@ -60,8 +60,8 @@ final class BuildDecisionTrees implements Pass {
    * Set rules are cut into atoms only while the atoms are at most this many per rule of the run,
    * or of the policy as lowered when it had more ({@link PassContext#inputRules}): the members of
    * the sets {@code extract-sets} made stood for rules of the input, so a run their sets made short
-   * keeps its atoms (acl1_10k-alt at -O2, its sets placed whole by their hulls: 17.30 rules tested
-   * a packet instead of 14.58).
+   * keeps its atoms (acl1_10k-alt at -O2, its sets placed whole by their hulls: 18.45 rules tested
+   * a packet instead of 15.19).
    */
   private static final int MAX_ATOMS = 4;
 
