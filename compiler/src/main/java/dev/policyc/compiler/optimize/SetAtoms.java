@@ -196,6 +196,7 @@ final class SetAtoms {
     cut++;
     return true;
   }
+
   /**
    * The header matches of a lone atom of address {@code r}: the address when the set is one of
    * addresses, the address and {@code port} when it is of address,port pairs; null when none
