@@ -3,9 +3,11 @@ package dev.policyc.compiler.ir;
 import dev.policyc.dsl.SourcePos;
 import dev.policyc.dsl.path.RulePath;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where an IR rule came from: a position in a policy file or a line of an iptables-save dump.
@@ -19,21 +21,31 @@ import java.util.Optional;
  * by what they do.
  */
 public final class Origin {
-  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null, List.of(), false);
+  public static final Origin NONE = new Origin(SourcePos.UNKNOWN, "", null, List.of(), false,
+      -1);
+
+  /**
+   * Numbers origins in the order they are made: lowering and reading make a chain's rules in
+   * their order, so of two parts of one chain the one numbered lower comes first in it.
+   */
+  private static final AtomicLong MADE = new AtomicLong();
 
   private final SourcePos pos;
   private final String what;
   private final RulePath path;
   private final List<Rule> parts;
   private final boolean dispatch;
+  /** Where the rule stood among the rules made before it ({@link #MADE}); -1: not known. */
+  private final long seq;
 
   private Origin(SourcePos pos, String what, RulePath path, List<Rule> parts,
-      boolean dispatch) {
+      boolean dispatch, long seq) {
     this.pos = pos;
     this.what = what;
     this.path = path;
     this.parts = parts;
     this.dispatch = dispatch;
+    this.seq = seq;
   }
 
   /**
@@ -43,7 +55,7 @@ public final class Origin {
    * skip it and name the rule the packet matched after it.
    */
   public static Origin dispatch(String what) {
-    return new Origin(SourcePos.UNKNOWN, what, null, List.of(), true);
+    return new Origin(SourcePos.UNKNOWN, what, null, List.of(), true, -1);
   }
 
   /** True for the origin of a dispatch rule (see {@link #dispatch(String)}). */
@@ -52,9 +64,12 @@ public final class Origin {
   }
 
   /**
-   * The origin of a rule that stands for {@code rules}, in their first-match order: the
-   * position and description of the first, and every rule (with its own origin) as a part. A
-   * rule that is itself made of parts contributes its parts.
+   * The origin of a rule that stands for {@code rules}: the position and description of the
+   * first, and every rule (with its own origin) as a part. A rule that is itself made of parts
+   * contributes its parts. The parts are put in the order the chain as written had them when
+   * each was made by lowering or reading (their rules may come in another: a set gathers rules
+   * that stand in for earlier rules they took over), so the first part that holds a packet is
+   * the rule the chain as written matched first.
    */
   public static Origin merged(List<Rule> rules) {
     List<Rule> flat = new ArrayList<>();
@@ -71,8 +86,11 @@ public final class Origin {
     if (flat.size() == 1) {
       return flat.get(0).origin();
     }
+    if (flat.stream().allMatch(r -> r.origin().seq >= 0)) {
+      flat.sort(Comparator.comparingLong(r -> r.origin().seq)); // stable: equal keep their order
+    }
     Origin first = flat.get(0).origin();
-    return new Origin(first.pos, first.what, first.path, List.copyOf(flat), false);
+    return new Origin(first.pos, first.what, first.path, List.copyOf(flat), false, first.seq);
   }
 
   /**
@@ -90,12 +108,13 @@ public final class Origin {
 
   /** An origin outside a policy, such as a line of an iptables-save dump. */
   public static Origin of(SourcePos pos, String what) {
-    return new Origin(pos, what, null, List.of(), false);
+    return new Origin(pos, what, null, List.of(), false, MADE.getAndIncrement());
   }
 
   /** The origin of a rule written in a policy, at {@code path} in its document. */
   public static Origin of(SourcePos pos, String what, RulePath path) {
-    return new Origin(pos, what, Objects.requireNonNull(path, "path"), List.of(), false);
+    return new Origin(pos, what, Objects.requireNonNull(path, "path"), List.of(), false,
+        MADE.getAndIncrement());
   }
 
   /**
