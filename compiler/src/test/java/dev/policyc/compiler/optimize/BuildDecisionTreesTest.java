@@ -212,15 +212,12 @@ class BuildDecisionTreesTest {
    */
   @Test
   void aSetRuleIsPlacedByItsSetsAddressesNotInEveryLeafOfItsProtocol() {
-    IrPolicy read = PassTester.read(chain(
-        "-A users -p tcp -m set --match-set web dst,dst -j DROP\n"));
     IpSet web = new IpSet("web", IpSet.Type.HASH_IP_PORT, Family.IPV4, List.of(
         new IpSet.Entry(IpRange.parse("172.16.0.9/32"), 6, PortRange.of(80)),
         new IpSet.Entry(IpRange.parse("172.16.1.9/32"), 6, PortRange.of(443)),
         new IpSet.Entry(IpRange.parse("172.16.3.9/32"), 6, PortRange.of(22))),
         PortRange.ALL, 65536);
-    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(web), read.ipv4(),
-        read.ipv6());
+    IrPolicy in = withSet("-A users -p tcp -m set --match-set web dst,dst -j DROP\n", web);
     IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
     int holding = 0;
     int leaves = 0;
@@ -250,13 +247,17 @@ class BuildDecisionTreesTest {
    * set {@code far}: three entries far apart (10.3.0.7, 10.17.4.0/24, 10.30.9.9).
    */
   private static IrPolicy farSet(String action) {
-    IrPolicy read = PassTester.read(chain("-A users -m set --match-set far dst -j " + action
-        + "\n"));
     IpSet far = new IpSet("far", IpSet.Type.HASH_NET, Family.IPV4, List.of(
         new IpSet.Entry(IpRange.parse("10.3.0.7/32"), 0, null),
         new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
         new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
-    return new IrPolicy(read.name(), read.host(), List.of(far), read.ipv4(), read.ipv6());
+    return withSet("-A users -m set --match-set far dst -j " + action + "\n", far);
+  }
+
+  /** {@link #chain}'s rules, then {@code rule}, with the set {@code set}. */
+  private static IrPolicy withSet(String rule, IpSet set) {
+    IrPolicy read = PassTester.read(chain(rule));
+    return new IrPolicy(read.name(), read.host(), List.of(set), read.ipv4(), read.ipv6());
   }
 
   /**
@@ -307,15 +308,13 @@ class BuildDecisionTreesTest {
    */
   @Test
   void aLeafOfOneAddressPortEntryTestsItsAddressAndPort() {
-    IrPolicy read = PassTester.read(chain(
-        "-A users -p udp -m set --match-set farport dst,dst -j DROP\n"));
     IpSet farport = new IpSet("farport", IpSet.Type.HASH_NET_PORT, Family.IPV4, List.of(
         new IpSet.Entry(IpRange.parse("10.3.0.7/32"), Protocols.UDP, new PortRange(53, 53)),
         new IpSet.Entry(IpRange.parse("10.17.4.0/24"), Protocols.UDP, new PortRange(123, 123)),
         new IpSet.Entry(IpRange.parse("10.30.9.9/32"), Protocols.UDP, new PortRange(500, 501))),
         null, 65536);
-    IrPolicy in = new IrPolicy(read.name(), read.host(), List.of(farport), read.ipv4(),
-        read.ipv6());
+    IrPolicy in = withSet("-A users -p udp -m set --match-set farport dst,dst -j DROP\n",
+        farport);
     IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), in);
     int plain = 0;
     int sets = 0;
