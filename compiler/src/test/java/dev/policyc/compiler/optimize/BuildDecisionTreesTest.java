@@ -232,14 +232,10 @@ class BuildDecisionTreesTest {
     }
     assertTrue(leaves > 8, leaves + " leaves");
     assertTrue(holding >= 1 && holding <= 2, "the set rule is in " + holding + " leaves");
-    for (String p : List.of("tcp 192.0.2.1:1000 -> 172.16.1.9:443 in eth0",
+    assertSameEffects(in, out, "tcp 192.0.2.1:1000 -> 172.16.1.9:443 in eth0",
         "tcp 192.0.2.1:1000 -> 172.16.1.9:80 in eth0",
         "tcp 192.0.2.1:1000 -> 172.16.3.9:22 in eth0",
-        "tcp 192.0.2.1:1000 -> 10.7.3.9:22 in eth0")) {
-      Packet packet = Packet.parse(p);
-      assertEquals(Interpreter.decide(in, packet).effect(),
-          Interpreter.decide(out, packet).effect(), p);
-    }
+        "tcp 192.0.2.1:1000 -> 10.7.3.9:22 in eth0");
   }
 
   /**
@@ -252,6 +248,15 @@ class BuildDecisionTreesTest {
         new IpSet.Entry(IpRange.parse("10.17.4.0/24"), 0, null),
         new IpSet.Entry(IpRange.parse("10.30.9.9/32"), 0, null)), PortRange.ALL, 65536);
     return withSet("-A users -m set --match-set far dst -j " + action + "\n", far);
+  }
+
+  /** Each packet meets the same effect in both policies (the interpreter's). */
+  private static void assertSameEffects(IrPolicy in, IrPolicy out, String... packets) {
+    for (String p : packets) {
+      Packet packet = Packet.parse(p);
+      assertEquals(Interpreter.decide(in, packet).effect(),
+          Interpreter.decide(out, packet).effect(), p);
+    }
   }
 
   /** {@link #chain}'s rules, then {@code rule}, with the set {@code set}. */
@@ -287,17 +292,13 @@ class BuildDecisionTreesTest {
     assertTrue(lookups + addresses <= 3, "the set rule is in " + (lookups + addresses)
         + " leaves, more than it has entries");
     assertTrue(addresses >= 1, "no leaf of one entry tests its address");
-    for (String p : List.of("udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
+    assertSameEffects(in, out, "udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.3.0.8:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.17.4.200:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.17.5.1:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.30.9.9:53 in eth0",
         "tcp 192.0.2.1:1000 -> 10.30.9.9:22 in eth0",
-        "udp 192.0.2.1:1000 -> 10.20.0.1:53 in eth0")) {
-      Packet packet = Packet.parse(p);
-      assertEquals(Interpreter.decide(in, packet).effect(),
-          Interpreter.decide(out, packet).effect(), p);
-    }
+        "udp 192.0.2.1:1000 -> 10.20.0.1:53 in eth0");
   }
 
   /**
@@ -331,17 +332,13 @@ class BuildDecisionTreesTest {
     assertTrue(plain >= 1, "no leaf of one entry tests its address and port (" + sets
         + " lookups left)");
     assertTrue(ChainEdits.prove(in, out, Equivalence.DEFAULT_BUDGET).equal(), "not proved");
-    for (String p : List.of("udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
+    assertSameEffects(in, out, "udp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.3.0.7:54 in eth0",
         "tcp 192.0.2.1:1000 -> 10.3.0.7:53 in eth0",
         "udp 192.0.2.1:1000 -> 10.17.4.200:123 in eth0",
         "udp 192.0.2.1:1000 -> 10.17.5.1:123 in eth0",
         "udp 192.0.2.1:1000 -> 10.30.9.9:501 in eth0",
-        "udp 192.0.2.1:1000 -> 10.30.9.9:502 in eth0")) {
-      Packet packet = Packet.parse(p);
-      assertEquals(Interpreter.decide(in, packet).effect(),
-          Interpreter.decide(out, packet).effect(), p);
-    }
+        "udp 192.0.2.1:1000 -> 10.30.9.9:502 in eth0");
   }
 
   /**
