@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Builds a decision tree over a first-match list of rules (their {@link Constraint}s): each
@@ -142,15 +143,10 @@ public final class TreeBuilder {
    */
   public static Node build(List<Constraint> rules, boolean[] decides, boolean[] keeps,
       int[] owners, Family family, Options options) {
-    if (owners != null) {
-      boolean numbered = owners.length == rules.size();
-      for (int i = 0; numbered && i < owners.length; i++) {
-        int previous = i == 0 ? -1 : owners[i - 1];
-        numbered = owners[i] == previous || owners[i] == previous + 1;
-      }
-      if (!numbered) {
-        throw new IllegalArgumentException("owners must number the rules from 0 in order");
-      }
+    if (owners != null && (owners.length != rules.size() || owners.length > 0 && owners[0] != 0
+        || IntStream.range(1, owners.length)
+            .anyMatch(i -> owners[i] != owners[i - 1] && owners[i] != owners[i - 1] + 1))) {
+      throw new IllegalArgumentException("owners must number the rules from 0 in order");
     }
     if (decides != null && decides.length != rules.size()
         || keeps != null && keeps.length != rules.size()) {
@@ -172,7 +168,9 @@ public final class TreeBuilder {
         // an Opaque rule matches less than its bound: it cannot be shown to cover anything
         b.decides[i] = decides[i] && rules.get(i) instanceof Cube;
       }
-      b.keeps = keeps;
+      // none kept (the common case): pruning stops at the rule that decides a whole region
+      b.keeps = keeps != null && IntStream.range(0, keeps.length).anyMatch(i -> keeps[i]) ? keeps
+          : null;
     }
     return b.build();
   }
@@ -368,7 +366,10 @@ public final class TreeBuilder {
       if (!decides[r]) {
         deciders.clear(); // a rule that goes on may change the packet the next rules see
       } else if ((whole == null || Cube.hullHolds(hull(r), whole)) && b.contains(region)) {
-        closed = true; // every packet of the region that gets here is decided here
+        if (keeps == null) {
+          break; // every packet of the region that gets here is decided here
+        }
+        closed = true; // the same, but the rules kept after it are still to be found
       } else if (pairwise) {
         deciders.add(r);
       }
@@ -551,9 +552,6 @@ public final class TreeBuilder {
     }
     boolean usePrefix = prefixes && bestP >= 0 && bestPScore >= PREFIX_SCORE * bestScore;
     IntervalSet[] two = usePrefix ? points.cutAt(bestP) : points.cut(bestPoint, addr);
-    if (usePrefix) {
-      bestScore = bestPScore;
-    }
     return new Choice(p, f, List.of(two[0], two[1]));
   }
 
