@@ -100,6 +100,16 @@ public final class Cube implements Constraint {
   private static final Field[] HULL = {Field.SRC, Field.DST, Field.PROTO, Field.DPORT,
     Field.SPORT};
 
+  /** Where {@code f}'s smallest value stands in {@link #hull()} (its largest follows), or -1. */
+  public static int hullIndex(Field f) {
+    for (int k = 0; k < HULL.length; k++) {
+      if (HULL[k] == f) {
+        return 2 * k;
+      }
+    }
+    return -1;
+  }
+
   /**
    * The smallest and largest value of the cube on its source and destination addresses,
    * protocol, destination and source ports, side by side, as unsigned longs (an IPv6 address by

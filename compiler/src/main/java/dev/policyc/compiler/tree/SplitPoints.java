@@ -180,10 +180,14 @@ final class SplitPoints {
     long[] w = window(c, lo, hi);
     for (int k = width; k >= 0; k--) {
       long step = 1L << k;
-      for (long p : new long[] {(w[0] + step - 1) >>> k << k, w[1] >>> k << k}) {
-        if (p >= w[0] && p <= w[1] && (p - step <= lo || p + step - 1 >= hi)) {
-          return p;
-        }
+      // the value of w aligned to 2^k rounded up, then rounded down (no array: C1 would make one)
+      long up = (w[0] + step - 1) >>> k << k;
+      if (up >= w[0] && up <= w[1] && (up - step <= lo || up + step - 1 >= hi)) {
+        return up;
+      }
+      long down = w[1] >>> k << k;
+      if (down >= w[0] && down <= w[1] && (down - step <= lo || down + step - 1 >= hi)) {
+        return down;
       }
     }
     return -1;

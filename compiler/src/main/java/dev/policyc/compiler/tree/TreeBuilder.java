@@ -98,8 +98,8 @@ public final class TreeBuilder {
   private int[] owners;
   /** Rule copies the tree may still add. */
   private long room;
-  /** Per constraint, the hull of its bound ({@link Cube#hull()}), once needed. */
-  private final long[][] hulls;
+  /** The constraints' bounds by their hulls, and the branches they meet. */
+  private final RuleHulls hulls;
   private long created;
   /** The rules of the list (not constraints: see {@link #owners}). */
   private final int rules;
@@ -109,7 +109,7 @@ public final class TreeBuilder {
     this.owners = owners;
     this.family = family;
     this.options = options;
-    this.hulls = new long[bounds.size()][];
+    this.hulls = new RuleHulls(bounds);
     this.rules = owners == null || owners.length == 0 ? bounds.size()
         : owners[owners.length - 1] + 1;
     this.room = (long) Math.floor((options.maxGrowth() - 1.0) * rules);
@@ -307,7 +307,7 @@ public final class TreeBuilder {
 
   /** The rules of each branch of {@code c}, pruned (pairwise too, or only by whole regions). */
   private List<List<Integer>> branches(Pending p, Choice c, boolean pairwise) {
-    List<List<Integer>> members = members(p.rules, c.field(), c.values());
+    List<List<Integer>> members = hulls.members(p.rules, c.field(), c.values());
     for (int i = 0; i < members.size(); i++) {
       members.set(i, prune(members.get(i), c.regions().get(i), pairwise));
     }
@@ -405,10 +405,7 @@ public final class TreeBuilder {
   }
 
   private long[] hull(int rule) {
-    if (hulls[rule] == null) {
-      hulls[rule] = bounds.get(rule).hull();
-    }
-    return hulls[rule];
+    return hulls.hull(rule);
   }
 
   /**
@@ -482,7 +479,7 @@ public final class TreeBuilder {
     long total = 0;
     long largest = 0;
     boolean opensPorts = false;
-    List<List<Integer>> members = members(p.rules, field, values);
+    List<List<Integer>> members = hulls.members(p.rules, field, values);
     for (int i = 0; i < members.size(); i++) {
       int size = weight(members.get(i));
       total += size;
@@ -553,38 +550,6 @@ public final class TreeBuilder {
     boolean usePrefix = prefixes && bestP >= 0 && bestPScore >= PREFIX_SCORE * bestScore;
     IntervalSet[] two = usePrefix ? points.cutAt(bestP) : points.cut(bestPoint, addr);
     return new Choice(p, f, List.of(two[0], two[1]));
-  }
-
-  /**
-   * The rules of each branch, in order: those whose values on {@code field} meet the branch's.
-   * The last branch also takes the non-first fragments (for a port split) and any rule that
-   * meets no branch (a rule that matches nothing), so no rule is lost.
-   */
-  private List<List<Integer>> members(List<Integer> rules, Field field, List<ValueSet> values) {
-    List<List<Integer>> out = new ArrayList<>();
-    for (int i = 0; i < values.size(); i++) {
-      out.add(new ArrayList<>());
-    }
-    boolean ports = PORTS.contains(field);
-    int lastBranch = values.size() - 1;
-    for (int r : rules) {
-      Cube b = bounds.get(r);
-      ValueSet v = b.get(field);
-      boolean placed = false;
-      for (int i = 0; i < values.size(); i++) {
-        boolean meets = v.intersects(values.get(i))
-            || (i == lastBranch && ports
-                && ((IntervalSet) b.get(Field.FRAGMENT)).contains(1));
-        if (meets) {
-          out.get(i).add(r);
-          placed = true;
-        }
-      }
-      if (!placed) {
-        out.get(lastBranch).add(r);
-      }
-    }
-    return out;
   }
 
   /** The one value of a set, or null when it has none or several. */
