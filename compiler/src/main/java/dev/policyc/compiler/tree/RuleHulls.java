@@ -49,6 +49,49 @@ final class RuleHulls {
   }
 
   /**
+   * The one value of rule {@code r} on {@code f} (a field of the hull, of at most 64 bits), or -1
+   * when it has none or several.
+   */
+  long single(int r, Field f) {
+    long[] h = hull(r);
+    int k = Cube.hullIndex(f);
+    if (h == null) { // an empty bound: its other fields may still hold one value here
+      IntervalSet v = (IntervalSet) bounds.get(r).get(f);
+      return v.intervals() == 1 && v.width() <= 64 && v.first()[1] == v.last()[1]
+          ? v.first()[1] : -1;
+    }
+    return (exact[r] & 1 << (k / 2)) != 0 && h[k] == h[k + 1] ? h[k] : -1;
+  }
+
+  /** The split points of {@code rules} on {@code f} within {@code region} ({@link SplitPoints}). */
+  SplitPoints splitPoints(List<Integer> rules, Field f, int width, IntervalSet region) {
+    int k = Cube.hullIndex(f);
+    if (width >= 64 || k < 0) {
+      List<IntervalSet> spans = new ArrayList<>(rules.size());
+      for (int r : rules) {
+        spans.add((IntervalSet) bounds.get(r).get(f));
+      }
+      return SplitPoints.of(width, region, spans);
+    }
+    long[] first = new long[rules.size()];
+    long[] last = new long[rules.size()];
+    int i = 0;
+    for (int r : rules) {
+      long[] h = hull(r); // a field below 64 bits: the hull's ends are the values' own
+      if (h == null) { // an empty bound, by this field or another
+        IntervalSet v = (IntervalSet) bounds.get(r).get(f);
+        first[i] = v.isEmpty() ? 1 : v.first()[1];
+        last[i] = v.isEmpty() ? 0 : v.last()[1];
+      } else {
+        first[i] = h[k];
+        last[i] = h[k + 1];
+      }
+      i++;
+    }
+    return SplitPoints.narrow(width, region, first, last);
+  }
+
+  /**
    * The rules of each branch, in order: those whose values on {@code field} meet the branch's.
    * The last branch also takes the non-first fragments (for a port split) and any rule that
    * meets no branch (a rule that matches nothing), so no rule is lost.

@@ -54,14 +54,32 @@ final class SplitPoints {
   static SplitPoints of(int width, IntervalSet region, List<IntervalSet> spans) {
     int n = spans.size();
     if (width < 64) {
+      long[] first = new long[n];
+      long[] last = new long[n];
+      for (int i = 0; i < n; i++) {
+        IntervalSet v = spans.get(i);
+        first[i] = v.isEmpty() ? 1 : v.first()[1];
+        last[i] = v.isEmpty() ? 0 : v.last()[1];
+      }
+      return narrow(width, region, first, last);
+    }
+    return wide(width, region, spans);
+  }
+
+  /**
+   * {@link #of} for a field below 64 bits, each rule by the first and last of its values
+   * ({@code first[i] > last[i]}: a rule with none): the hulls {@link TreeBuilder} has at hand.
+   */
+  static SplitPoints narrow(int width, IntervalSet region, long[] first, long[] last) {
+    int n = first.length;
+    {
       long lo = region.first()[1];
       long hi = region.last()[1];
       long[] s = new long[n];
       long[] a = new long[n];
       for (int i = 0; i < n; i++) {
-        IntervalSet v = spans.get(i);
-        s[i] = v.isEmpty() ? lo : Math.max(v.first()[1], lo);
-        long e = v.isEmpty() ? hi : Math.min(v.last()[1], hi);
+        s[i] = Math.max(first[i], lo);
+        long e = Math.min(last[i], hi);
         if (s[i] > e) {
           s[i] = lo;
           e = hi;
@@ -95,6 +113,11 @@ final class SplitPoints {
       return new SplitPoints(width, region, start, after, ranks(candidate), coords, null, starts,
           ends);
     }
+  }
+
+  /** {@link #of} for IPv6 addresses, ranked as big integers. */
+  private static SplitPoints wide(int width, IntervalSet region, List<IntervalSet> spans) {
+    int n = spans.size();
     BigInteger lo = big(region.first());
     BigInteger hi = big(region.last());
     BigInteger[] s = new BigInteger[n];

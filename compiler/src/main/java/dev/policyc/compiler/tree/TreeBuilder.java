@@ -445,8 +445,8 @@ public final class TreeBuilder {
     IntervalSet region = (IntervalSet) p.region.get(Field.PROTO);
     Map<Long, Integer> named = new TreeMap<>();
     for (int r : p.rules) {
-      Long v = single((IntervalSet) bounds.get(r).get(Field.PROTO));
-      if (v != null && v >= 1 && region.contains(v)) {
+      long v = hulls.single(r, Field.PROTO);
+      if (v >= 1 && region.contains(v)) {
         named.merge(v, 1, Integer::sum);
       }
     }
@@ -505,11 +505,7 @@ public final class TreeBuilder {
       return null;
     }
     int n = p.rules.size();
-    List<IntervalSet> spans = new ArrayList<>(n);
-    for (int r : p.rules) {
-      spans.add((IntervalSet) bounds.get(r).get(f));
-    }
-    SplitPoints points = SplitPoints.of(f.width(family), region, spans);
+    SplitPoints points = hulls.splitPoints(p.rules, f, f.width(family), region);
     int[] sortedStarts = points.start.clone();
     int[] sortedAfters = points.after.clone();
     Arrays.sort(sortedStarts);
