@@ -16,7 +16,9 @@ import dev.policyc.compiler.space.SetCubes;
 import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -46,6 +48,9 @@ final class SetAtoms {
   /** Per atom, the header matches that may replace its rule's lookup when alone, or null. */
   private final List<List<Match>> plain = new ArrayList<>();
   private final List<Match.InSet> lookups = new ArrayList<>();
+  /** Per atom written as header matches, the rule a leaf holds for it ({@link #rule}). */
+  private final Map<Integer, Rule> written = new HashMap<>();
+  private Function<Rule, Constraint> constraintOf;
   private int cut;
 
   private SetAtoms() {}
@@ -58,6 +63,7 @@ final class SetAtoms {
   static SetAtoms of(List<Rule> run, Function<Rule, Constraint> constraint,
       Function<String, IpSet> sets, Family family, boolean[] decides, boolean explode) {
     SetAtoms out = new SetAtoms();
+    out.constraintOf = constraint;
     for (int k = 0; k < run.size(); k++) {
       Rule rule = run.get(k);
       Constraint c = constraint.apply(rule);
@@ -99,22 +105,39 @@ final class SetAtoms {
   /**
    * The rule a leaf holds for {@code count} consecutive atoms of {@code owner} starting at {@code
    * first}: the rule itself, or, for a lone atom of an address set that is one prefix, the rule
-   * with that address in place of the lookup.
+   * with that address in place of the lookup. That rule stands for the rules the set was made of
+   * that hold packets of the atom (its origin's parts, and its comment names them), not for every
+   * member: the kernel's counter of {@code -s 10.0.0.1} counts only the rules of that address.
    */
   Rule rule(Rule owner, int first, int count) {
     List<Match> instead = count == 1 ? plain.get(first) : null;
     if (instead == null) {
       return owner;
     }
-    List<Match> matches = new ArrayList<>();
-    for (Match m : owner.matches()) {
-      if (m == lookups.get(first)) {
-        matches.addAll(instead);
-      } else {
-        matches.add(m);
+    return written.computeIfAbsent(first, a -> {
+      List<Match> matches = new ArrayList<>();
+      for (Match m : owner.matches()) {
+        if (m == lookups.get(a)) {
+          matches.addAll(instead);
+        } else {
+          matches.add(m);
+        }
       }
-    }
-    return owner.withMatches(matches);
+      List<Rule> parts = owner.origin().parts();
+      Cube atom = bound(constraints.get(a));
+      List<Rule> meeting = new ArrayList<>();
+      for (Rule part : parts) {
+        if (bound(constraintOf.apply(part)).intersects(atom)) {
+          meeting.add(part);
+        }
+      }
+      return meeting.isEmpty() || meeting.size() == parts.size() ? owner.withMatches(matches)
+          : Merged.rule(matches, owner.target(), meeting);
+    });
+  }
+
+  private static Cube bound(Constraint c) {
+    return c instanceof Opaque o ? o.bound() : (Cube) c;
   }
 
   private void add(int owner, Constraint c, boolean decides, List<Match> addr, Match.InSet s) {

@@ -21,6 +21,7 @@ import dev.policyc.compiler.ir.IpRange;
 import dev.policyc.compiler.ir.IpSet;
 import dev.policyc.compiler.ir.IrPolicy;
 import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Origin;
 import dev.policyc.compiler.ir.NameAllocator;
 import dev.policyc.compiler.ir.Netfilter;
 import dev.policyc.compiler.ir.PortRange;
@@ -339,6 +340,51 @@ class BuildDecisionTreesTest {
         "udp 192.0.2.1:1000 -> 10.17.5.1:123 in eth0",
         "udp 192.0.2.1:1000 -> 10.30.9.9:501 in eth0",
         "udp 192.0.2.1:1000 -> 10.30.9.9:502 in eth0");
+  }
+
+  /**
+   * A set that extract-sets made of rules that differ in their destination stands for all of
+   * them; a leaf that tests one member as an address stands for the rules of that member only:
+   * its origin's parts and its comment name them, not every member (the kernel counts the
+   * rule's packets under that comment).
+   */
+  @Test
+  void aLeafOfOneMemberStandsForTheRulesOfThatMemberOnly() {
+    // rules that differ in three fields (no set of them), then the four that make one set
+    StringBuilder text = new StringBuilder("*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n:users - [0:0]\n-A INPUT -j users\n");
+    for (int i = 0; i < 40; i++) {
+      text.append("-A users -s 192.168.").append(i).append(".0/24 -d 10.").append(i)
+          .append(".0.0/16 -p tcp -m tcp --dport ").append(1000 + i).append(" -j ")
+          .append(i % 3 == 0 ? "DROP" : "ACCEPT").append('\n');
+    }
+    for (int i = 0; i < 4; i++) {
+      text.append("-A users -d 10.").append(3 + 9 * i).append(".0.7/32 -p udp -m comment")
+          .append(" --comment member").append(i).append(" -j DROP\n");
+    }
+    IrPolicy in = PassTester.read(text.append("COMMIT\n").toString());
+    IrPolicy sets = PassTester.run(new ExtractSets(4), in);
+    assertTrue(sets.sets().stream().anyMatch(set -> set.entries().size() == 4
+        && set.entries().get(0).addr().equals(IpRange.parse("10.3.0.7/32"))),
+        "extract-sets made no set of the four: " + sets.sets());
+    IrPolicy out = PassTester.run(new BuildDecisionTrees(8, LEAF2), sets);
+    int plain = 0;
+    for (Chain c : out.ipv4().table(Table.FILTER).orElseThrow().chains()) {
+      for (Rule r : c.rules()) {
+        for (int i = 0; i < 4; i++) {
+          IpRange member = IpRange.parse("10." + (3 + 9 * i) + ".0.7/32");
+          if (r.matches().stream().anyMatch(m -> m instanceof Match.Addr a
+              && a.range().equals(member))) {
+            plain++;
+            assertEquals("member" + i, r.comment(), r.toString());
+            assertEquals(List.of("member" + i),
+                Origin.partsOf(r).stream().map(Rule::comment).toList(), r.toString());
+          }
+        }
+      }
+    }
+    assertTrue(plain >= 1, "no leaf tests one member as an address");
+    assertTrue(ChainEdits.prove(in, out, Equivalence.DEFAULT_BUDGET).equal(), "not proved");
   }
 
   /**
