@@ -72,47 +72,45 @@ final class SplitPoints {
    */
   static SplitPoints narrow(int width, IntervalSet region, long[] first, long[] last) {
     int n = first.length;
-    {
-      long lo = region.first()[1];
-      long hi = region.last()[1];
-      long[] s = new long[n];
-      long[] a = new long[n];
-      for (int i = 0; i < n; i++) {
-        s[i] = Math.max(first[i], lo);
-        long e = Math.min(last[i], hi);
-        if (s[i] > e) {
-          s[i] = lo;
-          e = hi;
-        }
-        a[i] = e + 1;
+    long lo = region.first()[1];
+    long hi = region.last()[1];
+    long[] s = new long[n];
+    long[] a = new long[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = Math.max(first[i], lo);
+      long e = Math.min(last[i], hi);
+      if (s[i] > e) {
+        s[i] = lo;
+        e = hi;
       }
-      long[] values = new long[2 * n];
-      System.arraycopy(s, 0, values, 0, n);
-      System.arraycopy(a, 0, values, n, n);
-      Arrays.sort(values);
-      int d = 0;
-      for (int i = 0; i < values.length; i++) {
-        if (i == 0 || values[i] != values[i - 1]) {
-          values[d++] = values[i];
-        }
-      }
-      long[] coords = Arrays.copyOf(values, d);
-      int[] start = new int[n];
-      int[] after = new int[n];
-      boolean[] candidate = new boolean[d];
-      boolean[] starts = new boolean[d];
-      boolean[] ends = new boolean[d];
-      for (int i = 0; i < n; i++) {
-        start[i] = Arrays.binarySearch(coords, s[i]);
-        after[i] = Arrays.binarySearch(coords, a[i]);
-        candidate[start[i]] |= s[i] > lo;
-        candidate[after[i]] |= a[i] <= hi;
-        starts[start[i]] = true;
-        ends[after[i]] = true;
-      }
-      return new SplitPoints(width, region, start, after, ranks(candidate), coords, null, starts,
-          ends);
+      a[i] = e + 1;
     }
+    long[] values = new long[2 * n];
+    System.arraycopy(s, 0, values, 0, n);
+    System.arraycopy(a, 0, values, n, n);
+    Arrays.sort(values);
+    int d = 0;
+    for (int i = 0; i < values.length; i++) {
+      if (i == 0 || values[i] != values[i - 1]) {
+        values[d++] = values[i];
+      }
+    }
+    long[] coords = Arrays.copyOf(values, d);
+    int[] start = new int[n];
+    int[] after = new int[n];
+    boolean[] candidate = new boolean[d];
+    boolean[] starts = new boolean[d];
+    boolean[] ends = new boolean[d];
+    for (int i = 0; i < n; i++) {
+      start[i] = Arrays.binarySearch(coords, s[i]);
+      after[i] = Arrays.binarySearch(coords, a[i]);
+      candidate[start[i]] |= s[i] > lo;
+      candidate[after[i]] |= a[i] <= hi;
+      starts[start[i]] = true;
+      ends[after[i]] = true;
+    }
+    return new SplitPoints(width, region, start, after, ranks(candidate), coords, null, starts,
+        ends);
   }
 
   /** {@link #of} for IPv6 addresses, ranked as big integers. */
