@@ -33,7 +33,7 @@ javac -nowarn -proc:full -cp "$cp" -processorpath "$cp" -d "$gen/classes" -s "$g
   || javac -nowarn -cp "$cp" -processorpath "$cp" -d "$gen/classes" -s "$gen/sources" \
     compiler/src/test/java/dev/policyc/compiler/classifier/ClassifierBenchmark.java
 params=$(echo $SETS | tr ' ' ',')
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)), $(java -version 2>&1 | head -1), $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 if [ -n "${LOOP:-}" ]; then
   # the steadier loop instead of JMH: minimum, first quartile and median of 80 rounds
   exec java -cp "$cp" -Dpolicyc.corpus="$corpus" dev.policyc.compiler.classifier.ClassifierLoop \

@@ -74,7 +74,7 @@ bench gen_10k "$work/gen_10k.cb" "$runs"
 bench gen_100k "$work/gen_100k.cb" "$runs_big"
 
 echo "policyc compile vs ferm --noexec --lines, $(date -u +%Y-%m-%dT%H:%MZ): medians of $runs runs ($runs_big for 100K)"
-echo "$(nproc) cores, $(java -version 2>&1 | head -1), $(ferm --version | head -1), $(uname -sr)"
+echo "$(nproc) cores ($(cpu_model)), $(java -version 2>&1 | head -1), $(ferm --version | head -1), $(uname -sr)"
 echo
 echo "| set | rules (policyc / ferm) | policyc wall s | policyc CPU s | policyc MiB | ferm wall s | ferm CPU s | ferm MiB | wall policyc/ferm |"
 echo "|---|---|---|---|---|---|---|---|---|"

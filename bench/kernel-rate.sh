@@ -311,7 +311,7 @@ base=$(median '$1' "$work"/rate.none.*)
 echo
 echo "kernel-rate: 64-byte UDP through client -> firewall -> server, $label," \
   "flow udp $client_ip:$sport -> $sink_ip:$dport; medians of $runs runs of ${seconds}s"
-echo "$(nproc) cores (sender and forwarding on CPU 0), $(uname -sr)," \
+echo "$(nproc) cores of $(cpu_model) (sender and forwarding on CPU 0), $(uname -sr)," \
   "$(java -version 2>&1 | head -1), $("$restore" --version 2>&1 | head -1)," \
   "$(trafgen --version 2>&1 | head -1 | cut -d, -f1), load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "$(date -u +%Y-%m-%dT%H:%MZ)"

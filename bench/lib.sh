@@ -6,6 +6,13 @@ jar="$here/compiler/target/policyc-compiler.jar"
 corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
 time=/usr/bin/time
 
+# cpu_model: the processor's name (lscpu's "Model name"), for the machine line: figures of one
+# script on two machines differ by the processor more than by anything else (2026-12-07: the
+# same classifier took 2.3-2.6 times as long on an Intel Xeon as on an AMD EPYC)
+cpu_model() {
+  sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1
+}
+
 # bench_setup: stops unless the built jar and GNU time are there; makes the scratch folder $work
 bench_setup() {
   for need in "$jar" "$time"; do

@@ -108,7 +108,7 @@ done
 bench_set gen_100k "$work/gen_100k.cb"
 
 echo "policyc compile -O0/-O1/-O2, $(date -u +%Y-%m-%dT%H:%MZ): medians of $runs runs (1 for 100K); traces of $trace_n packets"
-echo "$(nproc) cores, $(java -version 2>&1 | head -1), $(uname -sr)"
+echo "$(nproc) cores ($(cpu_model)), $(java -version 2>&1 | head -1), $(uname -sr)"
 echo
 echo "| set | level | rules | ipsets | compile wall s | peak MiB | rules tested per packet (mean) | max | mean vs -O0 |"
 echo "|---|---|---|---|---|---|---|---|---|"

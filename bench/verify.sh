@@ -57,4 +57,4 @@ if [ -f "$corpus/acl1_10k" ]; then
   bench acl1_10k "$corpus/acl1_10k" "$runs"
 fi
 POLICYC_JAVA_OPTS="${POLICYC_JAVA_OPTS:-} -Xmx2g" bench gen100k "$work/gen100000.cb" "$runs_big"
-echo "(java: $(java -version 2>&1 | head -1); $(nproc) cores; $(date -u +%Y-%m-%d))"
+echo "(java: $(java -version 2>&1 | head -1); $(nproc) cores, $(cpu_model); $(date -u +%Y-%m-%d))"
