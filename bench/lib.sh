@@ -6,9 +6,9 @@ jar="$here/compiler/target/policyc-compiler.jar"
 corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
 time=/usr/bin/time
 
-# cpu_model: the processor's name (/proc/cpuinfo's "model name"), for the machine line: figures of one
-# script on two machines differ by the processor more than by anything else (2026-12-07: the
-# same classifier took 2.3-2.6 times as long on an Intel Xeon as on an AMD EPYC)
+# cpu_model: the processor's name (/proc/cpuinfo's "model name"), for the machine line:
+# figures of one script on two machines differ by the processor more than by anything else
+# (2026-12-07: the same classifier took 2.3-2.6 times as long on an Intel Xeon as on an AMD EPYC)
 cpu_model() {
   sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -1
 }
