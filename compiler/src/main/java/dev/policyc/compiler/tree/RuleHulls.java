@@ -28,6 +28,69 @@ final class RuleHulls {
     this.exact = new int[bounds.size()];
   }
 
+  /** Every field of a hull, in {@link #exact}. */
+  private static final int ALL = (1 << 5) - 1;
+
+  /** The overlap of two hulls ({@link #covered}), made anew for each rule. */
+  private final long[] overlap = new long[10];
+
+  /** Whether each field of {@code c}'s hull is one interval of at most 64 bits. */
+  static boolean exact(Cube c) {
+    for (Field f : Field.values()) {
+      if (Cube.hullIndex(f) >= 0 && !(c.get(f) instanceof IntervalSet v && v.width() <= 64
+          && v.intervals() == 1)) {
+        return false;
+      }
+    }
+    return !c.isEmpty();
+  }
+
+  /**
+   * Whether one of the rules {@code deciders} holds the packets of rule {@code r} within {@code
+   * region} (whose hull is {@code whole}; {@code exactRegion}: {@link #exact}): a decider's hull
+   * must hold theirs, then its cube theirs. Where the rule and the region are each one interval
+   * on every field of the hull, the hull of their packets is the overlap of their hulls, so their
+   * cube is made only for a decider whose hull holds that (in the tree's pruning, most rules
+   * have none). With no decider, nothing is covered.
+   */
+  boolean covered(List<Integer> deciders, int r, Cube region, long[] whole,
+      boolean exactRegion) {
+    if (deciders.isEmpty()) {
+      return false;
+    }
+    Cube b = bounds.get(r);
+    long[] h = hull(r);
+    if (!exactRegion || h == null || exact[r] != ALL) {
+      Cube within = b.intersect(region);
+      long[] w = within.hull();
+      for (int d : deciders) {
+        if (w == null || Cube.hullHolds(hull(d), w) && bounds.get(d).contains(within)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (!b.intersects(region)) {
+      return true; // none of the region's packets: left out as the deciders' own
+    }
+    for (int k = 0; k < h.length; k += 2) {
+      overlap[k] = Math.max(h[k], whole[k]);
+      overlap[k + 1] = Math.min(h[k + 1], whole[k + 1]);
+    }
+    Cube within = null;
+    for (int d : deciders) {
+      if (Cube.hullHolds(hull(d), overlap)) {
+        if (within == null) {
+          within = b.intersect(region);
+        }
+        if (bounds.get(d).contains(within)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The hull of rule {@code r}'s bound; null for an empty one. */
   long[] hull(int r) {
     if (hulls[r] == null) {

@@ -353,10 +353,11 @@ public final class TreeBuilder {
     List<Integer> out = new ArrayList<>();
     List<Integer> deciders = new ArrayList<>(); // the deciding rules since the last that goes on
     long[] whole = region.hull();
+    boolean exactRegion = pairwise && RuleHulls.exact(region);
     boolean closed = false;
     for (int r : rules) {
       Cube b = bounds.get(r);
-      if (closed || pairwise && covered(deciders, b.intersect(region))) {
+      if (closed || pairwise && hulls.covered(deciders, r, region, whole, exactRegion)) {
         if (keeps != null && keeps[r]) {
           out.add(r); // no packet of the region reaches it, but it must stay (keeps)
         }
@@ -391,17 +392,6 @@ public final class TreeBuilder {
       }
     }
     return n;
-  }
-
-  /** Whether one of the rules {@code deciders} holds {@code within}: their hulls first. */
-  private boolean covered(List<Integer> deciders, Cube within) {
-    long[] h = within.hull();
-    for (int d : deciders) {
-      if (h == null || Cube.hullHolds(hull(d), h) && bounds.get(d).contains(within)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private long[] hull(int rule) {

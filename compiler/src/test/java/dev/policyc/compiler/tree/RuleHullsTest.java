@@ -75,6 +75,67 @@ class RuleHullsTest {
     }
   }
 
+  /**
+   * {@link RuleHulls#covered} answers as the cubes do: a decider holds the rule's packets within
+   * the region when its hull holds their hull and its cube their cube; with no decider, nothing
+   * is covered; with no packet of the region, everything is. Regions of one interval a field
+   * (where the hulls' overlap stands in for the packets' hull) and of two, rules of one and two
+   * intervals, and empty ones.
+   */
+  @Test
+  void coversAsTheCubesDo() {
+    long seed = Long.getLong("policyc.seed", 20261207L);
+    Random random = new Random(seed);
+    Field[] fields = {Field.DST, Field.SRC, Field.DPORT, Field.PROTO};
+    for (int trial = 0; trial < 3_000; trial++) {
+      List<Cube> rules = new ArrayList<>();
+      int n = 2 + random.nextInt(8);
+      for (int i = 0; i < n + 1; i++) {
+        rules.add(cube(random, fields, i < n ? 3 : 6));
+      }
+      Cube region = cube(random, fields, 4);
+      List<Integer> deciders = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (random.nextBoolean()) {
+          deciders.add(i);
+        }
+      }
+      int r = n; // the last cube is the rule asked about
+      boolean expected = false;
+      Cube within = rules.get(r).intersect(region);
+      for (int d : deciders) {
+        if (within.isEmpty() || rules.get(d).contains(within)) {
+          expected = true;
+          break;
+        }
+      }
+      RuleHulls hulls = new RuleHulls(rules);
+      assertEquals(expected, hulls.covered(deciders, r, region, region.hull(),
+          RuleHulls.exact(region)), "seed " + seed + ", trial " + trial);
+    }
+  }
+
+  /** An IPv4 cube of random values on a few fields, wider the larger {@code spread}. */
+  private static Cube cube(Random random, Field[] fields, int spread) {
+    Cube c = Cube.all(Family.IPV4);
+    for (Field f : fields) {
+      int width = f == Field.PROTO ? 8 : f == Field.DPORT ? 16 : 32;
+      int shape = random.nextInt(8);
+      if (shape < 3) {
+        continue; // every value
+      }
+      long a = random.nextInt(40);
+      IntervalSet v = range(width, a, a + random.nextInt(10 * spread));
+      if (shape == 3) {
+        v = v.union(range(width, a + 80, a + 80 + random.nextInt(20)));
+      } else if (shape == 4 && random.nextInt(10) == 0) {
+        v = IntervalSet.empty(width);
+      }
+      c = c.and(f, v);
+    }
+    return c;
+  }
+
   /** A range of {@code width} bits, cut to the domain; IPv6 values in the address's low word. */
   private static IntervalSet range(int width, long lo, long hi) {
     long max = width >= 64 ? Long.MAX_VALUE : (1L << width) - 1;
