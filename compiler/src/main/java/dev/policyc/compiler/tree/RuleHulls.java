@@ -5,6 +5,8 @@ import dev.policyc.compiler.space.Field;
 import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.ValueSet;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -17,10 +19,19 @@ import java.util.List;
 final class RuleHulls {
   private static final List<Field> PORTS = List.of(Field.DPORT, Field.SPORT);
 
+  /** The fields of a hull, in its order ({@link Cube#hullIndex}). */
+  private static final List<Field> HULL = Arrays.stream(Field.values())
+      .filter(f -> Cube.hullIndex(f) >= 0)
+      .sorted(Comparator.comparingInt(Cube::hullIndex)).toList();
+  /** Every field of a hull, in {@link #exact}'s bits. */
+  private static final int ALL = (1 << HULL.size()) - 1;
+
   private final List<Cube> bounds;
   private final long[][] hulls;
   /** Per rule, bit k/2 for the hull's field at k: one interval of at most 64 bits. */
   private final int[] exact;
+  /** The overlap of two hulls ({@link #covered}), filled anew for each rule asked about. */
+  private final long[] overlap = new long[2 * HULL.size()];
 
   RuleHulls(List<Cube> bounds) {
     this.bounds = bounds;
@@ -28,21 +39,25 @@ final class RuleHulls {
     this.exact = new int[bounds.size()];
   }
 
-  /** Every field of a hull, in {@link #exact}. */
-  private static final int ALL = (1 << 5) - 1;
-
-  /** The overlap of two hulls ({@link #covered}), made anew for each rule. */
-  private final long[] overlap = new long[10];
-
   /** Whether each field of {@code c}'s hull is one interval of at most 64 bits. */
   static boolean exact(Cube c) {
-    for (Field f : Field.values()) {
-      if (Cube.hullIndex(f) >= 0 && !(c.get(f) instanceof IntervalSet v && v.width() <= 64
-          && v.intervals() == 1)) {
-        return false;
+    return !c.isEmpty() && exactBits(c) == ALL;
+  }
+
+  /** Bit k/2 for the hull's field at k whose values in {@code c} are one narrow interval. */
+  private static int exactBits(Cube c) {
+    int bits = 0;
+    for (Field f : HULL) {
+      if (oneNarrowInterval(c.get(f))) {
+        bits |= 1 << (Cube.hullIndex(f) / 2);
       }
     }
-    return !c.isEmpty();
+    return bits;
+  }
+
+  /** Whether {@code v} is one interval of at most 64 bits, which its hull's ends are exactly. */
+  private static boolean oneNarrowInterval(ValueSet v) {
+    return v instanceof IntervalSet s && s.width() <= 64 && s.intervals() == 1;
   }
 
   /**
@@ -97,15 +112,7 @@ final class RuleHulls {
       Cube b = bounds.get(r);
       hulls[r] = b.hull();
       if (hulls[r] != null) {
-        int bits = 0;
-        for (Field f : Field.values()) {
-          int k = Cube.hullIndex(f);
-          if (k >= 0 && b.get(f) instanceof IntervalSet v && v.width() <= 64
-              && v.intervals() == 1) {
-            bits |= 1 << (k / 2);
-          }
-        }
-        exact[r] = bits;
+        exact[r] = exactBits(b);
       }
     }
     return hulls[r];
@@ -119,9 +126,8 @@ final class RuleHulls {
     long[] h = hull(r);
     int k = Cube.hullIndex(f);
     if (h == null) { // an empty bound: its other fields may still hold one value here
-      IntervalSet v = (IntervalSet) bounds.get(r).get(f);
-      return v.intervals() == 1 && v.width() <= 64 && v.first()[1] == v.last()[1]
-          ? v.first()[1] : -1;
+      Long v = TreeBuilder.single((IntervalSet) bounds.get(r).get(f));
+      return v == null ? -1 : v;
     }
     return (exact[r] & 1 << (k / 2)) != 0 && h[k] == h[k + 1] ? h[k] : -1;
   }
@@ -169,8 +175,8 @@ final class RuleHulls {
     boolean[] one = new boolean[n];
     for (int i = 0; i < n; i++) {
       out.add(new ArrayList<>());
-      if (k >= 0 && values.get(i) instanceof IntervalSet s && s.width() <= 64
-          && s.intervals() == 1) {
+      if (k >= 0 && oneNarrowInterval(values.get(i))) {
+        IntervalSet s = (IntervalSet) values.get(i);
         one[i] = true;
         lo[i] = s.first()[1];
         hi[i] = s.last()[1];

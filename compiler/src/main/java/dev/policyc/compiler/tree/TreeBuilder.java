@@ -539,7 +539,7 @@ public final class TreeBuilder {
   }
 
   /** The one value of a set, or null when it has none or several. */
-  private static Long single(IntervalSet s) {
+  static Long single(IntervalSet s) {
     if (s.intervals() != 1 || s.width() > 64) {
       return null;
     }
