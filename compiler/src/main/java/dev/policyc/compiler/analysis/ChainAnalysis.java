@@ -128,6 +128,8 @@ public final class ChainAnalysis {
   /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
   private final long[] hulls;
   private final boolean[] empty;
+  /** Per rule, {@link Cube#plainFragments} of its cube: -1 unless its hull decides alone. */
+  private final int[] fragments;
   /** Which rules' hulls may meet, so the pairwise scans skip the rest. */
   private final HullIndex index;
 
@@ -215,9 +217,11 @@ public final class ChainAnalysis {
     this.results = new Result[rules.size()];
     this.hulls = new long[HULL * rules.size()];
     this.empty = new boolean[rules.size()];
+    this.fragments = new int[rules.size()];
     for (int j = 0; j < results.length; j++) {
       long[] h = rules.get(j).hull();
       empty[j] = h == null;
+      fragments[j] = rules.get(j).cube().plainFragments();
       if (h != null) {
         System.arraycopy(h, 0, hulls, HULL * j, HULL);
       }
@@ -273,6 +277,27 @@ public final class ChainAnalysis {
     return true;
   }
 
+  /** Whether both rules' cubes are plain ({@link Cube#plainFragments}): their hulls decide. */
+  private boolean plain(int a, int b) {
+    return fragments[a] >= 0 && fragments[b] >= 0;
+  }
+
+  /** For two plain rules that may meet: whether a's cube holds b's. */
+  private boolean holds(int a, int b) {
+    if ((fragments[b] & ~fragments[a]) != 0) {
+      return false;
+    }
+    int x = HULL * a;
+    int y = HULL * b;
+    for (int k = 0; k < HULL; k += 2) {
+      if (Long.compareUnsigned(hulls[y + k], hulls[x + k]) < 0
+          || Long.compareUnsigned(hulls[y + k + 1], hulls[x + k + 1]) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Budget budget() {
     return new Budget(Math.min(perRule, total.left()));
   }
@@ -312,14 +337,15 @@ public final class ChainAnalysis {
           if (!b.spend(CUBE_TEST)) {
             return;
           }
-          meets = e.cube().intersects(r.cube());
+          meets = plain(i, j) ? (fragments[i] & fragments[j]) != 0
+              : e.cube().intersects(r.cube());
         }
         if (meets && e.group() != r.group() && e.isTerminal() && !e.opaque()
             && !e.reads(changed)) {
           if (!b.spend(CUBE_TEST)) {
             return;
           }
-          if (e.cube().contains(r.cube())) {
+          if (plain(i, j) ? holds(i, j) : e.cube().contains(r.cube())) {
             alone = i; // the earliest rule that covers it alone
           }
           candidates.add(i);

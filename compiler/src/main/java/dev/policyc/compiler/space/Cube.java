@@ -131,6 +131,30 @@ public final class Cube implements Constraint {
   }
 
   /**
+   * For a cube that constrains only the fields of its {@link #hull()}, each to one interval of at
+   * most 64 bits, and the fragment flag: which fragment values it holds, as bits (1: a first
+   * fragment or none, 2: a later fragment); -1 for any other cube, and for an empty one. Two such
+   * cubes meet exactly when their hulls meet and their bits share one, and one holds the other
+   * exactly when its hull and its bits hold the other's: the answers of {@link #intersects} and
+   * {@link #contains} from a few compares (ClassBench-like rules are such cubes).
+   */
+  public int plainFragments() {
+    int bits = 3;
+    for (Map.Entry<Field, ValueSet> e : fields.entrySet()) {
+      Field f = e.getKey();
+      if (!(e.getValue() instanceof IntervalSet s) || s.isEmpty()) {
+        return -1;
+      }
+      if (f == Field.FRAGMENT) {
+        bits = (s.contains(0) ? 1 : 0) | (s.contains(1) ? 2 : 0);
+      } else if (hullIndex(f) < 0 || s.width() > 64 || s.intervals() != 1) {
+        return -1;
+      }
+    }
+    return bits;
+  }
+
+  /**
    * Whether the hull {@code outer} holds the hull {@code inner} on every field (hulls as {@link
    * #hull()} gives them; a null {@code outer}, an empty cube's, holds nothing): what a cube must
    * satisfy to contain another, tested first since it is cheap.
