@@ -34,9 +34,6 @@ public final class ChainAnalysis {
 
   private static final int CUBE_TEST = Coverage.TEST;
 
-  /** The longs of one rule's hull (see {@link RuleView#hull()}). */
-  private static final int HULL = 10;
-
   /** Whether a question was answered. */
   public enum Answer {
     YES,
@@ -125,11 +122,8 @@ public final class ChainAnalysis {
   /** The most work one question about one rule may spend. */
   private final long perRule;
   private final Result[] results;
-  /** The rules' hulls side by side, {@link #HULL} longs each, for the pairwise scans. */
-  private final long[] hulls;
-  private final boolean[] empty;
-  /** Per rule, {@link Cube#plainFragments} of its cube: -1 unless its hull decides alone. */
-  private final int[] fragments;
+  /** The rules' hulls side by side, for the pairwise scans. */
+  private final RuleBounds bounds;
   /** Which rules' hulls may meet, so the pairwise scans skip the rest. */
   private final HullIndex index;
 
@@ -188,7 +182,7 @@ public final class ChainAnalysis {
         continue;
       }
       for (int k : index.after(i)) {
-        if (!touched.get(k) && mayMeet(i, k)) {
+        if (!touched.get(k) && bounds.mayMeet(i, k)) {
           touched.set(k);
         }
       }
@@ -215,18 +209,8 @@ public final class ChainAnalysis {
     this.total = total;
     this.perRule = perRule;
     this.results = new Result[rules.size()];
-    this.hulls = new long[HULL * rules.size()];
-    this.empty = new boolean[rules.size()];
-    this.fragments = new int[rules.size()];
-    for (int j = 0; j < results.length; j++) {
-      long[] h = rules.get(j).hull();
-      empty[j] = h == null;
-      fragments[j] = rules.get(j).cube().plainFragments();
-      if (h != null) {
-        System.arraycopy(h, 0, hulls, HULL * j, HULL);
-      }
-    }
-    this.index = HullIndex.of(hulls, empty, HULL);
+    this.bounds = new RuleBounds(this.rules);
+    this.index = HullIndex.of(bounds.hulls, bounds.empty, RuleBounds.HULL);
     for (int j = 0; j < results.length; j++) {
       results[j] = carried != null && carried[j] != null ? carried[j] : new Result();
     }
@@ -256,46 +240,6 @@ public final class ChainAnalysis {
   /** The answers about the rule at {@code index}. */
   public Result result(int index) {
     return results[index];
-  }
-
-  /**
-   * False when the cubes of rules a and b cannot meet, as their hulls are apart on some field;
-   * true when they may (the cubes then tell).
-   */
-  private boolean mayMeet(int a, int b) {
-    if (empty[a] || empty[b]) {
-      return false;
-    }
-    int x = HULL * a;
-    int y = HULL * b;
-    for (int k = 0; k < HULL; k += 2) {
-      if (Long.compareUnsigned(hulls[x + k + 1], hulls[y + k]) < 0
-          || Long.compareUnsigned(hulls[y + k + 1], hulls[x + k]) < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Whether both rules' cubes are plain ({@link Cube#plainFragments}): their hulls decide. */
-  private boolean plain(int a, int b) {
-    return fragments[a] >= 0 && fragments[b] >= 0;
-  }
-
-  /** For two plain rules that may meet: whether a's cube holds b's. */
-  private boolean holds(int a, int b) {
-    if ((fragments[b] & ~fragments[a]) != 0) {
-      return false;
-    }
-    int x = HULL * a;
-    int y = HULL * b;
-    for (int k = 0; k < HULL; k += 2) {
-      if (Long.compareUnsigned(hulls[y + k], hulls[x + k]) < 0
-          || Long.compareUnsigned(hulls[y + k + 1], hulls[x + k + 1]) > 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private Budget budget() {
@@ -332,20 +276,19 @@ public final class ChainAnalysis {
           return;
         }
         RuleView e = rules.get(i);
-        boolean meets = mayMeet(i, j);
+        boolean meets = bounds.mayMeet(i, j);
         if (meets) {
           if (!b.spend(CUBE_TEST)) {
             return;
           }
-          meets = plain(i, j) ? (fragments[i] & fragments[j]) != 0
-              : e.cube().intersects(r.cube());
+          meets = bounds.plain(i, j) ? bounds.meet(i, j) : e.cube().intersects(r.cube());
         }
         if (meets && e.group() != r.group() && e.isTerminal() && !e.opaque()
             && !e.reads(changed)) {
           if (!b.spend(CUBE_TEST)) {
             return;
           }
-          if (plain(i, j) ? holds(i, j) : e.cube().contains(r.cube())) {
+          if (bounds.plain(i, j) ? bounds.holds(i, j) : e.cube().contains(r.cube())) {
             alone = i; // the earliest rule that covers it alone
           }
           candidates.add(i);
@@ -355,7 +298,7 @@ public final class ChainAnalysis {
         } else if (meets && e.kind() != RuleView.Kind.NEUTRAL) {
           exact = false; // a jump, rewrite, opaque or unusable verdict takes some packets
         }
-        if (e.modifiesMask() != 0 && mayMeet(i, j)) {
+        if (e.modifiesMask() != 0 && bounds.mayMeet(i, j)) {
           // A rewrite reaches rule j's packets only if its cube meets j's on the fields no
           // rule from it to j changes: those fields are the same at both rules. (The hulls'
           // fields are never rewritten, so apart hulls rule a rewrite out too.)
@@ -469,7 +412,7 @@ public final class ChainAnalysis {
         if (!b.spend(1)) {
           return Redundancy.UNKNOWN;
         }
-        if (!mayMeet(j, k)) {
+        if (!bounds.mayMeet(j, k)) {
           continue; // the pieces are in r's cube
         }
         if (!b.spend((long) CUBE_TEST * left.size())) {
