@@ -18,12 +18,17 @@
 #
 # For each: `policyc compile -O2 --timings` RUNS times (default 1), with -Xmx2g as issue 9's
 # bound; the wall time, CPU time and peak resident memory GNU time reports, the rules emitted
-# and each pass's time from report.json. Needs ../shared/corpus/classbench (POLICYC_CORPUS
-# names another folder). Figures: docs/benchmarks.md.
+# and each pass's time from report.json. With CHECK=N, also a trace of N packets of the set
+# (ClassBenchTraceGenerator, seed 3) decided by `policyc explain --format classbench-trace` at
+# -O0, at -O2, at -O2 with --engine iptables and with --engine classifier: every packet's first
+# match must be the same in all four (the script stops otherwise), and the rules tested per
+# packet at -O0 and -O2 are printed. Needs ../shared/corpus/classbench (POLICYC_CORPUS names
+# another folder). Figures: docs/benchmarks.md.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/bench/lib.sh"
 runs=${RUNS:-1}
+check=${CHECK:-0}
 if [ ! -d "$corpus" ]; then
   echo "corpus-100k: no ClassBench corpus at $corpus" >&2
   exit 2
@@ -82,4 +87,30 @@ print(" ".join("%s %.1f" % (p["name"], p["millis"] / 1000) for p in d["optimizer
     printf '%-8s %8s %7s %7.1f %9d %8s  %s\n' "$set" "$filters" "$wall" \
       "$(echo "$user + $sys" | bc)" $((peak / 1024)) "$rules" "$passes"
   done
+  if [ "$check" -gt 0 ]; then
+    java -cp "$jar" dev.policyc.compiler.classbench.ClassBenchTraceGenerator \
+      --filters "$work/$set.cb" --packets "$check" --seed 3 > "$work/$set.trace"
+    for how in O0 O2 iptables classifier; do
+      case $how in
+        O0) opts="-O0 --stats" ;;
+        O2) opts="-O2 --stats" ;;
+        iptables) opts="-O2 --engine iptables" ;;
+        classifier) opts="--engine classifier" ;;
+      esac
+      # shellcheck disable=SC2086 # the options are words
+      POLICYC_JAVA_OPTS="-Xmx2g ${POLICYC_JAVA_OPTS:-}" "$policyc" explain "$work/$set-alt.yaml" \
+        $opts --packets "$work/$set.trace" --format classbench-trace \
+        > "$work/$set.$how.labels" 2> "$work/$set.$how.err" \
+        || { cat "$work/$set.$how.err" >&2; exit 1; }
+      if ! cmp -s "$work/$set.O0.labels" "$work/$set.$how.labels"; then
+        echo "corpus-100k: $set: first matches differ between -O0 and $how" \
+          "($work/$set.O0.labels, $work/$set.$how.labels)" >&2
+        exit 1
+      fi
+    done
+    echo "$set: the same first match for each of $check packets at -O0, -O2, -O2 --engine" \
+      "iptables and --engine classifier; rules tested per packet, mean:" \
+      "-O0 $(sed -n 's/.*mean \([0-9.]*\),.*/\1/p' "$work/$set.O0.err")," \
+      "-O2 $(sed -n 's/.*mean \([0-9.]*\),.*/\1/p' "$work/$set.O2.err")"
+  fi
 done
