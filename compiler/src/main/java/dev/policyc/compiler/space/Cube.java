@@ -147,7 +147,7 @@ public final class Cube implements Constraint {
       }
       if (f == Field.FRAGMENT) {
         bits = (s.contains(0) ? 1 : 0) | (s.contains(1) ? 2 : 0);
-      } else if (hullIndex(f) < 0 || s.width() > 64 || s.intervals() != 1) {
+      } else if (hullIndex(f) < 0 || !s.isOneNarrowInterval()) {
         return -1;
       }
     }

@@ -166,6 +166,14 @@ public final class IntervalSet implements ValueSet {
     return starts.length / 2;
   }
 
+  /**
+   * Whether the set is one interval of a field of at most 64 bits: its values are exactly those
+   * from {@code first()[1]} to {@code last()[1]}, what a hull ({@link Cube#hull()}) holds of it.
+   */
+  public boolean isOneNarrowInterval() {
+    return intervals() == 1 && width <= 64;
+  }
+
   @Override
   public boolean isEmpty() {
     return starts.length == 0;

@@ -57,7 +57,7 @@ final class RuleHulls {
 
   /** Whether {@code v} is one interval of at most 64 bits, which its hull's ends are exactly. */
   private static boolean oneNarrowInterval(ValueSet v) {
-    return v instanceof IntervalSet s && s.width() <= 64 && s.intervals() == 1;
+    return v instanceof IntervalSet s && s.isOneNarrowInterval();
   }
 
   /**

@@ -540,7 +540,7 @@ public final class TreeBuilder {
 
   /** The one value of a set, or null when it has none or several. */
   static Long single(IntervalSet s) {
-    if (s.intervals() != 1 || s.width() > 64) {
+    if (!s.isOneNarrowInterval()) {
       return null;
     }
     long[] r = s.ranges().get(0);
