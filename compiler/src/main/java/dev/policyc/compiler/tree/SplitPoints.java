@@ -203,15 +203,23 @@ final class SplitPoints {
       long step = 1L << k;
       // the value of w aligned to 2^k rounded up, then rounded down (no array: C1 would make one)
       long up = (w[0] + step - 1) >>> k << k;
-      if (up >= w[0] && up <= w[1] && (up - step <= lo || up + step - 1 >= hi)) {
+      if (cutsAPrefix(up, step, w, lo, hi)) {
         return up;
       }
       long down = w[1] >>> k << k;
-      if (down >= w[0] && down <= w[1] && (down - step <= lo || down + step - 1 >= hi)) {
+      if (cutsAPrefix(down, step, w, lo, hi)) {
         return down;
       }
     }
     return -1;
+  }
+
+  /**
+   * Whether {@code p}, in the window {@code w}, leaves a block of {@code step} values below it
+   * that holds the region's first value {@code lo}, or one from it that holds its last {@code hi}.
+   */
+  private static boolean cutsAPrefix(long p, long step, long[] w, long lo, long hi) {
+    return p >= w[0] && p <= w[1] && (p - step <= lo || p + step - 1 >= hi);
   }
 
   /** The region cut in two at the value {@code p}: the values below it, and from it. */
