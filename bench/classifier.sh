@@ -11,8 +11,8 @@
 #   LOOP=1 bench/classifier.sh               # ClassifierLoop: minimum and median of 80 rounds
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/lib.sh"
 cd "$here"
-corpus=${POLICYC_CORPUS:-$here/../shared/corpus/classbench}
 if [ -z "${SETS:-}" ]; then
   if [ -d "$corpus" ]; then
     SETS="acl1_1k fw1_1k ipc1_1k acl1_10k fw1_10k ipc1_10k"
@@ -33,7 +33,7 @@ javac -nowarn -proc:full -cp "$cp" -processorpath "$cp" -d "$gen/classes" -s "$g
   || javac -nowarn -cp "$cp" -processorpath "$cp" -d "$gen/classes" -s "$gen/sources" \
     compiler/src/test/java/dev/policyc/compiler/classifier/ClassifierBenchmark.java
 params=$(echo $SETS | tr ' ' ',')
-echo "machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)), $(java -version 2>&1 | head -1), $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores ($(cpu_model)), $(java -version 2>&1 | head -1), $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 if [ -n "${LOOP:-}" ]; then
   # the steadier loop instead of JMH: minimum, first quartile and median of 80 rounds
   exec java -cp "$cp" -Dpolicyc.corpus="$corpus" dev.policyc.compiler.classifier.ClassifierLoop \
