@@ -63,10 +63,25 @@ final class CutLayout {
 
   /** The ints of the distinct nodes reachable from a reference, in nodes as built. */
   static long stored(List<Integer> nodes, int ref) {
+    return reachable(nodes, ref, null);
+  }
+
+  /**
+   * The rules a lookup tests in a leaf of the tree, as an estimate: a rule's leaves weighted by
+   * their rules (the sum of each distinct leaf's rules squared over the sum of its rules), since
+   * the packets of a ClassBench trace come from the rules.
+   */
+  static double load(List<Integer> nodes, int ref) {
+    long[] sums = new long[2];
+    reachable(nodes, ref, sums);
+    return sums[1] == 0 ? 0 : (double) sums[0] / sums[1];
+  }
+
+  private static long reachable(List<Integer> nodes, int ref, long[] load) {
     Set<Long> seen = new HashSet<>();
     ArrayDeque<Integer> todo = new ArrayDeque<>();
     todo.push(ref);
-    long ints = 0;
+    long count = 0;
     while (!todo.isEmpty()) {
       int r = todo.pop();
       boolean leaf = (r >>> 9 & 7) == LEAF;
@@ -75,15 +90,20 @@ final class CutLayout {
         continue;
       }
       if (leaf) {
-        ints += 2 + nodes.get(o);
+        long n = nodes.get(o);
+        count += 2 + n;
+        if (load != null) {
+          load[0] += n * n;
+          load[1] += n;
+        }
       } else {
-        ints += 1 + (2 << (r & 7));
+        count += 1 + (2 << (r & 7));
         for (int c = 1; c <= 2 << (r & 7); c++) {
           todo.push(nodes.get(o + c));
         }
       }
     }
-    return ints;
+    return count;
   }
 
   /** The rules of all leaves reachable from the roots, each leaf once. */

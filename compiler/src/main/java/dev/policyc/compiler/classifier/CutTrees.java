@@ -1,12 +1,8 @@
 package dev.policyc.compiler.classifier;
 
-import dev.policyc.compiler.ir.IpAddr;
 import dev.policyc.compiler.space.Constraint;
 import dev.policyc.compiler.space.Cube;
-import dev.policyc.compiler.space.Field;
-import dev.policyc.compiler.space.IntervalSet;
 import dev.policyc.compiler.space.Opaque;
-import dev.policyc.compiler.space.ValueSet;
 import dev.policyc.dsl.Family;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,18 +43,31 @@ final class CutTrees {
   private static final double SPACE_FACTOR = 8.0;
   private static final double SMALL_SPACE_FACTOR = 32.0;
   private static final int SMALL = 256;
-  /** The leaf entries all trees of a chain may hold, per rule (then nodes stop being cut). */
-  private static final int MAX_ENTRIES_PER_RULE = 16;
   /**
-   * A tree's budget of leaf entries, per rule of its group. A node's budget bounds the rules of
-   * all parts of its cut, and is shared among the parts in proportion to the rules each holds:
-   * deep in a tree, where the copies of the cuts above multiply, a wide rule is no longer copied
-   * into every part (fw1_10k's tree of 406 rules wide in both addresses held 73,255 entries,
-   * now 21,534).
+   * The room of a chain's trees: ints of nodes per rule (plus {@link #ROOM_BASE}), so that the
+   * tables stay within 1 MiB per 10K rules (each rule also takes 32 bytes of hull and action and
+   * about 22 of offsets, origin and comment). Each tree is built within a budget of ints, which
+   * a cut shares among its parts; when the trees take more than the room, those that took more
+   * than an even share of it are built again with that share as their budget.
    */
-  private static final int TREE_BUDGET = 3000;
-  /** How many times the ints of two trees their merged tree may take ({@link #mergeLast}). */
-  private static final long MERGE_GROWTH = 3;
+  private static final long INTS_PER_RULE = 11;
+  private static final long ROOM_BASE = 1024;
+  /**
+   * How a cut weighs its largest part against the mean of its parts (the rules a packet meets
+   * where the packets spread evenly over the field): 1/4 the largest, 3/4 the mean. The largest
+   * alone (HiCuts) keeps a protocol cut from being made where most rules are TCP, though the
+   * packets of other protocols then meet only the rules of any protocol: fw4_10k's packets
+   * tested 51 rules a lookup, now 25.
+   */
+  private static final double LARGEST_WEIGHT = 0.25;
+
+  /** Whether and when {@link #build} merges the last two trees. */
+  enum Merge {
+    NEVER,
+    /** When the merged tree fits the room and its leaves hold fewer rules: {@link #mergeLast}. */
+    WHEN_IT_PAYS,
+    ALWAYS
+  }
 
   /**
    * A reference to a node, as a tree stores it (in its roots and in a cut's parts): the node's
@@ -93,9 +102,6 @@ final class CutTrees {
   static final int SPORT = 5;
   static final int DPORT = 6;
 
-  private static final Field[] FIELDS = {Field.PROTO, Field.SRC, Field.DST, Field.SPORT,
-      Field.DPORT};
-
   /**
    * The structure of a chain: the references of its trees' roots (the tree whose rules come
    * first in the chain first), the nodes, and for an IPv4 chain the hull of each rule as
@@ -114,17 +120,11 @@ final class CutTrees {
   /** Added to the protocol word of a rule with a port match (it never matches a fragment). */
   static final int HAS_PORTS = 512;
 
-  private final int[] width = new int[5];
-  /** Per field and rule: the hull's lower and upper bounds as (hi, lo) words. */
-  private final long[][] loHi = new long[5][];
-  private final long[][] loLo = new long[5][];
-  private final long[][] upHi = new long[5][];
-  private final long[][] upLo = new long[5][];
+  /** The rules' hulls, and what a cut asks of them. */
+  private final CutHulls hulls;
+  private final int[] width;
   private final List<Integer> nodes = new ArrayList<>();
   private final Map<Key, Integer> interned = new HashMap<>();
-  private long room;
-  /** While a merged tree is tried: the size of {@link #nodes} beyond which cuts stop. */
-  private long stopAt = Long.MAX_VALUE;
 
   /** The largest offset this build may give a node ({@link #MAX_OFFSET} but in tests). */
   private final int maxOffset;
@@ -149,84 +149,62 @@ final class CutTrees {
   private CutTrees(List<Constraint> rules, Family family, int maxOffset, int[] kinds) {
     this.maxOffset = maxOffset;
     this.kinds = kinds;
-    int n = rules.size();
-    int addr = IpAddr.bits(family);
-    int[] widths = {8, addr, addr, 16, 16};
-    for (int d = 0; d < 5; d++) {
-      width[d] = widths[d];
-      loHi[d] = new long[n];
-      loLo[d] = new long[n];
-      upHi[d] = new long[n];
-      upLo[d] = new long[n];
-    }
-    for (int r = 0; r < n; r++) {
-      Constraint c = rules.get(r);
-      Cube cube = c instanceof Cube k ? k : ((Opaque) c).bound();
-      for (int d = 0; d < 5; d++) {
-        ValueSet v = cube.get(FIELDS[d]);
-        if (v instanceof IntervalSet s && !s.isEmpty()) {
-          long[] first = s.first();
-          long[] last = s.last();
-          loHi[d][r] = first[0];
-          loLo[d][r] = first[1];
-          upHi[d][r] = last[0];
-          upLo[d][r] = last[1];
-        } else {
-          // no bound known (or none matched): every value, the safe side
-          loHi[d][r] = 0;
-          loLo[d][r] = 0;
-          upHi[d][r] = width[d] > 64 ? -1L : 0;
-          upLo[d][r] = width[d] >= 64 ? -1L : (1L << width[d]) - 1;
-        }
-      }
-    }
-    this.room = (long) MAX_ENTRIES_PER_RULE * n + 1024;
+    this.hulls = new CutHulls(rules, family);
+    this.width = hulls.width;
   }
+
 
   /**
    * The trees of a chain's rules (their constraints, in first-match order), each rule's {@link
    * #ENDS} and {@link #PORTS} in {@code kinds} (null: none known).
    */
   static Built build(List<Constraint> rules, Family family, int[] kinds) {
-    return build(rules, family, MAX_OFFSET, MERGE_GROWTH, kinds);
+    return build(rules, family, MAX_OFFSET, Merge.WHEN_IT_PAYS, kinds);
   }
 
   /** {@link #build(List, Family, int[])} with room for fewer nodes, for a test of running out. */
   static Built build(List<Constraint> rules, Family family, int maxOffset) {
-    return build(rules, family, maxOffset, MERGE_GROWTH, null);
+    return build(rules, family, maxOffset, Merge.WHEN_IT_PAYS, null);
   }
 
-  /** With another bound on a merged tree than {@link #MERGE_GROWTH}, for tests. */
-  static Built build(List<Constraint> rules, Family family, int maxOffset, long mergeGrowth,
+  /** With the last two trees merged as {@code merge} says, for tests. */
+  static Built build(List<Constraint> rules, Family family, int maxOffset, Merge merge,
       int[] kinds) {
-    CutTrees b = new CutTrees(rules, family, maxOffset, kinds);
     int n = rules.size();
+    CutTrees b = new CutTrees(rules, family, maxOffset, kinds);
     List<List<Integer>> groups = new ArrayList<>();
     for (int g = 0; g < 4; g++) {
       groups.add(new ArrayList<>());
     }
     for (int r = 0; r < n; r++) {
-      groups.get((b.wide(1, r) ? 1 : 0) | (b.wide(2, r) ? 2 : 0)).add(r);
+      groups.get((b.hulls.wide(1, r) ? 1 : 0) | (b.hulls.wide(2, r) ? 2 : 0)).add(r);
     }
     // the group whose middle rule comes first is walked first: its match, likely early,
     // prunes the walks of the others (a subtree whose rules all come later is not entered)
     groups.removeIf(List::isEmpty);
     groups.sort((x, y) -> Integer.compare(x.get(x.size() / 2), y.get(y.size() / 2)));
-    List<Integer> roots = new ArrayList<>();
-    for (List<Integer> g : groups) {
-      roots.add(b.node(toArray(g), new CutRegion(b.width),
-          (double) TREE_BUDGET * g.size()));
+    // the room of all trees, within what a reference can address (cuts stop at half of it)
+    long room = Math.min(INTS_PER_RULE * n + ROOM_BASE, maxOffset / 2);
+    long[] budgets = new long[groups.size()];
+    Arrays.fill(budgets, room);
+    Trees t = b.trees(groups, budgets, room, merge);
+    if (t.over(room)) {
+      // the trees that took more than their share are built again with that share as their
+      // budget, which each cut shares among its parts (until 2026-12-08 a count of the room
+      // left stopped the cuts: a tree built depth first left its last subtrees, and the trees
+      // built after it, as leaves of hundreds of rules; acl2_10k's lookups tested 130 rules)
+      b = new CutTrees(rules, family, maxOffset, kinds);
+      t = b.trees(groups, shares(t.ints, budgets, room), room, merge);
     }
-    b.mergeLast(groups, roots, mergeGrowth);
+    List<Integer> roots = new ArrayList<>(t.roots);
     if (roots.isEmpty()) {
       roots.add(b.leaf(new int[0]));
     }
     if (b.nodes.size() > maxOffset + 1) {
-      // too many nodes for a reference's offset (cuts stop at half of it: the project's
-      // generated 100K set takes 342,404 ints): one leaf per group
+      // too many nodes for a reference's offset (cuts stop at half of it): one leaf per group
       b = new CutTrees(rules, family, maxOffset, kinds);
       roots.clear();
-      for (List<Integer> g : groups) {
+      for (List<Integer> g : t.groups) {
         roots.add(b.leaf(toArray(g)));
       }
     }
@@ -234,24 +212,55 @@ final class CutTrees {
     int[] nodes = CutLayout.breadthFirst(b.nodes.stream().mapToInt(Integer::intValue).toArray(),
         rootRefs);
     return new Built(rootRefs, nodes, CutLayout.leafEntries(nodes, rootRefs),
-        family == Family.IPV4 ? b.quick(n) : new int[0]);
+        family == Family.IPV4 ? b.hulls.quick(kinds) : new int[0]);
   }
 
-  private int[] quick(int n) {
-    int[] q = new int[QUICK * n];
-    for (int r = 0; r < n; r++) {
-      int o = QUICK * r;
-      q[o] = (int) loLo[1][r] ^ Integer.MIN_VALUE;
-      q[o + 1] = (int) upLo[1][r] ^ Integer.MIN_VALUE;
-      q[o + 2] = (int) loLo[2][r] ^ Integer.MIN_VALUE;
-      q[o + 3] = (int) upLo[2][r] ^ Integer.MIN_VALUE;
-      q[o + 4] = (int) (loLo[3][r] << 16 | upLo[3][r]);
-      q[o + 5] = (int) (loLo[4][r] << 16 | upLo[4][r]);
-      q[o + 6] = (loLo[0][r] == upLo[0][r] ? (int) loLo[0][r] : ANY_PROTO)
-          | (kinds != null && (kinds[r] & PORTS) != 0 ? HAS_PORTS : 0);
-      q[o + 7] = -1;
+  /**
+   * A chain's trees as built: their groups of rules, roots, and the ints each group's tree took
+   * before the last two were merged.
+   */
+  private record Trees(List<List<Integer>> groups, List<Integer> roots, long[] ints) {
+    boolean over(long room) {
+      return Arrays.stream(ints).sum() > room;
     }
-    return q;
+  }
+
+  /** A tree per group within its budget, then the last two merged as {@code merge} says. */
+  private Trees trees(List<List<Integer>> groups, long[] budgets, long room, Merge merge) {
+    List<Integer> roots = new ArrayList<>();
+    long[] ints = new long[groups.size()];
+    for (int g = 0; g < groups.size(); g++) {
+      roots.add(node(toArray(groups.get(g)), new CutRegion(width), budgets[g]));
+      ints[g] = CutLayout.stored(nodes, roots.get(g));
+    }
+    List<List<Integer>> gs = new ArrayList<>(groups);
+    if (merge != Merge.NEVER) {
+      mergeLast(gs, roots, ints, room, merge == Merge.ALWAYS);
+    }
+    return new Trees(gs, roots, ints);
+  }
+
+  /**
+   * Budgets within the room: a tree that took at most an even share of what the trees that
+   * took less left keeps its budget (and so its tree); the others get that share.
+   */
+  private static long[] shares(long[] took, long[] budgets, long room) {
+    Integer[] order = new Integer[took.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> Long.compare(took[x], took[y]));
+    long[] out = budgets.clone();
+    long left = room;
+    for (int i = 0; i < order.length; i++) {
+      int g = order[i];
+      long share = left / (order.length - i);
+      if (took[g] > share) {
+        out[g] = share;
+      }
+      left -= Math.min(took[g], share);
+    }
+    return out;
   }
 
   /** A chain as one leaf of all its rules (with their hulls for IPv4; {@code kinds} as built). */
@@ -266,19 +275,20 @@ final class CutTrees {
     int[] nodes = CutLayout.breadthFirst(b.nodes.stream().mapToInt(Integer::intValue).toArray(),
         roots);
     return new Built(roots, nodes, n,
-        family == Family.IPV4 ? b.quick(n) : new int[0]);
+        family == Family.IPV4 ? b.hulls.quick(kinds) : new int[0]);
   }
 
   /**
    * The last tree merged into the one before it (never into the first, whose narrow rules a wide
-   * rule would be copied among) when the merged tree takes at most {@link #MERGE_GROWTH} times the
-   * ints of the two: one walk less for a packet that the first tree does not decide early. In
+   * rule would be copied among) when the merged tree fits in what the other trees leave of the
+   * room and its leaves hold fewer rules than the two trees' leaves together ({@link
+   * CutLayout#load}): one walk less for a packet that the first tree does not decide early. In
    * acl1_10k the trees of its 324 rules wide in one address and its 76 wide in both become one
-   * (635 and 8,944 ints, 25,135 merged; per lookup 6.3 rule tests and 1.8 leaves become 4.6 and
-   * 1.4); in ipc1_10k and fw1_10k the merged tree would take 4.9 and 5.1 times as much, and is
-   * given up as soon as it outgrows the bound.
+   * (per lookup 4.0 rule tests and 3.5 cuts; apart 4.8 and 4.1); in ipc1_10k, fw1_10k and
+   * acl2_10k a merged tree within the room would hold 1.8, 5.5 and 4.8 times the rules a leaf.
    */
-  private void mergeLast(List<List<Integer>> groups, List<Integer> roots, long growth) {
+  private void mergeLast(List<List<Integer>> groups, List<Integer> roots, long[] ints,
+      long room, boolean always) {
     int k = groups.size();
     if (k < 3) {
       return;
@@ -286,72 +296,19 @@ final class CutTrees {
     List<Integer> m = new ArrayList<>(groups.get(k - 2));
     m.addAll(groups.get(k - 1));
     m.sort(null);
-    long bound = growth * (CutLayout.stored(nodes, roots.get(k - 2))
-        + CutLayout.stored(nodes, roots.get(k - 1)));
-    long before = room;
-    stopAt = nodes.size() + bound;
-    int merged = node(toArray(m), new CutRegion(width), (double) TREE_BUDGET * m.size());
-    boolean fits = nodes.size() <= stopAt && CutLayout.stored(nodes, merged) <= bound;
-    stopAt = Long.MAX_VALUE;
-    if (fits) {
+    long others = Arrays.stream(ints).sum() - ints[k - 2] - ints[k - 1];
+    int merged = node(toArray(m), new CutRegion(width), Math.max(0, room - others));
+    if (always || CutLayout.load(nodes, merged)
+        <= CutLayout.load(nodes, roots.get(k - 2)) + CutLayout.load(nodes, roots.get(k - 1))) {
       groups.set(k - 2, m);
       groups.remove(k - 1);
       roots.set(k - 2, merged);
       roots.remove(k - 1);
-    } else {
-      room = before; // the merged tree's nodes are left unreachable: breadthFirst drops them
-    }
+    } // else the merged tree's nodes are left unreachable: breadthFirst drops them
   }
 
   private static int[] toArray(List<Integer> l) {
     return l.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  /** Whether rule r's hull on an address field spans more than half the field's bits. */
-  private boolean wide(int d, int r) {
-    int half = width[d] / 2;
-    // the hull's size - 1 = up - lo (128-bit); wide when it is at least 2^half
-    long h = upHi[d][r] - loHi[d][r] - (Long.compareUnsigned(upLo[d][r], loLo[d][r]) < 0 ? 1 : 0);
-    long l = upLo[d][r] - loLo[d][r];
-    if (half >= 64) {
-      return Long.compareUnsigned(h, 1L << (half - 64)) >= 0;
-    }
-    return h != 0 || Long.compareUnsigned(l, 1L << half) >= 0;
-  }
-
-  /**
-   * The region with field d's fixed bits extended by the leading bits all the node's rules share
-   * there (their hulls clamped to the region): a packet off them matches none of the rules, so
-   * the cut may read the bits below, where the rules differ (what HiCuts gets by shrinking a
-   * node's region to its rules).
-   */
-  private CutRegion shared(int[] rules, CutRegion region, int d) {
-    long aHi = 0;
-    long aLo = 0;
-    long diffHi = 0;
-    long diffLo = 0;
-    for (int i = 0; i < rules.length; i++) {
-      clamp(rules[i], region, d);
-      long lh = clamped[0];
-      long ll = clamped[1];
-      long uh = clamped[2];
-      long ul = clamped[3];
-      if (i == 0) {
-        aHi = lh;
-        aLo = ll;
-      }
-      diffHi |= (lh ^ aHi) | (uh ^ aHi);
-      diffLo |= (ll ^ aLo) | (ul ^ aLo);
-    }
-    int common;
-    if (width[d] > 64) {
-      common = diffHi != 0 ? Long.numberOfLeadingZeros(diffHi)
-          : 64 + Long.numberOfLeadingZeros(diffLo);
-    } else {
-      common = Long.numberOfLeadingZeros(diffLo) - (64 - width[d]);
-    }
-    common = Math.min(common, width[d]);
-    return common <= region.fixed[d] ? region : region.narrow(d, common, aHi, aLo);
   }
 
   /** A node's reference: its offset, field, shift and run of bits. */
@@ -386,28 +343,15 @@ final class CutTrees {
     if ((kinds[a] & ENDS) == 0 || (kinds[a] & PORTS) != 0 && (kinds[b] & PORTS) == 0) {
       return false;
     }
-    for (int d = 0; d < 5; d++) {
-      clamp(b, region, d); // b's hull within the region, within a's?
-      if (cmp(loHi[d][a], loLo[d][a], clamped[0], clamped[1]) > 0
-          || cmp(upHi[d][a], upLo[d][a], clamped[2], clamped[3]) < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** {@link #clamp}'s answer: the low bound (hi, lo words), then the high bound. */
-  private final long[] clamped = new long[4];
-
-  /** Rule r's hull on field d clamped to the region, into {@link #clamped}. */
-  private void clamp(int r, CutRegion region, int d) {
-    region.clamp(d, loHi[d][r], loLo[d][r], upHi[d][r], upLo[d][r], clamped);
+    return hulls.holds(a, b, region);
   }
 
   private int node(int[] all, CutRegion region, double budget) {
     int[] rules = reached(all, region);
-    if (rules.length <= LEAF_SIZE || room <= 0 || nodes.size() > maxOffset / 2
-        || nodes.size() > stopAt) {
+    if (rules.length <= LEAF_SIZE) {
+      return leaf(rules);
+    }
+    if (nodes.size() > maxOffset / 2) {
       return leaf(rules);
     }
     int bestD = -1;
@@ -415,7 +359,7 @@ final class CutTrees {
     long bestScore = Long.MAX_VALUE;
     CutRegion[] at = new CutRegion[5];
     for (int d = 0; d < 5; d++) {
-      at[d] = shared(rules, region, d);
+      at[d] = hulls.shared(rules, region, d);
       int free = width[d] - at[d].fixed[d];
       int pos0 = free; // bit position (from the least significant) above the free bits
       for (int bits = 1; bits <= Math.min(MAX_BITS, free); bits++) {
@@ -428,14 +372,17 @@ final class CutTrees {
         if (children > factor * rules.length) {
           break; // more children only take more room
         }
-        long[] sizes = sizes(rules, at[d], d, bits);
+        long[] sizes = hulls.sizes(rules, at[d], d, bits);
         long total = sizes[0];
         long max = sizes[1];
-        if (max >= rules.length || total + children > factor * rules.length || total > budget) {
+        if (max >= rules.length || total + children > factor * rules.length
+            || 1 + children + total + 2 * sizes[2] > budget) {
           continue;
         }
-        // the largest child first (what a lookup tests), then the copies and the node's size
-        long score = max * 64 + (total - rules.length) * 64 / rules.length + children / 4;
+        // the rules a lookup tests in a part first, then the copies and the node's size
+        double tested = LARGEST_WEIGHT * max + (1 - LARGEST_WEIGHT) * sizes[3] / children;
+        long score = (long) (tested * 64) + (total - rules.length) * 64 / rules.length
+            + children / 4;
         if (score < bestScore) {
           bestScore = score;
           bestD = d;
@@ -450,15 +397,26 @@ final class CutTrees {
     int bits = bestBits;
     int children = 1 << bits;
     CutRegion cut = at[d];
-    int[][] members = members(rules, cut, d, bits);
-    long total = 0;
-    for (int[] m : members) {
-      total += m.length;
+    int[][] members = hulls.members(rules, cut, d, bits);
+    boolean[] begins = new boolean[children + 1];
+    hulls.runs(rules, cut, d, bits, new int[children + 1], begins);
+    double squares = 0;
+    long leaves = 1 + children; // the ints of the cut, and of its parts were each a leaf
+    for (int i = 0; i < children; i++) {
+      if (begins[i]) {
+        squares += (double) members[i].length * members[i].length;
+        leaves += 2 + members[i].length;
+      }
     }
+    double spare = Math.max(0, budget - leaves);
     int[] kids = new int[children];
     for (int i = 0; i < children; i++) {
-      // the budget shared in proportion to the rules each child holds
-      kids[i] = node(members[i], cut.child(d, bits, i), budget * members[i].length / total);
+      // a run's node built once; each part's budget is its ints as a leaf and a share of what
+      // the budget leaves, in proportion to the square of its rules (a part of many rules needs
+      // more cuts, and its copies multiply)
+      kids[i] = !begins[i] ? kids[i - 1]
+          : node(members[i], cut.child(d, bits, i), 2 + members[i].length
+              + spare * members[i].length * members[i].length / Math.max(1, squares));
     }
     int pos = width[d] - cut.fixed[d] - bits;
     int field;
@@ -486,12 +444,7 @@ final class CutTrees {
     content[0] = rules.length;
     // content[1], the leaf's reference, is set where the leaf ends up (breadthFirst)
     System.arraycopy(rules, 0, content, 2, rules.length);
-    int before = nodes.size();
-    int at = intern(content, true);
-    if (nodes.size() != before) {
-      room -= rules.length;
-    }
-    return ref(at, LEAF, 63, 1);
+    return ref(intern(content, true), LEAF, 63, 1);
   }
 
   private int intern(int[] content, boolean leaf) {
@@ -508,71 +461,10 @@ final class CutTrees {
     return offset;
   }
 
-  /** The child index range [first, last] rule r meets, packed as first << 32 | last. */
-  private long span(int r, CutRegion region, int d, int bits) {
-    // clamp the rule's hull to the region, then read the bits below the fixed ones
-    clamp(r, region, d);
-    long aHi = clamped[0];
-    long aLo = clamped[1];
-    long zHi = clamped[2];
-    long zLo = clamped[3];
-    int pos = width[d] - region.fixed[d] - bits;
-    long mask = (1L << bits) - 1;
-    long first = pos >= 64 ? (aHi >>> (pos - 64)) & mask : (aLo >>> pos) & mask;
-    long last = pos >= 64 ? (zHi >>> (pos - 64)) & mask : (zLo >>> pos) & mask;
-    return first << 32 | last;
-  }
-
-  /** Of a cut: the rules of all children together, and of the largest. */
-  private long[] sizes(int[] rules, CutRegion region, int d, int bits) {
-    int children = 1 << bits;
-    int[] diff = new int[children + 1];
-    long total = 0;
-    for (int r : rules) {
-      long s = span(r, region, d, bits);
-      int first = (int) (s >>> 32);
-      int last = (int) s;
-      diff[first]++;
-      diff[last + 1]--;
-      total += last - first + 1;
-    }
-    long max = 0;
-    int run = 0;
-    for (int i = 0; i < children; i++) {
-      run += diff[i];
-      max = Math.max(max, run);
-    }
-    return new long[] {total, max};
-  }
-
-  private int[][] members(int[] rules, CutRegion region, int d, int bits) {
-    int children = 1 << bits;
-    int[] count = new int[children];
-    long[] spans = new long[rules.length];
-    for (int i = 0; i < rules.length; i++) {
-      spans[i] = span(rules[i], region, d, bits);
-      for (int c = (int) (spans[i] >>> 32); c <= (int) spans[i]; c++) {
-        count[c]++;
-      }
-    }
-    int[][] out = new int[children][];
-    for (int c = 0; c < children; c++) {
-      out[c] = new int[count[c]];
-      count[c] = 0;
-    }
-    for (int i = 0; i < rules.length; i++) {
-      for (int c = (int) (spans[i] >>> 32); c <= (int) spans[i]; c++) {
-        out[c][count[c]++] = rules[i];
-      }
-    }
-    return out;
-  }
-
-  private static int cmp(long ahi, long alo, long bhi, long blo) {
-    int c = Long.compareUnsigned(ahi, bhi);
-    return c != 0 ? c : Long.compareUnsigned(alo, blo);
-  }
-
+  /**
+   * Of a cut: the rules its nodes hold (a run of children, which share one node, counted once),
+   * the rules of its largest child, its runs, and the rules of all children (each counted).
+   */
   /** A node's content as a map key (a leaf and a cut of the same ints are two nodes). */
   private record Key(int[] content, boolean leaf) {
     @Override
