@@ -1,7 +1,16 @@
 package dev.policyc.compiler.classifier;
 
 import dev.policyc.compiler.classbench.ClassBenchFilter;
+import dev.policyc.compiler.classbench.ClassBenchTraceGenerator;
+import dev.policyc.compiler.ir.Chain;
 import dev.policyc.compiler.ir.IrPolicy;
+import dev.policyc.compiler.ir.Match;
+import dev.policyc.compiler.ir.Rule;
+import dev.policyc.compiler.space.Constraint;
+import dev.policyc.compiler.space.Constraints;
+import dev.policyc.dsl.Family;
+import dev.policyc.dsl.Table;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -9,7 +18,10 @@ import java.util.List;
  * The classifier's build time and table size per ClassBench set, beside the JMH lookups of
  * {@link ClassifierBenchmark} ({@code bench/classifier.sh} runs both): the median of 5 builds of
  * the tables ({@link ClassifierGenerator#tableSize}, the part of generation that grows with the
- * rules), and the sizes of the binary table and of its search structure.
+ * rules), and the sizes of the binary table and of its search structure; then the work of a
+ * lookup over the benchmark's trace, counted (what the timings are noisy about): the cuts gone
+ * down, the leaves reached and the rules' hulls tested, each tree walked in turn as the runtime's
+ * {@code first4} walks the trees that do not go down together.
  */
 public final class ClassifierFigures {
   private ClassifierFigures() {}
@@ -36,5 +48,85 @@ public final class ClassifierFigures {
           size.trees(), size.leafEntries(), size.searchBytes() / 1024.0, size.bytes() / 1024.0,
           size.bytes() / (1024.0 * 1024.0) * 10_000 / fs.size());
     }
+    System.out.println();
+    System.out.println("| set | cuts a lookup | leaves a lookup | rule tests a lookup | most rule"
+        + " tests |");
+    System.out.println("|---|---|---|---|---|");
+    for (String set : sets) {
+      work(set);
+    }
+  }
+
+  /** The work of a lookup of filter INPUT's trees over the benchmark's trace, as a table row. */
+  private static void work(String set) {
+    List<ClassBenchFilter> fs = ClassifierBenchmark.filters(set);
+    IrPolicy ir = ClassifierBenchmark.ir(set, fs);
+    Chain input = ir.ruleset(Family.IPV4).table(Table.FILTER).orElseThrow().chains().stream()
+        .filter(c -> c.name().equals("INPUT")).findFirst().orElseThrow();
+    List<Constraint> rules = new ArrayList<>();
+    int[] kinds = new int[input.rules().size()];
+    for (int i = 0; i < kinds.length; i++) {
+      Rule r = input.rules().get(i);
+      rules.add(Constraints.of(r, Family.IPV4, ir));
+      // every imported rule is exact and accepts (ClassifierTables marks it so)
+      kinds[i] = CutTrees.ENDS
+          | (r.matches().stream().anyMatch(m -> m instanceof Match.Ports) ? CutTrees.PORTS : 0);
+    }
+    CutTrees.Built b = CutTrees.build(rules, Family.IPV4, kinds);
+    int[] q = b.quick();
+    int[] nodes = b.nodes();
+    long cuts = 0;
+    long leaves = 0;
+    long tests = 0;
+    int most = 0;
+    List<ClassBenchTraceGenerator.Header> trace =
+        ClassBenchTraceGenerator.generate(fs, ClassifierBenchmark.TRACE, 5);
+    for (ClassBenchTraceGenerator.Header h : trace) {
+      int proto = h.proto();
+      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
+      int sport = ports ? h.sport() : 0;
+      int dport = ports ? h.dport() : 0;
+      long k0 = h.src() << 32 | h.dst();
+      long k1 = (long) proto << 32 | (long) sport << 16 | dport;
+      int best = Integer.MAX_VALUE;
+      int tested = 0;
+      for (int ref : b.roots()) {
+        while ((ref >>> 9 & 7) != CutTrees.LEAF && nodes[ref >>> CutTrees.OFFSET_SHIFT] < best) {
+          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
+          int o = ref >>> CutTrees.OFFSET_SHIFT;
+          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+          cuts++;
+        }
+        if ((ref >>> 9 & 7) != CutTrees.LEAF) {
+          continue;
+        }
+        leaves++;
+        int o = ref >>> CutTrees.OFFSET_SHIFT;
+        for (int e = o + 2; e < o + 2 + nodes[o] && nodes[e] < best; e++) {
+          tested++;
+          if (holds(q, nodes[e], proto, (int) h.src(), (int) h.dst(), sport, dport)) {
+            best = nodes[e];
+          }
+        }
+      }
+      tests += tested;
+      most = Math.max(most, tested);
+    }
+    double n = trace.size();
+    System.out.printf("| %s | %.2f | %.2f | %.2f | %d |%n", set, cuts / n, leaves / n, tests / n,
+        most);
+  }
+
+  /** Whether rule r's hull (as {@link CutTrees.Built#quick()} holds it) holds the header. */
+  private static boolean holds(int[] q, int r, int proto, int src, int dst, int sport,
+      int dport) {
+    int b = r * CutTrees.QUICK;
+    int p = q[b + 6] & 0x1ff;
+    int fsrc = src ^ Integer.MIN_VALUE;
+    int fdst = dst ^ Integer.MIN_VALUE;
+    return fsrc >= q[b] && fsrc <= q[b + 1] && fdst >= q[b + 2] && fdst <= q[b + 3]
+        && (p == CutTrees.ANY_PROTO || p == proto) && sport >= q[b + 4] >>> 16
+        && sport <= (q[b + 4] & 0xffff) && dport >= q[b + 5] >>> 16
+        && dport <= (q[b + 5] & 0xffff);
   }
 }
