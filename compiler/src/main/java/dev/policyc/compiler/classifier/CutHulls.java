@@ -173,7 +173,10 @@ final class CutHulls {
     return first << 32 | last;
   }
 
-  /** {@link #span}'s flags: 1 when the rule starts within its first child, 2 ends within its last. */
+  /**
+   * {@link #span}'s flags: 1 when the rule starts within its first child, 2 when it ends within
+   * its last.
+   */
   private int partial;
 
   /**
@@ -202,7 +205,7 @@ final class CutHulls {
     }
   }
 
-  /** {@link #sizes} of a cut of field d (0 protocol … 4 destination port) at the root, for tests. */
+  /** {@link #sizes} of a cut of field d (0 protocol … 4 destination port) at the root: tests. */
   static long[] rootCut(List<Constraint> rules, Family family, int d, int bits) {
     CutHulls b = new CutHulls(rules, family);
     int[] all = new int[rules.size()];
@@ -212,6 +215,10 @@ final class CutHulls {
     return b.sizes(all, new CutRegion(b.width), d, bits);
   }
 
+  /**
+   * Of a cut: the rules its nodes hold (a run of children, which share one node, counted once),
+   * the rules of its largest child, its runs, and the rules of all children (each counted).
+   */
   long[] sizes(int[] rules, CutRegion region, int d, int bits) {
     int children = 1 << bits;
     int[] diff = new int[children + 1];
@@ -234,6 +241,7 @@ final class CutHulls {
     return new long[] {total, max, runs, all};
   }
 
+  /** The rules of each child of a cut, in the node's order. */
   int[][] members(int[] rules, CutRegion region, int d, int bits) {
     int children = 1 << bits;
     int[] count = new int[children];

@@ -461,10 +461,6 @@ final class CutTrees {
     return offset;
   }
 
-  /**
-   * Of a cut: the rules its nodes hold (a run of children, which share one node, counted once),
-   * the rules of its largest child, its runs, and the rules of all children (each counted).
-   */
   /** A node's content as a map key (a leaf and a cut of the same ints are two nodes). */
   private record Key(int[] content, boolean leaf) {
     @Override
