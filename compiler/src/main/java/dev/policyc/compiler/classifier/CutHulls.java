@@ -186,7 +186,8 @@ final class CutHulls {
    * {@code begins[i]} is set when a run begins at child i; counts come in {@code diff} as
    * differences (a rule adds one at its first child and takes it off after its last).
    */
-  void runs(int[] rules, CutRegion region, int d, int bits, int[] diff, boolean[] begins) {
+  private void runs(int[] rules, CutRegion region, int d, int bits, int[] diff,
+      boolean[] begins) {
     begins[0] = true;
     for (int r : rules) {
       long s = span(r, region, d, bits);
@@ -194,14 +195,19 @@ final class CutHulls {
       int last = (int) s;
       diff[first]++;
       diff[last + 1]--;
-      begins[first] = true;
-      begins[last + 1] = true;
-      if ((partial & 1) != 0) {
-        begins[first + 1] = true; // its first child holds only part of it: a run of its own
-      }
-      if ((partial & 2) != 0) {
-        begins[last] = true;
-      }
+      begins(begins, first, last);
+    }
+  }
+
+  /** The runs that the rule {@link #span} just read, of children first to last, begin. */
+  private void begins(boolean[] begins, int first, int last) {
+    begins[first] = true;
+    begins[last + 1] = true;
+    if ((partial & 1) != 0) {
+      begins[first + 1] = true; // its first child holds only part of it: a run of its own
+    }
+    if ((partial & 2) != 0) {
+      begins[last] = true;
     }
   }
 
@@ -241,13 +247,18 @@ final class CutHulls {
     return new long[] {total, max, runs, all};
   }
 
-  /** The rules of each child of a cut, in the node's order. */
-  int[][] members(int[] rules, CutRegion region, int d, int bits) {
+  /**
+   * The rules of each child of a cut, in the node's order; where the runs of children begin
+   * into {@code begins} (as {@link #runs}).
+   */
+  int[][] members(int[] rules, CutRegion region, int d, int bits, boolean[] begins) {
     int children = 1 << bits;
     int[] count = new int[children];
     long[] spans = new long[rules.length];
+    begins[0] = true;
     for (int i = 0; i < rules.length; i++) {
       spans[i] = span(rules[i], region, d, bits);
+      begins(begins, (int) (spans[i] >>> 32), (int) spans[i]);
       for (int c = (int) (spans[i] >>> 32); c <= (int) spans[i]; c++) {
         count[c]++;
       }

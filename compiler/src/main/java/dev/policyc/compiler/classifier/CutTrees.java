@@ -397,9 +397,8 @@ final class CutTrees {
     int bits = bestBits;
     int children = 1 << bits;
     CutRegion cut = at[d];
-    int[][] members = hulls.members(rules, cut, d, bits);
     boolean[] begins = new boolean[children + 1];
-    hulls.runs(rules, cut, d, bits, new int[children + 1], begins);
+    int[][] members = hulls.members(rules, cut, d, bits, begins);
     double squares = 0;
     long leaves = 1 + children; // the ints of the cut, and of its parts were each a leaf
     for (int i = 0; i < children; i++) {

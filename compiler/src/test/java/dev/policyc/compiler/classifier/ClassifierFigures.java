@@ -104,7 +104,8 @@ public final class ClassifierFigures {
         int o = ref >>> CutTrees.OFFSET_SHIFT;
         for (int e = o + 2; e < o + 2 + nodes[o] && nodes[e] < best; e++) {
           tested++;
-          if (holds(q, nodes[e], proto, (int) h.src(), (int) h.dst(), sport, dport)) {
+          if (CutTreesTest.holds(q, nodes[e], proto, (int) h.src() ^ Integer.MIN_VALUE,
+              (int) h.dst() ^ Integer.MIN_VALUE, sport, dport)) {
             best = nodes[e];
           }
         }
@@ -115,18 +116,5 @@ public final class ClassifierFigures {
     double n = trace.size();
     System.out.printf("| %s | %.2f | %.2f | %.2f | %d |%n", set, cuts / n, leaves / n, tests / n,
         most);
-  }
-
-  /** Whether rule r's hull (as {@link CutTrees.Built#quick()} holds it) holds the header. */
-  private static boolean holds(int[] q, int r, int proto, int src, int dst, int sport,
-      int dport) {
-    int b = r * CutTrees.QUICK;
-    int p = q[b + 6] & 0x1ff;
-    int fsrc = src ^ Integer.MIN_VALUE;
-    int fdst = dst ^ Integer.MIN_VALUE;
-    return fsrc >= q[b] && fsrc <= q[b + 1] && fdst >= q[b + 2] && fdst <= q[b + 3]
-        && (p == CutTrees.ANY_PROTO || p == proto) && sport >= q[b + 4] >>> 16
-        && sport <= (q[b + 4] & 0xffff) && dport >= q[b + 5] >>> 16
-        && dport <= (q[b + 5] & 0xffff);
   }
 }
