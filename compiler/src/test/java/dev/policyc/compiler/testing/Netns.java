@@ -20,6 +20,14 @@ public final class Netns implements AutoCloseable {
 
   private final String name;
 
+  /**
+   * A shell started inside the namespace once, which runs every later command: a fork and exec
+   * there instead of a new {@code ip netns exec} (which enters the namespace and mounts its
+   * {@code /sys} anew) from the JVM each time, about a third of what a kernel oracle probe
+   * waited for.
+   */
+  private Shell shell;
+
   private Netns(String name) {
     this.name = name;
   }
@@ -70,16 +78,97 @@ public final class Netns implements AutoCloseable {
 
   /** Runs a command inside the namespace; returns stdout, throws on a non-zero exit. */
   public String run(String... cmd) throws IOException {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
-    full.addAll(List.of(cmd));
-    return exec(full, false).out();
+    Result r = tryRun(cmd);
+    if (r.code() != 0) {
+      throw new IOException("ip netns exec " + name + " " + String.join(" ", cmd) + " failed ("
+          + r.code() + "): " + r.err().strip());
+    }
+    return r.out();
   }
 
   /** Runs a command inside the namespace and returns its result whatever the exit status. */
-  public Result tryRun(String... cmd) throws IOException {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
-    full.addAll(List.of(cmd));
-    return exec(full, true);
+  public synchronized Result tryRun(String... cmd) throws IOException {
+    if (shell == null) {
+      shell = new Shell(name);
+    }
+    return shell.run(List.of(cmd));
+  }
+
+  /**
+   * {@code sh} inside the namespace, reading one command a line: each runs with its input from
+   * {@code /dev/null}, its outputs to two files the JVM reads when the shell prints the
+   * command's exit status, and {@code timeout} as the JVM's {@link #exec} has it.
+   */
+  private static final class Shell {
+    private final Process process;
+    private final java.io.Writer in;
+    private final java.io.BufferedReader status;
+    private final Path out;
+    private final Path err;
+
+    Shell(String ns) throws IOException {
+      out = Files.createTempFile("policyc-ns", ".out");
+      err = Files.createTempFile("policyc-ns", ".err");
+      process = new ProcessBuilder("ip", "netns", "exec", ns, "sh")
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      status = new java.io.BufferedReader(
+          new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    Result run(List<String> cmd) throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (String arg : cmd) {
+        line.append(quote(arg)).append(' ');
+      }
+      line.append("<").append(quote("/dev/null")).append(" >").append(quote(out.toString()))
+          .append(" 2>").append(quote(err.toString())).append("; echo $?\n");
+      in.write(line.toString());
+      in.flush();
+      // a command that hangs is ended with the shell, as exec ends one after 120 s
+      java.util.concurrent.ScheduledFuture<?> watchdog =
+          WATCHDOG.schedule(process::destroyForcibly, 120, TimeUnit.SECONDS);
+      String code;
+      try {
+        code = status.readLine();
+      } finally {
+        watchdog.cancel(false);
+      }
+      if (code == null) {
+        throw new IOException("the namespace's shell ended before: " + String.join(" ", cmd));
+      }
+      return new Result(Integer.parseInt(code.strip()),
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** One word for sh, whatever it holds: single quotes, each quote in it as '\''. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "netns-watchdog");
+          t.setDaemon(true);
+          return t;
+        });
+
+    private static String quote(String s) {
+      return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    void close() throws IOException {
+      try {
+        in.close();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    }
   }
 
   /** Exit status and outputs of a command. */
@@ -116,6 +205,15 @@ public final class Netns implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    synchronized (this) {
+      if (shell != null) {
+        try {
+          shell.close();
+        } finally {
+          shell = null;
+        }
+      }
+    }
     exec(List.of("ip", "netns", "del", name), true);
   }
 }
