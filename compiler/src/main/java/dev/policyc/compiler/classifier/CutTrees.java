@@ -379,8 +379,13 @@ final class CutTrees {
             || 1 + children + total + 2 * sizes[2] > budget) {
           continue;
         }
-        // the rules a lookup tests in a part first, then the copies and the node's size
-        double tested = LARGEST_WEIGHT * max + (1 - LARGEST_WEIGHT) * sizes[3] / children;
+        // the rules a lookup tests in a part first, then the copies and the node's size; a
+        // packet meets the mean part where packets spread evenly over the field's values, but
+        // over protocols they gather on the few that rules name: there each run of a cut's
+        // parts is as likely as another (fw4_10k's packets of protocol 7, a part with TCP's of
+        // a 7-bit cut, tested 25 rules a lookup, now 8)
+        double mean = d == 0 ? (double) total / sizes[2] : (double) sizes[3] / children;
+        double tested = LARGEST_WEIGHT * max + (1 - LARGEST_WEIGHT) * mean;
         long score = (long) (tested * 64) + (total - rules.length) * 64 / rules.length
             + children / 4;
         if (score < bestScore) {
@@ -409,13 +414,23 @@ final class CutTrees {
     }
     double spare = Math.max(0, budget - leaves);
     int[] kids = new int[children];
-    for (int i = 0; i < children; i++) {
-      // a run's node built once; each part's budget is its ints as a leaf and a share of what
-      // the budget leaves, in proportion to the square of its rules (a part of many rules needs
-      // more cuts, and its copies multiply)
-      kids[i] = !begins[i] ? kids[i - 1]
-          : node(members[i], cut.child(d, bits, i), 2 + members[i].length
-              + spare * members[i].length * members[i].length / Math.max(1, squares));
+    // a run's node built once, the runs of more rules first; each part's budget is its ints as
+    // a leaf and a share of what the budget leaves, in proportion to the square of its rules (a
+    // part of many rules needs more cuts, and its copies multiply); what a part leaves of its
+    // share goes to the parts built after it (until 2026-12-08 it was lost: of acl5_10k's room
+    // the trees took 0.80 MiB per 10K rules, now 0.94, and its lookups test 2.9 rules, not 4.5)
+    for (int i : largestFirst(members, begins)) {
+      double square = (double) members[i].length * members[i].length;
+      double share = spare * square / Math.max(1, squares);
+      int before = nodes.size();
+      kids[i] = node(members[i], cut.child(d, bits, i), 2 + members[i].length + share);
+      spare = Math.max(0, spare - Math.max(0, nodes.size() - before - 2 - members[i].length));
+      squares -= square;
+    }
+    for (int i = 1; i < children; i++) {
+      if (!begins[i]) {
+        kids[i] = kids[i - 1];
+      }
     }
     int pos = width[d] - cut.fixed[d] - bits;
     int field;
@@ -436,6 +451,19 @@ final class CutTrees {
     System.arraycopy(kids, 0, content, 1, children);
     // cuts of other fields with the same parts share the content: the reference tells them apart
     return ref(intern(content, false), field, pos >= 64 ? pos - 64 : pos, bits);
+  }
+
+  /** The parts where runs begin, those of more rules first (of as many, the lower first). */
+  private static Integer[] largestFirst(int[][] members, boolean[] begins) {
+    List<Integer> runs = new ArrayList<>();
+    for (int i = 0; i < members.length; i++) {
+      if (begins[i]) {
+        runs.add(i);
+      }
+    }
+    runs.sort((x, y) -> members[x].length != members[y].length
+        ? Integer.compare(members[y].length, members[x].length) : Integer.compare(x, y));
+    return runs.toArray(new Integer[0]);
   }
 
   private int leaf(int[] rules) {

@@ -187,6 +187,113 @@ class CutTreesTest {
     check(new Set(rules, headers), b, 5_000);
   }
 
+  /**
+   * Rules wide in both addresses: rules of ICMP, TCP and UDP that the hulls cannot tell apart
+   * (they log, so none leaves the others out), then rules of any protocol on short prefixes. A
+   * packet of protocol 7 or 16 can match only the rules of any protocol. When a protocol cut was
+   * weighed by its mean part over the 256 protocol values (until 2026-12-08), a cut of 128 parts
+   * cost less than one of 256, and its part of protocols 6 and 7 held TCP's rules: such packets
+   * tested 80 rules a lookup. Weighed by its runs of parts, the cut takes 256 parts, and they
+   * test 11.
+   */
+  @Test
+  void packetsOfAProtocolBesideANamedOneTestOnlyTheRulesOfAnyProtocol() {
+    java.util.Random random = new java.util.Random(11);
+    List<Constraint> rules = new ArrayList<>();
+    for (int[] p : new int[][] {{1, 20}, {6, 60}, {17, 40}}) {
+      for (int i = 0; i < p[1]; i++) {
+        rules.add(Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, p[0])));
+      }
+    }
+    int named = rules.size();
+    for (int i = 0; i < 80; i++) {
+      int len = 5 + random.nextInt(5);
+      long net = (random.nextInt() & 0xffffffffL) >>> (32 - len) << (32 - len);
+      IntervalSet prefix = IntervalSet.range(32, net, net + (1L << (32 - len)) - 1);
+      rules.add(Cube.all(Family.IPV4).and(random.nextBoolean() ? Field.SRC : Field.DST, prefix));
+    }
+    int[] kinds = new int[rules.size()];
+    Arrays.fill(kinds, named, kinds.length, CutTrees.ENDS);
+    CutTrees.Built b = CutTrees.build(rules, Family.IPV4, kinds);
+    List<ClassBenchTraceGenerator.Header> beside = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      beside.add(new ClassBenchTraceGenerator.Header(random.nextInt() & 0xffffffffL,
+          random.nextInt() & 0xffffffffL, 0, 0, i % 2 == 0 ? 7 : 16, 0));
+    }
+    check(new Set(rules, beside), b, 500);
+    double tests = tests(b, beside);
+    assertTrue(tests < 20, tests + " rule tests a packet of protocol 7 or 16");
+  }
+
+  /**
+   * TCP rules that no cut tells apart (they log, so none leaves the others out), then UDP rules
+   * each on one destination port: a cut of the protocol gives TCP's part most of the tree's
+   * budget, in proportion to the square of its rules, and TCP's part cannot use it. Since
+   * 2026-12-08 what a part leaves of its share goes to the parts built after it, and UDP's rules
+   * get the cuts they need: a UDP packet tests 1.2 of them a lookup, against 1.7 before.
+   */
+  @Test
+  void whatAPartLeavesOfItsShareGoesToTheOthers() {
+    java.util.Random random = new java.util.Random(13);
+    List<Constraint> rules = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      rules.add(Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, 6)));
+    }
+    Cube udp = Cube.all(Family.IPV4).and(Field.PROTO, IntervalSet.point(8, 17));
+    for (int i = 0; i < 100; i++) {
+      rules.add(udp.and(Field.DPORT, IntervalSet.point(16, random.nextInt(65536))));
+    }
+    int[] kinds = new int[rules.size()];
+    Arrays.fill(kinds, 600, kinds.length, CutTrees.ENDS | CutTrees.PORTS);
+    CutTrees.Built b = CutTrees.build(rules, Family.IPV4, kinds);
+    List<ClassBenchTraceGenerator.Header> headers = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      Cube r = (Cube) rules.get(600 + random.nextInt(100));
+      headers.add(new ClassBenchTraceGenerator.Header(random.nextInt() & 0xffffffffL,
+          random.nextInt() & 0xffffffffL, random.nextInt(65536),
+          (int) pick(r, Field.DPORT, random), 17, 0));
+    }
+    check(new Set(rules, headers), b, 2_000);
+    double tests = tests(b, headers);
+    assertTrue(tests < 1.4, tests + " rule tests a UDP packet");
+  }
+
+  /**
+   * The rules a lookup tests a header, on average: the runtime's walk, each tree down while its
+   * subtree's smallest rule comes before the best match so far, its leaf up to that match.
+   */
+  private static double tests(CutTrees.Built b, List<ClassBenchTraceGenerator.Header> trace) {
+    int[] q = b.quick();
+    int[] nodes = b.nodes();
+    long tests = 0;
+    for (ClassBenchTraceGenerator.Header h : trace) {
+      int proto = h.proto();
+      int fsrc = (int) h.src() ^ Integer.MIN_VALUE;
+      int fdst = (int) h.dst() ^ Integer.MIN_VALUE;
+      long k0 = h.src() << 32 | h.dst();
+      long k1 = (long) proto << 32 | (long) h.sport() << 16 | h.dport();
+      int best = Integer.MAX_VALUE;
+      for (int ref : b.roots()) {
+        int o = ref >>> CutTrees.OFFSET_SHIFT;
+        while ((ref >>> 9 & 7) != CutTrees.LEAF && nodes[o] < best) {
+          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
+          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+          o = ref >>> CutTrees.OFFSET_SHIFT;
+        }
+        if ((ref >>> 9 & 7) != CutTrees.LEAF) {
+          continue;
+        }
+        for (int e = o + 2; e < o + 2 + nodes[o] && nodes[e] < best; e++) {
+          tests++;
+          if (holds(q, nodes[e], proto, fsrc, fdst, h.sport(), h.dport())) {
+            best = nodes[e];
+          }
+        }
+      }
+    }
+    return tests / (double) trace.size();
+  }
+
   /** A value of a rule's field, at random. */
   private static long pick(Cube r, Field f, java.util.Random random) {
     IntervalSet s = (IntervalSet) r.get(f);
