@@ -382,8 +382,8 @@ final class CutTrees {
         // the rules a lookup tests in a part first, then the copies and the node's size; a
         // packet meets the mean part where packets spread evenly over the field's values, but
         // over protocols they gather on the few that rules name: there each run of a cut's
-        // parts is as likely as another (fw4_10k's packets of protocol 7, a part with TCP's of
-        // a 7-bit cut, tested 25 rules a lookup, now 8)
+        // parts is as likely as another (fw4_10k's trace, 46 % of protocol 7, which shared a
+        // part with TCP in a cut of 128 parts: 25 rule tests a lookup; now 7.5)
         double mean = d == 0 ? (double) total / sizes[2] : (double) sizes[3] / children;
         double tested = LARGEST_WEIGHT * max + (1 - LARGEST_WEIGHT) * mean;
         long score = (long) (tested * 64) + (total - rules.length) * 64 / rules.length
