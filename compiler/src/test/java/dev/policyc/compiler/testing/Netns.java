@@ -88,6 +88,10 @@ public final class Netns implements AutoCloseable {
 
   /** Runs a command inside the namespace and returns its result whatever the exit status. */
   public synchronized Result tryRun(String... cmd) throws IOException {
+    if (shell != null && !shell.process.isAlive()) {
+      shell.close(); // a command hung and the watchdog ended the shell: the next gets a new one
+      shell = null;
+    }
     if (shell == null) {
       shell = new Shell(name);
     }
@@ -97,9 +101,17 @@ public final class Netns implements AutoCloseable {
   /**
    * {@code sh} inside the namespace, reading one command a line: each runs with its input from
    * {@code /dev/null}, its outputs to two files the JVM reads when the shell prints the
-   * command's exit status, and {@code timeout} as the JVM's {@link #exec} has it.
+   * command's exit status; a command still running after 120 s ends the shell, as {@link
+   * #exec} ends the command.
    */
   private static final class Shell {
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "netns-watchdog");
+          t.setDaemon(true);
+          return t;
+        });
+
     private final Process process;
     private final java.io.Writer in;
     private final java.io.BufferedReader status;
@@ -126,7 +138,6 @@ public final class Netns implements AutoCloseable {
           .append(" 2>").append(quote(err.toString())).append("; echo $?\n");
       in.write(line.toString());
       in.flush();
-      // a command that hangs is ended with the shell, as exec ends one after 120 s
       java.util.concurrent.ScheduledFuture<?> watchdog =
           WATCHDOG.schedule(process::destroyForcibly, 120, TimeUnit.SECONDS);
       String code;
@@ -144,13 +155,6 @@ public final class Netns implements AutoCloseable {
     }
 
     /** One word for sh, whatever it holds: single quotes, each quote in it as '\''. */
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "netns-watchdog");
-          t.setDaemon(true);
-          return t;
-        });
-
     private static String quote(String s) {
       return "'" + s.replace("'", "'\\''") + "'";
     }
