@@ -20,8 +20,7 @@ import java.util.List;
  * the tables ({@link ClassifierGenerator#tableSize}, the part of generation that grows with the
  * rules), and the sizes of the binary table and of its search structure; then the work of a
  * lookup over the benchmark's trace, counted (what the timings are noisy about): the cuts gone
- * down, the leaves reached and the rules' hulls tested, each tree walked in turn as the runtime's
- * {@code first4} walks the trees that do not go down together.
+ * down, the leaves reached and the rules' hulls tested ({@link CutTreesTest#work}).
  */
 public final class ClassifierFigures {
   private ClassifierFigures() {}
@@ -73,48 +72,10 @@ public final class ClassifierFigures {
           | (r.matches().stream().anyMatch(m -> m instanceof Match.Ports) ? CutTrees.PORTS : 0);
     }
     CutTrees.Built b = CutTrees.build(rules, Family.IPV4, kinds);
-    int[] q = b.quick();
-    int[] nodes = b.nodes();
-    long cuts = 0;
-    long leaves = 0;
-    long tests = 0;
-    int most = 0;
-    List<ClassBenchTraceGenerator.Header> trace =
-        ClassBenchTraceGenerator.generate(fs, ClassifierBenchmark.TRACE, 5);
-    for (ClassBenchTraceGenerator.Header h : trace) {
-      int proto = h.proto();
-      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
-      int sport = ports ? h.sport() : 0;
-      int dport = ports ? h.dport() : 0;
-      long k0 = h.src() << 32 | h.dst();
-      long k1 = (long) proto << 32 | (long) sport << 16 | dport;
-      int best = Integer.MAX_VALUE;
-      int tested = 0;
-      for (int ref : b.roots()) {
-        while ((ref >>> 9 & 7) != CutTrees.LEAF && nodes[ref >>> CutTrees.OFFSET_SHIFT] < best) {
-          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
-          int o = ref >>> CutTrees.OFFSET_SHIFT;
-          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
-          cuts++;
-        }
-        if ((ref >>> 9 & 7) != CutTrees.LEAF) {
-          continue;
-        }
-        leaves++;
-        int o = ref >>> CutTrees.OFFSET_SHIFT;
-        for (int e = o + 2; e < o + 2 + nodes[o] && nodes[e] < best; e++) {
-          tested++;
-          if (CutTreesTest.holds(q, nodes[e], proto, (int) h.src() ^ Integer.MIN_VALUE,
-              (int) h.dst() ^ Integer.MIN_VALUE, sport, dport)) {
-            best = nodes[e];
-          }
-        }
-      }
-      tests += tested;
-      most = Math.max(most, tested);
-    }
-    double n = trace.size();
-    System.out.printf("| %s | %.2f | %.2f | %.2f | %d |%n", set, cuts / n, leaves / n, tests / n,
-        most);
+    CutTreesTest.Work w = CutTreesTest.work(b,
+        ClassBenchTraceGenerator.generate(fs, ClassifierBenchmark.TRACE, 5));
+    double n = w.lookups();
+    System.out.printf("| %s | %.2f | %.2f | %.2f | %d |%n", set, w.cuts() / n, w.leaves() / n,
+        w.testsALookup(), w.most());
   }
 }
