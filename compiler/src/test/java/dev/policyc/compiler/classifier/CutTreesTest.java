@@ -283,21 +283,13 @@ class CutTreesTest {
     long tests = 0;
     int most = 0;
     for (ClassBenchTraceGenerator.Header h : trace) {
-      int proto = h.proto();
-      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
-      int sport = ports ? h.sport() : 0;
-      int dport = ports ? h.dport() : 0;
-      int fsrc = (int) h.src() ^ Integer.MIN_VALUE;
-      int fdst = (int) h.dst() ^ Integer.MIN_VALUE;
-      long k0 = h.src() << 32 | h.dst();
-      long k1 = (long) proto << 32 | (long) sport << 16 | dport;
+      Header k = Header.of(h);
       int best = Integer.MAX_VALUE;
       int tested = 0;
       for (int ref : b.roots()) {
         int o = ref >>> CutTrees.OFFSET_SHIFT;
         while ((ref >>> 9 & 7) != CutTrees.LEAF && nodes[o] < best) {
-          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
-          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+          ref = k.down(nodes, ref);
           o = ref >>> CutTrees.OFFSET_SHIFT;
           cuts++;
         }
@@ -307,7 +299,7 @@ class CutTreesTest {
         leaves++;
         for (int e = o + 2; e < o + 2 + nodes[o] && nodes[e] < best; e++) {
           tested++;
-          if (holds(q, nodes[e], proto, fsrc, fdst, sport, dport)) {
+          if (k.holds(q, nodes[e])) {
             best = nodes[e];
           }
         }
@@ -403,28 +395,19 @@ class CutTreesTest {
     int[] nodes = b.nodes();
     int found = 0;
     for (ClassBenchTraceGenerator.Header h : s.trace) {
-      int proto = h.proto();
-      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
-      int sport = ports ? h.sport() : 0;
-      int dport = ports ? h.dport() : 0;
-      int fsrc = (int) h.src() ^ Integer.MIN_VALUE;
-      int fdst = (int) h.dst() ^ Integer.MIN_VALUE;
+      Header k = Header.of(h);
       int linear = -1;
       for (int r = 0; r < q.length / CutTrees.QUICK && linear < 0; r++) {
-        linear = holds(q, r, proto, fsrc, fdst, sport, dport) ? r : -1;
+        linear = k.holds(q, r) ? r : -1;
       }
-      long k0 = h.src() << 32 | h.dst();
-      long k1 = (long) proto << 32 | (long) sport << 16 | dport;
       int best = Integer.MAX_VALUE;
       for (int ref : b.roots()) {
         while ((ref >>> 9 & 7) != CutTrees.LEAF) {
-          long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
-          int o = ref >>> CutTrees.OFFSET_SHIFT;
-          ref = nodes[o + 1 + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+          ref = k.down(nodes, ref);
         }
         int o = ref >>> CutTrees.OFFSET_SHIFT;
         for (int e = o + 2; e < o + 2 + nodes[o]; e++) {
-          if (nodes[e] < best && holds(q, nodes[e], proto, fsrc, fdst, sport, dport)) {
+          if (nodes[e] < best && k.holds(q, nodes[e])) {
             best = nodes[e];
             break;
           }
@@ -434,6 +417,33 @@ class CutTreesTest {
       found += linear >= 0 ? 1 : 0;
     }
     assertTrue(found >= least, found + " headers matched");
+  }
+
+  /**
+   * A trace's header as the runtime reads it: ports 0 for a protocol without ports, the
+   * addresses with the sign bit flipped, and an IPv4 tree's two words.
+   */
+  private record Header(int proto, int sport, int dport, int fsrc, int fdst, long k0, long k1) {
+    static Header of(ClassBenchTraceGenerator.Header h) {
+      int proto = h.proto();
+      boolean ports = proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136;
+      int sport = ports ? h.sport() : 0;
+      int dport = ports ? h.dport() : 0;
+      return new Header(proto, sport, dport, (int) h.src() ^ Integer.MIN_VALUE,
+          (int) h.dst() ^ Integer.MIN_VALUE, h.src() << 32 | h.dst(),
+          (long) proto << 32 | (long) sport << 16 | dport);
+    }
+
+    /** The reference a cut leads the header to. */
+    int down(int[] nodes, int ref) {
+      long v = (ref >>> 9 & 7) == CutTrees.V4_ADDRS ? k0 : k1;
+      return nodes[(ref >>> CutTrees.OFFSET_SHIFT) + 1
+          + ((int) (v >>> (ref >>> 3 & 63)) & ((2 << (ref & 7)) - 1))];
+    }
+
+    boolean holds(int[] q, int r) {
+      return CutTreesTest.holds(q, r, proto, fsrc, fdst, sport, dport);
+    }
   }
 
   /**
